@@ -1,0 +1,93 @@
+/**
+ * The allowed imports between Vigil's parts (../shared/DESIGN.md, "Folders and what each
+ * may touch"), checked on every `npm test` so the layering is kept by a tool, not memory.
+ */
+const parts = ['events', 'collectors', 'detector', 'ledger', 'store', 'api', 'dashboards', 'pipeline', 'bench', 'test'];
+const others = (...allowed) => `^(${parts.filter((p) => !allowed.includes(p)).join('|')})/`;
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'events-stands-alone',
+      comment: 'events/ is the shared model: it imports nothing of ours.',
+      severity: 'error',
+      from: { path: '^events/' },
+      to: { path: others('events') },
+    },
+    {
+      name: 'ledger-stands-alone',
+      comment: "ledger/ imports nothing of ours: an auditor's verifier must run alone, also in a browser.",
+      severity: 'error',
+      from: { path: '^ledger/' },
+      to: { path: others('ledger') },
+    },
+    {
+      name: 'collectors-only-events',
+      severity: 'error',
+      from: { path: '^collectors/' },
+      to: { path: others('collectors', 'events') },
+    },
+    {
+      name: 'no-collector-imports-another',
+      comment: 'collectors/<a>/ must not import collectors/<b>/; shared helpers live in collectors/*.ts.',
+      severity: 'error',
+      from: { path: '^collectors/([^/]+)/' },
+      to: { path: '^collectors/[^/]+/', pathNot: '^collectors/$1/' },
+    },
+    {
+      name: 'detector-only-events',
+      severity: 'error',
+      from: { path: '^detector/' },
+      to: { path: others('detector', 'events') },
+    },
+    {
+      name: 'store-only-events-and-detector-types',
+      severity: 'error',
+      from: { path: '^store/' },
+      to: { path: others('store', 'events', 'detector') },
+    },
+    {
+      name: 'store-takes-only-types-from-detector',
+      severity: 'error',
+      from: { path: '^store/' },
+      to: { path: '^detector/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'api-only-store-ledger-events',
+      severity: 'error',
+      from: { path: '^api/' },
+      to: { path: others('api', 'store', 'ledger', 'events') },
+    },
+    {
+      name: 'dashboards-only-ledger-verifier',
+      comment: 'dashboards/ talk to the API over HTTP; the only code they share is the ledger verifier.',
+      severity: 'error',
+      from: { path: '^dashboards/' },
+      to: { path: others('dashboards', 'ledger') },
+    },
+    {
+      name: 'small-face-per-part',
+      comment: "Outside a part, import only its index.ts (STYLE.md 1). Tests may reach inside.",
+      severity: 'error',
+      from: { path: '^(events|collectors|detector|ledger|store|api|dashboards|pipeline|bench)/([^/]+)' },
+      to: {
+        path: '^(events|collectors|detector|ledger|store|api)/.+',
+        pathNot: ['^$1/', '^(events|collectors|detector|ledger|store|api)/index\\.ts$'],
+      },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(node_modules|dist)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js'], extensionAlias: { '.js': ['.ts', '.tsx', '.js'] } },
+  },
+};

@@ -1,0 +1,43 @@
+/**
+ * `npm run bench -- [--json] [--only NAME[,NAME]]`: runs the benchmark programs and
+ * prints their figures (one JSON object with --json). Benchmarks are programs, not timed
+ * tests (STYLE.md 11); each module in `suites` returns its own figures.
+ */
+import { parseArgs } from 'node:util';
+
+export type Figures = Record<string, number | string | boolean>;
+export interface BenchContext {
+  /** Print a progress line to stderr (stdout carries only the figures). */
+  progress(message: string): void;
+}
+type Suite = (ctx: BenchContext) => Promise<Figures>;
+
+const suites: Record<string, () => Promise<{ run: Suite }>> = {
+  ingest: () => import('./ingest.js'),
+  collectors: () => import('./collectors.js'),
+  ledger: () => import('./ledger.js'),
+  detector: () => import('./detector.js'),
+  api: () => import('./api.js'),
+};
+
+const { values } = parseArgs({
+  options: { json: { type: 'boolean', default: false }, only: { type: 'string' } },
+  allowPositionals: false,
+});
+const only = values.only ? new Set(values.only.split(',')) : undefined;
+const ctx: BenchContext = { progress: (m) => process.stderr.write(`bench: ${m}\n`) };
+const figures: Figures = {};
+for (const [name, load] of Object.entries(suites)) {
+  if (only && !only.has(name)) continue;
+  let mod: { run: Suite };
+  try {
+    mod = await load();
+  } catch (err) {
+    if (err instanceof Error && 'code' in err && err.code === 'ERR_MODULE_NOT_FOUND' && err.message.includes(`bench/${name}.`)) continue;
+    throw err;
+  }
+  ctx.progress(`running ${name}`);
+  Object.assign(figures, await mod.run(ctx));
+}
+if (values.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
+else for (const [k, v] of Object.entries(figures)) process.stdout.write(`${k.padEnd(32)} ${v}\n`);
