@@ -12,13 +12,9 @@ export interface BenchContext {
 }
 type Suite = (ctx: BenchContext) => Promise<Figures>;
 
-const suites: Record<string, () => Promise<{ run: Suite }>> = {
-  ingest: () => import('./ingest.js'),
-  collectors: () => import('./collectors.js'),
-  ledger: () => import('./ledger.js'),
-  detector: () => import('./detector.js'),
-  api: () => import('./api.js'),
-};
+/** Suite names, each a module `bench/<name>.ts` exporting `run`. */
+const suites = ['ingest', 'collectors', 'ledger', 'detector', 'api'];
+const loadSuite = (name: string): Promise<{ run: Suite }> => import(`./${name}.js`);
 
 const { values } = parseArgs({
   options: { json: { type: 'boolean', default: false }, only: { type: 'string' } },
@@ -27,11 +23,11 @@ const { values } = parseArgs({
 const only = values.only ? new Set(values.only.split(',')) : undefined;
 const ctx: BenchContext = { progress: (m) => process.stderr.write(`bench: ${m}\n`) };
 const figures: Figures = {};
-for (const [name, load] of Object.entries(suites)) {
+for (const name of suites) {
   if (only && !only.has(name)) continue;
   let mod: { run: Suite };
   try {
-    mod = await load();
+    mod = await loadSuite(name);
   } catch (err) {
     if (err instanceof Error && 'code' in err && err.code === 'ERR_MODULE_NOT_FOUND' && err.message.includes(`bench/${name}.`)) continue;
     throw err;

@@ -7,22 +7,23 @@ import { Command, CommanderError } from 'commander';
 
 type Registrar = (program: Command) => void;
 
-/** name → loader of a module whose `register(program)` adds that command. */
-const commands: Record<string, () => Promise<{ register: Registrar }>> = {
-  start: () => import('./commands/start.js'),
-  simulate: () => import('./commands/simulate.js'),
-  ingest: () => import('./commands/ingest.js'),
-  // ledger (issue 4): verify, prove, verify-proof, witness
-  verify: () => import('./commands/ledger.js'),
-  prove: () => import('./commands/ledger.js'),
-  'verify-proof': () => import('./commands/ledger.js'),
-  witness: () => import('./commands/ledger.js'),
-  // detector (issue 5): train, eval
-  train: () => import('./commands/detector.js'),
-  eval: () => import('./commands/detector.js'),
-  // api (issue 6): token
-  token: () => import('./commands/token.js'),
+/** command name → the file in ./commands whose `register(program)` adds it. */
+const commands: Record<string, string> = {
+  start: 'start',
+  simulate: 'simulate',
+  ingest: 'ingest',
+  // ledger (issue 4)
+  verify: 'ledger',
+  prove: 'ledger',
+  'verify-proof': 'ledger',
+  witness: 'ledger',
+  // detector (issue 5)
+  train: 'detector',
+  eval: 'detector',
+  // api (issue 6)
+  token: 'token',
 };
+const loadCommand = (file: string): Promise<{ register: Registrar }> => import(`./commands/${file}.js`);
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('vigil')
@@ -32,15 +33,14 @@ export async function main(argv: string[]): Promise<number> {
   const wanted = argv[2];
   const loaded = new Set<string>();
   const load = async (name: string): Promise<void> => {
-    const loader = commands[name];
-    if (!loader) return;
-    const mod = await loader().catch((err: unknown) => {
+    const file = commands[name];
+    if (!file || loaded.has(file)) return;
+    loaded.add(file);
+    const mod = await loadCommand(file).catch((err: unknown) => {
       if (isMissingModule(err)) return undefined; // that part is not built yet
       throw err;
     });
-    if (!mod || loaded.has(String(mod.register))) return;
-    loaded.add(String(mod.register));
-    mod.register(program);
+    mod?.register(program);
   };
   if (wanted && wanted in commands) await load(wanted);
   else for (const name of Object.keys(commands)) await load(name);

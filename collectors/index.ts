@@ -1,0 +1,4 @@
+export { PipelineFullError } from './sink.js';
+export type { IngestItem, IngestSink, IngestReceipt, SubmitOptions, EventSource } from './sink.js';
+export { CollectorError } from './errors.js';
+export type { CollectorErrorCode } from './errors.js';
