@@ -1,0 +1,70 @@
+/**
+ * The node's one HTTP port: `/ingest`, `/metrics`, `/healthz`, and what the API and
+ * dashboards mount. Routing is a table, so each part registers its own paths in one place
+ * (pipeline/node.ts).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export class HttpServer {
+  readonly server: Server;
+  private readonly exact = new Map<string, Handler>();
+  private readonly prefixes: Array<[string, Handler]> = [];
+
+  constructor(private readonly onError: (err: unknown) => void) {
+    this.server = createServer((req, res) => this.dispatch(req, res));
+    // Slow-loris defence: a client must send its headers and body in bounded time.
+    this.server.headersTimeout = 20_000;
+    this.server.requestTimeout = 120_000;
+    this.server.keepAliveTimeout = 10_000;
+  }
+
+  /** Serve `path` exactly (query string ignored). */
+  route(path: string, handler: Handler): void {
+    this.exact.set(path, handler);
+  }
+
+  /** Serve every path under `prefix` (longest prefix wins). */
+  mount(prefix: string, handler: Handler): void {
+    this.prefixes.push([prefix, handler]);
+    this.prefixes.sort((a, b) => b[0].length - a[0].length);
+  }
+
+  private dispatch(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const handler = this.exact.get(path) ?? this.prefixes.find(([p]) => path.startsWith(p))?.[1];
+    if (!handler) {
+      res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'NOT_FOUND', message: `no route for ${path}` } }));
+      return;
+    }
+    Promise.resolve()
+      .then(() => handler(req, res))
+      .catch((err: unknown) => {
+        this.onError(err);
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error' } }));
+        else res.destroy();
+      });
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+      setTimeout(() => this.server.closeAllConnections(), 2_000).unref();
+    });
+  }
+}
