@@ -4,3 +4,4 @@ export { CollectorError } from './errors.js';
 export type { CollectorErrorCode } from './errors.js';
 export { createHttpCollector, toItems } from './http/index.js';
 export type { HttpCollectorOptions, IngestResponse } from './http/index.js';
+export * from './file/index.js';
