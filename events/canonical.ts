@@ -24,6 +24,23 @@ export function canonicalJson(value: unknown): string {
 
 const MAX_DEPTH = 64;
 
+/**
+ * Member names repeat across events (`vigil`, `entity`, `@timestamp`…): their quoted forms
+ * are kept, bounded so that attacker-chosen names (metric names) cannot grow it without end.
+ */
+const quotedNames = new Map<string, string>();
+const MAX_QUOTED_NAMES = 4096;
+
+function quoteName(key: string): string {
+  let quoted = quotedNames.get(key);
+  if (quoted === undefined) {
+    if (!key.isWellFormed()) throw new EventError('INVALID_UTF8', 'cannot canonicalise a member name with a lone surrogate');
+    quoted = JSON.stringify(key);
+    if (quotedNames.size < MAX_QUOTED_NAMES) quotedNames.set(key, quoted);
+  }
+  return quoted;
+}
+
 function encode(value: unknown, depth: number): string | undefined {
   switch (typeof value) {
     case 'string':
@@ -31,7 +48,8 @@ function encode(value: unknown, depth: number): string | undefined {
       return JSON.stringify(value);
     case 'number':
       if (!Number.isFinite(value)) throw new EventError('NON_FINITE_NUMBER', `cannot canonicalise ${value}`);
-      return JSON.stringify(value);
+      // ECMAScript Number::toString, as RFC 8785 section 3.2.2.3 requires; -0 prints as 0.
+      return String(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object': {
@@ -48,15 +66,15 @@ function encode(value: unknown, depth: number): string | undefined {
       if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
         return encode((value as { toJSON: () => unknown }).toJSON(), depth + 1);
       }
-      const keys = Object.keys(value).sort();
+      const keys = Object.keys(value);
+      // Default sort compares UTF-16 code units, which is RFC 8785's order (section 3.2.3).
+      if (keys.length > 1) keys.sort();
       let out = '{';
-      let first = true;
-      for (const key of keys) {
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
         const member = encode((value as Record<string, unknown>)[key], depth + 1);
         if (member === undefined) continue; // as JSON.stringify: undefined members are absent
-        if (!key.isWellFormed()) throw new EventError('INVALID_UTF8', 'cannot canonicalise a member name with a lone surrogate');
-        out += `${first ? '' : ','}${JSON.stringify(key)}:${member}`;
-        first = false;
+        out += out.length === 1 ? `${quoteName(key)}:${member}` : `,${quoteName(key)}:${member}`;
       }
       return `${out}}`;
     }

@@ -1,0 +1,98 @@
+/**
+ * ingest_events_per_s: HTTP NDJSON → validated → durably stored, measured end to end
+ * against a real `vigil start` child process (its own core), with the client here.
+ * ingest_loss: events sent minus events found in the store afterwards (must be 0).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createServer } from 'node:net';
+import { SqliteStore } from '../store/index.js';
+import type { BenchContext, Figures } from './main.js';
+
+const TOTAL = Number(process.env.BENCH_INGEST_EVENTS ?? 300_000);
+const BATCH = 1_000;
+const CONCURRENCY = 8;
+
+export async function run(ctx: BenchContext): Promise<Figures> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
+  const port = await freePort();
+  const bin = resolve(import.meta.dirname, '../bin/vigil.js');
+  const child = spawn(process.execPath, [bin, 'start', '--data-dir', dataDir, '--port', String(port)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, VIGIL_LOG_LEVEL: 'warn' },
+  });
+  try {
+    await waitHealthy(port);
+    const now = Date.now();
+    const bodies: string[] = [];
+    for (let b = 0; b < TOTAL / BATCH; b++) {
+      const lines: string[] = new Array(BATCH);
+      for (let i = 0; i < BATCH; i++) {
+        const n = b * BATCH + i;
+        lines[i] = JSON.stringify({ kind: 'bsm', vehicle: `V-${n % 1000}`, ts: now - 3_600_000 + n, lat: 1.3 + (n % 997) * 1e-5, lon: 103.8 + (n % 991) * 1e-5, speed: 10 + (n % 13), heading: n % 360, seq: n, rsu: `RSU-${n % 40}` });
+      }
+      bodies.push(lines.join('\n'));
+    }
+    ctx.progress(`ingest: sending ${TOTAL} events in batches of ${BATCH} over ${CONCURRENCY} connections`);
+    let next = 0;
+    let stored = 0;
+    let retries = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < bodies.length) {
+          const body = bodies[next++]!;
+          for (;;) {
+            const res = await fetch(`http://127.0.0.1:${port}/ingest`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-ndjson' } });
+            if (res.status === 429) {
+              retries++;
+              await res.arrayBuffer();
+              await new Promise((r) => setTimeout(r, 20));
+              continue;
+            }
+            if (res.status !== 200) throw new Error(`ingest answered ${res.status}`);
+            stored += ((await res.json()) as { accepted: number }).accepted;
+            break;
+          }
+        }
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    const store = SqliteStore.open({ dataDir });
+    const count = store.countEvents();
+    store.close();
+    ctx.progress(`ingest: ${TOTAL} sent, ${stored} acknowledged, ${count} in the store, ${retries} retries after 429, ${seconds.toFixed(2)} s`);
+    return { ingest_events_per_s: Math.round(TOTAL / seconds), ingest_loss: TOTAL - count };
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function waitHealthy(port: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('vigil did not start within 30 s');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => res(p));
+    });
+  });
+}
