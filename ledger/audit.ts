@@ -1,0 +1,395 @@
+/**
+ * The full audit behind `vigil verify` (node-only): recomputes every leaf hash from
+ * entries.log, rebuilds the tree, and checks every checkpoint — signature, chain link, root,
+ * the entries offset it records — and every cosignature. The signed checkpoints are the
+ * only thing trusted (under the key given); entries.idx is used only to say *which* entry
+ * changed, so a damaged index is reported as such and never hides damaged entries.
+ */
+import { hash } from 'node:crypto';
+import { open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { parsePublicKey, parseSecretKeyPem, verifyCosignature, type Checkpoint } from './checkpoint.js';
+import { fromHex, toHex } from './encoding.js';
+import type { LedgerErrorCode } from './errors.js';
+import {
+  CHECKPOINTS_FILE,
+  COSIGNATURES_FILE,
+  ENTRIES_FILE,
+  INDEX_FILE,
+  INDEX_RECORD_SIZE,
+  PRIVATE_KEY_FILE,
+  PUBLIC_KEY_FILE,
+  readFileOrEmpty,
+  readIndexOffset,
+  scanCheckpoints,
+  scanCosignatures,
+  type CheckpointRecord,
+} from './files.js';
+import { LEAF_HASH_PREFIX } from './hasher.js';
+import { nodeCheckpointVerifier, nodeHasher } from './node-crypto.js';
+import { CompactRange } from './tree.js';
+
+export interface AuditOptions {
+  /**
+   * The log's public key (PEM, hex or raw bytes). @default the directory's public.pem — but
+   * an auditor should pin their own copy: whoever can rewrite the directory can rewrite
+   * that file too.
+   */
+  publicKey?: string | Uint8Array;
+  /** Called now and then with entries checked so far and the total to check. */
+  progress?: (done: number, total: number) => void;
+}
+
+/** Where the audit found the first problem. */
+export interface AuditFailure {
+  code: LedgerErrorCode;
+  /** File name inside the data directory. */
+  file: string;
+  /** Byte offset in that file. */
+  offset: number;
+  /** Leaf index of the bad entry, when an entry is at fault. */
+  entry?: number;
+  /** Record number (0-based) in checkpoints.log, when a checkpoint is at fault or disagrees. */
+  checkpoint?: number;
+  reason: string;
+}
+
+export interface AuditReport {
+  ok: boolean;
+  dir: string;
+  origin?: string;
+  /** The key the checkpoints were checked against, hex. */
+  publicKey?: string;
+  /** Entries covered by the last good checkpoint. */
+  entries: number;
+  checkpoints: number;
+  root?: string;
+  /** Entries after the last checkpoint: not yet covered by any signature (normal while a writer runs). */
+  uncommitted: number;
+  cosignatures: number;
+  failure?: AuditFailure;
+  notes: string[];
+}
+
+const CHUNK = 16 << 20;
+const NEWLINE = 0x0a;
+
+export async function auditLedger(dir: string, options: AuditOptions = {}): Promise<AuditReport> {
+  const report: AuditReport = { ok: true, dir, entries: 0, checkpoints: 0, uncommitted: 0, cosignatures: 0, notes: [] };
+  const fail = (f: AuditFailure): AuditReport => {
+    report.ok = false;
+    report.failure = f;
+    return report;
+  };
+
+  // 1. The key.
+  let publicKey: Uint8Array;
+  try {
+    publicKey = options.publicKey !== undefined
+      ? parsePublicKey(options.publicKey)
+      : parsePublicKey(await readFile(join(dir, PUBLIC_KEY_FILE), 'utf8'));
+  } catch (err) {
+    return fail({ code: 'KEY_ERROR', file: PUBLIC_KEY_FILE, offset: 0, reason: message(err) });
+  }
+  report.publicKey = toHex(publicKey);
+  if (options.publicKey === undefined) report.notes.push(`checked against ${PUBLIC_KEY_FILE} in the directory itself; pass --key to pin your own copy`);
+  const keyProblem = await checkKeyFiles(dir, publicKey, options.publicKey !== undefined);
+  if (keyProblem) return fail(keyProblem);
+
+  // 2. The checkpoints: shape, chain and every signature.
+  const scan = scanCheckpoints(await readFileOrEmpty(join(dir, CHECKPOINTS_FILE)), nodeCheckpointVerifier(publicKey), 'all');
+  const records = scan.records;
+  const last = records[records.length - 1];
+  if (last) report.origin = last.checkpoint.origin;
+
+  // 3. The entries against the good checkpoints.
+  const entryFailure = await checkEntries(dir, records, report, options.progress);
+  if (entryFailure) return fail(entryFailure);
+  if (scan.problem) {
+    return fail({
+      code: scan.problem.code,
+      file: CHECKPOINTS_FILE,
+      offset: scan.problem.fileOffset,
+      checkpoint: scan.problem.record,
+      reason: scan.problem.torn
+        ? `${scan.problem.reason}: a crash can leave this; opening the ledger drops it`
+        : scan.problem.reason,
+    });
+  }
+  report.checkpoints = records.length;
+  report.entries = last?.checkpoint.size ?? 0;
+  if (last) report.root = last.checkpoint.root;
+
+  // 4. Cosignatures: each must co-sign a checkpoint the log still has. One for a checkpoint
+  // that is gone shows checkpoints.log was cut back or rewritten.
+  const cosigBuf = await readFileOrEmpty(join(dir, COSIGNATURES_FILE));
+  const cosigs = scanCosignatures(cosigBuf);
+  const bySize = new Map(records.map((r, i) => [r.checkpoint.size, { r, i }]));
+  for (const p of cosigs.problems) {
+    const torn = cosigBuf.indexOf(NEWLINE, p.fileOffset) === -1;
+    if (torn) {
+      report.notes.push(`${COSIGNATURES_FILE} ends in a torn record at offset ${p.fileOffset} (a crash can leave one)`);
+      continue;
+    }
+    return fail({ code: 'CORRUPT_CHECKPOINT', file: COSIGNATURES_FILE, offset: p.fileOffset, reason: `cosignature record: ${p.reason}` });
+  }
+  for (const c of cosigs.records) {
+    const found = bySize.get(c.size);
+    if (!found) {
+      return fail({
+        code: 'CORRUPT_CHECKPOINT',
+        file: CHECKPOINTS_FILE,
+        offset: scan.fileSize,
+        reason: `witness ${c.cosignature.witness} co-signed a checkpoint of size ${c.size} that ${CHECKPOINTS_FILE} does not hold: checkpoints were removed`,
+      });
+    }
+    const cp: Checkpoint = found.r.checkpoint;
+    if (cp.root !== c.root) {
+      return fail({
+        code: 'CORRUPT_CHECKPOINT',
+        file: CHECKPOINTS_FILE,
+        offset: found.r.fileOffset,
+        checkpoint: found.i,
+        reason: `witness ${c.cosignature.witness} co-signed root ${c.root} for size ${c.size}, but the checkpoint says ${cp.root}`,
+      });
+    }
+    try {
+      verifyCosignature(cp, c.cosignature, fromHex(c.cosignature.publicKey, 32)!);
+    } catch (err) {
+      return fail({ code: 'SIGNATURE_ERROR', file: COSIGNATURES_FILE, offset: c.fileOffset, reason: message(err) });
+    }
+    report.cosignatures++;
+  }
+  return report;
+}
+
+async function checkKeyFiles(dir: string, publicKey: Uint8Array, pinned: boolean): Promise<AuditFailure | undefined> {
+  if (pinned) {
+    const text = await readFile(join(dir, PUBLIC_KEY_FILE), 'utf8').catch(() => undefined);
+    if (text !== undefined) {
+      let same = false;
+      try {
+        same = toHex(parsePublicKey(text)) === toHex(publicKey);
+      } catch {
+        same = false;
+      }
+      if (!same) return { code: 'KEY_ERROR', file: PUBLIC_KEY_FILE, offset: 0, reason: `${PUBLIC_KEY_FILE} is not the key given` };
+    }
+  }
+  // On the log's own machine the private key is there too: it must be the public key's twin.
+  const secret = await readFile(join(dir, PRIVATE_KEY_FILE), 'utf8').catch(() => undefined);
+  if (secret !== undefined) {
+    try {
+      if (toHex(ed25519.getPublicKey(parseSecretKeyPem(secret))) !== toHex(publicKey)) {
+        return { code: 'KEY_ERROR', file: PRIVATE_KEY_FILE, offset: 0, reason: `${PRIVATE_KEY_FILE} does not belong to the log's public key` };
+      }
+    } catch (err) {
+      return { code: 'KEY_ERROR', file: PRIVATE_KEY_FILE, offset: 0, reason: message(err) };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Streams entries.log: leaf hash per line, compared with entries.idx; roots compared with
+ * each checkpoint. Returns the first failure, or fills `report.uncommitted`.
+ */
+async function checkEntries(
+  dir: string,
+  records: readonly CheckpointRecord[],
+  report: AuditReport,
+  progress: AuditOptions['progress'],
+): Promise<AuditFailure | undefined> {
+  const entries = await open(join(dir, ENTRIES_FILE), 'r').catch(() => undefined);
+  const index = await open(join(dir, INDEX_FILE), 'r').catch(() => undefined);
+  try {
+    const entriesSize = entries ? (await entries.stat()).size : 0;
+    const indexSize = index ? (await index.stat()).size : 0;
+    const total = records[records.length - 1]?.checkpoint.size ?? 0;
+    const range = new CompactRange(nodeHasher);
+
+    // entries.idx, read in blocks alongside.
+    const IDX_BLOCK = 65536;
+    const idxBuf = Buffer.alloc(IDX_BLOCK * INDEX_RECORD_SIZE);
+    let idxFrom = 0;
+    let idxCount = 0;
+    const idxAt = async (i: number): Promise<number> => {
+      if (i < idxFrom || i >= idxFrom + idxCount) {
+        idxFrom = i;
+        const want = Math.max(0, Math.min(IDX_BLOCK, Math.floor(indexSize / INDEX_RECORD_SIZE) - i));
+        idxCount = want;
+        if (want > 0 && index) await index.read(idxBuf, 0, want * INDEX_RECORD_SIZE, i * INDEX_RECORD_SIZE);
+      }
+      return i < idxFrom + idxCount ? (i - idxFrom) * INDEX_RECORD_SIZE : -1;
+    };
+
+    let next = 0; // next checkpoint record to reach
+    while (next < records.length && records[next]!.checkpoint.size === 0) next++;
+    // The first entry in the current checkpoint's range whose bytes or place disagree with the index.
+    let suspect: { entry: number; offset: number; why: string; indexOffset: number } | undefined;
+    let rangeStart = 0;
+    let rangeStartOffset = 0;
+
+    // One spare byte before the data: every line then has a byte before it that can hold
+    // the 0x00 leaf prefix while it is hashed, so no line is copied.
+    const buf = Buffer.alloc(CHUNK + 1);
+    let filled = 1; // bytes of buf in use, including the spare one
+    let fileAt = 0; // file offset of buf[1]
+    let readAt = 0;
+    let i = 0;
+    let eof = entriesSize === 0;
+
+    for (;;) {
+      if (!eof && filled < buf.length && entries) {
+        const { bytesRead } = await entries.read(buf, filled, buf.length - filled, readAt);
+        readAt += bytesRead;
+        filled += bytesRead;
+        if (bytesRead === 0 || readAt >= entriesSize) eof = true;
+      }
+      let s = 1;
+      while (s < filled) {
+        const e = buf.indexOf(NEWLINE, s);
+        if (e === -1 || e >= filled) break;
+        const offset = fileAt + s - 1;
+        if (i >= total) {
+          report.uncommitted++;
+          i++;
+          s = e + 1;
+          continue;
+        }
+        const saved = buf[s - 1]!;
+        buf[s - 1] = LEAF_HASH_PREFIX;
+        const leaf = hash('sha256', buf.subarray(s - 1, e), 'buffer');
+        buf[s - 1] = saved;
+
+        if (!suspect) {
+          const at = await idxAt(i);
+          if (at < 0) suspect = { entry: i, offset, why: 'has no index record', indexOffset: indexSize };
+          else if (readIndexOffset(idxBuf, at) !== offset) {
+            suspect = { entry: i, offset, why: `starts at offset ${offset}, but the index says ${readIndexOffset(idxBuf, at)}`, indexOffset: i * INDEX_RECORD_SIZE };
+          } else if (leaf.compare(idxBuf, at + 8, at + INDEX_RECORD_SIZE) !== 0) {
+            suspect = { entry: i, offset, why: 'does not hash to the leaf hash its index record holds', indexOffset: i * INDEX_RECORD_SIZE };
+          }
+        }
+        range.append(leaf);
+        i++;
+        s = e + 1;
+
+        const rec = records[next];
+        if (rec && rec.checkpoint.size === i) {
+          const f = checkRange(rec, next, range, fileAt + s - 1, suspect, rangeStart, rangeStartOffset);
+          if (f) return f;
+          suspect = undefined;
+          rangeStart = i;
+          rangeStartOffset = fileAt + s - 1;
+          next++;
+          if (progress && next % 64 === 0) progress(i, total);
+        }
+      }
+      // Keep the partial line at the end for the next read.
+      const rest = filled - s;
+      if (eof) {
+        if (rest > 0) {
+          const offset = fileAt + s - 1;
+          if (i < total) {
+            return {
+              code: 'CORRUPT_ENTRY',
+              file: ENTRIES_FILE,
+              offset,
+              entry: i,
+              reason: `entry ${i} is torn (${rest} bytes, no newline) and checkpoint ${next} covers it: entries.log was truncated`,
+            };
+          }
+          report.uncommitted++;
+          report.notes.push(`${ENTRIES_FILE} ends in a torn, uncommitted entry at offset ${offset} (a crash can leave one)`);
+        }
+        break;
+      }
+      if (rest === buf.length - 1) {
+        return { code: 'CORRUPT_ENTRY', file: ENTRIES_FILE, offset: fileAt + s - 1, entry: i, reason: `entry ${i} is longer than ${CHUNK} bytes` };
+      }
+      buf.copy(buf, 1, s, filled);
+      fileAt += s - 1;
+      filled = 1 + rest;
+      // A spare byte that is not a newline is harmless: it is only ever overwritten and restored.
+    }
+    progress?.(Math.min(i, total), total);
+
+    if (i < total) {
+      const rec = records[next]!;
+      return {
+        code: 'CORRUPT_ENTRY',
+        file: ENTRIES_FILE,
+        offset: entriesSize,
+        entry: i,
+        checkpoint: next,
+        reason: `${ENTRIES_FILE} ends after ${i} entries, but checkpoint ${next} covers ${rec.checkpoint.size}: entries were removed`,
+      };
+    }
+    if (indexSize > total * INDEX_RECORD_SIZE + report.uncommitted * INDEX_RECORD_SIZE) {
+      report.notes.push(`${INDEX_FILE} has records beyond the entries (a crash can leave them)`);
+    }
+    return undefined;
+  } finally {
+    await entries?.close();
+    await index?.close();
+  }
+}
+
+function checkRange(
+  rec: CheckpointRecord,
+  recordNo: number,
+  range: CompactRange,
+  endOffset: number,
+  suspect: { entry: number; offset: number; why: string; indexOffset: number } | undefined,
+  rangeStart: number,
+  rangeStartOffset: number,
+): AuditFailure | undefined {
+  const cp = rec.checkpoint;
+  const root = toHex(range.root());
+  if (root !== cp.root) {
+    if (suspect) {
+      return {
+        code: 'CORRUPT_ENTRY',
+        file: ENTRIES_FILE,
+        offset: suspect.offset,
+        entry: suspect.entry,
+        checkpoint: recordNo,
+        reason: `entry ${suspect.entry} ${suspect.why}, and the entries no longer hash to the root checkpoint ${recordNo} signed: the entry was altered, moved or removed`,
+      };
+    }
+    return {
+      code: 'CORRUPT_ENTRY',
+      file: ENTRIES_FILE,
+      offset: rangeStartOffset,
+      entry: rangeStart,
+      checkpoint: recordNo,
+      reason: `entries ${rangeStart}..${cp.size - 1} do not hash to the root checkpoint ${recordNo} signed (${cp.root}), though they agree with the index: both were rewritten`,
+    };
+  }
+  if (suspect) {
+    return {
+      code: 'CORRUPT_INDEX',
+      file: INDEX_FILE,
+      offset: suspect.indexOffset,
+      entry: suspect.entry,
+      reason: `the index record of entry ${suspect.entry} is wrong (the entry ${suspect.why}); the entries themselves match the signed root`,
+    };
+  }
+  if (rec.entriesOffset !== endOffset) {
+    return {
+      code: 'CORRUPT_CHECKPOINT',
+      file: CHECKPOINTS_FILE,
+      offset: rec.fileOffset,
+      checkpoint: recordNo,
+      reason: `checkpoint ${recordNo} says its entries end at offset ${rec.entriesOffset}, but they end at ${endOffset}`,
+    };
+  }
+  return undefined;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+

@@ -1,0 +1,156 @@
+/**
+ * Ledger entries and their one byte form. The leaf data of an entry is the RFC 8785 (JSON
+ * Canonicalization Scheme) encoding of `{type, ts, body}`, so any party — the writer, an
+ * auditor's script, a browser — derives the same bytes, and so the same leaf hash, from
+ * the same JSON value. Browser-safe.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { toHex, utf8 } from './encoding.js';
+import { LedgerError } from './errors.js';
+import { LEAF_HASH_PREFIX } from './hasher.js';
+
+export type EntryType = 'event' | 'alert' | 'action' | 'model';
+export const ENTRY_TYPES: readonly EntryType[] = ['event', 'alert', 'action', 'model'];
+
+/**
+ * One leaf of the log. `body.id` (a non-empty string: the event, alert, action or model id)
+ * is required of every type so `vigil prove --id` can find the entry. By type:
+ * - `event`, `alert`: the normalised event or alert as JSON.
+ * - `action`: an analyst's triage step — `actor` (who) and `action` (what) are required
+ *   strings; `ts` is when.
+ * - `model`: a detector model — `sha256` (64 lower-case hex digits of the model's bytes) is
+ *   required.
+ */
+export interface LedgerEntry {
+  type: EntryType;
+  /** When the entry happened, in epoch milliseconds. */
+  ts: number;
+  /** JSON data only: null, booleans, finite numbers, strings, arrays and plain objects. */
+  body: Record<string, unknown>;
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function invalid(message: string): never {
+  throw new LedgerError('INVALID_ENTRY', message);
+}
+
+/**
+ * RFC 8785 canonical JSON. Object members sorted by UTF-16 code units, numbers in
+ * ECMAScript shortest form, strings as JSON.stringify escapes them (RFC 8785 3.2.2).
+ * Refuses what JSON cannot carry (NaN, Infinity, lone surrogates, functions, class
+ * instances, cycles); object members whose value is `undefined` are left out, as
+ * JSON.stringify does. Agrees with the `canonicalize` package on JSON data (tested); this
+ * one is about three times faster, which matters on the append path.
+ */
+export function canonicalJson(value: unknown): string {
+  return encodeValue(value, 0);
+}
+
+const MAX_DEPTH = 64;
+
+function encodeValue(value: unknown, depth: number): string {
+  switch (typeof value) {
+    case 'string':
+      if (LONE_SURROGATE.test(value)) invalid('a string holds a lone UTF-16 surrogate, which RFC 8785 forbids');
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) invalid(`${value} is not a JSON number`);
+      return String(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (depth >= MAX_DEPTH) invalid(`JSON nested deeper than ${MAX_DEPTH} levels (or a cycle)`);
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          const item: unknown = value[i];
+          if (item === undefined) invalid('an array holds undefined, which is not JSON');
+          out += encodeValue(item, depth + 1);
+        }
+        return `${out}]`;
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) invalid('only plain objects are JSON (found a class instance)');
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record).sort();
+      let out = '{';
+      let first = true;
+      for (const key of keys) {
+        const member = record[key];
+        if (member === undefined) continue;
+        if (!first) out += ',';
+        first = false;
+        if (LONE_SURROGATE.test(key)) invalid('a member name holds a lone UTF-16 surrogate');
+        out += `${JSON.stringify(key)}:${encodeValue(member, depth + 1)}`;
+      }
+      return `${out}}`;
+    }
+    default:
+      return invalid(`a ${typeof value} is not JSON`);
+  }
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** Checks an entry's shape; throws INVALID_ENTRY naming the first problem. */
+export function validateEntry(entry: unknown): asserts entry is LedgerEntry {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) invalid('an entry must be an object');
+  const e = entry as Record<string, unknown>;
+  for (const key of Object.keys(e)) {
+    if (key !== 'type' && key !== 'ts' && key !== 'body') invalid(`unexpected entry field "${key}"`);
+  }
+  if (!ENTRY_TYPES.includes(e['type'] as EntryType)) {
+    invalid(`entry type must be one of ${ENTRY_TYPES.join(', ')}, got ${JSON.stringify(e['type'])}`);
+  }
+  const ts = e['ts'];
+  if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0) {
+    invalid(`entry ts must be epoch milliseconds (a non-negative integer), got ${JSON.stringify(ts)}`);
+  }
+  const body = e['body'];
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) invalid('entry body must be a JSON object');
+  const b = body as Record<string, unknown>;
+  const id = b['id'];
+  if (typeof id !== 'string' || id.length === 0) invalid('entry body.id must be a non-empty string');
+  if (e['type'] === 'action') {
+    if (typeof b['actor'] !== 'string' || b['actor'] === '') invalid('an action entry needs body.actor (who)');
+    if (typeof b['action'] !== 'string' || b['action'] === '') invalid('an action entry needs body.action (what)');
+  }
+  if (e['type'] === 'model' && (typeof b['sha256'] !== 'string' || !SHA256_HEX.test(b['sha256']))) {
+    invalid('a model entry needs body.sha256, the model bytes\' SHA-256 as 64 lower-case hex digits');
+  }
+}
+
+/** The leaf data of an entry as text: its canonical JSON (validated first). */
+export function encodeEntry(entry: LedgerEntry): string {
+  validateEntry(entry);
+  return canonicalJson({ type: entry.type, ts: entry.ts, body: entry.body });
+}
+
+/**
+ * Parses one stored or received entry. Untrusted input: anything that is not valid JSON,
+ * not a valid entry, or not already in canonical form is refused with INVALID_ENTRY
+ * (a non-canonical form would hash differently from what the writer signed).
+ */
+export function parseEntry(text: string): LedgerEntry {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new LedgerError('INVALID_ENTRY', 'the entry is not JSON', { cause: err });
+  }
+  validateEntry(value);
+  if (canonicalJson(value) !== text) invalid('the entry is not in RFC 8785 canonical form');
+  return value;
+}
+
+/** The entry hash an alert quotes as evidence: hex of HASH(0x00 || canonical JSON). */
+export function entryHash(entry: LedgerEntry): string {
+  const data = utf8(encodeEntry(entry));
+  const buf = new Uint8Array(data.length + 1);
+  buf[0] = LEAF_HASH_PREFIX;
+  buf.set(data, 1);
+  return toHex(sha256(buf));
+}

@@ -1,0 +1,219 @@
+/**
+ * The data directory's files and their record formats (node-only).
+ *
+ *   entries.log       one entry per line: its RFC 8785 canonical JSON (the leaf data), "\n"
+ *   entries.idx       40 bytes per entry: byte offset in entries.log (u64 big-endian) and
+ *                     leaf hash — derived data for random access and for locating damage
+ *   checkpoints.log   one JSON object per line: a signed checkpoint plus `offset`, the byte
+ *                     length of entries.log that it covers
+ *   cosignatures.log  one JSON object per line: a witness cosignature plus the `size` and
+ *                     `root` of the checkpoint it co-signs
+ *   private.pem       the log's Ed25519 key, PKCS #8 PEM, mode 0600
+ *   public.pem        the log's public key, SPKI PEM: what auditors pin
+ *   writer.lock       the writing process's pid, so two writers never share a directory
+ *
+ * All are append-only (the writer opens them O_APPEND); recovery truncates only what no
+ * durable checkpoint covers.
+ */
+import { readFile } from 'node:fs/promises';
+import {
+  checkpointHash,
+  GENESIS_PREV,
+  parseCheckpoint,
+  parseCosignature,
+  type Checkpoint,
+  type Cosignature,
+} from './checkpoint.js';
+import { LedgerError } from './errors.js';
+
+export const ENTRIES_FILE = 'entries.log';
+export const INDEX_FILE = 'entries.idx';
+export const CHECKPOINTS_FILE = 'checkpoints.log';
+export const COSIGNATURES_FILE = 'cosignatures.log';
+export const PRIVATE_KEY_FILE = 'private.pem';
+export const PUBLIC_KEY_FILE = 'public.pem';
+export const LOCK_FILE = 'writer.lock';
+
+/** entries.idx record: u64 offset + 32-byte leaf hash. */
+export const INDEX_RECORD_SIZE = 40;
+const NEWLINE = 0x0a;
+
+export interface CheckpointRecord {
+  checkpoint: Checkpoint;
+  /** Bytes of entries.log that the checkpoint covers. */
+  entriesOffset: number;
+  /** Where the record starts in checkpoints.log. */
+  fileOffset: number;
+}
+
+export function encodeCheckpointRecord(cp: Checkpoint, entriesOffset: number): string {
+  return `${JSON.stringify({ ...cp, offset: entriesOffset })}\n`;
+}
+
+export function encodeCosignatureRecord(cp: Checkpoint, c: Cosignature): string {
+  return `${JSON.stringify({ size: cp.size, root: cp.root, ...c })}\n`;
+}
+
+export function writeIndexRecord(buf: Buffer, at: number, offset: number, leafHash: Uint8Array): void {
+  buf.writeUInt32BE(Math.floor(offset / 2 ** 32), at);
+  buf.writeUInt32BE(offset >>> 0, at + 4);
+  buf.set(leafHash, at + 8);
+}
+
+export function readIndexOffset(buf: Buffer, at: number): number {
+  return buf.readUInt32BE(at) * 2 ** 32 + buf.readUInt32BE(at + 4);
+}
+
+/** Why a checkpoints.log scan stopped early. */
+export interface CheckpointProblem {
+  /** Index of the bad record (number of good ones before it). */
+  record: number;
+  fileOffset: number;
+  code: 'CORRUPT_CHECKPOINT' | 'SIGNATURE_ERROR';
+  reason: string;
+  /** The record is the file's last and has no newline: what a crash mid-write leaves. */
+  torn: boolean;
+}
+
+export interface CheckpointScan {
+  records: CheckpointRecord[];
+  problem?: CheckpointProblem;
+  fileSize: number;
+}
+
+/**
+ * Reads checkpoints.log, checking each record's shape and its links to the one before
+ * (same origin, `prev` = hash of the previous body, growing size, time and offset).
+ * `verifySignature` is called for the records `signaturesOf` selects. Stops at the first
+ * problem. The file is attacker-controlled: nothing here throws on its content.
+ */
+export function scanCheckpoints(
+  buf: Buffer,
+  verifySignature: (cp: Checkpoint) => void,
+  signaturesOf: 'all' | 'last' = 'all',
+): CheckpointScan {
+  const records: CheckpointRecord[] = [];
+  let at = 0;
+  let prev: CheckpointRecord | undefined;
+  const stop = (fileOffset: number, code: CheckpointProblem['code'], reason: string, torn = false): CheckpointScan => ({
+    records,
+    problem: { record: records.length, fileOffset, code, reason, torn },
+    fileSize: buf.length,
+  });
+  while (at < buf.length) {
+    const end = buf.indexOf(NEWLINE, at);
+    if (end === -1) {
+      return stop(at, 'CORRUPT_CHECKPOINT', `torn record (${buf.length - at} bytes without a newline)`, true);
+    }
+    let record: CheckpointRecord;
+    try {
+      record = parseCheckpointRecord(buf.toString('utf8', at, end), at);
+    } catch (err) {
+      return stop(at, 'CORRUPT_CHECKPOINT', err instanceof Error ? err.message : String(err));
+    }
+    const cp = record.checkpoint;
+    const link = checkLink(prev, record);
+    if (link) return stop(at, 'CORRUPT_CHECKPOINT', link);
+    const isLast = buf.indexOf(NEWLINE, end + 1) === -1;
+    if (signaturesOf === 'all' || isLast) {
+      try {
+        verifySignature(cp);
+      } catch (err) {
+        return stop(at, 'SIGNATURE_ERROR', err instanceof Error ? err.message : String(err));
+      }
+    }
+    records.push(record);
+    prev = record;
+    at = end + 1;
+  }
+  return { records, fileSize: buf.length };
+}
+
+function checkLink(prev: CheckpointRecord | undefined, record: CheckpointRecord): string | undefined {
+  const cp = record.checkpoint;
+  if (!prev) {
+    if (cp.prev !== GENESIS_PREV) return 'the first checkpoint must have prev = 64 zeros';
+    return undefined;
+  }
+  const p = prev.checkpoint;
+  if (cp.origin !== p.origin) return `origin changes from ${p.origin} to ${cp.origin}`;
+  if (cp.prev !== checkpointHash(p)) return `prev ${cp.prev} is not the hash of the checkpoint before it`;
+  if (cp.size <= p.size) return `size ${cp.size} does not grow past the previous ${p.size}`;
+  if (cp.ts < p.ts) return `time ${cp.ts} is before the previous checkpoint's ${p.ts}`;
+  if (record.entriesOffset <= prev.entriesOffset) {
+    return `entries offset ${record.entriesOffset} does not grow past ${prev.entriesOffset}`;
+  }
+  return undefined;
+}
+
+function parseCheckpointRecord(line: string, fileOffset: number): CheckpointRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (err) {
+    throw new LedgerError('CORRUPT_CHECKPOINT', 'record is not JSON', { cause: err });
+  }
+  const checkpoint = parseCheckpoint(value);
+  const offset = (value as Record<string, unknown>)['offset'];
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
+    throw new LedgerError('CORRUPT_CHECKPOINT', 'record offset must be a non-negative integer');
+  }
+  if ((checkpoint.size === 0) !== (offset === 0)) {
+    throw new LedgerError('CORRUPT_CHECKPOINT', `record offset ${offset} cannot cover ${checkpoint.size} entries`);
+  }
+  return { checkpoint, entriesOffset: offset, fileOffset };
+}
+
+export interface CosignatureRecord {
+  size: number;
+  root: string;
+  cosignature: Cosignature;
+  fileOffset: number;
+}
+
+/** Reads cosignatures.log; torn or malformed lines are returned as problems, not thrown. */
+export function scanCosignatures(buf: Buffer): { records: CosignatureRecord[]; problems: { fileOffset: number; reason: string }[] } {
+  const records: CosignatureRecord[] = [];
+  const problems: { fileOffset: number; reason: string }[] = [];
+  let at = 0;
+  while (at < buf.length) {
+    let end = buf.indexOf(NEWLINE, at);
+    if (end === -1) end = buf.length;
+    try {
+      const value = JSON.parse(buf.toString('utf8', at, end)) as Record<string, unknown>;
+      const size = value['size'];
+      const root = value['root'];
+      if (typeof size !== 'number' || !Number.isSafeInteger(size) || typeof root !== 'string') {
+        throw new Error('size and root missing');
+      }
+      records.push({ size, root, cosignature: parseCosignature(value), fileOffset: at });
+    } catch (err) {
+      problems.push({ fileOffset: at, reason: err instanceof Error ? err.message : String(err) });
+    }
+    at = end + 1;
+  }
+  return { records, problems };
+}
+
+/** Reads a whole file; an absent file reads as empty. */
+export async function readFileOrEmpty(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+    throw new LedgerError('IO_ERROR', `cannot read ${path}`, { cause: err });
+  }
+}
+
+/** Counts entry lines in a byte range (a trailing line without newline counts too). */
+export function countLines(buf: Buffer, from: number, to: number = buf.length): number {
+  let n = 0;
+  let at = from;
+  while (at < to) {
+    const end = buf.indexOf(NEWLINE, at);
+    n++;
+    if (end === -1 || end >= to) break;
+    at = end + 1;
+  }
+  return n;
+}

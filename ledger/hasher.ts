@@ -1,0 +1,45 @@
+/**
+ * RFC 9162 section 2.1.1 hashing, behind the four-method hasher every tree algorithm takes
+ * (transparency-dev/merkle `hasher.go`), so the verifier can use @noble/hashes in a browser
+ * while the writer uses node:crypto.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+
+/** RFC 9162 2.1.1: MTH({d(0)}) = HASH(0x00 || d(0)) — the domain separator for leaves. */
+export const LEAF_HASH_PREFIX = 0x00;
+/** RFC 9162 2.1.1: MTH(D[n]) = HASH(0x01 || MTH(D[0:k]) || MTH(D[k:n])) — for interior nodes. */
+export const NODE_HASH_PREFIX = 0x01;
+/** SHA-256 output size in bytes. */
+export const HASH_SIZE = 32;
+
+export interface LogHasher {
+  /** HASH(0x00 || leaf) */
+  hashLeaf(leaf: Uint8Array): Uint8Array;
+  /** HASH(0x01 || left || right) */
+  hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array;
+  /** MTH({}) = HASH() — the root of the empty tree. */
+  emptyRoot(): Uint8Array;
+  /** Output size in bytes. */
+  readonly size: number;
+}
+
+const EMPTY_ROOT = sha256(new Uint8Array(0));
+
+/** The browser-safe RFC 9162 SHA-256 hasher. */
+export const rfc9162Hasher: LogHasher = {
+  size: HASH_SIZE,
+  hashLeaf(leaf) {
+    const buf = new Uint8Array(leaf.length + 1);
+    buf[0] = LEAF_HASH_PREFIX;
+    buf.set(leaf, 1);
+    return sha256(buf);
+  },
+  hashChildren(left, right) {
+    const buf = new Uint8Array(left.length + right.length + 1);
+    buf[0] = NODE_HASH_PREFIX;
+    buf.set(left, 1);
+    buf.set(right, 1 + left.length);
+    return sha256(buf);
+  },
+  emptyRoot: () => EMPTY_ROOT.slice(),
+};

@@ -1,0 +1,751 @@
+/**
+ * The writer: an append-only, signed, optionally witnessed Merkle log in a data directory
+ * (node-only). Appends are synchronous and in memory; a checkpoint — cut every
+ * `checkpointEvery` entries or `checkpointIntervalMs`, whichever comes first — writes and
+ * fsyncs the entries, then signs and fsyncs the checkpoint. Only then are its entries
+ * reported as committed. File formats: `files.ts`.
+ */
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  checkpointHash,
+  GENESIS_PREV,
+  publicKeyToPem,
+  signCheckpoint,
+  type Checkpoint,
+  type Cosignature,
+} from './checkpoint.js';
+import { toHex } from './encoding.js';
+import { encodeEntry, parseEntry, type LedgerEntry } from './entry.js';
+import { LedgerError } from './errors.js';
+import {
+  CHECKPOINTS_FILE,
+  COSIGNATURES_FILE,
+  countLines,
+  encodeCheckpointRecord,
+  encodeCosignatureRecord,
+  ENTRIES_FILE,
+  INDEX_FILE,
+  INDEX_RECORD_SIZE,
+  LOCK_FILE,
+  PRIVATE_KEY_FILE,
+  PUBLIC_KEY_FILE,
+  readFileOrEmpty,
+  readIndexOffset,
+  scanCheckpoints,
+  scanCosignatures,
+  writeIndexRecord,
+  type CheckpointRecord,
+} from './files.js';
+import { loadOrCreateKeyPair, type KeyPair } from './keys.js';
+import { hashLeafString, nodeCheckpointVerifier, nodeHasher } from './node-crypto.js';
+import { MerkleTree } from './tree.js';
+import { BUNDLE_FORMAT, type EvidenceBundle } from './verifier.js';
+import { WitnessPool, type NormalisedWitnessPolicy, type WitnessPolicy } from './witness-client.js';
+
+/** Compatible with pino and console. */
+export interface LedgerLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface LedgerOptions {
+  /** The data directory; created if absent. */
+  dir: string;
+  /** Cut a checkpoint once this many entries are uncovered. @default 10000 */
+  checkpointEvery?: number;
+  /** …or once the oldest uncovered entry is this many milliseconds old. @default 1000 */
+  checkpointIntervalMs?: number;
+  /** Epoch milliseconds, for checkpoint times. @default Date.now */
+  clock?: () => number;
+  /** @default warnings and errors to stderr, info dropped */
+  logger?: LedgerLogger;
+  /**
+   * The log's name, the first line of every checkpoint. Fixed by the first checkpoint.
+   * @default `vigil/` + the first 16 hex digits of the log key's C2SP key hash input
+   */
+  origin?: string;
+  /** Witnesses that must co-sign a checkpoint before it counts as published. @default none */
+  witnesses?: WitnessPolicy;
+}
+
+export interface AppendReceipt {
+  /** The entry's leaf index (0-based). */
+  index: number;
+  /** HASH(0x00 || canonical entry), hex: the entry hash an alert quotes. */
+  leafHash: string;
+}
+
+interface Config {
+  dir: string;
+  checkpointEvery: number;
+  checkpointIntervalMs: number;
+  clock: () => number;
+  logger: LedgerLogger;
+  origin: string | undefined;
+  witnesses: NormalisedWitnessPolicy | undefined;
+}
+
+interface LedgerFiles {
+  entries: FileHandle;
+  index: FileHandle;
+  checkpoints: FileHandle;
+  cosignatures: FileHandle;
+  read: FileHandle;
+}
+
+const stderrLogger: LedgerLogger = {
+  info: () => {},
+  warn: (m) => process.stderr.write(`ledger: ${m}\n`),
+  error: (m) => process.stderr.write(`ledger: ${m}\n`),
+};
+
+/** Options normalised once, failing at start with the option's name (STYLE.md 6). */
+function normalise(options: LedgerOptions): Config {
+  const bad = (name: string, want: string, got: unknown): never => {
+    throw new LedgerError('INVALID_ARGUMENT', `option ${name} must be ${want}, got ${JSON.stringify(got)}`);
+  };
+  if (typeof options !== 'object' || options === null) bad('options', 'an object', options);
+  if (typeof options.dir !== 'string' || options.dir === '') bad('dir', 'a directory path', options.dir);
+  const every = options.checkpointEvery ?? 10_000;
+  if (!Number.isSafeInteger(every) || every < 1) bad('checkpointEvery', 'a positive integer', every);
+  const interval = options.checkpointIntervalMs ?? 1000;
+  if (typeof interval !== 'number' || !Number.isFinite(interval) || interval < 1 || interval > 2 ** 31 - 1) {
+    bad('checkpointIntervalMs', 'milliseconds between 1 and 2^31-1', interval);
+  }
+  if (options.clock !== undefined && typeof options.clock !== 'function') bad('clock', 'a function', typeof options.clock);
+  if (options.origin !== undefined && !/^[\x21-\x7e][\x20-\x7e]{0,254}$/.test(options.origin)) {
+    bad('origin', '1-255 printable ASCII characters', options.origin);
+  }
+  return {
+    dir: options.dir,
+    checkpointEvery: every,
+    checkpointIntervalMs: interval,
+    clock: options.clock ?? Date.now,
+    logger: options.logger ?? stderrLogger,
+    origin: options.origin,
+    witnesses: options.witnesses ? WitnessPool.normalise(options.witnesses) : undefined,
+  };
+}
+
+/** Entries' byte offsets in entries.log, growable. */
+class OffsetList {
+  private data = new Float64Array(1024);
+  length = 0;
+  push(offset: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = offset;
+  }
+  get(i: number): number {
+    return this.data[i]!;
+  }
+}
+
+/** Lines buffered before they are handed to the file system in one write. */
+const FLUSH_LINES = 8192;
+
+interface Waiter {
+  index: number;
+  resolve: (cp: Checkpoint) => void;
+  reject: (err: unknown) => void;
+}
+
+export class Ledger {
+  readonly #cfg: Config;
+  readonly #keys: KeyPair;
+  readonly #origin: string;
+  readonly #tree: MerkleTree;
+  readonly #offsets: OffsetList;
+  readonly #files: LedgerFiles;
+  #pending: string[] = [];
+  /** Entries handed to the file system (written or being written). */
+  #flushed: number;
+  /** Length of entries.log once everything handed over is written. */
+  #bytes: number;
+  #io: Promise<void> = Promise.resolve();
+  #cutChain: Promise<unknown> = Promise.resolve();
+  #cutQueued = false;
+  #requestedCutAt: number;
+  #latest: CheckpointRecord | undefined;
+  #waiters: Waiter[] = [];
+  #published: Checkpoint | undefined;
+  #pubWaiters: Waiter[] = [];
+  #cosigs = new Map<number, { checkpoint: Checkpoint; list: Cosignature[] }>();
+  #witnesses: WitnessPool | undefined;
+  #ids: Map<string, number> | undefined;
+  #idsBuilding: Promise<Map<string, number>> | undefined;
+  #timer: NodeJS.Timeout;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #failure: LedgerError | undefined;
+
+  private constructor(init: {
+    cfg: Config;
+    keys: KeyPair;
+    origin: string;
+    tree: MerkleTree;
+    offsets: OffsetList;
+    bytes: number;
+    latest: CheckpointRecord | undefined;
+    published: Checkpoint | undefined;
+    files: LedgerFiles;
+  }) {
+    this.#cfg = init.cfg;
+    this.#keys = init.keys;
+    this.#origin = init.origin;
+    this.#tree = init.tree;
+    this.#offsets = init.offsets;
+    this.#bytes = init.bytes;
+    this.#flushed = init.tree.size;
+    this.#requestedCutAt = init.tree.size;
+    this.#latest = init.latest;
+    this.#published = init.published;
+    this.#files = init.files;
+    if (init.cfg.witnesses) {
+      this.#witnesses = new WitnessPool(init.cfg.witnesses, {
+        logPublicKey: init.keys.publicKey,
+        consistencyProof: (m, n) => this.#tree.consistencyProof(m, n),
+        onCosignature: (cp, c) => this.#onCosignature(cp, c),
+        logger: init.cfg.logger,
+      });
+    }
+    this.#timer = setInterval(() => {
+      if (this.#tree.size > (this.#latest?.checkpoint.size ?? 0) && !this.#cutQueued) {
+        this.#queueCut();
+      }
+    }, init.cfg.checkpointIntervalMs);
+    this.#timer.unref();
+  }
+
+  /**
+   * Opens (or creates) the ledger in `options.dir`, recovering to the last durable
+   * checkpoint: entries written after it are dropped, and the logger says how many and why.
+   */
+  static async open(options: LedgerOptions): Promise<Ledger> {
+    const cfg = normalise(options);
+    const dir = cfg.dir;
+    await mkdir(dir, { recursive: true });
+    await takeLock(join(dir, LOCK_FILE));
+    try {
+      const keys = await loadOrCreateKeyPair(dir, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE);
+      const recovered = await recover(dir, keys, cfg);
+      const defaultOrigin = `vigil/${toHex(keys.publicKey).slice(0, 16)}`;
+      const logOrigin = recovered.latest?.checkpoint.origin;
+      if (cfg.origin !== undefined && logOrigin !== undefined && cfg.origin !== logOrigin) {
+        throw new LedgerError('INVALID_ARGUMENT', `option origin is ${cfg.origin}, but this log's checkpoints say ${logOrigin}`);
+      }
+      const origin = logOrigin ?? cfg.origin ?? defaultOrigin;
+      const append = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
+      const files = {
+        entries: await open(join(dir, ENTRIES_FILE), append, 0o644),
+        index: await open(join(dir, INDEX_FILE), append, 0o644),
+        checkpoints: await open(join(dir, CHECKPOINTS_FILE), append, 0o644),
+        cosignatures: await open(join(dir, COSIGNATURES_FILE), append, 0o644),
+        read: await open(join(dir, ENTRIES_FILE), 'r'),
+      };
+      await syncDir(dir);
+      const ledger = new Ledger({ cfg, keys, origin, ...recovered, files });
+      for (const [size, entry] of recovered.cosigs) ledger.#cosigs.set(size, entry);
+      return ledger;
+    } catch (err) {
+      await rm(join(dir, LOCK_FILE), { force: true });
+      throw err;
+    }
+  }
+
+  /** Number of entries appended (committed or not). */
+  get size(): number {
+    return this.#tree.size;
+  }
+
+  /** The latest durable checkpoint, if any. */
+  get latestCheckpoint(): Checkpoint | undefined {
+    return this.#latest?.checkpoint;
+  }
+
+  /** The latest checkpoint co-signed by the required witnesses (or durable, without witnesses). */
+  get latestPublished(): Checkpoint | undefined {
+    return this.#witnesses ? this.#published : this.#latest?.checkpoint;
+  }
+
+  get origin(): string {
+    return this.#origin;
+  }
+
+  /** The log's Ed25519 public key, 32 raw bytes. */
+  get publicKey(): Uint8Array {
+    return this.#keys.publicKey.slice();
+  }
+
+  /** The log's public key as SPKI PEM, as written to `public.pem`: what auditors pin. */
+  get publicKeyPem(): string {
+    return publicKeyToPem(this.#keys.publicKey);
+  }
+
+  /** Appends one entry in memory; throws INVALID_ENTRY (nothing appended) on a bad one. */
+  append(entry: LedgerEntry): AppendReceipt {
+    this.#checkOpen();
+    return this.#appendLine(encodeEntry(entry), entry.body['id'] as string);
+  }
+
+  /** Appends all entries, or none if one is invalid. */
+  appendMany(entries: readonly LedgerEntry[]): AppendReceipt[] {
+    this.#checkOpen();
+    const lines = entries.map((e) => encodeEntry(e));
+    return lines.map((line, i) => this.#appendLine(line, entries[i]!.body['id'] as string));
+  }
+
+  #appendLine(line: string, id: string): AppendReceipt {
+    const leaf = hashLeafString(line);
+    const index = this.#tree.size;
+    this.#tree.append(leaf);
+    this.#pending.push(line);
+    if (this.#ids && !this.#ids.has(id)) this.#ids.set(id, index);
+    if (this.#pending.length >= FLUSH_LINES) this.#flushPending();
+    if (index + 1 - this.#requestedCutAt >= this.#cfg.checkpointEvery && !this.#cutQueued) this.#queueCut();
+    return { index, leafHash: leaf.toString('hex') };
+  }
+
+  /** Resolves with the first durable checkpoint that covers `index`. */
+  committed(index: number): Promise<Checkpoint> {
+    return this.#wait(index, this.#latest?.checkpoint, this.#waiters);
+  }
+
+  /**
+   * Resolves with the first checkpoint covering `index` that the required witnesses have
+   * co-signed; without witnesses, the same as `committed`.
+   */
+  published(index: number): Promise<Checkpoint> {
+    if (!this.#witnesses) return this.committed(index);
+    return this.#wait(index, this.#published, this.#pubWaiters);
+  }
+
+  #wait(index: number, have: Checkpoint | undefined, waiters: Waiter[]): Promise<Checkpoint> {
+    if (!Number.isSafeInteger(index) || index < 0) {
+      return Promise.reject(new LedgerError('INVALID_ARGUMENT', `index must be a non-negative integer, got ${index}`));
+    }
+    if (have && index < have.size) return Promise.resolve(have);
+    if (index >= this.#tree.size) {
+      return Promise.reject(new LedgerError('NOT_FOUND', `no entry ${index}: the ledger has ${this.#tree.size}`));
+    }
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#closed) return Promise.reject(new LedgerError('CLOSED', 'the ledger is closed'));
+    return new Promise((resolve, reject) => waiters.push({ index, resolve, reject }));
+  }
+
+  /** Cuts a checkpoint now (or returns the latest if nothing was appended since). */
+  checkpoint(): Promise<Checkpoint> {
+    if (this.#closed) return Promise.reject(new LedgerError('CLOSED', 'the ledger is closed'));
+    return this.#enqueueCut();
+  }
+
+  #queueCut(): void {
+    this.#cutQueued = true;
+    this.#enqueueCut().catch((err: unknown) => {
+      this.#cfg.logger.error(`checkpoint failed: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  }
+
+  #enqueueCut(): Promise<Checkpoint> {
+    const run = this.#cutChain.then(() => this.#cut());
+    this.#cutChain = run.catch(() => undefined);
+    return run;
+  }
+
+  async #cut(): Promise<Checkpoint> {
+    this.#cutQueued = false;
+    if (this.#failure) throw this.#failure;
+    const size = this.#tree.size;
+    const latest = this.#latest;
+    if (latest && latest.checkpoint.size === size) return latest.checkpoint;
+    this.#requestedCutAt = size;
+    this.#flushPending();
+    const entriesOffset = this.#bytes;
+    const root = toHex(this.#tree.root(size));
+    let record: CheckpointRecord;
+    try {
+      await this.#io;
+      await Promise.all([this.#files.entries.datasync(), this.#files.index.datasync()]);
+      const prevTs = latest?.checkpoint.ts ?? 0;
+      const checkpoint = signCheckpoint(
+        {
+          origin: this.#origin,
+          size,
+          root,
+          prev: latest ? checkpointHash(latest.checkpoint) : GENESIS_PREV,
+          ts: Math.max(Math.floor(this.#cfg.clock()), prevTs),
+        },
+        this.#keys.secretKey,
+      );
+      const line = encodeCheckpointRecord(checkpoint, entriesOffset);
+      const { size: fileOffset } = await this.#files.checkpoints.stat();
+      await writeAll(this.#files.checkpoints, Buffer.from(line));
+      await this.#files.checkpoints.datasync();
+      record = { checkpoint, entriesOffset, fileOffset };
+    } catch (err) {
+      throw this.#fail(err);
+    }
+    this.#latest = record;
+    const cp = record.checkpoint;
+    this.#waiters = settle(this.#waiters, cp);
+    this.#witnesses?.offer(cp);
+    return cp;
+  }
+
+  /** Hands buffered lines and their index records to the file system, in order. */
+  #flushPending(): void {
+    const lines = this.#pending;
+    if (lines.length === 0) return;
+    this.#pending = [];
+    const from = this.#flushed;
+    const data = Buffer.from(`${lines.join('\n')}\n`);
+    const index = Buffer.allocUnsafe(lines.length * INDEX_RECORD_SIZE);
+    let at = 0;
+    for (let k = 0; k < lines.length; k++) {
+      const offset = this.#bytes + at;
+      this.#offsets.push(offset);
+      writeIndexRecord(index, k * INDEX_RECORD_SIZE, offset, this.#tree.leafHash(from + k));
+      at = data.indexOf(0x0a, at) + 1;
+    }
+    this.#flushed = from + lines.length;
+    this.#bytes += data.length;
+    const { entries, index: idx } = this.#files;
+    this.#io = this.#io.then(() => Promise.all([writeAll(entries, data), writeAll(idx, index)])).then(
+      () => undefined,
+      (err: unknown) => {
+        throw this.#fail(err);
+      },
+    );
+  }
+
+  #fail(err: unknown): LedgerError {
+    if (!this.#failure) {
+      this.#failure =
+        err instanceof LedgerError ? err : new LedgerError('IO_ERROR', `writing the ledger failed: ${String(err)}`, { cause: err });
+      this.#cfg.logger.error(this.#failure.message);
+      for (const w of [...this.#waiters, ...this.#pubWaiters]) w.reject(this.#failure);
+      this.#waiters = [];
+      this.#pubWaiters = [];
+    }
+    return this.#failure;
+  }
+
+  #onCosignature(cp: Checkpoint, c: Cosignature): void {
+    let slot = this.#cosigs.get(cp.size);
+    if (!slot) {
+      slot = { checkpoint: cp, list: [] };
+      this.#cosigs.set(cp.size, slot);
+    }
+    if (slot.checkpoint.root !== cp.root || slot.list.some((x) => x.publicKey === c.publicKey)) return;
+    slot.list.push(c);
+    this.#files.cosignatures.write(encodeCosignatureRecord(cp, c)).catch((err: unknown) => {
+      this.#cfg.logger.warn(`cannot record a cosignature: ${String(err)}`);
+    });
+    const required = this.#cfg.witnesses?.required ?? 0;
+    if (slot.list.length >= required && (!this.#published || this.#published.size < cp.size)) {
+      this.#published = cp;
+      this.#pubWaiters = settle(this.#pubWaiters, cp);
+      for (const size of this.#cosigs.keys()) if (size < cp.size) this.#cosigs.delete(size);
+    }
+  }
+
+  /**
+   * An evidence bundle for entry `index`: the entry, its inclusion proof and the signed
+   * checkpoint (with witnesses: the latest published one and its cosignatures). Cuts a
+   * checkpoint first if none covers the entry yet.
+   */
+  async prove(index: number): Promise<EvidenceBundle> {
+    this.#checkOpen();
+    if (!this.#latest || index >= this.#latest.checkpoint.size) {
+      if (Number.isSafeInteger(index) && index >= 0 && index < this.#tree.size) await this.checkpoint();
+    }
+    await this.published(index);
+    const cp = this.#witnesses ? this.#published! : this.#latest!.checkpoint;
+    const line = await this.#readLine(index);
+    return {
+      format: BUNDLE_FORMAT,
+      entry: parseEntry(line),
+      leafIndex: index,
+      leafHash: toHex(this.#tree.leafHash(index)),
+      inclusionProof: this.#tree.inclusionProof(index, cp.size).map(toHex),
+      checkpoint: cp,
+      cosignatures: [...(this.#cosigs.get(cp.size)?.list ?? [])],
+    };
+  }
+
+  /** `prove` for the first entry whose `body.id` is `id`; NOT_FOUND if there is none. */
+  async proveById(id: string): Promise<EvidenceBundle> {
+    const index = await this.indexOf(id);
+    if (index === undefined) throw new LedgerError('NOT_FOUND', `no entry has body.id ${JSON.stringify(id)}`);
+    return this.prove(index);
+  }
+
+  /**
+   * The leaf index of the first entry whose `body.id` is `id`. The id map is built on first
+   * use (one pass over entries.log) and kept up to date after, so appends that never need
+   * it do not pay for it.
+   */
+  async indexOf(id: string): Promise<number | undefined> {
+    this.#checkOpen();
+    const ids = this.#ids ?? (await this.#buildIds());
+    return ids.get(id);
+  }
+
+  #buildIds(): Promise<Map<string, number>> {
+    this.#idsBuilding ??= (async () => {
+      this.#flushPending();
+      const upTo = this.#flushed;
+      const bytes = this.#bytes;
+      const ids = new Map<string, number>();
+      this.#ids = ids; // from here on, appends record their own ids
+      await this.#io;
+      const buf = Buffer.allocUnsafe(bytes);
+      if (bytes > 0) await this.#files.read.read(buf, 0, bytes, 0);
+      // Synchronous from here: entries appended meanwhile are in `ids` and come later.
+      const appended = [...ids];
+      ids.clear();
+      let at = 0;
+      for (let i = 0; i < upTo; i++) {
+        const end = buf.indexOf(0x0a, at);
+        const id = (JSON.parse(buf.toString('utf8', at, end)) as LedgerEntry).body['id'] as string;
+        if (!ids.has(id)) ids.set(id, i);
+        at = end + 1;
+      }
+      for (const [id, i] of appended) if (!ids.has(id)) ids.set(id, i);
+      return ids;
+    })();
+    return this.#idsBuilding;
+  }
+
+  async #readLine(index: number): Promise<string> {
+    const start = this.#offsets.get(index);
+    const end = index + 1 < this.#flushed ? this.#offsets.get(index + 1) : this.#bytes;
+    await this.#io;
+    const buf = Buffer.allocUnsafe(end - start - 1);
+    await this.#files.read.read(buf, 0, buf.length, start);
+    return buf.toString('utf8');
+  }
+
+  /** Cuts a final checkpoint, waits for witnesses (bounded by their timeout), closes files. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      clearInterval(this.#timer);
+      let error: unknown;
+      try {
+        if (!this.#failure) await this.#enqueueCut();
+        await this.#witnesses?.drain();
+        await this.#io;
+      } catch (err) {
+        error = err;
+      }
+      const closed = new LedgerError('CLOSED', 'the ledger was closed before a checkpoint covered this entry');
+      for (const w of [...this.#waiters, ...this.#pubWaiters]) w.reject(closed);
+      this.#waiters = [];
+      this.#pubWaiters = [];
+      await Promise.allSettled(Object.values(this.#files).map((f) => f.close()));
+      await rm(join(this.#cfg.dir, LOCK_FILE), { force: true });
+      if (error) throw error;
+    })();
+    return this.#closing;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new LedgerError('CLOSED', 'the ledger is closed');
+    if (this.#failure) throw this.#failure;
+  }
+}
+
+function settle(waiters: Waiter[], cp: Checkpoint): Waiter[] {
+  const left: Waiter[] = [];
+  for (const w of waiters) {
+    if (w.index < cp.size) w.resolve(cp);
+    else left.push(w);
+  }
+  return left;
+}
+
+async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
+  let at = 0;
+  while (at < buf.length) {
+    const { bytesWritten } = await fh.write(buf, at, buf.length - at);
+    at += bytesWritten;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  // New files are durable only once their directory entry is (POSIX fsync on the directory).
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } catch {
+    // Some file systems refuse fsync on directories; the data files are still fsynced.
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A pid lock: a second writer on the same directory would fork the log. */
+async function takeLock(path: string): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(path, `${process.pid}\n`, { flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new LedgerError('IO_ERROR', `cannot create ${path}`, { cause: err });
+    }
+    const pid = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      throw new LedgerError('IO_ERROR', `another writer (pid ${pid}) has this ledger open (${path})`);
+    }
+    // The holder is gone (it crashed): the lock is stale.
+    await rm(path, { force: true });
+  }
+  throw new LedgerError('IO_ERROR', `cannot take the lock ${path}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+interface Recovered {
+  tree: MerkleTree;
+  offsets: OffsetList;
+  bytes: number;
+  latest: CheckpointRecord | undefined;
+  published: Checkpoint | undefined;
+  cosigs: Map<number, { checkpoint: Checkpoint; list: Cosignature[] }>;
+}
+
+/**
+ * Brings the files back to the last durable checkpoint. What lies beyond it was never
+ * reported as committed, so it is dropped (and said so). Damage inside what a checkpoint
+ * covers is not repaired: opening fails and `vigil verify` locates it.
+ */
+async function recover(dir: string, keys: KeyPair, cfg: Config): Promise<Recovered> {
+  const log = cfg.logger;
+  const cpPath = join(dir, CHECKPOINTS_FILE);
+  const scan = scanCheckpoints(await readFileOrEmpty(cpPath), nodeCheckpointVerifier(keys.publicKey), 'last');
+  if (scan.problem && !scan.problem.torn) {
+    throw new LedgerError(
+      scan.problem.code,
+      `${cpPath} offset ${scan.problem.fileOffset}: ${scan.problem.reason} (run vigil verify --data-dir ${dir})`,
+    );
+  }
+  if (scan.problem?.torn) {
+    log.warn(`dropped a torn checkpoint record at ${CHECKPOINTS_FILE} offset ${scan.problem.fileOffset}: the writer stopped while writing it, so it was never durable`);
+    await truncate(cpPath, scan.problem.fileOffset);
+  }
+  const latest = scan.records[scan.records.length - 1];
+  const size = latest?.checkpoint.size ?? 0;
+  const bytes = latest?.entriesOffset ?? 0;
+
+  const entriesPath = join(dir, ENTRIES_FILE);
+  const entries = await readFileOrEmpty(entriesPath);
+  if (entries.length < bytes) {
+    throw new LedgerError(
+      'CORRUPT_ENTRY',
+      `${entriesPath} has ${entries.length} bytes, but checkpoint size ${size} covers ${bytes}: committed entries are missing (run vigil verify --data-dir ${dir})`,
+    );
+  }
+  if (entries.length > bytes) {
+    const dropped = countLines(entries, bytes);
+    log.warn(
+      `recovered to the checkpoint of size ${size}: dropped ${dropped} trailing ${dropped === 1 ? 'entry' : 'entries'} ` +
+        `(${entries.length - bytes} bytes of ${ENTRIES_FILE}) written after it, because no durable checkpoint covers them ` +
+        '(the writer stopped before cutting one); none of them had been reported as committed',
+    );
+    await truncate(entriesPath, bytes);
+  }
+
+  const indexPath = join(dir, INDEX_FILE);
+  let index = await readFileOrEmpty(indexPath);
+  if (index.length > size * INDEX_RECORD_SIZE) {
+    await truncate(indexPath, size * INDEX_RECORD_SIZE);
+    index = index.subarray(0, size * INDEX_RECORD_SIZE);
+  }
+  let loaded = index.length === size * INDEX_RECORD_SIZE ? loadIndex(index, size, bytes) : undefined;
+  if (!loaded || (latest && toHex(loaded.tree.root(size)) !== latest.checkpoint.root)) {
+    // The index is derived data: rebuild it from the entries and let the signed root judge.
+    log.warn(`${INDEX_FILE} does not match the checkpoint of size ${size}; rebuilding it from ${ENTRIES_FILE}`);
+    index = rebuildIndex(entries.subarray(0, bytes), size);
+    loaded = loadIndex(index, size, bytes);
+    if (!loaded || (latest && toHex(loaded.tree.root(size)) !== latest.checkpoint.root)) {
+      throw new LedgerError(
+        'CORRUPT_ENTRY',
+        `the entries do not reproduce the signed root of size ${size} (run vigil verify --data-dir ${dir})`,
+      );
+    }
+    await writeFile(indexPath, index);
+  }
+  const { tree, offsets } = loaded;
+
+  // Published state: the newest checkpoint with enough distinct witness cosignatures.
+  const cosigs = new Map<number, { checkpoint: Checkpoint; list: Cosignature[] }>();
+  let published: Checkpoint | undefined;
+  if (cfg.witnesses && scan.records.length > 0) {
+    const bySize = new Map(scan.records.map((r) => [r.checkpoint.size, r.checkpoint]));
+    for (const r of scanCosignatures(await readFileOrEmpty(join(dir, COSIGNATURES_FILE))).records) {
+      const cp = bySize.get(r.size);
+      if (!cp || cp.root !== r.root) continue;
+      let slot = cosigs.get(r.size);
+      if (!slot) {
+        slot = { checkpoint: cp, list: [] };
+        cosigs.set(r.size, slot);
+      }
+      if (!slot.list.some((c) => c.publicKey === r.cosignature.publicKey)) slot.list.push(r.cosignature);
+      if (slot.list.length >= cfg.witnesses.required && (!published || published.size < cp.size)) published = cp;
+    }
+    for (const s of cosigs.keys()) if (published && s < published.size) cosigs.delete(s);
+  }
+  return { tree, offsets, bytes, latest, published, cosigs };
+}
+
+/** Tree and offsets from index records, or undefined if the offsets are not a valid sequence. */
+function loadIndex(index: Buffer, size: number, bytes: number): { tree: MerkleTree; offsets: OffsetList } | undefined {
+  const tree = new MerkleTree(nodeHasher);
+  const offsets = new OffsetList();
+  let prev = -1;
+  for (let i = 0; i < size; i++) {
+    const at = i * INDEX_RECORD_SIZE;
+    const offset = readIndexOffset(index, at);
+    if (offset <= prev || offset >= bytes || (i === 0 && offset !== 0)) return undefined;
+    prev = offset;
+    offsets.push(offset);
+    tree.append(index.subarray(at + 8, at + INDEX_RECORD_SIZE));
+  }
+  return { tree, offsets };
+}
+
+async function truncate(path: string, length: number): Promise<void> {
+  const fh = await open(path, 'r+');
+  try {
+    await fh.truncate(length);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+function rebuildIndex(entries: Buffer, count: number): Buffer {
+  const out = Buffer.alloc(count * INDEX_RECORD_SIZE);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const end = entries.indexOf(0x0a, at);
+    if (end === -1 || at >= entries.length) throw new LedgerError('CORRUPT_ENTRY', `${ENTRIES_FILE} ends after ${i} entries, the checkpoint covers ${count}`);
+    writeIndexRecord(out, i * INDEX_RECORD_SIZE, at, hashLeafString(entries.toString('utf8', at, end)));
+    at = end + 1;
+  }
+  return out;
+}

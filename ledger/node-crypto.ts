@@ -1,0 +1,64 @@
+/**
+ * Node-only fast paths on node:crypto: the writer's RFC 9162 hasher (native SHA-256, about
+ * twice as fast as @noble/hashes on 65-byte node inputs) and an Ed25519 checkpoint check.
+ * `test/ledger-tree.test.ts` checks they agree with the browser-safe ones.
+ */
+import { createPublicKey, hash, verify } from 'node:crypto';
+import { checkpointBody, logKeyId, type Checkpoint } from './checkpoint.js';
+import { LedgerError } from './errors.js';
+import { HASH_SIZE, LEAF_HASH_PREFIX, NODE_HASH_PREFIX, type LogHasher } from './hasher.js';
+
+const node = Buffer.alloc(1 + 2 * HASH_SIZE);
+node[0] = NODE_HASH_PREFIX;
+const EMPTY_ROOT = hash('sha256', Buffer.alloc(0), 'buffer');
+
+export const nodeHasher: LogHasher = {
+  size: HASH_SIZE,
+  hashLeaf(leaf) {
+    const buf = Buffer.allocUnsafe(leaf.length + 1);
+    buf[0] = LEAF_HASH_PREFIX;
+    buf.set(leaf, 1);
+    return hash('sha256', buf, 'buffer');
+  },
+  hashChildren(left, right) {
+    if (left.length === HASH_SIZE && right.length === HASH_SIZE) {
+      // One reused scratch buffer: the call is synchronous, so no one else can see it.
+      node.set(left, 1);
+      node.set(right, 1 + HASH_SIZE);
+      return hash('sha256', node, 'buffer');
+    }
+    return hash('sha256', Buffer.concat([Buffer.of(NODE_HASH_PREFIX), left, right]), 'buffer');
+  },
+  emptyRoot: () => Buffer.from(EMPTY_ROOT),
+};
+
+/**
+ * Leaf hash of a canonical entry line given as a JS string, without first materialising
+ * its UTF-8 bytes: node:crypto encodes the string natively. "\u0000" is the RFC 9162 leaf
+ * prefix byte 0x00 in UTF-8.
+ */
+export function hashLeafString(line: string): Buffer {
+  return hash('sha256', `\u0000${line}`, 'buffer');
+}
+
+const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/**
+ * A checkpoint signature check on node:crypto's native Ed25519 (about twenty times faster
+ * than @noble/curves), for audits over many checkpoints. Same rules as
+ * `verifyCheckpointSignature`; a test checks the two agree.
+ */
+export function nodeCheckpointVerifier(publicKey: Uint8Array): (cp: Checkpoint) => void {
+  const key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
+  return (cp) => {
+    const want = logKeyId(cp.origin, publicKey);
+    if (cp.keyId !== want) {
+      throw new LedgerError(
+        'SIGNATURE_ERROR',
+        `checkpoint is signed by key ${cp.keyId}, but the key given is ${want} for origin ${cp.origin}`,
+      );
+    }
+    const ok = verify(null, Buffer.from(checkpointBody(cp)), key, Buffer.from(cp.signature, 'hex'));
+    if (!ok) throw new LedgerError('SIGNATURE_ERROR', `checkpoint signature does not verify (size ${cp.size})`);
+  };
+}

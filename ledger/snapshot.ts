@@ -1,0 +1,137 @@
+/**
+ * A read-only view of a data directory as of its last checkpoint (node-only), for
+ * `vigil prove` while a writer may be running: it takes no lock and writes nothing. Leaf
+ * hashes are recomputed from entries.log, not taken from the index, and the result must
+ * reproduce the signed root before any proof is given.
+ */
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { parsePublicKey, type Checkpoint, type Cosignature } from './checkpoint.js';
+import { toHex } from './encoding.js';
+import { parseEntry } from './entry.js';
+import { LedgerError } from './errors.js';
+import {
+  CHECKPOINTS_FILE,
+  COSIGNATURES_FILE,
+  ENTRIES_FILE,
+  PUBLIC_KEY_FILE,
+  readFileOrEmpty,
+  scanCheckpoints,
+  scanCosignatures,
+  type CheckpointRecord,
+} from './files.js';
+import { LEAF_HASH_PREFIX } from './hasher.js';
+import { nodeCheckpointVerifier, nodeHasher } from './node-crypto.js';
+import { hash } from 'node:crypto';
+import { MerkleTree } from './tree.js';
+import { BUNDLE_FORMAT, type EvidenceBundle } from './verifier.js';
+
+export interface LedgerSnapshot {
+  /** The latest checkpoint (signature checked). */
+  readonly checkpoint: Checkpoint;
+  readonly publicKey: Uint8Array;
+  /** Leaf index of the first entry whose body.id is `id`, among those checkpointed. */
+  indexOf(id: string): number | undefined;
+  /**
+   * An evidence bundle for entry `index`, against the covering checkpoint with the most
+   * witness cosignatures (the newest among equals).
+   */
+  prove(index: number): EvidenceBundle;
+  proveById(id: string): EvidenceBundle;
+}
+
+export async function openSnapshot(dir: string, options: { publicKey?: string | Uint8Array } = {}): Promise<LedgerSnapshot> {
+  const publicKey = parsePublicKey(options.publicKey ?? (await readFile(join(dir, PUBLIC_KEY_FILE), 'utf8').catch((err: unknown) => {
+    throw new LedgerError('KEY_ERROR', `cannot read ${join(dir, PUBLIC_KEY_FILE)}`, { cause: err });
+  })));
+  const scan = scanCheckpoints(await readFileOrEmpty(join(dir, CHECKPOINTS_FILE)), nodeCheckpointVerifier(publicKey), 'last');
+  if (scan.problem && !scan.problem.torn) {
+    throw new LedgerError(scan.problem.code, `${CHECKPOINTS_FILE} offset ${scan.problem.fileOffset}: ${scan.problem.reason}`);
+  }
+  const records = scan.records;
+  const last = records[records.length - 1];
+  if (!last) throw new LedgerError('NOT_FOUND', `${dir} has no checkpoint yet`);
+  const size = last.checkpoint.size;
+
+  const entries = (await readFileOrEmpty(join(dir, ENTRIES_FILE))).subarray(0, last.entriesOffset);
+  const tree = new MerkleTree(nodeHasher);
+  const offsets = new Float64Array(size + 1);
+  const scratch = Buffer.alloc(1 << 16);
+  let at = 0;
+  for (let i = 0; i < size; i++) {
+    const end = entries.indexOf(0x0a, at);
+    if (end === -1) throw new LedgerError('CORRUPT_ENTRY', `${ENTRIES_FILE} ends after ${i} entries; the checkpoint covers ${size}`);
+    offsets[i] = at;
+    const line = entries.subarray(at, end);
+    const buf = line.length < scratch.length ? scratch.subarray(0, line.length + 1) : Buffer.alloc(line.length + 1);
+    buf[0] = LEAF_HASH_PREFIX;
+    line.copy(buf, 1);
+    tree.append(hash('sha256', buf, 'buffer'));
+    at = end + 1;
+  }
+  offsets[size] = at;
+  if (toHex(tree.root(size)) !== last.checkpoint.root) {
+    throw new LedgerError('CORRUPT_ENTRY', `the entries do not reproduce the signed root of size ${size} (run vigil verify --data-dir ${dir})`);
+  }
+
+  const cosigs = new Map<number, Cosignature[]>();
+  const roots = new Map(records.map((r) => [r.checkpoint.size, r.checkpoint.root]));
+  for (const r of scanCosignatures(await readFileOrEmpty(join(dir, COSIGNATURES_FILE))).records) {
+    if (roots.get(r.size) !== r.root) continue;
+    const list = cosigs.get(r.size) ?? [];
+    if (!list.some((c) => c.publicKey === r.cosignature.publicKey)) list.push(r.cosignature);
+    cosigs.set(r.size, list);
+  }
+
+  const lineOf = (i: number): string => entries.toString('utf8', offsets[i]!, offsets[i + 1]! - 1);
+  const indexOf = (id: string): number | undefined => {
+    const needle = Buffer.from(`"id":${JSON.stringify(id)}`);
+    let from = 0;
+    for (;;) {
+      const hit = entries.indexOf(needle, from);
+      if (hit === -1) return undefined;
+      // Binary search for the line holding the hit; the match may be a nested "id".
+      let lo = 0;
+      let hi = size - 1;
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (offsets[mid]! <= hit) lo = mid;
+        else hi = mid - 1;
+      }
+      if (parseEntry(lineOf(lo)).body['id'] === id) return lo;
+      from = hit + 1;
+    }
+  };
+  const prove = (index: number): EvidenceBundle => {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
+      throw new LedgerError('NOT_FOUND', `no checkpointed entry ${index} (the last checkpoint covers ${size})`);
+    }
+    let best: CheckpointRecord = last;
+    for (const r of records) {
+      if (r.checkpoint.size <= index) continue;
+      const n = cosigs.get(r.checkpoint.size)?.length ?? 0;
+      if (n > (cosigs.get(best.checkpoint.size)?.length ?? 0) || (n === (cosigs.get(best.checkpoint.size)?.length ?? 0) && r.checkpoint.size > best.checkpoint.size)) best = r;
+    }
+    const cp = best.checkpoint;
+    return {
+      format: BUNDLE_FORMAT,
+      entry: parseEntry(lineOf(index)),
+      leafIndex: index,
+      leafHash: toHex(tree.leafHash(index)),
+      inclusionProof: tree.inclusionProof(index, cp.size).map(toHex),
+      checkpoint: cp,
+      cosignatures: cosigs.get(cp.size) ?? [],
+    };
+  };
+  return {
+    checkpoint: last.checkpoint,
+    publicKey,
+    indexOf,
+    prove,
+    proveById(id) {
+      const index = indexOf(id);
+      if (index === undefined) throw new LedgerError('NOT_FOUND', `no checkpointed entry has body.id ${JSON.stringify(id)}`);
+      return prove(index);
+    },
+  };
+}

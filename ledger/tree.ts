@@ -1,0 +1,205 @@
+/**
+ * The append-only RFC 9162 Merkle tree, with every perfect subtree's hash kept, so the
+ * root of any earlier size and any inclusion or consistency proof cost O(log n) lookups and
+ * at most O(log n) hashes, never a recomputation (cf. transparency-dev/merkle `compact`
+ * ranges and `proof/proof.go`). Browser-safe: plain JS plus the hasher given.
+ */
+import { LedgerError } from './errors.js';
+import type { LogHasher } from './hasher.js';
+
+/** 2^15 nodes (1 MiB of SHA-256 hashes) per storage chunk: growth never copies old nodes. */
+const CHUNK_SHIFT = 15;
+const CHUNK_NODES = 1 << CHUNK_SHIFT;
+const CHUNK_MASK = CHUNK_NODES - 1;
+/** Node indexes are kept below 2^32 so the chunk arithmetic can use 32-bit operators. */
+const MAX_LEAVES = 2 ** 32 - 1;
+
+/** The hashes of one level of the tree, in index order. */
+class NodeLevel {
+  private readonly chunks: Uint8Array[] = [];
+  length = 0;
+
+  constructor(private readonly hashSize: number) {}
+
+  push(hash: Uint8Array): void {
+    const i = this.length;
+    const c = i >>> CHUNK_SHIFT;
+    let chunk = this.chunks[c];
+    if (!chunk) {
+      chunk = new Uint8Array(CHUNK_NODES * this.hashSize);
+      this.chunks.push(chunk);
+    }
+    chunk.set(hash, (i & CHUNK_MASK) * this.hashSize);
+    this.length = i + 1;
+  }
+
+  /** A view, not a copy: callers must not write to it. */
+  get(i: number): Uint8Array {
+    const chunk = this.chunks[i >>> CHUNK_SHIFT]!;
+    const at = (i & CHUNK_MASK) * this.hashSize;
+    return chunk.subarray(at, at + this.hashSize);
+  }
+}
+
+const highestBit = (n: number): number => 31 - Math.clz32(n);
+
+/** Largest power of two strictly below n (n > 1): RFC 9162's split point k. */
+const splitPoint = (n: number): number => 2 ** highestBit(n - 1);
+
+export class MerkleTree {
+  private readonly levels: NodeLevel[] = [];
+
+  constructor(readonly hasher: LogHasher) {
+    this.levels.push(new NodeLevel(hasher.size));
+  }
+
+  /** Number of leaves. */
+  get size(): number {
+    return this.levels[0]!.length;
+  }
+
+  /** Appends one leaf hash (already HASH(0x00 || data)). */
+  append(leafHash: Uint8Array): void {
+    let i = this.size;
+    if (i >= MAX_LEAVES) throw new LedgerError('INVALID_ARGUMENT', `the tree is full (${MAX_LEAVES} leaves)`);
+    if (leafHash.length !== this.hasher.size) {
+      throw new LedgerError('INVALID_ARGUMENT', `leaf hash has ${leafHash.length} bytes, want ${this.hasher.size}`);
+    }
+    this.levels[0]!.push(leafHash);
+    // Each completed pair completes its parent: amortised one hashChildren per leaf.
+    let level = 0;
+    let hash = leafHash;
+    while ((i & 1) === 1) {
+      hash = this.hasher.hashChildren(this.levels[level]!.get(i - 1), hash);
+      level++;
+      i >>>= 1;
+      let up = this.levels[level];
+      if (!up) {
+        up = new NodeLevel(this.hasher.size);
+        this.levels.push(up);
+      }
+      up.push(hash);
+    }
+  }
+
+  leafHash(index: number): Uint8Array {
+    this.checkIndex(index, this.size);
+    return this.levels[0]!.get(index).slice();
+  }
+
+  /** MTH(D[0:size]) for any size up to the current one. */
+  root(size: number = this.size): Uint8Array {
+    this.checkSize(size);
+    return size === 0 ? this.hasher.emptyRoot() : this.hashRange(0, size);
+  }
+
+  /** RFC 9162 2.1.3.1 PATH(index, D[0:size]), leaf to root. */
+  inclusionProof(index: number, size: number = this.size): Uint8Array[] {
+    this.checkSize(size);
+    this.checkIndex(index, size);
+    const path: Uint8Array[] = [];
+    let begin = 0;
+    let end = size;
+    while (end - begin > 1) {
+      const k = splitPoint(end - begin);
+      if (index < begin + k) {
+        path.push(this.hashRange(begin + k, end));
+        end = begin + k;
+      } else {
+        path.push(this.hashRange(begin, begin + k));
+        begin += k;
+      }
+    }
+    return path.reverse();
+  }
+
+  /** RFC 9162 2.1.4.1 PROOF(size1, D[0:size2]), for 0 < size1 <= size2. */
+  consistencyProof(size1: number, size2: number = this.size): Uint8Array[] {
+    this.checkSize(size2);
+    if (!Number.isSafeInteger(size1) || size1 < 1 || size1 > size2) {
+      throw new LedgerError('INVALID_ARGUMENT', `consistency proofs need 0 < size1 <= size2, got ${size1} and ${size2}`);
+    }
+    const proof: Uint8Array[] = [];
+    let begin = 0;
+    let end = size2;
+    // RFC 9162's SUBPROOF flag b: true while the range still starts at 0, where the
+    // verifier already knows the old root.
+    let knownToVerifier = true;
+    for (;;) {
+      if (size1 === end) {
+        if (!knownToVerifier) proof.push(this.hashRange(begin, end));
+        break;
+      }
+      const k = splitPoint(end - begin);
+      if (size1 <= begin + k) {
+        proof.push(this.hashRange(begin + k, end));
+        end = begin + k;
+      } else {
+        proof.push(this.hashRange(begin, begin + k));
+        begin += k;
+        knownToVerifier = false;
+      }
+    }
+    return proof.reverse();
+  }
+
+  /**
+   * MTH(D[begin:end]) for a range RFC 9162's recursion can produce (begin aligned to the
+   * range's size rounded up to a power of two): the right fold of its perfect subtrees.
+   */
+  private hashRange(begin: number, end: number): Uint8Array {
+    const nodes: Uint8Array[] = [];
+    let at = begin;
+    while (at < end) {
+      const level = highestBit(end - at);
+      const width = 2 ** level;
+      nodes.push(this.levels[level]!.get(at / width));
+      at += width;
+    }
+    let acc = nodes[nodes.length - 1]!;
+    for (let j = nodes.length - 2; j >= 0; j--) acc = this.hasher.hashChildren(nodes[j]!, acc);
+    return acc.slice();
+  }
+
+  private checkSize(size: number): void {
+    if (!Number.isSafeInteger(size) || size < 0 || size > this.size) {
+      throw new LedgerError('INVALID_ARGUMENT', `tree size ${size} is not between 0 and ${this.size}`);
+    }
+  }
+
+  private checkIndex(index: number, size: number): void {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
+      throw new LedgerError('NOT_FOUND', `leaf index ${index} is not below tree size ${size}`);
+    }
+  }
+}
+
+/**
+ * The right border of a tree being rebuilt leaf by leaf — O(log n) memory — for audits that
+ * need roots at chosen sizes but no proofs (transparency-dev/merkle `compact.Range` from 0).
+ */
+export class CompactRange {
+  /** Perfect subtree roots, largest (leftmost) first; their sizes are the bits of `size`. */
+  private readonly hashes: Uint8Array[] = [];
+  size = 0;
+
+  constructor(private readonly hasher: LogHasher) {}
+
+  append(leafHash: Uint8Array): void {
+    let hash = leafHash;
+    let n = this.size;
+    while (n % 2 === 1) {
+      hash = this.hasher.hashChildren(this.hashes.pop()!, hash);
+      n = (n - 1) / 2;
+    }
+    this.hashes.push(hash);
+    this.size++;
+  }
+
+  root(): Uint8Array {
+    if (this.hashes.length === 0) return this.hasher.emptyRoot();
+    let acc = this.hashes[this.hashes.length - 1]!;
+    for (let j = this.hashes.length - 2; j >= 0; j--) acc = this.hasher.hashChildren(this.hashes[j]!, acc);
+    return acc;
+  }
+}
