@@ -5,3 +5,6 @@ export type { CollectorErrorCode } from './errors.js';
 export { createHttpCollector, toItems } from './http/index.js';
 export type { HttpCollectorOptions, IngestResponse } from './http/index.js';
 export * from './file/index.js';
+export * from './mqtt/index.js';
+export * from './syslog/index.js';
+export * from './kafka/index.js';
