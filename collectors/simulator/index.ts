@@ -1,0 +1,17 @@
+export { CitySimulator } from './simulator.js';
+export type { SimEvent, SimWindow, SimOutput, WindowLabel, SimulatorCounts, SimulatedCity } from './simulator.js';
+export { simulate, toIngestItem } from './run.js';
+export type { Label, SimulationChunk, SimulationRun } from './run.js';
+export { SimulatorSource } from './source.js';
+export type { SimulatorSourceOptions } from './source.js';
+export { resolveSimulatorOptions, DEFAULT_START } from './options.js';
+export type { SimulatorOptions, ResolvedSimulatorOptions } from './options.js';
+export { roadNetwork, describeNetwork, receivingRsu, nearestRoads, toLatLon, toLocal } from './network.js';
+export type { RoadNetwork, RoadNetworkOptions, Road, RoadClass, RoadsideUnit, Intersection, LatLon, CityDescription } from './network.js';
+export { VEHICLE_LIMITS, TICK_MS } from './vehicles.js';
+export type { Kinematics } from './vehicles.js';
+export { DEVICE_KINDS, KIND_PROFILES, SERVICES } from './devices.js';
+export type { DeviceKind, Peer } from './devices.js';
+export { ATTACK_TYPES, VEHICLE_ATTACKS, IOT_ATTACKS } from './attacks.js';
+export type { AttackType, VehicleAttack, IotAttack } from './attacks.js';
+export { Random } from './random.js';
