@@ -167,9 +167,14 @@ export function roadNetwork(options: RoadNetworkOptions = {}): RoadNetwork {
       }
     }
   }
+  // A centred grid of RSUs; the corners of each RSU square are just out of range.
+  const perSide = Math.floor(extent / rsuSpacing) + 1;
+  const margin = (extent - (perSide - 1) * rsuSpacing) / 2;
   let n = 0;
-  for (let y = spacing / 2; y <= extent; y += rsuSpacing) {
-    for (let x = spacing / 2; x <= extent; x += rsuSpacing) {
+  for (let j = 0; j < perSide; j++) {
+    for (let i = 0; i < perSide; i++) {
+      const x = margin + i * rsuSpacing;
+      const y = margin + j * rsuSpacing;
       n++;
       net.rsus.push({ id: `RSU-${String(n).padStart(2, '0')}`, x, y, ...toLatLon(net, x, y), range: rsuRange });
     }

@@ -75,6 +75,7 @@ export interface SimulatorCounts {
 /** Roughly how far apart episodes start, seconds: 19 types cycle within about 40 s. */
 const EPISODE_SPACING_S = 2;
 const MIN_EPISODE_EVENTS = 10;
+const OWED_HORIZON_MS = 2_000;
 
 interface Episode {
   type: AttackType;
@@ -131,6 +132,8 @@ export class CitySimulator {
 
   private tick = 0;
   private cursor = 0;
+  /** Types whose episode sent nothing (its attacker out of radio range throughout). */
+  private readonly retry: AttackType[] = [];
   private readonly rng: Random;
   private readonly gps: Random;
   private readonly attackRng: Random;
@@ -515,19 +518,28 @@ export class CitySimulator {
   private maybeStartEpisode(now: number): void {
     const f = this.options.attackRate;
     if (f <= 0) return;
+    // Only what running episodes will send soon counts as owed: normal traffic keeps growing
+    // while a long episode trickles out, so counting its whole plan would undershoot the rate.
     let owed = this.counts.attack;
-    for (const ep of this.vehicleEpisodes.values()) owed += Math.max(0, ep.planned - ep.emitted);
-    for (const ep of this.deviceEpisodes.values()) owed += Math.max(0, ep.planned - ep.emitted);
+    for (const ep of [...this.vehicleEpisodes.values(), ...this.deviceEpisodes.values()]) {
+      const left = Math.max(0, ep.planned - ep.emitted);
+      const perMs = ep.planned / Math.max(TICK_MS, ep.end - ep.start);
+      owed += Math.min(left, perMs * OWED_HORIZON_MS);
+    }
     if (owed >= (f / (1 - f)) * this.counts.normal) return;
+    const retry = this.retry.shift();
+    if (retry !== undefined && this.startEpisode(retry, now)) return;
     for (let tries = 0; tries < this.attackOrder.length; tries++) {
       const type = this.attackOrder[this.cursor % this.attackOrder.length] as AttackType;
       this.cursor++;
-      const started = isVehicleAttack(type) ? this.startVehicleEpisode(type, now) : this.startDeviceEpisode(type, now);
-      if (started) {
-        this.counts.episodes++;
-        return;
-      }
+      if (this.startEpisode(type, now)) return;
     }
+  }
+
+  private startEpisode(type: AttackType, now: number): boolean {
+    const started = isVehicleAttack(type) ? this.startVehicleEpisode(type, now) : this.startDeviceEpisode(type, now);
+    if (started) this.counts.episodes++;
+    return started;
   }
 
   private startVehicleEpisode(type: VehicleAttack, now: number): boolean {
@@ -683,9 +695,15 @@ export class CitySimulator {
   }
 
   private closeEpisodes(now: number): void {
-    for (const [v, ep] of this.vehicleEpisodes) if (ep.end <= now) this.vehicleEpisodes.delete(v);
+    for (const [v, ep] of this.vehicleEpisodes) {
+      if (ep.end > now) continue;
+      // An attacker that spent its episode in a radio dead zone was never heard: try that type again.
+      if (ep.emitted === 0) this.retry.push(ep.type);
+      this.vehicleEpisodes.delete(v);
+    }
     for (const [d, ep] of this.deviceEpisodes) {
       if (ep.end > now) continue;
+      if (ep.emitted === 0 && ep.type !== 'silent_device') this.retry.push(ep.type);
       if (ep.type === 'silent_device') {
         const w = this.window(ep, ep.end);
         this.buffer.push({ ...w, order: this.buffer.length });
