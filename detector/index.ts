@@ -1,2 +1,33 @@
+/**
+ * The detector's public face. The pipeline creates one `Detector` per worker and calls:
+ *
+ * ```ts
+ * const detector = await Detector.create({ dataDir, incidents: storeIncidentBook, logger, clock });
+ * const out = detector.process(batch);   // events of a batch, in time order
+ * persist(out.alerts, out.incidents, out.reputation);
+ * setInterval(() => persist(detector.tick(Date.now())), 5_000);  // device gone silent
+ * detector.rules.add(yaml); detector.rules.disable(id); detector.rules.addException(id, selection);
+ * detector.rules.addSuppression(id, { timespanMs, groupBy });
+ * detector.modelInfo; // { hash, backend, threshold } | undefined
+ * ```
+ */
 export { SEVERITIES } from './types.js';
 export type { Severity, AlertOrigin, Alert, Incident, IncidentStatus, Resolution, ReputationPoint } from './types.js';
+export { Detector } from './detector.js';
+export type { DetectorOptions, DetectorOutput, DetectorLimits, DetectorLogger, ModelInfo } from './detector.js';
+export { DetectorError } from './errors.js';
+export type { DetectorErrorCode } from './errors.js';
+export { MemoryIncidentBook } from './incidents.js';
+export type { IncidentBook } from './incidents.js';
+export { RuleBook, STARTER_PACK_DIR, loadRuleDir } from './rules/index.js';
+export type { RuleHit, RuleMeta, Suppression, CorrelationType, MatchContext } from './rules/index.js';
+export { ReputationBook } from './reputation/index.js';
+export type { ReputationOptions } from './reputation/index.js';
+export { FeatureExtractor, FEATURE_NAMES, FAMILIES, familyOf, RobustBaseline } from './features/index.js';
+export type { Family, FeatureBatch, CityMap, RoadsideUnit, FeatureOptions } from './features/index.js';
+export { trainFamily, scoreFamily, loadModel, saveModel, parseModel, sealModel, modelHash, loadTf, seededRandom, permutation } from './model/index.js';
+export type { ModelBundle, FamilyModel, TrainOptions, Matrix, BackendPreference } from './model/index.js';
+export { trainDetectorModel, chooseThreshold } from './train.js';
+export type { TrainDetectorOptions } from './train.js';
+export { auroc, auprc, roc, confusion, bestF1Threshold, rocSvg } from './eval/index.js';
+export type { Curve, Confusion } from './eval/index.js';

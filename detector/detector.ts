@@ -1,0 +1,331 @@
+/**
+ * The detector: features → model scores → rules → reputation → alerts → incidents, for a
+ * batch of events in time order. One instance holds the state of every entity it has
+ * seen; the pipeline keeps one per worker and feeds it each entity's events in order
+ * (Kafka keys events by entity for exactly this reason).
+ */
+import { canonicalJson, sha256Hex, type VigilEvent } from '../events/index.js';
+import { DetectorError } from './errors.js';
+import { FEATURE_NAMES, FeatureExtractor, type CityMap, type Family, type FeatureOptions } from './features/index.js';
+import { MemoryIncidentBook, type IncidentBook } from './incidents.js';
+import { loadModel, scoreFamily, type ModelBundle } from './model/index.js';
+import { ReputationBook, type ReputationOptions } from './reputation/index.js';
+import { loadRuleDir, RuleBook, STARTER_PACK_DIR, type MatchContext, type RuleHit } from './rules/index.js';
+import { SEVERITIES, type Alert, type AlertOrigin, type Incident, type ReputationPoint, type Severity } from './types.js';
+import { join } from 'node:path';
+
+export interface DetectorLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface DetectorLimits {
+  /** Evidence ids kept per alert; beyond it the alert says how many there were. @default 100 */
+  evidenceLimit?: number;
+  /** Alert ids kept per incident; beyond it the incident says how many there were. @default 1000 */
+  alertLimit?: number;
+  /** Alerts on one entity closer than this join one incident, milliseconds. @default 900000 (15 min) */
+  incidentWindowMs?: number;
+  /** Model alerts per entity are folded for this long, milliseconds. @default 60000 */
+  modelSuppressMs?: number;
+}
+
+export interface DetectorOptions {
+  /** Data directory; the model is loaded from `<dataDir>/model/model.json` when `model` is not given. */
+  dataDir?: string;
+  /** A trained model, `null` for none (rules and reputation only), or absent to load from `dataDir`. */
+  model?: ModelBundle | null;
+  /** Rule folders; `starter` is Vigil's starter pack. @default ['starter'] */
+  rules?: Array<string | 'starter'>;
+  /** City geometry for the range and off-road features. */
+  city?: CityMap;
+  features?: Omit<FeatureOptions, 'city'>;
+  reputation?: ReputationOptions;
+  incidents?: IncidentBook;
+  limits?: DetectorLimits;
+  /** Epoch milliseconds. @default Date.now */
+  clock?: () => number;
+  logger?: DetectorLogger;
+}
+
+export interface DetectorOutput {
+  alerts: Alert[];
+  /** Incidents opened or changed by these alerts (their latest state). */
+  incidents: Incident[];
+  /** Reputation points recorded (value moved by `historyStep`, or the flag changed). */
+  reputation: ReputationPoint[];
+  /**
+   * Per input event, the detector's belief 0–100 that it is malicious: 100 when a rule
+   * matched it, 99.5–100 (by distrust) while its entity is flagged rogue, otherwise the
+   * model's calibrated score. NaN for events nothing scores. `vigil eval` ranks these.
+   */
+  scores: Float32Array;
+}
+
+export interface ModelInfo {
+  hash: string;
+  backend: string;
+  threshold: number;
+}
+
+const silentLogger: DetectorLogger = { info: () => {}, warn: () => {} };
+
+export class Detector {
+  readonly rules: RuleBook;
+  readonly reputation: ReputationBook;
+  private readonly features: FeatureExtractor;
+  private readonly model: ModelBundle | undefined;
+  private readonly incidents: IncidentBook;
+  private readonly limits: Required<DetectorLimits>;
+  private readonly featureIndex: Record<Family, Record<string, number>>;
+  readonly clock: () => number;
+
+  private constructor(options: DetectorOptions, rules: RuleBook, model: ModelBundle | undefined) {
+    this.rules = rules;
+    this.model = model;
+    this.reputation = new ReputationBook(options.reputation);
+    this.features = new FeatureExtractor({ ...options.features, ...(options.city ? { city: options.city } : {}) });
+    this.incidents = options.incidents ?? new MemoryIncidentBook();
+    const l = options.limits ?? {};
+    this.limits = {
+      evidenceLimit: l.evidenceLimit ?? 100,
+      alertLimit: l.alertLimit ?? 1000,
+      incidentWindowMs: l.incidentWindowMs ?? 900_000,
+      modelSuppressMs: l.modelSuppressMs ?? 60_000,
+    };
+    for (const [k, v] of Object.entries(this.limits)) {
+      if (!(Number.isInteger(v) && v >= 0)) throw new DetectorError('BAD_OPTION', `limits.${k}: expected a non-negative integer, got ${String(v)}`);
+    }
+    this.clock = options.clock ?? Date.now;
+    this.featureIndex = {} as Record<Family, Record<string, number>>;
+    for (const [f, names] of Object.entries(FEATURE_NAMES)) this.featureIndex[f as Family] = Object.fromEntries(names.map((n, i) => [n, i]));
+  }
+
+  static async create(options: DetectorOptions = {}): Promise<Detector> {
+    const log = options.logger ?? silentLogger;
+    let model: ModelBundle | undefined;
+    if (options.model === null) model = undefined;
+    else if (options.model) model = options.model;
+    else if (options.dataDir) model = await loadModel(join(options.dataDir, 'model'));
+    if (model) log.info(`detector: model ${model.hash.slice(0, 12)} (families ${Object.keys(model.families).join(', ')}; threshold ${model.threshold.toFixed(2)})`);
+    else log.warn('detector: no model loaded; scoring with rules and reputation only (run `vigil train`)');
+    const rules = new RuleBook();
+    for (const dir of options.rules ?? ['starter']) await loadRuleDir(rules, dir === 'starter' ? STARTER_PACK_DIR : dir);
+    log.info(`detector: ${rules.size} rules`);
+    return new Detector(options, rules, model);
+  }
+
+  get modelInfo(): ModelInfo | undefined {
+    return this.model ? { hash: this.model.hash, backend: this.model.backend, threshold: this.model.threshold } : undefined;
+  }
+
+  private thresholdOf(family: Family): number {
+    return this.model?.thresholds?.[family] ?? this.model?.threshold ?? Infinity;
+  }
+
+  /** Scores, matches and folds a batch of events (in time order) into alerts, incidents and reputation. */
+  process(events: readonly VigilEvent[]): DetectorOutput {
+    const n = events.length;
+    const modelScores = new Float32Array(n).fill(Number.NaN);
+    const scores = new Float32Array(n).fill(Number.NaN);
+    const rowOf = new Int32Array(n).fill(-1);
+    const familyOfEvent: Array<Family | undefined> = new Array(n);
+    const batches = this.features.batch(events);
+    const rowsOf = new Map<Family, Float32Array>();
+    for (const b of batches) {
+      rowsOf.set(b.family, b.rows);
+      for (let r = 0; r < b.index.length; r++) {
+        rowOf[b.index[r]!] = r * b.width;
+        familyOfEvent[b.index[r]!] = b.family;
+      }
+      const fm = this.model?.families[b.family];
+      if (!fm) continue;
+      const s = scoreFamily(fm, b.keys ? { rows: b.rows, n: b.index.length, d: b.width, keys: b.keys } : { rows: b.rows, n: b.index.length, d: b.width });
+      for (let r = 0; r < b.index.length; r++) modelScores[b.index[r]!] = s[r]!;
+    }
+
+    const hits: RuleHit[] = [];
+    const ruleScore = new Float32Array(n);
+    const modelHits = new Map<string, { family: Family; idx: number[]; score: number }>();
+    const reputation: ReputationPoint[] = [];
+    const newlyFlagged: Array<{ idx: number; point: ReputationPoint }> = [];
+    const ctx: MatchContext = { event: events[0]! };
+    for (let i = 0; i < n; i++) {
+      const e = events[i]!;
+      const fam = familyOfEvent[i];
+      ctx.event = e;
+      if (fam) {
+        ctx.features = rowsOf.get(fam)!;
+        ctx.offset = rowOf[i]!;
+        ctx.featureIndex = this.featureIndex[fam];
+      } else {
+        delete ctx.features;
+        delete ctx.offset;
+        delete ctx.featureIndex;
+      }
+      const ms = modelScores[i]!;
+      if (Number.isNaN(ms)) delete ctx.score;
+      else ctx.score = ms;
+      const before = hits.length;
+      this.rules.evaluate(ctx, i, hits);
+      let rs = 0;
+      for (let h = before; h < hits.length; h++) rs = Math.max(rs, hits[h]!.rule.score);
+      ruleScore[i] = rs;
+      // model: an outlier above the threshold, unless an exception covers it
+      let badness = rs > 0 ? 1 : 0;
+      if (fam && !Number.isNaN(ms)) {
+        const thr = this.thresholdOf(fam);
+        if (ms >= thr && !this.rules.excepted(`model:${fam}`, ctx)) {
+          badness = Math.max(badness, 0.5 + (0.5 * (ms - thr)) / Math.max(1e-9, 100 - thr));
+          const key = `${fam}\u0000${e.vigil.entity.id}`;
+          const m = modelHits.get(key);
+          if (m) {
+            m.idx.push(i);
+            m.score = Math.max(m.score, ms);
+          } else modelHits.set(key, { family: fam, idx: [i], score: ms });
+        }
+      }
+      if (fam || rs > 0) {
+        const was = this.reputation.get(e.vigil.entity.id)?.flagged ?? false;
+        const point = this.reputation.observe(e.vigil.entity.id, e.vigil.entity.type, e.vigil.ts, badness);
+        if (point) {
+          reputation.push(point);
+          if (point.flagged && !was) newlyFlagged.push({ idx: i, point });
+        }
+      }
+      // A rule hit is an alert whatever its level: 100. A flagged entity's events rank just
+      // under it (99.5–100 by distrust); otherwise the model's calibrated score.
+      let s = rs > 0 ? 100 : Number.isNaN(ms) ? 0 : ms;
+      const rep = this.reputation.get(e.vigil.entity.id);
+      if (rep?.flagged) s = Math.max(s, 99.5 + 0.5 * (1 - rep.value));
+      scores[i] = fam || rs > 0 ? s : Number.NaN;
+    }
+
+    const alerts: Alert[] = [];
+    this.alertsFromHits(hits, events, alerts);
+    for (const [, m] of modelHits) {
+      const last = events[m.idx.at(-1)!]!;
+      ctx.event = last;
+      const folded = this.rules.admit(`model:${m.family}`, ctx, last.vigil.ts, { timespanMs: this.limits.modelSuppressMs, groupBy: ['vigil.entity.id'] });
+      if (folded === undefined) continue;
+      const model = this.model!;
+      const origin: AlertOrigin = { type: 'model', id: `model:${m.family}`, hash: model.hash };
+      const sev: Severity = m.score >= 99.5 ? 'high' : m.score >= 99 ? 'medium' : 'low';
+      alerts.push(
+        this.makeAlert(origin, last, sev, m.score, `Outlier ${m.family} behaviour`, `${m.idx.length} event(s) scored above the model threshold ${this.thresholdOf(m.family).toFixed(2)} (max ${m.score.toFixed(2)})${foldNote(folded)}`, [], m.idx.map((i) => events[i]!.id)),
+      );
+    }
+    for (const f of newlyFlagged) {
+      const e = events[f.idx]!;
+      ctx.event = e;
+      const folded = this.rules.admit('reputation:rogue', ctx, e.vigil.ts);
+      if (folded === undefined) continue;
+      const origin: AlertOrigin = { type: 'reputation', id: 'reputation:rogue', hash: sha256Hex(canonicalJson(this.reputation.options)) };
+      const kind = e.vigil.entity.type === 'vehicle' ? 'vehicle' : 'device';
+      alerts.push(this.makeAlert(origin, e, 'high', Math.round(100 * (1 - f.point.value)), `Rogue ${kind}: reputation ${f.point.value.toFixed(2)}`, `Trust stayed below ${this.reputation.options.flagBelow} for ${this.reputation.options.flagAfterMs / 1000} s`, ['vigil.reputation'], [e.id]));
+    }
+    return { alerts, incidents: this.join(alerts), reputation, scores };
+  }
+
+  /** Time-driven rules (a device gone silent) at `now` (epoch milliseconds), without new events. */
+  tick(now: number = this.clock()): DetectorOutput {
+    const hits: RuleHit[] = [];
+    this.rules.tick(now, hits);
+    const alerts: Alert[] = [];
+    this.alertsFromHits(hits, [], alerts);
+    return { alerts, incidents: this.join(alerts), reputation: [], scores: new Float32Array(0) };
+  }
+
+  private alertsFromHits(hits: RuleHit[], events: readonly VigilEvent[], alerts: Alert[]): void {
+    // One alert per rule and entity per batch: a burst of matching events is one finding.
+    const grouped = new Map<string, RuleHit[]>();
+    for (const h of hits) {
+      const key = h.origin === 'correlation' ? `${h.rule.id}\u0000${h.entity.id}\u0000${h.ts}\u0000${grouped.size}` : `${h.rule.id}\u0000${h.entity.id}`;
+      const g = grouped.get(key);
+      if (g) g.push(h);
+      else grouped.set(key, [h]);
+    }
+    const ctxEvent = (h: RuleHit): VigilEvent | undefined => (h.eventIndex !== undefined ? events[h.eventIndex] : undefined);
+    for (const group of grouped.values()) {
+      const last = group.at(-1)!;
+      const r = last.rule;
+      const e = ctxEvent(last);
+      const ctx: MatchContext = { event: e ?? syntheticEvent(last) };
+      const folded = this.rules.admit(r.id, ctx, last.ts);
+      if (folded === undefined) continue;
+      const evidence = group.flatMap((h) => h.evidence);
+      const origin: AlertOrigin = { type: 'rule', id: r.id, title: r.title, hash: r.hash };
+      const detail = last.detail ? ` (${last.detail})` : '';
+      alerts.push(this.makeAlert(origin, ctx.event, r.level, r.score, r.title, `${r.description}${detail}${foldNote(folded)}`, r.tags, evidence, r.category, last.entity, last.ts));
+    }
+  }
+
+  private makeAlert(
+    origin: AlertOrigin,
+    event: VigilEvent,
+    severity: Severity,
+    score: number,
+    title: string,
+    description: string,
+    tags: string[],
+    evidenceAll: string[],
+    category?: string,
+    entity = event.vigil.entity,
+    ts = event.vigil.ts,
+  ): Alert {
+    const unique = [...new Set(evidenceAll)];
+    const limit = this.limits.evidenceLimit;
+    // Keep the newest evidence when capping: it is what the analyst acts on; the count says the rest existed.
+    const evidence = unique.length > limit ? unique.slice(unique.length - limit) : unique;
+    const body: Omit<Alert, 'id'> = { ts, entity: { id: entity.id, type: entity.type }, severity, score: Math.round(score * 100) / 100, title, description, origin, tags, evidence };
+    if (unique.length > limit) body.evidenceTruncated = { total: unique.length, kept: limit };
+    if (category !== undefined) body.category = category;
+    return { id: sha256Hex(canonicalJson(body)), ...body };
+  }
+
+  private join(alerts: Alert[]): Incident[] {
+    const changed = new Map<string, Incident>();
+    for (const a of alerts) {
+      let inc = this.incidents.openIncidentFor(a.entity.id, a.ts, this.limits.incidentWindowMs);
+      if (!inc) {
+        inc = {
+          id: sha256Hex(`incident\u0000${a.entity.id}\u0000${a.ts}\u0000${a.id}`),
+          entity: { ...a.entity },
+          title: `${a.entity.type === 'vehicle' ? 'Vehicle' : a.entity.type === 'device' ? 'Device' : 'Host'} ${a.entity.id}: ${a.title}`,
+          status: 'open',
+          severity: a.severity,
+          firstSeen: a.ts,
+          lastSeen: a.ts,
+          alertCount: 0,
+          alertIds: [],
+          categories: [],
+        };
+      }
+      inc.alertCount++;
+      inc.lastSeen = Math.max(inc.lastSeen, a.ts);
+      inc.firstSeen = Math.min(inc.firstSeen, a.ts);
+      if (SEVERITIES.indexOf(a.severity) > SEVERITIES.indexOf(inc.severity)) inc.severity = a.severity;
+      if (inc.alertIds.length < this.limits.alertLimit) inc.alertIds.push(a.id);
+      else inc.alertsTruncated = { total: inc.alertCount, kept: inc.alertIds.length };
+      if (a.category !== undefined && !inc.categories.includes(a.category)) inc.categories.push(a.category);
+      a.incidentId = inc.id;
+      this.incidents.save(inc);
+      changed.set(inc.id, inc);
+    }
+    return [...changed.values()];
+  }
+}
+
+function foldNote(folded: number): string {
+  return folded > 0 ? `; ${folded} similar alert(s) folded since the previous one` : '';
+}
+
+/** Tick-driven hits have no triggering event; suppression keys read the entity from this stand-in. */
+function syntheticEvent(h: RuleHit): VigilEvent {
+  return {
+    id: h.evidence.at(-1) ?? '',
+    '@timestamp': new Date(h.ts).toISOString(),
+    event: { kind: 'event', category: [], type: [], action: 'tick', dataset: 'vigil.detector' },
+    vigil: { kind: 'log', ts: h.ts, entity: h.entity },
+  };
+}

@@ -1,0 +1,221 @@
+/**
+ * The outlier model of one feature family: a dense autoencoder trained (TF.js) on
+ * unlabelled traffic to reconstruct normal feature vectors; the reconstruction error of
+ * a new vector, calibrated against the training errors, is its outlier score on 0–100.
+ *
+ * Training never reads labels. Normalisation centres on the median and divides by
+ * max(IQR/1.349, standard deviation): on ODDS shuttle this linear scaling gave AUROC 0.981
+ * where an asinh-compressed one gave 0.70 (the compression hid exactly the tails that
+ * make an outlier).
+ */
+import { DetectorError } from '../errors.js';
+import { loadTf, type BackendPreference } from './backend.js';
+import { reconstructionErrors, type DenseLayer } from './network.js';
+import { permutation, seededRandom } from './random.js';
+
+export interface FamilyModel {
+  family: string;
+  /** Names of the inputs, in order (the family's features, then `vocab_unseen` when it keeps a vocabulary). */
+  inputs: string[];
+  center: number[];
+  scale: number[];
+  layers: DenseLayer[];
+  /** Training reconstruction errors at the quantiles 0, 0.001, …, 1. */
+  calibration: number[];
+  /** Categorical keys seen in training (CAN arbitration ids) and their counts. */
+  vocab?: Record<string, number>;
+  trainedRows: number;
+  finalLoss: number;
+}
+
+export interface TrainOptions {
+  /** Passes over the training rows. @default 30 */
+  epochs?: number;
+  /** @default 256 */
+  batchSize?: number;
+  /** @default 0.003 */
+  learningRate?: number;
+  /** Seed of weight initialisation, row sampling and shuffling. @default 1 */
+  seed?: number;
+  /** Rows beyond this are subsampled (uniformly, seeded) for fitting; calibration uses all. @default 200000 */
+  maxRows?: number;
+  backend?: BackendPreference;
+  /** Called after each epoch with the mean training loss. */
+  onEpoch?: (epoch: number, epochs: number, loss: number) => void;
+  log?: (message: string) => void;
+}
+
+export interface Matrix {
+  rows: Float32Array;
+  n: number;
+  d: number;
+  /** Per-row vocabulary key. */
+  keys?: readonly string[];
+}
+
+const QUANTILES = 1000;
+
+export async function trainFamily(family: string, names: readonly string[], m: Matrix, options: TrainOptions = {}): Promise<FamilyModel> {
+  const epochs = options.epochs ?? 30;
+  const batchSize = options.batchSize ?? 256;
+  const seed = options.seed ?? 1;
+  const maxRows = options.maxRows ?? 200_000;
+  if (m.n < 20) throw new DetectorError('TRAINING_DATA', `family ${family}: expected at least 20 training rows, got ${m.n}`);
+  let vocab: Record<string, number> | undefined;
+  if (m.keys) {
+    vocab = {};
+    for (const k of m.keys) vocab[k] = (vocab[k] ?? 0) + 1;
+  }
+  const inputs = vocab ? [...names, 'vocab_unseen'] : [...names];
+  const d = inputs.length;
+  const raw = widen(m, vocab);
+  const { center, scale } = robustStats(raw, m.n, d);
+  const model: FamilyModel = { family, inputs, center, scale, layers: [], calibration: [], trainedRows: m.n, finalLoss: 0 };
+  if (vocab) model.vocab = vocab;
+  const x = normalise(model, raw, m.n);
+
+  const random = seededRandom(seed);
+  let fitIdx: Int32Array;
+  if (m.n > maxRows) fitIdx = permutation(m.n, random).slice(0, maxRows).sort();
+  else fitIdx = permutation(m.n, random).sort();
+  const nFit = fitIdx.length;
+  const fit = new Float32Array(nFit * d);
+  for (let i = 0; i < nFit; i++) fit.set(x.subarray(fitIdx[i]! * d, fitIdx[i]! * d + d), i * d);
+
+  const { tf } = await loadTf(options.backend ?? 'auto', options.log);
+  const hidden = Math.min(64, Math.max(8, 2 * d));
+  const bottleneck = Math.max(2, Math.ceil(d / 4));
+  const init = (s: number) => tf.initializers.glorotUniform({ seed: seed * 1000 + s });
+  const net = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [d], units: hidden, activation: 'tanh', kernelInitializer: init(1) }),
+      tf.layers.dense({ units: bottleneck, activation: 'tanh', kernelInitializer: init(2) }),
+      tf.layers.dense({ units: hidden, activation: 'tanh', kernelInitializer: init(3) }),
+      tf.layers.dense({ units: d, activation: 'linear', kernelInitializer: init(4) }),
+    ],
+  });
+  net.compile({ optimizer: tf.train.adam(options.learningRate ?? 0.003), loss: 'meanSquaredError' });
+  const all = tf.tensor2d(fit, [nFit, d]);
+  let loss = 0;
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    // Our own seeded shuffle: TF.js's `shuffle: true` draws from Math.random.
+    const order = permutation(nFit, random);
+    const idx = tf.tensor1d(order, 'int32');
+    const shuffled = tf.gather(all, idx);
+    idx.dispose();
+    let sum = 0;
+    let batches = 0;
+    for (let start = 0; start < nFit; start += batchSize) {
+      const size = Math.min(batchSize, nFit - start);
+      const batch = shuffled.slice([start, 0], [size, d]);
+      const l = (await net.trainOnBatch(batch, batch)) as number;
+      batch.dispose();
+      sum += l * size;
+      batches += size;
+    }
+    shuffled.dispose();
+    loss = sum / Math.max(1, batches);
+    options.onEpoch?.(epoch, epochs, loss);
+  }
+  all.dispose();
+  for (const layer of net.layers) {
+    const [k, b] = layer.getWeights();
+    if (!k || !b) continue;
+    const [inputsN, units] = k.shape as [number, number];
+    const cfg = layer.getConfig() as { activation?: string };
+    model.layers.push({
+      inputs: inputsN,
+      units,
+      activation: cfg.activation === 'tanh' ? 'tanh' : 'linear',
+      kernel: new Float32Array(k.dataSync()),
+      bias: new Float32Array(b.dataSync()),
+    });
+  }
+  net.dispose();
+  model.finalLoss = loss;
+  const errors = new Float64Array(m.n);
+  reconstructionErrors(model.layers, x, m.n, d, errors);
+  const sorted = errors.slice().sort();
+  for (let q = 0; q <= QUANTILES; q++) model.calibration.push(sorted[Math.min(m.n - 1, Math.round((q / QUANTILES) * (m.n - 1)))]!);
+  return model;
+}
+
+/** Outlier scores on 0–100 of a feature matrix: the training percentile of each reconstruction error, 99–100 beyond the largest. */
+export function scoreFamily(model: FamilyModel, m: Matrix, out: Float32Array = new Float32Array(m.n)): Float32Array {
+  if (m.n === 0) return out;
+  const raw = widen(m, model.vocab);
+  const x = normalise(model, raw, m.n);
+  const errors = new Float64Array(m.n);
+  reconstructionErrors(model.layers, x, m.n, model.inputs.length, errors);
+  for (let i = 0; i < m.n; i++) out[i] = calibrate(model.calibration, errors[i]!);
+  return out;
+}
+
+export function calibrate(q: readonly number[], e: number): number {
+  const last = q.length - 1;
+  const top = q[last]!;
+  if (!(e >= 0)) return 100; // NaN: never seen anything like it
+  if (e > top) return 99 + (1 - top / e);
+  // binary search for the first quantile ≥ e
+  let lo = 0;
+  let hi = last;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (q[mid]! < e) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo === 0) return 0;
+  const a = q[lo - 1]!;
+  const b = q[lo]!;
+  const frac = b > a ? (e - a) / (b - a) : 1;
+  return (99 * (lo - 1 + frac)) / last;
+}
+
+function widen(m: Matrix, vocab: Record<string, number> | undefined): Float32Array {
+  if (!vocab) return m.rows;
+  const d = m.d + 1;
+  const out = new Float32Array(m.n * d);
+  for (let i = 0; i < m.n; i++) {
+    out.set(m.rows.subarray(i * m.d, i * m.d + m.d), i * d);
+    const k = m.keys?.[i];
+    out[i * d + m.d] = k !== undefined && (vocab[k] ?? 0) > 0 ? 0 : 1;
+  }
+  return out;
+}
+
+function robustStats(x: Float32Array, n: number, d: number): { center: number[]; scale: number[] } {
+  const center: number[] = [];
+  const scale: number[] = [];
+  const col = new Float64Array(n);
+  for (let j = 0; j < d; j++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      col[i] = x[i * d + j]!;
+      sum += col[i]!;
+    }
+    const mean = sum / n;
+    let sq = 0;
+    for (let i = 0; i < n; i++) sq += (col[i]! - mean) ** 2;
+    const std = Math.sqrt(sq / n);
+    col.sort();
+    const med = col[Math.floor(n / 2)]!;
+    const iqr = col[Math.floor(n * 0.75)]! - col[Math.floor(n * 0.25)]!;
+    center.push(med);
+    // A feature constant in training (never seen non-zero) gets a small scale, so that
+    // any departure from it reconstructs badly: it has never been seen.
+    scale.push(Math.max(iqr / 1.349, std, 1e-2));
+  }
+  return { center, scale };
+}
+
+function normalise(model: Pick<FamilyModel, 'center' | 'scale'>, raw: Float32Array, n: number): Float32Array {
+  const d = model.center.length;
+  const x = new Float32Array(n * d);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < d; j++) {
+      const v = raw[i * d + j]!;
+      const z = (v - model.center[j]!) / model.scale[j]!;
+      x[i * d + j] = Number.isFinite(z) ? Math.max(-1e4, Math.min(1e4, z)) : 1e4;
+    }
+  return x;
+}

@@ -1,0 +1,129 @@
+/**
+ * BITS-style reputation: every vehicle and device earns or loses trust from what it
+ * reports. A beta reputation (Jøsang & Ismail, 2002) over good and bad evidence with
+ * exponential forgetting: trust = (good + 1) / (good + bad + 2). The evidence mass is
+ * capped, so a chatty vehicle at 10 Hz and a sensor reporting once a minute both weigh
+ * roughly their last `maxEvidence` reports.
+ *
+ * Flagging has hysteresis: an entity is flagged rogue when its trust stays under
+ * `flagBelow` for `flagAfterMs`, and unflagged only after it stays above `recoverAbove`
+ * for `recoverAfterMs` — one good message after a burst of lies restores nothing.
+ */
+import type { EntityType } from '../../events/index.js';
+import type { ReputationPoint } from '../types.js';
+
+export interface ReputationOptions {
+  /** Half-life of evidence, milliseconds. @default 300000 */
+  halfLifeMs?: number;
+  /** Largest evidence mass (good + bad) kept. @default 30 */
+  maxEvidence?: number;
+  /** Flag when trust stays below this. @default 0.3 */
+  flagBelow?: number;
+  /** …for this long, milliseconds. @default 3000 */
+  flagAfterMs?: number;
+  /** Unflag when trust stays above this. @default 0.7 */
+  recoverAbove?: number;
+  /** …for this long, milliseconds. @default 120000 */
+  recoverAfterMs?: number;
+  /** A history point is recorded when trust moves by at least this much, or the flag changes. @default 0.05 */
+  historyStep?: number;
+  /** History points kept per entity (oldest dropped). @default 500 */
+  historyLimit?: number;
+}
+
+export type ResolvedReputationOptions = Required<ReputationOptions>;
+
+export function resolveReputationOptions(o: ReputationOptions = {}): ResolvedReputationOptions {
+  return {
+    halfLifeMs: o.halfLifeMs ?? 300_000,
+    maxEvidence: o.maxEvidence ?? 30,
+    flagBelow: o.flagBelow ?? 0.3,
+    flagAfterMs: o.flagAfterMs ?? 3_000,
+    recoverAbove: o.recoverAbove ?? 0.7,
+    recoverAfterMs: o.recoverAfterMs ?? 120_000,
+    historyStep: o.historyStep ?? 0.05,
+    historyLimit: o.historyLimit ?? 500,
+  };
+}
+
+export interface EntityReputation {
+  good: number;
+  bad: number;
+  lastTs: number;
+  flagged: boolean;
+  /** Since when trust has been on the other side of the flag/recover threshold (NaN: not). */
+  crossingSince: number;
+  lastRecorded: number;
+  history: ReputationPoint[];
+  type: EntityType;
+}
+
+export class ReputationBook {
+  private readonly entities = new Map<string, EntityReputation>();
+  readonly options: ResolvedReputationOptions;
+
+  constructor(options: ReputationOptions = {}) {
+    this.options = resolveReputationOptions(options);
+  }
+
+  /**
+   * Adds one observation of `badness` in [0, 1] (0: consistent report, 1: certainly a lie)
+   * with `weight`; returns a history point when one was recorded.
+   */
+  observe(id: string, type: EntityType, ts: number, badness: number, weight = 1): ReputationPoint | undefined {
+    const o = this.options;
+    let r = this.entities.get(id);
+    if (!r) {
+      r = { good: 0, bad: 0, lastTs: ts, flagged: false, crossingSince: Number.NaN, lastRecorded: 0.5, history: [], type };
+      this.entities.set(id, r);
+    }
+    const dt = Math.max(0, ts - r.lastTs);
+    if (dt > 0) {
+      const decay = Math.pow(0.5, dt / o.halfLifeMs);
+      r.good *= decay;
+      r.bad *= decay;
+    }
+    r.lastTs = Math.max(r.lastTs, ts);
+    const b = Math.min(1, Math.max(0, badness));
+    r.good += weight * (1 - b);
+    r.bad += weight * b;
+    const mass = r.good + r.bad;
+    if (mass > o.maxEvidence) {
+      r.good *= o.maxEvidence / mass;
+      r.bad *= o.maxEvidence / mass;
+    }
+    const value = trustOf(r);
+    const wasFlagged = r.flagged;
+    const crossing = r.flagged ? value > o.recoverAbove : value < o.flagBelow;
+    if (!crossing) r.crossingSince = Number.NaN;
+    else {
+      if (Number.isNaN(r.crossingSince)) r.crossingSince = ts;
+      if (ts - r.crossingSince >= (r.flagged ? o.recoverAfterMs : o.flagAfterMs)) {
+        r.flagged = !r.flagged;
+        r.crossingSince = Number.NaN;
+      }
+    }
+    if (r.flagged !== wasFlagged || Math.abs(value - r.lastRecorded) >= o.historyStep) {
+      const point: ReputationPoint = { entity: { id, type: r.type }, ts, value, flagged: r.flagged };
+      r.lastRecorded = value;
+      r.history.push(point);
+      if (r.history.length > o.historyLimit) r.history.splice(0, r.history.length - o.historyLimit);
+      return point;
+    }
+    return undefined;
+  }
+
+  get(id: string): { value: number; flagged: boolean; history: readonly ReputationPoint[] } | undefined {
+    const r = this.entities.get(id);
+    return r ? { value: trustOf(r), flagged: r.flagged, history: r.history } : undefined;
+  }
+
+  /** Entities currently flagged rogue. */
+  flagged(): string[] {
+    return [...this.entities].filter(([, r]) => r.flagged).map(([id]) => id);
+  }
+}
+
+function trustOf(r: { good: number; bad: number }): number {
+  return (r.good + 1) / (r.good + r.bad + 2);
+}

@@ -1,0 +1,88 @@
+/**
+ * `vigil train`: features of unlabelled traffic → one autoencoder per family → a sealed
+ * model bundle. Training never reads labels. The threshold is either a training quantile
+ * (unsupervised: "rarer than 99 % of training") or, when a labelled validation set is
+ * given, the F1-maximising threshold on it — never on the set evaluation reports.
+ */
+import type { VigilEvent } from '../events/index.js';
+import { DetectorError } from './errors.js';
+import { FEATURE_NAMES, FeatureExtractor, type Family, type FeatureOptions } from './features/index.js';
+import { loadTf, sealModel, trainFamily, type BackendPreference, type FamilyModel, type ModelBundle } from './model/index.js';
+import { bestF1Threshold } from './eval/metrics.js';
+
+export interface TrainDetectorOptions {
+  epochs?: number;
+  seed?: number;
+  backend?: BackendPreference;
+  /** Rows per family used for fitting (seeded subsample beyond). @default 200000 */
+  maxRows?: number;
+  /** Unsupervised threshold on the calibrated scale. @default 99 */
+  threshold?: number;
+  features?: FeatureOptions;
+  /** Epoch milliseconds for `createdAt`. @default Date.now */
+  clock?: () => number;
+  onProgress?: (message: string) => void;
+  onEpoch?: (family: string, epoch: number, epochs: number, loss: number) => void;
+}
+
+/** Trains on a stream of events in time order (batches of any size). */
+export async function trainDetectorModel(batches: AsyncIterable<readonly VigilEvent[]> | Iterable<readonly VigilEvent[]>, options: TrainDetectorOptions = {}): Promise<ModelBundle> {
+  const extractor = new FeatureExtractor(options.features);
+  const chunks = new Map<Family, { rows: Float32Array[]; keys: string[]; n: number }>();
+  let events = 0;
+  for await (const batch of batches) {
+    for (const b of extractor.batch(batch)) {
+      let c = chunks.get(b.family);
+      if (!c) chunks.set(b.family, (c = { rows: [], keys: [], n: 0 }));
+      c.rows.push(b.rows);
+      if (b.keys) c.keys.push(...b.keys);
+      c.n += b.index.length;
+    }
+    events += batch.length;
+    if (events % 200_000 < batch.length) options.onProgress?.(`features: ${events} events`);
+  }
+  options.onProgress?.(`features: ${events} events (${[...chunks].map(([f, c]) => `${f} ${c.n}`).join(', ')})`);
+  const { backend } = await loadTf(options.backend ?? 'auto', options.onProgress);
+  const families: Record<string, FamilyModel> = {};
+  for (const [family, c] of chunks) {
+    if (c.n < 20) {
+      options.onProgress?.(`${family}: only ${c.n} rows, no model (rules and reputation still apply)`);
+      continue;
+    }
+    const d = FEATURE_NAMES[family].length;
+    const rows = new Float32Array(c.n * d);
+    let off = 0;
+    for (const r of c.rows) {
+      rows.set(r, off);
+      off += r.length;
+    }
+    options.onProgress?.(`${family}: training on ${c.n} rows × ${d} features`);
+    const m = { rows, n: c.n, d, ...(family === 'can' ? { keys: c.keys } : {}) };
+    families[family] = await trainFamily(family, FEATURE_NAMES[family], m, {
+      ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+      ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}),
+      seed: options.seed ?? 1,
+      backend: options.backend ?? 'auto',
+      onEpoch: (e, E, loss) => options.onEpoch?.(family, e, E, loss),
+    });
+  }
+  if (Object.keys(families).length === 0) throw new DetectorError('TRAINING_DATA', `no family had at least 20 events to learn from (${events} events read)`);
+  const threshold = options.threshold ?? 99;
+  return sealModel({
+    format: 'vigil-model/1',
+    createdAt: (options.clock ?? Date.now)(),
+    backend,
+    seed: options.seed ?? 1,
+    families,
+    threshold,
+    thresholdSource: `unsupervised: calibrated score ${threshold} (rarer than ${threshold} % of training)`,
+  });
+}
+
+/** Re-seals `bundle` with the threshold maximising F1 of `scores` on a labelled validation set. */
+export function chooseThreshold(bundle: ModelBundle, scores: ArrayLike<number>, labels: ArrayLike<number>, source: string): ModelBundle {
+  const { threshold, f1 } = bestF1Threshold(scores, labels);
+  if (!Number.isFinite(threshold)) throw new DetectorError('EVAL_INPUT', 'validation set has no attacks to choose a threshold from');
+  const { hash: _h, ...rest } = bundle;
+  return sealModel({ ...rest, threshold: Math.min(100, threshold), thresholdSource: `validation F1 ${f1.toFixed(3)} on ${source}` });
+}
