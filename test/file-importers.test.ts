@@ -44,12 +44,12 @@ describe('the TON_IoT importer', () => {
   it('keeps label and type out of the events and in the labels', async () => {
     const rows = await all(importTonIot(join(FIXTURES, 'Train_Test_IoT_Fridge.csv')));
     for (const row of rows) expect(row.line).not.toMatch(/label|type|ddos|normal/);
-    expect(rows.map((r) => [r.label.label, r.label.attack])).toEqual([
-      ['attack', 'ddos'],
-      ['attack', 'ddos'],
-      ['attack', 'ddos'],
-      ['normal', null],
-      ['normal', null],
+    expect(rows.map((r) => r.label)).toEqual([
+      { id: rows[0]?.label.id, label: 'attack', attack: 'ddos' },
+      { id: rows[1]?.label.id, label: 'attack', attack: 'ddos' },
+      { id: rows[2]?.label.id, label: 'attack', attack: 'ddos' },
+      { id: rows[3]?.label.id, label: 'normal' },
+      { id: rows[4]?.label.id, label: 'normal' },
     ]);
   });
 
@@ -101,7 +101,7 @@ describe('the J1939 importer', () => {
     expect(rows.map(inputOf)[0]).toEqual({ kind: 'can', vehicle: 'j1939-tsc1', ts: start, can_id: '0CF00C03', data: '1804FA2BFFFFFFFF', dlc: 8, iface: 'can0' });
     expect(rows.map((r) => inputOf(r).ts)).toEqual([start, start + 1, start + 2, start + 14_975, start + 15_000]);
     expect(inputOf(rows[3] as LabelledLine)).toMatchObject({ can_id: '0C00000B' });
-    expect(rows.map((r) => r.label.attack)).toEqual([null, null, null, 'high_torque_command', 'high_torque_command']);
+    expect(rows.map((r) => r.label.attack)).toEqual([undefined, undefined, undefined, 'high_torque_command', 'high_torque_command']);
   });
 
   it('never reads the columns after label: changing them changes no event', async () => {
@@ -129,7 +129,8 @@ describe('the J1939 importer', () => {
     await all(importJ1939(path, { onRejection: (r) => rejected.push(r) }));
     expect(rejected).toHaveLength(1);
     expect(rejected[0]?.raw).toBe('1.0,can0,not-an-id,8,00,3,0,0,PDU1,0,TSC1,0.0,11,high_torque_command');
-    expect(!rejected[0]?.result.ok && rejected[0]?.result.rejection).toMatchObject({ code: 'INVALID_FORMAT', field: 'can_id' });
+    const result = rejected[0]?.result;
+    expect(result?.ok === false && result.rejection).toMatchObject({ code: 'INVALID_FORMAT', field: 'can_id' });
   });
 });
 

@@ -215,7 +215,7 @@ describe('CSV with a column mapping', () => {
 describe('candump logs', () => {
   it('reads the padded form relative to --start and decodes J1939 fields', async () => {
     const start = Date.UTC(2024, 0, 1);
-    const { records, stats } = await collect(join(FIXTURES, 'normal.log'), { format: 'candump', entity: 'truck-7', start, validation });
+    const { records, stats } = await collect(join(FIXTURES, 'normal.candump'), { format: 'candump', entity: 'truck-7', start, validation });
     expect(stats).toMatchObject({ records: 5, events: 5, rejections: 0 });
     const evs = events(records);
     expect(evs[1]?.vigil).toMatchObject({
@@ -231,7 +231,7 @@ describe('candump logs', () => {
   });
 
   it('reads the compact form with absolute epoch seconds, RTR frames included', async () => {
-    const { records } = await collect(join(FIXTURES, 'compact.log'), { format: 'candump', entity: 'bus-1', start: 0, validation });
+    const { records } = await collect(join(FIXTURES, 'compact.candump'), { format: 'candump', entity: 'bus-1', start: 0, validation });
     const evs = events(records);
     expect(evs.map((e) => e.vigil.ts)).toEqual([1_600_000_000_000, 1_600_000_000_010, 1_600_000_000_020, 1_600_000_000_030]);
     expect(evs[0]?.vigil.can).toMatchObject({ id: '18FEDF00', pgn: 65247, data: '8AA0287D7DFFFFF5' });
@@ -264,7 +264,7 @@ describe('candump logs', () => {
   });
 
   it('names the vehicle after the file when no entity is given', async () => {
-    const { records } = await collect(join(FIXTURES, 'normal.log'), { format: 'candump', validation });
+    const { records } = await collect(join(FIXTURES, 'normal.candump'), { format: 'candump', validation });
     expect(events(records)[0]?.vigil.entity.id).toBe('can-normal');
   });
 });
@@ -272,7 +272,7 @@ describe('candump logs', () => {
 describe('options', () => {
   it('fails at the start with a non-retriable error for a missing file or a bad entity', async () => {
     await expect(collect(join(dir, 'absent.ndjson'), { format: 'ndjson' })).rejects.toMatchObject({ code: 'SOURCE_UNREADABLE', retriable: false });
-    await expect(collect(join(FIXTURES, 'normal.log'), { format: 'candump', entity: 'no spaces' })).rejects.toMatchObject({ code: 'BAD_OPTION' });
-    await expect(collect(join(FIXTURES, 'normal.log'), { format: 'candump', map: 'a=b' })).rejects.toThrow(/--map applies to --format csv only/);
+    await expect(collect(join(FIXTURES, 'normal.candump'), { format: 'candump', entity: 'no spaces' })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    await expect(collect(join(FIXTURES, 'normal.candump'), { format: 'candump', map: 'a=b' })).rejects.toThrow(/--map applies to --format csv only/);
   });
 });

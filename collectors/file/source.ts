@@ -15,7 +15,7 @@ export function toIngestItem(record: FileRecord): IngestItem {
 /** The labels-file line of a labelled record that became an event; undefined otherwise. */
 export function labelOf(record: FileRecord): Label | undefined {
   if (record.truth === undefined || !record.result.ok) return undefined;
-  return { id: record.result.event.id, label: record.truth.label, attack: record.truth.attack };
+  return record.truth.label === 'normal' ? { id: record.result.event.id, label: 'normal' } : { id: record.result.event.id, label: 'attack', attack: record.truth.attack };
 }
 
 export interface BatchOptions extends FileReadOptions {
@@ -139,11 +139,14 @@ export class FileSource implements EventSource {
       outcome.rejected += receipt.rejected;
     };
     try {
-      for (let next = first; next.done !== true; next = await records.next()) {
+      reading: for (let next = first; next.done !== true; next = await records.next()) {
         stats = next.value.stats;
         for (const record of next.value.records) {
           batch.push(toIngestItem(record));
-          if (batch.length >= size) await flush();
+          if (batch.length < size) continue;
+          await flush();
+          // Stop between batches: what was read but not submitted is simply not taken.
+          if (this.stopping) break reading;
         }
         if (this.options.onProgress && now() - lastReport >= interval) {
           lastReport = now();
@@ -151,7 +154,7 @@ export class FileSource implements EventSource {
         }
         if (this.stopping) break;
       }
-      await flush();
+      if (!this.stopping) await flush();
     } finally {
       await records.return(undefined);
     }

@@ -11,18 +11,17 @@ export const FILE_FORMATS = ['ndjson', 'csv', 'candump', 'ton-iot', 'j1939', 'od
  */
 export type FileFormat = (typeof FILE_FORMATS)[number];
 
-/** The ground truth of a labelled data set's row, kept apart from the event. */
-export interface Truth {
-  label: 'normal' | 'attack';
-  /** The attack's name (`ddos`, `high_torque_command`, `outlier`, …); null for normal rows. */
-  attack: string | null;
-}
+/**
+ * The ground truth of a labelled data set's row, kept apart from the event: normal, or an
+ * attack with its name (`ddos`, `high_torque_command`, `outlier`, …).
+ */
+export type Truth = { label: 'normal'; attack?: undefined } | { label: 'attack'; attack: string };
 
-/** A line of a labels file, the same shape as the simulator's: `{"id","label","attack"}`. */
-export interface Label extends Truth {
-  /** The id of the event the row became. */
-  id: string;
-}
+/**
+ * A line of a labels file, the same shape as the simulator's: `{"id","label":"normal"}` or
+ * `{"id","label":"attack","attack":"<name>"}`; `id` is the id of the event the row became.
+ */
+export type Label = { id: string } & Truth;
 
 /**
  * One record of a file (a line, or a CSV record that spans quoted line breaks) and what

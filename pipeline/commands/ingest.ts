@@ -252,7 +252,7 @@ export async function runIngest(options: IngestOptions, io: IngestIo = {}): Prom
     if (!labels || label === undefined) return;
     if (label.id !== id) summary.idMismatches += 1;
     summary.labels += 1;
-    await write(labels, `${JSON.stringify({ id, label: label.label, attack: label.attack })}\n`);
+    await write(labels, `${JSON.stringify({ ...label, id })}\n`);
   };
 
   /** POST one batch until it is answered; 413 splits it. */

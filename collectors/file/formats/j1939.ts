@@ -111,7 +111,7 @@ export class J1939Converter implements Converter {
     if (dlc !== '') input['dlc'] = /^\d+$/.test(dlc) ? Number(dlc) : dlc;
     const iface = cell(cols.iface);
     if (iface !== '') input['iface'] = iface;
-    return converted(line, kept, input, this.validation, label === 'normal' ? { label: 'normal', attack: null } : { label: 'attack', attack: label });
+    return converted(line, kept, input, this.validation, label === 'normal' ? { label: 'normal' } : { label: 'attack', attack: label });
   }
 }
 

@@ -87,6 +87,6 @@ function oddsTruth(line: Line | undefined, labelsName: string): Truth | string {
   if (line.rejection !== undefined) return `${labelsName} line ${line.no} is unreadable (${line.rejection.code})`;
   const text = line.text.trim();
   if (isNumeric(text) && Number(text) === 1) return { label: 'attack', attack: 'outlier' };
-  if (isNumeric(text) && Number(text) === 0) return { label: 'normal', attack: null };
+  if (isNumeric(text) && Number(text) === 0) return { label: 'normal' };
   return `${labelsName} line ${line.no}: expected 0 or 1, got ${JSON.stringify(text.slice(0, 20))}`;
 }

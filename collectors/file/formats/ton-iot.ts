@@ -136,7 +136,7 @@ export class TonIotConverter implements Converter {
 }
 
 function tonIotTruth(label: string, type: string): Truth | string {
-  if (label === '0') return { label: 'normal', attack: null };
+  if (label === '0') return { label: 'normal' };
   if (label === '1') return { label: 'attack', attack: type === '' || type === 'normal' ? 'unknown' : type };
   return `label: expected 0 or 1, got ${JSON.stringify(label.slice(0, 20))}`;
 }
