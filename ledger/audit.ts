@@ -9,7 +9,7 @@ import { hash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { parsePublicKey, parseSecretKeyPem, verifyCosignature, type Checkpoint } from './checkpoint.js';
+import { checkpointHash, parsePublicKey, parseSecretKeyPem, publicKeyToPem, secretKeyToPem } from './checkpoint.js';
 import { fromHex, toHex } from './encoding.js';
 import type { LedgerErrorCode } from './errors.js';
 import {
@@ -27,7 +27,7 @@ import {
   type CheckpointRecord,
 } from './files.js';
 import { LEAF_HASH_PREFIX } from './hasher.js';
-import { nodeCheckpointVerifier, nodeHasher } from './node-crypto.js';
+import { nodeCheckpointVerifier, nodeHasher, nodeVerifyCosignature } from './node-crypto.js';
 import { CompactRange } from './tree.js';
 
 export interface AuditOptions {
@@ -83,22 +83,16 @@ export async function auditLedger(dir: string, options: AuditOptions = {}): Prom
     return report;
   };
 
-  // 1. The key.
-  let publicKey: Uint8Array;
-  try {
-    publicKey = options.publicKey !== undefined
-      ? parsePublicKey(options.publicKey)
-      : parsePublicKey(await readFile(join(dir, PUBLIC_KEY_FILE), 'utf8'));
-  } catch (err) {
-    return fail({ code: 'KEY_ERROR', file: PUBLIC_KEY_FILE, offset: 0, reason: message(err) });
-  }
+  // 1. The key, and the key files' integrity.
+  const cpBuf = await readFileOrEmpty(join(dir, CHECKPOINTS_FILE));
+  const keys = await checkKeys(dir, options.publicKey, cpBuf);
+  if ('failure' in keys) return fail(keys.failure);
+  const publicKey = keys.publicKey;
   report.publicKey = toHex(publicKey);
   if (options.publicKey === undefined) report.notes.push(`checked against ${PUBLIC_KEY_FILE} in the directory itself; pass --key to pin your own copy`);
-  const keyProblem = await checkKeyFiles(dir, publicKey, options.publicKey !== undefined);
-  if (keyProblem) return fail(keyProblem);
 
   // 2. The checkpoints: shape, chain and every signature.
-  const scan = scanCheckpoints(await readFileOrEmpty(join(dir, CHECKPOINTS_FILE)), nodeCheckpointVerifier(publicKey), 'all');
+  const scan = scanCheckpoints(cpBuf, nodeCheckpointVerifier(publicKey), 'all');
   const records = scan.records;
   const last = records[records.length - 1];
   if (last) report.origin = last.checkpoint.origin;
@@ -121,74 +115,111 @@ export async function auditLedger(dir: string, options: AuditOptions = {}): Prom
   report.entries = last?.checkpoint.size ?? 0;
   if (last) report.root = last.checkpoint.root;
 
-  // 4. Cosignatures: each must co-sign a checkpoint the log still has. One for a checkpoint
-  // that is gone shows checkpoints.log was cut back or rewritten.
+  // 4. Cosignatures. Each record repeats the checkpoint it co-signs, so it stands alone: the
+  // log's signature on it and the witness's must verify, and checkpoints.log must hold
+  // exactly that checkpoint — one that is gone shows checkpoints were cut back or rewritten.
   const cosigBuf = await readFileOrEmpty(join(dir, COSIGNATURES_FILE));
   const cosigs = scanCosignatures(cosigBuf);
+  const verifyLog = nodeCheckpointVerifier(publicKey);
   const bySize = new Map(records.map((r, i) => [r.checkpoint.size, { r, i }]));
-  for (const p of cosigs.problems) {
-    const torn = cosigBuf.indexOf(NEWLINE, p.fileOffset) === -1;
-    if (torn) {
-      report.notes.push(`${COSIGNATURES_FILE} ends in a torn record at offset ${p.fileOffset} (a crash can leave one)`);
-      continue;
-    }
-    return fail({ code: 'CORRUPT_CHECKPOINT', file: COSIGNATURES_FILE, offset: p.fileOffset, reason: `cosignature record: ${p.reason}` });
-  }
   for (const c of cosigs.records) {
-    const found = bySize.get(c.size);
+    const who = `witness ${c.cosignature.witness}`;
+    try {
+      verifyLog(c.checkpoint);
+      nodeVerifyCosignature(c.checkpoint, c.cosignature, fromHex(c.cosignature.publicKey, 32)!);
+    } catch (err) {
+      return fail({ code: 'SIGNATURE_ERROR', file: COSIGNATURES_FILE, offset: c.fileOffset, reason: `cosignature record: ${message(err)}` });
+    }
+    const found = bySize.get(c.checkpoint.size);
     if (!found) {
       return fail({
         code: 'CORRUPT_CHECKPOINT',
         file: CHECKPOINTS_FILE,
         offset: scan.fileSize,
-        reason: `witness ${c.cosignature.witness} co-signed a checkpoint of size ${c.size} that ${CHECKPOINTS_FILE} does not hold: checkpoints were removed`,
+        checkpoint: records.length,
+        reason: `the log signed, and ${who} co-signed, a checkpoint of size ${c.checkpoint.size} that ${CHECKPOINTS_FILE} does not hold: checkpoints were removed`,
       });
     }
-    const cp: Checkpoint = found.r.checkpoint;
-    if (cp.root !== c.root) {
+    if (checkpointHash(found.r.checkpoint) !== checkpointHash(c.checkpoint)) {
       return fail({
         code: 'CORRUPT_CHECKPOINT',
         file: CHECKPOINTS_FILE,
         offset: found.r.fileOffset,
         checkpoint: found.i,
-        reason: `witness ${c.cosignature.witness} co-signed root ${c.root} for size ${c.size}, but the checkpoint says ${cp.root}`,
+        reason: `the log signed two different checkpoints of size ${c.checkpoint.size}; ${who} co-signed the other one (root ${c.checkpoint.root})`,
       });
     }
-    try {
-      verifyCosignature(cp, c.cosignature, fromHex(c.cosignature.publicKey, 32)!);
-    } catch (err) {
-      return fail({ code: 'SIGNATURE_ERROR', file: COSIGNATURES_FILE, offset: c.fileOffset, reason: message(err) });
-    }
     report.cosignatures++;
+  }
+  if (cosigs.problem) {
+    const p = cosigs.problem;
+    return fail({
+      code: 'CORRUPT_CHECKPOINT',
+      file: COSIGNATURES_FILE,
+      offset: p.fileOffset,
+      reason: `cosignature record: ${p.reason}${p.torn ? ' (a crash can leave this; opening the ledger drops it)' : ''}`,
+    });
   }
   return report;
 }
 
-async function checkKeyFiles(dir: string, publicKey: Uint8Array, pinned: boolean): Promise<AuditFailure | undefined> {
-  if (pinned) {
-    const text = await readFile(join(dir, PUBLIC_KEY_FILE), 'utf8').catch(() => undefined);
-    if (text !== undefined) {
-      let same = false;
-      try {
-        same = toHex(parsePublicKey(text)) === toHex(publicKey);
-      } catch {
-        same = false;
-      }
-      if (!same) return { code: 'KEY_ERROR', file: PUBLIC_KEY_FILE, offset: 0, reason: `${PUBLIC_KEY_FILE} is not the key given` };
+/**
+ * Which key the checkpoints are checked against, and whether the key files are intact.
+ * The files must be byte for byte what the ledger wrote; when public.pem and private.pem
+ * disagree, the one whose key signed the first checkpoint is right and the other is named.
+ */
+async function checkKeys(
+  dir: string,
+  pinned: string | Uint8Array | undefined,
+  checkpoints: Buffer,
+): Promise<{ publicKey: Uint8Array } | { failure: AuditFailure }> {
+  const keyFailure = (file: string, reason: string): { failure: AuditFailure } => ({
+    failure: { code: 'KEY_ERROR', file, offset: 0, reason },
+  });
+  const read = async (file: string): Promise<string | undefined> => readFile(join(dir, file), 'utf8').catch(() => undefined);
+  let fromPublic: Uint8Array | undefined;
+  let fromPrivate: Uint8Array | undefined;
+  const publicText = await read(PUBLIC_KEY_FILE);
+  if (publicText !== undefined) {
+    try {
+      fromPublic = parsePublicKey(publicText);
+      if (publicKeyToPem(fromPublic) !== publicText) throw new Error('it is not in the form the ledger wrote');
+    } catch (err) {
+      return keyFailure(PUBLIC_KEY_FILE, `${PUBLIC_KEY_FILE} is damaged: ${message(err)}`);
     }
   }
   // On the log's own machine the private key is there too: it must be the public key's twin.
-  const secret = await readFile(join(dir, PRIVATE_KEY_FILE), 'utf8').catch(() => undefined);
-  if (secret !== undefined) {
+  const privateText = await read(PRIVATE_KEY_FILE);
+  if (privateText !== undefined) {
     try {
-      if (toHex(ed25519.getPublicKey(parseSecretKeyPem(secret))) !== toHex(publicKey)) {
-        return { code: 'KEY_ERROR', file: PRIVATE_KEY_FILE, offset: 0, reason: `${PRIVATE_KEY_FILE} does not belong to the log's public key` };
-      }
+      const secret = parseSecretKeyPem(privateText);
+      if (secretKeyToPem(secret) !== privateText) throw new Error('it is not in the form the ledger wrote');
+      fromPrivate = ed25519.getPublicKey(secret);
     } catch (err) {
-      return { code: 'KEY_ERROR', file: PRIVATE_KEY_FILE, offset: 0, reason: message(err) };
+      return keyFailure(PRIVATE_KEY_FILE, `${PRIVATE_KEY_FILE} is damaged: ${message(err)}`);
     }
   }
-  return undefined;
+  let publicKey: Uint8Array;
+  try {
+    publicKey = pinned !== undefined ? parsePublicKey(pinned) : fromPublic ?? fromPrivate ?? parsePublicKey('');
+  } catch (err) {
+    return keyFailure(PUBLIC_KEY_FILE, pinned !== undefined ? message(err) : `${PUBLIC_KEY_FILE} is missing`);
+  }
+  const signsFirst = (key: Uint8Array): boolean => {
+    const first = scanCheckpoints(checkpoints.subarray(0, checkpoints.indexOf(0x0a) + 1), nodeCheckpointVerifier(key), 'all');
+    return first.records.length === 1;
+  };
+  for (const [file, key] of [[PUBLIC_KEY_FILE, fromPublic], [PRIVATE_KEY_FILE, fromPrivate]] as const) {
+    if (!key || toHex(key) === toHex(publicKey)) continue;
+    if (pinned !== undefined) return keyFailure(file, `${file} holds a different key from the one given`);
+    const other = file === PUBLIC_KEY_FILE ? fromPrivate : fromPublic;
+    if (other && signsFirst(other) && !signsFirst(key)) return keyFailure(file, `${file} does not match the key that signed the checkpoints`);
+    if (other) {
+      const otherFile = file === PUBLIC_KEY_FILE ? PRIVATE_KEY_FILE : PUBLIC_KEY_FILE;
+      return keyFailure(signsFirst(key) ? otherFile : file, `${PUBLIC_KEY_FILE} and ${PRIVATE_KEY_FILE} hold different keys`);
+    }
+  }
+  return { publicKey };
 }
 
 /**

@@ -6,8 +6,8 @@
  *                     leaf hash — derived data for random access and for locating damage
  *   checkpoints.log   one JSON object per line: a signed checkpoint plus `offset`, the byte
  *                     length of entries.log that it covers
- *   cosignatures.log  one JSON object per line: a witness cosignature plus the `size` and
- *                     `root` of the checkpoint it co-signs
+ *   cosignatures.log  one JSON object per line: `{checkpoint, cosignature}` — the signed
+ *                     checkpoint is repeated so each record stands alone as evidence
  *   private.pem       the log's Ed25519 key, PKCS #8 PEM, mode 0600
  *   public.pem        the log's public key, SPKI PEM: what auditors pin
  *   writer.lock       the writing process's pid, so two writers never share a directory
@@ -51,7 +51,7 @@ export function encodeCheckpointRecord(cp: Checkpoint, entriesOffset: number): s
 }
 
 export function encodeCosignatureRecord(cp: Checkpoint, c: Cosignature): string {
-  return `${JSON.stringify({ size: cp.size, root: cp.root, ...c })}\n`;
+  return `${JSON.stringify({ checkpoint: cp, cosignature: c })}\n`;
 }
 
 export function writeIndexRecord(buf: Buffer, at: number, offset: number, leafHash: Uint8Array): void {
@@ -165,34 +165,38 @@ function parseCheckpointRecord(line: string, fileOffset: number): CheckpointReco
 }
 
 export interface CosignatureRecord {
-  size: number;
-  root: string;
+  checkpoint: Checkpoint;
   cosignature: Cosignature;
   fileOffset: number;
 }
 
-/** Reads cosignatures.log; torn or malformed lines are returned as problems, not thrown. */
-export function scanCosignatures(buf: Buffer): { records: CosignatureRecord[]; problems: { fileOffset: number; reason: string }[] } {
+export interface CosignatureScan {
+  records: CosignatureRecord[];
+  /** The first malformed record; `torn` when it is the last and has no newline. */
+  problem?: { fileOffset: number; reason: string; torn: boolean };
+}
+
+/** Reads cosignatures.log up to the first malformed record (untrusted: never throws). */
+export function scanCosignatures(buf: Buffer): CosignatureScan {
   const records: CosignatureRecord[] = [];
-  const problems: { fileOffset: number; reason: string }[] = [];
   let at = 0;
   while (at < buf.length) {
-    let end = buf.indexOf(NEWLINE, at);
-    if (end === -1) end = buf.length;
+    const end = buf.indexOf(NEWLINE, at);
+    if (end === -1) return { records, problem: { fileOffset: at, reason: 'torn record (no newline)', torn: true } };
     try {
       const value = JSON.parse(buf.toString('utf8', at, end)) as Record<string, unknown>;
-      const size = value['size'];
-      const root = value['root'];
-      if (typeof size !== 'number' || !Number.isSafeInteger(size) || typeof root !== 'string') {
-        throw new Error('size and root missing');
-      }
-      records.push({ size, root, cosignature: parseCosignature(value), fileOffset: at });
+      if (typeof value !== 'object' || value === null) throw new Error('not an object');
+      records.push({
+        checkpoint: parseCheckpoint(value['checkpoint']),
+        cosignature: parseCosignature(value['cosignature']),
+        fileOffset: at,
+      });
     } catch (err) {
-      problems.push({ fileOffset: at, reason: err instanceof Error ? err.message : String(err) });
+      return { records, problem: { fileOffset: at, reason: err instanceof Error ? err.message : String(err), torn: false } };
     }
     at = end + 1;
   }
-  return { records, problems };
+  return { records };
 }
 
 /** Reads a whole file; an absent file reads as empty. */

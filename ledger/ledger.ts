@@ -694,15 +694,21 @@ async function recover(dir: string, keys: KeyPair, cfg: Config): Promise<Recover
   // Published state: the newest checkpoint with enough distinct witness cosignatures.
   const cosigs = new Map<number, { checkpoint: Checkpoint; list: Cosignature[] }>();
   let published: Checkpoint | undefined;
+  const cosigPath = join(dir, COSIGNATURES_FILE);
+  const cosigScan = scanCosignatures(await readFileOrEmpty(cosigPath));
+  if (cosigScan.problem?.torn) {
+    log.warn(`dropped a torn cosignature record at ${COSIGNATURES_FILE} offset ${cosigScan.problem.fileOffset} (the writer stopped while writing it)`);
+    await truncate(cosigPath, cosigScan.problem.fileOffset);
+  }
   if (cfg.witnesses && scan.records.length > 0) {
     const bySize = new Map(scan.records.map((r) => [r.checkpoint.size, r.checkpoint]));
-    for (const r of scanCosignatures(await readFileOrEmpty(join(dir, COSIGNATURES_FILE))).records) {
-      const cp = bySize.get(r.size);
-      if (!cp || cp.root !== r.root) continue;
-      let slot = cosigs.get(r.size);
+    for (const r of cosigScan.records) {
+      const cp = bySize.get(r.checkpoint.size);
+      if (!cp || cp.root !== r.checkpoint.root) continue;
+      let slot = cosigs.get(cp.size);
       if (!slot) {
         slot = { checkpoint: cp, list: [] };
-        cosigs.set(r.size, slot);
+        cosigs.set(cp.size, slot);
       }
       if (!slot.list.some((c) => c.publicKey === r.cosignature.publicKey)) slot.list.push(r.cosignature);
       if (slot.list.length >= cfg.witnesses.required && (!published || published.size < cp.size)) published = cp;

@@ -3,8 +3,15 @@
  * twice as fast as @noble/hashes on 65-byte node inputs) and an Ed25519 checkpoint check.
  * `test/ledger-tree.test.ts` checks they agree with the browser-safe ones.
  */
-import { createPublicKey, hash, verify } from 'node:crypto';
-import { checkpointBody, logKeyId, type Checkpoint } from './checkpoint.js';
+import { createPublicKey, hash, verify, type KeyObject } from 'node:crypto';
+import {
+  checkpointBody,
+  cosignatureMessage,
+  logKeyId,
+  witnessKeyId,
+  type Checkpoint,
+  type Cosignature,
+} from './checkpoint.js';
 import { LedgerError } from './errors.js';
 import { HASH_SIZE, LEAF_HASH_PREFIX, NODE_HASH_PREFIX, type LogHasher } from './hasher.js';
 
@@ -49,7 +56,7 @@ const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
  * `verifyCheckpointSignature`; a test checks the two agree.
  */
 export function nodeCheckpointVerifier(publicKey: Uint8Array): (cp: Checkpoint) => void {
-  const key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
+  const key = nodeEd25519Key(publicKey);
   return (cp) => {
     const want = logKeyId(cp.origin, publicKey);
     if (cp.keyId !== want) {
@@ -61,4 +68,17 @@ export function nodeCheckpointVerifier(publicKey: Uint8Array): (cp: Checkpoint) 
     const ok = verify(null, Buffer.from(checkpointBody(cp)), key, Buffer.from(cp.signature, 'hex'));
     if (!ok) throw new LedgerError('SIGNATURE_ERROR', `checkpoint signature does not verify (size ${cp.size})`);
   };
+}
+
+function nodeEd25519Key(publicKey: Uint8Array): KeyObject {
+  return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
+}
+
+/** `verifyCosignature` on node:crypto. */
+export function nodeVerifyCosignature(cp: Checkpoint, c: Cosignature, publicKey: Uint8Array): void {
+  if (c.keyId !== witnessKeyId(c.witness, publicKey)) {
+    throw new LedgerError('SIGNATURE_ERROR', `cosignature by ${c.witness} is not from the key given`);
+  }
+  const ok = verify(null, Buffer.from(cosignatureMessage(cp, c.time)), nodeEd25519Key(publicKey), Buffer.from(c.signature, 'hex'));
+  if (!ok) throw new LedgerError('SIGNATURE_ERROR', `cosignature by ${c.witness} does not verify`);
 }

@@ -47,9 +47,10 @@ const xor = (a: number, b: number): number => {
   return (hi >>> 0) * 2 ** 32 + (lo >>> 0);
 };
 
-function checkSize(name: string, n: number): void {
+/** Sizes and indexes come from untrusted proofs: one out of range is a failed proof. */
+function checkSize(code: 'INCLUSION_PROOF_ERROR' | 'CONSISTENCY_PROOF_ERROR', name: string, n: number): void {
   if (!Number.isSafeInteger(n) || n < 0) {
-    throw new LedgerError('INVALID_ARGUMENT', `${name} must be a non-negative safe integer, got ${String(n)}`);
+    throw new LedgerError(code, `${name} must be a non-negative integer below 2^53, got ${String(n)}`);
   }
 }
 
@@ -94,8 +95,8 @@ export function rootFromInclusionProof(
   leafHash: Uint8Array,
   proof: readonly Uint8Array[],
 ): Uint8Array {
-  checkSize('index', index);
-  checkSize('size', size);
+  checkSize('INCLUSION_PROOF_ERROR', 'index', index);
+  checkSize('INCLUSION_PROOF_ERROR', 'size', size);
   if (index >= size) {
     throw new LedgerError('INCLUSION_PROOF_ERROR', `index is beyond size: ${index} >= ${size}`);
   }
@@ -149,8 +150,8 @@ export function verifyConsistency(
   root1: Uint8Array,
   root2: Uint8Array,
 ): void {
-  checkSize('size1', size1);
-  checkSize('size2', size2);
+  checkSize('CONSISTENCY_PROOF_ERROR', 'size1', size1);
+  checkSize('CONSISTENCY_PROOF_ERROR', 'size2', size2);
   const fail = (message: string): never => {
     throw new LedgerError('CONSISTENCY_PROOF_ERROR', message);
   };

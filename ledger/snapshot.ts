@@ -77,10 +77,11 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
   const cosigs = new Map<number, Cosignature[]>();
   const roots = new Map(records.map((r) => [r.checkpoint.size, r.checkpoint.root]));
   for (const r of scanCosignatures(await readFileOrEmpty(join(dir, COSIGNATURES_FILE))).records) {
-    if (roots.get(r.size) !== r.root) continue;
-    const list = cosigs.get(r.size) ?? [];
+    const size = r.checkpoint.size;
+    if (roots.get(size) !== r.checkpoint.root) continue;
+    const list = cosigs.get(size) ?? [];
     if (!list.some((c) => c.publicKey === r.cosignature.publicKey)) list.push(r.cosignature);
-    cosigs.set(r.size, list);
+    cosigs.set(size, list);
   }
 
   const lineOf = (i: number): string => entries.toString('utf8', offsets[i]!, offsets[i + 1]! - 1);
@@ -106,12 +107,10 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
     if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
       throw new LedgerError('NOT_FOUND', `no checkpointed entry ${index} (the last checkpoint covers ${size})`);
     }
-    let best: CheckpointRecord = last;
-    for (const r of records) {
-      if (r.checkpoint.size <= index) continue;
-      const n = cosigs.get(r.checkpoint.size)?.length ?? 0;
-      if (n > (cosigs.get(best.checkpoint.size)?.length ?? 0) || (n === (cosigs.get(best.checkpoint.size)?.length ?? 0) && r.checkpoint.size > best.checkpoint.size)) best = r;
-    }
+    const witnessed = (r: CheckpointRecord): number => cosigs.get(r.checkpoint.size)?.length ?? 0;
+    const covering = records.filter((r) => r.checkpoint.size > index);
+    const most = Math.max(...covering.map(witnessed));
+    const best = covering.filter((r) => witnessed(r) === most).pop() ?? last;
     const cp = best.checkpoint;
     return {
       format: BUNDLE_FORMAT,

@@ -1,0 +1,159 @@
+/**
+ * The ledger's commands:
+ *   vigil verify --data-dir DIR [--key KEY] [--json]       full audit; exit 0 sound, 1 not
+ *   vigil prove --data-dir DIR (--id ID | --index N) [--out FILE]   an evidence bundle
+ *   vigil verify-proof BUNDLE.json --key KEY [--witness-key K]… [--required N] [--json]
+ *   vigil witness --port P --data-dir DIR [--host H] [--name N] [--log-key KEY]…
+ * Bad input is one line on stderr and exit 1 (cli.ts prints thrown errors that way).
+ */
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { Option, type Command } from 'commander';
+import {
+  auditLedger,
+  LedgerError,
+  openSnapshot,
+  readPublicKey,
+  verifyBundle,
+  Witness,
+  type AuditReport,
+  type VerificationResult,
+} from '../../ledger/index.js';
+import { intOption } from './options.js';
+
+const out = (text: string): void => {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+};
+
+async function requireDir(dir: string): Promise<void> {
+  const s = await stat(dir).catch(() => undefined);
+  if (!s?.isDirectory()) throw new LedgerError('INVALID_ARGUMENT', `--data-dir ${dir}: no such directory`);
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function register(program: Command): void {
+  program
+    .command('verify')
+    .description('recompute a ledger: every entry hash, root, checkpoint signature and cosignature; exit 0 when sound')
+    .requiredOption('--data-dir <dir>', 'the ledger data directory')
+    .option('--key <file-or-key>', "the log's public key (PEM file, hex or base64); default: DIR/public.pem")
+    .option('--json', 'print the report as one JSON object')
+    .action(async (opts: { dataDir: string; key?: string; json?: boolean }) => {
+      await requireDir(opts.dataDir);
+      const publicKey = opts.key === undefined ? undefined : await readPublicKey(opts.key);
+      let lastProgress = Date.now();
+      const report = await auditLedger(opts.dataDir, {
+        ...(publicKey ? { publicKey } : {}),
+        progress: (done, total) => {
+          if (Date.now() - lastProgress < 2000) return;
+          lastProgress = Date.now();
+          process.stderr.write(`verify: ${done} of ${total} entries\n`);
+        },
+      });
+      out(opts.json ? JSON.stringify(report) : describeAudit(report));
+      if (!report.ok) process.exitCode = 1;
+    });
+
+  program
+    .command('prove')
+    .description('write an evidence bundle (entry, inclusion proof, signed checkpoint, cosignatures) for one entry')
+    .requiredOption('--data-dir <dir>', 'the ledger data directory')
+    .addOption(new Option('--id <id>', 'the entry whose body.id this is').conflicts('index'))
+    .addOption(new Option('--index <n>', 'the entry at this leaf index').argParser(intOption('--index', 0, Number.MAX_SAFE_INTEGER)))
+    .option('--out <file>', 'write the bundle here instead of stdout')
+    .action(async (opts: { dataDir: string; id?: string; index?: number; out?: string }) => {
+      if (opts.id === undefined && opts.index === undefined) throw new LedgerError('INVALID_ARGUMENT', 'give --id ID or --index N');
+      await requireDir(opts.dataDir);
+      const snapshot = await openSnapshot(opts.dataDir);
+      const bundle = opts.id !== undefined ? snapshot.proveById(opts.id) : snapshot.prove(opts.index!);
+      // A bundle that does not verify here would only mislead an auditor later.
+      const check = verifyBundle(bundle, snapshot.publicKey);
+      if (!check.ok) throw new LedgerError(check.code ?? 'INCLUSION_PROOF_ERROR', `the bundle does not verify: ${check.reason ?? ''}`);
+      const text = `${JSON.stringify(bundle, null, 2)}\n`;
+      if (opts.out) {
+        await writeFile(opts.out, text);
+        process.stderr.write(`prove: entry ${bundle.leafIndex} in checkpoint of size ${bundle.checkpoint.size} written to ${opts.out}\n`);
+      } else {
+        process.stdout.write(text);
+      }
+    });
+
+  program
+    .command('verify-proof')
+    .description('verify an evidence bundle offline with the log public key; exit 0 when it holds, 1 with the reason')
+    .argument('<bundle>', 'the bundle JSON file (from vigil prove)')
+    .requiredOption('--key <file-or-key>', "the log's public key (PEM file, hex or base64)")
+    .option('--witness-key <file-or-key>', 'a trusted witness public key (repeatable)', collect)
+    .addOption(new Option('--required <k>', 'trusted witness cosignatures required').argParser(intOption('--required', 0, 256)))
+    .option('--json', 'print the result as one JSON object')
+    .action(async (file: string, opts: { key: string; witnessKey?: string[]; required?: number; json?: boolean }) => {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (err) {
+        throw new LedgerError('INVALID_ARGUMENT', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
+      let bundle: unknown;
+      try {
+        bundle = JSON.parse(text);
+      } catch {
+        throw new LedgerError('INVALID_BUNDLE', `${file} is not JSON`);
+      }
+      const key = await readPublicKey(opts.key);
+      const witnessKeys = await Promise.all((opts.witnessKey ?? []).map((k) => readPublicKey(k)));
+      const result = verifyBundle(bundle, key, {
+        witnessKeys,
+        ...(opts.required !== undefined ? { requiredCosignatures: opts.required } : {}),
+      });
+      out(opts.json ? JSON.stringify(result) : describeProof(result));
+      if (!result.ok) process.exitCode = 1;
+    });
+
+  program
+    .command('witness')
+    .description('run a witness: co-sign checkpoints that extend the last one co-signed, refuse forks and keep evidence')
+    .requiredOption('--port <port>', 'TCP port (0 picks a free one)', intOption('--port', 0, 65535))
+    .requiredOption('--data-dir <dir>', "the witness's directory (its key, state and fork evidence)")
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--name <name>', "the witness's name in cosignatures (default: vigil-witness/<key prefix>)")
+    .option('--log-key <file-or-key>', 'accept only logs signed by this key (repeatable; default: trust each log on first use)', collect)
+    .action(async (opts: { port: number; dataDir: string; host: string; name?: string; logKey?: string[] }) => {
+      const logKeys = await Promise.all((opts.logKey ?? []).map((k) => readPublicKey(k)));
+      const witness = await Witness.open({ dataDir: opts.dataDir, logKeys, ...(opts.name ? { name: opts.name } : {}) });
+      const server = await witness.listen(opts.port, opts.host);
+      out(`witness ${witness.name} listening on ${server.url} (key ${witness.keyId})`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          void server.close().then(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}
+
+function describeAudit(r: AuditReport): string {
+  const lines: string[] = [];
+  if (r.ok) {
+    lines.push(
+      `ledger sound: ${r.entries} entries under ${r.checkpoints} checkpoint(s)` +
+        (r.root ? `, root ${r.root}` : '') +
+        (r.origin ? `, origin ${r.origin}` : '') +
+        `, ${r.cosignatures} cosignature(s)`,
+    );
+    if (r.uncommitted > 0) lines.push(`  ${r.uncommitted} entries after the last checkpoint are not committed yet`);
+  } else {
+    const f = r.failure!;
+    const what = f.entry !== undefined ? `entry ${f.entry}` : f.checkpoint !== undefined ? `checkpoint ${f.checkpoint}` : f.file;
+    lines.push(`ledger NOT sound: ${what} (${f.file} offset ${f.offset}): ${f.reason} [${f.code}]`);
+  }
+  for (const n of r.notes) lines.push(`  note: ${n}`);
+  return lines.join('\n');
+}
+
+function describeProof(r: VerificationResult): string {
+  const mark = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' } as const;
+  const lines = r.steps.map((s) => `${mark[s.outcome]} ${s.step}: ${s.detail}`);
+  lines.push(r.ok ? 'proof holds' : `proof does NOT hold: ${r.reason ?? ''}`);
+  return lines.join('\n');
+}
