@@ -2,7 +2,9 @@
  * Vigil's configuration, normalised once at start (STYLE.md 6): defaults filled in, every
  * value validated, and a wrong option fails with a message naming it.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
 const port = z.number().int().min(0).max(65_535);
@@ -50,7 +52,113 @@ export const configSchema = z.strictObject({
       attackRate: z.number().min(0).max(1).default(0.05),
     })
     .prefault({}),
-});
+  mqtt: z
+    .strictObject({
+      /** The embedded broker (aedes) that devices and vehicles publish to. */
+      broker: z
+        .strictObject({
+          /**
+           * Run it. `vigil start` turns it on (COMMAND_DEFAULTS); a node built in code runs only
+           * the listeners it is given, so tests and embedders do not fight over port 1883.
+           * `--no-mqtt-broker`, `VIGIL_MQTT_BROKER=false`. @default false (true for `vigil start`)
+           */
+          enabled: z.boolean().default(false),
+          /** @default '127.0.0.1' */
+          host: z.string().min(1).default('127.0.0.1'),
+          /** @default 1883 */
+          port: port.default(1883),
+          /** PEM files: both set means MQTT over TLS. */
+          tls: z.strictObject({ key: z.string().min(1), cert: z.string().min(1) }).optional(),
+          /** Credentials every client must CONNECT with; unset lets anyone connect (loopback default). */
+          username: z.string().min(1).optional(),
+          password: z.string().min(1).optional(),
+          /** Largest MQTT packet read, bytes; larger ones close the connection unread. @default 131072 */
+          maxPacketBytes: z.number().int().min(64).max(268_435_455).default(131_072),
+        })
+        .prefault({})
+        .refine((b) => (b.username === undefined) === (b.password === undefined), { message: 'set both username and password, or neither', path: ['password'] }),
+      /** Client mode: subscribe to an external broker. Off unless `url` is set. */
+      client: z
+        .strictObject({
+          /** e.g. mqtt://broker:1883 or mqtts://user:pass@broker:8883. `--mqtt-url`, `VIGIL_MQTT_URL`. */
+          url: z
+            .string()
+            .regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'expected a URL mqtt://host:port (or mqtts://, ws://, wss://)')
+            .optional(),
+          username: z.string().min(1).optional(),
+          password: z.string().min(1).optional(),
+          /** PEM CA file to trust for mqtts://. */
+          ca: z.string().min(1).optional(),
+          /** @default 'vigil' */
+          clientId: z.string().min(1).max(64).default('vigil'),
+          /** @default ['city/v2x/+/bsm', 'city/iot/+/+'] */
+          topics: z.array(z.string().min(1)).min(1).default(['city/v2x/+/bsm', 'city/iot/+/+']),
+          /** Parallel connections over a shared subscription. @default 1 */
+          connections: z.number().int().min(1).max(64).default(1),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  syslog: z
+    .strictObject({
+      /** Listen for syslog. `--no-syslog`, `VIGIL_SYSLOG=false`. @default false (true for `vigil start`, like the broker) */
+      enabled: z.boolean().default(false),
+      /** @default '127.0.0.1' */
+      host: z.string().min(1).default('127.0.0.1'),
+      /** UDP and TCP. @default 5514 */
+      port: port.default(5514),
+      /** @default true */
+      udp: z.boolean().default(true),
+      /** @default true */
+      tcp: z.boolean().default(true),
+      /** Largest syslog message, bytes; larger TCP frames are rejected without being buffered. @default 65536 */
+      maxMessageBytes: z.number().int().min(480).default(65_536),
+      /** UDP messages held while the pipeline is busy; more are dropped and counted. @default 50000 */
+      udpBufferMessages: z.number().int().min(1).default(50_000),
+    })
+    .prefault({}),
+  kafka: z
+    .strictObject({
+      /** Bootstrap brokers, host:port. `VIGIL_KAFKA_BROKERS=a:9092,b:9092`. */
+      brokers: z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'expected host:port')).default([]),
+      /** @default 'vigil' */
+      clientId: z.string().min(1).default('vigil'),
+      /** TLS to the brokers. @default false */
+      ssl: z.boolean().default(false),
+      sasl: z
+        .strictObject({
+          mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+          username: z.string().min(1),
+          password: z.string().min(1),
+        })
+        .optional(),
+      /** Input topics for the Kafka collector; none means no collector. `VIGIL_KAFKA_TOPICS=a,b`. */
+      topics: z.array(z.string().min(1).max(249)).default([]),
+      /** @default 'vigil-collectors' */
+      groupId: z.string().min(1).default('vigil-collectors'),
+      /** A new consumer group starts at the earliest offset. @default false */
+      fromBeginning: z.boolean().default(false),
+    })
+    .prefault({}),
+  bus: z
+    .strictObject({
+      /** Where stored events go to the detector: in-process, or a Kafka topic for detector workers. @default 'memory' */
+      type: z.enum(['memory', 'kafka']).default('memory'),
+      /** Kafka topic of the bus. @default 'vigil.events' */
+      topic: z.string().min(1).max(249).default('vigil.events'),
+      /** Consumer group of the detector workers. @default 'vigil-detectors' */
+      groupId: z.string().min(1).default('vigil-detectors'),
+    })
+    .prefault({}),
+})
+  .superRefine((c, ctx) => {
+    if (c.bus.type === 'kafka' && c.kafka.brokers.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['kafka', 'brokers'], message: 'bus.type kafka needs at least one broker' });
+    }
+    if (c.kafka.topics.length > 0 && c.kafka.brokers.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['kafka', 'brokers'], message: 'kafka.topics needs at least one broker' });
+    }
+  });
 
 export type VigilConfig = z.infer<typeof configSchema>;
 export type VigilConfigInput = z.input<typeof configSchema>;
@@ -73,4 +181,214 @@ export function resolveConfig(input: unknown): VigilConfig {
     throw new ConfigError(key, `configuration ${key}: ${issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message}`);
   }
   return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+}
+
+// ---------------------------------------------------------------------------------------
+// Sources of configuration: one file, then VIGIL_* environment variables, then flags.
+
+/** File names looked for in the working directory when no `--config FILE` is given, in order. */
+export const CONFIG_FILE_NAMES = ['vigil.config.json', 'vigil.config.yaml', 'vigil.config.yml'] as const;
+
+type EnvType = 'string' | 'int' | 'bool' | 'list';
+/**
+ * The environment variables Vigil reads, and the configuration key each sets. A variable
+ * overrides the file and is overridden by a flag. Lists are comma-separated; booleans are
+ * true/false/1/0/yes/no.
+ *
+ * | variable | key |
+ * |---|---|
+ * | VIGIL_DATA_DIR | dataDir |
+ * | VIGIL_API_HOST, VIGIL_API_PORT | api.host, api.port |
+ * | VIGIL_INGEST_QUEUE_CAPACITY | ingest.queueCapacity |
+ * | VIGIL_DEMO | demo.enabled |
+ * | VIGIL_MQTT_BROKER | mqtt.broker.enabled |
+ * | VIGIL_MQTT_HOST, VIGIL_MQTT_PORT | mqtt.broker.host, mqtt.broker.port |
+ * | VIGIL_MQTT_TLS_KEY, VIGIL_MQTT_TLS_CERT | mqtt.broker.tls.key, mqtt.broker.tls.cert |
+ * | VIGIL_MQTT_USERNAME, VIGIL_MQTT_PASSWORD | mqtt.broker.username, mqtt.broker.password |
+ * | VIGIL_MQTT_MAX_PACKET_BYTES | mqtt.broker.maxPacketBytes |
+ * | VIGIL_MQTT_URL | mqtt.client.url |
+ * | VIGIL_MQTT_CLIENT_USERNAME, VIGIL_MQTT_CLIENT_PASSWORD, VIGIL_MQTT_CLIENT_CA, VIGIL_MQTT_CLIENT_ID | mqtt.client.username, .password, .ca, .clientId |
+ * | VIGIL_MQTT_CLIENT_TOPICS | mqtt.client.topics |
+ * | VIGIL_SYSLOG | syslog.enabled |
+ * | VIGIL_SYSLOG_HOST, VIGIL_SYSLOG_PORT | syslog.host, syslog.port |
+ * | VIGIL_KAFKA_BROKERS, VIGIL_KAFKA_TOPICS | kafka.brokers, kafka.topics |
+ * | VIGIL_KAFKA_CLIENT_ID, VIGIL_KAFKA_GROUP_ID, VIGIL_KAFKA_SSL | kafka.clientId, kafka.groupId, kafka.ssl |
+ * | VIGIL_BUS, VIGIL_BUS_TOPIC, VIGIL_BUS_GROUP_ID | bus.type, bus.topic, bus.groupId |
+ *
+ * Other VIGIL_* variables (VIGIL_LOG_LEVEL, …) belong to other parts and are not read here.
+ */
+export const ENV_VARS: Readonly<Record<string, { key: string; type: EnvType }>> = {
+  VIGIL_DATA_DIR: { key: 'dataDir', type: 'string' },
+  VIGIL_API_HOST: { key: 'api.host', type: 'string' },
+  VIGIL_API_PORT: { key: 'api.port', type: 'int' },
+  VIGIL_INGEST_QUEUE_CAPACITY: { key: 'ingest.queueCapacity', type: 'int' },
+  VIGIL_DEMO: { key: 'demo.enabled', type: 'bool' },
+  VIGIL_MQTT_BROKER: { key: 'mqtt.broker.enabled', type: 'bool' },
+  VIGIL_MQTT_HOST: { key: 'mqtt.broker.host', type: 'string' },
+  VIGIL_MQTT_PORT: { key: 'mqtt.broker.port', type: 'int' },
+  VIGIL_MQTT_TLS_KEY: { key: 'mqtt.broker.tls.key', type: 'string' },
+  VIGIL_MQTT_TLS_CERT: { key: 'mqtt.broker.tls.cert', type: 'string' },
+  VIGIL_MQTT_USERNAME: { key: 'mqtt.broker.username', type: 'string' },
+  VIGIL_MQTT_PASSWORD: { key: 'mqtt.broker.password', type: 'string' },
+  VIGIL_MQTT_MAX_PACKET_BYTES: { key: 'mqtt.broker.maxPacketBytes', type: 'int' },
+  VIGIL_MQTT_URL: { key: 'mqtt.client.url', type: 'string' },
+  VIGIL_MQTT_CLIENT_USERNAME: { key: 'mqtt.client.username', type: 'string' },
+  VIGIL_MQTT_CLIENT_PASSWORD: { key: 'mqtt.client.password', type: 'string' },
+  VIGIL_MQTT_CLIENT_CA: { key: 'mqtt.client.ca', type: 'string' },
+  VIGIL_MQTT_CLIENT_ID: { key: 'mqtt.client.clientId', type: 'string' },
+  VIGIL_MQTT_CLIENT_TOPICS: { key: 'mqtt.client.topics', type: 'list' },
+  VIGIL_SYSLOG: { key: 'syslog.enabled', type: 'bool' },
+  VIGIL_SYSLOG_HOST: { key: 'syslog.host', type: 'string' },
+  VIGIL_SYSLOG_PORT: { key: 'syslog.port', type: 'int' },
+  VIGIL_KAFKA_BROKERS: { key: 'kafka.brokers', type: 'list' },
+  VIGIL_KAFKA_TOPICS: { key: 'kafka.topics', type: 'list' },
+  VIGIL_KAFKA_CLIENT_ID: { key: 'kafka.clientId', type: 'string' },
+  VIGIL_KAFKA_GROUP_ID: { key: 'kafka.groupId', type: 'string' },
+  VIGIL_KAFKA_SSL: { key: 'kafka.ssl', type: 'bool' },
+  VIGIL_BUS: { key: 'bus.type', type: 'string' },
+  VIGIL_BUS_TOPIC: { key: 'bus.topic', type: 'string' },
+  VIGIL_BUS_GROUP_ID: { key: 'bus.groupId', type: 'string' },
+};
+
+/** What `vigil start` runs unless told otherwise: the lowest layer under file, environment and flags. */
+export const COMMAND_DEFAULTS: VigilConfigInput = { mqtt: { broker: { enabled: true } }, syslog: { enabled: true } };
+
+export interface LoadConfigOptions {
+  /** `--config FILE`: this file must exist. Otherwise the first of CONFIG_FILE_NAMES found in `cwd` is read, if any. */
+  file?: string;
+  /** @default process.cwd() */
+  cwd?: string;
+  /** @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** What the command line set (only options the user gave, not their defaults). */
+  flags?: VigilConfigInput;
+  /** The layer under the file. @default COMMAND_DEFAULTS */
+  defaults?: VigilConfigInput;
+}
+
+/** Configuration from a file, the environment and flags (in rising precedence), validated. */
+export function loadConfig(options: LoadConfigOptions = {}): VigilConfig & { sources: string[] } {
+  const cwd = options.cwd ?? process.cwd();
+  const sources: string[] = [];
+  let merged: Record<string, unknown> = deepMerge({}, (options.defaults ?? COMMAND_DEFAULTS) as Record<string, unknown>);
+  const file = options.file !== undefined ? resolve(cwd, options.file) : CONFIG_FILE_NAMES.map((n) => resolve(cwd, n)).find((p) => existsSync(p));
+  if (file !== undefined) {
+    merged = deepMerge(merged, readConfigFile(file));
+    sources.push(file);
+  }
+  const fromEnv = configFromEnv(options.env ?? process.env);
+  if (Object.keys(fromEnv).length > 0) sources.push('environment');
+  merged = deepMerge(merged, fromEnv);
+  if (options.flags) merged = deepMerge(merged, options.flags as Record<string, unknown>);
+  return { ...resolveConfig(merged), sources };
+}
+
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError('config', `configuration file ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  let value: unknown;
+  try {
+    value = /\.ya?ml$/i.test(path) ? parseYaml(text, { maxAliasCount: 100 }) : JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError('config', `configuration file ${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError('config', `configuration file ${path}: expected an object at the top, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+  return value as Record<string, unknown>;
+}
+
+/** The configuration set by VIGIL_* variables (ENV_VARS), with each bad value named by its variable. */
+export function configFromEnv(env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, { key, type }] of Object.entries(ENV_VARS)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    let value: unknown;
+    switch (type) {
+      case 'string':
+        value = raw;
+        break;
+      case 'int':
+        if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(key, `configuration ${key} (from ${name}): expected a whole number, got ${JSON.stringify(raw)}`);
+        value = Number(raw);
+        break;
+      case 'bool': {
+        const v = raw.trim().toLowerCase();
+        if (['1', 'true', 'yes', 'on'].includes(v)) value = true;
+        else if (['0', 'false', 'no', 'off'].includes(v)) value = false;
+        else throw new ConfigError(key, `configuration ${key} (from ${name}): expected true or false, got ${JSON.stringify(raw)}`);
+        break;
+      }
+      case 'list':
+        value = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+        break;
+    }
+    setPath(out, key.split('.'), value);
+  }
+  return out;
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let cur = target;
+  for (const part of path.slice(0, -1)) {
+    const next = cur[part];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) cur[part] = {};
+    cur = cur[part] as Record<string, unknown>;
+  }
+  cur[path[path.length - 1]!] = value;
+}
+
+/** Objects merge key by key; anything else (arrays included) from `over` replaces. */
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const b = out[k];
+    out[k] = isPlainObject(b) && isPlainObject(v) ? deepMerge(b, v) : v;
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `vigil start` options (commander's camel-cased names) and the configuration key each sets. */
+export const FLAG_KEYS: Readonly<Record<string, string>> = {
+  dataDir: 'dataDir',
+  port: 'api.port',
+  host: 'api.host',
+  demo: 'demo.enabled',
+  mqttBroker: 'mqtt.broker.enabled',
+  mqttHost: 'mqtt.broker.host',
+  mqttPort: 'mqtt.broker.port',
+  mqttTlsKey: 'mqtt.broker.tls.key',
+  mqttTlsCert: 'mqtt.broker.tls.cert',
+  mqttUsername: 'mqtt.broker.username',
+  mqttPassword: 'mqtt.broker.password',
+  mqttUrl: 'mqtt.client.url',
+  syslog: 'syslog.enabled',
+  syslogHost: 'syslog.host',
+  syslogPort: 'syslog.port',
+  kafkaBrokers: 'kafka.brokers',
+  kafkaTopics: 'kafka.topics',
+  bus: 'bus.type',
+};
+
+/**
+ * The configuration layer of the command line: only the options the user gave (`given`),
+ * so that an option's displayed default does not override the file or the environment.
+ */
+export function configFromFlags(values: Readonly<Record<string, unknown>>, given: (option: string) => boolean): VigilConfigInput {
+  const out: Record<string, unknown> = {};
+  for (const [option, key] of Object.entries(FLAG_KEYS)) {
+    if (!given(option) || values[option] === undefined) continue;
+    const value = values[option];
+    setPath(out, key.split('.'), typeof value === 'string' && (key === 'kafka.brokers' || key === 'kafka.topics') ? value.split(',').map((v) => v.trim()).filter((v) => v !== '') : value);
+  }
+  return out as VigilConfigInput;
 }

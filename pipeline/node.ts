@@ -4,6 +4,11 @@
  */
 import { resolveValidationOptions, type ResolvedValidationOptions } from '../events/index.js';
 import { createHttpCollector, type EventSource } from '../collectors/index.js';
+import { MqttBrokerCollector, MqttClientCollector, SyslogCollector, SYSLOG_TCP_SOURCE, SYSLOG_UDP_SOURCE, KafkaCollector } from '../collectors/index.js';
+import { readFileSync } from 'node:fs';
+import { MemoryBus, type Bus } from './bus.js';
+import { KafkaBus, createKafkaClient } from './bus-kafka.js';
+import { ConfigError } from './config.js';
 import { SqliteStore } from '../store/index.js';
 import { IngestPipeline } from './ingest.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -25,6 +30,11 @@ export class VigilNode {
   readonly ingest: IngestPipeline;
   readonly http: HttpServer;
   readonly validation: ResolvedValidationOptions;
+  /** Where stored events go to their consumers (config `bus`): subscribe the detector here. */
+  readonly bus: Bus;
+  /** The network collectors this node runs (per config), for their bound ports. */
+  readonly mqttBroker: MqttBrokerCollector | undefined;
+  readonly syslog: SyslogCollector | undefined;
   private readonly sources: EventSource[] = [];
   private address: { host: string; port: number } | undefined;
   private stopping: Promise<void> | undefined;
@@ -50,7 +60,15 @@ export class VigilNode {
     this.http.route('/ingest', createHttpCollector(this.ingest, this.validation, { maxBodyBytes: config.api.maxBodyBytes }));
     this.metrics.initSource('http');
     this.sources.push(...(deps.sources ?? []));
-    for (const source of this.sources) this.metrics.initSource(source.name);
+    const wired = networkSources(config, this.validation, deps.logger);
+    this.mqttBroker = wired.mqttBroker;
+    this.syslog = wired.syslog;
+    this.sources.push(...wired.sources);
+    for (const source of this.sources) if (source !== this.syslog) this.metrics.initSource(source.name);
+    if (this.syslog) for (const name of [SYSLOG_UDP_SOURCE, SYSLOG_TCP_SOURCE]) this.metrics.initSource(name);
+    this.bus = wired.bus;
+    // A bus that cannot take events (Kafka down) must not crash the writer: the events are stored, and the loss of their delivery is logged.
+    this.ingest.onStored((events) => this.bus.publish(events).catch((err: unknown) => deps.logger.error({ err, events: events.length }, 'bus publish failed')));
   }
 
   static async start(config: VigilConfig, deps: NodeDependencies): Promise<VigilNode> {
@@ -86,9 +104,71 @@ export class VigilNode {
       for (const source of this.sources) await source.stop().catch((err: unknown) => this.deps.logger.warn({ err, source: source.name }, 'source did not stop cleanly'));
       await this.http.close();
       await this.ingest.close();
+      await this.bus.close().catch((err: unknown) => this.deps.logger.warn({ err }, 'bus did not close cleanly'));
       this.store.close();
       this.deps.logger.info('vigil node stopped');
     })();
     return this.stopping;
   }
+}
+
+/** The collectors and bus the configuration asks for (mqtt, syslog, kafka, bus sections). */
+function networkSources(config: VigilConfig, validation: ResolvedValidationOptions, logger: Logger) {
+  const sources: EventSource[] = [];
+  const onError = (err: unknown, context?: string) => logger.warn({ err, context }, 'collector error');
+  const readPem = (key: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new ConfigError(key, `configuration ${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  };
+  let mqttBroker: MqttBrokerCollector | undefined;
+  const b = config.mqtt.broker;
+  if (b.enabled) {
+    mqttBroker = new MqttBrokerCollector(
+      validation,
+      {
+        host: b.host,
+        port: b.port,
+        maxPacketBytes: b.maxPacketBytes,
+        ...(b.tls ? { tls: { key: readPem('mqtt.broker.tls.key', b.tls.key), cert: readPem('mqtt.broker.tls.cert', b.tls.cert) } } : {}),
+        ...(b.username !== undefined && b.password !== undefined ? { username: b.username, password: b.password } : {}),
+      },
+      onError,
+    );
+    sources.push(mqttBroker);
+  }
+  const c = config.mqtt.client;
+  if (c.url !== undefined) {
+    sources.push(
+      new MqttClientCollector(
+        validation,
+        {
+          url: c.url,
+          clientId: c.clientId,
+          topics: c.topics,
+          connections: c.connections,
+          ...(c.username !== undefined ? { username: c.username } : {}),
+          ...(c.password !== undefined ? { password: c.password } : {}),
+          ...(c.ca !== undefined ? { ca: readPem('mqtt.client.ca', c.ca) } : {}),
+        },
+        onError,
+      ),
+    );
+  }
+  let syslog: SyslogCollector | undefined;
+  const s = config.syslog;
+  if (s.enabled) {
+    syslog = new SyslogCollector(validation, { host: s.host, port: s.port, udp: s.udp, tcp: s.tcp, maxMessageBytes: s.maxMessageBytes, udpBufferMessages: s.udpBufferMessages }, (err) =>
+      onError(err, 'syslog'),
+    );
+    sources.push(syslog);
+  }
+  const kafka = config.kafka.brokers.length > 0 ? createKafkaClient(config.kafka) : undefined;
+  if (kafka && config.kafka.topics.length > 0) {
+    sources.push(new KafkaCollector(kafka, validation, { topics: config.kafka.topics, groupId: config.kafka.groupId, fromBeginning: config.kafka.fromBeginning }, onError));
+  }
+  const bus: Bus = config.bus.type === 'kafka' && kafka ? new KafkaBus(kafka, { topic: config.bus.topic, onError }) : new MemoryBus();
+  return { sources, mqttBroker, syslog, bus };
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resolveConfig, type VigilConfigInput } from '../config.js';
+import { configFromFlags, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { VigilNode } from '../node.js';
 import { intOption } from './options.js';
@@ -12,9 +12,25 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'where the database, ledger and model live', './data')
     .option('--port <port>', 'HTTP port for /ingest, /metrics, /healthz, the API and dashboards', intOption('--port', 0, 65_535), 4000)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .action(async (opts: { demo?: boolean; dataDir: string; port: number; host: string }) => {
-      const input: VigilConfigInput = { dataDir: opts.dataDir, api: { port: opts.port, host: opts.host }, demo: { enabled: opts.demo === true } };
-      const config = resolveConfig(input);
+    // Configuration layers: --config FILE (else ./vigil.config.json|.yaml), then VIGIL_* variables, then these flags.
+    .option('--config <file>', 'configuration file (JSON or YAML); default ./vigil.config.json or ./vigil.config.yaml if present')
+    .option('--mqtt-port <port>', 'embedded MQTT broker port', intOption('--mqtt-port', 0, 65_535), 1883)
+    .option('--mqtt-host <address>', 'embedded MQTT broker address', '127.0.0.1')
+    .option('--no-mqtt-broker', 'do not run the embedded MQTT broker')
+    .option('--mqtt-tls-key <file>', 'PEM key: the broker speaks MQTT over TLS (with --mqtt-tls-cert)')
+    .option('--mqtt-tls-cert <file>', 'PEM certificate for --mqtt-tls-key')
+    .option('--mqtt-username <name>', 'username MQTT clients must connect with (with --mqtt-password)')
+    .option('--mqtt-password <password>', 'password MQTT clients must connect with (prefer VIGIL_MQTT_PASSWORD: flags show in ps)')
+    .option('--mqtt-url <url>', 'also subscribe to an external broker, e.g. mqtt://user:pass@broker:1883')
+    .option('--syslog-port <port>', 'syslog UDP and TCP port', intOption('--syslog-port', 0, 65_535), 5514)
+    .option('--syslog-host <address>', 'syslog address', '127.0.0.1')
+    .option('--no-syslog', 'do not listen for syslog')
+    .option('--kafka-brokers <list>', 'Kafka bootstrap brokers, host:port,host:port')
+    .option('--kafka-topics <list>', 'Kafka topics to consume input from (comma-separated)')
+    .option('--bus <type>', 'event bus to the detector: memory or kafka')
+    .action(async (opts: Record<string, unknown> & { config?: string }, cmd: Command) => {
+      const flags = configFromFlags(opts, (option) => cmd.getOptionValueSource(option) === 'cli');
+      const config = loadConfig({ ...(opts.config !== undefined ? { file: opts.config } : {}), flags });
       const logger = createLogger();
       const node = await VigilNode.start(config, { logger });
       const url = node.url;
@@ -24,6 +40,11 @@ export function register(program: Command): void {
           `  health     ${url}/healthz`,
           `  metrics    ${url}/metrics`,
           `  ingest     POST ${url}/ingest  (NDJSON or a JSON array)`,
+          ...(node.mqttBroker ? [`  mqtt       ${config.mqtt.broker.tls ? 'mqtts' : 'mqtt'}://${config.mqtt.broker.host}:${node.mqttBroker.port}  (city/v2x/<vehicle>/bsm, city/iot/<device>/<kind>)`] : []),
+          ...(config.mqtt.client.url !== undefined ? [`  mqtt in    subscribed to ${config.mqtt.client.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')}`] : []),
+          ...(node.syslog ? [`  syslog     ${config.syslog.host}:${node.syslog.ports.udp || node.syslog.ports.tcp} (${[config.syslog.udp && 'UDP', config.syslog.tcp && 'TCP'].filter(Boolean).join(' and ')})`] : []),
+          ...(config.kafka.topics.length > 0 ? [`  kafka      consuming ${config.kafka.topics.join(', ')} from ${config.kafka.brokers.join(',')}`] : []),
+          ...(config.sources.length > 0 ? [`  config     ${config.sources.join(', ')}`] : []),
           'Stop with Ctrl-C.',
           '',
         ].join('\n'),
