@@ -1,0 +1,86 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJsonRecord, resolveValidationOptions } from '../events/index.js';
+
+const VIGIL = join(import.meta.dirname, '..', 'bin', 'vigil.js');
+
+function vigil(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [VIGIL, ...args], { cwd, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('vigil simulate', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vigil-simulate-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes an events file and a labels file with one label per event, and the city as JSON', async () => {
+    const args = ['simulate', '--seed', '9', '--vehicles', '20', '--devices', '8', '--duration', '10', '--attack-rate', '0.1', '--out', 'e.ndjson', '--labels', 'l.ndjson', '--network', 'city.json'];
+    const result = await vigil(args, dir);
+    expect(result.stderr).toMatch(/wrote \d+ events/);
+    expect(result.code).toBe(0);
+    const events = (await readFile(join(dir, 'e.ndjson'), 'utf8')).trimEnd().split('\n');
+    const labels = (await readFile(join(dir, 'l.ndjson'), 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; label: string });
+    const perEvent = labels.filter((l) => !l.id.startsWith('silence:'));
+    expect(perEvent).toHaveLength(events.length);
+    const validation = resolveValidationOptions();
+    events.forEach((line, i) => {
+      const r = parseJsonRecord(line, validation);
+      expect(r.ok && r.event.id).toBe(perEvent[i]?.id);
+    });
+    expect(labels.some((l) => l.label === 'attack')).toBe(true);
+    const city = JSON.parse(await readFile(join(dir, 'city.json'), 'utf8')) as { roads: unknown[]; rsus: unknown[]; devices: unknown[] };
+    expect(city.roads.length).toBeGreaterThan(0);
+    expect(city.rsus.length).toBeGreaterThan(0);
+    expect(city.devices).toHaveLength(8);
+
+    // The same command again: byte-identical files.
+    const first = await readFile(join(dir, 'e.ndjson'));
+    expect((await vigil(args, dir)).code).toBe(0);
+    expect((await readFile(join(dir, 'e.ndjson'))).equals(first)).toBe(true);
+  });
+
+  it.each([
+    ['--vehicles', '-3'],
+    ['--attack-rate', '1.5'],
+    ['--duration', 'soon'],
+    ['--start', 'yesterday'],
+    ['--seed', '1.5'],
+  ])('exits non-zero with a one-line error naming %s when it is %s', async (option, value) => {
+    const result = await vigil(['simulate', option, value, '--out', 'bad.ndjson', '--labels', 'bad-labels.ndjson'], dir);
+    expect(result.code).not.toBe(0);
+    const [first] = result.stderr.split('\n');
+    expect(first).toMatch(/^error: /);
+    expect(first).toContain(option);
+    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('exits non-zero with one line when the output cannot be written', async () => {
+    const result = await vigil(['simulate', '--duration', '1', '--out', join(dir, 'missing', 'e.ndjson'), '--labels', 'l2.ndjson'], dir);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/ENOENT|no such file/);
+  });
+
+  it('explains its options with --help', async () => {
+    const result = await vigil(['simulate', '--help'], dir);
+    expect(result.code).toBe(0);
+    for (const option of ['--seed', '--vehicles', '--devices', '--duration', '--attack-rate', '--out', '--labels', '--start']) {
+      expect(result.stdout).toContain(option);
+    }
+  });
+});
