@@ -1,0 +1,236 @@
+import { connect as tcpConnect } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import mqtt, { type MqttClient } from 'mqtt';
+import { resolveConfig } from '../pipeline/config.js';
+import { silentLogger } from '../pipeline/logger.js';
+import { VigilNode } from '../pipeline/node.js';
+import { MqttBrokerCollector } from '../collectors/mqtt/index.js';
+import { resolveValidationOptions } from '../events/index.js';
+import type { IngestItem, IngestReceipt, IngestSink } from '../collectors/index.js';
+import { metricValue, tempDir, waitFor } from './helpers.js';
+
+const NOW = Date.now();
+
+function bsm(vehicle: string, i: number): string {
+  return JSON.stringify({ kind: 'bsm', vehicle, ts: NOW - 200_000 + i, lat: 1.35 + i * 1e-6, lon: 103.82, speed: 10 + (i % 7), heading: (i * 3) % 360, seq: i });
+}
+
+async function connectClient(port: number, options: mqtt.IClientOptions = {}): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, ...options });
+  return client;
+}
+
+describe('the embedded MQTT broker of a running node', () => {
+  let node: VigilNode;
+  let cleanup: () => void;
+  let client: MqttClient | undefined;
+
+  beforeEach(async () => {
+    const tmp = tempDir();
+    cleanup = tmp.cleanup;
+    node = await VigilNode.start(resolveConfig({ dataDir: tmp.dir, api: { port: 0 }, mqtt: { broker: { enabled: true, port: 0 } } }), { logger: silentLogger() });
+  });
+  afterEach(async () => {
+    await client?.endAsync().catch(() => {});
+    client = undefined;
+    await node.stop();
+    cleanup();
+  });
+
+  it('acknowledges 10,000 QoS 1 BSMs and has stored all 10,000 events', async () => {
+    client = await connectClient(node.mqttBroker!.port);
+    // mqtt.js settles a QoS 1 publish when its PUBACK arrives.
+    let pubacks = 0;
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd === 'puback') pubacks++;
+    });
+    await Promise.all(
+      Array.from({ length: 10_000 }, (_, i) => {
+        const vehicle = `V-${i % 100}`;
+        return client!.publishAsync(`city/v2x/${vehicle}/bsm`, bsm(vehicle, i), { qos: 1 });
+      }),
+    );
+    expect(pubacks).toBe(10_000);
+    // No waiting: a PUBACK means stored.
+    expect(node.store.countEvents()).toBe(10_000);
+    expect(node.store.countDeadLetters()).toBe(0);
+  });
+
+  it('keeps a BSM whose payload names another vehicle than its topic as an ID_MISMATCH dead letter, not an event', async () => {
+    client = await connectClient(node.mqttBroker!.port);
+    await client.publishAsync('city/v2x/V-1/bsm', bsm('V-2', 1), { qos: 1 });
+    expect(node.store.countEvents()).toBe(0);
+    const [dl] = node.store.deadLetters();
+    expect(dl?.code).toBe('ID_MISMATCH');
+    expect(dl?.field).toBe('vehicle');
+    expect(dl?.raw.toString()).toBe(bsm('V-2', 1));
+  });
+
+  it('rejects telemetry published under another device, and a kind that disagrees with its topic', async () => {
+    client = await connectClient(node.mqttBroker!.port);
+    const telemetry = (device: string) => JSON.stringify({ kind: 'telemetry', device, ts: NOW, metrics: { temperature: 21 } });
+    await client.publishAsync('city/iot/D-1/telemetry', telemetry('D-1'), { qos: 1 });
+    await client.publishAsync('city/iot/D-1/telemetry', telemetry('D-9'), { qos: 1 });
+    await client.publishAsync('city/iot/D-1/net', telemetry('D-1'), { qos: 1 });
+    expect(node.store.countEvents()).toBe(1);
+    expect(node.store.deadLetters().map((d) => [d.code, d.field])).toEqual([
+      ['ID_MISMATCH', 'device'],
+      ['ID_MISMATCH', 'kind'],
+    ]);
+  });
+
+  it('does not forward a rejected message to subscribers of its topic', async () => {
+    client = await connectClient(node.mqttBroker!.port);
+    const watcher = await connectClient(node.mqttBroker!.port);
+    const seen: string[] = [];
+    watcher.on('message', (_topic, payload) => seen.push(payload.toString()));
+    await watcher.subscribeAsync('city/#', { qos: 1 });
+    await client.publishAsync('city/v2x/V-1/bsm', bsm('V-2', 1), { qos: 1 });
+    await client.publishAsync('city/v2x/V-1/bsm', bsm('V-1', 2), { qos: 1 });
+    await waitFor(() => (seen.length >= 1 ? true : undefined), 5000, 'the valid message to be forwarded');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toEqual([bsm('V-1', 2)]);
+    await watcher.endAsync();
+  });
+
+  it('stores malformed payloads under city/ as dead letters with their reason, and acknowledges them', async () => {
+    client = await connectClient(node.mqttBroker!.port);
+    let pubacks = 0;
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd === 'puback') pubacks++;
+    });
+    await client.publishAsync('city/v2x/V-1/bsm', '{"kind":"bsm",', { qos: 1 });
+    await client.publishAsync('city/parking/P-1/occupancy', '{}', { qos: 1 });
+    expect(pubacks).toBe(2);
+    expect(node.store.deadLetters().map((d) => d.code)).toEqual(['INVALID_JSON', 'INVALID_FORMAT']);
+    const metrics = await node.metrics.registry.metrics();
+    expect(metricValue(metrics, 'vigil_events_rejected_total', { source: 'mqtt' })).toBe(2);
+  });
+
+  it('takes QoS 0 messages too', async () => {
+    client = await connectClient(node.mqttBroker!.port);
+    for (let i = 0; i < 50; i++) client.publish('city/v2x/V-7/bsm', bsm('V-7', i), { qos: 0 });
+    await waitFor(() => (node.store.countEvents() === 50 ? true : undefined), 5000, '50 QoS 0 events');
+  });
+
+  it('rejects a payload over the record limit as TOO_LARGE and keeps the connection', async () => {
+    client = await connectClient(node.mqttBroker!.port);
+    const big = JSON.stringify({ kind: 'bsm', pad: 'x'.repeat(70_000) });
+    await client.publishAsync('city/v2x/V-1/bsm', big, { qos: 1 });
+    await client.publishAsync('city/v2x/V-1/bsm', bsm('V-1', 1), { qos: 1 });
+    expect(node.store.deadLetters().map((d) => d.code)).toEqual(['TOO_LARGE']);
+    expect(node.store.countEvents()).toBe(1);
+  });
+
+  it('closes a connection that declares a packet over maxPacketBytes before reading it, and records why', async () => {
+    const port = node.mqttBroker!.port;
+    const socket = tcpConnect(port, '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    // CONNECT (MQTT 3.1.1, client id "x"), then a PUBLISH header declaring 200 MB of which only a few bytes follow.
+    socket.write(Buffer.from([0x10, 13, 0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 2, 0, 60, 0, 1, 0x78]));
+    const remaining = 200 * 1024 * 1024;
+    const varint: number[] = [];
+    let x = remaining;
+    do {
+      let byte = x % 128;
+      x = Math.floor(x / 128);
+      if (x > 0) byte |= 0x80;
+      varint.push(byte);
+    } while (x > 0);
+    socket.write(Buffer.concat([Buffer.from([0x30, ...varint]), Buffer.from([0, 16]), Buffer.from('city/v2x/V-1/bsm'), Buffer.alloc(1000, 0x61)]));
+    await new Promise<void>((r) => socket.once('close', () => r()));
+    await waitFor(() => (node.store.countDeadLetters() === 1 ? true : undefined), 5000, 'the dead letter');
+    const [dl] = node.store.deadLetters();
+    expect(dl?.code).toBe('TOO_LARGE');
+    expect(dl?.reason).toMatch(/209715200 bytes exceeds the limit of 131072/);
+  });
+});
+
+describe('the embedded broker with credentials', () => {
+  it('refuses a client with a wrong password and takes one with the right password', async () => {
+    const tmp = tempDir();
+    const node = await VigilNode.start(
+      resolveConfig({ dataDir: tmp.dir, api: { port: 0 }, mqtt: { broker: { enabled: true, port: 0, username: 'rsu', password: 's3cret' } } }),
+      { logger: silentLogger() },
+    );
+    try {
+      await expect(connectClient(node.mqttBroker!.port, { username: 'rsu', password: 'wrong' })).rejects.toThrow(/Bad username or password|Not authorized/i);
+      const good = await connectClient(node.mqttBroker!.port, { username: 'rsu', password: 's3cret' });
+      await good.publishAsync('city/v2x/V-1/bsm', bsm('V-1', 1), { qos: 1 });
+      expect(node.store.countEvents()).toBe(1);
+      await good.endAsync();
+    } finally {
+      await node.stop();
+      tmp.cleanup();
+    }
+  });
+});
+
+/** A sink whose commits the test releases by hand: the store is as slow as the test wants. */
+class GatedSink implements IngestSink {
+  batches: Array<{ items: readonly IngestItem[]; release: () => void }> = [];
+  stored = 0;
+  submit(_source: string, items: readonly IngestItem[]): Promise<IngestReceipt> {
+    return new Promise((resolve) => {
+      this.batches.push({
+        items,
+        release: () => {
+          this.stored += items.length;
+          resolve({ accepted: items.length, duplicates: 0, rejected: 0, results: [] });
+        },
+      });
+    });
+  }
+  dropped(): void {}
+}
+
+describe('when the store is slow', () => {
+  it('sends no PUBACK until the batch holding the message is stored', async () => {
+    const sink = new GatedSink();
+    const collector = new MqttBrokerCollector(resolveValidationOptions(), { port: 0 });
+    await collector.start(sink);
+    const client = await connectClient(collector.port);
+    try {
+      let acked = 0;
+      const pubs = Array.from({ length: 20 }, (_, i) => client.publishAsync('city/v2x/V-1/bsm', bsm('V-1', i), { qos: 1 }).then(() => acked++));
+      await waitFor(() => (sink.batches.reduce((n, b) => n + b.items.length, 0) === 20 ? true : undefined), 5000, 'the messages to reach the sink');
+      // Time for any premature PUBACK to have reached the client.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(acked).toBe(0);
+      for (const b of sink.batches) b.release();
+      await Promise.all(pubs);
+      expect(acked).toBe(20);
+      expect(sink.stored).toBe(20);
+    } finally {
+      await client.endAsync();
+      for (const b of sink.batches) b.release();
+      await collector.stop();
+    }
+  });
+
+  it('stops reading a publisher while its messages wait, instead of buffering them all', async () => {
+    const sink = new GatedSink();
+    const collector = new MqttBrokerCollector(resolveValidationOptions(), { port: 0 });
+    await collector.start(sink);
+    // A QoS 0 flood has no acks to wait for: only the broker not reading can hold it back.
+    const client = await connectClient(collector.port);
+    try {
+      const payload = bsm('V-1', 1);
+      for (let i = 0; i < 20_000; i++) client.publish('city/v2x/V-1/bsm', payload, { qos: 0 });
+      await waitFor(() => (sink.batches.length > 0 ? true : undefined), 5000, 'a first batch');
+      await new Promise((r) => setTimeout(r, 300));
+      const taken = sink.batches.reduce((n, b) => n + b.items.length, 0);
+      // The broker took what one socket read held and then stopped: most of the flood is still in TCP buffers.
+      expect(taken).toBeLessThan(20_000);
+      for (let round = 0; round < 1000 && sink.stored < 20_000; round++) {
+        for (const b of sink.batches.splice(0)) b.release();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(sink.stored).toBe(20_000);
+    } finally {
+      await client.endAsync();
+      for (const b of sink.batches) b.release();
+      await collector.stop();
+    }
+  });
+});
