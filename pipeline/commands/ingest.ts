@@ -55,6 +55,8 @@ export interface IngestOptions {
   maxRetries?: number;
   /** Longest total wait on 429 (pipeline full) for one request, milliseconds. @default 600000 */
   maxBackpressureWaitMs?: number;
+  /** Requests in flight at once. @default 2 */
+  concurrency?: number;
 }
 
 /** What the command needs from the world, passed in so tests control it (STYLE.md 5). */
@@ -111,6 +113,7 @@ export function register(program: Command): void {
     .option('--token <token>', 'bearer token for the node')
     .option('--batch-bytes <n>', 'largest request body in bytes (under 1 MiB)', intOption('--batch-bytes', 1024, 1_048_575), 512 * 1024)
     .option('--batch-lines <n>', 'most lines per request', intOption('--batch-lines', 1, 100_000), 2000)
+    .option('--concurrency <n>', 'requests in flight at once', intOption('--concurrency', 1, 16), 2)
     .option('--json', 'print the summary as one JSON object on stdout')
     .addHelpText(
       'after',
@@ -124,6 +127,7 @@ export function register(program: Command): void {
         url: opts.url,
         maxBatchBytes: opts.batchBytes,
         maxBatchLines: opts.batchLines,
+        concurrency: opts.concurrency,
         ...(opts.out !== undefined ? { out: opts.out } : {}),
         ...(opts.labels !== undefined ? { labels: opts.labels } : {}),
         ...(opts.rejects !== undefined ? { rejects: opts.rejects } : {}),
@@ -152,6 +156,7 @@ interface CliOptions {
   token?: string;
   batchBytes: number;
   batchLines: number;
+  concurrency: number;
   json?: boolean;
 }
 
@@ -181,6 +186,8 @@ interface Pending {
   line: string;
 }
 
+type LineOutcome = { id: string } | { error: { code: string; message: string } };
+
 /**
  * Read `options.file`, convert it, and post it (or write it to `options.out`). Resolves with
  * the summary once everything is answered; rejects with a CollectorError on failure, after
@@ -196,6 +203,8 @@ export async function runIngest(options: IngestOptions, io: IngestIo = {}): Prom
   const maxBatchLines = options.maxBatchLines ?? 2000;
   const maxRetries = options.maxRetries ?? 5;
   const maxBackpressureWaitMs = options.maxBackpressureWaitMs ?? 600_000;
+  const concurrency = options.concurrency ?? 2;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) throw new CollectorError('BAD_OPTION', `concurrency: expected 1 to 16 requests, got ${concurrency}`, false);
   if (maxBatchBytes >= 1024 * 1024) throw new CollectorError('BAD_OPTION', `--batch-bytes: expected under 1 MiB, got ${maxBatchBytes}`, false);
   if (options.labels !== undefined && !LABELLED.includes(options.format)) {
     throw new CollectorError('BAD_OPTION', `--labels: format ${options.format} has no labels (only ${LABELLED.join(', ')})`, false);
@@ -255,8 +264,8 @@ export async function runIngest(options: IngestOptions, io: IngestIo = {}): Prom
     await write(labels, `${JSON.stringify({ ...label, id })}\n`);
   };
 
-  /** POST one batch until it is answered; 413 splits it. */
-  const post = async (batch: Pending[]): Promise<void> => {
+  /** POST one batch until it is answered, with one outcome per line; 413 splits it. */
+  const post = async (batch: Pending[]): Promise<LineOutcome[]> => {
     const url = endpoint as URL;
     let failures = 0;
     let waited = 0;
@@ -288,33 +297,17 @@ export async function runIngest(options: IngestOptions, io: IngestIo = {}): Prom
       if (response.status === 413) {
         await response.body?.cancel();
         if (batch.length === 1) {
-          const only = batch[0] as Pending;
-          summary.sent += 1;
-          summary.rejected += 1;
-          await writeReject(only.record, { code: 'TOO_LARGE', message: `line ${only.record.line}: the node refused a body of this one line (413)` }, 'node');
-          return;
+          const line = (batch[0] as Pending).record.line;
+          return [{ error: { code: 'TOO_LARGE', message: `line ${line}: the node refused a body of this one line (413)` } }];
         }
         const half = Math.ceil(batch.length / 2);
-        await post(batch.slice(0, half));
-        await post(batch.slice(half));
-        return;
+        return [...(await post(batch.slice(0, half))), ...(await post(batch.slice(half)))];
       }
       const text = await response.text();
       const parsed = ingestResponse.safeParse(safeJson(text));
       if (parsed.success && parsed.data.results.length === batch.length) {
-        summary.sent += batch.length;
         summary.duplicates += parsed.data.duplicates ?? 0;
-        for (const [i, result] of parsed.data.results.entries()) {
-          const pending = batch[i] as Pending;
-          if ('id' in result) {
-            summary.accepted += 1;
-            await writeLabel(pending.record, result.id);
-          } else {
-            summary.rejected += 1;
-            await writeReject(pending.record, result.error, 'node');
-          }
-        }
-        return;
+        return parsed.data.results;
       }
       if (response.status >= 500 && failures < maxRetries) {
         failures += 1;
@@ -331,6 +324,30 @@ export async function runIngest(options: IngestOptions, io: IngestIo = {}): Prom
     }
   };
 
+  /** Count a batch's answers and write its labels and rejects, in file order. */
+  const settle = async (sent: Pending[], outcomes: LineOutcome[]): Promise<void> => {
+    summary.sent += sent.length;
+    for (const [i, outcome] of outcomes.entries()) {
+      const pending = sent[i] as Pending;
+      if ('id' in outcome) {
+        summary.accepted += 1;
+        await writeLabel(pending.record, outcome.id);
+      } else {
+        summary.rejected += 1;
+        await writeReject(pending.record, outcome.error, 'node');
+      }
+    }
+  };
+  // Requests in flight, oldest first: the node's group commit overlaps one batch's
+  // storing with the next one's transfer; answers are still settled in file order.
+  const inFlight: Array<Promise<{ sent: Pending[]; outcomes: LineOutcome[] }>> = [];
+  const settleOldest = async (): Promise<void> => {
+    const oldest = inFlight.shift();
+    if (oldest === undefined) return;
+    const { sent, outcomes } = await oldest;
+    await settle(sent, outcomes);
+  };
+
   let batch: Pending[] = [];
   let batchBytes = 0;
   const flush = async (): Promise<void> => {
@@ -340,12 +357,18 @@ export async function runIngest(options: IngestOptions, io: IngestIo = {}): Prom
     batchBytes = 0;
     if (out) {
       for (const p of sending) {
+        if (!p.record.result.ok) continue;
         await write(out, `${p.line}\n`);
         summary.sent += 1;
         summary.accepted += 1;
-        if (p.record.result.ok) await writeLabel(p.record, p.record.result.event.id);
+        await writeLabel(p.record, p.record.result.event.id);
       }
-    } else await post(sending);
+    } else {
+      const request = post(sending).then((outcomes) => ({ sent: sending, outcomes }));
+      request.catch(() => {}); // observed by settleOldest, in order
+      inFlight.push(request);
+      if (inFlight.length >= concurrency) await settleOldest();
+    }
     if (now() - lastProgress >= interval) {
       lastProgress = now();
       progress(false);
@@ -379,6 +402,7 @@ export async function runIngest(options: IngestOptions, io: IngestIo = {}): Prom
       }
     }
     await flush();
+    while (inFlight.length > 0) await settleOldest();
   } catch (err) {
     if (summary.records > 0) progress(true);
     throw err;
