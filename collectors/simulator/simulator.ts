@@ -656,7 +656,8 @@ export class CitySimulator {
         break;
       case 'password_guessing':
         ep.planned = Math.max(8, Math.min(E, 200));
-        ep.end = now + 600_000; // ends after its last attempt
+        // Ends after its last attempt; bursts average about 0.9 s per attempt, so this is a cap.
+        ep.end = now + ep.planned * 2_000;
         ep.peerIp = randomPublicIp(r);
         ep.mode = r.chance(0.7) ? 'telnet' : 'ssh';
         ep.cracks = r.chance(0.35);
@@ -699,6 +700,8 @@ export class CitySimulator {
       if (ep.end > now) continue;
       // An attacker that spent its episode in a radio dead zone was never heard: try that type again.
       if (ep.emitted === 0) this.retry.push(ep.type);
+      // Ghost identities are released, so a long live run never runs out of ids.
+      for (const g of ep.ghosts) this.usedVehicleIds.delete(g.id);
       this.vehicleEpisodes.delete(v);
     }
     for (const [d, ep] of this.deviceEpisodes) {
