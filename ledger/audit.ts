@@ -9,7 +9,7 @@ import { hash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { checkpointHash, parsePublicKey, parseSecretKeyPem, publicKeyToPem, secretKeyToPem } from './checkpoint.js';
+import { checkpointHash, type Checkpoint, parsePublicKey, parseSecretKeyPem, publicKeyToPem, secretKeyToPem } from './checkpoint.js';
 import { fromHex, toHex } from './encoding.js';
 import type { LedgerErrorCode } from './errors.js';
 import {
@@ -92,7 +92,13 @@ export async function auditLedger(dir: string, options: AuditOptions = {}): Prom
   if (options.publicKey === undefined) report.notes.push(`checked against ${PUBLIC_KEY_FILE} in the directory itself; pass --key to pin your own copy`);
 
   // 2. The checkpoints: shape, chain and every signature.
-  const scan = scanCheckpoints(cpBuf, nodeCheckpointVerifier(publicKey), 'all');
+  let verifyLog: (cp: Checkpoint) => void;
+  try {
+    verifyLog = nodeCheckpointVerifier(publicKey);
+  } catch (err) {
+    return fail({ code: 'KEY_ERROR', file: PUBLIC_KEY_FILE, offset: 0, reason: message(err) });
+  }
+  const scan = scanCheckpoints(cpBuf, verifyLog, 'all');
   const records = scan.records;
   const last = records[records.length - 1];
   if (last) report.origin = last.checkpoint.origin;
@@ -120,7 +126,6 @@ export async function auditLedger(dir: string, options: AuditOptions = {}): Prom
   // exactly that checkpoint — one that is gone shows checkpoints were cut back or rewritten.
   const cosigBuf = await readFileOrEmpty(join(dir, COSIGNATURES_FILE));
   const cosigs = scanCosignatures(cosigBuf);
-  const verifyLog = nodeCheckpointVerifier(publicKey);
   const bySize = new Map(records.map((r, i) => [r.checkpoint.size, { r, i }]));
   for (const c of cosigs.records) {
     const who = `witness ${c.cosignature.witness}`;
@@ -206,8 +211,12 @@ async function checkKeys(
     return keyFailure(PUBLIC_KEY_FILE, pinned !== undefined ? message(err) : `${PUBLIC_KEY_FILE} is missing`);
   }
   const signsFirst = (key: Uint8Array): boolean => {
-    const first = scanCheckpoints(checkpoints.subarray(0, checkpoints.indexOf(0x0a) + 1), nodeCheckpointVerifier(key), 'all');
-    return first.records.length === 1;
+    try {
+      const first = scanCheckpoints(checkpoints.subarray(0, checkpoints.indexOf(0x0a) + 1), nodeCheckpointVerifier(key), 'all');
+      return first.records.length === 1;
+    } catch {
+      return false;
+    }
   };
   for (const [file, key] of [[PUBLIC_KEY_FILE, fromPublic], [PRIVATE_KEY_FILE, fromPrivate]] as const) {
     if (!key || toHex(key) === toHex(publicKey)) continue;

@@ -6,7 +6,7 @@
  * reported as committed. File formats: `files.ts`.
  */
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, realpath, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   checkpointHash,
@@ -163,6 +163,7 @@ export class Ledger {
   readonly #tree: MerkleTree;
   readonly #offsets: OffsetList;
   readonly #files: LedgerFiles;
+  readonly #lock: string;
   #pending: string[] = [];
   /** Entries handed to the file system (written or being written). */
   #flushed: number;
@@ -195,7 +196,9 @@ export class Ledger {
     latest: CheckpointRecord | undefined;
     published: Checkpoint | undefined;
     files: LedgerFiles;
+    lock: string;
   }) {
+    this.#lock = init.lock;
     this.#cfg = init.cfg;
     this.#keys = init.keys;
     this.#origin = init.origin;
@@ -231,7 +234,8 @@ export class Ledger {
     const cfg = normalise(options);
     const dir = cfg.dir;
     await mkdir(dir, { recursive: true });
-    await takeLock(join(dir, LOCK_FILE));
+    const lock = join(await realpath(dir), LOCK_FILE);
+    await takeLock(lock);
     try {
       const keys = await loadOrCreateKeyPair(dir, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE);
       const recovered = await recover(dir, keys, cfg);
@@ -250,11 +254,11 @@ export class Ledger {
         read: await open(join(dir, ENTRIES_FILE), 'r'),
       };
       await syncDir(dir);
-      const ledger = new Ledger({ cfg, keys, origin, ...recovered, files });
+      const ledger = new Ledger({ cfg, keys, origin, ...recovered, files, lock });
       for (const [size, entry] of recovered.cosigs) ledger.#cosigs.set(size, entry);
       return ledger;
     } catch (err) {
-      await rm(join(dir, LOCK_FILE), { force: true });
+      await releaseLock(lock);
       throw err;
     }
   }
@@ -479,6 +483,15 @@ export class Ledger {
     };
   }
 
+  /**
+   * RFC 9162 consistency proof (hex, as witnesses and auditors take it) that the tree of
+   * `size1` is a prefix of the tree of `size2`, for 0 < size1 <= size2 <= size.
+   */
+  consistencyProof(size1: number, size2: number = this.#tree.size): string[] {
+    this.#checkOpen();
+    return this.#tree.consistencyProof(size1, size2).map(toHex);
+  }
+
   /** `prove` for the first entry whose `body.id` is `id`; NOT_FOUND if there is none. */
   async proveById(id: string): Promise<EvidenceBundle> {
     const index = await this.indexOf(id);
@@ -550,7 +563,7 @@ export class Ledger {
       this.#waiters = [];
       this.#pubWaiters = [];
       await Promise.allSettled(Object.values(this.#files).map((f) => f.close()));
-      await rm(join(this.#cfg.dir, LOCK_FILE), { force: true });
+      await releaseLock(this.#lock);
       if (error) throw error;
     })();
     return this.#closing;
@@ -591,11 +604,16 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** Lock files this process holds: its own pid in one does not make it stale. */
+const heldLocks = new Set<string>();
+
 /** A pid lock: a second writer on the same directory would fork the log. */
 async function takeLock(path: string): Promise<void> {
+  if (heldLocks.has(path)) throw new LedgerError('IO_ERROR', `another writer in this process has this ledger open (${path})`);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       await writeFile(path, `${process.pid}\n`, { flag: 'wx' });
+      heldLocks.add(path);
       return;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new LedgerError('IO_ERROR', `cannot create ${path}`, { cause: err });
@@ -608,6 +626,11 @@ async function takeLock(path: string): Promise<void> {
     await rm(path, { force: true });
   }
   throw new LedgerError('IO_ERROR', `cannot take the lock ${path}`);
+}
+
+async function releaseLock(path: string): Promise<void> {
+  heldLocks.delete(path);
+  await rm(path, { force: true });
 }
 
 function isAlive(pid: number): boolean {

@@ -71,7 +71,11 @@ export function nodeCheckpointVerifier(publicKey: Uint8Array): (cp: Checkpoint) 
 }
 
 function nodeEd25519Key(publicKey: Uint8Array): KeyObject {
-  return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
+  try {
+    return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
+  } catch (err) {
+    throw new LedgerError('KEY_ERROR', 'not a usable Ed25519 public key', { cause: err });
+  }
 }
 
 /** `verifyCosignature` on node:crypto. */
