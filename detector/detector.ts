@@ -240,6 +240,7 @@ export class Detector {
     // One alert per rule and entity per batch: a burst of matching events is one finding.
     const grouped = new Map<string, RuleHit[]>();
     for (const h of hits) {
+      if (h.continuing) continue;
       const key = h.origin === 'correlation' ? `${h.rule.id}\u0000${h.entity.id}\u0000${h.ts}\u0000${grouped.size}` : `${h.rule.id}\u0000${h.entity.id}`;
       const g = grouped.get(key);
       if (g) g.push(h);

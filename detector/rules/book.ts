@@ -73,6 +73,10 @@ interface GroupState {
   seen: Seen[];
   /** vigil_silence: whether the silence was already reported. */
   reported?: boolean;
+  /** vigil_silence: mean interval between matches, milliseconds (exponentially weighted). */
+  interval?: number;
+  /** After firing, matching events until then are evidence of the same finding. */
+  activeUntil?: number;
 }
 
 export interface RuleHit {
@@ -87,6 +91,8 @@ export interface RuleHit {
   eventIndex?: number;
   /** Correlation details in words ("12 events in 60 s"). */
   detail?: string;
+  /** A matching event while a fired correlation is still active: scored, not alerted again. */
+  continuing?: boolean;
 }
 
 interface Exception {
@@ -279,9 +285,12 @@ export class RuleBook {
       if (c.type !== 'vigil_silence' || this.disabled.has(c.id)) continue;
       for (const [, g] of c.groups) {
         const last = g.seen[0];
-        if (!last || g.reported || now - last.ts < c.timespanMs) continue;
+        if (!last || g.reported) continue;
+        // silent for the timespan, and for `condition.gte` times the group's usual interval
+        const limit = Math.max(c.timespanMs, (c.condition.gte ?? 0) * (g.interval ?? 0));
+        if (now - last.ts < limit) continue;
         g.reported = true;
-        hits.push({ rule: c, origin: 'correlation', entity: last.entity, ts: now, evidence: [last.id], detail: `no matching event for ${Math.round((now - last.ts) / 1000)} s (limit ${c.timespanMs / 1000} s)` });
+        hits.push({ rule: c, origin: 'correlation', entity: last.entity, ts: now, evidence: [last.id], detail: `no matching event for ${Math.round((now - last.ts) / 1000)} s (limit ${Math.round(limit / 1000)} s)` });
       }
     }
   }
@@ -293,6 +302,8 @@ export class RuleBook {
     let g = c.groups.get(key);
     if (!g) c.groups.set(key, (g = { seen: [] }));
     if (c.type === 'vigil_silence') {
+      const prev = g.seen[0];
+      if (prev && ts > prev.ts) g.interval = g.interval === undefined ? ts - prev.ts : 0.9 * g.interval + 0.1 * (ts - prev.ts);
       g.seen[0] = { ts, id: e.id, entity: e.vigil.entity };
       g.reported = false;
       return;
@@ -338,10 +349,18 @@ export class RuleBook {
       default:
         break;
     }
-    if (!fired) return;
+    if (!fired) {
+      if (g.activeUntil !== undefined && ts <= g.activeUntil) {
+        hits.push({ rule: c, origin: 'correlation', entity: e.vigil.entity, ts, evidence: [e.id], eventIndex, continuing: true });
+        g.activeUntil = ts + c.timespanMs;
+      }
+      return;
+    }
     hits.push({ rule: c, origin: 'correlation', entity: e.vigil.entity, ts, evidence: g.seen.map((s) => s.id), eventIndex, detail });
-    // A fired window starts over: the next alert needs fresh evidence.
+    // A fired window starts over: the next alert needs fresh evidence; until the activity
+    // pauses for a timespan, matching events count as part of this finding.
     g.seen = [];
+    g.activeUntil = ts + c.timespanMs;
   }
 
   private pushException(ruleId: string, e: Exception): void {

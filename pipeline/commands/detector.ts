@@ -1,0 +1,360 @@
+/**
+ * `vigil train` and `vigil eval`.
+ *
+ * Evaluation never trains or tunes on what it reports:
+ * - simulator traffic: `vigil train --events seed1` (unlabelled), `--validation-events seed2
+ *   --validation-labels …` chooses the threshold, `vigil eval --events seed3 --labels …` reports;
+ * - data sets (`--dataset`): split inside the command, stated in the output — ODDS at random
+ *   (seeded) 60 % train / 20 % validation / 20 % test; J1939 TSC1 trains on the unlabelled
+ *   normal drive `normal.log` beside it and splits `labeled_TSC1.csv` by time into validation
+ *   (first half) and test (second half); TON_IoT per device by time 60/20/20.
+ */
+import { createReadStream, existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { importDataset, readRecords } from '../../collectors/index.js';
+import {
+  auprc,
+  auroc,
+  chooseThreshold,
+  confusion,
+  Detector,
+  DetectorError,
+  FEATURE_NAMES,
+  FeatureExtractor,
+  permutation,
+  roc,
+  rocSvg,
+  saveModel,
+  loadModel,
+  scoreFamily,
+  seededRandom,
+  trainDetectorModel,
+  trainFamily,
+  bestF1Threshold,
+  type CityMap,
+  type ModelBundle,
+  type Curve,
+} from '../../detector/index.js';
+import { parseJsonRecord, resolveValidationOptions, type VigilEvent } from '../../events/index.js';
+
+const BATCH = 4096;
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('train the outlier model on unlabelled events and save it to the data directory')
+    .requiredOption('--events <FILE>', 'NDJSON events (input formats of DESIGN.md), in time order; labels are never read')
+    .option('--data-dir <DIR>', 'data directory (the model goes to DIR/model/model.json)', 'vigil-data')
+    .option('--city <CITY.json>', 'road network and roadside units (vigil simulate --network)')
+    .option('--epochs <N>', 'training epochs', '30')
+    .option('--seed <N>', 'random seed (weights, sampling, shuffling)', '1')
+    .option('--max-rows <N>', 'rows per family used for fitting', '200000')
+    .option('--backend <NAME>', 'auto | node | wasm | cpu', 'auto')
+    .option('--validation-events <FILE>', 'labelled validation events: choose the threshold by F1 on them')
+    .option('--validation-labels <FILE>', 'labels of the validation events')
+    .action(async (o: Record<string, string | undefined>) => {
+      const city = o.city ? await readCity(o.city) : undefined;
+      const started = performance.now();
+      const bundle0 = await trainDetectorModel(eventBatches(o.events!), {
+        epochs: positiveInt(o.epochs, '--epochs'),
+        seed: positiveInt(o.seed, '--seed'),
+        maxRows: positiveInt(o.maxRows, '--max-rows'),
+        backend: o.backend as 'auto',
+        ...(city ? { features: { city } } : {}),
+        onProgress: (m) => log(`train: ${m}`),
+        onEpoch: (f, e, E, loss) => log(`train: ${f} epoch ${e}/${E} loss ${loss.toFixed(5)}`),
+      });
+      let bundle = bundle0;
+      if (o.validationEvents) {
+        if (!o.validationLabels) throw new DetectorError('BAD_OPTION', '--validation-events needs --validation-labels');
+        const { scores, labels } = await scoreFile(bundle, o.validationEvents, o.validationLabels, city);
+        bundle = chooseThreshold(bundle, scores, labels, o.validationEvents);
+      }
+      const path = await saveModel(join(o.dataDir!, 'model'), bundle);
+      log(`train: saved ${path} in ${((performance.now() - started) / 1000).toFixed(1)} s — model ${bundle.hash}, backend ${bundle.backend}, threshold ${bundle.threshold.toFixed(3)} (${bundle.thresholdSource})`);
+    });
+
+  program
+    .command('eval')
+    .description('score labelled events (or a public data set) and print AUROC, AUPRC, precision/recall/F1 overall and per attack type')
+    .option('--events <FILE>', 'labelled NDJSON events to report on (never the training or validation set)')
+    .option('--labels <FILE>', 'their labels ({"id","label","attack"} per line; window labels for silent_device)')
+    .option('--data-dir <DIR>', 'data directory holding the trained model', 'vigil-data')
+    .option('--city <CITY.json>', 'road network and roadside units')
+    .option('--dataset <NAME>', 'ton-iot | j1939 | odds: train, validate and test on a public data set (split stated in the output)')
+    .option('--path <PATH>', 'the data set file (odds: shuttle.csv; j1939: labeled_TSC1.csv; ton-iot: a Train_Test_IoT_*.csv or the folder)')
+    .option('--epochs <N>', 'training epochs (dataset modes)', '30')
+    .option('--seed <N>', 'seed (dataset modes)', '1')
+    .option('--json', 'one JSON object on stdout')
+    .option('--roc <OUT.svg>', 'write the ROC curves as SVG')
+    .action(async (o: Record<string, string | boolean | undefined>) => {
+      let report: Report;
+      if (o.dataset) {
+        if (typeof o.path !== 'string') throw new DetectorError('BAD_OPTION', '--dataset needs --path');
+        if (!existsSync(o.path)) throw new DetectorError('EVAL_INPUT', `${o.path} does not exist (the data sets live in ../shared/datasets)`);
+        const epochs = positiveInt(o.epochs as string, '--epochs');
+        const seed = positiveInt(o.seed as string, '--seed');
+        if (o.dataset === 'odds') report = await evalOdds(o.path, epochs, seed);
+        else if (o.dataset === 'j1939') report = await evalJ1939(o.path, epochs, seed);
+        else if (o.dataset === 'ton-iot') report = await evalTonIot(o.path, epochs, seed);
+        else throw new DetectorError('BAD_OPTION', `--dataset: expected ton-iot, j1939 or odds, got ${String(o.dataset)}`);
+      } else {
+        if (typeof o.events !== 'string' || typeof o.labels !== 'string') throw new DetectorError('BAD_OPTION', 'give --events and --labels, or --dataset and --path');
+        const bundle = await loadModel(join(o.dataDir as string, 'model'));
+        if (!bundle) throw new DetectorError('MODEL_MISSING', `no model in ${join(o.dataDir as string, 'model')}: run vigil train first`);
+        const city = typeof o.city === 'string' ? await readCity(o.city) : undefined;
+        const { scores, labels, attacks, windows } = await scoreFile(bundle, o.events, o.labels, city);
+        report = buildReport(`simulator ${o.events}`, `model ${bundle.hash.slice(0, 12)} on ${bundle.backend}; threshold ${bundle.threshold.toFixed(3)} (${bundle.thresholdSource})`, bundle.threshold, scores, labels, attacks);
+        if (windows) report.windows = windows;
+      }
+      if (typeof o.roc === 'string') {
+        await writeFile(o.roc, rocSvg(report.curves, report.name));
+        log(`eval: ROC written to ${o.roc}`);
+      }
+      const { curves: _c, ...printable } = report;
+      if (o.json) process.stdout.write(`${JSON.stringify(printable)}\n`);
+      else printReport(report);
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+
+interface Row {
+  auroc: number;
+  auprc: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  attacks: number;
+  normals: number;
+}
+interface Report {
+  name: string;
+  method: string;
+  threshold: number;
+  overall: Row;
+  perAttack: Record<string, Row>;
+  windows?: Record<string, { windows: number; detected: number; falseAlerts: number; precision: number; recall: number; f1: number }>;
+  curves: Array<{ label: string; curve: Curve; auroc: number }>;
+}
+
+function row(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold: number): Row {
+  const c = confusion(scores, labels, threshold);
+  const r = (x: number) => Math.round(x * 10_000) / 10_000;
+  return { auroc: r(auroc(scores, labels)), auprc: r(auprc(scores, labels)), precision: r(c.precision), recall: r(c.recall), f1: r(c.f1), attacks: c.tp + c.fn, normals: c.fp + c.tn };
+}
+
+/** Per attack type: that type's events against all normal events (other attacks left out). */
+function buildReport(name: string, method: string, threshold: number, scores: Float32Array, labels: Uint8Array, attacks: string[]): Report {
+  const report: Report = { name, method, threshold, overall: row(scores, labels, threshold), perAttack: {}, curves: [] };
+  report.curves.push({ label: 'all', curve: roc(scores, labels), auroc: report.overall.auroc });
+  const types = [...new Set(attacks.filter((a) => a !== ''))].sort();
+  for (const t of types) {
+    const idx: number[] = [];
+    for (let i = 0; i < labels.length; i++) if (labels[i] === 0 || attacks[i] === t) idx.push(i);
+    const s = Float32Array.from(idx, (i) => scores[i]!);
+    const l = Uint8Array.from(idx, (i) => labels[i]!);
+    report.perAttack[t] = row(s, l, threshold);
+    if (types.length <= 12) report.curves.push({ label: t, curve: roc(s, l), auroc: report.perAttack[t].auroc });
+  }
+  return report;
+}
+
+function printReport(r: Report): void {
+  const out: string[] = [`${r.name}`, `  ${r.method}`, ''];
+  const head = `${'attack'.padEnd(26)} ${'AUROC'.padStart(7)} ${'AUPRC'.padStart(7)} ${'P'.padStart(7)} ${'R'.padStart(7)} ${'F1'.padStart(7)} ${'attacks'.padStart(9)} ${'normals'.padStart(9)}`;
+  const line = (n: string, x: Row) => `${n.padEnd(26)} ${x.auroc.toFixed(4).padStart(7)} ${x.auprc.toFixed(4).padStart(7)} ${x.precision.toFixed(4).padStart(7)} ${x.recall.toFixed(4).padStart(7)} ${x.f1.toFixed(4).padStart(7)} ${String(x.attacks).padStart(9)} ${String(x.normals).padStart(9)}`;
+  out.push(head, line('all', r.overall));
+  for (const [t, x] of Object.entries(r.perAttack)) out.push(line(t, x));
+  if (r.windows) for (const [t, w] of Object.entries(r.windows)) out.push(`${t.padEnd(26)} windows ${w.windows}, detected ${w.detected}, false alerts ${w.falseAlerts}: P ${w.precision.toFixed(4)} R ${w.recall.toFixed(4)} F1 ${w.f1.toFixed(4)}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+// ---------------------------------------------------------------------------------------
+// Files.
+
+async function* lines(path: string): AsyncGenerator<string> {
+  const rl = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  for await (const l of rl) if (l.trim() !== '') yield l;
+}
+
+async function* eventBatches(path: string): AsyncGenerator<VigilEvent[]> {
+  const opts = resolveValidationOptions({ now: () => Number.MAX_SAFE_INTEGER / 2 });
+  let batch: VigilEvent[] = [];
+  let bad = 0;
+  for await (const l of lines(path)) {
+    const r = parseJsonRecord(l, opts);
+    if (r.ok) batch.push(r.event);
+    else if (++bad <= 3) log(`skipping a record of ${path}: ${r.rejection.code} ${r.rejection.message}`);
+    if (batch.length >= BATCH) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+  if (bad > 3) log(`${bad} records of ${path} skipped in all`);
+}
+
+async function readCity(path: string): Promise<CityMap> {
+  const raw = JSON.parse(await readFile(path, 'utf8')) as {
+    rsus?: Array<{ id: string; lat: number; lon: number; range: number }>;
+    roads?: Array<{ from: { lat: number; lon: number }; to: { lat: number; lon: number } }>;
+  };
+  const city: CityMap = {};
+  if (raw.rsus) city.rsus = Object.fromEntries(raw.rsus.map((r) => [r.id, { lat: r.lat, lon: r.lon, rangeM: r.range }]));
+  if (raw.roads) city.roads = raw.roads.map((r) => [[r.from.lat, r.from.lon], [r.to.lat, r.to.lon]] as const);
+  return city;
+}
+
+interface WindowLabel {
+  entity: string;
+  start: number;
+  end: number;
+  attack: string;
+}
+
+/** Scores a labelled events file with a fresh detector (model + starter rules). */
+async function scoreFile(bundle: ModelBundle, eventsPath: string, labelsPath: string, city: CityMap | undefined) {
+  const byId = new Map<string, { label: number; attack: string }>();
+  const windowLabels: WindowLabel[] = [];
+  for await (const l of lines(labelsPath)) {
+    const x = JSON.parse(l) as { id: string; label: string; attack?: string; entity?: string; start?: number; end?: number };
+    if (x.start !== undefined && x.end !== undefined && x.entity !== undefined) windowLabels.push({ entity: x.entity, start: x.start, end: x.end, attack: x.attack ?? 'window' });
+    else byId.set(x.id, { label: x.label === 'attack' ? 1 : 0, attack: x.attack ?? '' });
+  }
+  const detector = await Detector.create({ model: bundle, ...(city ? { city } : {}), logger: { info: log, warn: log } });
+  const scores: number[] = [];
+  const labels: number[] = [];
+  const attacks: string[] = [];
+  const silence: Array<{ entity: string; ts: number }> = [];
+  let count = 0;
+  let lastTs = 0;
+  for await (const batch of eventBatches(eventsPath)) {
+    const out = detector.process(batch);
+    for (let i = 0; i < batch.length; i++) {
+      const lab = byId.get(batch[i]!.id);
+      if (!lab) continue;
+      const s = out.scores[i]!;
+      scores.push(Number.isNaN(s) ? 0 : s);
+      labels.push(lab.label);
+      attacks.push(lab.attack);
+    }
+    lastTs = batch.at(-1)!.vigil.ts;
+    for (const a of detector.tick(lastTs).alerts) if (a.category === 'silent_device') silence.push({ entity: a.entity.id, ts: a.ts });
+    count += batch.length;
+    if (count % (BATCH * 50) < BATCH) log(`eval: ${count} events`);
+  }
+  let windows: Report['windows'];
+  if (windowLabels.length > 0) {
+    // A silence window is found when a silence alert for its device falls inside it (or
+    // within the rule's timespan after it ends); any other silence alert is a false alarm.
+    const slack = 180_000;
+    const hit = new Set<number>();
+    let falseAlerts = 0;
+    for (const s of silence) {
+      const k = windowLabels.findIndex((w) => w.entity === s.entity && s.ts >= w.start && s.ts <= w.end + slack);
+      if (k >= 0) hit.add(k);
+      else falseAlerts++;
+    }
+    const detected = hit.size;
+    const precision = detected + falseAlerts ? (silence.length - falseAlerts) / silence.length : 0;
+    const recall = detected / windowLabels.length;
+    windows = { silent_device: { windows: windowLabels.length, detected, falseAlerts, precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0 } };
+  }
+  return { scores: Float32Array.from(scores), labels: Uint8Array.from(labels), attacks, windows };
+}
+
+function positiveInt(v: string | undefined, name: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new DetectorError('BAD_OPTION', `${name}: expected a positive integer, got ${String(v)}`);
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------
+// Public data sets.
+
+async function labelledEvents(format: 'odds' | 'j1939' | 'ton-iot', path: string): Promise<{ events: VigilEvent[]; labels: number[]; attacks: string[] }> {
+  const opts = resolveValidationOptions({ now: () => Number.MAX_SAFE_INTEGER / 2 });
+  const events: VigilEvent[] = [];
+  const labels: number[] = [];
+  const attacks: string[] = [];
+  for await (const { line, label } of importDataset(format, path)) {
+    const r = parseJsonRecord(line, opts);
+    if (!r.ok) continue;
+    events.push(r.event);
+    labels.push(label.label === 'attack' ? 1 : 0);
+    attacks.push(label.label === 'attack' ? label.attack : '');
+  }
+  if (events.length === 0) throw new DetectorError('EVAL_INPUT', `${path}: no events`);
+  return { events, labels, attacks };
+}
+
+const pick = <T>(a: readonly T[], idx: ArrayLike<number>): T[] => Array.from(idx, (i) => a[i]!);
+
+async function evalOdds(path: string, epochs: number, seed: number): Promise<Report> {
+  const { events, labels } = await labelledEvents('odds', path);
+  const names = Object.keys(events[0]!.vigil.metrics ?? {});
+  const d = names.length;
+  const matrix = (idx: ArrayLike<number>) => {
+    const rows = new Float32Array(idx.length * d);
+    for (let k = 0; k < idx.length; k++) names.forEach((n, j) => (rows[k * d + j] = Number(events[idx[k]!]!.vigil.metrics?.[n] ?? 0)));
+    return { rows, n: idx.length, d };
+  };
+  const p = permutation(events.length, seededRandom(seed));
+  const a = Math.floor(events.length * 0.6);
+  const b = Math.floor(events.length * 0.8);
+  const [tr, va, te] = [p.slice(0, a), p.slice(a, b), p.slice(b)];
+  const model = await trainFamily('odds', names, matrix(tr), { epochs, seed, onEpoch: (e, E, l) => log(`train: epoch ${e}/${E} loss ${l.toFixed(5)}`) });
+  const thr = bestF1Threshold(scoreFamily(model, matrix(va)), pick(labels, va)).threshold;
+  const scores = scoreFamily(model, matrix(te));
+  return buildReport(`ODDS ${path}`, `autoencoder trained on a random 60 % (labels unread), threshold by F1 on 20 % validation, reported on the other 20 % (seed ${seed})`, thr, scores, Uint8Array.from(pick(labels, te)), pick(labels, te).map((l) => (l ? 'outlier' : '')));
+}
+
+async function evalJ1939(path: string, epochs: number, seed: number): Promise<Report> {
+  const normalLog = join(dirname(resolve(path)), 'normal.log');
+  if (!existsSync(normalLog)) throw new DetectorError('EVAL_INPUT', `${normalLog} (the unlabelled normal drive to train on) is missing`);
+  const { events, labels, attacks } = await labelledEvents('j1939', path);
+  const train: VigilEvent[] = [];
+  const opts = resolveValidationOptions({ now: () => Number.MAX_SAFE_INTEGER / 2 });
+  for await (const chunk of readRecords(normalLog, { format: 'candump', entity: events[0]!.vigil.entity.id })) {
+    for (const rec of chunk.records) {
+      if (rec.json === undefined) continue;
+      const r = parseJsonRecord(rec.json, opts);
+      if (r.ok) train.push(r.event);
+    }
+  }
+  const fx = new FeatureExtractor();
+  const tb = fx.batch(train).find((x) => x.family === 'can');
+  if (!tb) throw new DetectorError('EVAL_INPUT', `${normalLog}: no CAN frames`);
+  const model = await trainFamily('can', FEATURE_NAMES.can, { rows: tb.rows, n: tb.index.length, d: tb.width, keys: tb.keys! }, { epochs, seed, onEpoch: (e, E, l) => log(`train: epoch ${e}/${E} loss ${l.toFixed(5)}`) });
+  const eb = new FeatureExtractor().batch(events).find((x) => x.family === 'can')!;
+  const all = scoreFamily(model, { rows: eb.rows, n: eb.index.length, d: eb.width, keys: eb.keys! });
+  const half = Math.floor(events.length / 2);
+  const va = Array.from({ length: half }, (_, i) => i);
+  const te = Array.from({ length: events.length - half }, (_, i) => half + i);
+  const thr = bestF1Threshold(pick(Array.from(all), va), pick(labels, va)).threshold;
+  return buildReport(`J1939 ${path}`, `autoencoder trained on the unlabelled normal drive ${normalLog}; threshold by F1 on the first half of the capture (by time), reported on the second half (seed ${seed})`, thr, Float32Array.from(pick(Array.from(all), te)), Uint8Array.from(pick(labels, te)), pick(attacks, te));
+}
+
+async function evalTonIot(path: string, epochs: number, seed: number): Promise<Report> {
+  const { events, labels, attacks } = await labelledEvents('ton-iot', path);
+  // by time: the first 60 % of each device's rows train, the next 20 % validate, the rest test
+  const order = Array.from(events.keys()).sort((x, y) => events[x]!.vigil.ts - events[y]!.vigil.ts || x - y);
+  const a = Math.floor(order.length * 0.6);
+  const b = Math.floor(order.length * 0.8);
+  const sorted = pick(events, order);
+  const trainBatches = [sorted.slice(0, a)];
+  const bundle = await trainDetectorModel(trainBatches, { epochs, seed, onProgress: (m) => log(`train: ${m}`) });
+  const detector = await Detector.create({ model: bundle, rules: [] });
+  detector.process(sorted.slice(0, a)); // warm the per-device baselines on the training period
+  const sv = detector.process(sorted.slice(a, b)).scores;
+  const st = detector.process(sorted.slice(b)).scores;
+  const lab = pick(labels, order);
+  const att = pick(attacks, order);
+  const thr = bestF1Threshold(Array.from(sv, (x) => (Number.isNaN(x) ? 0 : x)), lab.slice(a, b)).threshold;
+  return buildReport(`TON_IoT ${path}`, `autoencoder on the first 60 % by time (labels unread), threshold by F1 on the next 20 %, reported on the last 20 % (seed ${seed})`, thr, Float32Array.from(st, (x) => (Number.isNaN(x) ? 0 : x)), Uint8Array.from(lab.slice(b)), att.slice(b));
+}
