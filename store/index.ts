@@ -1,4 +1,36 @@
-export { SqliteStore } from './sqlite.js';
+export { SqliteStore, triageOf, withTriage } from './sqlite.js';
 export type { SqliteStoreOptions, StoredEventRow, DeadLetter, EventToStore, DeadLetterToStore } from './sqlite.js';
 export { StoreError } from './errors.js';
 export type { StoreErrorCode } from './errors.js';
+export { ROLES } from './types.js';
+export type {
+  Awaitable,
+  Store,
+  TokenRepository,
+  TokenRecord,
+  Role,
+  TimeRange,
+  SortDirection,
+  PageRequest,
+  Page,
+  Edge,
+  StoredEvent,
+  EventQuery,
+  EventInput,
+  AlertQuery,
+  AlertSortField,
+  IncidentQuery,
+  IncidentSortField,
+  IncidentTriage,
+  StoredIncident,
+  ActionRecord,
+  EntityFlag,
+  EntitySummary,
+  EntityQuery,
+  DeadLetterRecord,
+  DeadLetterQuery,
+  DetectorOutput,
+} from './types.js';
+export { MAX_PAGE } from './cursor.js';
+// The detector's output types, for api/ (which may not import detector/ itself).
+export type { Alert, AlertOrigin, Incident, IncidentStatus, Resolution, Severity, ReputationPoint } from '../detector/index.js';

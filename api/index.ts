@@ -1,0 +1,22 @@
+export { createApi } from './server.js';
+export type { ApiOptions, VigilApi } from './server.js';
+export { createToken, listTokens, revokeToken, hashToken, Authenticator, can, TOKEN_PREFIX } from './auth.js';
+export type { Principal, Permission } from './auth.js';
+export { ApiError } from './errors.js';
+export type { ApiErrorCode } from './errors.js';
+export { DEFAULT_LIMITS } from './limits.js';
+export type { Limits } from './limits.js';
+export { RuleAdminError } from './ports.js';
+export type {
+  AuditLog,
+  RuleAdmin,
+  RuleItem,
+  RuleItemKind,
+  ExceptionSpec,
+  SuppressionSpec,
+  EvidenceBundleView,
+  CheckpointView,
+  CosignatureView,
+  VerificationView,
+  LedgerStatusView,
+} from './ports.js';

@@ -1,0 +1,123 @@
+/**
+ * What the API needs from the parts it does not own, as small ports the pipeline wires
+ * (STYLE.md 5): the ledger, for writing every action and proving entries, and the
+ * detector's rule book, for rule administration. The API never reaches into either.
+ */
+import type { Awaitable } from '../store/index.js';
+
+/** A signed checkpoint (mirrors ledger/checkpoint.ts `Checkpoint`). */
+export interface CheckpointView {
+  origin: string;
+  size: number;
+  root: string;
+  prev: string;
+  ts: number;
+  keyId: string;
+  signature: string;
+}
+
+export interface CosignatureView {
+  witness: string;
+  keyId: string;
+  publicKey: string;
+  time: number;
+  signature: string;
+}
+
+/** An evidence bundle (mirrors ledger/verifier.ts `EvidenceBundle`, format `vigil-evidence/v1`). */
+export interface EvidenceBundleView {
+  format: string;
+  entry: { type: string; ts: number; body: Record<string, unknown> };
+  leafIndex: number;
+  leafHash: string;
+  inclusionProof: string[];
+  checkpoint: CheckpointView;
+  cosignatures: CosignatureView[];
+}
+
+export interface VerificationView {
+  ok: boolean;
+  steps: Array<{ step: string; outcome: string; detail: string }>;
+  reason?: string;
+  code?: string;
+  leafHash?: string;
+}
+
+export interface LedgerStatusView {
+  origin: string;
+  size: number;
+  publicKeyPem: string;
+  latestCheckpoint: CheckpointView | undefined;
+  latestPublished: CheckpointView | undefined;
+}
+
+/**
+ * The audit trail. `appendAction` resolves once the entry is durable (covered by a
+ * checkpoint on disk): a mutation reports success only when its trace can no longer be
+ * lost, so the triage history can always be proved.
+ */
+export interface AuditLog {
+  appendAction(entry: { ts: number; body: Record<string, unknown> & { id: string; actor: string; action: string } }): Promise<{ index: number; leafHash: string }>;
+  /** Evidence for the first entry whose `body.id` is `id`; undefined when there is none. */
+  proveById(id: string): Promise<EvidenceBundleView | undefined>;
+  status(): LedgerStatusView;
+  /** Offline verification against this log's public key (never throws on bad input). */
+  verify(bundle: unknown): VerificationView;
+}
+
+export type RuleItemKind = 'rule' | 'exception' | 'suppression';
+
+export interface RuleItem {
+  kind: RuleItemKind;
+  id: string;
+  title: string;
+  enabled: boolean;
+  /** The item's definition as JSON (a rule's id, level, hash and source; an exception's match). */
+  spec: Record<string, unknown>;
+}
+
+export interface ExceptionSpec {
+  /** The rule the exception applies to. */
+  rule: string;
+  entity?: string;
+  /** An event field (dotted ECS path) and the value that exempts an event. */
+  field?: string;
+  value?: string;
+  reason: string;
+  /** Epoch milliseconds. */
+  expiresAt?: number;
+}
+
+export interface SuppressionSpec {
+  /** Omitted: every rule. */
+  rule?: string;
+  entity?: string;
+  /** Epoch milliseconds: alerts are suppressed until then. */
+  until: number;
+  reason: string;
+}
+
+/**
+ * Rule administration, implemented over the detector's rule book. Errors a caller can fix
+ * (a Sigma rule that does not parse, an unknown id) are thrown as `RuleAdminError` so the
+ * API can show them; anything else is masked.
+ */
+export interface RuleAdmin {
+  list(kind?: RuleItemKind): Awaitable<RuleItem[]>;
+  addRule(source: string, actor: string): Awaitable<RuleItem>;
+  addException(spec: ExceptionSpec, actor: string): Awaitable<RuleItem>;
+  addSuppression(spec: SuppressionSpec, actor: string): Awaitable<RuleItem>;
+  /** Returns the item before and after. */
+  disable(kind: RuleItemKind, id: string, actor: string): Awaitable<{ before: RuleItem; after: RuleItem }>;
+}
+
+export class RuleAdminError extends Error {
+  override readonly name = 'RuleAdminError';
+  constructor(
+    readonly code: 'INVALID_RULE' | 'NOT_FOUND' | 'CONFLICT',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * The investigators' API, as SDL. Lists are Relay connections paginated forward with
+ * keyset cursors (`first`/`after`), so a client paging while events stream in sees no
+ * duplicates and no gaps. Times are `Timestamp`s: ISO-8601 out, ISO-8601 or epoch
+ * milliseconds in.
+ */
+export const typeDefs = /* GraphQL */ `
+  "ISO-8601 instant on output; an ISO-8601 string or epoch milliseconds on input."
+  scalar Timestamp
+  "Arbitrary JSON (an event document, a ledger entry, an evidence bundle)."
+  scalar JSON
+
+  enum Role { ANALYST AUTHORITY AUDITOR ADMIN }
+  enum Severity { LOW MEDIUM HIGH CRITICAL }
+  enum IncidentStatus { OPEN ACKNOWLEDGED RESOLVED }
+  enum Resolution { TRUE_POSITIVE FALSE_POSITIVE BENIGN DUPLICATE }
+  enum EventKind { BSM TELEMETRY NET AUTH LOG CAN }
+  enum EntityType { VEHICLE DEVICE HOST }
+  enum SortDirection { ASC DESC }
+  enum AlertSortField { TIMESTAMP SEVERITY SCORE }
+  enum IncidentSortField { LAST_SEEN FIRST_SEEN SEVERITY ALERT_COUNT }
+  enum OriginType { RULE MODEL REPUTATION }
+  enum RuleItemKind { RULE EXCEPTION SUPPRESSION }
+
+  input TimeRange { "inclusive" from: Timestamp, "exclusive" to: Timestamp }
+
+  type PageInfo {
+    hasNextPage: Boolean!
+    "Always false: pagination is forward only."
+    hasPreviousPage: Boolean!
+    startCursor: String
+    endCursor: String
+  }
+
+  type EntityRef { id: ID!, type: EntityType! }
+
+  type VehicleKinematics { lat: Float!, lon: Float!, speed: Float!, heading: Float!, accel: Float, seq: Int }
+
+  type Event {
+    id: ID!
+    timestamp: Timestamp!
+    kind: EventKind!
+    entity: EntityRef!
+    "Collector that received it."
+    source: String!
+    receivedAt: Timestamp!
+    action: String!
+    message: String
+    vehicle: VehicleKinematics
+    metrics: JSON
+    "The whole normalised (ECS-shaped) event."
+    document: JSON!
+  }
+  type EventEdge { node: Event!, cursor: String! }
+  type EventConnection { edges: [EventEdge!]!, pageInfo: PageInfo!, "Counted on request only." totalCount: Int! }
+  input EventFilter {
+    time: TimeRange
+    kinds: [EventKind!]
+    entity: ID
+    entityType: EntityType
+    source: String
+    "Every word must occur; a word ending in * matches as a prefix."
+    text: String
+  }
+
+  type AlertOrigin { type: OriginType!, id: String!, title: String, "hex SHA-256 of the rule or model" hash: String! }
+  type Truncation { total: Int!, kept: Int! }
+  type Alert {
+    id: ID!
+    timestamp: Timestamp!
+    entity: EntityRef!
+    severity: Severity!
+    score: Float!
+    title: String!
+    description: String!
+    origin: AlertOrigin!
+    tags: [String!]!
+    category: String
+    evidenceIds: [ID!]!
+    "The evidence events still stored (retention may have removed old ones; the ledger keeps proving them)."
+    evidence(first: Int = 20): [Event!]!
+    evidenceTruncated: Truncation
+    incident: Incident
+  }
+  type AlertEdge { node: Alert!, cursor: String! }
+  type AlertConnection { edges: [AlertEdge!]!, pageInfo: PageInfo!, totalCount: Int! }
+  input AlertFilter {
+    time: TimeRange
+    severities: [Severity!]
+    entity: ID
+    entityType: EntityType
+    "A rule (or model) id."
+    rule: String
+    originType: OriginType
+    incident: ID
+    category: String
+    text: String
+  }
+  input AlertSort { field: AlertSortField! = TIMESTAMP, direction: SortDirection! = DESC }
+
+  type IncidentResolution { reason: Resolution!, comment: String, by: String!, at: Timestamp! }
+  type Incident {
+    id: ID!
+    entity: EntityRef!
+    title: String!
+    status: IncidentStatus!
+    severity: Severity!
+    firstSeen: Timestamp!
+    lastSeen: Timestamp!
+    alertCount: Int!
+    alertsTruncated: Truncation
+    categories: [String!]!
+    assignee: String
+    resolution: IncidentResolution
+    "Bumped on every change."
+    version: Int!
+    updatedAt: Timestamp!
+    alerts(first: Int = 20, after: String): AlertConnection!
+    "Every triage step, oldest first; each is a ledger entry that can be proved."
+    history: [Action!]!
+  }
+  type IncidentEdge { node: Incident!, cursor: String! }
+  type IncidentConnection { edges: [IncidentEdge!]!, pageInfo: PageInfo!, totalCount: Int! }
+  input IncidentFilter {
+    "Incidents active in the range."
+    time: TimeRange
+    statuses: [IncidentStatus!]
+    severities: [Severity!]
+    entity: ID
+    entityType: EntityType
+    rule: String
+    assignee: String
+    category: String
+    text: String
+  }
+  input IncidentSort { field: IncidentSortField! = LAST_SEEN, direction: SortDirection! = DESC }
+
+  type ActionTarget { type: String!, id: ID! }
+  "One analyst, authority or admin action, written to the ledger as an action entry."
+  type Action {
+    id: ID!
+    timestamp: Timestamp!
+    actor: String!
+    role: Role!
+    action: String!
+    target: ActionTarget!
+    before: JSON
+    after: JSON
+    comment: String
+    ledgerIndex: Int
+    "The evidence bundle proving this action is in the signed log."
+    evidence: EvidenceBundle
+  }
+
+  type ReputationPoint { timestamp: Timestamp!, value: Float!, flagged: Boolean! }
+  type EntityFlag { flagged: Boolean!, reason: String!, by: String!, at: Timestamp! }
+
+  type Vehicle {
+    id: ID!
+    "Trust in [0, 1] now; null until the detector has scored it."
+    reputation: Float
+    reputationHistory(time: TimeRange, limit: Int = 500): [ReputationPoint!]!
+    "Flagged by the detector or by the transport authority."
+    flagged: Boolean!
+    detectorFlagged: Boolean!
+    "The authority's own flag, if one was ever set."
+    flag: EntityFlag
+    lastSeen: Timestamp
+    alertCount: Int!
+    recentAlerts(first: Int = 10): [Alert!]!
+    recentEvents(first: Int = 10): [Event!]!
+    history: [Action!]!
+  }
+  type VehicleEdge { node: Vehicle!, cursor: String! }
+  type VehicleConnection { edges: [VehicleEdge!]!, pageInfo: PageInfo! }
+
+  type Device {
+    id: ID!
+    reputation: Float
+    reputationHistory(time: TimeRange, limit: Int = 500): [ReputationPoint!]!
+    flagged: Boolean!
+    detectorFlagged: Boolean!
+    flag: EntityFlag
+    lastSeen: Timestamp
+    alertCount: Int!
+    recentAlerts(first: Int = 10): [Alert!]!
+    recentEvents(first: Int = 10): [Event!]!
+    history: [Action!]!
+  }
+  type DeviceEdge { node: Device!, cursor: String! }
+  type DeviceConnection { edges: [DeviceEdge!]!, pageInfo: PageInfo! }
+  input EntityFilter { flagged: Boolean, idPrefix: String }
+
+  type Cosignature { witness: String!, keyId: String!, publicKey: String!, time: Int!, signature: String! }
+  type Checkpoint {
+    origin: String!
+    size: Int!
+    root: String!
+    prev: String!
+    timestamp: Timestamp!
+    keyId: String!
+    signature: String!
+  }
+  type EvidenceBundle {
+    format: String!
+    entry: JSON!
+    leafIndex: Int!
+    leafHash: String!
+    inclusionProof: [String!]!
+    checkpoint: Checkpoint!
+    cosignatures: [Cosignature!]!
+    "The whole bundle as JSON, to hand to verifyEvidence or vigil verify-proof."
+    json: JSON!
+  }
+  type VerificationStep { step: String!, outcome: String!, detail: String! }
+  type VerificationResult { ok: Boolean!, steps: [VerificationStep!]!, reason: String, code: String, leafHash: String }
+  type LedgerStatus {
+    origin: String!
+    size: Int!
+    "SPKI PEM: what auditors pin."
+    publicKey: String!
+    latestCheckpoint: Checkpoint
+    latestPublished: Checkpoint
+  }
+
+  type DeadLetter {
+    seq: Int!
+    receivedAt: Timestamp!
+    source: String!
+    code: String!
+    reason: String!
+    field: String
+    "The input as received (UTF-8; invalid bytes replaced), at most the kept part."
+    raw: String!
+    rawBase64: String!
+    rawSize: Int!
+    rawSha256: String!
+    truncated: Boolean!
+  }
+  type DeadLetterEdge { node: DeadLetter!, cursor: String! }
+  type DeadLetterConnection { edges: [DeadLetterEdge!]!, pageInfo: PageInfo! }
+  input DeadLetterFilter { time: TimeRange, code: String, source: String }
+
+  type RuleItem { kind: RuleItemKind!, id: ID!, title: String!, enabled: Boolean!, spec: JSON! }
+
+  type ApiToken { id: ID!, name: String!, role: Role!, createdAt: Timestamp!, createdBy: String!, lastUsedAt: Timestamp, revokedAt: Timestamp }
+  type CreatedToken { "Shown once; only its SHA-256 is kept." token: String!, info: ApiToken! }
+  type Principal { tokenId: ID!, name: String!, role: Role! }
+
+  type Query {
+    me: Principal!
+    event(id: ID!): Event
+    events(filter: EventFilter, direction: SortDirection = DESC, first: Int = 20, after: String): EventConnection!
+    alert(id: ID!): Alert
+    alerts(filter: AlertFilter, sort: AlertSort, first: Int = 20, after: String): AlertConnection!
+    incident(id: ID!): Incident
+    incidents(filter: IncidentFilter, sort: IncidentSort, first: Int = 20, after: String): IncidentConnection!
+    vehicle(id: ID!): Vehicle!
+    vehicles(filter: EntityFilter, first: Int = 20, after: String): VehicleConnection!
+    device(id: ID!): Device!
+    devices(filter: EntityFilter, first: Int = 20, after: String): DeviceConnection!
+    deadLetters(filter: DeadLetterFilter, first: Int = 20, after: String): DeadLetterConnection!
+    "An evidence bundle for the ledger entry whose body.id is this (an event, alert or action id)."
+    evidence(id: ID!): EvidenceBundle
+    "Checks a bundle against this log's public key, as an auditor would offline."
+    verifyEvidence(bundle: JSON!): VerificationResult!
+    ledgerStatus: LedgerStatus!
+    rules(kind: RuleItemKind): [RuleItem!]!
+    "Admin only."
+    tokens: [ApiToken!]!
+  }
+
+  type IncidentPayload { incident: Incident!, action: Action! }
+  type VehiclePayload { vehicle: Vehicle!, action: Action! }
+  type RuleItemPayload { item: RuleItem!, action: Action! }
+  type TokenPayload { info: ApiToken!, action: Action! }
+  type CreatedTokenPayload { token: String!, info: ApiToken!, action: Action! }
+
+  input ExceptionInput { rule: String!, entity: ID, field: String, value: String, reason: String!, expiresAt: Timestamp }
+  input SuppressionInput { rule: String, entity: ID, until: Timestamp!, reason: String! }
+
+  type Mutation {
+    acknowledgeIncident(id: ID!, comment: String): IncidentPayload!
+    assignIncident(id: ID!, assignee: String!, comment: String): IncidentPayload!
+    commentIncident(id: ID!, comment: String!): IncidentPayload!
+    resolveIncident(id: ID!, reason: Resolution!, comment: String): IncidentPayload!
+    reopenIncident(id: ID!, comment: String): IncidentPayload!
+
+    flagVehicle(id: ID!, reason: String!): VehiclePayload!
+    clearVehicle(id: ID!, reason: String!): VehiclePayload!
+
+    "A Sigma rule (YAML)."
+    addRule(source: String!): RuleItemPayload!
+    disableRule(id: ID!, reason: String!): RuleItemPayload!
+    addException(input: ExceptionInput!): RuleItemPayload!
+    disableException(id: ID!, reason: String!): RuleItemPayload!
+    addSuppression(input: SuppressionInput!): RuleItemPayload!
+    disableSuppression(id: ID!, reason: String!): RuleItemPayload!
+
+    createToken(name: String!, role: Role!): CreatedTokenPayload!
+    revokeToken(id: ID!): TokenPayload!
+  }
+
+  type IncidentChange { incident: Incident!, "null when the detector changed it" action: Action }
+
+  type Subscription {
+    alertRaised(minSeverity: Severity, entity: ID): Alert!
+    incidentChanged(id: ID): IncidentChange!
+  }
+`;

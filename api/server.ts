@@ -1,0 +1,162 @@
+/**
+ * The GraphQL server (graphql-yoga): one instance serves queries, mutations and SSE
+ * subscriptions at `/graphql`. Pipeline mounts `handler` on the node's HTTP port; tests
+ * call `fetch` directly, in process.
+ *
+ * Safe to expose: a bearer token is required on every request (checked before the body is
+ * parsed); request bodies are capped; depth, cost and page size are limited; unexpected
+ * errors are masked; CORS is off unless configured; GraphiQL and batching are off.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GraphQLError } from 'graphql';
+import { createPubSub, createSchema, createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { StoreError, type Alert, type Store, type StoredIncident, type TokenRepository } from '../store/index.js';
+import { Authenticator, type Principal } from './auth.js';
+import { ApiError, toClientError } from './errors.js';
+import { DEFAULT_LIMITS, depthLimitRule, operationCost, type Limits } from './limits.js';
+import { RuleAdminError, type AuditLog, type RuleAdmin } from './ports.js';
+import { createResolvers, type ApiContext, type PubSubTopics } from './resolvers.js';
+import { typeDefs } from './schema.graphql.js';
+
+/** Yoga's server context: nothing beyond the request (the node handler adds req/res). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+type ServerContext = {};
+
+export interface ApiOptions {
+  store: Store;
+  /** Where tokens are kept (the node's SQLite store). */
+  tokens: TokenRepository;
+  /** The ledger; without it every mutation is refused (UNAVAILABLE). */
+  audit?: AuditLog;
+  /** The detector's rule book; without it rule administration is refused. */
+  rules?: RuleAdmin;
+  limits?: Partial<Limits>;
+  /** Largest request body, bytes. @default 1048576 */
+  maxBodyBytes?: number;
+  /** Allowed browser origins. @default [] (CORS off: no Access-Control headers at all) */
+  corsOrigins?: readonly string[];
+  /** Serve GraphiQL on GET /graphql to browsers (it still needs a token). @default false */
+  graphiql?: boolean;
+  /** @default '/graphql' */
+  endpoint?: string;
+  /** Clock, epoch milliseconds. @default Date.now */
+  now?: () => number;
+  /** Where masked (unexpected) errors are reported. @default console.error */
+  onUnexpectedError?: (err: unknown) => void;
+}
+
+export interface VigilApi {
+  yoga: YogaServerInstance<ServerContext, ApiContext>;
+  /** Node http handler for the pipeline's server. */
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** In-process requests (tests, the bench). */
+  fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  /**
+   * Tell subscribers what the detector produced, after `store.saveDetectorOutput`
+   * persisted it (pass what it returned).
+   */
+  publishDetectorOutput(saved: { newAlerts: readonly Alert[]; incidents: readonly StoredIncident[] }): void;
+  readonly limits: Limits;
+}
+
+/** Store errors a client caused (a bad cursor, a too-long search), shown instead of masked. */
+const CLIENT_STORE_ERRORS = { BAD_CURSOR: 'BAD_INPUT', BAD_QUERY: 'BAD_INPUT', NOT_FOUND: 'NOT_FOUND', CONFLICT: 'CONFLICT' } as const;
+
+export function createApi(options: ApiOptions): VigilApi {
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  for (const [k, v] of Object.entries(limits)) {
+    if (!Number.isInteger(v) || v < 1) throw new ApiError('BAD_INPUT', `limits.${k}: expected a positive whole number, got ${String(v)}`);
+  }
+  const now = options.now ?? Date.now;
+  const endpoint = options.endpoint ?? '/graphql';
+  const pubsub = createPubSub<PubSubTopics>();
+  const auth = new Authenticator(options.tokens, now);
+  const principals = new WeakMap<Request, Principal>();
+  const resolvers = createResolvers({ store: options.store, tokens: options.tokens, audit: options.audit, rules: options.rules, limits, now, pubsub });
+  const schema = createSchema<ApiContext>({ typeDefs, resolvers });
+  const cors = options.corsOrigins?.length ? { origin: [...options.corsOrigins], credentials: false, methods: ['GET', 'POST'] } : false;
+  const report = options.onUnexpectedError ?? ((err: unknown) => console.error(err));
+
+  const authPlugin: Plugin = {
+    onRequest({ request, endResponse, fetchAPI }) {
+      if (cors && request.method === 'OPTIONS') return; // a preflight carries no credentials
+      const principal = auth.authenticate(request.headers.get('authorization'));
+      if (!principal) {
+        const body = JSON.stringify({ errors: [{ message: 'a valid API token is required (Authorization: Bearer …)', extensions: { code: 'UNAUTHENTICATED' } }] });
+        endResponse(new fetchAPI.Response(body, { status: 401, headers: { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer realm="vigil"' } }));
+        return;
+      }
+      principals.set(request, principal);
+    },
+  };
+
+  const limitsPlugin: Plugin = {
+    onValidate({ addValidationRule }) {
+      addValidationRule(depthLimitRule(limits.maxDepth));
+    },
+    onExecute({ args, setResultAndStopExecution }) {
+      const cost = operationCost(args.schema, args.document, args.operationName, args.variableValues, limits);
+      if (cost > limits.maxCost) setResultAndStopExecution({ errors: [costError(cost, limits.maxCost)] });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const cost = operationCost(args.schema, args.document, args.operationName, args.variableValues, limits);
+      if (cost > limits.maxCost) setResultAndStopExecution({ errors: [costError(cost, limits.maxCost)] });
+    },
+  };
+
+  const yoga = createYoga<ServerContext, ApiContext>({
+    schema,
+    graphqlEndpoint: endpoint,
+    graphiql: options.graphiql ?? false,
+    landingPage: false,
+    cors,
+    batching: false,
+    maxRequestBodySize: options.maxBodyBytes ?? 1024 * 1024,
+    logging: false,
+    plugins: [authPlugin, limitsPlugin],
+    context: ({ request }) => {
+      const principal = principals.get(request);
+      if (!principal) throw toClientError(new ApiError('UNAUTHENTICATED', 'a valid API token is required'));
+      return { principal };
+    },
+    maskedErrors: {
+      maskError(error, message, isDev) {
+        const located = isGraphQLError(error) ? error : undefined;
+        const original = located ? located.originalError : error;
+        let known: ApiError | undefined;
+        if (original instanceof ApiError) known = original;
+        else if (original instanceof StoreError && original.code in CLIENT_STORE_ERRORS) {
+          known = new ApiError(CLIENT_STORE_ERRORS[original.code as keyof typeof CLIENT_STORE_ERRORS], original.message);
+        } else if (original instanceof RuleAdminError) {
+          known = new ApiError(original.code === 'INVALID_RULE' ? 'BAD_INPUT' : original.code, original.message);
+        }
+        if (known) return toClientError(known, located);
+        const masked = maskError(error, message, isDev);
+        if (masked !== error) report(error);
+        return masked;
+      },
+    },
+  });
+
+  return {
+    yoga,
+    limits,
+    handler: async (req, res) => {
+      await yoga.handleNodeRequestAndResponse(req, res, {});
+    },
+    fetch: async (input, init) => yoga.fetch(input instanceof Request ? input : new Request(new URL(String(input), 'http://localhost'), init)),
+    publishDetectorOutput(saved) {
+      for (const alert of saved.newAlerts) pubsub.publish('alert', alert);
+      for (const incident of saved.incidents) pubsub.publish('incident', { incident, action: null });
+    },
+  };
+}
+
+function costError(cost: number, max: number): GraphQLError {
+  return toClientError(new ApiError('QUERY_TOO_COSTLY', `query cost ${cost} is over the limit of ${max}; ask for smaller pages or fewer nested lists`));
+}
+
+/** Structural: the GraphQLError class may come from either of graphql's builds (see errors.ts). */
+function isGraphQLError(e: unknown): e is GraphQLError {
+  return e instanceof Error && 'extensions' in e && 'path' in e && 'locations' in e;
+}
