@@ -69,6 +69,25 @@ describe('reading lines', () => {
     expect(big?.rejection?.message).toMatch(/^line 2: 5000 bytes exceeds the record limit of 100/);
   });
 
+  it('reads past a 256 MB line without holding it, and counts its exact size', async () => {
+    const block = Buffer.alloc(64 * 1024, 0x78);
+    async function* huge() {
+      yield Buffer.from('{"a":1}\n');
+      for (let i = 0; i < 4096; i++) yield block; // 256 MiB, never materialised
+      yield Buffer.from('\nafter\n');
+    }
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const got = [];
+    for await (const c of readLines(huge(), 65_536)) {
+      got.push(...c.lines);
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }
+    expect(got.map((l) => l.text ?? l.rejection?.code)).toEqual(['{"a":1}', 'TOO_LARGE', 'after']);
+    expect(got[1]?.rejection?.message).toContain(`${4096 * 64 * 1024} bytes`);
+    expect(peak - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
   it('drops a UTF-8 byte-order mark on the first line only', async () => {
     const got = await lines(chunks(Buffer.from([0xef, 0xbb, 0xbf]), 'a,b\n', Buffer.from([0xef, 0xbb, 0xbf]), 'c\n'));
     expect(got[0]?.text).toBe('a,b');

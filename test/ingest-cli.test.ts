@@ -30,8 +30,9 @@ interface Mimic {
  * `{"results":[{"id"}|{"error":{code,message}}],"accepted","rejected"}`, 429 with
  * Retry-After for the first `busy` requests, 413 for bodies over `maxBody` bytes.
  */
-async function mimic(options: { busy?: number; retryAfter?: string; maxBody?: number } = {}): Promise<Mimic> {
+async function mimic(options: { busy?: number; retryAfter?: string; maxBody?: number; delayFirstMs?: number } = {}): Promise<Mimic> {
   let busy = options.busy ?? 0;
+  let seen = 0;
   const requests: Mimic['requests'] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -57,7 +58,8 @@ async function mimic(options: { busy?: number; retryAfter?: string; maxBody?: nu
           return r.ok ? { id: r.event.id } : { error: { code: r.rejection.code, message: r.rejection.message } };
         });
       const accepted = results.filter((r) => 'id' in r).length;
-      answer(200, { results, accepted, rejected: results.length - accepted });
+      const delay = seen++ === 0 ? (options.delayFirstMs ?? 0) : 0;
+      setTimeout(() => answer(200, { results, accepted, rejected: results.length - accepted }), delay);
     });
   });
   return listen(server, requests);
@@ -125,6 +127,18 @@ describe('vigil ingest against a node', () => {
     expect(node.requests.some((r) => r.status === 413)).toBe(true);
     const stored = node.requests.filter((r) => r.status === 200).flatMap((r) => r.body.split('\n').filter(Boolean));
     expect(stored).toHaveLength(400);
+  });
+
+  it('settles answers in file order when a later batch is answered first', async () => {
+    const file = join(dir, 'ordered.ndjson');
+    const node = await mimic({ delayFirstMs: 300 });
+    const rejects = join(dir, 'ordered-rejects.ndjson');
+    writeFileSync(file, Array.from({ length: 40 }, (_, i) => (i % 10 === 9 ? `bad ${i}` : tel(i))).join('\n'));
+    const summary = await runIngest({ file, format: 'ndjson', url: node.url, maxBatchLines: 10, concurrency: 4, rejects }, noSleep);
+    expect(summary).toMatchObject({ sent: 40, accepted: 36, rejected: 4 });
+    // the first batch was answered last, yet its reject comes first
+    expect(node.requests[node.requests.length - 1]?.body).toContain(tel(0));
+    expect(readNdjson(rejects).map((r) => r['line'])).toEqual([10, 20, 30, 40]);
   });
 
   it('converts a data set locally, writes labels with the ids the node gave, and reports unconvertible rows', async () => {
