@@ -1,0 +1,283 @@
+import type { ConsumerRunConfig, EachBatchPayload } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { KafkaCollector, type KafkaClientPort, type KafkaConsumerPort } from '../collectors/kafka/index.js';
+import { PipelineFullError, type IngestItem, type IngestReceipt, type IngestSink } from '../collectors/index.js';
+import { resolveValidationOptions } from '../events/index.js';
+import { KafkaBus, type KafkaBusClientPort } from '../pipeline/bus-kafka.js';
+import { MemoryBus } from '../pipeline/bus.js';
+import type { StoredEvent } from '../pipeline/ingest.js';
+import { resolveConfig } from '../pipeline/config.js';
+import { silentLogger } from '../pipeline/logger.js';
+import { VigilNode } from '../pipeline/node.js';
+import { tempDir, waitFor } from './helpers.js';
+
+const NOW = Date.now();
+const validation = resolveValidationOptions();
+const bsm = (vehicle: string, i: number) => JSON.stringify({ kind: 'bsm', vehicle, ts: NOW - 100_000 + i, lat: 1.3, lon: 103.8, speed: 10, heading: 90, seq: i });
+
+/** A kafkajs consumer stand-in: records every call in order, and lets the test deliver batches. */
+class FakeConsumer implements KafkaConsumerPort {
+  log: string[] = [];
+  private config: ConsumerRunConfig | undefined;
+  async connect() {
+    this.log.push('connect');
+  }
+  async disconnect() {
+    this.log.push('disconnect');
+  }
+  async subscribe(s: Parameters<KafkaConsumerPort['subscribe']>[0]) {
+    this.log.push(`subscribe ${'topics' in s ? s.topics.join(',') : String(s.topic)}`);
+  }
+  async run(config?: ConsumerRunConfig) {
+    this.config = config;
+    this.log.push(`run autoCommit=${String(config?.autoCommit)}`);
+  }
+  async stop() {
+    this.log.push('stop');
+  }
+  async commitOffsets(offsets: Parameters<KafkaConsumerPort['commitOffsets']>[0]) {
+    this.log.push(`commit ${offsets.map((o) => `${o.topic}/${o.partition}@${o.offset}`).join(' ')}`);
+  }
+  pause(t: Parameters<KafkaConsumerPort['pause']>[0]) {
+    this.log.push(`pause ${t.map((x) => `${x.topic}/${x.partitions?.join(',')}`).join(' ')}`);
+  }
+  resume(t: Parameters<KafkaConsumerPort['resume']>[0]) {
+    this.log.push(`resume ${t.map((x) => `${x.topic}/${x.partitions?.join(',')}`).join(' ')}`);
+  }
+  /** Deliver one fetched batch as kafkajs would. */
+  deliver(topic: string, partition: number, values: Array<string | null>, firstOffset = 0): Promise<void> {
+    const payload = {
+      batch: {
+        topic,
+        partition,
+        messages: values.map((v, i) => ({ key: null, value: v === null ? null : Buffer.from(v), offset: String(firstOffset + i), timestamp: String(NOW), attributes: 0, headers: {} })),
+      },
+      resolveOffset: (o: string) => this.log.push(`resolve ${o}`),
+      heartbeat: async () => {
+        this.log.push('heartbeat');
+      },
+      isRunning: () => true,
+      isStale: () => false,
+      pause: () => () => {},
+      commitOffsetsIfNecessary: async () => {},
+      uncommittedOffsets: () => ({ topics: [] }),
+    } as unknown as EachBatchPayload;
+    return this.config!.eachBatch!(payload);
+  }
+}
+
+class FakeKafka implements KafkaClientPort {
+  readonly consumers: FakeConsumer[] = [];
+  consumer(): KafkaConsumerPort {
+    const c = new FakeConsumer();
+    this.consumers.push(c);
+    return c;
+  }
+}
+
+/** A sink whose store the test controls: full or not, and when each batch is stored. */
+class ControlledSink implements IngestSink {
+  full = false;
+  stored: IngestItem[] = [];
+  log: string[];
+  private pending: Array<() => void> = [];
+  constructor(log: string[]) {
+    this.log = log;
+  }
+  submit(_s: string, items: readonly IngestItem[], options: { wait?: boolean } = {}): Promise<IngestReceipt> {
+    if (this.full && options.wait === false) return Promise.reject(new PipelineFullError(10));
+    return new Promise((resolve) => {
+      const store = () => {
+        this.stored.push(...items);
+        this.log.push(`stored ${items.length}`);
+        resolve({ accepted: items.length, duplicates: 0, rejected: 0, results: [] });
+      };
+      if (this.full) this.pending.push(store);
+      else store();
+    });
+  }
+  dropped(): void {}
+  makeRoom(): void {
+    this.full = false;
+    for (const p of this.pending.splice(0)) p();
+  }
+}
+
+describe('the Kafka collector', () => {
+  it('commits a batch offset only after the batch is stored, with manual commits', async () => {
+    const kafka = new FakeKafka();
+    const collector = new KafkaCollector(kafka, validation, { topics: ['city.bsm'] });
+    const consumer = () => kafka.consumers[0]!;
+    const sink = new ControlledSink([]);
+    await collector.start(sink);
+    sink.log = consumer().log;
+    await consumer().deliver('city.bsm', 3, [bsm('V-1', 1), bsm('V-1', 2), '{"kind":"bsm"'], 40);
+    expect(consumer().log).toEqual(['connect', 'subscribe city.bsm', 'run autoCommit=false', 'stored 3', 'resolve 42', 'commit city.bsm/3@43', 'heartbeat']);
+    expect(sink.stored.map((i) => (i.event ? 'event' : i.rejection.code))).toEqual(['event', 'event', 'INVALID_JSON']);
+    await collector.stop();
+    expect(consumer().log.at(-1)).toBe('disconnect');
+  });
+
+  it('pauses the partition while the pipeline is full, and commits then resumes once stored', async () => {
+    const kafka = new FakeKafka();
+    const collector = new KafkaCollector(kafka, validation, { topics: ['city.bsm'], heartbeatIntervalMs: 10 });
+    const sink = new ControlledSink([]);
+    await collector.start(sink);
+    const c = kafka.consumers[0]!;
+    sink.log = c.log;
+    sink.full = true;
+    const delivering = c.deliver('city.bsm', 0, [bsm('V-2', 1)], 7);
+    await waitFor(() => (c.log.includes('pause city.bsm/0') ? true : undefined), 2000, 'the pause');
+    // While it waits for room: no commit, and heartbeats keep the member in its group.
+    await waitFor(() => (c.log.filter((l) => l === 'heartbeat').length >= 2 ? true : undefined), 2000, 'heartbeats while paused');
+    expect(c.log.some((l) => l.startsWith('commit'))).toBe(false);
+    sink.makeRoom();
+    await delivering;
+    const tail = c.log.filter((l) => l !== 'heartbeat').slice(-5);
+    expect(tail).toEqual(['pause city.bsm/0', 'stored 1', 'resolve 7', 'commit city.bsm/0@8', 'resume city.bsm/0']);
+    await collector.stop();
+  });
+
+  it('keeps a tombstone (null value) as an EMPTY dead letter and still commits past it', async () => {
+    const kafka = new FakeKafka();
+    const collector = new KafkaCollector(kafka, validation, { topics: ['t'] });
+    const sink = new ControlledSink([]);
+    await collector.start(sink);
+    await kafka.consumers[0]!.deliver('t', 0, [null], 0);
+    expect(sink.stored[0]?.rejection?.code).toBe('EMPTY');
+    expect(kafka.consumers[0]!.log).toContain('commit t/0@1');
+    await collector.stop();
+  });
+
+  it('does not commit when the store fails, so the batch is fetched again', async () => {
+    const kafka = new FakeKafka();
+    const collector = new KafkaCollector(kafka, validation, { topics: ['t'] });
+    const failing: IngestSink = { submit: () => Promise.reject(new Error('disk full')), dropped: () => {} };
+    await collector.start(failing);
+    await expect(kafka.consumers[0]!.deliver('t', 0, [bsm('V-1', 1)], 0)).rejects.toThrow('disk full');
+    expect(kafka.consumers[0]!.log.some((l) => l.startsWith('commit') || l.startsWith('resolve'))).toBe(false);
+    await collector.stop();
+  });
+});
+
+function stored(vehicle: string, i: number): StoredEvent {
+  const r = JSON.parse(bsm(vehicle, i)) as Record<string, unknown>;
+  return { event: { id: `${vehicle}-${i}`, vigil: { entity: { id: vehicle } }, ...r } as unknown as StoredEvent['event'], source: 'test', receivedAt: NOW };
+}
+
+describe('the Kafka bus', () => {
+  it('keys every event by its entity id and waits for all in-sync replicas', async () => {
+    const sent: Array<{ topic: string; acks?: number; messages: Array<{ key?: unknown; value: unknown }> }> = [];
+    let producerConfig: unknown;
+    const kafka: KafkaBusClientPort = {
+      producer: (config) => {
+        producerConfig = config;
+        return { connect: async () => {}, disconnect: async () => {}, send: async (r) => (sent.push(r as (typeof sent)[number]), []) };
+      },
+      consumer: () => {
+        throw new Error('not used');
+      },
+    };
+    const bus = new KafkaBus(kafka, { topic: 'vigil.events' });
+    await bus.publish([stored('V-1', 1), stored('V-2', 1), stored('V-1', 2)]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.topic).toBe('vigil.events');
+    expect(sent[0]!.acks).toBe(-1);
+    expect(sent[0]!.messages.map((m) => m.key)).toEqual(['V-1', 'V-2', 'V-1']);
+    expect(producerConfig).toMatchObject({ idempotent: true, maxInFlightRequests: 1 });
+    await bus.close();
+  });
+
+  it('hands a consumer group the decoded events and commits after the handler finished', async () => {
+    const consumer = new FakeConsumer();
+    const kafka: KafkaBusClientPort = {
+      producer: () => {
+        throw new Error('not used');
+      },
+      consumer: () => consumer,
+    };
+    const bus = new KafkaBus(kafka, { topic: 'vigil.events' });
+    const got: string[] = [];
+    await bus.subscribe('detectors', async (events) => {
+      consumer.log.push('handled');
+      got.push(...events.map((e) => e.event.id));
+    });
+    await consumer.deliver('vigil.events', 2, [JSON.stringify(stored('V-1', 1)), JSON.stringify(stored('V-1', 2))], 10);
+    expect(got).toEqual(['V-1-1', 'V-1-2']);
+    const i = consumer.log.indexOf('handled');
+    expect(consumer.log.slice(i)).toEqual(['handled', 'resolve 11', 'commit vigil.events/2@12', 'heartbeat']);
+    await bus.close();
+  });
+});
+
+describe('the in-memory bus', () => {
+  it('gives each group every event, and within a group keeps each entity on one member', async () => {
+    const bus = new MemoryBus();
+    const a: string[] = [];
+    const b: string[] = [];
+    const audit: string[] = [];
+    await bus.subscribe('detectors', (es) => void a.push(...es.map((e) => e.event.vigil.entity.id)));
+    await bus.subscribe('detectors', (es) => void b.push(...es.map((e) => e.event.vigil.entity.id)));
+    await bus.subscribe('ledger', (es) => void audit.push(...es.map((e) => e.event.vigil.entity.id)));
+    const events = Array.from({ length: 200 }, (_, i) => stored(`V-${i % 20}`, i));
+    await bus.publish(events.slice(0, 100));
+    await bus.publish(events.slice(100));
+    expect(audit).toHaveLength(200);
+    expect(a.length + b.length).toBe(200);
+    expect(a.length).toBeGreaterThan(0);
+    expect(b.length).toBeGreaterThan(0);
+    expect(a.filter((v) => b.includes(v))).toEqual([]);
+  });
+
+  it('carries what a node stores to a subscriber', async () => {
+    const tmp = tempDir();
+    const node = await VigilNode.start(resolveConfig({ dataDir: tmp.dir, api: { port: 0 } }), { logger: silentLogger() });
+    try {
+      const seen: string[] = [];
+      await node.bus.subscribe('detector', (es) => void seen.push(...es.map((e) => e.event.id)));
+      const res = await fetch(`${node.url}/ingest`, { method: 'POST', body: `${bsm('V-1', 1)}\n${bsm('V-1', 2)}\n` });
+      expect(res.status).toBe(200);
+      await waitFor(() => (seen.length === 2 ? true : undefined), 5000, 'the bus delivery');
+    } finally {
+      await node.stop();
+      tmp.cleanup();
+    }
+  });
+});
+
+const brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean) ?? [];
+if (brokers.length === 0) console.log('kafka live tests: skipped (set KAFKA_BROKERS=host:port to run them against a real broker)');
+
+describe.skipIf(brokers.length === 0)('against a live Kafka broker (KAFKA_BROKERS)', () => {
+  it('stores what is produced to an input topic and commits the group offset', async () => {
+    const kafka = new Kafka({ clientId: 'vigil-test', brokers, logLevel: logLevel.NOTHING });
+    const topic = `vigil-test-${process.pid}-${Date.now()}`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    const tmp = tempDir();
+    const groupId = `vigil-test-${process.pid}`;
+    const node = await VigilNode.start(resolveConfig({ dataDir: tmp.dir, api: { port: 0 }, kafka: { brokers, topics: [topic], groupId, fromBeginning: true } }), {
+      logger: silentLogger(),
+    });
+    try {
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic, messages: Array.from({ length: 100 }, (_, i) => ({ key: `V-${i % 5}`, value: bsm(`V-${i % 5}`, i) })) });
+      await producer.disconnect();
+      await waitFor(() => (node.store.countEvents() === 100 ? true : undefined), 30_000, '100 events from Kafka');
+      const offsets = await waitFor(async () => {
+        const o = await admin.fetchOffsets({ groupId, topics: [topic] });
+        const sum = o[0]!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+        return sum === 100 ? sum : undefined;
+      }, 30_000, 'committed offsets');
+      expect(offsets).toBe(100);
+    } finally {
+      await node.stop();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => {});
+      await admin.disconnect();
+      tmp.cleanup();
+    }
+  });
+});
