@@ -160,6 +160,22 @@ describe('vigil ingest against a node', () => {
     expect(readNdjson(rejects)).toEqual([expect.objectContaining({ line: 7, by: 'local', code: 'TIMESTAMP_OUT_OF_RANGE', raw: '99-Foo-19,10:00:00,1,low,0,normal' })]);
   });
 
+  it('prints progress lines with lines/s and bytes while it runs', async () => {
+    const node = await mimic();
+    const file = join(dir, 'progress.ndjson');
+    writeFileSync(file, Array.from({ length: 50 }, (_, i) => tel(i)).join('\n'));
+    const written: string[] = [];
+    let clock = 0;
+    await runIngest(
+      { file, format: 'ndjson', url: node.url, maxBatchLines: 10, concurrency: 1 },
+      { sleep: async () => {}, now: () => (clock += 500), progressIntervalMs: 1000, stderr: { write: (t: string) => written.push(t) } },
+    );
+    const progress = written.filter((l) => / lines\/s; sent /.test(l));
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress[0]).toMatch(/^ingest: \d+ lines, 0\.0 MB \(\d+%\), [\d,]+ lines\/s; sent \d+, accepted \d+, rejected 0\n$/);
+    expect(written[written.length - 1]).toMatch(/^ingest: read 50 records/);
+  });
+
   it('gives up with a retriable CONNECTION_FAILED when the node cannot be reached', async () => {
     const node = await mimic();
     await node.close();

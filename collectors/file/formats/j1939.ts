@@ -97,7 +97,7 @@ export class J1939Converter implements Converter {
   private row(line: number, raw: string, fields: string[]): FileRecord {
     const cols = this.cols as NonNullable<typeof this.cols>;
     // The verbatim raw would carry the rule columns into the dead letters and the labels' neighbour: cut it at `label`.
-    const kept = raw.length > 0 ? rawUpToLabel(raw, cols.label) : raw;
+    const kept = rawUpToLabel(raw, cols.label);
     if (fields.length <= cols.label) return failed(line, kept, reject('PARSE_ERROR', `expected at least ${cols.label + 1} fields up to label, got ${fields.length}`));
     const cell = (i: number): string => (i < 0 ? '' : (fields[i] ?? '').trim());
     const ts = secondsToMs(cell(cols.ts), this.start);
