@@ -7,6 +7,7 @@ import {
   parseJsonRecord,
   resolveValidationOptions,
   validateInput,
+  type Rejection,
   type RejectionCode,
   type ValidationResult,
 } from '../events/index.js';
@@ -24,7 +25,7 @@ const valid = {
   can: { kind: 'can', vehicle: 'T-1', ts: TS, can_id: '0CF00400', data: 'FFFF7D7D7DFFFFFF' },
 } as const;
 
-function rejectionOf(result: ValidationResult): { code: RejectionCode; field?: string } {
+function rejectionOf(result: ValidationResult): Rejection {
   if (result.ok) throw new Error(`expected a rejection, got event ${JSON.stringify(result.event)}`);
   return result.rejection;
 }
@@ -138,7 +139,7 @@ describe('each way input can be wrong has its own reason', () => {
     const rejection = rejectionOf(parseJsonRecord(input, options));
     expect(rejection.code).toBe(code);
     if (field !== undefined) expect(rejection.field).toBe(field);
-    expect((rejection as { message: string }).message.length).toBeGreaterThan(5);
+    expect(rejection.message.length).toBeGreaterThan(5);
   });
 
   it('does not read a 10 MB line before rejecting it', () => {
