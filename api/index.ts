@@ -1,4 +1,6 @@
 export { createApi } from './server.js';
+export { ledgerAuditLog } from './ledger-audit.js';
+export type { LedgerAuditOptions } from './ledger-audit.js';
 export type { ApiOptions, VigilApi } from './server.js';
 export { createToken, listTokens, revokeToken, hashToken, Authenticator, can, TOKEN_PREFIX } from './auth.js';
 export type { Principal, Permission } from './auth.js';
