@@ -10,6 +10,7 @@ import { MemoryBus, type Bus } from './bus.js';
 import { KafkaBus, createKafkaClient } from './bus-kafka.js';
 import { ConfigError } from './config.js';
 import { SqliteStore } from '../store/index.js';
+import { createApi, type VigilApi } from '../api/index.js';
 import { IngestPipeline } from './ingest.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { HttpServer } from './server.js';
@@ -29,6 +30,8 @@ export class VigilNode {
   readonly metrics: Metrics;
   readonly ingest: IngestPipeline;
   readonly http: HttpServer;
+  /** The GraphQL API at /graphql (queries, triage mutations, SSE subscriptions). */
+  readonly api: VigilApi;
   readonly validation: ResolvedValidationOptions;
   /** Where stored events go to their consumers (config `bus`): subscribe the detector here. */
   readonly bus: Bus;
@@ -58,6 +61,10 @@ export class VigilNode {
       res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType }).end(text);
     });
     this.http.route('/ingest', createHttpCollector(this.ingest, this.validation, { maxBodyBytes: config.api.maxBodyBytes }));
+    // The investigators' API. Mutations need the ledger: pass `audit: ledgerAuditLog(ledger)` (and
+    // `rules`, the detector's rule book) here once wired; until then they are refused, never unaudited.
+    this.api = createApi({ store: this.store, tokens: this.store, now, onUnexpectedError: (err) => deps.logger.error({ err }, 'graphql request failed') });
+    this.http.mount('/graphql', this.api.handler);
     this.metrics.initSource('http');
     this.sources.push(...(deps.sources ?? []));
     const wired = networkSources(config, this.validation, deps.logger);
