@@ -28,7 +28,7 @@ export const VEHICLE_FEATURES = [
   'jump_log',
   /** Degrees between reported heading and the direction actually travelled. */
   'heading_err',
-  /** Messages from this identity in the last second. */
+  /** Messages from this identity in the last second (saturates at 33: the last 32 are kept). */
   'rate_1s',
   /** log1p of |sequence gap − 1| (0 for a well-behaved counter). */
   'seq_gap_log',

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { FeatureExtractor, RobustBaseline } from '../detector/index.js';
+import { ev, M, miraiScan, northTrack, T0, telemetry } from './detector-fixtures.js';
+
+const vehicleRows = (events: ReturnType<typeof northTrack>, fx = new FeatureExtractor()) => events.map((e) => fx.one(e)!.values);
+
+describe('vehicle features on hand-made tracks', () => {
+  it('an honest vehicle at constant speed is consistent', () => {
+    const rows = vehicleRows(northTrack('V-1', 40, 15));
+    const last = rows.at(-1)!;
+    expect(last.speed_err).toBeLessThan(0.1);
+    expect(last.jump_log).toBe(0);
+    expect(last.heading_err).toBeLessThan(1);
+    expect(last.rate_1s).toBe(10);
+    expect(last.seq_gap_log).toBe(0);
+    expect(last.replay).toBe(0);
+    expect(last.accel_excess).toBe(0);
+  });
+
+  it('a constant reported position while claiming 15 m/s gives speed error 15', () => {
+    const track = northTrack('V-2', 30, 15).map((e, i) => ev({ kind: 'bsm', vehicle: 'V-2', ts: e.vigil.ts, lat: 1.35, lon: 103.82, speed: 15, heading: 0, seq: i }));
+    expect(vehicleRows(track).at(-1)!.speed_err).toBeCloseTo(15, 1);
+  });
+
+  it('a 500 m jump is measured beyond what the speed allows', () => {
+    const track = northTrack('V-3', 20, 10);
+    const jumped = ev({ kind: 'bsm', vehicle: 'V-3', ts: T0 + 2000, lat: 1.35 + (20 + 500) * M, lon: 103.82, speed: 10, heading: 0, seq: 20 });
+    const last = vehicleRows([...track, jumped]).at(-1)!;
+    // ~510 m moved in 1 s at 10 m/s: 510 − 12 − 5 ≈ 493 m beyond
+    expect(Math.expm1(last.jump_log!)).toBeGreaterThan(450);
+    expect(Math.expm1(last.jump_log!)).toBeLessThan(520);
+  });
+
+  it('heading against the direction of travel is the angle between them', () => {
+    const track = northTrack('V-4', 30, 10).map((e) => ev({ kind: 'bsm', vehicle: 'V-4', ts: e.vigil.ts, lat: e.vigil.vehicle!.lat, lon: 103.82, speed: 10, heading: 90 }));
+    expect(vehicleRows(track).at(-1)!.heading_err).toBeCloseTo(90, 0);
+  });
+
+  it('sequence gaps and message rate', () => {
+    const fx = new FeatureExtractor();
+    const a = northTrack('V-5', 5, 10);
+    const gap = ev({ kind: 'bsm', vehicle: 'V-5', ts: T0 + 500, lat: 1.35 + 5 * M, lon: 103.82, speed: 10, heading: 0, seq: 14 });
+    expect(vehicleRows([...a, gap], fx).at(-1)!.seq_gap_log).toBeCloseTo(Math.log1p(9), 5);
+    const flood = northTrack('V-6', 50, 10, 10);
+    // counted over the last 32 messages kept per vehicle: a flood saturates at 33, above the 30 the rule needs
+    expect(vehicleRows(flood).at(-1)!.rate_1s).toBe(33);
+  });
+
+  it('a payload sent earlier by another vehicle is a replay', () => {
+    const fx = new FeatureExtractor();
+    const original = northTrack('V-7', 20, 12);
+    vehicleRows(original, fx);
+    const replayed = ev({ ...JSON.parse(JSON.stringify({ kind: 'bsm', vehicle: 'V-8', ts: T0 + 60_000, lat: original[5]!.vigil.vehicle!.lat, lon: 103.82, speed: 12, heading: 0 })) });
+    expect(fx.one(replayed)!.values.replay).toBe(1);
+  });
+
+  it('positions beyond the receiving RSU and two distant RSUs at once', () => {
+    const fx = new FeatureExtractor({ city: { rsus: { A: { lat: 1.35, lon: 103.82, rangeM: 300 }, B: { lat: 1.35 + 5000 * M, lon: 103.82, rangeM: 300 } } } });
+    const inRange = fx.one(ev({ kind: 'bsm', vehicle: 'V-9', ts: T0, lat: 1.35 + 100 * M, lon: 103.82, speed: 10, heading: 0, rsu: 'A' }))!.values;
+    expect(inRange.rsu_beyond_log).toBe(0);
+    const far = fx.one(ev({ kind: 'bsm', vehicle: 'V-9', ts: T0 + 100, lat: 1.35 + 1300 * M, lon: 103.82, speed: 10, heading: 0, rsu: 'A' }))!.values;
+    expect(Math.expm1(far.rsu_beyond_log!)).toBeCloseTo(1000, -1);
+    const other = fx.one(ev({ kind: 'bsm', vehicle: 'V-9', ts: T0 + 200, lat: 1.35 + 5000 * M, lon: 103.82, speed: 10, heading: 0, rsu: 'B' }))!.values;
+    expect(Math.expm1(other.rsu_conflict_log!)).toBeCloseTo(5000 - 600, -1);
+  });
+
+  it('identities moving as one are co-located', () => {
+    const fx = new FeatureExtractor();
+    const a = northTrack('V-10', 10, 10);
+    const b = northTrack('V-11', 10, 10);
+    let last = 0;
+    for (let i = 0; i < 10; i++) {
+      fx.one(a[i]!);
+      last = fx.one(b[i]!)!.values.colocated!;
+    }
+    expect(last).toBe(1);
+  });
+});
+
+describe('device features', () => {
+  it('Mirai-style scanning fans out over telnet', () => {
+    const fx = new FeatureExtractor();
+    const rows = miraiScan('D-1', 40).map((e) => fx.one(e)!.values);
+    const last = rows.at(-1)!;
+    expect(Math.round(Math.expm1(last.dst_distinct_log!))).toBe(40);
+    expect(Math.round(Math.expm1(last.telnet_log!))).toBe(40);
+    expect(Math.round(Math.expm1(last.port_distinct_log!))).toBe(2);
+  });
+
+  it('authentication failures in the window', () => {
+    const fx = new FeatureExtractor();
+    let v: Record<string, number> = {};
+    for (let i = 0; i < 6; i++) v = fx.one(ev({ kind: 'auth', device: 'D-2', ts: T0 + i * 1000, user: `u${i % 3}`, outcome: i === 0 ? 'success' : 'failure' }))!.values;
+    expect(Math.round(Math.expm1(v.fail_log!))).toBe(5);
+    expect(v.fail_ratio).toBeCloseTo(5 / 6);
+    expect(Math.round(Math.expm1(v.users_log!))).toBe(3);
+  });
+
+  it("a reading far from the device's baseline has a large z; the rhythm is learnt", () => {
+    const fx = new FeatureExtractor();
+    for (const e of telemetry('D-3', 50)) fx.one(e);
+    const spike = fx.one(ev({ kind: 'telemetry', device: 'D-3', ts: T0 + 500_000, metrics: { temperature: 80 } }))!.values;
+    expect(Math.expm1(spike.metric_z_max_log!)).toBeGreaterThan(20);
+    const late = fx.one(ev({ kind: 'telemetry', device: 'D-3', ts: T0 + 600_000, metrics: { temperature: 20 } }))!.values;
+    expect(late.rhythm).toBeGreaterThan(2);
+  });
+
+  it('the robust baseline resists injected extremes', () => {
+    const b = new RobustBaseline(0.05);
+    for (let i = 0; i < 200; i++) b.update(10 + (i % 2 ? 0.5 : -0.5));
+    for (let i = 0; i < 5; i++) b.update(1000);
+    expect(b.center).toBeLessThan(11);
+    expect(b.z(1000)).toBeGreaterThan(100);
+  });
+});

@@ -1,0 +1,61 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Detector, DetectorError, loadModel, saveModel, trainDetectorModel, type ModelBundle } from '../detector/index.js';
+import { northTrack, T0 } from './detector-fixtures.js';
+
+/** A few honest vehicles: the unlabelled training traffic. */
+function traffic(offsetMs = 0) {
+  const out = [];
+  for (let v = 0; v < 6; v++) out.push(...northTrack(`V-${v}`, 150, 8 + v, 100, { lon: 103.82 + v * 0.001, t0: T0 + offsetMs }));
+  return out.sort((a, b) => a.vigil.ts - b.vigil.ts);
+}
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function train(seed: number): Promise<ModelBundle> {
+  return trainDetectorModel([traffic()], { epochs: 3, seed, backend: 'cpu', clock: () => 0 });
+}
+
+describe('the outlier model', () => {
+  it('is deterministic for a seed, and a save and load give identical scores', async () => {
+    const a = await train(7);
+    const b = await train(7);
+    expect(a.hash).toBe(b.hash);
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-model-'));
+    dirs.push(dir);
+    await saveModel(dir, a);
+    const loaded = (await loadModel(dir))!;
+    expect(loaded.hash).toBe(a.hash);
+    const test = traffic(60_000);
+    const s1 = (await Detector.create({ model: a, rules: [] })).process(test).scores;
+    const s2 = (await Detector.create({ model: loaded, rules: [] })).process(test).scores;
+    expect(Array.from(s2)).toEqual(Array.from(s1));
+    expect(s1.every((x) => x >= 0 && x <= 100)).toBe(true);
+  });
+
+  it('scores a lying vehicle above honest ones', async () => {
+    const model = await train(3);
+    const d = await Detector.create({ model, rules: [] });
+    const honest = d.process(traffic(60_000)).scores;
+    const liar = northTrack('V-L', 50, 12, 100, { t0: T0 + 80_000 }).map((e, i) => ({ ...e, vigil: { ...e.vigil, vehicle: { ...e.vigil.vehicle!, speed: i % 2 ? 40 : 2 } } }));
+    const lies = d.process(liar).scores;
+    const mean = (a: Float32Array) => a.reduce((x, y) => x + y, 0) / a.length;
+    expect(mean(lies.slice(5))).toBeGreaterThan(mean(honest) + 20);
+  });
+
+  it('an altered model file is refused', async () => {
+    const model = await train(5);
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-model-'));
+    dirs.push(dir);
+    const path = await saveModel(dir, model);
+    const text = await readFile(path, 'utf8');
+    await writeFile(path, text.replace(/"threshold":99/, '"threshold":50'));
+    await expect(loadModel(dir)).rejects.toThrow(DetectorError);
+    await expect(loadModel(dir)).rejects.toThrow(/altered/);
+  });
+});

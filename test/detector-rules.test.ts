@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { DetectorError, RuleBook, type RuleHit } from '../detector/index.js';
+import { ev, T0 } from './detector-fixtures.js';
+
+const auth = (i: number, user = `u${i}`, outcome = 'failure', device = 'D-1') => ev({ kind: 'auth', device, ts: T0 + i * 1000, user, outcome, src: '198.51.100.7' });
+const net = (i: number, dst: string, dport = 23, device = 'D-1') => ev({ kind: 'net', device, ts: T0 + i * 100, src: '10.0.0.2', dst, dport, proto: 'tcp', bytes: 60, packets: 1 });
+
+function run(book: RuleBook, events: ReturnType<typeof ev>[]): RuleHit[] {
+  const hits: RuleHit[] = [];
+  events.forEach((event, i) => book.evaluate({ event }, i, hits));
+  return hits.filter((h) => !h.continuing);
+}
+
+const failure = `
+title: failure
+id: r-fail
+name: fail
+logsource: { product: vigil, service: auth }
+detection:
+  selection: { event.outcome: failure }
+  condition: selection
+level: low
+`;
+
+describe('Sigma detection rules', () => {
+  it.each([
+    ['equality is case-insensitive', { 'user.name': 'ADMIN' }, 'admin', true],
+    ['contains', { 'user.name|contains': 'dmi' }, 'admin', true],
+    ['startswith', { 'user.name|startswith': 'ad' }, 'admin', true],
+    ['endswith', { 'user.name|endswith': 'in' }, 'root', false],
+    ['wildcards', { 'user.name': 'a*n' }, 'admin', true],
+    ['a list is any', { 'user.name': ['root', 'admin'] }, 'admin', true],
+    ['all', { 'user.name|contains|all': ['ad', 'in'] }, 'admin', true],
+    ['re', { 'user.name|re': '^ad.+n$' }, 'admin', true],
+    ['cidr', { 'source.ip|cidr': '198.51.100.0/24' }, 'admin', true],
+    ['cidr outside', { 'source.ip|cidr': '10.0.0.0/8' }, 'admin', false],
+    ['exists', { 'user.name|exists': true }, 'admin', true],
+    ['null is absent', { 'host.name': null }, 'admin', true],
+    ['gt', { 'vigil.ts|gt': T0 - 1 }, 'admin', true],
+    ['lte', { 'vigil.ts|lte': T0 - 1 }, 'admin', false],
+  ])('%s', (_name, selection, user, expected) => {
+    const book = new RuleBook();
+    book.add(JSON.stringify({ title: 't', id: 'x', detection: { selection, condition: 'selection' } }));
+    expect(run(book, [auth(0, user)]).length).toBe(expected ? 1 : 0);
+  });
+
+  it('conditions: and, or, not, parentheses, 1 of, all of', () => {
+    const book = new RuleBook();
+    book.add(`
+title: cond
+id: c
+detection:
+  sel_a: { user.name: admin }
+  sel_b: { event.outcome: failure }
+  filter: { source.ip|cidr: 10.0.0.0/8 }
+  condition: (1 of sel_* and not filter) and all of sel_*
+`);
+    expect(run(book, [auth(0, 'admin'), auth(1, 'root')]).length).toBe(1);
+  });
+
+  it('a bad rule is a typed error and changes nothing', () => {
+    const book = new RuleBook();
+    expect(() => book.add('title: x\nid: y\ndetection:\n  s: { a|nope: 1 }\n  condition: s')).toThrow(DetectorError);
+    expect(() => book.add('title: x\nid: y\ndetection:\n  s: { a: 1 }\n  condition: s and')).toThrow(/condition/);
+    expect(book.size).toBe(0);
+  });
+
+  it('exceptions and filters make a rule ignore matching events', () => {
+    const book = new RuleBook();
+    book.add(failure);
+    book.addException('r-fail', { 'user.name': 'maintenance' });
+    expect(run(book, [auth(0, 'maintenance'), auth(1, 'root')]).length).toBe(1);
+    book.add(`title: no lab\nid: f1\nfilter:\n  rules: [fail]\n  lab: { user.name: root }\n  condition: not lab`);
+    expect(run(book, [auth(2, 'root')]).length).toBe(0);
+  });
+
+  it('suppression folds repeats for the same key and counts them', () => {
+    const book = new RuleBook();
+    book.add(failure);
+    book.addSuppression('r-fail', { timespanMs: 60_000 });
+    const admitted = [0, 1, 2, 70].map((i) => book.admit('r-fail', { event: auth(i) }, T0 + i * 1000));
+    expect(admitted).toEqual([0, undefined, undefined, 2]);
+  });
+});
+
+describe('Sigma correlation rules', () => {
+  it('event_count with group-by and timespan', () => {
+    const book = new RuleBook();
+    book.add(`${failure}---
+title: brute
+id: c1
+correlation: { type: event_count, rules: [fail], group-by: [vigil.entity.id], timespan: 10s, condition: { gte: 5 } }
+`);
+    // 4 in 10 s on D-1, 4 on D-2: nothing; the 5th on D-1 fires; slow failures never do
+    const events = [0, 1, 2, 3].map((i) => auth(i)).concat([0, 1, 2, 3].map((i) => auth(i, 'x', 'failure', 'D-2')), [auth(4)]);
+    const hits = run(book, events);
+    expect(hits.map((h) => [h.rule.id, h.entity.id, h.evidence.length])).toEqual([['c1', 'D-1', 5]]);
+    const slow = new RuleBook();
+    slow.add(`${failure}---\ntitle: b\nid: c1\ncorrelation: { type: event_count, rules: [fail], group-by: [vigil.entity.id], timespan: 3s, condition: { gte: 5 } }`);
+    expect(run(slow, [0, 4, 8, 12, 16].map((i) => auth(i)))).toEqual([]);
+  });
+
+  it('value_count counts distinct values', () => {
+    const book = new RuleBook();
+    book.add(`
+title: telnet
+id: t
+name: telnet
+detection: { s: { destination.port: [23, 2323] }, condition: s }
+---
+title: scan
+id: scan
+correlation: { type: value_count, rules: [telnet], group-by: [vigil.entity.id], timespan: 10s, condition: { field: destination.ip, gte: 3 } }
+`);
+    expect(run(book, [net(0, '1.1.1.1'), net(1, '1.1.1.1'), net(2, '1.1.1.2')]).length).toBe(0);
+    expect(run(book, [net(3, '1.1.1.3')]).map((h) => h.rule.id)).toEqual(['scan']);
+  });
+
+  it('temporal and temporal_ordered', () => {
+    const rules = `${failure}---
+title: success
+id: r-ok
+name: ok
+detection: { s: { event.outcome: success }, condition: s }
+`;
+    const any = new RuleBook();
+    any.add(`${rules}---\ntitle: any\nid: tmp\ncorrelation: { type: temporal, rules: [ok, fail], group-by: [vigil.entity.id], timespan: 1m }`);
+    expect(run(any, [auth(0, 'a', 'success'), auth(1)]).map((h) => h.rule.id)).toEqual(['tmp']);
+    const ordered = new RuleBook();
+    ordered.add(`${rules}---\ntitle: cracked\nid: ord\ncorrelation: { type: temporal_ordered, rules: [fail, ok], group-by: [vigil.entity.id], timespan: 1m }`);
+    expect(run(ordered, [auth(0, 'a', 'success'), auth(1)])).toEqual([]);
+    expect(run(ordered, [auth(2, 'a', 'success')]).map((h) => h.rule.id)).toEqual(['ord']);
+  });
+
+  it('vigil_silence fires once from tick when a group stops', () => {
+    const book = new RuleBook();
+    book.add(`title: t\nid: tel\nname: tel\ndetection: { s: { vigil.kind: telemetry }, condition: s }\n---\ntitle: silent\nid: sil\ncorrelation: { type: vigil_silence, rules: [tel], group-by: [vigil.entity.id], timespan: 30s, condition: { gte: 4 } }`);
+    const events = [0, 1, 2, 3].map((i) => ev({ kind: 'telemetry', device: 'D-9', ts: T0 + i * 10_000, metrics: { t: i } }));
+    run(book, events);
+    const hits: RuleHit[] = [];
+    book.tick(T0 + 30_000 + 35_000, hits);
+    expect(hits).toEqual([]); // 35 s < 4 × 10 s
+    book.tick(T0 + 30_000 + 41_000, hits);
+    book.tick(T0 + 30_000 + 90_000, hits);
+    expect(hits.map((h) => h.entity.id)).toEqual(['D-9']);
+  });
+
+  it('a correlation naming an unknown rule is refused', () => {
+    const book = new RuleBook();
+    expect(() => book.add(`title: x\nid: y\ncorrelation: { type: event_count, rules: [nope], timespan: 1m, condition: { gte: 2 } }`)).toThrow(/nope/);
+  });
+});
