@@ -52,6 +52,22 @@ export const configSchema = z.strictObject({
       attackRate: z.number().min(0).max(1).default(0.05),
     })
     .prefault({}),
+  ledger: z
+    .strictObject({
+      /** Cut a signed checkpoint after this many entries… @default 10000 */
+      checkpointEvery: z.number().int().min(1).default(10_000),
+      /** …or after this many milliseconds, whichever comes first. @default 1000 */
+      checkpointIntervalMs: z.number().int().min(1).default(1_000),
+    })
+    .prefault({}),
+  detector: z
+    .strictObject({
+      /** Run the detector in this node (off for a node that only ingests into a Kafka bus). @default true */
+      enabled: z.boolean().default(true),
+      /** How often time-driven rules (a device gone silent) run, milliseconds. @default 5000 */
+      tickMs: z.number().int().min(100).default(5_000),
+    })
+    .prefault({}),
   mqtt: z
     .strictObject({
       /** The embedded broker (aedes) that devices and vehicles publish to. */

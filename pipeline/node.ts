@@ -4,6 +4,8 @@
  */
 import { resolveValidationOptions, type ResolvedValidationOptions } from '../events/index.js';
 import { createHttpCollector, type EventSource } from '../collectors/index.js';
+import { SimulatorSource, describeNetwork, roadNetwork, type CityDescription } from '../collectors/index.js';
+import { startAnalysis, type Analysis } from './analysis.js';
 import { MqttBrokerCollector, MqttClientCollector, SyslogCollector, SYSLOG_TCP_SOURCE, SYSLOG_UDP_SOURCE, KafkaCollector } from '../collectors/index.js';
 import { readFileSync } from 'node:fs';
 import { MemoryBus, type Bus } from './bus.js';
@@ -38,6 +40,10 @@ export class VigilNode {
   /** The network collectors this node runs (per config), for their bound ports. */
   readonly mqttBroker: MqttBrokerCollector | undefined;
   readonly syslog: SyslogCollector | undefined;
+  /** Ledger, detector and API; present once the node has started. */
+  analysis: Analysis | undefined;
+  /** The simulated city (demo mode), served at /city.json for the map. */
+  readonly city: CityDescription | undefined;
   private readonly sources: EventSource[] = [];
   private address: { host: string; port: number } | undefined;
   private stopping: Promise<void> | undefined;
@@ -71,6 +77,25 @@ export class VigilNode {
     this.mqttBroker = wired.mqttBroker;
     this.syslog = wired.syslog;
     this.sources.push(...wired.sources);
+    this.city = config.demo.enabled ? describeNetwork(roadNetwork()) : undefined;
+    this.http.route('/city.json', (_req, res) => {
+      if (!this.city) return void res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":{"code":"NOT_FOUND","message":"no simulated city on this node"}}');
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=3600' }).end(JSON.stringify(this.city));
+    });
+    if (config.demo.enabled) {
+      const { seed, vehicles, devices, attackRate } = config.demo;
+      this.sources.push(
+        new SimulatorSource({
+          seed,
+          vehicles,
+          devices,
+          attackRate,
+          clock: now,
+          validation: { ...config.validation, now },
+          onError: (err) => deps.logger.error({ err }, 'the demo simulator stopped'),
+        }),
+      );
+    }
     for (const source of this.sources) if (source !== this.syslog) this.metrics.initSource(source.name);
     if (this.syslog) for (const name of [SYSLOG_UDP_SOURCE, SYSLOG_TCP_SOURCE]) this.metrics.initSource(name);
     this.bus = wired.bus;
@@ -83,6 +108,19 @@ export class VigilNode {
     try {
       const addr = await node.http.listen(config.api.port, config.api.host);
       node.address = { host: addr.address, port: addr.port };
+      node.analysis = await startAnalysis({
+        dataDir: config.dataDir,
+        store: node.store,
+        ingest: node.ingest,
+        bus: node.bus,
+        http: node.http,
+        logger: deps.logger,
+        now: deps.now ?? Date.now,
+        ledger: config.ledger,
+        detect: config.detector.enabled,
+        tickMs: config.detector.tickMs,
+        ...(node.city ? { city: node.city } : {}),
+      });
       for (const source of node.sources) await source.start(node.ingest);
     } catch (err) {
       await node.stop();
@@ -111,6 +149,7 @@ export class VigilNode {
       for (const source of this.sources) await source.stop().catch((err: unknown) => this.deps.logger.warn({ err, source: source.name }, 'source did not stop cleanly'));
       await this.http.close();
       await this.ingest.close();
+      await this.analysis?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'ledger or detector did not stop cleanly'));
       await this.bus.close().catch((err: unknown) => this.deps.logger.warn({ err }, 'bus did not close cleanly'));
       this.store.close();
       this.deps.logger.info('vigil node stopped');
