@@ -53,6 +53,8 @@ export interface CanFrame {
   /** Payload bytes, upper-case hex. */
   data: string;
   iface?: string;
+  /** Ordinal among identical frames captured within one millisecond. */
+  seq?: number;
 }
 
 export interface VigilEvent {

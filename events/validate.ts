@@ -144,6 +144,8 @@ const can = z.strictObject({
   data: z.string().max(128).regex(HEX, 'expected hexadecimal payload bytes').refine((s) => s.length % 2 === 0, 'expected whole bytes'),
   dlc: z.number().int().min(0).max(64).optional(),
   iface: shortText(16).optional(),
+  /** Tells apart identical frames within one millisecond (a capture's order). */
+  seq: count.optional(),
 });
 
 const schemas = { bsm, telemetry, net, auth, log, can } satisfies Record<InputKind, z.ZodType>;
@@ -330,11 +332,12 @@ function normalise(input: AnyInput, ts: number): VigilEvent {
 }
 
 /** J1939 fields of a 29-bit identifier (SAE J1939-21): priority, PGN, destination and source address. */
-export function decodeCan(input: Pick<CanInput, 'can_id' | 'data' | 'dlc' | 'iface'>): NonNullable<VigilEvent['vigil']['can']> {
+export function decodeCan(input: Pick<CanInput, 'can_id' | 'data' | 'dlc' | 'iface' | 'seq'>): NonNullable<VigilEvent['vigil']['can']> {
   const id = input.can_id.toUpperCase();
   const data = input.data.toUpperCase();
   const frame: NonNullable<VigilEvent['vigil']['can']> = { id, dlc: input.dlc ?? data.length / 2, data };
   if (input.iface !== undefined) frame.iface = input.iface;
+  if (input.seq !== undefined) frame.seq = input.seq;
   const raw = Number.parseInt(id, 16);
   if (id.length > 3 && raw <= 0x1fffffff) {
     const pf = (raw >>> 16) & 0xff;

@@ -7,6 +7,7 @@ import { readRecords, type FileReadOptions, type FileRecord, type ReadStats } fr
 import { readLines, OVERSIZED_PREFIX_BYTES } from '../collectors/file/lines.js';
 import { splitCsv } from '../collectors/file/csv.js';
 import type { VigilEvent } from '../events/index.js';
+import { tempDir } from './helpers.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'file');
 const dir = mkdtempSync(join(tmpdir(), 'vigil-file-'));
@@ -246,7 +247,23 @@ describe('candump logs', () => {
     // PDU1 (PF 0xE0 < 240): the PS byte is a destination address
     expect(evs[2]?.vigil.can).toMatchObject({ pgn: 0xe000, da: 0xff, sa: 0 });
     expect(evs[3]?.vigil.ts).toBe(start + 1250);
-    expect(evs[4]?.vigil.can).toEqual({ id: '123', dlc: 2, data: '0102', iface: 'can0' });
+    expect(evs[4]?.vigil.can).toEqual({ id: '123', dlc: 2, data: '0102', iface: 'can0', seq: 0 });
+  });
+
+  it('keeps identical frames captured within one millisecond as distinct events (a flood is counted whole)', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const path = join(dir, 'flood.candump');
+      const frame = (us: string) => ` (000.${us})  can0  18FEDF00   [8]  8A A0 28 7D 7D FF FF F5`;
+      writeFileSync(path, [frame('005001'), frame('005101'), frame('005401'), frame('006501')].join('\n'));
+      const { records, stats } = await collect(path, { format: 'candump', entity: 'truck-7', start: Date.UTC(2024, 0, 1), validation });
+      expect(stats).toMatchObject({ records: 4, events: 4, rejections: 0 });
+      const evs = events(records);
+      expect(evs.map((e) => e.vigil.can?.seq)).toEqual([0, 1, 2, 0]);
+      expect(new Set(evs.map((e) => e.id)).size).toBe(4);
+    } finally {
+      cleanup();
+    }
   });
 
   it('reads the compact form with absolute epoch seconds, RTR frames included', async () => {

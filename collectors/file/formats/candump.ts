@@ -23,6 +23,9 @@ const BYTES = /^(?:[0-9A-Fa-f]{2}(?:\s+[0-9A-Fa-f]{2})*)?$/;
 
 export class CandumpConverter implements Converter {
   blank = 0;
+  /** Frames already seen in the current millisecond (see `seq` below). */
+  private lastTs = Number.NaN;
+  private inSameMs = 0;
 
   constructor(
     private readonly validation: ResolvedValidationOptions,
@@ -50,7 +53,12 @@ export class CandumpConverter implements Converter {
       out.push(failed(line.no, text, reject('TIMESTAMP_OUT_OF_RANGE', `expected seconds such as (000.005001), got (${frame.seconds})`, 'ts')));
       return;
     }
-    const input: Record<string, unknown> = { kind: 'can', vehicle: this.vehicle, ts, can_id: frame.id.toUpperCase(), data: frame.data.toUpperCase() };
+    // candump times are microseconds and events keep milliseconds: in a flood, identical frames
+    // share a millisecond. Their ordinal within it keeps them distinct events, so a DoS is
+    // counted whole rather than collapsed into duplicates.
+    this.inSameMs = ts === this.lastTs ? this.inSameMs + 1 : 0;
+    this.lastTs = ts;
+    const input: Record<string, unknown> = { kind: 'can', vehicle: this.vehicle, ts, can_id: frame.id.toUpperCase(), data: frame.data.toUpperCase(), seq: this.inSameMs };
     if (frame.dlc !== undefined) input['dlc'] = frame.dlc;
     input['iface'] = frame.iface;
     out.push(converted(line.no, text, input, this.validation));
