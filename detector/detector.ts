@@ -186,7 +186,7 @@ export class Detector {
         }
       }
       if (fam || rs > 0) {
-        const was = this.reputation.get(e.vigil.entity.id)?.flagged ?? false;
+        const was = this.reputation.isFlagged(e.vigil.entity.id);
         const point = this.reputation.observe(e.vigil.entity.id, e.vigil.entity.type, e.vigil.ts, badness);
         if (point) {
           reputation.push(point);
@@ -196,8 +196,7 @@ export class Detector {
       // A rule hit is an alert whatever its level: 100. A flagged entity's events rank just
       // under it (99.5–100 by distrust); otherwise the model's calibrated score.
       let s = rs > 0 ? 100 : Number.isNaN(ms) ? 0 : ms;
-      const rep = this.reputation.get(e.vigil.entity.id);
-      if (rep?.flagged) s = Math.max(s, 99.5 + 0.5 * (1 - rep.value));
+      if (this.reputation.isFlagged(e.vigil.entity.id)) s = Math.max(s, 99.5 + 0.5 * (1 - this.reputation.trust(e.vigil.entity.id)));
       scores[i] = fam || rs > 0 ? s : Number.NaN;
     }
 

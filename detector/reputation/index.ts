@@ -118,6 +118,16 @@ export class ReputationBook {
     return r ? { value: trustOf(r), flagged: r.flagged, history: r.history } : undefined;
   }
 
+  /** Trust of one entity, or NaN when unseen (no allocation: called per event). */
+  trust(id: string): number {
+    const r = this.entities.get(id);
+    return r ? trustOf(r) : Number.NaN;
+  }
+
+  isFlagged(id: string): boolean {
+    return this.entities.get(id)?.flagged ?? false;
+  }
+
   /** Entities currently flagged rogue. */
   flagged(): string[] {
     return [...this.entities].filter(([, r]) => r.flagged).map(([id]) => id);

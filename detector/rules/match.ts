@@ -154,11 +154,24 @@ export function compileFieldMatcher(key: string, value: unknown, ruleId: string)
     };
   });
   const all = has('all');
+  // Hot path (every event × every rule): no allocation for the common scalar, one-value case.
+  const one = (t: (x: unknown, c: MatchContext) => boolean, v: unknown, ctx: MatchContext): boolean => {
+    if (!Array.isArray(v)) return t(v, ctx);
+    for (const x of v) if (t(x, ctx)) return true;
+    return false;
+  };
+  if (tests.length === 1) {
+    const t = tests[0]!;
+    return (ctx) => one(t, get(ctx), ctx);
+  }
   return (ctx) => {
     const v = get(ctx);
-    const list = Array.isArray(v) ? v : [v];
-    const one = (t: (x: unknown, c: MatchContext) => boolean) => list.some((x) => t(x, ctx));
-    return all ? tests.every(one) : tests.some(one);
+    if (all) {
+      for (const t of tests) if (!one(t, v, ctx)) return false;
+      return true;
+    }
+    for (const t of tests) if (one(t, v, ctx)) return true;
+    return false;
   };
 }
 
