@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../store/index.js';
-import { freePort, tempDir, vigilBin, waitFor } from './helpers.js';
+import { exited, freePort, tempDir, vigilBin, waitFor } from './helpers.js';
 
 function startVigil(dataDir: string, port: number): ChildProcess {
   return spawn(process.execPath, [vigilBin, 'start', '--data-dir', dataDir, '--port', String(port)], {
@@ -18,9 +18,6 @@ async function healthy(port: number): Promise<true | undefined> {
   }
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
-}
 
 describe('when vigil start is killed with SIGKILL in the middle of an ingest', () => {
   const tmp = tempDir();
