@@ -38,7 +38,7 @@ function mutate(seed: Buffer, r: () => number): Buffer {
     const pos = Math.floor(r() * (b.length + 1));
     switch (Math.floor(r() * 8)) {
       case 0: // flip a bit
-        if (b.length > 0) b[Math.min(pos, b.length - 1)] ^= 1 << Math.floor(r() * 8);
+        if (b.length > 0) { const at = Math.min(pos, b.length - 1); b[at] = b[at]! ^ (1 << Math.floor(r() * 8)); }
         break;
       case 1: // a random byte
         b = Buffer.concat([b.subarray(0, pos), Buffer.from([Math.floor(r() * 256)]), b.subarray(pos)]);
