@@ -5,7 +5,6 @@
  * only thing trusted (under the key given); entries.idx is used only to say *which* entry
  * changed, so a damaged index is reported as such and never hides damaged entries.
  */
-import { hash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -26,8 +25,7 @@ import {
   scanCosignatures,
   type CheckpointRecord,
 } from './files.js';
-import { LEAF_HASH_PREFIX } from './hasher.js';
-import { nodeCheckpointVerifier, nodeHasher, nodeVerifyCosignature } from './node-crypto.js';
+import { hashLeafInPlaceLatin1, nodeCheckpointVerifier, nodeHasher, nodeVerifyCosignature } from './node-crypto.js';
 import { CompactRange } from './tree.js';
 
 export interface AuditOptions {
@@ -248,20 +246,18 @@ async function checkEntries(
     const indexSize = index ? (await index.stat()).size : 0;
     const total = records[records.length - 1]?.checkpoint.size ?? 0;
     const range = new CompactRange(nodeHasher);
+    const leaf = Buffer.alloc(32);
 
     // entries.idx, read in blocks alongside.
     const IDX_BLOCK = 65536;
     const idxBuf = Buffer.alloc(IDX_BLOCK * INDEX_RECORD_SIZE);
+    const idxTotal = Math.floor(indexSize / INDEX_RECORD_SIZE);
     let idxFrom = 0;
     let idxCount = 0;
-    const idxAt = async (i: number): Promise<number> => {
-      if (i < idxFrom || i >= idxFrom + idxCount) {
-        idxFrom = i;
-        const want = Math.max(0, Math.min(IDX_BLOCK, Math.floor(indexSize / INDEX_RECORD_SIZE) - i));
-        idxCount = want;
-        if (want > 0 && index) await index.read(idxBuf, 0, want * INDEX_RECORD_SIZE, i * INDEX_RECORD_SIZE);
-      }
-      return i < idxFrom + idxCount ? (i - idxFrom) * INDEX_RECORD_SIZE : -1;
+    const loadIdx = async (i: number): Promise<void> => {
+      idxFrom = i;
+      idxCount = Math.max(0, Math.min(IDX_BLOCK, idxTotal - i));
+      if (idxCount > 0 && index) await index.read(idxBuf, 0, idxCount * INDEX_RECORD_SIZE, i * INDEX_RECORD_SIZE);
     };
 
     let next = 0; // next checkpoint record to reach
@@ -298,21 +294,21 @@ async function checkEntries(
           s = e + 1;
           continue;
         }
-        const saved = buf[s - 1]!;
-        buf[s - 1] = LEAF_HASH_PREFIX;
-        const leaf = hash('sha256', buf.subarray(s - 1, e), 'buffer');
-        buf[s - 1] = saved;
+        // The leaf hash as a latin1 string: no ArrayBuffer per entry for the GC to chase.
+        const h = hashLeafInPlaceLatin1(buf, s, e);
+        for (let k = 0; k < 32; k++) leaf[k] = h.charCodeAt(k);
 
         if (!suspect) {
-          const at = await idxAt(i);
-          if (at < 0) suspect = { entry: i, offset, why: 'has no index record', indexOffset: indexSize };
+          if (i >= idxFrom + idxCount && i < idxTotal) await loadIdx(i);
+          const at = (i - idxFrom) * INDEX_RECORD_SIZE;
+          if (i >= idxTotal) suspect = { entry: i, offset, why: 'has no index record', indexOffset: indexSize };
           else if (readIndexOffset(idxBuf, at) !== offset) {
             suspect = { entry: i, offset, why: `starts at offset ${offset}, but the index says ${readIndexOffset(idxBuf, at)}`, indexOffset: i * INDEX_RECORD_SIZE };
           } else if (leaf.compare(idxBuf, at + 8, at + INDEX_RECORD_SIZE) !== 0) {
             suspect = { entry: i, offset, why: 'does not hash to the leaf hash its index record holds', indexOffset: i * INDEX_RECORD_SIZE };
           }
         }
-        range.append(leaf);
+        range.appendFrom(leaf, 0);
         i++;
         s = e + 1;
 

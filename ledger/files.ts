@@ -55,9 +55,13 @@ export function encodeCosignatureRecord(cp: Checkpoint, c: Cosignature): string 
 }
 
 export function writeIndexRecord(buf: Buffer, at: number, offset: number, leafHash: Uint8Array): void {
+  writeIndexOffset(buf, at, offset);
+  buf.set(leafHash, at + 8);
+}
+
+export function writeIndexOffset(buf: Buffer, at: number, offset: number): void {
   buf.writeUInt32BE(Math.floor(offset / 2 ** 32), at);
   buf.writeUInt32BE(offset >>> 0, at + 4);
-  buf.set(leafHash, at + 8);
 }
 
 export function readIndexOffset(buf: Buffer, at: number): number {

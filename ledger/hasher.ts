@@ -21,6 +21,12 @@ export interface LogHasher {
   emptyRoot(): Uint8Array;
   /** Output size in bytes. */
   readonly size: number;
+  /**
+   * Optional allocation-free form of hashChildren for 32-byte hashes:
+   * HASH(0x01 || a[ai..ai+32] || b[bi..bi+32]) written to out[oi..oi+32] (out may overlap
+   * the inputs). The tree uses it on its hot path when present.
+   */
+  hashChildrenInto?(a: Uint8Array, ai: number, b: Uint8Array, bi: number, out: Uint8Array, oi: number): void;
 }
 
 const EMPTY_ROOT = sha256(new Uint8Array(0));

@@ -35,11 +35,12 @@ import {
   readIndexOffset,
   scanCheckpoints,
   scanCosignatures,
+  writeIndexOffset,
   writeIndexRecord,
   type CheckpointRecord,
 } from './files.js';
 import { loadOrCreateKeyPair, type KeyPair } from './keys.js';
-import { hashLeafString, nodeCheckpointVerifier, nodeHasher } from './node-crypto.js';
+import { hashLeafInPlace, hashLeafString, nodeCheckpointVerifier, nodeHasher } from './node-crypto.js';
 import { MerkleTree } from './tree.js';
 import { BUNDLE_FORMAT, type EvidenceBundle } from './verifier.js';
 import { WitnessPool, type NormalisedWitnessPolicy, type WitnessPolicy } from './witness-client.js';
@@ -147,8 +148,30 @@ class OffsetList {
   }
 }
 
-/** Lines buffered before they are handed to the file system in one write. */
-const FLUSH_LINES = 8192;
+/**
+ * Bytes of entries buffered before they are handed to the file system in one write.
+ * Entries are encoded straight into this buffer: holding them as JS strings until then
+ * would make the young-generation GC copy every one of them.
+ */
+const PENDING_BYTES = 4 << 20;
+
+/** A buffer of entry lines not yet handed over, with their index records. */
+class PendingBatch {
+  /** Byte 0 is a spare: the slot before each line holds the 0x00 leaf prefix while it is hashed. */
+  readonly data: Buffer;
+  readonly index: Buffer;
+  at = 1;
+  indexAt = 0;
+  count = 0;
+  constructor(bytes: number) {
+    this.data = Buffer.allocUnsafe(bytes + 1);
+    this.index = Buffer.allocUnsafe(Math.max(INDEX_RECORD_SIZE, Math.ceil(bytes / 40) * INDEX_RECORD_SIZE));
+  }
+  fits(line: string): boolean {
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+    return this.at + line.length * 3 + 1 <= this.data.length && this.indexAt + INDEX_RECORD_SIZE <= this.index.length;
+  }
+}
 
 interface Waiter {
   index: number;
@@ -164,7 +187,7 @@ export class Ledger {
   readonly #offsets: OffsetList;
   readonly #files: LedgerFiles;
   readonly #lock: string;
-  #pending: string[] = [];
+  #pending = new PendingBatch(PENDING_BYTES);
   /** Entries handed to the file system (written or being written). */
   #flushed: number;
   /** Length of entries.log once everything handed over is written. */
@@ -306,14 +329,28 @@ export class Ledger {
   }
 
   #appendLine(line: string, id: string): AppendReceipt {
-    const leaf = hashLeafString(line);
+    let p = this.#pending;
+    if (!p.fits(line)) {
+      this.#flushPending();
+      p = this.#pending;
+      if (!p.fits(line)) p = this.#pending = new PendingBatch(line.length * 3 + 1);
+    }
+    const start = p.at;
+    const length = p.data.write(line, start, 'utf8');
+    const leafHash = hashLeafInPlace(p.data, start, start + length);
+    p.data[start + length] = 0x0a;
+    p.at = start + length + 1;
     const index = this.#tree.size;
-    this.#tree.append(leaf);
-    this.#pending.push(line);
+    this.#tree.appendHex(leafHash);
+    const offset = this.#bytes + start - 1;
+    this.#offsets.push(offset);
+    writeIndexOffset(p.index, p.indexAt, offset);
+    this.#tree.copyLeafHash(index, p.index, p.indexAt + 8);
+    p.indexAt += INDEX_RECORD_SIZE;
+    p.count++;
     if (this.#ids && !this.#ids.has(id)) this.#ids.set(id, index);
-    if (this.#pending.length >= FLUSH_LINES) this.#flushPending();
     if (index + 1 - this.#requestedCutAt >= this.#cfg.checkpointEvery && !this.#cutQueued) this.#queueCut();
-    return { index, leafHash: leaf.toString('hex') };
+    return { index, leafHash };
   }
 
   /** Resolves with the first durable checkpoint that covers `index`. */
@@ -340,7 +377,14 @@ export class Ledger {
     }
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#closed) return Promise.reject(new LedgerError('CLOSED', 'the ledger is closed'));
+    // Someone waits for durability: keep the process alive until the next cut.
+    this.#timer.ref();
     return new Promise((resolve, reject) => waiters.push({ index, resolve, reject }));
+  }
+
+  #settle(cp: Checkpoint): void {
+    this.#waiters = settle(this.#waiters, cp);
+    if (this.#waiters.length === 0 && this.#pubWaiters.length === 0) this.#timer.unref();
   }
 
   /** Cuts a checkpoint now (or returns the latest if nothing was appended since). */
@@ -397,27 +441,19 @@ export class Ledger {
     }
     this.#latest = record;
     const cp = record.checkpoint;
-    this.#waiters = settle(this.#waiters, cp);
+    this.#settle(cp);
     this.#witnesses?.offer(cp);
     return cp;
   }
 
   /** Hands buffered lines and their index records to the file system, in order. */
   #flushPending(): void {
-    const lines = this.#pending;
-    if (lines.length === 0) return;
-    this.#pending = [];
-    const from = this.#flushed;
-    const data = Buffer.from(`${lines.join('\n')}\n`);
-    const index = Buffer.allocUnsafe(lines.length * INDEX_RECORD_SIZE);
-    let at = 0;
-    for (let k = 0; k < lines.length; k++) {
-      const offset = this.#bytes + at;
-      this.#offsets.push(offset);
-      writeIndexRecord(index, k * INDEX_RECORD_SIZE, offset, this.#tree.leafHash(from + k));
-      at = data.indexOf(0x0a, at) + 1;
-    }
-    this.#flushed = from + lines.length;
+    const p = this.#pending;
+    if (p.count === 0) return;
+    this.#pending = new PendingBatch(PENDING_BYTES);
+    const data = p.data.subarray(1, p.at);
+    const index = p.index.subarray(0, p.indexAt);
+    this.#flushed += p.count;
     this.#bytes += data.length;
     const { entries, index: idx } = this.#files;
     this.#io = this.#io.then(() => Promise.all([writeAll(entries, data), writeAll(idx, index)])).then(
@@ -455,6 +491,7 @@ export class Ledger {
     if (slot.list.length >= required && (!this.#published || this.#published.size < cp.size)) {
       this.#published = cp;
       this.#pubWaiters = settle(this.#pubWaiters, cp);
+      this.#settle(this.#latest?.checkpoint ?? cp);
       for (const size of this.#cosigs.keys()) if (size < cp.size) this.#cosigs.delete(size);
     }
   }
@@ -773,7 +810,7 @@ function rebuildIndex(entries: Buffer, count: number): Buffer {
   for (let i = 0; i < count; i++) {
     const end = entries.indexOf(0x0a, at);
     if (end === -1 || at >= entries.length) throw new LedgerError('CORRUPT_ENTRY', `${ENTRIES_FILE} ends after ${i} entries, the checkpoint covers ${count}`);
-    writeIndexRecord(out, i * INDEX_RECORD_SIZE, at, hashLeafString(entries.toString('utf8', at, end)));
+    writeIndexRecord(out, i * INDEX_RECORD_SIZE, at, Buffer.from(hashLeafString(entries.toString('utf8', at, end)), 'hex'));
     at = end + 1;
   }
   return out;

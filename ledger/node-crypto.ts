@@ -21,6 +21,16 @@ const EMPTY_ROOT = hash('sha256', Buffer.alloc(0), 'buffer');
 
 export const nodeHasher: LogHasher = {
   size: HASH_SIZE,
+  hashChildrenInto(a, ai, b, bi, out, oi) {
+    for (let k = 0; k < HASH_SIZE; k++) {
+      node[1 + k] = a[ai + k]!;
+      node[1 + HASH_SIZE + k] = b[bi + k]!;
+    }
+    // A latin1 string result lives on the V8 heap; a Buffer result would be a fresh
+    // ArrayBuffer per hash, and their garbage collection costs more than the hashing.
+    const h = hash('sha256', node, 'binary');
+    for (let k = 0; k < HASH_SIZE; k++) out[oi + k] = h.charCodeAt(k);
+  },
   hashLeaf(leaf) {
     const buf = Buffer.allocUnsafe(leaf.length + 1);
     buf[0] = LEAF_HASH_PREFIX;
@@ -40,12 +50,33 @@ export const nodeHasher: LogHasher = {
 };
 
 /**
- * Leaf hash of a canonical entry line given as a JS string, without first materialising
- * its UTF-8 bytes: node:crypto encodes the string natively. "\u0000" is the RFC 9162 leaf
- * prefix byte 0x00 in UTF-8.
+ * Leaf hash, hex, of a canonical entry line given as a JS string, without first
+ * materialising its UTF-8 bytes: node:crypto encodes the string natively. "\u0000" is the
+ * RFC 9162 leaf prefix byte 0x00 in UTF-8.
  */
-export function hashLeafString(line: string): Buffer {
-  return hash('sha256', `\u0000${line}`, 'buffer');
+export function hashLeafString(line: string): string {
+  return hash('sha256', `\u0000${line}`, 'hex');
+}
+
+/**
+ * Leaf hash, hex, of `buf[start..end]`, using the byte before it (`start` >= 1) for the
+ * 0x00 prefix and restoring it after, so the leaf is never copied.
+ */
+export function hashLeafInPlace(buf: Buffer, start: number, end: number): string {
+  const before = buf[start - 1]!;
+  buf[start - 1] = LEAF_HASH_PREFIX;
+  const h = hash('sha256', buf.subarray(start - 1, end), 'hex');
+  buf[start - 1] = before;
+  return h;
+}
+
+/** Like `hashLeafInPlace`, as a 32-character latin1 string (no ArrayBuffer allocated). */
+export function hashLeafInPlaceLatin1(buf: Buffer, start: number, end: number): string {
+  const before = buf[start - 1]!;
+  buf[start - 1] = LEAF_HASH_PREFIX;
+  const h = hash('sha256', buf.subarray(start - 1, end), 'binary');
+  buf[start - 1] = before;
+  return h;
 }
 
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');

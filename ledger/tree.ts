@@ -33,6 +33,23 @@ class NodeLevel {
     this.length = i + 1;
   }
 
+  /** Reserves slot `length` and returns its chunk; its byte offset is `(i & CHUNK_MASK) * hashSize`. */
+  reserve(): Uint8Array {
+    const i = this.length;
+    const c = i >>> CHUNK_SHIFT;
+    let chunk = this.chunks[c];
+    if (!chunk) {
+      chunk = new Uint8Array(CHUNK_NODES * this.hashSize);
+      this.chunks.push(chunk);
+    }
+    this.length = i + 1;
+    return chunk;
+  }
+
+  chunk(i: number): Uint8Array {
+    return this.chunks[i >>> CHUNK_SHIFT]!;
+  }
+
   /** A view, not a copy: callers must not write to it. */
   get(i: number): Uint8Array {
     const chunk = this.chunks[i >>> CHUNK_SHIFT]!;
@@ -42,6 +59,10 @@ class NodeLevel {
 }
 
 const highestBit = (n: number): number => 31 - Math.clz32(n);
+
+const HEX_VALUE = new Uint8Array(256).fill(255);
+for (let d = 0; d < 16; d++) HEX_VALUE['0123456789abcdef'.charCodeAt(d)] = d;
+const hexValue = (c: number): number => (c < 256 ? HEX_VALUE[c]! : 255);
 
 /** Largest power of two strictly below n (n > 1): RFC 9162's split point k. */
 const splitPoint = (n: number): number => 2 ** highestBit(n - 1);
@@ -60,25 +81,70 @@ export class MerkleTree {
 
   /** Appends one leaf hash (already HASH(0x00 || data)). */
   append(leafHash: Uint8Array): void {
-    let i = this.size;
-    if (i >= MAX_LEAVES) throw new LedgerError('INVALID_ARGUMENT', `the tree is full (${MAX_LEAVES} leaves)`);
     if (leafHash.length !== this.hasher.size) {
       throw new LedgerError('INVALID_ARGUMENT', `leaf hash has ${leafHash.length} bytes, want ${this.hasher.size}`);
     }
+    this.checkRoom();
     this.levels[0]!.push(leafHash);
-    // Each completed pair completes its parent: amortised one hashChildren per leaf.
+    this.completeParents();
+  }
+
+  /** Appends one leaf hash given as 64 hex digits (the writer's allocation-free path). */
+  appendHex(leafHashHex: string): void {
+    const size = this.hasher.size;
+    if (leafHashHex.length !== size * 2) throw new LedgerError('INVALID_ARGUMENT', `leaf hash must be ${size * 2} hex digits`);
+    this.checkRoom();
+    const level = this.levels[0]!;
+    const i = level.length;
+    const chunk = level.reserve();
+    const at = (i & CHUNK_MASK) * size;
+    for (let k = 0; k < size; k++) {
+      const hi = hexValue(leafHashHex.charCodeAt(2 * k));
+      const lo = hexValue(leafHashHex.charCodeAt(2 * k + 1));
+      if ((hi | lo) > 15) {
+        level.length = i;
+        throw new LedgerError('INVALID_ARGUMENT', 'leaf hash is not lower-case hex');
+      }
+      chunk[at + k] = (hi << 4) | lo;
+    }
+    this.completeParents();
+  }
+
+  /** Copies leaf `index`'s hash into `out` at `offset`. */
+  copyLeafHash(index: number, out: Uint8Array, offset: number): void {
+    this.checkIndex(index, this.size);
+    const size = this.hasher.size;
+    const chunk = this.levels[0]!.chunk(index);
+    const at = (index & CHUNK_MASK) * size;
+    for (let k = 0; k < size; k++) out[offset + k] = chunk[at + k]!;
+  }
+
+  private checkRoom(): void {
+    if (this.size >= MAX_LEAVES) throw new LedgerError('INVALID_ARGUMENT', `the tree is full (${MAX_LEAVES} leaves)`);
+  }
+
+  /** Each completed pair completes its parent: amortised one hashChildren per leaf. */
+  private completeParents(): void {
+    let i = this.size - 1;
     let level = 0;
-    let hash = leafHash;
+    const size = this.hasher.size;
+    const into = this.hasher.hashChildrenInto;
     while ((i & 1) === 1) {
-      hash = this.hasher.hashChildren(this.levels[level]!.get(i - 1), hash);
-      level++;
-      i >>>= 1;
-      let up = this.levels[level];
+      const cur = this.levels[level]!;
+      let up = this.levels[level + 1];
       if (!up) {
-        up = new NodeLevel(this.hasher.size);
+        up = new NodeLevel(size);
         this.levels.push(up);
       }
-      up.push(hash);
+      if (into) {
+        const j = up.length;
+        const out = up.reserve();
+        into.call(this.hasher, cur.chunk(i - 1), ((i - 1) & CHUNK_MASK) * size, cur.chunk(i), (i & CHUNK_MASK) * size, out, (j & CHUNK_MASK) * size);
+      } else {
+        up.push(this.hasher.hashChildren(cur.get(i - 1), cur.get(i)));
+      }
+      level++;
+      i >>>= 1;
     }
   }
 
@@ -180,26 +246,44 @@ export class MerkleTree {
  */
 export class CompactRange {
   /** Perfect subtree roots, largest (leftmost) first; their sizes are the bits of `size`. */
-  private readonly hashes: Uint8Array[] = [];
+  private readonly stack: Uint8Array;
+  private depth = 0;
   size = 0;
 
-  constructor(private readonly hasher: LogHasher) {}
+  constructor(private readonly hasher: LogHasher) {
+    this.stack = new Uint8Array(64 * hasher.size);
+  }
 
   append(leafHash: Uint8Array): void {
-    let hash = leafHash;
+    this.appendFrom(leafHash, 0);
+  }
+
+  /** Appends the leaf hash held at `src[at..at+hash size]`. */
+  appendFrom(src: Uint8Array, at: number): void {
+    const hs = this.hasher.size;
+    const base = this.depth * hs;
+    for (let k = 0; k < hs; k++) this.stack[base + k] = src[at + k]!;
+    this.depth++;
     let n = this.size;
     while (n % 2 === 1) {
-      hash = this.hasher.hashChildren(this.hashes.pop()!, hash);
+      const left = (this.depth - 2) * hs;
+      const right = left + hs;
+      if (this.hasher.hashChildrenInto) {
+        this.hasher.hashChildrenInto(this.stack, left, this.stack, right, this.stack, left);
+      } else {
+        this.stack.set(this.hasher.hashChildren(this.stack.slice(left, right), this.stack.slice(right, right + hs)), left);
+      }
+      this.depth--;
       n = (n - 1) / 2;
     }
-    this.hashes.push(hash);
     this.size++;
   }
 
   root(): Uint8Array {
-    if (this.hashes.length === 0) return this.hasher.emptyRoot();
-    let acc = this.hashes[this.hashes.length - 1]!;
-    for (let j = this.hashes.length - 2; j >= 0; j--) acc = this.hasher.hashChildren(this.hashes[j]!, acc);
+    const hs = this.hasher.size;
+    if (this.depth === 0) return this.hasher.emptyRoot();
+    let acc: Uint8Array = this.stack.slice((this.depth - 1) * hs, this.depth * hs);
+    for (let j = this.depth - 2; j >= 0; j--) acc = this.hasher.hashChildren(this.stack.slice(j * hs, (j + 1) * hs), acc);
     return acc;
   }
 }

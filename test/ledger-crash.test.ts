@@ -53,7 +53,7 @@ describe('when the writer is killed with SIGKILL at random moments', () => {
     const reported = new Map<number, string>();
     let dropped = 0;
     for (let run = 0; run < 20; run++) {
-      const { committed } = await runAndKill(dir, run, 30 + Math.floor(random() * 300));
+      const { committed } = await runAndKill(dir, run, 20 + Math.floor(random() * 200));
       for (const [i, h] of committed) reported.set(i, h);
 
       // Restart: opening recovers to the last durable checkpoint.

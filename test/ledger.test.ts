@@ -58,7 +58,7 @@ describe('appending', () => {
       { type: 'event', ts: 1, body: { kind: 'no id' } },
       { type: 'event', ts: 1, body: { id: 'x', speed: NaN } },
       { type: 'action', ts: 1, body: { id: 'x', action: 'close' } },
-      { type: 'model', ts: 1, body: { id: 'm', sha256: 'not-hex' } },
+      { type: 'model', ts: 1, body: { id: 'm', hash: 'not-hex' } },
     ] as unknown as LedgerEntry[];
     for (const entry of bad) expect(() => ledger.append(entry), JSON.stringify(entry)).toThrow(expect.objectContaining({ code: 'INVALID_ENTRY' }) as Error);
     expect(() => ledger.appendMany([event(1), bad[0]!])).toThrow(expect.objectContaining({ code: 'INVALID_ENTRY' }) as Error);

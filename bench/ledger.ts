@@ -1,0 +1,107 @@
+/**
+ * Ledger figures (issue 4):
+ *   ledger_append_per_s          appends/s until durable, a checkpoint every second
+ *   inclusion_proof_us           one inclusion proof in a tree of 1,000,000 entries
+ *   proof_verify_us              verifying it with the browser verifier (@noble/hashes)
+ *   ledger_verify_entries_per_s  `vigil verify`'s full audit of the appended ledger
+ * plus, for context, proof verification on node:crypto and a whole evidence bundle
+ * (entry read from disk, proof, checkpoint) from the running writer.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  auditLedger,
+  Ledger,
+  MerkleTree,
+  nodeHasher,
+  rfc9162Hasher,
+  verifyInclusion,
+  type LedgerEntry,
+} from '../ledger/index.js';
+import type { BenchContext, Figures } from './main.js';
+
+const APPENDS = Number(process.env.BENCH_LEDGER_APPENDS ?? 3_000_000);
+const TREE_SIZE = 1_000_000;
+const quiet = { info: () => {}, warn: (m: string) => process.stderr.write(`ledger: ${m}\n`), error: (m: string) => process.stderr.write(`ledger: ${m}\n`) };
+
+function event(i: number, ts: number): LedgerEntry {
+  return {
+    type: 'event',
+    ts,
+    body: { id: `ev-${i}`, kind: 'bsm', vehicle: `V-${i % 5000}`, lat: 1.3521 + (i % 997) / 1e5, lon: 103.8198, speed: (i % 300) / 10, heading: i % 360, seq: i, rsu: 'RSU-07' },
+  };
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export async function run(ctx: BenchContext): Promise<Figures> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-ledger-'));
+  try {
+    // Appends, durable: the clock stops when the last entry's checkpoint is fsynced.
+    ctx.progress(`ledger: appending ${APPENDS} entries (checkpoint every second)`);
+    const ledger = await Ledger.open({ dir, checkpointEvery: Number.MAX_SAFE_INTEGER, checkpointIntervalMs: 1000, logger: quiet });
+    const ts = Date.now();
+    const start = performance.now();
+    for (let i = 0; i < APPENDS; ) {
+      const end = Math.min(APPENDS, i + 5000);
+      for (; i < end; i++) ledger.append(event(i, ts + i));
+      await yieldToLoop();
+    }
+    const last = await ledger.committed(APPENDS - 1);
+    const appendSeconds = (performance.now() - start) / 1000;
+    const checkpoints = (await import('node:fs')).readFileSync(join(dir, 'checkpoints.log'), 'utf8').trim().split('\n').length;
+
+    // A whole evidence bundle from the running writer (reads the entry from disk).
+    const bundleRuns = 2000;
+    let t = performance.now();
+    for (let k = 0; k < bundleRuns; k++) await ledger.prove((k * 7919) % last.size);
+    const bundleUs = ((performance.now() - t) * 1000) / bundleRuns;
+    await ledger.close();
+
+    ctx.progress('ledger: full audit');
+    t = performance.now();
+    const report = await auditLedger(dir);
+    const auditSeconds = (performance.now() - t) / 1000;
+    if (!report.ok) throw new Error(`the benchmark ledger does not verify: ${report.failure?.reason ?? ''}`);
+
+    ctx.progress(`ledger: proofs in a tree of ${TREE_SIZE}`);
+    const tree = new MerkleTree(nodeHasher);
+    const leaf = new Uint8Array(32);
+    for (let i = 0; i < TREE_SIZE; i++) {
+      new DataView(leaf.buffer).setUint32(0, i);
+      tree.append(nodeHasher.hashLeaf(leaf));
+    }
+    const root = tree.root();
+    const indexes = Array.from({ length: 20_000 }, (_, k) => (k * 104_729) % TREE_SIZE);
+    tree.inclusionProof(1, TREE_SIZE); // warm up
+    t = performance.now();
+    const proofs = indexes.map((i) => tree.inclusionProof(i, TREE_SIZE));
+    const proofUs = ((performance.now() - t) * 1000) / indexes.length;
+
+    const verifyRuns = 5000;
+    const leaves = indexes.slice(0, verifyRuns).map((i) => tree.leafHash(i));
+    for (let k = 0; k < 200; k++) verifyInclusion(rfc9162Hasher, indexes[k]!, TREE_SIZE, leaves[k]!, proofs[k]!, root); // warm up
+    t = performance.now();
+    for (let k = 0; k < verifyRuns; k++) verifyInclusion(rfc9162Hasher, indexes[k]!, TREE_SIZE, leaves[k]!, proofs[k]!, root);
+    const verifyUs = ((performance.now() - t) * 1000) / verifyRuns;
+    t = performance.now();
+    for (let k = 0; k < verifyRuns; k++) verifyInclusion(nodeHasher, indexes[k]!, TREE_SIZE, leaves[k]!, proofs[k]!, root);
+    const verifyNodeUs = ((performance.now() - t) * 1000) / verifyRuns;
+
+    return {
+      ledger_append_per_s: Math.round(APPENDS / appendSeconds),
+      ledger_append_entries: APPENDS,
+      ledger_append_checkpoints: checkpoints,
+      inclusion_proof_us: round2(proofUs),
+      proof_verify_us: round2(verifyUs),
+      proof_verify_node_us: round2(verifyNodeUs),
+      evidence_bundle_us: round2(bundleUs),
+      ledger_verify_entries_per_s: Math.round(report.entries / auditSeconds),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
