@@ -217,6 +217,7 @@ type EnvType = 'string' | 'int' | 'bool' | 'list';
  * | VIGIL_API_HOST, VIGIL_API_PORT | api.host, api.port |
  * | VIGIL_INGEST_QUEUE_CAPACITY | ingest.queueCapacity |
  * | VIGIL_DEMO | demo.enabled |
+ * | VIGIL_DETECTOR | detector.enabled |
  * | VIGIL_MQTT_BROKER | mqtt.broker.enabled |
  * | VIGIL_MQTT_HOST, VIGIL_MQTT_PORT | mqtt.broker.host, mqtt.broker.port |
  * | VIGIL_MQTT_TLS_KEY, VIGIL_MQTT_TLS_CERT | mqtt.broker.tls.key, mqtt.broker.tls.cert |
@@ -239,6 +240,7 @@ export const ENV_VARS: Readonly<Record<string, { key: string; type: EnvType }>> 
   VIGIL_API_PORT: { key: 'api.port', type: 'int' },
   VIGIL_INGEST_QUEUE_CAPACITY: { key: 'ingest.queueCapacity', type: 'int' },
   VIGIL_DEMO: { key: 'demo.enabled', type: 'bool' },
+  VIGIL_DETECTOR: { key: 'detector.enabled', type: 'bool' },
   VIGIL_MQTT_BROKER: { key: 'mqtt.broker.enabled', type: 'bool' },
   VIGIL_MQTT_HOST: { key: 'mqtt.broker.host', type: 'string' },
   VIGIL_MQTT_PORT: { key: 'mqtt.broker.port', type: 'int' },

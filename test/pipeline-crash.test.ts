@@ -4,7 +4,7 @@ import { SqliteStore } from '../store/index.js';
 import { exited, freePort, tempDir, vigilBin, waitFor } from './helpers.js';
 
 function startVigil(dataDir: string, port: number): ChildProcess {
-  return spawn(process.execPath, [vigilBin, 'start', '--data-dir', dataDir, '--port', String(port)], {
+  return spawn(process.execPath, [vigilBin, 'start', '--data-dir', dataDir, '--port', String(port), '--no-mqtt-broker', '--no-syslog'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, VIGIL_LOG_LEVEL: 'warn' },
   });
