@@ -142,7 +142,7 @@ export function createApi(options: ApiOptions): VigilApi {
     yoga,
     limits,
     handler: async (req, res) => {
-      await yoga.handleNodeRequestAndResponse(req, res, {});
+      await yoga.requestListener(req, res);
     },
     fetch: async (input, init) => yoga.fetch(input instanceof Request ? input : new Request(new URL(String(input), 'http://localhost'), init)),
     publishDetectorOutput(saved) {

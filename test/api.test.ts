@@ -108,6 +108,24 @@ describe('authentication', () => {
   });
 });
 
+describe('over the node http handler', () => {
+  it('serves queries and refuses missing tokens on a real port', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => void api.handler(req, res));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`;
+    try {
+      const ok = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tokens.auditor}` }, body: '{"query":"{ me { role } }"}' });
+      expect(await ok.json()).toEqual({ data: { me: { role: 'AUDITOR' } } });
+      const no = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"query":"{ me { role } }"}' });
+      expect(no.status).toBe(401);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
 describe('queries', () => {
   it('pages events newest first with filters and a total count', async () => {
     const q = `query($f: EventFilter, $after: String) { events(filter: $f, first: 4, after: $after) {
