@@ -240,24 +240,38 @@ export class VehicleFeatures {
     const cellDeg = 5e-5; // ~5 m
     const cx = Math.floor(v.lat / cellDeg);
     const cy = Math.floor(v.lon / cellDeg);
-    const seen = new Set<string>();
+    let seen: Set<string> | undefined;
     const limitM = this.bounds.colocatedM;
+    const cosLat = Math.cos((v.lat * Math.PI) / 180);
     for (let x = cx - 1; x <= cx + 1; x++)
       for (let y = cy - 1; y <= cy + 1; y++) {
         const list = this.spots.get(x * 10_000_000 + y);
         if (!list) continue;
         for (const e of list) {
-          if (e.id === id || Math.abs(e.ts - ts) > 1000 || seen.has(e.id)) continue;
+          if (e.id === id || Math.abs(e.ts - ts) > 1000 || Math.abs(e.speed - v.speed) >= 1) continue;
           const dt = Math.abs(e.ts - ts) / 1000;
-          const d = distanceM(e.lat, e.lon, v.lat, v.lon);
-          if (d <= limitM + v.speed * dt * 0.2 && Math.abs(e.speed - v.speed) < 1 && angleDiffDeg(e.heading, v.heading) < 10) seen.add(e.id);
+          // equirectangular distance: exact enough over a few metres, no trigonometry per pair
+          const dy = (e.lat - v.lat) * 111_195;
+          const dx = (e.lon - v.lon) * 111_195 * cosLat;
+          if (dx * dx + dy * dy > (limitM + v.speed * dt * 0.2) ** 2 || angleDiffDeg(e.heading, v.heading) >= 10) continue;
+          (seen ??= new Set()).add(e.id);
         }
       }
     const k = cx * 10_000_000 + cy;
-    const entry = { id, ts, lat: v.lat, lon: v.lon, speed: v.speed, heading: v.heading };
     const list = this.spots.get(k);
-    if (list) list.push(entry);
-    else this.spots.set(k, [entry]);
-    return seen.size;
+    // one entry per identity and cell: its latest report
+    const mine = list?.find((e) => e.id === id);
+    if (mine) {
+      mine.ts = ts;
+      mine.lat = v.lat;
+      mine.lon = v.lon;
+      mine.speed = v.speed;
+      mine.heading = v.heading;
+    } else {
+      const entry = { id, ts, lat: v.lat, lon: v.lon, speed: v.speed, heading: v.heading };
+      if (list) list.push(entry);
+      else this.spots.set(k, [entry]);
+    }
+    return seen?.size ?? 0;
   }
 }
