@@ -53,8 +53,6 @@ export interface CanFrame {
   /** Payload bytes, upper-case hex. */
   data: string;
   iface?: string;
-  /** Ordinal among identical frames captured within one millisecond. */
-  seq?: number;
 }
 
 export interface VigilEvent {
@@ -68,6 +66,8 @@ export interface VigilEvent {
     action: string;
     dataset: string;
     outcome?: 'success' | 'failure' | 'unknown';
+    /** Ordinal among otherwise identical inputs with the same timestamp (input field `seq` of can, auth, log). */
+    sequence?: number;
   };
   vigil: {
     kind: InputKind;

@@ -119,6 +119,7 @@ const auth = z.strictObject({
   outcome: z.enum(['success', 'failure']),
   src: ip.optional(),
   method: shortText(32).optional(),
+  seq: count.optional(),
 });
 
 const log = z.strictObject({
@@ -134,6 +135,7 @@ const log = z.strictObject({
   version: z.number().int().min(1).max(99).optional(),
   sd: z.record(z.string().max(32), z.record(z.string().max(32), z.string().max(1024))).optional(),
   src: ip.optional(),
+  seq: count.optional(),
 });
 
 const can = z.strictObject({
@@ -144,7 +146,6 @@ const can = z.strictObject({
   data: z.string().max(128).regex(HEX, 'expected hexadecimal payload bytes').refine((s) => s.length % 2 === 0, 'expected whole bytes'),
   dlc: z.number().int().min(0).max(64).optional(),
   iface: shortText(16).optional(),
-  /** Tells apart identical frames within one millisecond (a capture's order). */
   seq: count.optional(),
 });
 
@@ -328,16 +329,19 @@ function normalise(input: AnyInput, ts: number): VigilEvent {
       };
       break;
   }
+  // ECS event.sequence: "to make the exact ordering of events unambiguous, regardless of
+  // the timestamp precision". Identical messages within one timestamp (a flood of the same
+  // CAN frame, the same failed login twice in an RFC 3164 second) stay distinct events.
+  if ('seq' in input && input.seq !== undefined && input.kind !== 'bsm') event.event.sequence = input.seq;
   return { id: sha256Hex(canonicalJson(event)), ...event };
 }
 
 /** J1939 fields of a 29-bit identifier (SAE J1939-21): priority, PGN, destination and source address. */
-export function decodeCan(input: Pick<CanInput, 'can_id' | 'data' | 'dlc' | 'iface' | 'seq'>): NonNullable<VigilEvent['vigil']['can']> {
+export function decodeCan(input: Pick<CanInput, 'can_id' | 'data' | 'dlc' | 'iface'>): NonNullable<VigilEvent['vigil']['can']> {
   const id = input.can_id.toUpperCase();
   const data = input.data.toUpperCase();
   const frame: NonNullable<VigilEvent['vigil']['can']> = { id, dlc: input.dlc ?? data.length / 2, data };
   if (input.iface !== undefined) frame.iface = input.iface;
-  if (input.seq !== undefined) frame.seq = input.seq;
   const raw = Number.parseInt(id, 16);
   if (id.length > 3 && raw <= 0x1fffffff) {
     const pf = (raw >>> 16) & 0xff;

@@ -247,7 +247,7 @@ describe('candump logs', () => {
     // PDU1 (PF 0xE0 < 240): the PS byte is a destination address
     expect(evs[2]?.vigil.can).toMatchObject({ pgn: 0xe000, da: 0xff, sa: 0 });
     expect(evs[3]?.vigil.ts).toBe(start + 1250);
-    expect(evs[4]?.vigil.can).toEqual({ id: '123', dlc: 2, data: '0102', iface: 'can0', seq: 0 });
+    expect(evs[4]?.vigil.can).toEqual({ id: '123', dlc: 2, data: '0102', iface: 'can0' });
   });
 
   it('keeps identical frames captured within one millisecond as distinct events (a flood is counted whole)', async () => {
@@ -259,7 +259,7 @@ describe('candump logs', () => {
       const { records, stats } = await collect(path, { format: 'candump', entity: 'truck-7', start: Date.UTC(2024, 0, 1), validation });
       expect(stats).toMatchObject({ records: 4, events: 4, rejections: 0 });
       const evs = events(records);
-      expect(evs.map((e) => e.vigil.can?.seq)).toEqual([0, 1, 2, 0]);
+      expect(evs.map((e) => e.event.sequence)).toEqual([0, 1, 2, 0]);
       expect(new Set(evs.map((e) => e.id)).size).toBe(4);
     } finally {
       cleanup();

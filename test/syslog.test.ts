@@ -287,3 +287,20 @@ describe('when the pipeline is full', () => {
     await collector.stop();
   });
 });
+
+describe('when one sender repeats a line within the same second', () => {
+  it('keeps each repeat as its own event, numbered in event.sequence', async () => {
+    const { RepeatCounter } = await import('../collectors/index.js');
+    const { resolveValidationOptions } = await import('../events/index.js');
+    const validation = resolveValidationOptions({ now: () => Date.UTC(2026, 0, 1, 12) });
+    const repeats = new RepeatCounter();
+    const line = new TextEncoder().encode('<38>Jan  1 11:59:59 cam-3 sshd[77]: Failed password for root from 203.0.113.9 port 22 ssh2');
+    const items = [0, 1, 2].map(() => syslogToItem(line, { address: '10.0.0.3' }, validation, repeats));
+    const ids = items.map((i) => i.event?.id);
+    expect(new Set(ids).size).toBe(3);
+    expect(items.map((i) => i.event?.event.sequence)).toEqual([undefined, 1, 2]);
+    expect(items.every((i) => i.event?.vigil.kind === 'auth')).toBe(true);
+    // Without a counter (a redelivery path), the same line is the same event.
+    expect(syslogToItem(line, { address: '10.0.0.3' }, validation).event?.id).toBe(ids[0]);
+  });
+});

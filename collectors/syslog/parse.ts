@@ -11,6 +11,7 @@ import { isIP } from 'node:net';
 import { reject, validateInput, type LogInput, type Rejection, type ResolvedValidationOptions } from '../../events/index.js';
 import type { IngestItem } from '../sink.js';
 import { authFromMessage } from './auth.js';
+import type { RepeatCounter } from '../sequence.js';
 
 /** Where a message came from, as the socket saw it (not what the message claims). */
 export interface Peer {
@@ -286,13 +287,18 @@ function bsdTime(m: RegExpExecArray, now: number): number | undefined {
  * it is a usable id, else the sender's address: what the message claims is kept in the
  * event, but an unusable claim must not make the message unstorable.
  */
-export function syslogToItem(raw: Uint8Array, peer: Peer, validation: ResolvedValidationOptions): IngestItem {
+export function syslogToItem(raw: Uint8Array, peer: Peer, validation: ResolvedValidationOptions, repeats?: RepeatCounter): IngestItem {
   if (raw.byteLength > validation.maxRecordBytes) {
     return { raw, rejection: reject('TOO_LARGE', `syslog message of ${raw.byteLength} bytes exceeds the limit of ${validation.maxRecordBytes}`) };
   }
   const parsed = parseSyslog(raw, validation.now());
   if (!parsed.ok) return { raw, rejection: parsed.rejection };
   const record = toRecord(parsed.message, peer);
+  if (repeats) {
+    // UDP syslog has no redelivery: the same line twice from one sender is two messages.
+    const n = repeats.next(`${peer.address} ${Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1')}`, parsed.message.ts);
+    if (n > 0) record.seq = n;
+  }
   const result = validateInput(record, validation);
   return result.ok ? { raw, event: result.event } : { raw, rejection: result.rejection };
 }

@@ -18,6 +18,7 @@ import { CollectorError } from '../errors.js';
 import type { EventSource, IngestItem, IngestSink } from '../sink.js';
 import { SyslogFramer } from './framing.js';
 import { syslogToItem } from './parse.js';
+import { RepeatCounter } from '../sequence.js';
 
 export interface SyslogCollectorOptions {
   /** Address to listen on. @default '127.0.0.1' */
@@ -57,6 +58,8 @@ export class SyslogCollector implements EventSource {
   private udp: UdpSocket | undefined;
   private tcp: Server | undefined;
   private readonly connections = new Set<Socket>();
+  /** Numbers identical lines from one sender within one timestamp, so each stays an event. */
+  private readonly repeats = new RepeatCounter();
   private readonly inflight = new Set<Promise<unknown>>();
   private udpPending: IngestItem[] = [];
   private udpSubmitting = false;
@@ -148,7 +151,7 @@ export class SyslogCollector implements EventSource {
     const item: IngestItem =
       msg.length > this.opts.maxMessageBytes
         ? { raw: msg.subarray(0, 1024), rejection: reject('TOO_LARGE', `syslog datagram of ${msg.length} bytes exceeds the limit of ${this.opts.maxMessageBytes}`) }
-        : syslogToItem(msg, { address }, this.validation);
+        : syslogToItem(msg, { address }, this.validation, this.repeats);
     this.udpPending.push(item);
     if (!this.udpSubmitting) this.scheduleUdpFlush();
   }
@@ -216,7 +219,7 @@ export class SyslogCollector implements EventSource {
     let busy: Promise<void> = Promise.resolve();
     const submit = (frames: ReturnType<SyslogFramer['push']>) => {
       if (frames.length === 0) return;
-      const items = frames.map((f): IngestItem => (f.rejection ? { raw: f.bytes, rejection: f.rejection } : syslogToItem(f.bytes, peer, this.validation)));
+      const items = frames.map((f): IngestItem => (f.rejection ? { raw: f.bytes, rejection: f.rejection } : syslogToItem(f.bytes, peer, this.validation, this.repeats)));
       // Backpressure: stop reading this socket until its batch is stored.
       socket.pause();
       busy = busy
