@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { configFromFlags, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { VigilNode } from '../node.js';
+import { ensureDemoTokens } from '../demo.js';
 import { intOption } from './options.js';
 
 export function register(program: Command): void {
@@ -34,12 +35,15 @@ export function register(program: Command): void {
       const logger = createLogger();
       const node = await VigilNode.start(config, { logger });
       const url = node.url;
+      const demoTokens = config.demo.enabled ? ensureDemoTokens(node.store, config.dataDir, Date.now) : undefined;
       process.stdout.write(
         [
           `Vigil is running${config.demo.enabled ? ' with the city simulator' : ''}. Data in ${config.dataDir}`,
           `  health     ${url}/healthz`,
           `  metrics    ${url}/metrics`,
           `  ingest     POST ${url}/ingest  (NDJSON or a JSON array)`,
+          `  api        ${url}/graphql  (Authorization: Bearer <token>; \`vigil token create --role analyst\`)`,
+          ...(demoTokens ? [`  tokens     ${demoTokens.path}  (one per role${demoTokens.created ? ', made now' : ''})`] : []),
           ...(node.mqttBroker ? [`  mqtt       ${config.mqtt.broker.tls ? 'mqtts' : 'mqtt'}://${config.mqtt.broker.host}:${node.mqttBroker.port}  (city/v2x/<vehicle>/bsm, city/iot/<device>/<kind>)`] : []),
           ...(config.mqtt.client.url !== undefined ? [`  mqtt in    subscribed to ${config.mqtt.client.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')}`] : []),
           ...(node.syslog ? [`  syslog     ${config.syslog.host}:${node.syslog.ports.udp || node.syslog.ports.tcp} (${[config.syslog.udp && 'UDP', config.syslog.tcp && 'TCP'].filter(Boolean).join(' and ')})`] : []),
