@@ -20,6 +20,7 @@ import type { Alert, Incident, ReputationPoint, Severity } from '../detector/ind
 import { StoreError } from './errors.js';
 import { checkFirst, decodeCursor, encodeCursor } from './cursor.js';
 import { alertText, eventText, ftsQuery } from './text.js';
+import { triageOf, withTriage } from './triage.js';
 import type {
   ActionRecord,
   AlertQuery,
@@ -83,6 +84,8 @@ export interface DeadLetterToStore {
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+/** Up to this many full-text hits are fetched and sorted; beyond, events are walked in time order. */
+const RARE_MATCHES = 5000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -363,7 +366,8 @@ export class SqliteStore implements Store, TokenRepository {
   searchEvents(query: EventQuery, page: PageRequest): Page<StoredEvent> {
     const first = checkFirst(page.first);
     const dir = query.direction ?? 'desc';
-    const w = eventWhere(query);
+    const { text, ...rest } = query;
+    const w = eventWhere(rest);
     if (w === undefined) return { edges: [], hasNextPage: false };
     if (page.after !== undefined) {
       const [ts, seq] = decodeCursor(page.after, `events:${dir}`);
@@ -371,10 +375,35 @@ export class SqliteStore implements Store, TokenRepository {
       w.params.push(ts, seq);
     }
     const order = dir === 'desc' ? 'ts DESC, seq DESC' : 'ts ASC, seq ASC';
-    const sql = `SELECT seq, ts, source, received_at, doc FROM events ${whereSql(w.clauses)} ORDER BY ${order} LIMIT ?`;
-    const rows = this.read(() => this.stmt(sql).all(...w.params, first + 1) as Array<RawEventRow & { ts: number }>);
+    const cols = 'seq, ts, source, received_at, doc';
+    const match = text === undefined ? undefined : ftsQuery(text);
+    let sql: string;
+    let params: Array<string | number>;
+    if (match === undefined) {
+      sql = `SELECT ${cols} FROM events ${whereSql(w.clauses)} ORDER BY ${order} LIMIT ?`;
+      params = w.params;
+    } else if (this.rareMatch(match)) {
+      // Few matches: fetch them all by rowid and sort (CROSS JOIN keeps the FTS side outer).
+      sql = `WITH m(mseq) AS MATERIALIZED (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)
+             SELECT ${cols} FROM m CROSS JOIN events ON events.seq = m.mseq ${whereSql(w.clauses)} ORDER BY ${order} LIMIT ?`;
+      params = [match, ...w.params];
+    } else {
+      // Many matches: walk events in time order and stop at the first page of matches,
+      // rather than sorting every match of a common word.
+      const index = query.entity === undefined ? 'INDEXED BY events_ts' : '';
+      sql = `SELECT ${cols} FROM events ${index} ${whereSql([...w.clauses, 'seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)'])} ORDER BY ${order} LIMIT ?`;
+      params = [...w.params, match];
+    }
+    const rows = this.read(() => this.stmt(sql).all(...params, first + 1) as Array<RawEventRow & { ts: number }>);
     return toPage(rows, first, (r) => ({ node: toEventRow(r), cursor: encodeCursor(`events:${dir}`, r.ts, r.seq) }));
   }
+
+  /** Whether a full-text match is selective enough to fetch every hit and sort them. */
+  private rareMatch(match: string): boolean {
+    const n = this.read(() => this.stmt(`SELECT count(*) AS n FROM (SELECT rowid FROM events_fts WHERE events_fts MATCH ? LIMIT ${RARE_MATCHES + 1})`).get(match) as { n: number }).n;
+    return n <= RARE_MATCHES;
+  }
+
 
   countEventsMatching(query: EventQuery): number {
     const w = eventWhere(query);
@@ -947,17 +976,3 @@ function toEntity(r: RawEntityRow): EntitySummary {
 function toToken(r: RawTokenRow): TokenRecord {
   return { id: r.id, name: r.name, role: r.role, createdAt: r.created_at, createdBy: r.created_by, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at };
 }
-
-export function triageOf(i: Incident): IncidentTriage {
-  return { status: i.status, assignee: i.assignee ?? null, resolution: i.resolution ?? null };
-}
-
-/** The incident with these triage fields (absent optional fields stay absent). */
-export function withTriage(i: Incident, t: IncidentTriage): Incident {
-  const { assignee: _a, resolution: _r, ...rest } = i;
-  const out: Incident = { ...rest, status: t.status };
-  if (t.assignee !== null) out.assignee = t.assignee;
-  if (t.resolution !== null) out.resolution = t.resolution;
-  return out;
-}
-
