@@ -40,7 +40,8 @@ import {
   type CheckpointRecord,
 } from './files.js';
 import { loadOrCreateKeyPair, type KeyPair } from './keys.js';
-import { hashLeafInPlace, hashLeafString, nodeCheckpointVerifier, nodeHasher } from './node-crypto.js';
+import { hashLeafString, nodeCheckpointVerifier, nodeHasher } from './node-crypto.js';
+import { HashWorker } from './hash-worker.js';
 import { MerkleTree } from './tree.js';
 import { BUNDLE_FORMAT, type EvidenceBundle } from './verifier.js';
 import { WitnessPool, type NormalisedWitnessPolicy, type WitnessPolicy } from './witness-client.js';
@@ -74,9 +75,34 @@ export interface LedgerOptions {
 
 export interface AppendReceipt {
   /** The entry's leaf index (0-based). */
-  index: number;
+  readonly index: number;
   /** HASH(0x00 || canonical entry), hex: the entry hash an alert quotes. */
-  leafHash: string;
+  readonly leafHash: string;
+}
+
+/**
+ * The leaf hash is computed when first read: the hashing thread computes it for the tree
+ * anyway, and most appends (every stored event) never ask for it.
+ */
+class Receipt implements AppendReceipt {
+  #line: string | undefined;
+  #leafHash: string | undefined;
+  constructor(
+    readonly index: number,
+    line: string,
+  ) {
+    this.#line = line;
+  }
+  get leafHash(): string {
+    if (this.#leafHash === undefined) {
+      this.#leafHash = hashLeafString(this.#line!);
+      this.#line = undefined;
+    }
+    return this.#leafHash;
+  }
+  toJSON(): { index: number; leafHash: string } {
+    return { index: this.index, leafHash: this.leafHash };
+  }
 }
 
 interface Config {
@@ -183,7 +209,13 @@ export class Ledger {
   readonly #cfg: Config;
   readonly #keys: KeyPair;
   readonly #origin: string;
+  /** Complete up to the entries the hashing thread has returned (all flushed ones, once #hashed settles). */
   readonly #tree: MerkleTree;
+  readonly #hasher: HashWorker;
+  /** Entries appended. */
+  #size: number;
+  /** Settles when every flushed batch's hashes are in #tree. */
+  #hashed: Promise<void> = Promise.resolve();
   readonly #offsets: OffsetList;
   readonly #files: LedgerFiles;
   readonly #lock: string;
@@ -229,6 +261,8 @@ export class Ledger {
     this.#offsets = init.offsets;
     this.#bytes = init.bytes;
     this.#flushed = init.tree.size;
+    this.#size = init.tree.size;
+    this.#hasher = new HashWorker(init.tree.size, init.tree.frontier());
     this.#requestedCutAt = init.tree.size;
     this.#latest = init.latest;
     this.#published = init.published;
@@ -242,7 +276,7 @@ export class Ledger {
       });
     }
     this.#timer = setInterval(() => {
-      if (this.#tree.size > (this.#latest?.checkpoint.size ?? 0) && !this.#cutQueued) {
+      if (this.#size > (this.#latest?.checkpoint.size ?? 0) && !this.#cutQueued) {
         this.#queueCut();
       }
     }, init.cfg.checkpointIntervalMs);
@@ -288,7 +322,7 @@ export class Ledger {
 
   /** Number of entries appended (committed or not). */
   get size(): number {
-    return this.#tree.size;
+    return this.#size;
   }
 
   /** The latest durable checkpoint, if any. */
@@ -337,20 +371,17 @@ export class Ledger {
     }
     const start = p.at;
     const length = p.data.write(line, start, 'utf8');
-    const leafHash = hashLeafInPlace(p.data, start, start + length);
     p.data[start + length] = 0x0a;
     p.at = start + length + 1;
-    const index = this.#tree.size;
-    this.#tree.appendHex(leafHash);
+    const index = this.#size++;
     const offset = this.#bytes + start - 1;
     this.#offsets.push(offset);
     writeIndexOffset(p.index, p.indexAt, offset);
-    this.#tree.copyLeafHash(index, p.index, p.indexAt + 8);
     p.indexAt += INDEX_RECORD_SIZE;
     p.count++;
     if (this.#ids && !this.#ids.has(id)) this.#ids.set(id, index);
     if (index + 1 - this.#requestedCutAt >= this.#cfg.checkpointEvery && !this.#cutQueued) this.#queueCut();
-    return { index, leafHash };
+    return new Receipt(index, line);
   }
 
   /** Resolves with the first durable checkpoint that covers `index`. */
@@ -372,8 +403,8 @@ export class Ledger {
       return Promise.reject(new LedgerError('INVALID_ARGUMENT', `index must be a non-negative integer, got ${index}`));
     }
     if (have && index < have.size) return Promise.resolve(have);
-    if (index >= this.#tree.size) {
-      return Promise.reject(new LedgerError('NOT_FOUND', `no entry ${index}: the ledger has ${this.#tree.size}`));
+    if (index >= this.#size) {
+      return Promise.reject(new LedgerError('NOT_FOUND', `no entry ${index}: the ledger has ${this.#size}`));
     }
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#closed) return Promise.reject(new LedgerError('CLOSED', 'the ledger is closed'));
@@ -409,15 +440,16 @@ export class Ledger {
   async #cut(): Promise<Checkpoint> {
     this.#cutQueued = false;
     if (this.#failure) throw this.#failure;
-    const size = this.#tree.size;
+    const size = this.#size;
     const latest = this.#latest;
     if (latest && latest.checkpoint.size === size) return latest.checkpoint;
     this.#requestedCutAt = size;
     this.#flushPending();
     const entriesOffset = this.#bytes;
-    const root = toHex(this.#tree.root(size));
     let record: CheckpointRecord;
     try {
+      await this.#hashed;
+      const root = toHex(this.#tree.root(size));
       await this.#io;
       await Promise.all([this.#files.entries.datasync(), this.#files.index.datasync()]);
       const prevTs = latest?.checkpoint.ts ?? 0;
@@ -453,14 +485,29 @@ export class Ledger {
     this.#pending = new PendingBatch(PENDING_BYTES);
     const data = p.data.subarray(1, p.at);
     const index = p.index.subarray(0, p.indexAt);
+    const first = this.#flushed;
     this.#flushed += p.count;
     this.#bytes += data.length;
     const { entries, index: idx } = this.#files;
-    this.#io = this.#io.then(() => Promise.all([writeAll(entries, data), writeAll(idx, index)])).then(
-      () => undefined,
-      (err: unknown) => {
-        throw this.#fail(err);
-      },
+    const onError = (err: unknown): never => {
+      throw this.#fail(err);
+    };
+    this.#io = quiet(this.#io.then(() => writeAll(entries, data)).then(() => undefined, onError));
+    // The index records get their leaf hashes when the hashing thread answers.
+    const hashes = this.#hasher.hash(data, p.count);
+    this.#hashed = quiet(
+      this.#hashed
+        .then(() => hashes)
+        .then((h) => {
+          let at = 0;
+          for (let k = 0; k < p.count; k++) {
+            index.set(h.subarray(at, at + 32), k * INDEX_RECORD_SIZE + 8);
+            at = this.#tree.appendComputed(h, at);
+          }
+          if (this.#tree.size !== first + p.count) throw new LedgerError('IO_ERROR', 'the hashing thread lost entries');
+          this.#io = quiet(this.#io.then(() => writeAll(idx, index)).then(() => undefined, onError));
+        })
+        .catch(onError),
     );
   }
 
@@ -504,7 +551,7 @@ export class Ledger {
   async prove(index: number): Promise<EvidenceBundle> {
     this.#checkOpen();
     if (!this.#latest || index >= this.#latest.checkpoint.size) {
-      if (Number.isSafeInteger(index) && index >= 0 && index < this.#tree.size) await this.checkpoint();
+      if (Number.isSafeInteger(index) && index >= 0 && index < this.#size) await this.checkpoint();
     }
     await this.published(index);
     const cp = this.#witnesses ? this.#published! : this.#latest!.checkpoint;
@@ -522,9 +569,12 @@ export class Ledger {
 
   /**
    * RFC 9162 consistency proof (hex, as witnesses and auditors take it) that the tree of
-   * `size1` is a prefix of the tree of `size2`, for 0 < size1 <= size2 <= size.
+   * `size1` is a prefix of the tree of `size2`, for 0 < size1 <= size2 <= the latest
+   * checkpoint's size.
    */
-  consistencyProof(size1: number, size2: number = this.#tree.size): string[] {
+  consistencyProof(size1: number, size2: number = this.#latest?.checkpoint.size ?? 0): string[] {
+    const limit = this.#latest?.checkpoint.size ?? 0;
+    if (size2 > limit) throw new LedgerError('INVALID_ARGUMENT', `size2 ${size2} is beyond the latest checkpoint (${limit})`);
     this.#checkOpen();
     return this.#tree.consistencyProof(size1, size2).map(toHex);
   }
@@ -591,6 +641,7 @@ export class Ledger {
       try {
         if (!this.#failure) await this.#enqueueCut();
         await this.#witnesses?.drain();
+        await this.#hashed;
         await this.#io;
       } catch (err) {
         error = err;
@@ -599,6 +650,7 @@ export class Ledger {
       for (const w of [...this.#waiters, ...this.#pubWaiters]) w.reject(closed);
       this.#waiters = [];
       this.#pubWaiters = [];
+      await this.#hasher.terminate();
       await Promise.allSettled(Object.values(this.#files).map((f) => f.close()));
       await releaseLock(this.#lock);
       if (error) throw error;
@@ -610,6 +662,15 @@ export class Ledger {
     if (this.#closed) throw new LedgerError('CLOSED', 'the ledger is closed');
     if (this.#failure) throw this.#failure;
   }
+}
+
+/**
+ * Marks a chained promise as observed: its failure is reported through #fail and whoever
+ * awaits the chain, never as an unhandled rejection that would end the process.
+ */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }
 
 function settle(waiters: Waiter[], cp: Checkpoint): Waiter[] {

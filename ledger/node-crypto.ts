@@ -59,18 +59,10 @@ export function hashLeafString(line: string): string {
 }
 
 /**
- * Leaf hash, hex, of `buf[start..end]`, using the byte before it (`start` >= 1) for the
- * 0x00 prefix and restoring it after, so the leaf is never copied.
+ * Leaf hash of `buf[start..end]` as a 32-character latin1 string (no ArrayBuffer
+ * allocated), using the byte before it (`start` >= 1) for the 0x00 prefix and restoring
+ * it after, so the leaf is never copied.
  */
-export function hashLeafInPlace(buf: Buffer, start: number, end: number): string {
-  const before = buf[start - 1]!;
-  buf[start - 1] = LEAF_HASH_PREFIX;
-  const h = hash('sha256', buf.subarray(start - 1, end), 'hex');
-  buf[start - 1] = before;
-  return h;
-}
-
-/** Like `hashLeafInPlace`, as a 32-character latin1 string (no ArrayBuffer allocated). */
 export function hashLeafInPlaceLatin1(buf: Buffer, start: number, end: number): string {
   const before = buf[start - 1]!;
   buf[start - 1] = LEAF_HASH_PREFIX;

@@ -39,7 +39,7 @@ function trailingZeros(x: number): number {
 }
 
 const shiftRight = (x: number, n: number): number => Math.floor(x / 2 ** n);
-const bitAt = (x: number, i: number): number => shiftRight(x, i) % 2;
+const bitAt = (x: number, i: number): number => (x < 2 ** 31 && i < 31 ? (x >>> i) & 1 : shiftRight(x, i) % 2);
 const xor = (a: number, b: number): number => {
   // Exact XOR for non-negative integers below 2^53.
   const hi = Math.floor(a / 2 ** 32) ^ Math.floor(b / 2 ** 32);
@@ -65,22 +65,25 @@ function innerProofSize(index: number, size: number): number {
   return bitLength(xor(index, size - 1));
 }
 
-function chainInner(hasher: LogHasher, seed: Uint8Array, proof: readonly Uint8Array[], index: number): Uint8Array {
-  proof.forEach((h, i) => {
-    seed = bitAt(index, i) === 0 ? hasher.hashChildren(seed, h) : hasher.hashChildren(h, seed);
-  });
+// The chain functions walk proof[from..to) in place: verification is on an auditor's hot
+// path (a dashboard may check thousands of bundles), so no slices or closures.
+function chainInner(hasher: LogHasher, seed: Uint8Array, proof: readonly Uint8Array[], from: number, to: number, index: number): Uint8Array {
+  for (let i = from; i < to; i++) {
+    const h = proof[i]!;
+    seed = bitAt(index, i - from) === 0 ? hasher.hashChildren(seed, h) : hasher.hashChildren(h, seed);
+  }
   return seed;
 }
 
-function chainInnerRight(hasher: LogHasher, seed: Uint8Array, proof: readonly Uint8Array[], index: number): Uint8Array {
-  proof.forEach((h, i) => {
-    if (bitAt(index, i) === 1) seed = hasher.hashChildren(h, seed);
-  });
+function chainInnerRight(hasher: LogHasher, seed: Uint8Array, proof: readonly Uint8Array[], from: number, to: number, index: number): Uint8Array {
+  for (let i = from; i < to; i++) {
+    if (bitAt(index, i - from) === 1) seed = hasher.hashChildren(proof[i]!, seed);
+  }
   return seed;
 }
 
-function chainBorderRight(hasher: LogHasher, seed: Uint8Array, proof: readonly Uint8Array[]): Uint8Array {
-  for (const h of proof) seed = hasher.hashChildren(h, seed);
+function chainBorderRight(hasher: LogHasher, seed: Uint8Array, proof: readonly Uint8Array[], from: number): Uint8Array {
+  for (let i = from; i < proof.length; i++) seed = hasher.hashChildren(proof[i]!, seed);
   return seed;
 }
 
@@ -112,8 +115,8 @@ export function rootFromInclusionProof(
       throw new LedgerError('INCLUSION_PROOF_ERROR', `proof hash has ${h.length} bytes, want ${hasher.size}`);
     }
   }
-  const res = chainInner(hasher, leafHash, proof.slice(0, inner), index);
-  return chainBorderRight(hasher, res, proof.slice(inner));
+  const res = chainInner(hasher, leafHash, proof, 0, inner, index);
+  return chainBorderRight(hasher, res, proof, inner);
 }
 
 /** RFC 9162 2.1.3.2. Throws INCLUSION_PROOF_ERROR unless the proof leads to `root`. */
@@ -182,15 +185,14 @@ export function verifyConsistency(
   if (proof.length !== start + inner + border) {
     fail(`wrong proof size ${proof.length}, want ${start + inner + border}`);
   }
-  const rest = proof.slice(start);
-  // `rest` is now a suffix of the inclusion proof for leaf size1-1 in the tree of size2.
+  // proof[start..] is now a suffix of the inclusion proof for leaf size1-1 in the tree of size2.
   const mask = shiftRight(size1 - 1, shift);
 
-  let hash1 = chainInnerRight(hasher, seed, rest.slice(0, inner), mask);
-  hash1 = chainBorderRight(hasher, hash1, rest.slice(inner));
+  let hash1 = chainInnerRight(hasher, seed, proof, start, start + inner, mask);
+  hash1 = chainBorderRight(hasher, hash1, proof, start + inner);
   if (!bytesEqual(hash1, root1)) fail(`calculated root1 ${toHex(hash1)} does not match root1 ${toHex(root1)}`);
 
-  let hash2 = chainInner(hasher, seed, rest.slice(0, inner), mask);
-  hash2 = chainBorderRight(hasher, hash2, rest.slice(inner));
+  let hash2 = chainInner(hasher, seed, proof, start, start + inner, mask);
+  hash2 = chainBorderRight(hasher, hash2, proof, start + inner);
   if (!bytesEqual(hash2, root2)) fail(`calculated root2 ${toHex(hash2)} does not match root2 ${toHex(root2)}`);
 }

@@ -60,10 +60,6 @@ class NodeLevel {
 
 const highestBit = (n: number): number => 31 - Math.clz32(n);
 
-const HEX_VALUE = new Uint8Array(256).fill(255);
-for (let d = 0; d < 16; d++) HEX_VALUE['0123456789abcdef'.charCodeAt(d)] = d;
-const hexValue = (c: number): number => (c < 256 ? HEX_VALUE[c]! : 255);
-
 /** Largest power of two strictly below n (n > 1): RFC 9162's split point k. */
 const splitPoint = (n: number): number => 2 ** highestBit(n - 1);
 
@@ -89,34 +85,46 @@ export class MerkleTree {
     this.completeParents();
   }
 
-  /** Appends one leaf hash given as 64 hex digits (the writer's allocation-free path). */
-  appendHex(leafHashHex: string): void {
-    const size = this.hasher.size;
-    if (leafHashHex.length !== size * 2) throw new LedgerError('INVALID_ARGUMENT', `leaf hash must be ${size * 2} hex digits`);
+  /**
+   * Appends one leaf whose hashes were computed elsewhere (the writer's hashing thread):
+   * `hashes[at..]` holds the leaf hash, then the hash of each node it completes, lowest
+   * first. Returns the offset after what it took. Trusted input: the audit recomputes
+   * everything independently.
+   */
+  appendComputed(hashes: Uint8Array, at: number): number {
     this.checkRoom();
-    const level = this.levels[0]!;
-    const i = level.length;
-    const chunk = level.reserve();
-    const at = (i & CHUNK_MASK) * size;
-    for (let k = 0; k < size; k++) {
-      const hi = hexValue(leafHashHex.charCodeAt(2 * k));
-      const lo = hexValue(leafHashHex.charCodeAt(2 * k + 1));
-      if ((hi | lo) > 15) {
-        level.length = i;
-        throw new LedgerError('INVALID_ARGUMENT', 'leaf hash is not lower-case hex');
+    const size = this.hasher.size;
+    let i = this.size;
+    this.levels[0]!.push(hashes.subarray(at, at + size));
+    at += size;
+    for (let level = 1; (i & 1) === 1; level++) {
+      let up = this.levels[level];
+      if (!up) {
+        up = new NodeLevel(size);
+        this.levels.push(up);
       }
-      chunk[at + k] = (hi << 4) | lo;
+      up.push(hashes.subarray(at, at + size));
+      at += size;
+      i >>>= 1;
     }
-    this.completeParents();
+    return at;
   }
 
-  /** Copies leaf `index`'s hash into `out` at `offset`. */
-  copyLeafHash(index: number, out: Uint8Array, offset: number): void {
-    this.checkIndex(index, this.size);
+  /** The compact range of the whole tree: its perfect subtree roots, largest first, concatenated. */
+  frontier(): Uint8Array {
     const size = this.hasher.size;
-    const chunk = this.levels[0]!.chunk(index);
-    const at = (index & CHUNK_MASK) * size;
-    for (let k = 0; k < size; k++) out[offset + k] = chunk[at + k]!;
+    const parts: Uint8Array[] = [];
+    let begin = 0;
+    for (let level = 31; level >= 0; level--) {
+      const width = 2 ** level;
+      if (Math.floor(this.size / width) % 2 === 1) {
+        parts.push(this.levels[level]!.get(begin / width));
+        begin += width;
+      }
+    }
+    const out = new Uint8Array(parts.length * size);
+    parts.forEach((p, k) => out.set(p, k * size));
+    return out;
   }
 
   private checkRoom(): void {

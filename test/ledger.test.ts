@@ -44,7 +44,8 @@ describe('appending', () => {
     const ledger = await Ledger.open({ dir: dataDir(), ...manual, logger: recordingLogger() });
     const a = ledger.append(event(0));
     const b = ledger.append({ type: 'action', ts: 5, body: { id: 'act-1', actor: 'analyst:kim', action: 'triage:false-positive', target: 'al-9' } });
-    expect(a).toEqual({ index: 0, leafHash: entryHash(event(0)) });
+    expect({ index: a.index, leafHash: a.leafHash }).toEqual({ index: 0, leafHash: entryHash(event(0)) });
+    expect(JSON.parse(JSON.stringify(b))).toEqual({ index: 1, leafHash: b.leafHash });
     expect(b.index).toBe(1);
     expect(ledger.size).toBe(2);
     await ledger.close();
