@@ -281,9 +281,13 @@ export class SqliteStore implements Store, TokenRepository {
     this.db.exec(FTS_SCHEMA);
     if (had) return;
     const fill = this.db.prepare('INSERT INTO events_fts (rowid, text) VALUES (?, ?)');
+    const chunk = this.db.prepare('SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT 10000');
     this.db.transaction(() => {
-      for (const row of this.db.prepare('SELECT seq, doc FROM events').iterate() as IterableIterator<{ seq: number; doc: string }>) {
-        fill.run(row.seq, eventText(JSON.parse(row.doc) as VigilEvent));
+      for (let after = 0; ; ) {
+        const rows = chunk.all(after) as Array<{ seq: number; doc: string }>;
+        if (rows.length === 0) break;
+        for (const row of rows) fill.run(row.seq, eventText(JSON.parse(row.doc) as VigilEvent));
+        after = rows.at(-1)!.seq;
       }
     })();
   }
