@@ -211,6 +211,9 @@ export class ElasticsearchStore implements Store {
         }
       }
       const retry: number[] = [];
+      if (response && !Array.isArray(response.items)) {
+        throw new StoreError('BACKEND_FAILED', 'bulk response without items: is this Elasticsearch?');
+      }
       if (response) {
         response.items.forEach((item, j) => {
           const i = todo[j]!;

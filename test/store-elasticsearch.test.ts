@@ -1,0 +1,231 @@
+/**
+ * The Elasticsearch adapter's requests, checked against the official client mock: what it
+ * installs, how it bulk-writes (retries, backpressure, duplicates), and the shape of its
+ * searches and updates. A real server runs the full contract (store-contract.test.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { Client } from '@elastic/elasticsearch';
+import type { errors as EsErrors } from '@elastic/elasticsearch';
+import Mock from '@elastic/elasticsearch-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  DEFAULT_TEMPLATE_OPTIONS,
+  ElasticsearchStore,
+  eventsComponentTemplate,
+  eventsIndexTemplate,
+  ilmPolicy,
+  recordTemplates,
+  StoreError,
+} from '../store/index.js';
+import { bsm, makeAlert, makeIncident, T0 } from './api-fixtures.js';
+import { repoRoot } from './helpers.js';
+
+// The mock checks `instanceof ResponseError` against the CommonJS build it requires itself.
+const { errors } = createRequire(import.meta.url)('@elastic/elasticsearch') as { errors: typeof EsErrors };
+
+type Params = { method: string; path: string; body?: any; querystring?: Record<string, string> };
+
+let mock: Mock;
+let client: Client;
+let store: ElasticsearchStore;
+let calls: Params[];
+
+function responseError(status: number): EsErrors.ResponseError {
+  return new errors.ResponseError({ body: { error: { type: 'x', reason: `status ${status}` }, status }, statusCode: status, headers: {}, warnings: null, meta: {} as never });
+}
+
+function bulkReply(body: any[], status: (i: number) => number) {
+  const items = [];
+  let n = 0;
+  for (let i = 0; i < body.length; i++) {
+    const line = body[i];
+    const op = Object.keys(line)[0]!;
+    if (!['create', 'index', 'update', 'delete'].includes(op)) continue;
+    if (op !== 'delete') i++;
+    const s = status(n++);
+    items.push({ [op]: { _index: line[op]._index, _id: line[op]._id, status: s, ...(s >= 300 ? { error: { type: 'e', reason: `status ${s}` } } : { result: s === 201 ? 'created' : 'updated' }) } });
+  }
+  return { took: 1, errors: items.some((it: any) => Object.values(it as object)[0].status >= 300), items };
+}
+
+beforeEach(() => {
+  mock = new Mock();
+  calls = [];
+  // maxRetries 0: the adapter's own retry policy is what is under test.
+  client = new Client({ node: 'http://localhost:9200', Connection: mock.getConnection(), maxRetries: 0 });
+  store = new ElasticsearchStore({ client, bulk: { maxDocs: 2, concurrency: 1, retryBaseMs: 1 }, sleep: async () => {}, now: () => T0 });
+});
+
+describe('setup', () => {
+  it('installs the lifecycle policy, ECS templates, the events data stream template and the record indices', async () => {
+    mock.add({ method: 'PUT', path: '/_ilm/policy/:name' }, (p) => (calls.push(p as Params), { acknowledged: true }));
+    mock.add({ method: 'PUT', path: '/_component_template/:name' }, (p) => (calls.push(p as Params), { acknowledged: true }));
+    mock.add({ method: 'PUT', path: '/_index_template/:name' }, (p) => (calls.push(p as Params), { acknowledged: true }));
+    mock.add({ method: 'HEAD', path: '/:index' }, () => responseError(404));
+    mock.add({ method: 'PUT', path: '/:index' }, (p) => (calls.push(p as Params), { acknowledged: true }));
+    await store.setup();
+    const paths = calls.map((c) => `${c.method} ${c.path}`);
+    expect(paths.slice(0, 3)).toEqual(['PUT /_ilm/policy/vigil-events', 'PUT /_component_template/vigil-events-mappings', 'PUT /_index_template/vigil-events']);
+    expect(paths).toContain('PUT /vigil-incidents');
+    const ilm = calls[0]!.body;
+    expect(ilm.policy.phases.hot.actions.rollover).toEqual({ max_primary_shard_size: '25gb', max_age: '1d' });
+    expect(ilm.policy.phases.delete).toEqual({ min_age: '30d', actions: { delete: {} } });
+    const template = calls[2]!.body;
+    expect(template).toMatchObject({ index_patterns: ['vigil-events*'], data_stream: {}, composed_of: ['vigil-events-mappings'] });
+    expect(template.template.settings['index.lifecycle.name']).toBe('vigil-events');
+    const mappings = calls[1]!.body.template.mappings.properties;
+    expect(mappings['@timestamp']).toEqual({ type: 'date' });
+    expect(mappings.source.properties.ip).toEqual({ type: 'ip' });
+    expect(mappings.vigil.properties.vehicle.properties.location).toEqual({ type: 'geo_point' });
+  });
+
+  it('ships the same templates as files in dashboards/elasticsearch', () => {
+    const dir = join(repoRoot, 'dashboards', 'elasticsearch');
+    const read = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8'));
+    const o = DEFAULT_TEMPLATE_OPTIONS;
+    expect(read('ilm-policy.vigil-events.json')).toEqual(ilmPolicy(o));
+    expect(read('component-template.vigil-events-mappings.json')).toEqual(eventsComponentTemplate(o));
+    expect(read('index-template.vigil-events.json')).toEqual(eventsIndexTemplate(o));
+    for (const t of recordTemplates(o)) expect(read(`index-template.${t.name}.json`)).toEqual(t);
+  });
+});
+
+describe('bulk writing events', () => {
+  it('creates each event in the data stream with its id as _id, in chunks, and reports duplicates as not new', async () => {
+    const bodies: any[][] = [];
+    mock.add({ method: 'POST', path: '/_bulk' }, (p) => {
+      bodies.push((p as Params).body);
+      return bulkReply((p as Params).body, (i) => (bodies.length === 1 && i === 1 ? 409 : 201));
+    });
+    const events = [bsm('V-1', T0), bsm('V-2', T0 + 1), bsm('V-3', T0 + 2)];
+    const result = await store.writeEvents(events.map((event) => ({ event, source: 'http', receivedAt: T0 })));
+    expect(result).toEqual([true, false, true]);
+    expect(bodies).toHaveLength(2);
+    expect(bodies[0]![0]).toEqual({ create: { _index: 'vigil-events', _id: events[0]!.id } });
+    const doc = bodies[0]![1];
+    expect(doc['@timestamp']).toBe(events[0]!['@timestamp']);
+    expect(doc.vigil.search).toContain('V-1');
+    expect(doc.vigil.ingest).toMatchObject({ source: 'http', received_at: T0 });
+    expect(doc.vigil.vehicle.location).toEqual({ lat: 1.35, lon: 103.8 });
+  });
+
+  it('retries only the items refused with 429, and whole requests refused with 503', async () => {
+    let n = 0;
+    const sizes: number[] = [];
+    mock.add({ method: 'POST', path: '/_bulk' }, (p) => {
+      n++;
+      sizes.push((p as Params).body.length / 2);
+      if (n === 1) return responseError(503);
+      if (n === 2) return bulkReply((p as Params).body, (i) => (i === 0 ? 429 : 201));
+      return bulkReply((p as Params).body, () => 201);
+    });
+    const events = [bsm('V-1', T0), bsm('V-2', T0 + 1)];
+    expect(await store.writeEvents(events.map((event) => ({ event, source: 'http', receivedAt: T0 })))).toEqual([true, true]);
+    expect(sizes).toEqual([2, 2, 1]);
+  });
+
+  it('gives up after the retries allowed with a BACKEND_FAILED error', async () => {
+    store = new ElasticsearchStore({ client, bulk: { maxRetries: 2, retryBaseMs: 1 }, sleep: async () => {} });
+    let n = 0;
+    mock.add({ method: 'POST', path: '/_bulk' }, () => (n++, responseError(429)));
+    await expect(store.writeEvents([{ event: bsm('V-1', T0), source: 'http', receivedAt: T0 }])).rejects.toMatchObject({ code: 'BACKEND_FAILED' });
+    expect(n).toBe(3);
+  });
+
+  it('does not retry a request Elasticsearch refused as bad, and reports a refused event', async () => {
+    mock.add({ method: 'POST', path: '/_bulk' }, () => responseError(400));
+    await expect(store.writeEvents([{ event: bsm('V-1', T0), source: 'http', receivedAt: T0 }])).rejects.toBeInstanceOf(StoreError);
+    mock.clearAll();
+    mock.add({ method: 'POST', path: '/_bulk' }, (p) => bulkReply((p as Params).body, () => 400));
+    await expect(store.writeEvents([{ event: bsm('V-1', T0), source: 'http', receivedAt: T0 }])).rejects.toMatchObject({ code: 'WRITE_FAILED' });
+  });
+
+  it('keeps at most `concurrency` bulk requests in flight (backpressure)', async () => {
+    store = new ElasticsearchStore({ client, bulk: { maxDocs: 1, concurrency: 2 }, sleep: async () => {} });
+    let inFlight = 0;
+    let most = 0;
+    const slow = client.bulk.bind(client);
+    client.bulk = (async (...args: Parameters<typeof slow>) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      try {
+        return await slow(...args);
+      } finally {
+        inFlight--;
+      }
+    }) as typeof client.bulk;
+    mock.add({ method: 'POST', path: '/_bulk' }, (p) => bulkReply((p as Params).body, () => 201));
+    const events = Array.from({ length: 8 }, (_, i) => ({ event: bsm(`V-${i}`, T0 + i), source: 'http', receivedAt: T0 }));
+    expect(await store.writeEvents(events)).toEqual(new Array(8).fill(true));
+    expect(most).toBe(2);
+  });
+});
+
+describe('searching', () => {
+  it('asks for a filtered, keyset-paged event search', async () => {
+    const hit = (i: number) => {
+      const e = bsm('V-0042', T0 + i);
+      return { _id: e.id, _source: { ...e, vigil: { ...e.vigil, search: 'x', ingest: { source: 'http', received_at: T0, seq: i } } }, sort: [T0 + i, e.id] };
+    };
+    mock.add({ method: 'POST', path: '/vigil-events/_search' }, (p) => (calls.push(p as Params), { hits: { hits: [hit(3), hit(2), hit(1)] } }));
+    const page = await store.searchEvents({ kinds: ['bsm'], entity: 'V-0042', time: { from: T0 }, text: '10.1.2.3 V-00*' }, { first: 2 });
+    expect(page.hasNextPage).toBe(true);
+    expect(page.edges).toHaveLength(2);
+    expect(page.edges[0]!.node.event.vigil.entity.id).toBe('V-0042');
+    expect(page.edges[0]!.node.event.vigil).not.toHaveProperty('search');
+    const body = calls[0]!.body;
+    expect(body).toMatchObject({
+      size: 3,
+      sort: [{ 'vigil.ts': { order: 'desc' } }, { id: { order: 'desc' } }],
+      query: {
+        bool: {
+          filter: [{ range: { 'vigil.ts': { gte: T0 } } }, { terms: { 'vigil.kind': ['bsm'] } }, { term: { 'vigil.entity.id': 'V-0042' } }],
+          must: [{ match_phrase: { 'vigil.search': '10.1.2.3' } }, { match_phrase_prefix: { 'vigil.search': 'V-00' } }],
+        },
+      },
+    });
+    await store.searchEvents({}, { first: 2, after: page.edges[1]!.cursor });
+    expect(calls[1]!.body.search_after).toEqual([T0 + 2, page.edges[1]!.node.event.id]);
+  });
+
+  it('finds incidents by rule through the alerts that joined them', async () => {
+    mock.add({ method: 'POST', path: '/vigil-alerts/_search' }, (p) => (calls.push(p as Params), { hits: { hits: [] }, aggregations: { incidents: { buckets: [{ key: 'INC-1', doc_count: 2 }] } } }));
+    mock.add({ method: 'POST', path: '/vigil-incidents/_count' }, (p) => (calls.push(p as Params), { count: 1 }));
+    expect(await store.countIncidentsMatching({ rule: 'bsm-replay', statuses: ['open'] })).toBe(1);
+    expect(calls[0]!.body.aggs).toEqual({ incidents: { terms: { field: 'incidentId', size: 10_000 } } });
+    expect(calls[1]!.body.query.bool.filter).toEqual([{ terms: { status: ['open'] } }, { ids: { values: ['INC-1'] } }]);
+  });
+});
+
+describe('incident triage', () => {
+  it('updates with optimistic concurrency and maps a lost race to CONFLICT', async () => {
+    const inc = makeIncident(1, [makeAlert(1)]);
+    mock.add({ method: 'GET', path: '/vigil-incidents/_doc/:id' }, () => ({
+      _index: 'vigil-incidents', _id: inc.id, found: true, _seq_no: 7, _primary_term: 1,
+      _source: { ...inc, severity_rank: 0, version: 3, updatedAt: T0, search: '' },
+    }));
+    mock.add({ method: 'PUT', path: '/vigil-incidents/_doc/:id' }, (p) => (calls.push(p as Params), { result: 'updated' }));
+    mock.add({ method: 'PUT', path: '/vigil-actions/_doc/:id' }, (p) => (calls.push(p as Params), { result: 'created' }));
+    const act = { id: 'a1', ts: T0, actor: 'alice', role: 'analyst', action: 'incident.acknowledge', target: { type: 'incident' as const, id: inc.id }, before: null, after: null };
+    const out = await store.updateIncidentTriage(inc.id, 3, { status: 'acknowledged', assignee: null, resolution: null }, act);
+    expect(out).toMatchObject({ version: 4, incident: { status: 'acknowledged' } });
+    expect(calls[0]!.querystring).toMatchObject({ if_seq_no: '7', if_primary_term: '1', refresh: 'wait_for' });
+    expect(calls[0]!.body).toMatchObject({ status: 'acknowledged', version: 4 });
+    expect(calls[1]!.path).toBe('/vigil-actions/_doc/a1');
+    expect(calls[1]!.querystring).toMatchObject({ op_type: 'create' });
+    await expect(store.updateIncidentTriage(inc.id, 2, { status: 'open', assignee: null, resolution: null }, act)).rejects.toMatchObject({ code: 'CONFLICT' });
+    mock.clear({ method: 'PUT', path: '/vigil-incidents/_doc/:id' });
+    mock.add({ method: 'PUT', path: '/vigil-incidents/_doc/:id' }, () => responseError(409));
+    await expect(store.updateIncidentTriage(inc.id, 3, { status: 'open', assignee: null, resolution: null }, act)).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+});
+
+describe('options', () => {
+  it('refuses a bad prefix or bulk option, naming it', () => {
+    expect(() => new ElasticsearchStore({ client, templates: { prefix: 'Vigil Events' } })).toThrow(/templates.prefix/);
+    expect(() => new ElasticsearchStore({ client, bulk: { concurrency: 0 } })).toThrow(/bulk.concurrency/);
+  });
+});
