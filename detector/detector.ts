@@ -55,9 +55,9 @@ export interface DetectorOutput {
   /** Reputation points recorded (value moved by `historyStep`, or the flag changed). */
   reputation: ReputationPoint[];
   /**
-   * Per input event, the detector's belief 0–100 that it is malicious: 100 when a rule
-   * matched it, 99.5–100 (by distrust) while its entity is flagged rogue, otherwise the
-   * model's calibrated score. NaN for events nothing scores. `vigil eval` ranks these.
+   * Per input event, the detector's belief 0–100 that this message is malicious: 100 when
+   * a rule matched it, otherwise the model's calibrated score (99–100 outside the learnt
+   * plausibility envelope). Reputation is per entity and shows in `reputation` and alerts. NaN for events nothing scores. `vigil eval` ranks these.
    */
   scores: Float32Array;
 }
@@ -193,11 +193,11 @@ export class Detector {
           if (point.flagged && !was) newlyFlagged.push({ idx: i, point });
         }
       }
-      // A rule hit is an alert whatever its level: 100. A flagged entity's events rank just
-      // under it (99.5–100 by distrust); otherwise the model's calibrated score.
-      let s = rs > 0 ? 100 : Number.isNaN(ms) ? 0 : ms;
-      if (this.reputation.isFlagged(e.vigil.entity.id)) s = Math.max(s, 99.5 + 0.5 * (1 - this.reputation.trust(e.vigil.entity.id)));
-      scores[i] = fam || rs > 0 ? s : Number.NaN;
+      // A rule hit is an alert whatever its level: 100; otherwise the model's calibrated
+      // score. Reputation judges the entity, not the message: a flagged vehicle's truthful
+      // messages are still truthful (a Sybil attacker's own BSMs, a device beside its
+      // impersonator), so distrust raises the rogue alert but not each message's score.
+      scores[i] = fam || rs > 0 ? (rs > 0 ? 100 : Number.isNaN(ms) ? 0 : ms) : Number.NaN;
     }
 
     const alerts: Alert[] = [];

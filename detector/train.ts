@@ -16,6 +16,8 @@ export interface TrainDetectorOptions {
   backend?: BackendPreference;
   /** Rows per family used for fitting (seeded subsample beyond). @default 200000 */
   maxRows?: number;
+  /** Per-feature plausibility envelope quantile (see `TrainOptions.envelopeQuantile`). @default 0.999 */
+  envelopeQuantile?: number;
   /** Unsupervised threshold on the calibrated scale. @default 99 */
   threshold?: number;
   features?: FeatureOptions;
@@ -61,6 +63,7 @@ export async function trainDetectorModel(batches: AsyncIterable<readonly VigilEv
     families[family] = await trainFamily(family, FEATURE_NAMES[family], m, {
       ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
       ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}),
+      ...(options.envelopeQuantile !== undefined ? { envelopeQuantile: options.envelopeQuantile } : {}),
       seed: options.seed ?? 1,
       backend: options.backend ?? 'auto',
       onEpoch: (e, E, loss) => options.onEpoch?.(family, e, E, loss),

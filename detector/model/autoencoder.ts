@@ -24,6 +24,14 @@ export interface FamilyModel {
   calibration: number[];
   /** Categorical keys seen in training (CAN arbitration ids) and their counts. */
   vocab?: Record<string, number>;
+  /**
+   * Per-input plausibility envelope learnt from training: the training quantiles
+   * `envelopeQuantile` and 1 − it, and the spread that measures how far beyond them a value
+   * lies. A value outside is scored by the worst input alone, so one implausible feature
+   * (a replayed payload, a position beyond the RSU's range) is not averaged away among
+   * eighteen plausible ones as it is in a reconstruction error.
+   */
+  envelope?: { lo: number[]; hi: number[]; spread: number[] };
   trainedRows: number;
   finalLoss: number;
 }
@@ -40,6 +48,12 @@ export interface TrainOptions {
   /** Rows beyond this are subsampled (uniformly, seeded) for fitting; calibration uses all. @default 200000 */
   maxRows?: number;
   backend?: BackendPreference;
+  /**
+   * Training quantile that bounds each input's plausibility envelope (and 1 − it below);
+   * `0` for no envelope. Below 1 it tolerates a share of attacks hidden in unlabelled
+   * training traffic. @default 0.999
+   */
+  envelopeQuantile?: number;
   /** Called after each epoch with the mean training loss. */
   onEpoch?: (epoch: number, epochs: number, loss: number) => void;
   log?: (message: string) => void;
@@ -72,6 +86,8 @@ export async function trainFamily(family: string, names: readonly string[], m: M
   const { center, scale } = robustStats(raw, m.n, d);
   const model: FamilyModel = { family, inputs, center, scale, layers: [], calibration: [], trainedRows: m.n, finalLoss: 0 };
   if (vocab) model.vocab = vocab;
+  const eq = options.envelopeQuantile ?? 0.999;
+  if (eq > 0) model.envelope = envelopeOf(raw, m.n, d, eq);
   const x = normalise(model, raw, m.n);
 
   const random = seededRandom(seed);
@@ -147,8 +163,50 @@ export function scoreFamily(model: FamilyModel, m: Matrix, out: Float32Array = n
   const x = normalise(model, raw, m.n);
   const errors = new Float64Array(m.n);
   reconstructionErrors(model.layers, x, m.n, model.inputs.length, errors);
-  for (let i = 0; i < m.n; i++) out[i] = calibrate(model.calibration, errors[i]!);
+  const env = model.envelope;
+  const d = model.inputs.length;
+  for (let i = 0; i < m.n; i++) {
+    let s = calibrate(model.calibration, errors[i]!);
+    if (env) {
+      const e = envelopeExcess(env, raw, i * d, d);
+      // Beyond the envelope ranks above everything inside it: 99–100 by how far.
+      if (e > 0) s = Math.max(s, 99 + e / (1 + e));
+    }
+    out[i] = s;
+  }
   return out;
+}
+
+/** How far (in spreads) the worst input of the row at `off` lies outside the envelope; 0 inside. */
+export function envelopeExcess(env: NonNullable<FamilyModel['envelope']>, raw: Float32Array, off: number, d: number): number {
+  let worst = 0;
+  for (let j = 0; j < d; j++) {
+    const v = raw[off + j]!;
+    if (!Number.isFinite(v)) return Infinity;
+    const hi = env.hi[j]!;
+    const lo = env.lo[j]!;
+    const e = v > hi ? (v - hi) / env.spread[j]! : v < lo ? (lo - v) / env.spread[j]! : 0;
+    if (e > worst) worst = e;
+  }
+  return worst;
+}
+
+/** Per-input training quantiles q and 1 − q, and a spread: the inter-quantile width, at least 0.01. */
+function envelopeOf(x: Float32Array, n: number, d: number, q: number): { lo: number[]; hi: number[]; spread: number[] } {
+  const lo: number[] = [];
+  const hi: number[] = [];
+  const spread: number[] = [];
+  const col = new Float64Array(n);
+  for (let j = 0; j < d; j++) {
+    for (let i = 0; i < n; i++) col[i] = x[i * d + j]!;
+    col.sort();
+    const a = col[Math.floor((1 - q) * (n - 1))]!;
+    const b = col[Math.ceil(q * (n - 1))]!;
+    lo.push(a);
+    hi.push(b);
+    spread.push(Math.max(b - a, 1e-2));
+  }
+  return { lo, hi, spread };
 }
 
 export function calibrate(q: readonly number[], e: number): number {

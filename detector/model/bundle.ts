@@ -93,6 +93,7 @@ const familySchema = z.object({
   layers: z.array(layerSchema).min(1),
   calibration: z.array(z.number()).min(2),
   vocab: z.record(z.string(), z.number()).optional(),
+  envelope: z.object({ lo: z.array(z.number()), hi: z.array(z.number()), spread: z.array(z.number().positive()) }).optional(),
   trainedRows: z.number().int().nonnegative(),
   finalLoss: z.number(),
 });
@@ -149,6 +150,10 @@ export function parseModel(text: string): ModelBundle {
     }
     const fm: FamilyModel = { family: f.family, inputs: f.inputs, center: f.center, scale: f.scale, layers, calibration: f.calibration, trainedRows: f.trainedRows, finalLoss: f.finalLoss };
     if (f.vocab) fm.vocab = f.vocab;
+    if (f.envelope) {
+      if (f.envelope.lo.length !== d || f.envelope.hi.length !== d || f.envelope.spread.length !== d) throw new DetectorError('MODEL_INVALID', `model file: family ${name}: envelope does not match its ${d} inputs`);
+      fm.envelope = f.envelope;
+    }
     families[name] = fm;
   }
   const bundle: ModelBundle = {
