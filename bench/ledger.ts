@@ -4,11 +4,12 @@
  *   inclusion_proof_us           one inclusion proof in a tree of 1,000,000 entries
  *   proof_verify_us              verifying it with the browser verifier (@noble/hashes)
  *   ledger_verify_entries_per_s  `vigil verify`'s full audit of the appended ledger
- * plus, for context, proof verification on node:crypto and a whole evidence bundle
- * (entry read from disk, proof, checkpoint) from the running writer.
+ * plus, for context, proof verification on node:crypto, a whole evidence bundle (entry read
+ * from disk, proof, checkpoint) from the running writer, CPU time per append, and the
+ * machine's load average (wall-clock figures mean little on a shared machine).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   auditLedger,
@@ -42,6 +43,7 @@ export async function run(ctx: BenchContext): Promise<Figures> {
     ctx.progress(`ledger: appending ${APPENDS} entries (checkpoint every second)`);
     const ledger = await Ledger.open({ dir, checkpointEvery: Number.MAX_SAFE_INTEGER, checkpointIntervalMs: 1000, logger: quiet });
     const ts = Date.now();
+    const cpuBefore = process.cpuUsage();
     const start = performance.now();
     for (let i = 0; i < APPENDS; ) {
       const end = Math.min(APPENDS, i + 5000);
@@ -50,6 +52,7 @@ export async function run(ctx: BenchContext): Promise<Figures> {
     }
     const last = await ledger.committed(APPENDS - 1);
     const appendSeconds = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     const checkpoints = (await import('node:fs')).readFileSync(join(dir, 'checkpoints.log'), 'utf8').trim().split('\n').length;
 
     // A whole evidence bundle from the running writer (reads the entry from disk).
@@ -93,6 +96,10 @@ export async function run(ctx: BenchContext): Promise<Figures> {
       ledger_append_per_s: Math.round(APPENDS / appendSeconds),
       ledger_append_entries: APPENDS,
       ledger_append_checkpoints: checkpoints,
+      // CPU time of all threads (writer, hashing thread, I/O) per append: comparable across
+      // runs even when other processes share the machine, as wall-clock figures are not.
+      ledger_append_cpu_us: round2((cpu.user + cpu.system) / APPENDS),
+      bench_loadavg_1m: round2(loadavg()[0]!),
       inclusion_proof_us: round2(proofUs),
       proof_verify_us: round2(verifyUs),
       proof_verify_node_us: round2(verifyNodeUs),

@@ -310,6 +310,7 @@ async function checkEntries(
         }
         range.appendFrom(leaf, 0);
         i++;
+        if (progress && (i & 0xffff) === 0) progress(i, total);
         s = e + 1;
 
         const rec = records[next];
@@ -320,7 +321,6 @@ async function checkEntries(
           rangeStart = i;
           rangeStartOffset = fileAt + s - 1;
           next++;
-          if (progress && next % 64 === 0) progress(i, total);
         }
       }
       // Keep the partial line at the end for the next read.
