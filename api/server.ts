@@ -10,7 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLError } from 'graphql';
 import { createPubSub, createSchema, createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { StoreError, type Alert, type Store, type StoredIncident, type TokenRepository } from '../store/index.js';
+import { StoreError, type Alert, type DetectorOutput, type Store, type StoredIncident, type TokenRepository } from '../store/index.js';
 import { Authenticator, type Principal } from './auth.js';
 import { ApiError, toClientError } from './errors.js';
 import { DEFAULT_LIMITS, depthLimitRule, operationCost, type Limits } from './limits.js';
@@ -56,6 +56,11 @@ export interface VigilApi {
    * persisted it (pass what it returned).
    */
   publishDetectorOutput(saved: { newAlerts: readonly Alert[]; incidents: readonly StoredIncident[] }): void;
+  /**
+   * Persist what the detector produced through the store and tell subscribers: the one call
+   * the pipeline makes per detector batch.
+   */
+  recordDetectorOutput(output: DetectorOutput): Promise<{ newAlerts: Alert[]; incidents: StoredIncident[] }>;
   readonly limits: Limits;
 }
 
@@ -138,6 +143,11 @@ export function createApi(options: ApiOptions): VigilApi {
     },
   });
 
+  const publishDetectorOutput = (saved: { newAlerts: readonly Alert[]; incidents: readonly StoredIncident[] }): void => {
+    for (const alert of saved.newAlerts) pubsub.publish('alert', alert);
+    for (const incident of saved.incidents) pubsub.publish('incident', { incident, action: null });
+  };
+
   return {
     yoga,
     limits,
@@ -145,9 +155,11 @@ export function createApi(options: ApiOptions): VigilApi {
       await yoga.requestListener(req, res);
     },
     fetch: async (input, init) => yoga.fetch(input instanceof Request ? input : new Request(new URL(String(input), 'http://localhost'), init)),
-    publishDetectorOutput(saved) {
-      for (const alert of saved.newAlerts) pubsub.publish('alert', alert);
-      for (const incident of saved.incidents) pubsub.publish('incident', { incident, action: null });
+    publishDetectorOutput,
+    async recordDetectorOutput(output) {
+      const saved = await options.store.saveDetectorOutput(output);
+      publishDetectorOutput(saved);
+      return saved;
     },
   };
 }

@@ -538,8 +538,7 @@ describe('subscriptions', () => {
   it('streams new alerts at or above a severity', async () => {
     const sub = await openSse('subscription { alertRaised(minSeverity: HIGH) { id severity } }', tokens.auditor);
     await new Promise((r) => setTimeout(r, 20));
-    const saved = store.saveDetectorOutput({ alerts: [makeAlert(200), makeAlert(202), makeAlert(203)] }); // low, high, critical
-    api.publishDetectorOutput(saved);
+    await api.recordDetectorOutput({ alerts: [makeAlert(200), makeAlert(202), makeAlert(203)] }); // low, high, critical
     expect((await sub.next()).data.alertRaised.severity).toBe('HIGH');
     expect((await sub.next()).data.alertRaised.severity).toBe('CRITICAL');
     sub.close();

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { Client } from '@elastic/elasticsearch';
 import type { errors as EsErrors } from '@elastic/elasticsearch';
-import Mock from '@elastic/elasticsearch-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_TEMPLATE_OPTIONS,
@@ -23,11 +22,23 @@ import { bsm, makeAlert, makeIncident, T0 } from './api-fixtures.js';
 import { repoRoot } from './helpers.js';
 
 // The mock checks `instanceof ResponseError` against the CommonJS build it requires itself.
-const { errors } = createRequire(import.meta.url)('@elastic/elasticsearch') as { errors: typeof EsErrors };
+const require = createRequire(import.meta.url);
+const { errors } = require('@elastic/elasticsearch') as { errors: typeof EsErrors };
+interface MockPattern {
+  method: string | string[];
+  path: string | string[];
+}
+interface ClientMock {
+  add(pattern: MockPattern, resolver: (params: Params) => unknown): ClientMock;
+  clear(pattern: MockPattern): ClientMock;
+  clearAll(): ClientMock;
+  getConnection(): never;
+}
+const Mock = require('@elastic/elasticsearch-mock') as new () => ClientMock;
 
 type Params = { method: string; path: string; body?: any; querystring?: Record<string, string> };
 
-let mock: Mock;
+let mock: ClientMock;
 let client: Client;
 let store: ElasticsearchStore;
 let calls: Params[];
@@ -60,11 +71,11 @@ beforeEach(() => {
 
 describe('setup', () => {
   it('installs the lifecycle policy, ECS templates, the events data stream template and the record indices', async () => {
-    mock.add({ method: 'PUT', path: '/_ilm/policy/:name' }, (p) => (calls.push(p as Params), { acknowledged: true }));
-    mock.add({ method: 'PUT', path: '/_component_template/:name' }, (p) => (calls.push(p as Params), { acknowledged: true }));
-    mock.add({ method: 'PUT', path: '/_index_template/:name' }, (p) => (calls.push(p as Params), { acknowledged: true }));
+    mock.add({ method: 'PUT', path: '/_ilm/policy/:name' }, (p) => (calls.push(p), { acknowledged: true }));
+    mock.add({ method: 'PUT', path: '/_component_template/:name' }, (p) => (calls.push(p), { acknowledged: true }));
+    mock.add({ method: 'PUT', path: '/_index_template/:name' }, (p) => (calls.push(p), { acknowledged: true }));
     mock.add({ method: 'HEAD', path: '/:index' }, () => responseError(404));
-    mock.add({ method: 'PUT', path: '/:index' }, (p) => (calls.push(p as Params), { acknowledged: true }));
+    mock.add({ method: 'PUT', path: '/:index' }, (p) => (calls.push(p), { acknowledged: true }));
     await store.setup();
     const paths = calls.map((c) => `${c.method} ${c.path}`);
     expect(paths.slice(0, 3)).toEqual(['PUT /_ilm/policy/vigil-events', 'PUT /_component_template/vigil-events-mappings', 'PUT /_index_template/vigil-events']);
@@ -96,8 +107,8 @@ describe('bulk writing events', () => {
   it('creates each event in the data stream with its id as _id, in chunks, and reports duplicates as not new', async () => {
     const bodies: any[][] = [];
     mock.add({ method: 'POST', path: '/_bulk' }, (p) => {
-      bodies.push((p as Params).body);
-      return bulkReply((p as Params).body, (i) => (bodies.length === 1 && i === 1 ? 409 : 201));
+      bodies.push(p.body);
+      return bulkReply(p.body, (i) => (bodies.length === 1 && i === 1 ? 409 : 201));
     });
     const events = [bsm('V-1', T0), bsm('V-2', T0 + 1), bsm('V-3', T0 + 2)];
     const result = await store.writeEvents(events.map((event) => ({ event, source: 'http', receivedAt: T0 })));
@@ -116,10 +127,10 @@ describe('bulk writing events', () => {
     const sizes: number[] = [];
     mock.add({ method: 'POST', path: '/_bulk' }, (p) => {
       n++;
-      sizes.push((p as Params).body.length / 2);
+      sizes.push(p.body.length / 2);
       if (n === 1) return responseError(503);
-      if (n === 2) return bulkReply((p as Params).body, (i) => (i === 0 ? 429 : 201));
-      return bulkReply((p as Params).body, () => 201);
+      if (n === 2) return bulkReply(p.body, (i) => (i === 0 ? 429 : 201));
+      return bulkReply(p.body, () => 201);
     });
     const events = [bsm('V-1', T0), bsm('V-2', T0 + 1)];
     expect(await store.writeEvents(events.map((event) => ({ event, source: 'http', receivedAt: T0 })))).toEqual([true, true]);
@@ -138,7 +149,7 @@ describe('bulk writing events', () => {
     mock.add({ method: 'POST', path: '/_bulk' }, () => responseError(400));
     await expect(store.writeEvents([{ event: bsm('V-1', T0), source: 'http', receivedAt: T0 }])).rejects.toBeInstanceOf(StoreError);
     mock.clearAll();
-    mock.add({ method: 'POST', path: '/_bulk' }, (p) => bulkReply((p as Params).body, () => 400));
+    mock.add({ method: 'POST', path: '/_bulk' }, (p) => bulkReply(p.body, () => 400));
     await expect(store.writeEvents([{ event: bsm('V-1', T0), source: 'http', receivedAt: T0 }])).rejects.toMatchObject({ code: 'WRITE_FAILED' });
   });
 
@@ -157,7 +168,7 @@ describe('bulk writing events', () => {
         inFlight--;
       }
     }) as typeof client.bulk;
-    mock.add({ method: 'POST', path: '/_bulk' }, (p) => bulkReply((p as Params).body, () => 201));
+    mock.add({ method: 'POST', path: '/_bulk' }, (p) => bulkReply(p.body, () => 201));
     const events = Array.from({ length: 8 }, (_, i) => ({ event: bsm(`V-${i}`, T0 + i), source: 'http', receivedAt: T0 }));
     expect(await store.writeEvents(events)).toEqual(new Array(8).fill(true));
     expect(most).toBe(2);
@@ -170,7 +181,7 @@ describe('searching', () => {
       const e = bsm('V-0042', T0 + i);
       return { _id: e.id, _source: { ...e, vigil: { ...e.vigil, search: 'x', ingest: { source: 'http', received_at: T0, seq: i } } }, sort: [T0 + i, e.id] };
     };
-    mock.add({ method: 'POST', path: '/vigil-events/_search' }, (p) => (calls.push(p as Params), { hits: { hits: [hit(3), hit(2), hit(1)] } }));
+    mock.add({ method: 'POST', path: '/vigil-events/_search' }, (p) => (calls.push(p), { hits: { hits: [hit(3), hit(2), hit(1)] } }));
     const page = await store.searchEvents({ kinds: ['bsm'], entity: 'V-0042', time: { from: T0 }, text: '10.1.2.3 V-00*' }, { first: 2 });
     expect(page.hasNextPage).toBe(true);
     expect(page.edges).toHaveLength(2);
@@ -192,8 +203,8 @@ describe('searching', () => {
   });
 
   it('finds incidents by rule through the alerts that joined them', async () => {
-    mock.add({ method: 'POST', path: '/vigil-alerts/_search' }, (p) => (calls.push(p as Params), { hits: { hits: [] }, aggregations: { incidents: { buckets: [{ key: 'INC-1', doc_count: 2 }] } } }));
-    mock.add({ method: 'POST', path: '/vigil-incidents/_count' }, (p) => (calls.push(p as Params), { count: 1 }));
+    mock.add({ method: 'POST', path: '/vigil-alerts/_search' }, (p) => (calls.push(p), { hits: { hits: [] }, aggregations: { incidents: { buckets: [{ key: 'INC-1', doc_count: 2 }] } } }));
+    mock.add({ method: 'POST', path: '/vigil-incidents/_count' }, (p) => (calls.push(p), { count: 1 }));
     expect(await store.countIncidentsMatching({ rule: 'bsm-replay', statuses: ['open'] })).toBe(1);
     expect(calls[0]!.body.aggs).toEqual({ incidents: { terms: { field: 'incidentId', size: 10_000 } } });
     expect(calls[1]!.body.query.bool.filter).toEqual([{ terms: { status: ['open'] } }, { ids: { values: ['INC-1'] } }]);
@@ -207,8 +218,8 @@ describe('incident triage', () => {
       _index: 'vigil-incidents', _id: inc.id, found: true, _seq_no: 7, _primary_term: 1,
       _source: { ...inc, severity_rank: 0, version: 3, updatedAt: T0, search: '' },
     }));
-    mock.add({ method: 'PUT', path: '/vigil-incidents/_doc/:id' }, (p) => (calls.push(p as Params), { result: 'updated' }));
-    mock.add({ method: 'PUT', path: '/vigil-actions/_doc/:id' }, (p) => (calls.push(p as Params), { result: 'created' }));
+    mock.add({ method: 'PUT', path: '/vigil-incidents/_doc/:id' }, (p) => (calls.push(p), { result: 'updated' }));
+    mock.add({ method: 'PUT', path: '/vigil-actions/_doc/:id' }, (p) => (calls.push(p), { result: 'created' }));
     const act = { id: 'a1', ts: T0, actor: 'alice', role: 'analyst', action: 'incident.acknowledge', target: { type: 'incident' as const, id: inc.id }, before: null, after: null };
     const out = await store.updateIncidentTriage(inc.id, 3, { status: 'acknowledged', assignee: null, resolution: null }, act);
     expect(out).toMatchObject({ version: 4, incident: { status: 'acknowledged' } });
