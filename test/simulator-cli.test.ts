@@ -57,6 +57,7 @@ describe('vigil simulate', () => {
   it.each([
     ['--vehicles', '-3'],
     ['--attack-rate', '1.5'],
+    ['--attacks', 'dos,meteor_strike'],
     ['--duration', 'soon'],
     ['--start', 'yesterday'],
     ['--seed', '1.5'],

@@ -117,6 +117,19 @@ describe('the attack rate', () => {
     expect(attackShare(labels)).toBeLessThan(rate * 1.2);
   });
 
+  it('restricted to one type injects only that type, still near the rate', () => {
+    const labels = parsed(run({ seed: 5, duration: 60, attacks: ['constant_speed_offset'] }).labels);
+    const types = new Set(eventLabels(labels).flatMap((l) => (l.label === 'attack' ? [l.attack] : [])));
+    expect([...types]).toEqual(['constant_speed_offset']);
+    expect(attackShare(labels)).toBeGreaterThan(0.04);
+    expect(attackShare(labels)).toBeLessThan(0.06);
+  });
+
+  it('restricted to every type gives the same traffic as no restriction', () => {
+    const all = run({ seed: 1, duration: 60, attacks: [...ATTACK_TYPES].reverse() });
+    expect(all.events).toEqual(baseline.events);
+  });
+
   it('of 0 gives normal traffic only', () => {
     const labels = parsed(run({ seed: 1, duration: 30, attackRate: 0 }).labels);
     expect(labels.length).toBeGreaterThan(1000);
@@ -264,6 +277,8 @@ describe('options', () => {
     [{ attackRate: 0.9 }, /attackRate/],
     [{ seed: Number.NaN }, /seed/],
     [{ start: 'yesterday' }, /start/],
+    [{ attacks: ['meteor_strike'] }, /attacks/],
+    [{ attacks: [] }, /attacks/],
   ] as const)('reject %o with a message naming the option', (options, name) => {
     expect(() => new CitySimulator(options as SimulatorOptions)).toThrow(name);
     expect(() => new CitySimulator(options as SimulatorOptions)).toThrow(CollectorError);

@@ -1,4 +1,5 @@
 import { CollectorError } from '../errors.js';
+import { ATTACK_TYPES, type AttackType } from './attacks.js';
 import type { RoadNetworkOptions } from './network.js';
 
 /** The simulated city and its attackers. Every option has a default. */
@@ -22,6 +23,11 @@ export interface SimulatorOptions {
   start?: number | string;
   /** The road network's layout. @default the 13 × 13 grid of `roadNetwork()` */
   network?: RoadNetworkOptions;
+  /**
+   * Attack types episodes are drawn from (in the seed-shuffled order, others skipped), for
+   * evaluating one attack type alone at a given rate, as VeReMi does. @default all of `ATTACK_TYPES`
+   */
+  attacks?: readonly AttackType[];
 }
 
 export interface ResolvedSimulatorOptions {
@@ -32,6 +38,7 @@ export interface ResolvedSimulatorOptions {
   /** Epoch milliseconds, a multiple of the 100 ms physics step. */
   start: number;
   network: RoadNetworkOptions;
+  attacks: readonly AttackType[];
 }
 
 export const DEFAULT_START = '2026-01-01T00:00:00Z';
@@ -57,7 +64,12 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
   if (!Number.isFinite(start) || start < Date.UTC(2000, 0, 1) || start > Date.UTC(9000, 0, 1)) {
     throw bad(`start: expected an ISO-8601 time or epoch milliseconds from 2000 on, got ${JSON.stringify(rawStart)}`);
   }
-  return { seed, vehicles, devices, attackRate, start: Math.floor(start / 100) * 100, network: options.network ?? {} };
+  const attacks = options.attacks ?? ATTACK_TYPES;
+  if (!Array.isArray(attacks) || attacks.length === 0) throw bad(`attacks: expected a non-empty list of ${ATTACK_TYPES.join(', ')}`);
+  for (const a of attacks) {
+    if (!(ATTACK_TYPES as readonly string[]).includes(a)) throw bad(`attacks: expected one of ${ATTACK_TYPES.join(', ')}, got ${JSON.stringify(a)}`);
+  }
+  return { seed, vehicles, devices, attackRate, start: Math.floor(start / 100) * 100, network: options.network ?? {}, attacks: [...new Set(attacks)] };
 }
 
 function wholeNumber(name: string, value: unknown, min: number, max: number): void {

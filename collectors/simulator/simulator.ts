@@ -152,7 +152,10 @@ export class CitySimulator {
     const deviceRng = this.rng.fork('devices');
     this.gps = this.rng.fork('gps');
     this.attackRng = this.rng.fork('attacks');
-    this.attackOrder = this.attackRng.shuffle(ATTACK_TYPES);
+    // Shuffle all types whatever `attacks` allows, so that the random stream (and so every
+    // run with all types) is the same as before the option existed.
+    const allowed = new Set(this.options.attacks);
+    this.attackOrder = this.attackRng.shuffle(ATTACK_TYPES).filter((t) => allowed.has(t));
     for (let i = 0; i < this.options.vehicles; i++) {
       this.vehicles.push(new Vehicle(this.freshVehicleId(vehicleRng), this.network, vehicleRng.fork(i)));
     }

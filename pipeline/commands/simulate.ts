@@ -4,7 +4,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { CitySimulator, DEFAULT_START, simulate, type SimulatorCounts } from '../../collectors/index.js';
+import { ATTACK_TYPES, CitySimulator, DEFAULT_START, simulate, type AttackType, type SimulatorCounts } from '../../collectors/index.js';
 import { intOption, numberOption } from './options.js';
 
 interface SimulateOptions {
@@ -17,7 +17,15 @@ interface SimulateOptions {
   out: string;
   labels: string;
   network?: string;
+  attacks?: AttackType[];
   quiet?: boolean;
+}
+
+function attacksOption(value: string): AttackType[] {
+  const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const unknown = list.filter((a) => !(ATTACK_TYPES as readonly string[]).includes(a));
+  if (list.length === 0 || unknown.length > 0) throw new InvalidArgumentError(`--attacks: expected a comma-separated list of ${ATTACK_TYPES.join(', ')}, got ${JSON.stringify(value)}`);
+  return list as AttackType[];
 }
 
 function isoOption(value: string): number {
@@ -41,10 +49,11 @@ export function register(program: Command): void {
     .option('--out <EVENTS.ndjson>', 'events file (NDJSON, the input formats of DESIGN.md)', 'events.ndjson')
     .option('--labels <LABELS.ndjson>', 'labels file: {"id","label","attack"} per event, in the same order', 'labels.ndjson')
     .option('--network <CITY.json>', 'also write the road network, RSUs and devices as JSON')
+    .option('--attacks <TYPE,...>', `inject only these attack types (default all: ${ATTACK_TYPES.join(', ')})`, attacksOption)
     .option('--quiet', 'no progress on stderr')
     .action(async (opts: SimulateOptions) => {
       const started = performance.now();
-      const simOptions = { seed: opts.seed, vehicles: opts.vehicles, devices: opts.devices, attackRate: opts.attackRate, start: opts.start };
+      const simOptions = { seed: opts.seed, vehicles: opts.vehicles, devices: opts.devices, attackRate: opts.attackRate, start: opts.start, ...(opts.attacks ? { attacks: opts.attacks } : {}) };
       const files: FileHandle[] = [];
       try {
         const events = await open(opts.out, 'w');
