@@ -66,7 +66,7 @@ export interface LedgerOptions {
   logger?: LedgerLogger;
   /**
    * The log's name, the first line of every checkpoint. Fixed by the first checkpoint.
-   * @default `vigil/` + the first 16 hex digits of the log key's C2SP key hash input
+   * @default `vigil/` + the first 16 hex digits of the public key
    */
   origin?: string;
   /** Witnesses that must co-sign a checkpoint before it counts as published. @default none */
@@ -183,14 +183,13 @@ const PENDING_BYTES = 4 << 20;
 
 /** A buffer of entry lines not yet handed over, with their index records. */
 class PendingBatch {
-  /** Byte 0 is a spare: the slot before each line holds the 0x00 leaf prefix while it is hashed. */
   readonly data: Buffer;
   readonly index: Buffer;
-  at = 1;
+  at = 0;
   indexAt = 0;
   count = 0;
   constructor(bytes: number) {
-    this.data = Buffer.allocUnsafe(bytes + 1);
+    this.data = Buffer.allocUnsafe(bytes);
     this.index = Buffer.allocUnsafe(Math.max(INDEX_RECORD_SIZE, Math.ceil(bytes / 40) * INDEX_RECORD_SIZE));
   }
   fits(line: string): boolean {
@@ -374,7 +373,7 @@ export class Ledger {
     p.data[start + length] = 0x0a;
     p.at = start + length + 1;
     const index = this.#size++;
-    const offset = this.#bytes + start - 1;
+    const offset = this.#bytes + start;
     this.#offsets.push(offset);
     writeIndexOffset(p.index, p.indexAt, offset);
     p.indexAt += INDEX_RECORD_SIZE;
@@ -483,7 +482,7 @@ export class Ledger {
     const p = this.#pending;
     if (p.count === 0) return;
     this.#pending = new PendingBatch(PENDING_BYTES);
-    const data = p.data.subarray(1, p.at);
+    const data = p.data.subarray(0, p.at);
     const index = p.index.subarray(0, p.indexAt);
     const first = this.#flushed;
     this.#flushed += p.count;
