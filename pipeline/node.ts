@@ -16,6 +16,7 @@ import { createApi, type VigilApi } from '../api/index.js';
 import { IngestPipeline } from './ingest.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { HttpServer } from './server.js';
+import { createDashboards } from '../dashboards/index.js';
 import type { VigilConfig } from './config.js';
 import type { Logger } from './logger.js';
 
@@ -70,7 +71,11 @@ export class VigilNode {
     // The investigators' API. Mutations need the ledger: pass `audit: ledgerAuditLog(ledger)` (and
     // `rules`, the detector's rule book) here once wired; until then they are refused, never unaudited.
     this.api = createApi({ store: this.store, tokens: this.store, now, onUnexpectedError: (err) => deps.logger.error({ err }, 'graphql request failed') });
-    this.http.mount('/graphql', this.api.handler);
+    // Once the analysis half runs, its API (with the ledger, rules and live subscriptions) answers;
+    // this one only serves the moment before. (Two mounts of one prefix: the first wins.)
+    this.http.mount('/graphql', (req, res) => (this.analysis?.api ?? this.api).handler(req, res));
+    // The web dashboards, bundled on the first request. Exact routes and longer prefixes (/graphql) win over '/'.
+    this.http.mount('/', createDashboards({ onError: (err) => deps.logger.error({ err }, 'dashboards could not be built') }).handler);
     this.metrics.initSource('http');
     this.sources.push(...(deps.sources ?? []));
     const wired = networkSources(config, this.validation, deps.logger);

@@ -39,6 +39,8 @@ export function register(program: Command): void {
       process.stdout.write(
         [
           `Vigil is running${config.demo.enabled ? ' with the city simulator' : ''}. Data in ${config.dataDir}`,
+          `  dashboards ${url}/  (sign in with a token from \`vigil token create\`)`,
+          `  graphql    ${url}/graphql`,
           `  health     ${url}/healthz`,
           `  metrics    ${url}/metrics`,
           `  ingest     POST ${url}/ingest  (NDJSON or a JSON array)`,
