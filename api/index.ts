@@ -1,5 +1,7 @@
 export { createApi } from './server.js';
 export { ledgerAuditLog } from './ledger-audit.js';
+export { ruleBookAdmin } from './rulebook-admin.js';
+export type { RuleBookPort } from './rulebook-admin.js';
 export type { LedgerAuditOptions } from './ledger-audit.js';
 export type { ApiOptions, VigilApi } from './server.js';
 export { createToken, listTokens, revokeToken, hashToken, Authenticator, can, TOKEN_PREFIX } from './auth.js';

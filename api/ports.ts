@@ -76,24 +76,28 @@ export interface RuleItem {
   spec: Record<string, unknown>;
 }
 
+/** Events a rule must ignore. */
 export interface ExceptionSpec {
-  /** The rule the exception applies to. */
+  /** The rule id (`*`: every rule, and the model and reputation alerts). */
   rule: string;
+  /** Only this entity's events. */
   entity?: string;
-  /** An event field (dotted ECS path) and the value that exempts an event. */
+  /** An event field (dotted ECS path, Sigma modifiers allowed) and the value that exempts an event. */
   field?: string;
   value?: string;
+  /** A whole Sigma selection (`{"destination.ip|cidr": "10.0.0.0/8"}`). */
+  selection?: Record<string, unknown>;
   reason: string;
-  /** Epoch milliseconds. */
-  expiresAt?: number;
 }
 
+/** Repeat alerts of a rule for the same key folded into one for a while. */
 export interface SuppressionSpec {
-  /** Omitted: every rule. */
-  rule?: string;
-  entity?: string;
-  /** Epoch milliseconds: alerts are suppressed until then. */
-  until: number;
+  /** The rule id (`*`: every rule). */
+  rule: string;
+  /** How long repeats are folded, milliseconds. */
+  timespanMs: number;
+  /** Event fields forming the key. @default ['vigil.entity.id'] */
+  groupBy?: string[];
   reason: string;
 }
 

@@ -297,25 +297,35 @@ export function createResolvers(deps: ResolverDeps) {
       },
       addException: (_: unknown, a: Args, ctx: ApiContext) => {
         const i = a['input'] as Args;
+        const selection = i['selection'];
+        if (selection !== undefined && selection !== null && (typeof selection !== 'object' || Array.isArray(selection))) {
+          throw new ApiError('BAD_INPUT', 'selection: expected a JSON object (a Sigma selection)');
+        }
         const spec = {
           rule: text('rule', i['rule']),
           reason: text('reason', i['reason'], 1000),
           ...(i['entity'] ? { entity: String(i['entity']) } : {}),
           ...(i['field'] ? { field: String(i['field']) } : {}),
           ...(i['value'] !== undefined && i['value'] !== null ? { value: String(i['value']) } : {}),
-          ...(typeof i['expiresAt'] === 'number' ? { expiresAt: i['expiresAt'] } : {}),
+          ...(selection ? { selection: selection as Record<string, unknown> } : {}),
         };
         return ruleChange(ctx, 'exception', 'exception.add', async (r) => ({ before: null, after: await r.addException(spec, ctx.principal.name) }));
       },
       addSuppression: (_: unknown, a: Args, ctx: ApiContext) => {
         const i = a['input'] as Args;
+        const seconds = Number(i['timespanSeconds']);
+        if (!Number.isInteger(seconds) || seconds < 0 || seconds > 30 * 86_400) throw new ApiError('BAD_INPUT', 'timespanSeconds: expected 0 to 2592000 (30 days)');
+        const groupBy = i['groupBy'] as string[] | null | undefined;
         const spec = {
-          until: i['until'] as number,
+          rule: text('rule', i['rule']),
+          timespanMs: seconds * 1000,
           reason: text('reason', i['reason'], 1000),
-          ...(i['rule'] ? { rule: String(i['rule']) } : {}),
-          ...(i['entity'] ? { entity: String(i['entity']) } : {}),
+          ...(groupBy ? { groupBy } : {}),
         };
-        return ruleChange(ctx, 'suppression', 'suppression.add', async (r) => ({ before: null, after: await r.addSuppression(spec, ctx.principal.name) }));
+        return ruleChange(ctx, 'suppression', 'suppression.add', async (r) => {
+          const before = (await r.list('suppression')).find((s) => s.id === spec.rule && s.enabled) ?? null;
+          return { before, after: await r.addSuppression(spec, ctx.principal.name) };
+        });
       },
       disableRule: (_: unknown, a: Args, ctx: ApiContext) => disable(ctx, 'rule', a),
       disableException: (_: unknown, a: Args, ctx: ApiContext) => disable(ctx, 'exception', a),

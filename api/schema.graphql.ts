@@ -276,8 +276,10 @@ export const typeDefs = /* GraphQL */ `
   type TokenPayload { info: ApiToken!, action: Action! }
   type CreatedTokenPayload { token: String!, info: ApiToken!, action: Action! }
 
-  input ExceptionInput { rule: String!, entity: ID, field: String, value: String, reason: String!, expiresAt: Timestamp }
-  input SuppressionInput { rule: String, entity: ID, until: Timestamp!, reason: String! }
+  "Events a rule (or * for every rule) must ignore: an entity, a field and value, or a Sigma selection."
+  input ExceptionInput { rule: String!, entity: ID, field: String, value: String, selection: JSON, reason: String! }
+  "Repeat alerts of a rule (or *) for the same key folded into one for a while."
+  input SuppressionInput { rule: String!, timespanSeconds: Int!, groupBy: [String!], reason: String! }
 
   type Mutation {
     acknowledgeIncident(id: ID!, comment: String): IncidentPayload!
@@ -295,6 +297,7 @@ export const typeDefs = /* GraphQL */ `
     addException(input: ExceptionInput!): RuleItemPayload!
     disableException(id: ID!, reason: String!): RuleItemPayload!
     addSuppression(input: SuppressionInput!): RuleItemPayload!
+    "id: the rule id the suppression is for."
     disableSuppression(id: ID!, reason: String!): RuleItemPayload!
 
     createToken(name: String!, role: Role!): CreatedTokenPayload!

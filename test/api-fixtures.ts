@@ -5,8 +5,7 @@
 import { createHash } from 'node:crypto';
 import { resolveValidationOptions, validateInput, type VigilEvent } from '../events/index.js';
 import type { Alert, Incident, ReputationPoint, Severity } from '../detector/index.js';
-import type { AuditLog, EvidenceBundleView, RuleAdmin, RuleItem, RuleItemKind } from '../api/index.js';
-import { RuleAdminError } from '../api/index.js';
+import type { AuditLog, EvidenceBundleView } from '../api/index.js';
 
 export const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
 const validation = resolveValidationOptions({ now: () => T0 + 365 * 86_400_000 });
@@ -101,37 +100,5 @@ export class MemoryAuditLog implements AuditLog {
   verify(bundle: unknown) {
     const ok = typeof bundle === 'object' && bundle !== null && (bundle as { format?: unknown }).format === 'vigil-evidence/v1';
     return ok ? { ok, steps: [{ step: 'bundle', outcome: 'passed', detail: 'fake' }] } : { ok, steps: [{ step: 'bundle', outcome: 'failed', detail: 'bad' }], reason: 'bundle: bad', code: 'INVALID_BUNDLE' };
-  }
-}
-
-/** A rule book kept in memory, as the detector's RuleBook would answer. */
-export class MemoryRuleAdmin implements RuleAdmin {
-  readonly items = new Map<string, RuleItem>();
-  private n = 0;
-
-  list(kind?: RuleItemKind): RuleItem[] {
-    return [...this.items.values()].filter((i) => kind === undefined || i.kind === kind);
-  }
-  addRule(source: string): RuleItem {
-    const title = /^title:\s*(.+)$/m.exec(source)?.[1];
-    if (!title) throw new RuleAdminError('INVALID_RULE', 'rule: a Sigma rule needs a title');
-    return this.add({ kind: 'rule', id: `rule-${++this.n}`, title, enabled: true, spec: { source } });
-  }
-  addException(spec: object): RuleItem {
-    return this.add({ kind: 'exception', id: `exc-${++this.n}`, title: 'exception', enabled: true, spec: { ...spec } });
-  }
-  addSuppression(spec: object): RuleItem {
-    return this.add({ kind: 'suppression', id: `sup-${++this.n}`, title: 'suppression', enabled: true, spec: { ...spec } });
-  }
-  disable(kind: RuleItemKind, id: string) {
-    const before = this.items.get(id);
-    if (!before || before.kind !== kind) throw new RuleAdminError('NOT_FOUND', `no ${kind} ${id}`);
-    const after = { ...before, enabled: false };
-    this.items.set(id, after);
-    return { before, after };
-  }
-  private add(item: RuleItem): RuleItem {
-    this.items.set(item.id, item);
-    return item;
   }
 }

@@ -4,9 +4,10 @@
  * subscriptions over SSE.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApi, createToken, type VigilApi } from '../api/index.js';
+import { createApi, createToken, ruleBookAdmin, type VigilApi } from '../api/index.js';
+import { RuleBook } from '../detector/index.js';
 import { SqliteStore, type Role } from '../store/index.js';
-import { auth, bsm, makeAlert, makeIncident, MemoryAuditLog, MemoryRuleAdmin, net, reputation, T0 } from './api-fixtures.js';
+import { auth, bsm, makeAlert, makeIncident, MemoryAuditLog, net, reputation, T0 } from './api-fixtures.js';
 import { tempDir } from './helpers.js';
 
 interface GqlResult {
@@ -18,7 +19,7 @@ interface GqlResult {
 let tmp: { dir: string; cleanup: () => void };
 let store: SqliteStore;
 let audit: MemoryAuditLog;
-let rules: MemoryRuleAdmin;
+let book: RuleBook;
 let api: VigilApi;
 let tokens: Record<Role, string>;
 let clock: number;
@@ -30,6 +31,20 @@ async function gql(token: string | undefined, query: string, variables: Record<s
   const body = (await res.json()) as Omit<GqlResult, 'status'>;
   return { status: res.status, ...body };
 }
+
+const RULE = `title: Ghost vehicle
+id: 7d1c6f3e-5a4b-4c2d-9e8f-0a1b2c3d4e5f
+status: experimental
+logsource:
+  product: vigil
+  category: bsm
+detection:
+  selection:
+    vigil.kind: bsm
+    observer.name: RSU-99
+  condition: selection
+level: high
+`;
 
 const codeOf = (r: GqlResult): string | undefined => r.errors?.[0]?.extensions?.code;
 
@@ -61,8 +76,8 @@ beforeEach(() => {
   clock = T0 + 3_600_000;
   store = SqliteStore.open({ dataDir: tmp.dir, now: () => clock });
   audit = new MemoryAuditLog();
-  rules = new MemoryRuleAdmin();
-  api = createApi({ store, tokens: store, audit, rules, now: () => clock, onUnexpectedError: () => {} });
+  book = new RuleBook();
+  api = createApi({ store, tokens: store, audit, rules: ruleBookAdmin(book), now: () => clock, onUnexpectedError: () => {} });
   tokens = {} as Record<Role, string>;
   for (const role of ['analyst', 'authority', 'auditor', 'admin'] as const) tokens[role] = createToken(store, { name: `${role}-1`, role, createdBy: 'test' }).token;
   seed();
@@ -337,29 +352,36 @@ describe('vehicles, rules and tokens', () => {
     expect(v.data!['vehicle'].history.map((h: any) => h.action)).toEqual(['vehicle.flag', 'vehicle.clear']);
   });
 
-  it('lets admin add and disable rules, exceptions and suppressions', async () => {
-    const add = await gql(tokens.admin, 'mutation($s: String!) { addRule(source: $s) { item { kind id title enabled } action { action after } } }', { s: 'title: Ghost vehicle\ndetection: {}\n' });
+  it('lets admin add and disable rules, exceptions and suppressions in the rule book', async () => {
+    const add = await gql(tokens.admin, 'mutation($s: String!) { addRule(source: $s) { item { kind id title enabled spec } action { action after } } }', { s: RULE });
     expect(add.errors).toBeUndefined();
     const ruleId = add.data!['addRule'].item.id;
-    expect(add.data!['addRule'].item).toMatchObject({ kind: 'RULE', title: 'Ghost vehicle', enabled: true });
-    const bad = await gql(tokens.admin, 'mutation { addRule(source: "detection: {}") { item { id } } }');
+    expect(add.data!['addRule'].item).toMatchObject({ kind: 'RULE', id: '7d1c6f3e-5a4b-4c2d-9e8f-0a1b2c3d4e5f', title: 'Ghost vehicle', enabled: true, spec: { level: 'high' } });
+    expect(book.list().map((r) => r.id)).toEqual([ruleId]);
+    const bad = await gql(tokens.admin, 'mutation($s: String!) { addRule(source: $s) { item { id } } }', { s: 'title: x\ndetection: {}\n' });
     expect(codeOf(bad)).toBe('BAD_INPUT');
-    expect(bad.errors![0]!.message).toMatch(/title/);
+    const dup = await gql(tokens.admin, 'mutation($s: String!) { addRule(source: $s) { item { id } } }', { s: RULE });
+    expect(dup.errors).toBeDefined();
+    const exc = await gql(tokens.admin, `mutation { addException(input: { rule: "${ruleId}", entity: "V-0001", reason: "test fleet" }) { item { id kind spec } } }`);
+    expect(exc.errors).toBeUndefined();
+    expect(exc.data!['addException'].item).toMatchObject({ kind: 'EXCEPTION', spec: { rule: ruleId, selection: { 'vigil.entity.id': 'V-0001' }, reason: 'test fleet' } });
+    const unknownRule = await gql(tokens.admin, 'mutation { addException(input: { rule: "nope", entity: "V-1", reason: "x" }) { item { id } } }');
+    expect(codeOf(unknownRule)).toBe('NOT_FOUND');
+    const dexc = await gql(tokens.admin, `mutation { disableException(id: "${exc.data!['addException'].item.id}", reason: "done") { item { enabled } } }`);
+    expect(dexc.data!['disableException'].item.enabled).toBe(false);
+    const sup = await gql(tokens.admin, `mutation { addSuppression(input: { rule: "${ruleId}", timespanSeconds: 600, reason: "maintenance" }) { item { id spec } action { before } } }`);
+    expect(sup.errors).toBeUndefined();
+    expect(sup.data!['addSuppression'].item.spec).toMatchObject({ rule: ruleId, timespanMs: 600_000 });
+    const dsup = await gql(tokens.admin, `mutation { disableSuppression(id: "${ruleId}", reason: "over") { item { enabled } } }`);
+    expect(dsup.data!['disableSuppression'].item.enabled).toBe(false);
     const dis = await gql(tokens.admin, `mutation { disableRule(id: "${ruleId}", reason: "noisy") { item { enabled } action { before after comment } } }`);
     expect(dis.data!['disableRule'].item.enabled).toBe(false);
     expect(dis.data!['disableRule'].action.before.enabled).toBe(true);
-    const exc = await gql(tokens.admin, `mutation { addException(input: { rule: "${ruleId}", entity: "V-0001", reason: "test fleet" }) { item { id kind spec } } }`);
-    expect(exc.data!['addException'].item).toMatchObject({ kind: 'EXCEPTION', spec: { rule: ruleId, entity: 'V-0001', reason: 'test fleet' } });
-    const dexc = await gql(tokens.admin, `mutation { disableException(id: "${exc.data!['addException'].item.id}", reason: "done") { item { enabled } } }`);
-    expect(dexc.data!['disableException'].item.enabled).toBe(false);
-    const sup = await gql(tokens.admin, `mutation { addSuppression(input: { entity: "D-17", until: "2025-02-01T00:00:00Z", reason: "maintenance" }) { item { id spec } } }`);
-    expect(sup.data!['addSuppression'].item.spec).toMatchObject({ entity: 'D-17', until: Date.UTC(2025, 1, 1) });
-    const dsup = await gql(tokens.admin, `mutation { disableSuppression(id: "${sup.data!['addSuppression'].item.id}", reason: "over") { item { enabled } } }`);
-    expect(dsup.data!['disableSuppression'].item.enabled).toBe(false);
+    expect(book.list()[0]!.enabled).toBe(false);
     const list = await gql(tokens.auditor, '{ rules { kind id enabled } exceptions: rules(kind: EXCEPTION) { id } }');
     expect(list.data!['rules']).toHaveLength(3);
     expect(list.data!['exceptions']).toHaveLength(1);
-    expect(audit.entries.map((e) => e.body['action'])).toEqual(['rule.add', 'rule.disable', 'exception.add', 'exception.disable', 'suppression.add', 'suppression.disable']);
+    expect(audit.entries.map((e) => e.body['action'])).toEqual(['rule.add', 'exception.add', 'exception.disable', 'suppression.add', 'suppression.disable', 'rule.disable']);
   });
 
   it('lets admin create, list and revoke tokens, never writing the secret to the ledger', async () => {
@@ -381,7 +403,7 @@ describe('roles', () => {
   const ops: Record<string, string> = {
     triage: 'mutation { acknowledgeIncident(id: "INC-000000") { incident { id } } }',
     vehicles: 'mutation { flagVehicle(id: "V-0001", reason: "x") { vehicle { id } } }',
-    rules: 'mutation { addRule(source: "title: x") { item { id } } }',
+    rules: `mutation { addRule(source: ${JSON.stringify(RULE)}) { item { id } } }`,
     tokens: 'mutation { createToken(name: "x", role: ADMIN) { token } }',
     listTokens: '{ tokens { id } }',
   };
