@@ -8,6 +8,7 @@ import type { PubSub } from 'graphql-yoga';
 import { filter, pipe } from 'graphql-yoga';
 import type { InputKind, EntityType } from '../events/index.js';
 import {
+  StoreError,
   triageOf,
   type ActionRecord,
   type AlertQuery,
@@ -123,7 +124,21 @@ export function createResolvers(deps: ResolverDeps) {
       const before = triageOf(cur.incident);
       const after = change(cur.incident);
       const rec = await recordToLedger(ctx, action, { type: 'incident', id }, before, after, note);
-      const incident = await store.updateIncidentTriage(id, cur.version, after, rec);
+      let version = cur.version;
+      let incident: StoredIncident;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          incident = await store.updateIncidentTriage(id, version, after, rec);
+          break;
+        } catch (err) {
+          // The detector updated the incident (alerts, times) since we read it. It never
+          // touches triage fields, so the recorded before/after still hold: apply again.
+          if (!(err instanceof StoreError && err.code === 'CONFLICT') || attempt >= 3) throw err;
+          const now = await store.getIncident(id);
+          if (!now || JSON.stringify(triageOf(now.incident)) !== JSON.stringify(before)) throw err;
+          version = now.version;
+        }
+      }
       pubsub.publish('incident', { incident, action: rec });
       return { incident, action: rec };
     });

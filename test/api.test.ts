@@ -330,6 +330,23 @@ describe('incident triage', () => {
     expect(store.actionsFor({ type: 'incident', id: 'INC-000000' })).toEqual([]);
   });
 
+  it('applies a triage step even when the detector updated the incident meanwhile', async () => {
+    const realGet = store.getIncident.bind(store);
+    let raced = false;
+    store.getIncident = (id: string) => {
+      const cur = realGet(id);
+      if (!raced && id === 'INC-000000') {
+        raced = true;
+        store.saveDetectorOutput({ incidents: [makeIncident(0, [makeAlert(0), makeAlert(1), makeAlert(2), makeAlert(60)])] });
+      }
+      return cur;
+    };
+    const r = await gql(tokens.analyst, 'mutation { acknowledgeIncident(id: "INC-000000") { incident { status alertCount version } } }');
+    expect(r.errors).toBeUndefined();
+    expect(r.data!['acknowledgeIncident'].incident).toEqual({ status: 'ACKNOWLEDGED', alertCount: 4, version: 3 });
+    expect(audit.entries).toHaveLength(1);
+  });
+
   it('serialises concurrent changes to one incident', async () => {
     const results = await Promise.all(
       Array.from({ length: 5 }, (_, i) => gql(tokens.analyst, `mutation { commentIncident(id: "INC-000001", comment: "note ${i}") { incident { version } } }`)),
