@@ -543,17 +543,20 @@ export class Ledger {
   }
 
   /**
-   * An evidence bundle for entry `index`: the entry, its inclusion proof and the signed
-   * checkpoint (with witnesses: the latest published one and its cosignatures). Cuts a
-   * checkpoint first if none covers the entry yet.
+   * An evidence bundle for entry `index`: the entry, its inclusion proof and a signed
+   * checkpoint covering it with that checkpoint's cosignatures — the latest published one
+   * if it covers the entry, else the latest durable one (witnesses may not have co-signed
+   * it yet: await `published(index)` first to be sure they have). Cuts a checkpoint first
+   * if none covers the entry yet.
    */
   async prove(index: number): Promise<EvidenceBundle> {
     this.#checkOpen();
     if (!this.#latest || index >= this.#latest.checkpoint.size) {
       if (Number.isSafeInteger(index) && index >= 0 && index < this.#size) await this.checkpoint();
     }
-    await this.published(index);
-    const cp = this.#witnesses ? this.#published! : this.#latest!.checkpoint;
+    await this.committed(index);
+    const published = this.#witnesses ? this.#published : undefined;
+    const cp = published && index < published.size ? published : this.#latest!.checkpoint;
     const line = await this.#readLine(index);
     return {
       format: BUNDLE_FORMAT,

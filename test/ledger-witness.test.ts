@@ -167,6 +167,20 @@ describe('three witnesses on loopback', () => {
     expect(reply).toMatchObject({ status: 409, body: { size: cp.size } });
   });
 
+  it('still publish with one of the three down, since two are required', async () => {
+    const down = witnesses[2]!;
+    down.child.kill('SIGTERM');
+    await new Promise((resolve) => down.child.once('exit', resolve));
+    for (let i = 0; i < 5; i++) ledger.append(event('honest', 2000 + i));
+    const cp = await ledger.checkpoint();
+    const published = await ledger.published(ledger.size - 1);
+    expect(published).toEqual(cp);
+    const bundle = await ledger.prove(ledger.size - 1);
+    const signers = new Set(bundle.cosignatures.map((c) => c.publicKey));
+    expect(signers.size).toBe(2);
+    expect(verifyBundle(bundle, ledger.publicKeyPem, { witnessKeys: witnesses.map((w) => w.pem), requiredCosignatures: 2 }).ok).toBe(true);
+  });
+
   it('refuse malformed requests with 400', async () => {
     const res = await fetch(`${witnesses[0]!.url}/add-checkpoint`, { method: 'POST', body: 'not json' });
     expect(res.status).toBe(400);
