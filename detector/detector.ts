@@ -74,7 +74,8 @@ export class Detector {
   readonly rules: RuleBook;
   readonly reputation: ReputationBook;
   private readonly features: FeatureExtractor;
-  private readonly model: ModelBundle | undefined;
+  private model: ModelBundle | undefined;
+  private readonly log: DetectorLogger;
   private readonly incidents: IncidentBook;
   private readonly limits: Required<DetectorLimits>;
   private readonly featureIndex: Record<Family, Record<string, number>>;
@@ -97,6 +98,7 @@ export class Detector {
       if (!(Number.isInteger(v) && v >= 0)) throw new DetectorError('BAD_OPTION', `limits.${k}: expected a non-negative integer, got ${String(v)}`);
     }
     this.clock = options.clock ?? Date.now;
+    this.log = options.logger ?? silentLogger;
     this.featureIndex = {} as Record<Family, Record<string, number>>;
     for (const [f, names] of Object.entries(FEATURE_NAMES)) this.featureIndex[f as Family] = Object.fromEntries(names.map((n, i) => [n, i]));
   }
@@ -117,6 +119,18 @@ export class Detector {
 
   get modelInfo(): ModelInfo | undefined {
     return this.model ? { hash: this.model.hash, backend: this.model.backend, threshold: this.model.threshold } : undefined;
+  }
+
+  /**
+   * Replaces the model in a running detector (`null`: rules and reputation only), e.g. once
+   * `vigil start --demo` has trained its first one. Feature state, reputation and rule
+   * windows carry on; the next `process` scores with the new model, and its alerts name
+   * its hash. Call between batches (the detector is single-threaded).
+   */
+  setModel(bundle: ModelBundle | null): void {
+    this.model = bundle ?? undefined;
+    if (bundle) this.log.info(`detector: model ${bundle.hash.slice(0, 12)} now scoring (families ${Object.keys(bundle.families).join(', ')}; threshold ${bundle.threshold.toFixed(2)})`);
+    else this.log.warn('detector: model removed; scoring with rules and reputation only');
   }
 
   private thresholdOf(family: Family): number {

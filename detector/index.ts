@@ -9,6 +9,17 @@
  * detector.rules.add(yaml); detector.rules.disable(id); detector.rules.addException(id, selection);
  * detector.rules.addSuppression(id, { timespanMs, groupBy });
  * detector.modelInfo; // { hash, backend, threshold } | undefined
+ * detector.setModel(bundle);  // hot-swap: ModelBundle | null; modelInfo follows
+ * ```
+ *
+ * A model for the demo, trained in seconds from unlabelled normal traffic (events in time order):
+ *
+ * ```ts
+ * trainDemoModel(batches: AsyncIterable<readonly VigilEvent[]> | Iterable<readonly VigilEvent[]>,
+ *                options?: DemoModelOptions): Promise<ModelBundle>
+ * // DemoModelOptions: TrainDetectorOptions (epochs 8, maxRows 20000, features: { city }, onProgress, …)
+ * //                   plus threshold (default 99.5). Save it with saveModel(join(dataDir, 'model'), bundle).
+ * // From the simulator: trainDemoModelFromSimulator(options) in pipeline/commands/detector.ts.
  * ```
  */
 export { SEVERITIES } from './types.js';
@@ -25,9 +36,9 @@ export { ReputationBook } from './reputation/index.js';
 export type { ReputationOptions } from './reputation/index.js';
 export { FeatureExtractor, FEATURE_NAMES, FAMILIES, familyOf, RobustBaseline } from './features/index.js';
 export type { Family, FeatureBatch, CityMap, RoadsideUnit, FeatureOptions } from './features/index.js';
-export { trainFamily, scoreFamily, loadModel, saveModel, parseModel, sealModel, modelHash, loadTf, seededRandom, permutation } from './model/index.js';
-export type { ModelBundle, FamilyModel, TrainOptions, Matrix, BackendPreference } from './model/index.js';
-export { trainDetectorModel, chooseThreshold } from './train.js';
-export type { TrainDetectorOptions } from './train.js';
+export { trainFamily, scoreFamily, trainForest, scoreForest, loadModel, saveModel, parseModel, sealModel, modelHash, loadTf, seededRandom, permutation } from './model/index.js';
+export type { ModelBundle, FamilyModel, TrainOptions, Matrix, BackendPreference, IsolationForest, ForestOptions } from './model/index.js';
+export { trainDetectorModel, trainDemoModel, chooseThreshold, thresholdFor } from './train.js';
+export type { TrainDetectorOptions, DemoModelOptions } from './train.js';
 export { auroc, auprc, roc, confusion, bestF1Threshold, rocSvg } from './eval/index.js';
 export type { Curve, Confusion } from './eval/index.js';

@@ -82,10 +82,66 @@ export async function trainDetectorModel(batches: AsyncIterable<readonly VigilEv
   });
 }
 
-/** Re-seals `bundle` with the threshold maximising F1 of `scores` on a labelled validation set. */
-export function chooseThreshold(bundle: ModelBundle, scores: ArrayLike<number>, labels: ArrayLike<number>, source: string): ModelBundle {
+export interface DemoModelOptions extends Omit<TrainDetectorOptions, 'threshold'> {
+  /** Unsupervised threshold on the calibrated scale. @default 99.5 */
+  threshold?: number;
+}
+
+/**
+ * A model good enough for a demonstration, trained quickly from unlabelled normal traffic
+ * (for `vigil start --demo` when the data directory has none): 8 epochs on at most 20,000
+ * rows per family, threshold 99.5 (beyond the plausibility envelope, or rarer than 99.5 %
+ * of training). About 10 s for 60 simulated seconds of the default city on two cores.
+ * `batches` are events in time order; the caller brings them (the detector does not
+ * import the simulator: see `pipeline/commands/detector.ts`, `trainDemoModelFromSimulator`).
+ */
+export async function trainDemoModel(batches: AsyncIterable<readonly VigilEvent[]> | Iterable<readonly VigilEvent[]>, options: DemoModelOptions = {}): Promise<ModelBundle> {
+  const threshold = options.threshold ?? 99.5;
+  const bundle = await trainDetectorModel(batches, { epochs: 8, maxRows: 20_000, ...options, threshold });
+  const { hash: _h, ...rest } = bundle;
+  return sealModel({ ...rest, thresholdSource: `demo: quick unsupervised model, calibrated score ${threshold}` });
+}
+
+/**
+ * Re-seals `bundle` with the threshold maximising F1 of `scores` on a labelled validation
+ * set. With `families` (each item's feature family), every family whose validation items
+ * include attacks gets its own F1-maximising threshold: a vehicle's BSMs, a device's
+ * telemetry and its flows differ in volume and in how rare their outliers are, so one
+ * pooled threshold lets the most numerous family's noise set everyone's false-alarm rate.
+ */
+export function chooseThreshold(bundle: ModelBundle, scores: ArrayLike<number>, labels: ArrayLike<number>, source: string, families?: ArrayLike<string | undefined>): ModelBundle {
   const { threshold, f1 } = bestF1Threshold(scores, labels);
   if (!Number.isFinite(threshold)) throw new DetectorError('EVAL_INPUT', 'validation set has no attacks to choose a threshold from');
-  const { hash: _h, ...rest } = bundle;
-  return sealModel({ ...rest, threshold: Math.min(100, threshold), thresholdSource: `validation F1 ${f1.toFixed(3)} on ${source}` });
+  const { hash: _h, thresholds: _t, ...rest } = bundle;
+  const thresholds: Record<string, number> = {};
+  const notes: string[] = [];
+  if (families) {
+    const byFamily = new Map<string, { s: number[]; l: number[] }>();
+    for (let i = 0; i < scores.length; i++) {
+      const f = families[i];
+      if (f === undefined) continue;
+      let g = byFamily.get(f);
+      if (!g) byFamily.set(f, (g = { s: [], l: [] }));
+      g.s.push(scores[i]!);
+      g.l.push(labels[i]!);
+    }
+    for (const [f, g] of [...byFamily].sort(([a], [b]) => a.localeCompare(b))) {
+      const best = bestF1Threshold(g.s, g.l);
+      if (!Number.isFinite(best.threshold)) continue;
+      thresholds[f] = Math.min(100, best.threshold);
+      notes.push(`${f} ${thresholds[f].toFixed(3)} (F1 ${best.f1.toFixed(3)})`);
+    }
+  }
+  const perFamily = Object.keys(thresholds).length > 0;
+  return sealModel({
+    ...rest,
+    threshold: Math.min(100, threshold),
+    ...(perFamily ? { thresholds } : {}),
+    thresholdSource: `validation F1 ${f1.toFixed(3)} on ${source}${perFamily ? `; per family: ${notes.join(', ')}` : ''}`,
+  });
+}
+
+/** The threshold that applies to an event of `family` (its own, else the bundle's). */
+export function thresholdFor(bundle: Pick<ModelBundle, 'threshold' | 'thresholds'>, family: string | undefined): number {
+  return (family !== undefined ? bundle.thresholds?.[family] : undefined) ?? bundle.threshold;
 }

@@ -80,14 +80,14 @@ export function auprc(scores: ArrayLike<number>, labels: ArrayLike<number>): num
   return ap;
 }
 
-/** Confusion at `score >= threshold` counting as an alert. */
-export function confusion(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold: number): Confusion {
+/** Confusion at `score >= threshold` counting as an alert; `threshold` may be per item (per-family thresholds). */
+export function confusion(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold: number | ArrayLike<number>): Confusion {
   let tp = 0;
   let fp = 0;
   let tn = 0;
   let fn = 0;
   for (let i = 0; i < scores.length; i++) {
-    const alert = scores[i]! >= threshold;
+    const alert = scores[i]! >= (typeof threshold === 'number' ? threshold : threshold[i]!);
     if (labels[i]) alert ? tp++ : fn++;
     else alert ? fp++ : tn++;
   }

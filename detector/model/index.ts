@@ -6,3 +6,5 @@ export { loadTf } from './backend.js';
 export type { BackendPreference } from './backend.js';
 export { seededRandom, permutation } from './random.js';
 export type { Random } from './random.js';
+export { trainForest, scoreForest } from './iforest.js';
+export type { IsolationForest, ForestOptions } from './iforest.js';
