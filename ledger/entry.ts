@@ -53,6 +53,8 @@ export function canonicalJson(value: unknown): string {
 }
 
 const MAX_DEPTH = 64;
+/** What JSON.stringify escapes in a well-formed string (RFC 8785 3.2.2.2). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
 
 /** Quoted member names, cached: the same few names recur in every entry. */
 const quotedNames = new Map<string, string>();
@@ -82,11 +84,44 @@ function sortNames(names: string[]): string[] {
   return names;
 }
 
+interface MemberOrder {
+  /** Object.keys as it came (insertion order). */
+  keys: string[];
+  /** The same names in RFC 8785 order, and each quoted with its colon. */
+  names: string[];
+  quoted: string[];
+}
+
+/**
+ * Objects of one shape list their names in one insertion order, so the sorted order is
+ * remembered per first name and reused when the whole list matches.
+ */
+const orders = new Map<string, MemberOrder>();
+
+function memberOrder(keys: string[]): MemberOrder {
+  const cached = keys.length > 0 ? orders.get(keys[0]!) : undefined;
+  if (cached && cached.keys.length === keys.length) {
+    let same = true;
+    for (let k = 1; k < keys.length; k++) {
+      if (cached.keys[k] !== keys[k]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cached;
+  }
+  const names = sortNames([...keys]);
+  const order = { keys, names, quoted: names.map(quoteName) };
+  if (keys.length > 0 && orders.size < MAX_CACHED_NAMES) orders.set(keys[0]!, order);
+  return order;
+}
+
 function encodeValue(value: unknown, depth: number): string {
   switch (typeof value) {
     case 'string':
       if (!isWellFormed(value)) invalid('a string holds a lone UTF-16 surrogate, which RFC 8785 forbids');
-      return JSON.stringify(value);
+      // Most strings need no escape, and quoting them here skips JSON.stringify's set-up.
+      return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
     case 'number':
       if (!Number.isFinite(value)) invalid(`${value} is not a JSON number`);
       return String(value);
@@ -108,13 +143,13 @@ function encodeValue(value: unknown, depth: number): string {
       const proto: unknown = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) invalid('only plain objects are JSON (found a class instance)');
       const record = value as Record<string, unknown>;
-      const names = sortNames(Object.keys(record));
+      const order = memberOrder(Object.keys(record));
       let out = '{';
       let first = true;
-      for (const name of names) {
-        const member = record[name];
+      for (let k = 0; k < order.names.length; k++) {
+        const member = record[order.names[k]!];
         if (member === undefined) continue;
-        out += first ? quoteName(name) : `,${quoteName(name)}`;
+        out += first ? order.quoted[k]! : `,${order.quoted[k]!}`;
         first = false;
         out += encodeValue(member, depth + 1);
       }
