@@ -5,21 +5,19 @@
  */
 import { join } from 'node:path';
 import type { CityDescription } from '../collectors/index.js';
-import { Detector, RuleBook, type CityMap, type Incident, type IncidentBook, type DetectorOutput } from '../detector/index.js';
+import { Detector, type CityMap, type Incident, type IncidentBook, type DetectorOutput } from '../detector/index.js';
 import { Ledger, type LedgerEntry } from '../ledger/index.js';
-import { createApi, ledgerAuditLog, RuleAdminError, type RuleAdmin, type RuleItem, type VigilApi, type ExceptionSpec, type SuppressionSpec } from '../api/index.js';
+import { createApi, ledgerAuditLog, ruleBookAdmin, type RuleAdmin, type RuleItem, type VigilApi, type ExceptionSpec, type SuppressionSpec } from '../api/index.js';
 import type { SqliteStore } from '../store/index.js';
 import type { Bus, BusSubscription } from './bus.js';
 import type { IngestPipeline, StoredEvent } from './ingest.js';
 import type { Logger } from './logger.js';
-import type { HttpServer } from './server.js';
 
 export interface AnalysisOptions {
   dataDir: string;
   store: SqliteStore;
   ingest: IngestPipeline;
   bus: Bus;
-  http: HttpServer;
   logger: Logger;
   now: () => number;
   /** The simulated city, when the demo runs: the detector checks roadside-unit range against it. */
@@ -74,8 +72,8 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     logger.info({ model: info.hash, backend: info.backend }, 'detector model loaded');
   } else logger.warn('no trained model in the data directory: rules and reputation only (run `vigil train`)');
 
-  const rules = new PersistentRuleAdmin(detector.rules, store, now);
-  rules.restore(logger);
+  const rules = new PersistentRuleAdmin(ruleBookAdmin(detector.rules), store);
+  await rules.restore(logger);
   const api = createApi({
     store,
     tokens: store,
@@ -84,7 +82,6 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     now,
     onUnexpectedError: (err) => logger.error({ err }, 'API error'),
   });
-  options.http.mount('/graphql', api.handler);
 
   const persist = (out: Pick<DetectorOutput, 'alerts' | 'incidents' | 'reputation'>): void => {
     if (out.alerts.length === 0 && out.incidents.length === 0 && out.reputation.length === 0) return;
@@ -183,136 +180,76 @@ class StoreIncidentBook implements IncidentBook {
   }
 }
 
-interface SavedRuleItems {
-  rules: string[];
-  disabled: string[];
-  exceptions: Array<{ id: string; spec: ExceptionSpec; kind: 'exception' | 'suppression'; ruleIds: string[]; detectorIds: string[] }>;
-}
+type SavedOp =
+  | { op: 'addRule'; source: string; actor: string }
+  | { op: 'addException'; spec: ExceptionSpec; actor: string; id: string }
+  | { op: 'addSuppression'; spec: SuppressionSpec; actor: string; id: string }
+  | { op: 'disable'; kind: RuleItem['kind']; id: string; actor: string };
 
 /**
- * Rule administration over the detector's rule book, kept in the store's meta table so
- * that rules, exceptions and suppressions added through the API survive a restart.
- * A suppression ("no alerts from this rule, or every rule, for this entity until T") is
- * an exception that expires.
+ * Rule administration (the API's `ruleBookAdmin` over the detector's rule book), made to
+ * survive a restart: every change is kept in the store's meta table and replayed at start.
+ * Exceptions get new ids when replayed, so later operations are mapped onto them.
  */
 class PersistentRuleAdmin implements RuleAdmin {
-  private saved: SavedRuleItems = { rules: [], disabled: [], exceptions: [] };
+  private ops: SavedOp[] = [];
 
   constructor(
-    private readonly book: RuleBook,
+    private readonly inner: RuleAdmin,
     private readonly store: SqliteStore,
-    private readonly now: () => number,
   ) {}
 
-  restore(logger: Logger): void {
+  async restore(logger: Logger): Promise<void> {
     const text = this.store.getMeta('rules.admin');
     if (!text) return;
-    const saved = JSON.parse(text) as SavedRuleItems;
-    for (const source of saved.rules) {
+    const renamed = new Map<string, string>();
+    for (const op of JSON.parse(text) as SavedOp[]) {
       try {
-        this.book.add(source);
+        if (op.op === 'addRule') await this.inner.addRule(op.source, op.actor);
+        else if (op.op === 'addException') renamed.set(op.id, (await this.inner.addException(op.spec, op.actor)).id);
+        else if (op.op === 'addSuppression') renamed.set(op.id, (await this.inner.addSuppression(op.spec, op.actor)).id);
+        else await this.inner.disable(op.kind, renamed.get(op.id) ?? op.id, op.actor);
+        this.ops.push(op.op === 'disable' ? { ...op, id: renamed.get(op.id) ?? op.id } : op.op === 'addRule' ? op : { ...op, id: renamed.get(op.id) ?? op.id });
       } catch (err) {
-        logger.error({ err }, 'a saved rule no longer loads');
+        logger.error({ err, op: op.op }, 'a saved rule change no longer applies');
       }
     }
-    for (const id of saved.disabled) {
-      try {
-        this.book.disable(id);
-      } catch {
-        // the rule is gone: nothing to disable
-      }
-    }
-    saved.exceptions = saved.exceptions.filter((e) => e.spec.expiresAt === undefined || e.spec.expiresAt > this.now());
-    for (const e of saved.exceptions) e.detectorIds = e.ruleIds.map((r) => this.book.addException(r, selection(e.spec), e.spec.reason));
-    this.saved = saved;
+    this.save();
   }
 
-  private persist(): void {
-    this.store.setMeta('rules.admin', JSON.stringify(this.saved));
+  private save(): void {
+    this.store.setMeta('rules.admin', JSON.stringify(this.ops));
   }
 
-  private expire(): void {
-    const t = this.now();
-    const keep = this.saved.exceptions.filter((e) => {
-      if (e.spec.expiresAt === undefined || e.spec.expiresAt > t) return true;
-      for (const id of e.detectorIds) this.book.removeException(id);
-      return false;
-    });
-    if (keep.length !== this.saved.exceptions.length) {
-      this.saved.exceptions = keep;
-      this.persist();
-    }
+  list(kind?: RuleItem['kind']) {
+    return this.inner.list(kind);
   }
 
-  list(kind?: RuleItem['kind']): RuleItem[] {
-    this.expire();
-    const items: RuleItem[] = [];
-    if (!kind || kind === 'rule') {
-      for (const r of this.book.list()) {
-        items.push({ kind: 'rule', id: r.id, title: r.title, enabled: r.enabled, spec: { id: r.id, level: r.level, hash: r.hash, tags: r.tags, type: r.type ?? r.kind } });
-      }
-    }
-    for (const e of this.saved.exceptions) {
-      if (kind && kind !== e.kind) continue;
-      items.push({ kind: e.kind, id: e.id, title: e.spec.reason, enabled: true, spec: { ...e.spec } });
-    }
-    return items;
-  }
-
-  addRule(source: string): RuleItem {
-    let ids: string[];
-    try {
-      ids = this.book.add(source);
-    } catch (err) {
-      throw new RuleAdminError('INVALID_RULE', err instanceof Error ? err.message : String(err), { cause: err });
-    }
-    this.saved.rules.push(source);
-    this.persist();
-    const item = this.list('rule').find((r) => r.id === ids[0]);
-    if (!item) throw new RuleAdminError('INVALID_RULE', 'the source defines no rule');
+  async addRule(source: string, actor: string): Promise<RuleItem> {
+    const item = await this.inner.addRule(source, actor);
+    this.ops.push({ op: 'addRule', source, actor });
+    this.save();
     return item;
   }
 
-  addException(spec: ExceptionSpec): RuleItem {
-    return this.addItem('exception', spec, [spec.rule]);
+  async addException(spec: ExceptionSpec, actor: string): Promise<RuleItem> {
+    const item = await this.inner.addException(spec, actor);
+    this.ops.push({ op: 'addException', spec, actor, id: item.id });
+    this.save();
+    return item;
   }
 
-  addSuppression(spec: SuppressionSpec): RuleItem {
-    const ruleIds = spec.rule ? [spec.rule] : this.book.list().map((r) => r.id);
-    const asException: ExceptionSpec = { rule: spec.rule ?? '*', reason: spec.reason, expiresAt: spec.until, ...(spec.entity ? { entity: spec.entity } : {}) };
-    return this.addItem('suppression', asException, ruleIds);
+  async addSuppression(spec: SuppressionSpec, actor: string): Promise<RuleItem> {
+    const item = await this.inner.addSuppression(spec, actor);
+    this.ops.push({ op: 'addSuppression', spec, actor, id: item.id });
+    this.save();
+    return item;
   }
 
-  private addItem(kind: 'exception' | 'suppression', spec: ExceptionSpec, ruleIds: string[]): RuleItem {
-    const known = new Set(this.book.list().map((r) => r.id));
-    for (const r of ruleIds) if (!known.has(r)) throw new RuleAdminError('NOT_FOUND', `no rule ${JSON.stringify(r)}`);
-    const detectorIds = ruleIds.map((r) => this.book.addException(r, selection(spec), spec.reason));
-    const id = `${kind}:${detectorIds[0] ?? this.now()}`;
-    this.saved.exceptions.push({ id, spec, kind, ruleIds, detectorIds });
-    this.persist();
-    return { kind, id, title: spec.reason, enabled: true, spec: { ...spec } };
+  async disable(kind: RuleItem['kind'], id: string, actor: string): Promise<{ before: RuleItem; after: RuleItem }> {
+    const change = await this.inner.disable(kind, id, actor);
+    this.ops.push({ op: 'disable', kind, id, actor });
+    this.save();
+    return change;
   }
-
-  disable(kind: RuleItem['kind'], id: string): { before: RuleItem; after: RuleItem } {
-    const before = this.list(kind).find((i) => i.id === id);
-    if (!before) throw new RuleAdminError('NOT_FOUND', `no ${kind} ${JSON.stringify(id)}`);
-    if (kind === 'rule') {
-      this.book.disable(id);
-      if (!this.saved.disabled.includes(id)) this.saved.disabled.push(id);
-    } else {
-      const item = this.saved.exceptions.find((e) => e.id === id);
-      for (const d of item?.detectorIds ?? []) this.book.removeException(d);
-      this.saved.exceptions = this.saved.exceptions.filter((e) => e.id !== id);
-    }
-    this.persist();
-    return { before, after: { ...before, enabled: false } };
-  }
-}
-
-/** An exception's Sigma-style selection: the entity and/or one field's value. */
-function selection(spec: ExceptionSpec): Record<string, unknown> {
-  const sel: Record<string, unknown> = {};
-  if (spec.entity !== undefined) sel['vigil.entity.id'] = spec.entity;
-  if (spec.field !== undefined && spec.value !== undefined) sel[spec.field] = spec.value;
-  return sel;
 }

@@ -12,7 +12,6 @@ import { MemoryBus, type Bus } from './bus.js';
 import { KafkaBus, createKafkaClient } from './bus-kafka.js';
 import { ConfigError } from './config.js';
 import { SqliteStore } from '../store/index.js';
-import { createApi, type VigilApi } from '../api/index.js';
 import { IngestPipeline } from './ingest.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { HttpServer } from './server.js';
@@ -33,8 +32,6 @@ export class VigilNode {
   readonly metrics: Metrics;
   readonly ingest: IngestPipeline;
   readonly http: HttpServer;
-  /** The GraphQL API at /graphql (queries, triage mutations, SSE subscriptions). */
-  readonly api: VigilApi;
   readonly validation: ResolvedValidationOptions;
   /** Where stored events go to their consumers (config `bus`): subscribe the detector here. */
   readonly bus: Bus;
@@ -68,12 +65,12 @@ export class VigilNode {
       res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType }).end(text);
     });
     this.http.route('/ingest', createHttpCollector(this.ingest, this.validation, { maxBodyBytes: config.api.maxBodyBytes }));
-    // The investigators' API. Mutations need the ledger: pass `audit: ledgerAuditLog(ledger)` (and
-    // `rules`, the detector's rule book) here once wired; until then they are refused, never unaudited.
-    this.api = createApi({ store: this.store, tokens: this.store, now, onUnexpectedError: (err) => deps.logger.error({ err }, 'graphql request failed') });
-    // Once the analysis half runs, its API (with the ledger, rules and live subscriptions) answers;
-    // this one only serves the moment before. (Two mounts of one prefix: the first wins.)
-    this.http.mount('/graphql', (req, res) => (this.analysis?.api ?? this.api).handler(req, res));
+    // The investigators' API is made with the ledger and the rule book (pipeline/analysis.ts);
+    // in the moment before they are open, it answers 503 rather than serve unaudited mutations.
+    this.http.mount('/graphql', (req, res) => {
+      if (this.analysis) return this.analysis.api.handler(req, res);
+      return void res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end('{"errors":[{"message":"starting: the ledger is being opened","extensions":{"code":"UNAVAILABLE"}}]}');
+    });
     // The web dashboards, bundled on the first request. Exact routes and longer prefixes (/graphql) win over '/'.
     this.http.mount('/', createDashboards({ onError: (err) => deps.logger.error({ err }, 'dashboards could not be built') }).handler);
     this.metrics.initSource('http');
@@ -118,7 +115,6 @@ export class VigilNode {
         store: node.store,
         ingest: node.ingest,
         bus: node.bus,
-        http: node.http,
         logger: deps.logger,
         now: deps.now ?? Date.now,
         ledger: config.ledger,
