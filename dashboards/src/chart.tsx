@@ -7,6 +7,8 @@ export interface ChartSeries {
   colour: string;
   /** One value per x; null leaves a gap. */
   values: (number | null)[];
+  /** A reference line (a threshold): dashed, unfilled, no points. */
+  reference?: boolean;
 }
 
 export interface TimeChartProps {
@@ -16,42 +18,60 @@ export interface TimeChartProps {
   x: number[];
   series: ChartSeries[];
   height?: number;
-  /** `step` for counts per bucket, `line` for a measured value. */
-  kind?: 'step' | 'line';
+  /** `stacked` bars for counts per bucket, `line` for a measured value. */
+  kind?: 'stacked' | 'line';
   yRange?: [number, number];
   /** A short text equivalent, read instead of the canvas. */
   summary?: string;
 }
 
-export function TimeChart({ label, x, series, height = 220, kind = 'step', yRange, summary }: TimeChartProps) {
+export function TimeChart({ label, x, series, height = 220, kind = 'stacked', yRange, summary }: TimeChartProps) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = host.current;
     if (!el) return;
-    const paths = kind === 'step' ? uPlot.paths.stepped!({ align: 1 }) : undefined;
+    // Stacked counts: each series is drawn as the running total up to it, the last first, so
+    // every bar shows its own share; the legend and tooltip still read the raw counts.
+    const stacked = kind === 'stacked';
+    const raw = series.map((s) => s.values);
+    let data: (number | null)[][] = raw;
+    let order = series.map((_, i) => i);
+    if (stacked) {
+      const sums: number[][] = [];
+      raw.forEach((vals, i) => sums.push(vals.map((v, j) => (v ?? 0) + (i > 0 ? sums[i - 1]![j]! : 0))));
+      order = order.reverse();
+      data = order.map((i) => sums[i]!);
+    }
+    const bars = stacked ? uPlot.paths.bars!({ size: [0.8, 40], gap: 1 }) : undefined;
     const opts: uPlot.Options = {
       width: Math.max(el.clientWidth, 200),
       height,
-      legend: { show: true },
+      legend: { show: true, live: !stacked },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, y: yRange ? { range: yRange } : { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+      scales: {
+        // Bars sit on their bucket's start: pad half a bucket each side so the first and last show whole.
+        x: stacked && x.length > 1 ? { time: true, range: (_u, min, max) => [min - (x[1]! - x[0]!) / 2, max + (x[1]! - x[0]!) / 2] } : { time: true },
+        y: yRange ? { range: yRange } : { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] },
+      },
       axes: [
         { stroke: '#5b6b7f', grid: { stroke: '#e6ebf1' }, ticks: { stroke: '#e6ebf1' } },
-        { stroke: '#5b6b7f', grid: { stroke: '#e6ebf1' }, ticks: { stroke: '#e6ebf1' }, size: 44 },
+        { stroke: '#5b6b7f', grid: { stroke: '#e6ebf1' }, ticks: { stroke: '#e6ebf1' }, size: 44, ...(stacked ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}) },
       ],
       series: [
         {},
-        ...series.map((s) => ({
-          label: s.label,
-          stroke: s.colour,
-          width: 2,
-          ...(kind === 'line' ? { fill: `${s.colour}22` } : {}),
-          points: { show: kind === 'line' && x.length < 60 },
-          ...(paths ? { paths } : {}),
-        })),
+        ...order.map((i) => {
+          const s = series[i]!;
+          return {
+            label: s.label,
+            stroke: s.colour,
+            width: stacked ? 0 : 2,
+            ...(stacked ? { fill: s.colour, paths: bars } : s.reference ? { dash: [6, 4] } : { fill: `${s.colour}22` }),
+            points: { show: !stacked && !s.reference && x.length < 60 },
+          };
+        }),
       ],
     };
-    const chart = new uPlot(opts, [x, ...series.map((s) => s.values)] as uPlot.AlignedData, el);
+    const chart = new uPlot(opts, [x, ...data] as uPlot.AlignedData, el);
     const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(el.clientWidth, 200), height }));
     resize.observe(el);
     return () => {

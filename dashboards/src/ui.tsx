@@ -73,6 +73,9 @@ export function fmtAgo(iso: string | null | undefined, now = Date.now()): string
 
 export const humanize = (s: string): string => s.replace(/_/g, ' ').toLowerCase();
 
+/** `incident.acknowledge` → `acknowledge`: the API's action names, as a reader says them. */
+export const actionName = (a: string): string => humanize(a.slice(a.lastIndexOf('.') + 1));
+
 export function ErrorBox({ error }: { error: ApiError | Error | string | null | undefined }) {
   if (!error) return null;
   const text = typeof error === 'string' ? error : error.message;

@@ -20,7 +20,7 @@ import {
   type Severity,
 } from '../api.js';
 import { TimeChart } from '../chart.js';
-import { ErrorBox, Panel, Reputation, SeverityBadge, StatusBadge, downloadJson, fmtTime, href, humanize, useQuery, useSession } from '../ui.js';
+import { ErrorBox, Panel, Reputation, SeverityBadge, StatusBadge, downloadJson, fmtTime, href, humanize, actionName, useQuery, useSession } from '../ui.js';
 
 interface EvidenceEvent {
   id: string;
@@ -155,7 +155,7 @@ export function IncidentPage({ id }: { id: string }) {
           <Panel title="Evidence events">
             <EvidenceTable alerts={alerts} />
           </Panel>
-          <Panel title="Timeline">
+          <Panel title="Timeline" actions={<span class="muted small">newest first</span>}>
             <Timeline incident={incident} alerts={alerts} />
           </Panel>
         </div>
@@ -250,10 +250,11 @@ function Timeline({ incident, alerts }: { incident: IncidentDetail; alerts: Aler
       for (const e of a.evidence) out.push({ t: e.timestamp, kind: 'event', text: `${e.kind.toLowerCase()} ${describeEvent(e)}` });
     }
     for (const h of incident.history) {
-      out.push({ t: h.timestamp, kind: 'action', text: `${humanize(h.action)}${h.comment ? ` — “${h.comment}”` : ''}`, who: `${h.actor} (${h.role.toLowerCase()})` });
+      out.push({ t: h.timestamp, kind: 'action', text: `${actionName(h.action)}${h.comment ? ` — “${h.comment}”` : ''}`, who: `${h.actor} (${h.role.toLowerCase()})` });
     }
     const unique = new Map(out.map((r) => [`${r.kind}|${r.t}|${r.text}`, r]));
-    return [...unique.values()].sort((a, b) => a.t.localeCompare(b.t));
+    // Newest first: the latest triage step and alert are what the analyst opens the page for.
+    return [...unique.values()].sort((a, b) => b.t.localeCompare(a.t));
   }, [incident, alerts]);
   return (
     <ol class="timeline" aria-label="Timeline">
@@ -327,9 +328,11 @@ function Triage({ incident, token, onDone }: { incident: IncidentDetail; token: 
         </div>
 
         {resolved ? (
-          <button type="button" disabled={busy} onClick={() => run('Reopened', `mutation ($id: ID!, $comment: String) { reopenIncident(id: $id, comment: $comment) { ${PAYLOAD} } }`, {})}>
-            Reopen
-          </button>
+          <div class="button-row">
+            <button type="button" disabled={busy} onClick={() => run('Reopened', `mutation ($id: ID!, $comment: String) { reopenIncident(id: $id, comment: $comment) { ${PAYLOAD} } }`, {})}>
+              Reopen
+            </button>
+          </div>
         ) : (
           <>
             <label for="triage-reason">Resolution reason</label>

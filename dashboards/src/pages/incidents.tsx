@@ -122,7 +122,7 @@ export function IncidentsPage() {
   };
   useEffect(() => refreshCounts.current(), [filters, reload]);
 
-  // Live: upsert what changes, mark new arrivals, and refresh the counts at most once a second.
+  // Live: upsert what changes, mark new arrivals, and refresh the counts at most four times a second.
   useEffect(() => {
     let pending: ReturnType<typeof setTimeout> | undefined;
     let wasRetrying = false;
@@ -150,7 +150,7 @@ export function IncidentsPage() {
         pending ??= setTimeout(() => {
           pending = undefined;
           refreshCounts.current();
-        }, 1000);
+        }, 250);
       },
       state: (s) => {
         setLive(s);
@@ -196,7 +196,7 @@ export function IncidentsPage() {
         <LiveBadge state={live} />
       </div>
 
-      <div class="stats" aria-label="Incident counts">
+      <div class="stats" role="group" aria-label="Incident counts">
         {STATUSES.map((s) => (
           <button type="button" class={`stat ${filters.status === s ? 'active' : ''}`} aria-pressed={filters.status === s} onClick={() => set('status', filters.status === s ? '' : s)}>
             <span class="stat-value">{counts[s] ?? '…'}</span>

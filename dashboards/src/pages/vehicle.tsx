@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { ACTION_FIELDS, can, gql, type ActionRecord, type ApiError, type Kinematics, type ReputationPoint, type Severity } from '../api.js';
 import { TimeChart } from '../chart.js';
-import { ErrorBox, Panel, Reputation, SeverityBadge, fmtTime, href, humanize, useQuery, useSession } from '../ui.js';
+import { ErrorBox, Panel, Reputation, SeverityBadge, fmtTime, href, actionName, useQuery, useSession } from '../ui.js';
 import { CityMap, useCity, type Track } from './map.js';
 import { Flags, ROGUE_REPUTATION, isRogue, type VehicleRow } from './vehicles.js';
 
@@ -86,7 +86,7 @@ export function VehiclePage({ id }: { id: string }) {
                 x={hist.map((p) => new Date(p.timestamp).getTime() / 1000)}
                 series={[
                   { label: 'reputation', colour: '#2f6fb3', values: hist.map((p) => p.value) },
-                  { label: `rogue threshold (${ROGUE_REPUTATION})`, colour: '#c92a3a', values: hist.map(() => ROGUE_REPUTATION) },
+                  { label: `rogue threshold (${ROGUE_REPUTATION})`, colour: '#c92a3a', values: hist.map(() => ROGUE_REPUTATION), reference: true },
                 ]}
                 summary={`${hist.length} points from ${hist[0]!.value.toFixed(2)} to ${hist[hist.length - 1]!.value.toFixed(2)}`}
               />
@@ -115,7 +115,7 @@ export function VehiclePage({ id }: { id: string }) {
             <ul class="plain small">
               {v.history.map((h) => (
                 <li>
-                  {fmtTime(h.timestamp)} · {humanize(h.action)} by {h.actor}
+                  {fmtTime(h.timestamp)} · {actionName(h.action)} by {h.actor}
                   {h.comment ? ` — “${h.comment}”` : ''}
                 </li>
               ))}

@@ -179,9 +179,9 @@ export function Flags({ v }: { v: VehicleRow }) {
         </span>
       )}
       {v.detectorFlagged && <span class="badge flag">flagged by detector</span>}
-      {!authority && !v.detectorFlagged && v.flag && !v.flag.flagged && (
+      {v.flag && !v.flag.flagged && (
         <span class="badge cleared" title={`${v.flag.reason} — ${v.flag.by}`}>
-          cleared
+          cleared by authority
         </span>
       )}
       {!v.flagged && v.reputation !== null && v.reputation < ROGUE_REPUTATION && <span class="badge low">low reputation</span>}

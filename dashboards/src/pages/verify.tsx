@@ -153,9 +153,9 @@ function Result({ outcome }: { outcome: NonNullable<Outcome> }) {
   const { result } = outcome;
   return (
     <section class={`panel verdict ${result.ok ? 'verdict-ok' : 'verdict-bad'}`} aria-labelledby="verdict-title">
-      <h2 id="verdict-title" role="status">
-        {result.ok ? '✓ Verified' : '✗ Not verified'}
-      </h2>
+      <div role="status">
+        <h2 id="verdict-title">{result.ok ? '✓ Verified' : '✗ Not verified'}</h2>
+      </div>
       {outcome.summary && <p class="small">{outcome.summary}</p>}
       {!result.ok && result.reason && (
         <p class="reason">
