@@ -1,0 +1,383 @@
+/**
+ * Kibana saved objects for Vigil's Elasticsearch indices: data views, a saved search and
+ * aggregation-based visualizations gathered on one "security overview" dashboard. The
+ * committed `vigil-security-overview.ndjson` is this module's output (a test keeps them
+ * equal, and checks every field used here against the index templates in
+ * `dashboards/elasticsearch/`), so edit here and regenerate:
+ *
+ *   npx tsx dashboards/kibana/saved-objects.ts > dashboards/kibana/vigil-security-overview.ndjson
+ *
+ * Aggregation-based visualizations, not Lens: they import into Kibana 7.10 and later
+ * (each object names the version it was written for; Kibana migrates it forward). No map:
+ * Kibana's maps need a tile service, and Vigil's machines are offline (the node's own
+ * dashboard draws the city without tiles).
+ */
+
+export interface SavedObject {
+  id: string;
+  type: 'index-pattern' | 'visualization' | 'search' | 'dashboard';
+  attributes: Record<string, unknown>;
+  references: Array<{ id: string; name: string; type: string }>;
+  migrationVersion: Record<string, string>;
+}
+
+/** Which index (data view) a visualization reads, and the fields it uses (checked against the templates). */
+export interface FieldUse {
+  dataView: string;
+  fields: string[];
+}
+
+const KQL = (query: string) => ({ query, language: 'kuery' });
+
+interface Agg {
+  id: string;
+  type: string;
+  schema: string;
+  params: Record<string, unknown>;
+}
+
+const count = (label?: string): Agg => ({ id: '1', type: 'count', schema: 'metric', params: label ? { customLabel: label } : {} });
+const terms = (id: string, schema: string, field: string, size: number, extra: Record<string, unknown> = {}): Agg => ({
+  id,
+  type: 'terms',
+  schema,
+  params: { field, orderBy: '1', order: 'desc', size, otherBucket: false, otherBucketLabel: 'Other', missingBucket: false, missingBucketLabel: 'Missing', ...extra },
+});
+const dateHistogram = (field: string): Agg => ({
+  id: '2',
+  type: 'date_histogram',
+  schema: 'segment',
+  params: { field, useNormalizedEsInterval: true, scaleMetricValues: false, interval: 'auto', drop_partials: false, min_doc_count: 1, extended_bounds: {} },
+});
+
+function histogramParams(valueLabel: string) {
+  return {
+    type: 'histogram',
+    grid: { categoryLines: false },
+    categoryAxes: [{ id: 'CategoryAxis-1', type: 'category', position: 'bottom', show: true, style: {}, scale: { type: 'linear' }, labels: { show: true, filter: true, truncate: 100 }, title: {} }],
+    valueAxes: [
+      {
+        id: 'ValueAxis-1',
+        name: 'LeftAxis-1',
+        type: 'value',
+        position: 'left',
+        show: true,
+        style: {},
+        scale: { type: 'linear', mode: 'normal' },
+        labels: { show: true, rotate: 0, filter: false, truncate: 100 },
+        title: { text: valueLabel },
+      },
+    ],
+    seriesParams: [{ show: true, type: 'histogram', mode: 'stacked', data: { label: valueLabel, id: '1' }, valueAxis: 'ValueAxis-1', drawLinesBetweenPoints: true, lineWidth: 2, showCircles: true }],
+    addTooltip: true,
+    addLegend: true,
+    legendPosition: 'right',
+    times: [],
+    addTimeMarker: false,
+    labels: { show: false },
+    thresholdLine: { show: false, value: 10, width: 1, style: 'full', color: '#E7664C' },
+  };
+}
+
+const pieParams = { type: 'pie', addTooltip: true, addLegend: true, legendPosition: 'right', isDonut: true, labels: { show: false, values: true, last_level: true, truncate: 100 } };
+const tableParams = { perPage: 10, showPartialRows: false, showMetricsAtAllLevels: false, showTotal: false, totalFunc: 'sum', percentageCol: '' };
+const metricParams = {
+  addTooltip: true,
+  addLegend: false,
+  type: 'metric',
+  metric: {
+    percentageMode: false,
+    useRanges: false,
+    colorSchema: 'Green to Red',
+    metricColorMode: 'None',
+    colorsRange: [{ from: 0, to: 10000 }],
+    labels: { show: true },
+    invertColors: false,
+    style: { bgFill: '#000', bgColor: false, labelColor: false, subText: '', fontSize: 60 },
+  },
+};
+
+interface VisSpec {
+  id: string;
+  title: string;
+  description: string;
+  dataView: string;
+  type: 'histogram' | 'pie' | 'table' | 'metric';
+  aggs: Agg[];
+  query?: string;
+  /** Fields the query names, for the template check. */
+  queryFields?: string[];
+  valueLabel?: string;
+}
+
+/** The data views: index pattern and time field, per Vigil index (prefix `vigil`). */
+export function dataViews(prefix = 'vigil'): Array<{ id: string; title: string; timeField: string; index: string }> {
+  return [
+    { id: `${prefix}-events`, title: `${prefix}-events*`, timeField: '@timestamp', index: 'events' },
+    { id: `${prefix}-alerts`, title: `${prefix}-alerts`, timeField: 'ts', index: 'alerts' },
+    { id: `${prefix}-incidents`, title: `${prefix}-incidents`, timeField: 'lastSeen', index: 'incidents' },
+    { id: `${prefix}-entities`, title: `${prefix}-entities`, timeField: 'lastSeen', index: 'entities' },
+    { id: `${prefix}-reputation`, title: `${prefix}-reputation`, timeField: 'ts', index: 'reputation' },
+    { id: `${prefix}-actions`, title: `${prefix}-actions`, timeField: 'ts', index: 'actions' },
+    { id: `${prefix}-dead-letters`, title: `${prefix}-dead-letters`, timeField: 'receivedAt', index: 'dead-letters' },
+  ];
+}
+
+function visualizations(prefix: string): VisSpec[] {
+  const v = (name: string) => `${prefix}-${name}`;
+  return [
+    {
+      id: `${prefix}-vis-open-incidents`,
+      title: 'Vigil · Open incidents',
+      description: 'Incidents nobody has acknowledged or resolved yet, active in the time range.',
+      dataView: v('incidents'),
+      type: 'metric',
+      aggs: [count('Open incidents')],
+      query: 'status:open',
+      queryFields: ['status'],
+    },
+    {
+      id: `${prefix}-vis-critical-alerts`,
+      title: 'Vigil · High and critical alerts',
+      description: 'Alerts of high or critical severity in the time range.',
+      dataView: v('alerts'),
+      type: 'metric',
+      aggs: [count('High and critical alerts')],
+      query: 'severity:(high or critical)',
+      queryFields: ['severity'],
+    },
+    {
+      id: `${prefix}-vis-flagged-entities`,
+      title: 'Vigil · Flagged vehicles and devices',
+      description: 'Entities flagged rogue by the detector or by the transport authority, seen in the time range.',
+      dataView: v('entities'),
+      type: 'metric',
+      aggs: [count('Flagged entities')],
+      query: 'flagged:true or detectorFlagged:true',
+      queryFields: ['flagged', 'detectorFlagged'],
+    },
+    {
+      id: `${prefix}-vis-dead-letters-count`,
+      title: 'Vigil · Rejected inputs',
+      description: 'Inputs the collectors refused (dead letters) in the time range.',
+      dataView: v('dead-letters'),
+      type: 'metric',
+      aggs: [count('Rejected inputs')],
+    },
+    {
+      id: `${prefix}-vis-alerts-by-severity`,
+      title: 'Vigil · Alerts over time by severity',
+      description: 'Alerts per interval, stacked by severity.',
+      dataView: v('alerts'),
+      type: 'histogram',
+      aggs: [count(), dateHistogram('ts'), terms('3', 'group', 'severity', 4)],
+      valueLabel: 'Alerts',
+    },
+    {
+      id: `${prefix}-vis-alerts-by-category`,
+      title: 'Vigil · Alerts by kind',
+      description: 'What kind of attack the alerts point to (position falsification, replay, flooding, Mirai scanning, …).',
+      dataView: v('alerts'),
+      type: 'pie',
+      aggs: [count(), terms('2', 'segment', 'category', 12)],
+    },
+    {
+      id: `${prefix}-vis-events-by-kind`,
+      title: 'Vigil · Events over time by kind',
+      description: 'Ingested events per interval: vehicle safety messages, telemetry, network summaries, authentication, logs, CAN.',
+      dataView: v('events'),
+      type: 'histogram',
+      aggs: [count(), dateHistogram('@timestamp'), terms('3', 'group', 'vigil.kind', 6)],
+      valueLabel: 'Events',
+    },
+    {
+      id: `${prefix}-vis-incidents-by-status`,
+      title: 'Vigil · Incidents by status',
+      description: 'Open, acknowledged and resolved incidents active in the time range.',
+      dataView: v('incidents'),
+      type: 'pie',
+      aggs: [count(), terms('2', 'segment', 'status', 3)],
+    },
+    {
+      id: `${prefix}-vis-top-entities`,
+      title: 'Vigil · Most alerted entities',
+      description: 'Vehicles and devices with the most alerts, with their highest alert score.',
+      dataView: v('alerts'),
+      type: 'table',
+      aggs: [
+        count('Alerts'),
+        { id: '2', type: 'max', schema: 'metric', params: { field: 'score', customLabel: 'Highest score' } },
+        terms('3', 'bucket', 'entity.id', 15, { customLabel: 'Entity' }),
+        terms('4', 'bucket', 'entity.type', 2, { customLabel: 'Type' }),
+      ],
+    },
+    {
+      id: `${prefix}-vis-top-rules`,
+      title: 'Vigil · Alerts by rule or model',
+      description: 'Which Sigma rule, model or reputation check raised the alerts.',
+      dataView: v('alerts'),
+      type: 'table',
+      aggs: [count('Alerts'), terms('2', 'bucket', 'origin.type', 3, { customLabel: 'Origin' }), terms('3', 'bucket', 'origin.id', 20, { customLabel: 'Rule or model id' })],
+    },
+    {
+      id: `${prefix}-vis-low-reputation-vehicles`,
+      title: 'Vigil · Vehicles with the lowest reputation',
+      description: 'Trust in [0, 1] as the detector last scored it; under 0.3 for 3 s flags a vehicle rogue.',
+      dataView: v('entities'),
+      type: 'table',
+      aggs: [
+        { id: '1', type: 'min', schema: 'metric', params: { field: 'reputation', customLabel: 'Reputation' } },
+        { id: '2', type: 'max', schema: 'metric', params: { field: 'alertCount', customLabel: 'Alerts' } },
+        terms('3', 'bucket', 'id', 20, { order: 'asc', customLabel: 'Vehicle' }),
+      ],
+      query: 'type:vehicle',
+      queryFields: ['type'],
+    },
+    {
+      id: `${prefix}-vis-reputation-over-time`,
+      title: 'Vigil · Reputation drops over time',
+      description: 'Lowest reputation recorded per interval, for the ten entities that fell furthest.',
+      dataView: v('reputation'),
+      type: 'histogram',
+      aggs: [
+        { id: '1', type: 'min', schema: 'metric', params: { field: 'value', customLabel: 'Lowest reputation' } },
+        dateHistogram('ts'),
+        terms('3', 'group', 'entity.id', 10, { order: 'asc' }),
+      ],
+      valueLabel: 'Lowest reputation',
+    },
+    {
+      id: `${prefix}-vis-triage-actions`,
+      title: 'Vigil · Triage and authority actions',
+      description: 'Who did what (acknowledge, assign, resolve, flag, clear, rule changes); each one is also a ledger entry.',
+      dataView: v('actions'),
+      type: 'table',
+      aggs: [count('Actions'), terms('2', 'bucket', 'actor', 20, { customLabel: 'Actor' }), terms('3', 'bucket', 'action', 20, { customLabel: 'Action' })],
+    },
+    {
+      id: `${prefix}-vis-dead-letters-by-code`,
+      title: 'Vigil · Rejected inputs by reason',
+      description: 'Dead letters per interval by rejection code and collector: malformed input is often an attack, or a broken device.',
+      dataView: v('dead-letters'),
+      type: 'histogram',
+      aggs: [count(), dateHistogram('receivedAt'), terms('3', 'group', 'code', 8)],
+      valueLabel: 'Rejected inputs',
+    },
+  ];
+}
+
+/** Every field each visualization and data view uses, per data view id (for the template check). */
+export function fieldUses(prefix = 'vigil'): FieldUse[] {
+  const uses: FieldUse[] = dataViews(prefix).map((d) => ({ dataView: d.id, fields: [d.timeField] }));
+  for (const vis of visualizations(prefix)) {
+    const fields = vis.aggs.map((a) => a.params['field']).filter((f): f is string => typeof f === 'string');
+    uses.push({ dataView: vis.dataView, fields: [...fields, ...(vis.queryFields ?? [])] });
+  }
+  uses.push({ dataView: `${prefix}-alerts`, fields: SEARCH_COLUMNS });
+  return uses;
+}
+
+const SEARCH_COLUMNS = ['severity', 'title', 'entity.id', 'category', 'score', 'incidentId'];
+
+const searchSource = (query = '') => JSON.stringify({ query: KQL(query), filter: [], indexRefName: 'kibanaSavedObjectMeta.searchSourceJSON.index' });
+
+function visParams(vis: VisSpec): Record<string, unknown> {
+  switch (vis.type) {
+    case 'histogram':
+      return histogramParams(vis.valueLabel ?? 'Count');
+    case 'pie':
+      return pieParams;
+    case 'table':
+      return tableParams;
+    case 'metric':
+      return metricParams;
+  }
+}
+
+export function savedObjects(prefix = 'vigil'): SavedObject[] {
+  const objects: SavedObject[] = [];
+  for (const d of dataViews(prefix)) {
+    objects.push({
+      id: d.id,
+      type: 'index-pattern',
+      attributes: { title: d.title, timeFieldName: d.timeField, fields: '[]', fieldAttrs: '{}', runtimeFieldMap: '{}', typeMeta: '{}' },
+      references: [],
+      migrationVersion: { 'index-pattern': '7.11.0' },
+    });
+  }
+  const vis = visualizations(prefix);
+  for (const s of vis) {
+    objects.push({
+      id: s.id,
+      type: 'visualization',
+      attributes: {
+        title: s.title,
+        description: s.description,
+        version: 1,
+        uiStateJSON: '{}',
+        visState: JSON.stringify({ title: s.title, type: s.type, aggs: s.aggs.map((a) => ({ ...a, enabled: true })), params: visParams(s) }),
+        kibanaSavedObjectMeta: { searchSourceJSON: searchSource(s.query) },
+      },
+      references: [{ id: s.dataView, name: 'kibanaSavedObjectMeta.searchSourceJSON.index', type: 'index-pattern' }],
+      migrationVersion: { visualization: '7.10.0' },
+    });
+  }
+  const searchId = `${prefix}-search-alerts`;
+  objects.push({
+    id: searchId,
+    type: 'search',
+    attributes: {
+      title: 'Vigil · Alerts',
+      description: 'Every alert, newest first. Prove any of them with `vigil prove --id <id>` or the node dashboard.',
+      columns: SEARCH_COLUMNS,
+      sort: [['ts', 'desc']],
+      hits: 0,
+      version: 1,
+      kibanaSavedObjectMeta: { searchSourceJSON: searchSource() },
+    },
+    references: [{ id: `${prefix}-alerts`, name: 'kibanaSavedObjectMeta.searchSourceJSON.index', type: 'index-pattern' }],
+    migrationVersion: { search: '7.9.3' },
+  });
+
+  // The dashboard: four headline numbers, then the charts two by two, then the alert list.
+  const layout: Array<[string, number, number, number, number]> = [];
+  const put = (id: string, x: number, y: number, w: number, h: number): void => void layout.push([id, x, y, w, h]);
+  const ids = vis.map((s) => s.id);
+  ids.slice(0, 4).forEach((id, i) => put(id, i * 12, 0, 12, 7));
+  ids.slice(4).forEach((id, i) => put(id, (i % 2) * 24, 7 + Math.floor(i / 2) * 15, 24, 15));
+  put(searchId, 0, 7 + Math.ceil((ids.length - 4) / 2) * 15, 48, 18);
+  const panels = layout.map(([, x, y, w, h], i) => ({
+    version: '7.10.0',
+    gridData: { x, y, w, h, i: String(i + 1) },
+    panelIndex: String(i + 1),
+    embeddableConfig: {},
+    panelRefName: `panel_${i}`,
+  }));
+  objects.push({
+    id: `${prefix}-security-overview`,
+    type: 'dashboard',
+    attributes: {
+      title: 'Vigil · Security overview',
+      description: 'Alerts, incidents, rogue vehicles and devices, rejected input and triage in the Vigil indices.',
+      hits: 0,
+      version: 1,
+      timeRestore: true,
+      timeFrom: 'now-24h',
+      timeTo: 'now',
+      refreshInterval: { pause: false, value: 30_000 },
+      optionsJSON: JSON.stringify({ hidePanelTitles: false, useMargins: true }),
+      panelsJSON: JSON.stringify(panels),
+      kibanaSavedObjectMeta: { searchSourceJSON: JSON.stringify({ query: KQL(''), filter: [] }) },
+    },
+    references: layout.map(([id], i) => ({ id, name: `panel_${i}`, type: id === searchId ? 'search' : 'visualization' })),
+    migrationVersion: { dashboard: '7.9.3' },
+  });
+  return objects;
+}
+
+/** One object per line, as Kibana's Saved Objects import expects. */
+export function toNdjson(objects: SavedObject[]): string {
+  return objects.map((o) => JSON.stringify(o)).join('\n') + '\n';
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) process.stdout.write(toNdjson(savedObjects()));
