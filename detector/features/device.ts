@@ -147,6 +147,9 @@ export class DeviceFeatures {
     let key = '';
     let schema = '';
     for (const name in metrics) {
+      // `seq` counts records (the TON_IoT importer adds it to keep duplicate rows distinct):
+      // not a reading, and a counter would make every replayed reading look new.
+      if (name === 'seq') continue;
       const raw = metrics[name]!;
       schema += `${name},`;
       key += `${String(raw)},`;

@@ -42,6 +42,7 @@ import {
   type CityMap,
   type ModelBundle,
   type Curve,
+  type Matrix,
 } from '../../detector/index.js';
 import { parseJsonRecord, resolveValidationOptions, type VigilEvent } from '../../events/index.js';
 
@@ -114,7 +115,7 @@ export function register(program: Command): void {
         const city = typeof o.city === 'string' ? await readCity(o.city) : undefined;
         const { scores, labels, attacks, windows, families } = await scoreFile(bundle, o.events, o.labels, city);
         const perEvent = Float32Array.from(families, (f) => thresholdFor(bundle, f));
-        report = buildReport(`simulator ${o.events}`, `model ${bundle.hash.slice(0, 12)} on ${bundle.backend}; threshold ${bundle.threshold.toFixed(3)} (${bundle.thresholdSource})`, bundle.threshold, scores, labels, attacks, perEvent);
+        report = buildReport(`simulator ${o.events}`, `model ${bundle.hash.slice(0, 12)} on ${bundle.backend}; threshold ${bundle.threshold.toFixed(3)} (${bundle.thresholdSource})`, bundle.threshold, scores, labels, attacks, perEvent, families);
         if (bundle.thresholds) report.thresholds = bundle.thresholds;
         if (windows) report.windows = windows;
       }
@@ -158,16 +159,19 @@ function row(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold: nu
 }
 
 /**
- * Per attack type: that type's events against all normal events (other attacks left out).
- * `perEvent` gives each event its own threshold (its family's), else `threshold` applies.
+ * Per attack type: that type's events against the normal events (other attacks left out) —
+ * with `families`, only the normal events of the type's own family (a forged BSM competes
+ * with honest BSMs, not with meter readings). `perEvent` gives each event its own
+ * threshold (its family's), else `threshold` applies.
  */
-function buildReport(name: string, method: string, threshold: number, scores: Float32Array, labels: Uint8Array, attacks: string[], perEvent?: Float32Array): Report {
+function buildReport(name: string, method: string, threshold: number, scores: Float32Array, labels: Uint8Array, attacks: string[], perEvent?: Float32Array, families?: ReadonlyArray<string | undefined>): Report {
   const report: Report = { name, method, threshold, overall: row(scores, labels, perEvent ?? threshold), perAttack: {}, curves: [] };
   report.curves.push({ label: 'all', curve: roc(scores, labels), auroc: report.overall.auroc });
   const types = [...new Set(attacks.filter((a) => a !== ''))].sort();
   for (const t of types) {
     const idx: number[] = [];
-    for (let i = 0; i < labels.length; i++) if (labels[i] === 0 || attacks[i] === t) idx.push(i);
+    const fam = families?.[attacks.indexOf(t)];
+    for (let i = 0; i < labels.length; i++) if ((labels[i] === 0 && (fam === undefined || families?.[i] === fam)) || attacks[i] === t) idx.push(i);
     const s = Float32Array.from(idx, (i) => scores[i]!);
     const l = Uint8Array.from(idx, (i) => labels[i]!);
     report.perAttack[t] = row(s, l, perEvent ? Float32Array.from(idx, (i) => perEvent[i]!) : threshold);
@@ -367,33 +371,38 @@ async function evalOdds(path: string, epochs: number, seed: number): Promise<Rep
   const a = Math.floor(events.length * 0.6);
   const b = Math.floor(events.length * 0.8);
   const [tr, va, te] = [p.slice(0, a), p.slice(a, b), p.slice(b)];
-  // Two unsupervised models on the same training rows, and their rank average; the one with
-  // the best AUROC on the validation split is reported on the test split (model selection
-  // never sees the test rows). On shuttle the isolation forest wins (it isolates the rare
-  // classes in a few axis-parallel cuts, where the autoencoder varies with its seed).
-  const model = await trainFamily('odds', names, matrix(tr), { epochs, seed, envelopeQuantile: 0, onEpoch: (e, E, l) => log(`train: epoch ${e}/${E} loss ${l.toFixed(5)}`) });
-  const forest = trainForest(matrix(tr).rows, tr.length, d, seededRandom(seed), { trees: 200, sampleSize: 256 });
-  const candidates = (idx: Int32Array): Record<string, Float32Array> => {
-    const m = matrix(idx);
+  const sel = await selectModel('odds', names, matrix(tr), matrix(va), pick(labels, va), matrix(te), epochs, seed);
+  return buildReport(
+    `ODDS ${path}`,
+    `${sel.method}; models fit a random 60 % (labels unread), threshold by F1 on the 20 % validation split, reported on the other 20 % (seed ${seed})`,
+    sel.threshold,
+    sel.scores,
+    Uint8Array.from(pick(labels, te)),
+    pick(labels, te).map((l) => (l ? 'outlier' : '')),
+  );
+}
+
+/**
+ * Two unsupervised models on the same training rows (labels unread) — the autoencoder and
+ * an isolation forest — and their rank average; the one with the best AUROC on the
+ * validation split scores the test split, at the F1-maximising validation threshold. Model
+ * selection never sees the test rows. On shuttle the forest or the average wins: the forest
+ * isolates the rare classes in a few axis-parallel cuts, the autoencoder varies with its seed.
+ */
+async function selectModel(family: string, names: readonly string[], tr: Matrix, va: Matrix, vaLabels: number[], te: Matrix, epochs: number, seed: number) {
+  const model = await trainFamily(family, names, tr, { epochs, seed, envelopeQuantile: 0, onEpoch: (e, E, l) => log(`train: epoch ${e}/${E} loss ${l.toFixed(5)}`) });
+  const forest = trainForest(tr.rows, tr.n, tr.d, seededRandom(seed), { trees: 200, sampleSize: 256 });
+  const candidates = (m: Matrix): Record<string, Float32Array> => {
     const ae = scoreFamily(model, m);
     const iforest = Float32Array.from(scoreForest(forest, m.rows, m.n));
     return { autoencoder: ae, 'isolation forest': iforest, 'rank average': rankAverage(ae, iforest) };
   };
   const vaScores = candidates(va);
-  const vaLabels = pick(labels, va);
   const vaAuroc = Object.entries(vaScores).map(([k, v]) => [k, auroc(v, vaLabels)] as const);
   const [chosen] = vaAuroc.reduce((a, b) => (b[1] > a[1] ? b : a));
-  const thr = bestF1Threshold(vaScores[chosen]!, vaLabels).threshold;
-  const scores = candidates(te)[chosen]!;
+  const threshold = bestF1Threshold(vaScores[chosen]!, vaLabels).threshold;
   const note = vaAuroc.map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
-  return buildReport(
-    `ODDS ${path}`,
-    `${chosen} chosen by validation AUROC (${note}); models fit a random 60 % (labels unread), threshold by F1 on the 20 % validation split, reported on the other 20 % (seed ${seed})`,
-    thr,
-    scores,
-    Uint8Array.from(pick(labels, te)),
-    pick(labels, te).map((l) => (l ? 'outlier' : '')),
-  );
+  return { scores: candidates(te)[chosen]!, threshold, method: `${chosen} chosen by validation AUROC (${note})` };
 }
 
 /** Mean of each item's rank (0–1) under two scores: combines scales that do not compare. */
@@ -456,14 +465,13 @@ async function evalTonIot(path: string, epochs: number, seed: number): Promise<R
     return { rows, n: idx.length, d };
   };
   const [tr, va, te] = [p.slice(0, a).sort(), p.slice(a, b), p.slice(b)];
-  const model = await trainFamily('telemetry', FEATURE_NAMES.telemetry, sub(tr), { epochs, seed, onEpoch: (e, E, l) => log(`train: epoch ${e}/${E} loss ${l.toFixed(5)}`) });
   const labOf = (idx: Int32Array) => Array.from(idx, (r) => lab[fb.index[r]!]!);
-  const thr = bestF1Threshold(scoreFamily(model, sub(va)), labOf(va)).threshold;
+  const sel = await selectModel('telemetry', FEATURE_NAMES.telemetry, sub(tr), sub(va), labOf(va), sub(te), epochs, seed);
   return buildReport(
     `TON_IoT ${path}`,
-    `autoencoder on per-device telemetry features of a random 60 % of rows (labels unread), threshold by F1 on 20 %, reported on the other 20 % (seed ${seed})`,
-    thr,
-    scoreFamily(model, sub(te)),
+    `${sel.method}; per-device telemetry features (the importer's seq counter excluded), models fit a random 60 % of rows (labels unread), threshold by F1 on 20 %, reported on the other 20 % (seed ${seed})`,
+    sel.threshold,
+    sel.scores,
     Uint8Array.from(labOf(te)),
     Array.from(te, (r) => att[fb.index[r]!]!),
   );
