@@ -9,7 +9,7 @@
  * (`*_cpu_us`), and the machine's load average: on a shared machine wall-clock figures
  * swing with the other processes, CPU time much less.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -45,6 +45,7 @@ export async function run(ctx: BenchContext): Promise<Figures> {
     const ledger = await Ledger.open({ dir, checkpointEvery: Number.MAX_SAFE_INTEGER, checkpointIntervalMs: 1000, logger: quiet });
     const ts = Date.now();
     const cpuBefore = process.cpuUsage();
+    const threadsBefore = threadCpu();
     const start = performance.now();
     for (let i = 0; i < APPENDS; ) {
       const end = Math.min(APPENDS, i + 5000);
@@ -54,7 +55,8 @@ export async function run(ctx: BenchContext): Promise<Figures> {
     const last = await ledger.committed(APPENDS - 1);
     const appendSeconds = (performance.now() - start) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
-    const checkpoints = (await import('node:fs')).readFileSync(join(dir, 'checkpoints.log'), 'utf8').trim().split('\n').length;
+    const threads = threadCpuSince(threadsBefore);
+    const checkpoints = readFileSync(join(dir, 'checkpoints.log'), 'utf8').trim().split('\n').length;
 
     // A whole evidence bundle from the running writer (reads the entry from disk).
     const bundleRuns = 2000;
@@ -106,6 +108,14 @@ export async function run(ctx: BenchContext): Promise<Figures> {
       // CPU time of all threads (writer, hashing thread, I/O) per append: comparable across
       // runs even when other processes share the machine, as wall-clock figures are not.
       ledger_append_cpu_us: round2((cpu.user + cpu.system) / APPENDS),
+      // Per thread (Linux /proc): the writer's own thread, and the busiest other one (the
+      // hashing thread). With a core each, appends/s ≈ 1e6 / the larger of the two.
+      ...(threads
+        ? {
+            ledger_append_writer_thread_cpu_us: round2(threads.main / APPENDS),
+            ledger_append_hashing_thread_cpu_us: round2(threads.busiestOther / APPENDS),
+          }
+        : {}),
       bench_loadavg_1m: round2(loadavg()[0]!),
       inclusion_proof_us: round2(proofUs),
       inclusion_proof_cpu_us: round2(proofCpu),
@@ -122,6 +132,35 @@ export async function run(ctx: BenchContext): Promise<Figures> {
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** CPU time of each thread of this process, microseconds, by thread id (Linux only). */
+function threadCpu(): Map<string, number> | undefined {
+  try {
+    const out = new Map<string, number>();
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime, in clock ticks of 10 ms (USER_HZ = 100 on Linux).
+      out.set(tid, (Number(fields[11]) + Number(fields[12])) * 10_000);
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+function threadCpuSince(before: Map<string, number> | undefined): { main: number; busiestOther: number } | undefined {
+  const now = threadCpu();
+  if (!before || !now) return undefined;
+  let main = 0;
+  let busiestOther = 0;
+  for (const [tid, us] of now) {
+    const d = us - (before.get(tid) ?? 0);
+    if (tid === String(process.pid)) main = d;
+    else busiestOther = Math.max(busiestOther, d);
+  }
+  return { main, busiestOther };
+}
 
 /** Process CPU time (all threads) since `since`, microseconds. */
 function cpuUs(since: NodeJS.CpuUsage): number {
