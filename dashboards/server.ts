@@ -121,13 +121,20 @@ export interface Dashboards {
   ready(): Promise<DashboardBundle>;
 }
 
+/** One bundle per process and minify setting: nodes started side by side (tests) share it. */
+const bundles = new Map<boolean, Promise<DashboardBundle>>();
+
 export function createDashboards(options: DashboardsOptions = {}): Dashboards {
-  let bundling: Promise<DashboardBundle> | undefined;
+  const minify = options.minify ?? true;
   const ready = (): Promise<DashboardBundle> => {
-    bundling ??= bundleDashboards(options).catch((err: unknown) => {
-      bundling = undefined; // a later request retries (the source may have been mid-edit)
-      throw err;
-    });
+    let bundling = bundles.get(minify);
+    if (!bundling) {
+      bundling = bundleDashboards({ minify }).catch((err: unknown) => {
+        bundles.delete(minify); // a later request retries (the source may have been mid-edit)
+        throw err;
+      });
+      bundles.set(minify, bundling);
+    }
     return bundling;
   };
   const report = options.onError ?? ((err: unknown) => console.error(err));

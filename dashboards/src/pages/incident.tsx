@@ -152,7 +152,7 @@ export function IncidentPage({ id }: { id: string }) {
               ))}
             </ul>
           </Panel>
-          <Panel title="Evidence events">
+          <Panel title="Evidence events" actions={<span class="muted small">up to 10 per alert, oldest first</span>}>
             <EvidenceTable alerts={alerts} />
           </Panel>
           <Panel title="Timeline" actions={<span class="muted small">newest first</span>}>
