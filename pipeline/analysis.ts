@@ -12,6 +12,7 @@ import type { SqliteStore } from '../store/index.js';
 import type { Bus, BusSubscription } from './bus.js';
 import type { IngestPipeline, StoredEvent } from './ingest.js';
 import type { Logger } from './logger.js';
+import { ElasticsearchReplica, type ReplicaOptions } from './replica.js';
 
 export interface AnalysisOptions {
   dataDir: string;
@@ -23,6 +24,8 @@ export interface AnalysisOptions {
   /** The simulated city, when the demo runs: the detector checks roadside-unit range against it. */
   city?: CityDescription;
   ledger: { checkpointEvery: number; checkpointIntervalMs: number };
+  /** Replicate to Elasticsearch (see replica.ts). */
+  elasticsearch?: ReplicaOptions;
   /** Run the detector on the bus's events (off: this node only ingests and logs). */
   detect: boolean;
   /** How often time-driven rules (a device gone silent) run, milliseconds. */
@@ -57,6 +60,12 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     store.setMeta('ledger.eventSeq', String(store.lastEventSeq()));
   });
 
+  const replica = options.elasticsearch ? new ElasticsearchReplica(store, options.elasticsearch, logger) : undefined;
+  if (replica) {
+    await replica.start();
+    options.ingest.onStored(() => replica.poke());
+  }
+
   const incidents = new StoreIncidentBook(store);
   const detector = await Detector.create({
     dataDir: options.dataDir,
@@ -88,6 +97,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     const saved = store.saveDetectorOutput(out);
     if (saved.newAlerts.length > 0) ledger.appendMany(saved.newAlerts.map((a) => ({ type: 'alert', ts: a.ts, body: { ...a } })));
     api.publishDetectorOutput(saved);
+    replica?.replicate(out);
   };
   const subscription: BusSubscription | undefined = options.detect
     ? await options.bus.subscribe('detector', (batch) => {
@@ -102,6 +112,16 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     }
   }, options.tickMs);
   ticker.unref();
+  // Retention runs in small transactions, hourly, so ingest is never blocked for long.
+  const retention = setInterval(() => {
+    try {
+      const removed = store.applyRetention();
+      if (removed.events + removed.deadLetters + removed.reputation > 0) logger.info(removed, 'retention: removed what aged out');
+    } catch (err) {
+      logger.error({ err }, 'retention failed');
+    }
+  }, 3_600_000);
+  retention.unref();
 
   return {
     ledger,
@@ -109,6 +129,8 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     api,
     async stop() {
       clearInterval(ticker);
+      clearInterval(retention);
+      await replica?.stop();
       await subscription?.unsubscribe();
       await ledger.checkpoint().catch((err: unknown) => logger.warn({ err }, 'final checkpoint failed'));
       await ledger.close();

@@ -52,6 +52,23 @@ export const configSchema = z.strictObject({
       attackRate: z.number().min(0).max(1).default(0.05),
     })
     .prefault({}),
+  store: z
+    .strictObject({
+      /** Keep events, dead letters and reputation points this many days (alerts, incidents and triage are kept). 0 keeps all. @default 0 */
+      retentionDays: z.number().min(0).default(0),
+      /** Replicate events, alerts and incidents to Elasticsearch (for Kibana and long-horizon search). */
+      elasticsearch: z
+        .strictObject({
+          url: z.string().url(),
+          /** Index name prefix. @default 'vigil' */
+          prefix: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default('vigil'),
+          username: z.string().optional(),
+          password: z.string().optional(),
+          apiKey: z.string().optional(),
+        })
+        .optional(),
+    })
+    .prefault({}),
   ledger: z
     .strictObject({
       /** Cut a signed checkpoint after this many entries… @default 10000 */
@@ -218,6 +235,8 @@ type EnvType = 'string' | 'int' | 'bool' | 'list';
  * | VIGIL_INGEST_QUEUE_CAPACITY | ingest.queueCapacity |
  * | VIGIL_DEMO | demo.enabled |
  * | VIGIL_DETECTOR | detector.enabled |
+ * | VIGIL_RETENTION_DAYS | store.retentionDays |
+ * | VIGIL_ELASTICSEARCH_URL | store.elasticsearch.url |
  * | VIGIL_MQTT_BROKER | mqtt.broker.enabled |
  * | VIGIL_MQTT_HOST, VIGIL_MQTT_PORT | mqtt.broker.host, mqtt.broker.port |
  * | VIGIL_MQTT_TLS_KEY, VIGIL_MQTT_TLS_CERT | mqtt.broker.tls.key, mqtt.broker.tls.cert |
@@ -241,6 +260,8 @@ export const ENV_VARS: Readonly<Record<string, { key: string; type: EnvType }>> 
   VIGIL_INGEST_QUEUE_CAPACITY: { key: 'ingest.queueCapacity', type: 'int' },
   VIGIL_DEMO: { key: 'demo.enabled', type: 'bool' },
   VIGIL_DETECTOR: { key: 'detector.enabled', type: 'bool' },
+  VIGIL_RETENTION_DAYS: { key: 'store.retentionDays', type: 'int' },
+  VIGIL_ELASTICSEARCH_URL: { key: 'store.elasticsearch.url', type: 'string' },
   VIGIL_MQTT_BROKER: { key: 'mqtt.broker.enabled', type: 'bool' },
   VIGIL_MQTT_HOST: { key: 'mqtt.broker.host', type: 'string' },
   VIGIL_MQTT_PORT: { key: 'mqtt.broker.port', type: 'int' },

@@ -53,7 +53,7 @@ export class VigilNode {
     const now = deps.now ?? Date.now;
     this.validation = resolveValidationOptions({ ...config.validation, now });
     this.metrics = createMetrics();
-    this.store = SqliteStore.open({ dataDir: config.dataDir, maxDeadLetterBytes: config.ingest.maxDeadLetterBytes });
+    this.store = SqliteStore.open({ dataDir: config.dataDir, maxDeadLetterBytes: config.ingest.maxDeadLetterBytes, retentionDays: config.store.retentionDays, now });
     this.ingest = new IngestPipeline(this.store, this.metrics, { ...config.ingest, now });
     this.http = new HttpServer((err) => deps.logger.error({ err }, 'request failed'));
     this.http.route('/healthz', (_req, res) => {
@@ -118,6 +118,7 @@ export class VigilNode {
         logger: deps.logger,
         now: deps.now ?? Date.now,
         ledger: config.ledger,
+        ...(config.store.elasticsearch ? { elasticsearch: config.store.elasticsearch } : {}),
         detect: config.detector.enabled,
         tickMs: config.detector.tickMs,
         ...(node.city ? { city: node.city } : {}),
