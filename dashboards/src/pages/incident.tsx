@@ -31,6 +31,8 @@ interface EvidenceEvent {
   source: string;
   vehicle: Kinematics | null;
   metrics: unknown;
+  /** The normalised (ECS) event, for the fields the summary line shows. */
+  document: Record<string, unknown> | null;
 }
 
 interface AlertDetail {
@@ -62,7 +64,7 @@ const QUERY = `query Incident($id: ID!) {
     alertsTruncated { total kept }
     alerts(first: 50) { totalCount edges { node {
       id timestamp severity score title description category tags origin { type id title } evidenceIds evidenceTruncated { total kept }
-      evidence(first: 10) { id timestamp kind action message source vehicle { lat lon speed heading accel seq } metrics }
+      evidence(first: 10) { id timestamp kind action message source vehicle { lat lon speed heading accel seq } metrics document }
     } } }
     history { ${ACTION_FIELDS} }
   }
@@ -206,6 +208,12 @@ function describeEvent(e: EvidenceEvent): string {
     const v = e.vehicle;
     return `${v.lat.toFixed(5)}, ${v.lon.toFixed(5)} · ${v.speed.toFixed(1)} m/s · heading ${v.heading.toFixed(0)}°${v.seq != null ? ` · seq ${v.seq}` : ''}`;
   }
+  const doc = (e.document ?? {}) as { source?: { ip?: string }; destination?: { ip?: string; port?: number }; network?: { transport?: string; protocol?: string; bytes?: number }; user?: { name?: string }; event?: { outcome?: string } };
+  if (e.kind === 'NET' && doc.destination) {
+    const n = doc.network ?? {};
+    return `${doc.source?.ip ?? '?'} → ${doc.destination.ip ?? '?'}:${doc.destination.port ?? '?'} ${n.transport ?? ''}${n.bytes != null ? ` · ${n.bytes} B` : ''}`;
+  }
+  if (e.kind === 'AUTH' && doc.user) return `${e.action}: user ${doc.user.name ?? '?'} ${doc.event?.outcome ?? ''}${doc.source?.ip ? ` from ${doc.source.ip}` : ''}`;
   if (e.message) return e.message;
   if (e.metrics) return JSON.stringify(e.metrics);
   return e.action;
