@@ -441,7 +441,7 @@ async function evalJ1939(path: string, epochs: number, seed: number): Promise<Re
   const va = Array.from({ length: half }, (_, i) => i);
   const te = Array.from({ length: events.length - half }, (_, i) => half + i);
   const thr = bestF1Threshold(pick(Array.from(all), va), pick(labels, va)).threshold;
-  return buildReport(`J1939 ${path}`, `autoencoder trained on the unlabelled normal drive ${normalLog}; threshold by F1 on the first half of the capture (by time), reported on the second half (seed ${seed})`, thr, Float32Array.from(pick(Array.from(all), te)), Uint8Array.from(pick(labels, te)), pick(attacks, te));
+  return buildReport(`J1939 ${path}`, `autoencoder and plausibility envelope trained on the unlabelled normal drive ${normalLog}; threshold by F1 on the first half of the capture (by time), reported on the second half (seed ${seed})`, thr, Float32Array.from(pick(Array.from(all), te)), Uint8Array.from(pick(labels, te)), pick(attacks, te));
 }
 
 async function evalTonIot(path: string, epochs: number, seed: number): Promise<Report> {
