@@ -57,7 +57,6 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
   // Every accepted event becomes a leaf, in commit order, in the ingesting process (whatever the bus).
   options.ingest.onStored((events) => {
     ledger.appendMany(events.map(eventEntry));
-    store.setMeta('ledger.eventSeq', String(store.lastEventSeq()));
   });
 
   const replica = options.elasticsearch ? new ElasticsearchReplica(store, options.elasticsearch, logger) : undefined;
@@ -77,7 +76,12 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
   const info = detector.modelInfo;
   if (info) {
     const id = `model:${info.hash}`;
-    if ((await ledger.indexOf(id)) === undefined) ledger.append({ type: 'model', ts: now(), body: { id, hash: info.hash, backend: info.backend, threshold: info.threshold } });
+    // Logged once per model: every alert it raises names this hash, and the ledger proves it.
+    if (store.getMeta('ledger.model') !== info.hash) {
+      ledger.append({ type: 'model', ts: now(), body: { id, hash: info.hash, backend: info.backend, threshold: info.threshold } });
+      await ledger.checkpoint();
+      store.setMeta('ledger.model', info.hash);
+    }
     logger.info({ model: info.hash, backend: info.backend }, 'detector model loaded');
   } else logger.warn('no trained model in the data directory: rules and reputation only (run `vigil train`)');
 
@@ -140,29 +144,30 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
 
 /**
  * After a crash between the store's commit and the ledger's next durable checkpoint, the
- * ledger recovers to that checkpoint and may lack the last stored events: append them again
- * (skipping those it has), so the ledger covers every stored event.
+ * ledger recovers to that checkpoint and may lack the last stored events. Events reach the
+ * ledger in the store's commit order, so the ledger's last event entry marks where to
+ * resume: everything the store holds after it is appended again. (Found by reading the
+ * ledger backwards past the few alert and action entries; no id index is needed.)
  */
 async function catchUpLedger(ledger: Ledger, store: SqliteStore, logger: Logger): Promise<void> {
-  let after = Number(store.getMeta('ledger.eventSeq') ?? '0');
-  // The meta key is written after the append, so look back one batch for events the ledger kept.
-  after = Math.max(0, after - 20_000);
-  let appended = 0;
-  for (;;) {
-    const rows = store.eventsAfter(after, 5_000);
-    if (rows.length === 0) break;
-    for (const row of rows) {
-      if ((await ledger.indexOf(row.event.id)) === undefined) {
-        ledger.append(eventEntry({ event: row.event, source: row.source, receivedAt: row.receivedAt }));
-        appended++;
-      }
-    }
-    after = rows[rows.length - 1]!.seq;
+  let resumeAfter = 0;
+  for (let i = ledger.size - 1; i >= 0; i--) {
+    const { entry } = await ledger.prove(i);
+    if (entry.type !== 'event') continue;
+    const row = store.getEvent(String(entry.body['id']));
+    if (!row) throw new Error(`the ledger's last event ${String(entry.body['id'])} is not in the store: is this the ledger of another data directory?`);
+    resumeAfter = row.seq;
+    break;
   }
-  store.setMeta('ledger.eventSeq', String(store.lastEventSeq()));
+  let appended = 0;
+  for (let rows = store.eventsAfter(resumeAfter, 5_000); rows.length > 0; rows = store.eventsAfter(resumeAfter, 5_000)) {
+    ledger.appendMany(rows.map((row) => eventEntry({ event: row.event, source: row.source, receivedAt: row.receivedAt })));
+    appended += rows.length;
+    resumeAfter = rows[rows.length - 1]!.seq;
+  }
   if (appended > 0) {
     await ledger.checkpoint();
-    logger.warn({ appended }, 'ledger caught up with stored events it had lost in a crash');
+    logger.warn({ appended }, 'ledger caught up with stored events it did not have (a crash before its checkpoint, or a new ledger)');
   }
 }
 

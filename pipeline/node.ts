@@ -108,8 +108,8 @@ export class VigilNode {
   static async start(config: VigilConfig, deps: NodeDependencies): Promise<VigilNode> {
     const node = new VigilNode(config, deps);
     try {
-      const addr = await node.http.listen(config.api.port, config.api.host);
-      node.address = { host: addr.address, port: addr.port };
+      // The ledger (with its crash catch-up) and the detector are ready before the port
+      // opens: nothing can be stored that they would not see, and /healthz means ready.
       node.analysis = await startAnalysis({
         dataDir: config.dataDir,
         store: node.store,
@@ -123,6 +123,8 @@ export class VigilNode {
         tickMs: config.detector.tickMs,
         ...(node.city ? { city: node.city } : {}),
       });
+      const addr = await node.http.listen(config.api.port, config.api.host);
+      node.address = { host: addr.address, port: addr.port };
       for (const source of node.sources) await source.start(node.ingest);
     } catch (err) {
       await node.stop();

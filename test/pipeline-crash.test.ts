@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import { SqliteStore } from '../store/index.js';
+import { Ledger, auditLedger } from '../ledger/index.js';
 import { exited, freePort, tempDir, vigilBin, waitFor } from './helpers.js';
 
 function startVigil(dataDir: string, port: number): ChildProcess {
@@ -74,6 +76,17 @@ describe('when vigil start is killed with SIGKILL in the middle of an ingest', (
       expect(store.countEvents()).toBeGreaterThanOrEqual(acknowledged.size);
     } finally {
       store.close();
+    }
+    // The ledger lost what its last checkpoint did not cover; the restart appended it again.
+    const audit = await auditLedger(join(tmp.dir, 'ledger'));
+    expect(audit.ok).toBe(true);
+    const ledger = await Ledger.open({ dir: join(tmp.dir, 'ledger') });
+    try {
+      const missing: string[] = [];
+      for (const id of acknowledged) if ((await ledger.indexOf(id)) === undefined) missing.push(id);
+      expect(missing).toEqual([]);
+    } finally {
+      await ledger.close();
     }
   }, 90_000);
 });

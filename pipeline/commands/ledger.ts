@@ -18,15 +18,22 @@ import {
   type AuditReport,
   type VerificationResult,
 } from '../../ledger/index.js';
+import { join } from 'node:path';
 import { intOption } from './options.js';
 
 const out = (text: string): void => {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 };
 
-async function requireDir(dir: string): Promise<void> {
+/**
+ * The ledger's directory: a node keeps it in `<data-dir>/ledger`, so `--data-dir` may name
+ * the node's data directory (as `vigil start` takes it) or the ledger directory itself.
+ */
+async function ledgerDir(dir: string): Promise<string> {
   const s = await stat(dir).catch(() => undefined);
   if (!s?.isDirectory()) throw new LedgerError('INVALID_ARGUMENT', `--data-dir ${dir}: no such directory`);
+  const inner = join(dir, 'ledger');
+  return (await stat(join(inner, 'entries.log')).catch(() => undefined))?.isFile() ? inner : dir;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -35,14 +42,14 @@ export function register(program: Command): void {
   program
     .command('verify')
     .description('recompute a ledger: every entry hash, root, checkpoint signature and cosignature; exit 0 when sound')
-    .requiredOption('--data-dir <dir>', 'the ledger data directory')
+    .requiredOption('--data-dir <dir>', "the node's data directory (or its ledger/ directory)")
     .option('--key <file-or-key>', "the log's public key (PEM file, hex or base64); default: DIR/public.pem")
     .option('--json', 'print the report as one JSON object')
     .action(async (opts: { dataDir: string; key?: string; json?: boolean }) => {
-      await requireDir(opts.dataDir);
+      const dir = await ledgerDir(opts.dataDir);
       const publicKey = opts.key === undefined ? undefined : await readPublicKey(opts.key);
       let lastProgress = Date.now();
-      const report = await auditLedger(opts.dataDir, {
+      const report = await auditLedger(dir, {
         ...(publicKey ? { publicKey } : {}),
         progress: (done, total) => {
           if (Date.now() - lastProgress < 2000) return;
@@ -57,14 +64,13 @@ export function register(program: Command): void {
   program
     .command('prove')
     .description('write an evidence bundle (entry, inclusion proof, signed checkpoint, cosignatures) for one entry')
-    .requiredOption('--data-dir <dir>', 'the ledger data directory')
+    .requiredOption('--data-dir <dir>', "the node's data directory (or its ledger/ directory)")
     .addOption(new Option('--id <id>', 'the entry whose body.id this is').conflicts('index'))
     .addOption(new Option('--index <n>', 'the entry at this leaf index').argParser(intOption('--index', 0, Number.MAX_SAFE_INTEGER)))
     .option('--out <file>', 'write the bundle here instead of stdout')
     .action(async (opts: { dataDir: string; id?: string; index?: number; out?: string }) => {
       if (opts.id === undefined && opts.index === undefined) throw new LedgerError('INVALID_ARGUMENT', 'give --id ID or --index N');
-      await requireDir(opts.dataDir);
-      const snapshot = await openSnapshot(opts.dataDir);
+      const snapshot = await openSnapshot(await ledgerDir(opts.dataDir));
       const bundle = opts.id !== undefined ? snapshot.proveById(opts.id) : snapshot.prove(opts.index!);
       // A bundle that does not verify here would only mislead an auditor later.
       const check = verifyBundle(bundle, snapshot.publicKey);
