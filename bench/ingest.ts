@@ -13,7 +13,7 @@ import type { BenchContext, Figures } from './main.js';
 
 const TOTAL = Number(process.env.BENCH_INGEST_EVENTS ?? 300_000);
 const BATCH = 1_000;
-const CONCURRENCY = 8;
+const CONCURRENCY = Number(process.env.BENCH_INGEST_CONNECTIONS ?? 32);
 
 /**
  * Two nodes: one as `vigil start` runs (every event also a ledger leaf and scored by the

@@ -38,6 +38,12 @@ export const configSchema = z.strictObject({
       queueCapacity: z.number().int().min(1).default(100_000),
       /** Most inputs per store transaction. @default 20000 */
       maxBatchItems: z.number().int().min(1).default(20_000),
+      /**
+       * Where the store's writes run: `worker` (their own thread, so parsing and validation of
+       * the next batch overlap with the commit) or `inline` (the node's main thread).
+       * @default 'worker'
+       */
+      writer: z.enum(['worker', 'inline']).default('worker'),
       /** Largest dead-letter raw input kept, bytes. @default 65536 */
       maxDeadLetterBytes: z.number().int().min(0).default(65_536),
     })

@@ -10,7 +10,8 @@
  */
 import type { VigilEvent } from '../events/index.js';
 import { PipelineFullError, type IngestItem, type IngestReceipt, type IngestSink, type SubmitOptions } from '../collectors/index.js';
-import type { SqliteStore, EventToStore, DeadLetterToStore } from '../store/index.js';
+import type { EventToStore, DeadLetterToStore } from '../store/index.js';
+import type { StoreWriter } from './store-writer.js';
 import type { Metrics } from './metrics.js';
 
 export interface IngestOptions {
@@ -61,7 +62,7 @@ export class IngestPipeline implements IngestSink {
   private lastCommitMs = 5;
 
   constructor(
-    private readonly store: SqliteStore,
+    private readonly writer: StoreWriter,
     private readonly metrics: Metrics,
     options: IngestOptions = {},
   ) {
@@ -143,7 +144,7 @@ export class IngestPipeline implements IngestSink {
     let inserted: boolean[];
     const t0 = performance.now();
     try {
-      inserted = this.store.writeBatch(events, deadLetters);
+      inserted = await this.writer.writeBatch(events, deadLetters);
     } catch (err) {
       // Nothing of these batches is stored: every sender is told so and may retry.
       this.release(count);

@@ -13,6 +13,7 @@ import { KafkaBus, createKafkaClient } from './bus-kafka.js';
 import { ConfigError } from './config.js';
 import { SqliteStore } from '../store/index.js';
 import { IngestPipeline } from './ingest.js';
+import { InlineStoreWriter, WorkerStoreWriter, type StoreWriter } from './store-writer.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { HttpServer } from './server.js';
 import { createDashboards } from '../dashboards/index.js';
@@ -31,6 +32,7 @@ export class VigilNode {
   readonly store: SqliteStore;
   readonly metrics: Metrics;
   readonly ingest: IngestPipeline;
+  private readonly writer: StoreWriter;
   readonly http: HttpServer;
   readonly validation: ResolvedValidationOptions;
   /** Where stored events go to their consumers (config `bus`): subscribe the detector here. */
@@ -54,7 +56,12 @@ export class VigilNode {
     this.validation = resolveValidationOptions({ ...config.validation, now });
     this.metrics = createMetrics();
     this.store = SqliteStore.open({ dataDir: config.dataDir, maxDeadLetterBytes: config.ingest.maxDeadLetterBytes, retentionDays: config.store.retentionDays, now });
-    this.ingest = new IngestPipeline(this.store, this.metrics, { ...config.ingest, now });
+    this.writer =
+      config.ingest.writer === 'worker'
+        ? new WorkerStoreWriter({ dataDir: config.dataDir, maxDeadLetterBytes: config.ingest.maxDeadLetterBytes, retentionDays: config.store.retentionDays })
+        : new InlineStoreWriter(this.store);
+    const { queueCapacity, maxBatchItems } = config.ingest;
+    this.ingest = new IngestPipeline(this.writer, this.metrics, { queueCapacity, maxBatchItems, now });
     this.http = new HttpServer((err) => deps.logger.error({ err }, 'request failed'));
     this.http.route('/healthz', (_req, res) => {
       const body = JSON.stringify({ status: 'ok', events: this.store.lastEventSeq(), queueDepth: this.ingest.depth });
@@ -108,6 +115,7 @@ export class VigilNode {
   static async start(config: VigilConfig, deps: NodeDependencies): Promise<VigilNode> {
     const node = new VigilNode(config, deps);
     try {
+      if (node.writer instanceof WorkerStoreWriter) await node.writer.start();
       // The ledger (with its crash catch-up) and the detector are ready before the port
       // opens: nothing can be stored that they would not see, and /healthz means ready.
       node.analysis = await startAnalysis({
@@ -153,6 +161,7 @@ export class VigilNode {
       for (const source of this.sources) await source.stop().catch((err: unknown) => this.deps.logger.warn({ err, source: source.name }, 'source did not stop cleanly'));
       await this.http.close();
       await this.ingest.close();
+      await this.writer.close();
       await this.analysis?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'ledger or detector did not stop cleanly'));
       await this.bus.close().catch((err: unknown) => this.deps.logger.warn({ err }, 'bus did not close cleanly'));
       this.store.close();

@@ -1,0 +1,84 @@
+/**
+ * Where the ingest pipeline's durable writes run. SQLite's insert and commit are about
+ * half of ingest's CPU; on their own thread they overlap with the HTTP parsing and
+ * validation of the next batch, which is how a node uses both cores of a small machine.
+ * The semantics are the same either way: the promise resolves after the commit.
+ */
+import { Worker } from 'node:worker_threads';
+import type { DeadLetterToStore, EventToStore, SqliteStore, SqliteStoreOptions } from '../store/index.js';
+
+export interface StoreWriter {
+  /** Store in one durable transaction; per event, whether it was new. */
+  writeBatch(events: readonly EventToStore[], deadLetters: readonly DeadLetterToStore[]): Promise<boolean[]>;
+  close(): Promise<void>;
+}
+
+/** On the calling thread, through the node's own connection. */
+export class InlineStoreWriter implements StoreWriter {
+  constructor(private readonly store: SqliteStore) {}
+
+  async writeBatch(events: readonly EventToStore[], deadLetters: readonly DeadLetterToStore[]): Promise<boolean[]> {
+    return this.store.writeBatch(events, deadLetters);
+  }
+
+  async close(): Promise<void> {}
+}
+
+type Reply = { id: number; inserted: boolean[] } | { id: number; error: string; code?: string };
+
+/** On a worker thread with its own connection to the same database (WAL: readers never wait). */
+export class WorkerStoreWriter implements StoreWriter {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve: (v: boolean[]) => void; reject: (e: Error) => void }>();
+  private next = 0;
+  private failed: Error | undefined;
+  private readonly ready: Promise<void>;
+
+  constructor(options: Pick<SqliteStoreOptions, 'dataDir' | 'maxDeadLetterBytes' | 'retentionDays'>) {
+    this.worker = new Worker(new URL('./store-writer-worker.js', import.meta.url), { workerData: options });
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.once('message', (m: { ready?: true; error?: string }) => (m.ready ? resolve() : reject(new Error(m.error ?? 'store writer failed to start'))));
+      this.worker.once('error', reject);
+    });
+    this.worker.on('message', (m: Reply | { ready: true }) => {
+      if (!('id' in m)) return;
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if ('error' in m) p.reject(new Error(m.error));
+      else p.resolve(m.inserted);
+    });
+    this.worker.on('error', (err) => this.fail(err));
+    this.worker.on('exit', (code) => this.fail(new Error(`store writer exited with code ${code}`)));
+  }
+
+  private fail(err: Error): void {
+    this.failed ??= err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  /** Resolves once the worker has opened the database (fails at start, not at the first write). */
+  start(): Promise<void> {
+    return this.ready;
+  }
+
+  async writeBatch(events: readonly EventToStore[], deadLetters: readonly DeadLetterToStore[]): Promise<boolean[]> {
+    if (this.failed) throw this.failed;
+    const id = this.next++;
+    // One JSON text for the events is cheaper to hand over than a structured clone of each.
+    const payload = JSON.stringify(events.map((e) => [e.event, e.source, e.receivedAt]));
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, events: payload, deadLetters });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.failed) return;
+    await new Promise<void>((resolve) => {
+      this.worker.once('exit', () => resolve());
+      this.worker.postMessage({ close: true });
+    });
+  }
+}
