@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { CityDescription } from '../collectors/index.js';
-import { Detector, type CityMap, type Incident, type IncidentBook, type DetectorOutput } from '../detector/index.js';
+import { Detector, saveModel, type Incident, type IncidentBook, type DetectorOutput } from '../detector/index.js';
 import { Ledger, type LedgerEntry } from '../ledger/index.js';
 import { createApi, ledgerAuditLog, ruleBookAdmin, type RuleAdmin, type RuleItem, type VigilApi, type ExceptionSpec, type SuppressionSpec } from '../api/index.js';
 import type { SqliteStore } from '../store/index.js';
@@ -13,6 +13,7 @@ import type { Bus, BusSubscription } from './bus.js';
 import type { IngestPipeline, StoredEvent } from './ingest.js';
 import type { Logger } from './logger.js';
 import { ElasticsearchReplica, type ReplicaOptions } from './replica.js';
+import { cityFromDescription, trainDemoModelFromSimulator } from './demo.js';
 
 export interface AnalysisOptions {
   dataDir: string;
@@ -26,6 +27,8 @@ export interface AnalysisOptions {
   ledger: { checkpointEvery: number; checkpointIntervalMs: number };
   /** Replicate to Elasticsearch (see replica.ts). */
   elasticsearch?: ReplicaOptions;
+  /** With no saved model, train one in the background from simulated normal traffic (the demo). */
+  trainDemoModel?: boolean;
   /** Run the detector on the bus's events (off: this node only ingests and logs). */
   detect: boolean;
   /** How often time-driven rules (a device gone silent) run, milliseconds. */
@@ -71,10 +74,12 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     incidents,
     clock: now,
     logger: { info: (msg: string) => logger.info(msg), warn: (msg: string) => logger.warn(msg) },
-    ...(options.city ? { city: cityMap(options.city) } : {}),
+    ...(options.city ? { city: cityFromDescription(options.city) } : {}),
   });
-  const info = detector.modelInfo;
-  if (info) {
+  let stopped = false;
+  const logModel = async (): Promise<void> => {
+    const info = detector.modelInfo;
+    if (!info || stopped) return;
     const id = `model:${info.hash}`;
     // Logged once per model: every alert it raises names this hash, and the ledger proves it.
     if (store.getMeta('ledger.model') !== info.hash) {
@@ -82,7 +87,21 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
       await ledger.checkpoint();
       store.setMeta('ledger.model', info.hash);
     }
-    logger.info({ model: info.hash, backend: info.backend }, 'detector model loaded');
+    logger.info({ model: info.hash, backend: info.backend }, 'detector model in use');
+  };
+  if (detector.modelInfo) await logModel();
+  else if (options.trainDemoModel && options.city) {
+    // The demo should score with a model from its first minute; training takes about half a
+    // minute, so it runs while the node already serves (rules and reputation meanwhile).
+    logger.info('no trained model yet: training one on simulated normal traffic in the background');
+    void trainDemoModelFromSimulator({ seed: 7919 })
+      .then(async ({ bundle }) => {
+        if (stopped) return;
+        await saveModel(join(options.dataDir, 'model'), bundle);
+        detector.setModel(bundle);
+        await logModel();
+      })
+      .catch((err: unknown) => logger.error({ err }, 'training the demo model failed; rules and reputation only'));
   } else logger.warn('no trained model in the data directory: rules and reputation only (run `vigil train`)');
 
   const rules = new PersistentRuleAdmin(ruleBookAdmin(detector.rules), store);
@@ -132,6 +151,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     detector,
     api,
     async stop() {
+      stopped = true;
       clearInterval(ticker);
       clearInterval(retention);
       await replica?.stop();
@@ -171,13 +191,6 @@ async function catchUpLedger(ledger: Ledger, store: SqliteStore, logger: Logger)
   }
 }
 
-/** The simulator's city description in the detector's terms. */
-export function cityMap(city: CityDescription): CityMap {
-  return {
-    rsus: Object.fromEntries(city.rsus.map((r) => [r.id, { lat: r.lat, lon: r.lon, rangeM: r.range }])),
-    roads: city.roads.map((r) => [[r.from.lat, r.from.lon], [r.to.lat, r.to.lon]] as const),
-  };
-}
 
 /**
  * The detector asks which incident still collects an entity's alerts. The analysts' triage

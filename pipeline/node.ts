@@ -128,6 +128,7 @@ export class VigilNode {
         ledger: config.ledger,
         ...(config.store.elasticsearch ? { elasticsearch: config.store.elasticsearch } : {}),
         detect: config.detector.enabled,
+        trainDemoModel: config.demo.enabled,
         tickMs: config.detector.tickMs,
         ...(node.city ? { city: node.city } : {}),
       });

@@ -14,7 +14,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { describeNetwork, importDataset, readRecords, roadNetwork, simulate } from '../../collectors/index.js';
+import { importDataset, readRecords } from '../../collectors/index.js';
 import {
   auprc,
   auroc,
@@ -32,7 +32,6 @@ import {
   scoreFamily,
   seededRandom,
   trainDetectorModel,
-  trainDemoModel,
   trainFamily,
   trainForest,
   scoreForest,
@@ -45,6 +44,7 @@ import {
   type Matrix,
 } from '../../detector/index.js';
 import { parseJsonRecord, resolveValidationOptions, type VigilEvent } from '../../events/index.js';
+import { cityFromDescription } from '../demo.js';
 
 const BATCH = 4096;
 const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -191,56 +191,7 @@ function printReport(r: Report): void {
 }
 
 // ---------------------------------------------------------------------------------------
-// The demo's first model.
-
-export interface DemoTrainingOptions {
-  /** Simulator seed of the training traffic. @default 1 */
-  seed?: number;
-  /** @default 100 */
-  vehicles?: number;
-  /** @default 50 */
-  devices?: number;
-  /** Simulated seconds of normal traffic to learn from. @default 60 */
-  durationS?: number;
-  /** @default 2026-01-01T00:00:00Z */
-  start?: number;
-  onProgress?: (message: string) => void;
-}
-
-/**
- * Trains the demo's model from the simulator's normal traffic (attack rate 0, labels never
- * read) with the simulator's own road network and RSUs as the city, so the range and
- * off-road features mean what they will mean live. About 10 s with the defaults on two
- * cores. Returns the model and the city the detector scoring live traffic should use.
- */
-export async function trainDemoModelFromSimulator(options: DemoTrainingOptions = {}): Promise<{ bundle: ModelBundle; city: CityMap }> {
-  const city = cityFromDescription(describeNetwork(roadNetwork()));
-  const opts = resolveValidationOptions({ now: () => Number.MAX_SAFE_INTEGER / 2 });
-  const run = simulate({ seed: options.seed ?? 1, vehicles: options.vehicles ?? 100, devices: options.devices ?? 50, duration: options.durationS ?? 60, attackRate: 0, ...(options.start !== undefined ? { start: options.start } : {}) });
-  function* batches(): Generator<VigilEvent[]> {
-    for (const chunk of run) {
-      const events: VigilEvent[] = [];
-      for (const line of chunk.events) {
-        const r = parseJsonRecord(line, opts);
-        if (r.ok) events.push(r.event);
-      }
-      if (events.length > 0) yield events;
-    }
-  }
-  const bundle = await trainDemoModel(batches(), { features: { city }, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
-  return { bundle, city };
-}
-
-/** The detector's city from `vigil simulate --network` JSON (or `describeNetwork`). */
-export function cityFromDescription(raw: {
-  rsus?: Array<{ id: string; lat: number; lon: number; range: number }>;
-  roads?: Array<{ from: { lat: number; lon: number }; to: { lat: number; lon: number } }>;
-}): CityMap {
-  const city: CityMap = {};
-  if (raw.rsus) city.rsus = Object.fromEntries(raw.rsus.map((r) => [r.id, { lat: r.lat, lon: r.lon, rangeM: r.range }]));
-  if (raw.roads) city.roads = raw.roads.map((r) => [[r.from.lat, r.from.lon], [r.to.lat, r.to.lon]] as const);
-  return city;
-}
+// The demo's first model and the city conversion live in ../demo.ts.
 
 // ---------------------------------------------------------------------------------------
 // Files.
