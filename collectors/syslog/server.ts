@@ -40,6 +40,8 @@ export interface SyslogCollectorOptions {
    * @default 50000
    */
   udpBufferMessages?: number;
+  /** Messages a TCP connection may accumulate while its previous batch is stored, before it is paused. @default 10000 */
+  tcpPendingMessages?: number;
   /** Most UDP messages per submitted batch. @default 5000 */
   udpBatchMessages?: number;
   /** Most concurrent TCP connections; more are refused (a sender cannot exhaust descriptors). @default 1024 */
@@ -80,9 +82,10 @@ export class SyslogCollector implements EventSource {
       maxMessageBytes: options.maxMessageBytes ?? 65_536,
       udpBufferMessages: options.udpBufferMessages ?? 50_000,
       udpBatchMessages: options.udpBatchMessages ?? 5_000,
+      tcpPendingMessages: options.tcpPendingMessages ?? 10_000,
       maxConnections: options.maxConnections ?? 1024,
     };
-    for (const key of ['maxMessageBytes', 'udpBufferMessages', 'udpBatchMessages', 'maxConnections'] as const) {
+    for (const key of ['maxMessageBytes', 'udpBufferMessages', 'udpBatchMessages', 'tcpPendingMessages', 'maxConnections'] as const) {
       const v = this.opts[key];
       if (!Number.isInteger(v) || v < 1) throw new CollectorError('BAD_OPTION', `syslog option ${key}: expected a positive integer, got ${v}`, false);
     }
@@ -216,30 +219,44 @@ export class SyslogCollector implements EventSource {
     this.connections.add(socket);
     const framer = new SyslogFramer(this.opts.maxMessageBytes);
     const peer = { address: socket.remoteAddress ?? 'unknown-host' };
-    let busy: Promise<void> = Promise.resolve();
-    const submit = (frames: ReturnType<SyslogFramer['push']>) => {
-      if (frames.length === 0) return;
-      const items = frames.map((f): IngestItem => (f.rejection ? { raw: f.bytes, rejection: f.rejection } : syslogToItem(f.bytes, peer, this.validation, this.repeats)));
-      // Backpressure: stop reading this socket until its batch is stored.
-      socket.pause();
-      busy = busy
-        .then(() => sink.submit(SYSLOG_TCP_SOURCE, items, { wait: true }))
-        .then(
-          () => {
-            if (!socket.destroyed) socket.resume();
-          },
-          (err: unknown) => {
-            // Not stored: closing makes a reliable sender (rsyslog, syslog-ng) resend from its queue.
-            this.onError(err);
-            socket.destroy();
-          },
-        );
-      this.track(busy);
+    // One batch is being stored while the next accumulates: under load, batches grow to what
+    // arrives during a commit (one commit per many messages), and the socket is paused only
+    // when the accumulating batch reaches its bound — backpressure without a commit per chunk.
+    let waiting: IngestItem[] = [];
+    let storing: Promise<void> | undefined;
+    let ended = false;
+    const maxPending = this.opts.tcpPendingMessages;
+    const flush = (): void => {
+      if (storing || waiting.length === 0) {
+        if (!storing && ended) socket.end();
+        return;
+      }
+      const items = waiting;
+      waiting = [];
+      if (socket.isPaused() && !ended && !socket.destroyed) socket.resume();
+      storing = sink.submit(SYSLOG_TCP_SOURCE, items, { wait: true }).then(
+        () => {
+          storing = undefined;
+          flush();
+        },
+        (err: unknown) => {
+          // Not stored: closing makes a reliable sender (rsyslog, syslog-ng) resend from its queue.
+          storing = undefined;
+          this.onError(err);
+          socket.destroy();
+        },
+      );
+      this.track(storing);
     };
-    socket.on('data', (chunk: Buffer) => submit(framer.push(chunk)));
+    const take = (frames: ReturnType<SyslogFramer['push']>) => {
+      for (const f of frames) waiting.push(f.rejection ? { raw: f.bytes, rejection: f.rejection } : syslogToItem(f.bytes, peer, this.validation, this.repeats));
+      if (waiting.length >= maxPending) socket.pause();
+      flush();
+    };
+    socket.on('data', (chunk: Buffer) => take(framer.push(chunk)));
     socket.on('end', () => {
-      submit(framer.end());
-      void busy.finally(() => socket.end());
+      ended = true;
+      take(framer.end());
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.connections.delete(socket));
