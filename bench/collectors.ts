@@ -6,11 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import type { BenchContext, Figures } from './main.js';
+import { freePort, waitHealthy } from './util.js';
 
 const MQTT_TOTAL = Number(process.env.BENCH_MQTT_EVENTS ?? 200_000);
 const SYSLOG_TOTAL = Number(process.env.BENCH_SYSLOG_EVENTS ?? 200_000);
@@ -120,18 +121,6 @@ async function storedEvents(port: number): Promise<number> {
   return ((await res.json()) as { events: number }).events;
 }
 
-async function waitHealthy(port: number): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('vigil did not become healthy within 30 s');
-}
 
 async function waitListening(port: number): Promise<void> {
   const deadline = Date.now() + 30_000;
@@ -149,13 +138,3 @@ async function waitListening(port: number): Promise<void> {
   throw new Error(`nothing listens on port ${port} after 30 s`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => resolvePort(p));
-    });
-  });
-}

@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createServer } from 'node:net';
 import { SqliteStore } from '../store/index.js';
 import type { BenchContext, Figures } from './main.js';
+import { freePort, waitHealthy } from './util.js';
 
 const TOTAL = Number(process.env.BENCH_INGEST_EVENTS ?? 300_000);
 const BATCH = 1_000;
@@ -88,26 +88,4 @@ async function measure(ctx: BenchContext, label: string, env: Record<string, str
   }
 }
 
-async function waitHealthy(port: number): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('vigil did not start within 30 s');
-}
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => res(p));
-    });
-  });
-}
