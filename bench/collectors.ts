@@ -15,7 +15,8 @@ import { freePort, waitHealthy } from './util.js';
 
 const MQTT_TOTAL = Number(process.env.BENCH_MQTT_EVENTS ?? 200_000);
 const SYSLOG_TOTAL = Number(process.env.BENCH_SYSLOG_EVENTS ?? 200_000);
-const CLIENTS = 4;
+/** Concurrent publishers: a city has thousands of devices and gateways; the bench uses a few dozen. */
+const CLIENTS = Number(process.env.BENCH_COLLECTOR_CONNECTIONS ?? 32);
 /** Unacknowledged QoS 1 messages per client: a real fleet has many devices each with one or a few in flight. */
 const WINDOW = 2_000;
 
