@@ -5,10 +5,10 @@
  */
 import { INPUT_KINDS, reject, type InputKind, type ResolvedValidationOptions } from '../../../events/index.js';
 import { CollectorError } from '../../errors.js';
-import { CsvReader, type CsvItem } from '../csv.js';
-import type { Line } from '../lines.js';
+import type { CsvItem } from '../csv.js';
+import { CsvConverter } from './csv-converter.js';
 import type { FileRecord } from '../types.js';
-import { converted, failed, isNumeric, type Converter } from './common.js';
+import { converted, failed, isNumeric } from './common.js';
 
 /** Input fields a column can fill (every format's, see events/validate.ts), plus `metrics.<name>`. */
 const FIELDS = new Set([
@@ -55,11 +55,9 @@ function checkTarget(target: string, where: string): void {
   }
 }
 
-export class MappedCsvConverter implements Converter {
-  private readonly csv: CsvReader;
+export class MappedCsvConverter extends CsvConverter {
   private columns: Array<{ target: string; index: number }> | undefined;
   private width = 0;
-  private readonly items: CsvItem[] = [];
 
   constructor(
     private readonly validation: ResolvedValidationOptions,
@@ -67,33 +65,16 @@ export class MappedCsvConverter implements Converter {
     private readonly kind: InputKind,
     private readonly file: string,
   ) {
+    super(validation.maxRecordBytes);
     if (!(INPUT_KINDS as readonly string[]).includes(kind)) {
       throw new CollectorError('BAD_OPTION', `--kind: expected one of ${INPUT_KINDS.join(', ')}, got ${JSON.stringify(kind)}`, false);
     }
-    this.csv = new CsvReader(validation.maxRecordBytes);
   }
 
-  get blank(): number {
-    return this.csv.blank;
-  }
-
-  feed(line: Line, out: FileRecord[]): void {
-    this.csv.feed(line, this.items);
-    this.drain(out);
-  }
-
-  finish(out: FileRecord[]): void {
-    this.csv.finish(this.items);
-    this.drain(out);
-  }
-
-  private drain(out: FileRecord[]): void {
-    for (const item of this.items) {
-      if (item.fields === undefined) out.push(failed(item.line, item.raw, item.rejection));
-      else if (this.columns === undefined) this.header(item.fields, item.line);
-      else out.push(this.row(item.line, item.raw, item.fields));
-    }
-    this.items.length = 0;
+  protected take(item: CsvItem, out: FileRecord[]): void {
+    if (item.fields === undefined) out.push(failed(item.line, item.raw, item.rejection));
+    else if (this.columns === undefined) this.header(item.fields, item.line);
+    else out.push(this.row(item.line, item.raw, item.fields));
   }
 
   private header(names: string[], line: number): void {

@@ -12,9 +12,10 @@
 import { reject, type ResolvedValidationOptions } from '../../../events/index.js';
 import { CollectorError } from '../../errors.js';
 import { CsvReader, splitCsv, type CsvItem } from '../csv.js';
+import { CsvConverter } from './csv-converter.js';
 import type { Line } from '../lines.js';
 import type { FileRecord } from '../types.js';
-import { converted, failed, secondsToMs, type Converter } from './common.js';
+import { converted, failed, secondsToMs } from './common.js';
 
 /** The vehicle id of a J1939 file: `labeled_TSC1.csv` → `j1939-tsc1`. */
 export function j1939Vehicle(fileName: string): string {
@@ -38,9 +39,7 @@ export function canIdHex(cell: string): string | undefined {
   return value > 0x7ff ? value.toString(16).toUpperCase().padStart(8, '0') : value.toString(16).toUpperCase().padStart(3, '0');
 }
 
-export class J1939Converter implements Converter {
-  private csv: CsvReader;
-  private readonly items: CsvItem[] = [];
+export class J1939Converter extends CsvConverter {
   private cols: { ts: number; can: number; data: number; label: number; dlc: number; iface: number } | undefined;
 
   constructor(
@@ -49,25 +48,16 @@ export class J1939Converter implements Converter {
     private readonly start: number,
     private readonly file: string,
   ) {
-    this.csv = new CsvReader(validation.maxRecordBytes);
+    super(validation.maxRecordBytes);
   }
 
-  get blank(): number {
-    return this.csv.blank;
-  }
-
-  feed(line: Line, out: FileRecord[]): void {
+  override feed(line: Line, out: FileRecord[]): void {
+    // The header is read by hand: it fixes how many columns the reader extracts (up to `label`).
     if (this.cols === undefined) {
       this.header(line);
       return;
     }
-    this.csv.feed(line, this.items);
-    this.drain(out);
-  }
-
-  finish(out: FileRecord[]): void {
-    this.csv.finish(this.items);
-    this.drain(out);
+    super.feed(line, out);
   }
 
   private header(line: Line): void {
@@ -86,12 +76,9 @@ export class J1939Converter implements Converter {
     this.csv = new CsvReader(this.validation.maxRecordBytes, label + 1);
   }
 
-  private drain(out: FileRecord[]): void {
-    for (const item of this.items) {
-      if (item.fields === undefined) out.push(failed(item.line, item.raw, item.rejection));
-      else out.push(this.row(item.line, item.raw, item.fields));
-    }
-    this.items.length = 0;
+  protected take(item: CsvItem, out: FileRecord[]): void {
+    if (item.fields === undefined) out.push(failed(item.line, item.raw, item.rejection));
+    else out.push(this.row(item.line, item.raw, item.fields));
   }
 
   private row(line: number, raw: string, fields: string[]): FileRecord {

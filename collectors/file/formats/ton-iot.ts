@@ -13,10 +13,10 @@
  */
 import { reject, type ResolvedValidationOptions } from '../../../events/index.js';
 import { CollectorError } from '../../errors.js';
-import { CsvReader, type CsvItem } from '../csv.js';
-import type { Line } from '../lines.js';
+import type { CsvItem } from '../csv.js';
+import { CsvConverter } from './csv-converter.js';
 import type { FileRecord, Truth } from '../types.js';
-import { cellValue, converted, failed, type Converter } from './common.js';
+import { cellValue, converted, failed } from './common.js';
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const DATE = /^(\d{1,2})-([A-Za-z]{3})-(\d{2}|\d{4})$/;
@@ -49,9 +49,7 @@ export function tonIotTime(date: string, time: string): number | undefined {
   return new Date(ms).getUTCDate() === day ? ms : undefined;
 }
 
-export class TonIotConverter implements Converter {
-  private readonly csv: CsvReader;
-  private readonly items: CsvItem[] = [];
+export class TonIotConverter extends CsvConverter {
   private cols: { date: number; time: number; label: number; type: number; readings: Array<[string, number]>; width: number } | undefined;
   private readonly seen = new Map<number, number>();
 
@@ -60,32 +58,15 @@ export class TonIotConverter implements Converter {
     private readonly device: string,
     private readonly file: string,
   ) {
-    this.csv = new CsvReader(validation.maxRecordBytes);
+    super(validation.maxRecordBytes);
   }
 
-  get blank(): number {
-    return this.csv.blank;
-  }
-
-  feed(line: Line, out: FileRecord[]): void {
-    this.csv.feed(line, this.items);
-    this.drain(out);
-  }
-
-  finish(out: FileRecord[]): void {
-    this.csv.finish(this.items);
-    this.drain(out);
-  }
-
-  private drain(out: FileRecord[]): void {
-    for (const item of this.items) {
-      if (item.fields === undefined) {
-        if (this.cols === undefined) throw badHeader(this.file, `its header (line ${item.line}) is unreadable: ${item.rejection.message}`);
-        out.push(failed(item.line, item.raw, item.rejection));
-      } else if (this.cols === undefined) this.header(item.fields);
-      else out.push(this.row(item.line, item.raw, item.fields));
-    }
-    this.items.length = 0;
+  protected take(item: CsvItem, out: FileRecord[]): void {
+    if (item.fields === undefined) {
+      if (this.cols === undefined) throw badHeader(this.file, `its header (line ${item.line}) is unreadable: ${item.rejection.message}`);
+      out.push(failed(item.line, item.raw, item.rejection));
+    } else if (this.cols === undefined) this.header(item.fields);
+    else out.push(this.row(item.line, item.raw, item.fields));
   }
 
   private header(fields: string[]): void {
