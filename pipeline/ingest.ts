@@ -28,6 +28,8 @@ export interface IngestOptions {
   maxBatchItems?: number;
   /** Clock, epoch milliseconds. @default Date.now */
   now?: () => number;
+  /** Told when a stored-events listener fails. @default process.emitWarning */
+  onListenerError?: (err: unknown) => void;
 }
 
 /** A stored event on its way to the consumers (detector, ledger). */
@@ -51,6 +53,7 @@ export class IngestPipeline implements IngestSink {
   private readonly capacity: number;
   private readonly maxBatch: number;
   private readonly now: () => number;
+  private readonly onListenerError: (err: unknown) => void;
   private queue: Pending[] = [];
   private queued = 0;
   private waiters: Array<() => void> = [];
@@ -69,6 +72,7 @@ export class IngestPipeline implements IngestSink {
     this.capacity = options.queueCapacity ?? 100_000;
     this.maxBatch = options.maxBatchItems ?? 20_000;
     this.now = options.now ?? Date.now;
+    this.onListenerError = options.onListenerError ?? ((err) => process.emitWarning(`a stored-events listener failed: ${err instanceof Error ? err.message : String(err)}`));
     for (const [k, v] of [['queueCapacity', this.capacity], ['maxBatchItems', this.maxBatch]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`ingest option ${k}: expected a positive integer, got ${v}`);
     }
@@ -189,7 +193,12 @@ export class IngestPipeline implements IngestSink {
     if (fresh.length > 0) {
       for (const listener of this.listeners) {
         // A slow consumer holds the writer here, which fills the queue and pushes back on collectors.
-        await listener(fresh);
+        // A failing one is reported, not fatal: the events are stored and their senders answered.
+        try {
+          await listener(fresh);
+        } catch (err) {
+          this.onListenerError(err);
+        }
       }
     }
   }

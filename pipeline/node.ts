@@ -61,7 +61,12 @@ export class VigilNode {
         ? new WorkerStoreWriter({ dataDir: config.dataDir, maxDeadLetterBytes: config.ingest.maxDeadLetterBytes, retentionDays: config.store.retentionDays })
         : new InlineStoreWriter(this.store);
     const { queueCapacity, maxBatchItems } = config.ingest;
-    this.ingest = new IngestPipeline(this.writer, this.metrics, { queueCapacity, maxBatchItems, now });
+    this.ingest = new IngestPipeline(this.writer, this.metrics, {
+      queueCapacity,
+      maxBatchItems,
+      now,
+      onListenerError: (err) => deps.logger.error({ err }, 'a consumer of stored events failed (ledger, bus or replica)'),
+    });
     this.http = new HttpServer((err) => deps.logger.error({ err }, 'request failed'));
     this.http.route('/healthz', (_req, res) => {
       const body = JSON.stringify({ status: 'ok', events: this.store.lastEventSeq(), queueDepth: this.ingest.depth });

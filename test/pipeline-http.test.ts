@@ -170,3 +170,30 @@ describe('limits of the HTTP collector', () => {
     expect(metricValue(metrics, 'vigil_events_dropped_total', { source: 'http' })).toBe(0);
   });
 });
+
+describe('when a consumer of stored events fails', () => {
+  it('still answers the batch as stored, reports the failure, and keeps taking input', async () => {
+    const tmp = tempDir();
+    const failures: unknown[] = [];
+    const logger = silentLogger();
+    const node = await VigilNode.start(resolveConfig({ dataDir: tmp.dir, api: { port: 0 } }), {
+      logger: Object.assign(Object.create(logger) as typeof logger, { error: (obj: unknown) => failures.push(obj) }),
+    });
+    try {
+      let fail = true;
+      node.ingest.onStored(() => {
+        if (fail) throw new Error('consumer down');
+      });
+      const first = await fetch(`${node.url}/ingest`, { method: 'POST', body: bsm(1) });
+      expect(first.status).toBe(200);
+      fail = false;
+      const second = await fetch(`${node.url}/ingest`, { method: 'POST', body: bsm(2) });
+      expect(second.status).toBe(200);
+      expect(node.store.countEvents()).toBe(2);
+      expect(failures.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await node.stop();
+      tmp.cleanup();
+    }
+  });
+});
