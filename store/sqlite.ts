@@ -674,14 +674,8 @@ export class SqliteStore implements Store, TokenRepository {
     const clauses: string[] = [];
     const params: Array<string | number> = [];
     timeClauses('received_at', query.time, clauses, params);
-    if (query.code) {
-      clauses.push('code = ?');
-      params.push(query.code);
-    }
-    if (query.source) {
-      clauses.push('source = ?');
-      params.push(query.source);
-    }
+    whereEq({ clauses, params }, 'code', query.code || undefined);
+    whereEq({ clauses, params }, 'source', query.source || undefined);
     if (page.after !== undefined) {
       const [, seq] = decodeCursor(page.after, 'dead_letters');
       clauses.push('seq < ?');
@@ -784,6 +778,13 @@ function timeClauses(col: string, range: TimeRange | undefined, clauses: string[
   }
 }
 
+/** `col = ?` when the filter is given. */
+function whereEq(w: Where, col: string, value: string | number | undefined): void {
+  if (value === undefined) return;
+  w.clauses.push(`${col} = ?`);
+  w.params.push(value);
+}
+
 function inList(col: string, values: readonly (string | number)[], w: Where): void {
   w.clauses.push(`${col} IN (${values.map(() => '?').join(',')})`);
   w.params.push(...values);
@@ -797,18 +798,9 @@ function eventWhere(q: EventQuery): Where | undefined {
     if (q.kinds.length === 0) return undefined;
     inList('kind', q.kinds, w);
   }
-  if (q.entity !== undefined) {
-    w.clauses.push('entity = ?');
-    w.params.push(q.entity);
-  }
-  if (q.entityType !== undefined) {
-    w.clauses.push("json_extract(doc, '$.vigil.entity.type') = ?");
-    w.params.push(q.entityType);
-  }
-  if (q.source !== undefined) {
-    w.clauses.push('source = ?');
-    w.params.push(q.source);
-  }
+  whereEq(w, 'entity', q.entity);
+  whereEq(w, "json_extract(doc, '$.vigil.entity.type')", q.entityType);
+  whereEq(w, 'source', q.source);
   if (q.text !== undefined) {
     const match = ftsQuery(q.text);
     if (match !== undefined) {
@@ -826,17 +818,12 @@ function alertWhere(q: AlertQuery): Where | undefined {
     if (q.severities.length === 0) return undefined;
     inList('severity', q.severities.map((s) => SEVERITY_RANK[s]), w);
   }
-  const eq = (col: string, v: string | undefined): void => {
-    if (v === undefined) return;
-    w.clauses.push(`${col} = ?`);
-    w.params.push(v);
-  };
-  eq('entity', q.entity);
-  eq('entity_type', q.entityType);
-  eq('rule', q.rule);
-  eq('origin_type', q.originType);
-  eq('incident_id', q.incidentId);
-  eq('category', q.category);
+  whereEq(w, 'entity', q.entity);
+  whereEq(w, 'entity_type', q.entityType);
+  whereEq(w, 'rule', q.rule);
+  whereEq(w, 'origin_type', q.originType);
+  whereEq(w, 'incident_id', q.incidentId);
+  whereEq(w, 'category', q.category);
   if (q.text !== undefined) {
     const match = ftsQuery(q.text);
     if (match !== undefined) {
@@ -865,14 +852,9 @@ function incidentWhere(q: IncidentQuery): Where {
     if (q.severities.length === 0) w.clauses.push('0');
     else inList('severity', q.severities.map((s) => SEVERITY_RANK[s]), w);
   }
-  const eq = (col: string, v: string | undefined): void => {
-    if (v === undefined) return;
-    w.clauses.push(`${col} = ?`);
-    w.params.push(v);
-  };
-  eq('entity', q.entity);
-  eq('entity_type', q.entityType);
-  eq('assignee', q.assignee);
+  whereEq(w, 'entity', q.entity);
+  whereEq(w, 'entity_type', q.entityType);
+  whereEq(w, 'assignee', q.assignee);
   if (q.rule !== undefined) {
     w.clauses.push('id IN (SELECT incident_id FROM alerts WHERE rule = ? AND incident_id IS NOT NULL)');
     w.params.push(q.rule);

@@ -59,3 +59,16 @@ describe('the outlier model', () => {
     await expect(loadModel(dir)).rejects.toThrow(/altered/);
   });
 });
+
+describe('average precision (AUPRC)', () => {
+  it('matches a hand-computed answer with tied scores', async () => {
+    const { auprc, auroc } = await import('../detector/index.js');
+    // Thresholds 0.9 (1 positive), 0.5 (tie: 1 positive, 1 negative), 0.1 (1 positive, 1 negative).
+    const scores = [0.9, 0.5, 0.5, 0.1, 0.1];
+    const labels = [1, 1, 0, 1, 0];
+    // Recall steps of 1/3 at precisions 1, 2/3 and 3/5.
+    expect(auprc(scores, labels)).toBeCloseTo((1 + 2 / 3 + 3 / 5) / 3, 12);
+    expect(auprc([0.2, 0.8], [0, 0])).toBe(0);
+    expect(auroc([0.1, 0.9], [0, 1])).toBe(1);
+  });
+});

@@ -56,26 +56,21 @@ export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): num
   return area;
 }
 
-/** Average precision: Σ (R_k − R_{k−1}) P_k over distinct thresholds. */
+/**
+ * Average precision: Σ (R_k − R_{k−1}) P_k over distinct thresholds, read off the ROC
+ * sweep (at each point tp = tpr·positives and fp = fpr·negatives).
+ */
 export function auprc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const idx = order(scores);
   let pos = 0;
   for (let i = 0; i < labels.length; i++) if (labels[i]) pos++;
   if (pos === 0) return 0;
-  let tp = 0;
-  let fp = 0;
-  let lastRecall = 0;
+  const neg = labels.length - pos;
+  const c = roc(scores, labels);
   let ap = 0;
-  for (let k = 0; k < idx.length; k++) {
-    const i = idx[k]!;
-    if (labels[i]) tp++;
-    else fp++;
-    const next = idx[k + 1];
-    if (next === undefined || scores[next] !== scores[i]) {
-      const recall = tp / pos;
-      ap += (recall - lastRecall) * (tp / (tp + fp));
-      lastRecall = recall;
-    }
+  for (let k = 1; k < c.tpr.length; k++) {
+    const tp = c.tpr[k]! * pos;
+    const fp = c.fpr[k]! * neg;
+    ap += (c.tpr[k]! - c.tpr[k - 1]!) * (tp / (tp + fp));
   }
   return ap;
 }
