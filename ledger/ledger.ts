@@ -42,6 +42,7 @@ import {
 import { loadOrCreateKeyPair, type KeyPair } from './keys.js';
 import { hashLeafString, nodeCheckpointVerifier, nodeHasher } from './node-crypto.js';
 import { HashWorker } from './hash-worker.js';
+import { IdIndex } from './id-index.js';
 import { MerkleTree } from './tree.js';
 import { BUNDLE_FORMAT, type EvidenceBundle } from './verifier.js';
 import { WitnessPool, type NormalisedWitnessPolicy, type WitnessPolicy } from './witness-client.js';
@@ -180,6 +181,8 @@ class OffsetList {
  * would make the young-generation GC copy every one of them.
  */
 const PENDING_BYTES = 4 << 20;
+/** entries.log is read in pieces of this size when the id index is built. */
+const ID_SCAN_CHUNK = 8 << 20;
 
 /** A buffer of entry lines not yet handed over, with their index records. */
 class PendingBatch {
@@ -233,8 +236,10 @@ export class Ledger {
   #pubWaiters: Waiter[] = [];
   #cosigs = new Map<number, { checkpoint: Checkpoint; list: Cosignature[] }>();
   #witnesses: WitnessPool | undefined;
-  #ids: Map<string, number> | undefined;
-  #idsBuilding: Promise<Map<string, number>> | undefined;
+  /** body.id → leaf index, built on first use; appends meanwhile wait in `#idsAppended`. */
+  #ids: IdIndex | undefined;
+  #idsAppended: string[] | undefined;
+  #idsBuilding: Promise<IdIndex> | undefined;
   #timer: NodeJS.Timeout;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -378,7 +383,8 @@ export class Ledger {
     writeIndexOffset(p.index, p.indexAt, offset);
     p.indexAt += INDEX_RECORD_SIZE;
     p.count++;
-    if (this.#ids && !this.#ids.has(id)) this.#ids.set(id, index);
+    if (this.#ids) this.#ids.add(id);
+    else this.#idsAppended?.push(id);
     if (index + 1 - this.#requestedCutAt >= this.#cfg.checkpointEvery && !this.#cutQueued) this.#queueCut();
     return new Receipt(index, line);
   }
@@ -589,37 +595,50 @@ export class Ledger {
   }
 
   /**
-   * The leaf index of the first entry whose `body.id` is `id`. The id map is built on first
-   * use (one pass over entries.log) and kept up to date after, so appends that never need
-   * it do not pay for it.
+   * The leaf index of the first entry whose `body.id` is `id`. The id index is built on
+   * first use (one pass over entries.log, read in chunks) and kept up to date after, so
+   * appends that never need it do not pay for it. It holds a 32-bit fingerprint per entry
+   * (see id-index.ts); candidates are confirmed against the entry on disk.
    */
   async indexOf(id: string): Promise<number | undefined> {
     this.#checkOpen();
     const ids = this.#ids ?? (await this.#buildIds());
-    return ids.get(id);
+    const candidates = ids.candidates(id);
+    if (candidates.length === 0) return undefined;
+    if (candidates.at(-1)! >= this.#flushed) this.#flushPending();
+    for (const index of candidates) {
+      if ((parseEntry(await this.#readLine(index)).body['id'] as string) === id) return index;
+    }
+    return undefined;
   }
 
-  #buildIds(): Promise<Map<string, number>> {
+  #buildIds(): Promise<IdIndex> {
     this.#idsBuilding ??= (async () => {
       this.#flushPending();
       const upTo = this.#flushed;
       const bytes = this.#bytes;
-      const ids = new Map<string, number>();
-      this.#ids = ids; // from here on, appends record their own ids
+      const appended: string[] = (this.#idsAppended = []); // appends from here on, leaf upTo onwards
       await this.#io;
-      const buf = Buffer.allocUnsafe(bytes);
-      if (bytes > 0) await this.#files.read.read(buf, 0, bytes, 0);
-      // Synchronous from here: entries appended meanwhile are in `ids` and come later.
-      const appended = [...ids];
-      ids.clear();
-      let at = 0;
-      for (let i = 0; i < upTo; i++) {
-        const end = buf.indexOf(0x0a, at);
-        const id = (JSON.parse(buf.toString('utf8', at, end)) as LedgerEntry).body['id'] as string;
-        if (!ids.has(id)) ids.set(id, i);
-        at = end + 1;
+      const ids = new IdIndex();
+      const chunk = Buffer.allocUnsafe(ID_SCAN_CHUNK);
+      let carry = Buffer.alloc(0);
+      for (let pos = 0; pos < bytes && ids.size < upTo; ) {
+        const { bytesRead } = await this.#files.read.read(chunk, 0, Math.min(chunk.length, bytes - pos), pos);
+        if (bytesRead === 0) throw new LedgerError('IO_ERROR', `entries.log ends at ${pos}, before the ${bytes} bytes written`);
+        pos += bytesRead;
+        const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+        let at = 0;
+        for (let end = buf.indexOf(0x0a, at); end !== -1 && ids.size < upTo; end = buf.indexOf(0x0a, at)) {
+          ids.add((JSON.parse(buf.toString('utf8', at, end)) as LedgerEntry).body['id'] as string);
+          at = end + 1;
+        }
+        carry = Buffer.from(buf.subarray(at)); // a copy: `chunk` is read into again
       }
-      for (const [id, i] of appended) if (!ids.has(id)) ids.set(id, i);
+      if (ids.size !== upTo) throw new LedgerError('IO_ERROR', `entries.log holds ${ids.size} entries, ${upTo} expected`);
+      // Synchronous from here: the entries appended while reading follow, in order.
+      for (const id of appended) ids.add(id);
+      this.#idsAppended = undefined;
+      this.#ids = ids;
       return ids;
     })();
     return this.#idsBuilding;

@@ -13,6 +13,7 @@ import {
   type LedgerEntry,
   type LedgerLogger,
 } from '../ledger/index.js';
+import { fingerprint, IdIndex } from '../ledger/id-index.js';
 import { tempDir } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
@@ -228,5 +229,57 @@ describe('proving', () => {
     expect(await ledger.indexOf('late')).toBe(1101);
     await expect(ledger.proveById('never')).rejects.toThrow(expect.objectContaining({ code: 'NOT_FOUND' }) as Error);
     await ledger.close();
+  });
+});
+
+/** Two ids with the same 32-bit fingerprint, found by search (a birthday collision among ~100k ids). */
+function collidingIds(): [string, string] {
+  const seen = new Map<number, string>();
+  for (let i = 0; ; i++) {
+    const id = `ev-${i}`;
+    const other = seen.get(fingerprint(id));
+    if (other !== undefined) return [other, id];
+    seen.set(fingerprint(id), id);
+  }
+}
+
+describe('the id index', () => {
+  it('lists every leaf with the fingerprint, in leaf order, across rehashes', () => {
+    const [a, b] = collidingIds();
+    const ids = new IdIndex();
+    for (let i = 0; i < 5000; i++) ids.add(i % 1000 === 0 ? b : `x-${i}`);
+    ids.add(a);
+    expect(ids.size).toBe(5001);
+    expect(ids.candidates(a)).toEqual([0, 1000, 2000, 3000, 4000, 5000]); // b's leaves collide with a's
+    expect(ids.candidates('x-4321')).toContain(4321);
+    expect(ids.candidates('never-added')).toEqual([]);
+  });
+
+  it('finds the first entry with an id, confirms fingerprint collisions on disk, and reads entries.log in pieces', async () => {
+    const [a, b] = collidingIds();
+    const dir = dataDir();
+    const ledger = await Ledger.open({ dir, ...manual, logger: recordingLogger() });
+    // About 13 MB of entries: more than one 8 MB piece of the index scan.
+    const pad = 'p'.repeat(200);
+    for (let i = 0; i < 60_000; i++) ledger.append({ type: 'event', ts: i, body: { id: `e-${i}`, pad } });
+    ledger.append({ type: 'event', ts: 1, body: { id: b } });
+    ledger.append({ type: 'event', ts: 2, body: { id: a } });
+    ledger.append({ type: 'event', ts: 3, body: { id: 'e-5' } }); // a repeated id: the first one counts
+    const building = ledger.indexOf(a);
+    ledger.append({ type: 'alert', ts: 4, body: { id: 'during-build' } }); // appended while the index is built
+    expect(await building).toBe(60_001);
+    expect(await ledger.indexOf(b)).toBe(60_000);
+    expect(await ledger.indexOf('e-5')).toBe(5);
+    expect(await ledger.indexOf('e-59999')).toBe(59_999);
+    expect(await ledger.indexOf('during-build')).toBe(60_003);
+    ledger.append({ type: 'event', ts: 5, body: { id: 'after' } });
+    expect(await ledger.indexOf('after')).toBe(60_004);
+    expect(await ledger.indexOf('e-60000')).toBeUndefined();
+    await ledger.close();
+    // A reopened ledger builds the index from the files alone.
+    const reopened = await Ledger.open({ dir, ...manual, logger: recordingLogger() });
+    expect(await reopened.indexOf(a)).toBe(60_001);
+    expect(await reopened.indexOf('after')).toBe(60_004);
+    await reopened.close();
   });
 });
