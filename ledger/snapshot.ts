@@ -2,9 +2,11 @@
  * A read-only view of a data directory as of its last checkpoint (node-only), for
  * `vigil prove` while a writer may be running: it takes no lock and writes nothing. Leaf
  * hashes are recomputed from entries.log, not taken from the index, and the result must
- * reproduce the signed root before any proof is given.
+ * reproduce the signed root before any proof is given. entries.log is read in pieces, never
+ * whole: memory holds the tree and an offset per entry, and entries are read back on demand.
  */
 import { join } from 'node:path';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parsePublicKey, type Checkpoint, type Cosignature } from './checkpoint.js';
 import { toHex } from './encoding.js';
@@ -38,7 +40,12 @@ export interface LedgerSnapshot {
    */
   prove(index: number): EvidenceBundle;
   proveById(id: string): EvidenceBundle;
+  /** Closes entries.log. */
+  close(): void;
 }
+
+/** Bytes of entries.log read at a time. */
+const CHUNK = 8 << 20;
 
 export async function openSnapshot(dir: string, options: { publicKey?: string | Uint8Array } = {}): Promise<LedgerSnapshot> {
   const publicKey = parsePublicKey(options.publicKey ?? (await readFile(join(dir, PUBLIC_KEY_FILE), 'utf8').catch((err: unknown) => {
@@ -53,24 +60,55 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
   if (!last) throw new LedgerError('NOT_FOUND', `${dir} has no checkpoint yet`);
   const size = last.checkpoint.size;
 
-  const entries = (await readFileOrEmpty(join(dir, ENTRIES_FILE))).subarray(0, last.entriesOffset);
+  const entriesPath = join(dir, ENTRIES_FILE);
+  let fd: number;
+  try {
+    fd = openSync(entriesPath, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw new LedgerError('CORRUPT_ENTRY', `${ENTRIES_FILE} is missing; the checkpoint covers ${size} entries`);
+  }
+  const end = last.entriesOffset;
   const tree = new MerkleTree(nodeHasher);
   const offsets = new Float64Array(size + 1);
-  const scratch = Buffer.alloc(1 << 16);
-  let at = 0;
-  for (let i = 0; i < size; i++) {
-    const end = entries.indexOf(0x0a, at);
-    if (end === -1) throw new LedgerError('CORRUPT_ENTRY', `${ENTRIES_FILE} ends after ${i} entries; the checkpoint covers ${size}`);
-    offsets[i] = at;
-    const line = entries.subarray(at, end);
-    const buf = line.length < scratch.length ? scratch.subarray(0, line.length + 1) : Buffer.alloc(line.length + 1);
-    buf[0] = LEAF_HASH_PREFIX;
-    line.copy(buf, 1);
-    tree.append(hash('sha256', buf, 'buffer'));
-    at = end + 1;
+  try {
+    let scratch = Buffer.alloc(1 << 16);
+    let chunk = Buffer.allocUnsafe(CHUNK);
+    let count = 0;
+    let lineStart = 0; // absolute offset of the first byte of the chunk's first line
+    let held = 0; // bytes of an unfinished line kept at the chunk's start
+    for (let pos = 0; pos < end && count < size; ) {
+      if (held === chunk.length) {
+        const bigger = Buffer.allocUnsafe(chunk.length * 2); // a line longer than a chunk
+        chunk.copy(bigger, 0, 0, held);
+        chunk = bigger;
+      }
+      const n = readSync(fd, chunk, held, Math.min(chunk.length - held, end - pos), pos);
+      if (n === 0) break;
+      pos += n;
+      const filled = held + n;
+      let at = 0;
+      for (let nl = chunk.indexOf(0x0a, at); nl !== -1 && nl < filled && count < size; nl = chunk.indexOf(0x0a, at)) {
+        const len = nl - at;
+        if (scratch.length < len + 1) scratch = Buffer.alloc(2 * (len + 1));
+        scratch[0] = LEAF_HASH_PREFIX;
+        chunk.copy(scratch, 1, at, nl);
+        offsets[count++] = lineStart + at;
+        tree.append(hash('sha256', scratch.subarray(0, len + 1), 'buffer'));
+        at = nl + 1;
+      }
+      held = filled - at;
+      chunk.copy(chunk, 0, at, filled);
+      lineStart += at;
+    }
+    if (count < size) throw new LedgerError('CORRUPT_ENTRY', `${ENTRIES_FILE} ends after ${count} entries; the checkpoint covers ${size}`);
+    offsets[size] = lineStart;
+  } catch (err) {
+    closeSync(fd);
+    throw err;
   }
-  offsets[size] = at;
   if (toHex(tree.root(size)) !== last.checkpoint.root) {
+    closeSync(fd);
     throw new LedgerError('CORRUPT_ENTRY', `the entries do not reproduce the signed root of size ${size} (run vigil verify --data-dir ${dir})`);
   }
 
@@ -84,24 +122,36 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
     cosigs.set(size, list);
   }
 
-  const lineOf = (i: number): string => entries.toString('utf8', offsets[i]!, offsets[i + 1]! - 1);
+  const lineOf = (i: number): string => {
+    const buf = Buffer.allocUnsafe(offsets[i + 1]! - 1 - offsets[i]!);
+    readSync(fd, buf, 0, buf.length, offsets[i]!);
+    return buf.toString('utf8');
+  };
+  /** Binary search for the entry holding byte `at` of entries.log. */
+  const entryAt = (at: number): number => {
+    let lo = 0;
+    let hi = size - 1;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (offsets[mid]! <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
   const indexOf = (id: string): number | undefined => {
     const needle = Buffer.from(`"id":${JSON.stringify(id)}`);
-    let from = 0;
-    for (;;) {
-      const hit = entries.indexOf(needle, from);
-      if (hit === -1) return undefined;
-      // Binary search for the line holding the hit; the match may be a nested "id".
-      let lo = 0;
-      let hi = size - 1;
-      while (lo < hi) {
-        const mid = Math.ceil((lo + hi) / 2);
-        if (offsets[mid]! <= hit) lo = mid;
-        else hi = mid - 1;
+    const window = Buffer.allocUnsafe(CHUNK + needle.length);
+    // Windows overlap by needle.length - 1 bytes, so a match across two pieces is seen once.
+    for (let pos = 0; pos < offsets[size]!; pos += CHUNK) {
+      const n = readSync(fd, window, 0, Math.min(window.length, offsets[size]! - pos), pos);
+      for (let hit = window.indexOf(needle, 0); hit !== -1 && hit < n; hit = window.indexOf(needle, hit + 1)) {
+        if (hit + needle.length > n || (hit >= CHUNK)) continue; // seen whole in the next window
+        const index = entryAt(pos + hit);
+        // The match may be a nested "id" or a string's content: parse to be sure.
+        if (parseEntry(lineOf(index)).body['id'] === id) return index;
       }
-      if (parseEntry(lineOf(lo)).body['id'] === id) return lo;
-      from = hit + 1;
     }
+    return undefined;
   };
   const prove = (index: number): EvidenceBundle => {
     if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
@@ -131,6 +181,9 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
       const index = indexOf(id);
       if (index === undefined) throw new LedgerError('NOT_FOUND', `no checkpointed entry has body.id ${JSON.stringify(id)}`);
       return prove(index);
+    },
+    close() {
+      closeSync(fd);
     },
   };
 }

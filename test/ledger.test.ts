@@ -8,6 +8,7 @@ import {
   auditLedger,
   entryHash,
   Ledger,
+  openSnapshot,
   parsePublicKey,
   verifyBundle,
   type LedgerEntry,
@@ -281,5 +282,41 @@ describe('the id index', () => {
     expect(await reopened.indexOf(a)).toBe(60_001);
     expect(await reopened.indexOf('after')).toBe(60_004);
     await reopened.close();
+  });
+});
+
+describe('a read-only snapshot (vigil prove)', () => {
+  it('reads entries.log in pieces: ids across piece boundaries, a line longer than a piece, nested ids', async () => {
+    const dir = dataDir();
+    const ledger = await Ledger.open({ dir, ...manual, logger: recordingLogger() });
+    const pad = 'p'.repeat(300);
+    const hashes: string[] = [];
+    for (let i = 0; i < 40_000; i++) hashes.push(ledger.append({ type: 'event', ts: i, body: { id: `e-${i}`, pad } }).leafHash);
+    hashes.push(ledger.append({ type: 'alert', ts: 1, body: { id: 'decoy', about: { id: 'target' } } }).leafHash);
+    hashes.push(ledger.append({ type: 'event', ts: 2, body: { id: 'huge', pad: 'h'.repeat(9 << 20) } }).leafHash);
+    hashes.push(ledger.append({ type: 'event', ts: 3, body: { id: 'target' } }).leafHash);
+    ledger.append({ type: 'event', ts: 4, body: { id: 'last' } });
+    await ledger.close(); // cuts the final checkpoint
+    const publicKey = readFileSync(join(dir, 'public.pem'), 'utf8');
+    // The entry that straddles the first 8 MB boundary of entries.log.
+    const text = readFileSync(join(dir, 'entries.log'));
+    const lineStart = text.lastIndexOf(0x0a, 8 << 20) + 1;
+    const straddling = (JSON.parse(text.toString('utf8', lineStart, text.indexOf(0x0a, lineStart))) as LedgerEntry).body['id'] as string;
+
+    const snapshot = await openSnapshot(dir);
+    try {
+      expect(snapshot.checkpoint.size).toBe(40_004);
+      for (const [id, index] of [['e-0', 0], [straddling, Number(straddling.slice(2))], ['e-39999', 39_999], ['decoy', 40_000], ['huge', 40_001], ['target', 40_002]] as const) {
+        expect(snapshot.indexOf(id)).toBe(index);
+        const bundle = snapshot.proveById(id);
+        expect(bundle.leafIndex).toBe(index);
+        expect(bundle.leafHash).toBe(hashes[index]);
+        expect(verifyBundle(JSON.parse(JSON.stringify(bundle)), publicKey).ok).toBe(true);
+      }
+      expect(snapshot.indexOf('last')).toBe(40_003);
+      expect(snapshot.indexOf('e-40000')).toBeUndefined();
+    } finally {
+      snapshot.close();
+    }
   });
 });

@@ -71,7 +71,12 @@ export function register(program: Command): void {
     .action(async (opts: { dataDir: string; id?: string; index?: number; out?: string }) => {
       if (opts.id === undefined && opts.index === undefined) throw new LedgerError('INVALID_ARGUMENT', 'give --id ID or --index N');
       const snapshot = await openSnapshot(await ledgerDir(opts.dataDir));
-      const bundle = opts.id !== undefined ? snapshot.proveById(opts.id) : snapshot.prove(opts.index!);
+      let bundle;
+      try {
+        bundle = opts.id !== undefined ? snapshot.proveById(opts.id) : snapshot.prove(opts.index!);
+      } finally {
+        snapshot.close();
+      }
       // A bundle that does not verify here would only mislead an auditor later.
       const check = verifyBundle(bundle, snapshot.publicKey);
       if (!check.ok) throw new LedgerError(check.code ?? 'INCLUSION_PROOF_ERROR', `the bundle does not verify: ${check.reason ?? ''}`);
