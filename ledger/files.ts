@@ -15,6 +15,7 @@
  * All are append-only (the writer opens them O_APPEND); recovery truncates only what no
  * durable checkpoint covers.
  */
+import { readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import {
   checkpointHash,
@@ -224,4 +225,57 @@ export function countLines(buf: Buffer, from: number, to: number = buf.length): 
     at = end + 1;
   }
   return n;
+}
+
+/** Bytes read at a time when a file is scanned line by line. */
+export const SCAN_CHUNK = 8 << 20;
+
+export interface LineScan {
+  /** Complete (newline-terminated) lines handed to the callback. */
+  lines: number;
+  /** Offset just past the last complete line handed over. */
+  end: number;
+  /** Bytes after `end` (up to `to`) that hold no newline: a torn last line, if any. */
+  rest: number;
+}
+
+/**
+ * Hands each newline-terminated line of bytes [from, to) of an open file to `onLine`
+ * (`chunk[start, end)` without its newline, and the line's file offset), reading the file
+ * in pieces so that memory does not grow with it. `onLine` returning false stops the scan.
+ * The chunk is reused: copy what must outlive the call.
+ */
+export function scanLines(
+  fd: number,
+  from: number,
+  to: number,
+  onLine: (chunk: Buffer, start: number, end: number, offset: number) => boolean | void,
+  chunkSize = SCAN_CHUNK,
+): LineScan {
+  let chunk = Buffer.allocUnsafe(Math.max(1, Math.min(chunkSize, to - from)));
+  let lines = 0;
+  let base = from; // file offset of chunk[0]
+  let held = 0; // bytes of an unfinished line at the chunk's start
+  let pos = from;
+  while (pos < to) {
+    if (held === chunk.length) {
+      const bigger = Buffer.allocUnsafe(chunk.length * 2); // a line longer than the chunk
+      chunk.copy(bigger, 0, 0, held);
+      chunk = bigger;
+    }
+    const n = readSync(fd, chunk, held, Math.min(chunk.length - held, to - pos), pos);
+    if (n === 0) break; // the file is shorter than `to`
+    pos += n;
+    const filled = held + n;
+    let at = 0;
+    for (let nl = chunk.indexOf(NEWLINE, at); nl !== -1 && nl < filled; nl = chunk.indexOf(NEWLINE, at)) {
+      lines++;
+      if (onLine(chunk, at, nl, base + at) === false) return { lines, end: base + nl + 1, rest: 0 };
+      at = nl + 1;
+    }
+    held = filled - at;
+    chunk.copy(chunk, 0, at, filled);
+    base += at;
+  }
+  return { lines, end: base, rest: held };
 }

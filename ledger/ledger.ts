@@ -5,8 +5,8 @@
  * fsyncs the entries, then signs and fsyncs the checkpoint. Only then are its entries
  * reported as committed. File formats: `files.ts`.
  */
-import { constants } from 'node:fs';
-import { mkdir, open, readFile, realpath, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
+import { mkdir, open, readFile, realpath, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   checkpointHash,
@@ -22,7 +22,6 @@ import { LedgerError } from './errors.js';
 import {
   CHECKPOINTS_FILE,
   COSIGNATURES_FILE,
-  countLines,
   encodeCheckpointRecord,
   encodeCosignatureRecord,
   ENTRIES_FILE,
@@ -35,6 +34,7 @@ import {
   readIndexOffset,
   scanCheckpoints,
   scanCosignatures,
+  scanLines,
   writeIndexOffset,
   writeIndexRecord,
   type CheckpointRecord,
@@ -793,43 +793,49 @@ async function recover(dir: string, keys: KeyPair, cfg: Config): Promise<Recover
   const size = latest?.checkpoint.size ?? 0;
   const bytes = latest?.entriesOffset ?? 0;
 
+  // entries.log and entries.idx are read in pieces: they grow without bound, and a whole-file
+  // read fails beyond 2 GiB.
   const entriesPath = join(dir, ENTRIES_FILE);
-  const entries = await readFileOrEmpty(entriesPath);
-  if (entries.length < bytes) {
+  const entriesSize = await fileSize(entriesPath);
+  if (entriesSize < bytes) {
     throw new LedgerError(
       'CORRUPT_ENTRY',
-      `${entriesPath} has ${entries.length} bytes, but checkpoint size ${size} covers ${bytes}: committed entries are missing (run vigil verify --data-dir ${dir})`,
+      `${entriesPath} has ${entriesSize} bytes, but checkpoint size ${size} covers ${bytes}: committed entries are missing (run vigil verify --data-dir ${dir})`,
     );
   }
-  if (entries.length > bytes) {
-    const dropped = countLines(entries, bytes);
+  if (entriesSize > bytes) {
+    const tail = withFd(entriesPath, (fd) => scanLines(fd, bytes, entriesSize, () => undefined));
+    const dropped = tail.lines + (tail.rest > 0 ? 1 : 0);
     log.warn(
       `recovered to the checkpoint of size ${size}: dropped ${dropped} trailing ${dropped === 1 ? 'entry' : 'entries'} ` +
-        `(${entries.length - bytes} bytes of ${ENTRIES_FILE}) written after it, because no durable checkpoint covers them ` +
+        `(${entriesSize - bytes} bytes of ${ENTRIES_FILE}) written after it, because no durable checkpoint covers them ` +
         '(the writer stopped before cutting one); none of them had been reported as committed',
     );
     await truncate(entriesPath, bytes);
   }
 
   const indexPath = join(dir, INDEX_FILE);
-  let index = await readFileOrEmpty(indexPath);
-  if (index.length > size * INDEX_RECORD_SIZE) {
+  let indexSize = await fileSize(indexPath);
+  if (indexSize > size * INDEX_RECORD_SIZE) {
     await truncate(indexPath, size * INDEX_RECORD_SIZE);
-    index = index.subarray(0, size * INDEX_RECORD_SIZE);
+    indexSize = size * INDEX_RECORD_SIZE;
   }
-  let loaded = index.length === size * INDEX_RECORD_SIZE ? loadIndex(index, size, bytes) : undefined;
+  let loaded =
+    size === 0
+      ? { tree: new MerkleTree(nodeHasher), offsets: new OffsetList() }
+      : indexSize === size * INDEX_RECORD_SIZE
+        ? withFd(indexPath, (fd) => loadIndex(fd, size, bytes))
+        : undefined;
   if (!loaded || (latest && toHex(loaded.tree.root(size)) !== latest.checkpoint.root)) {
     // The index is derived data: rebuild it from the entries and let the signed root judge.
     log.warn(`${INDEX_FILE} does not match the checkpoint of size ${size}; rebuilding it from ${ENTRIES_FILE}`);
-    index = rebuildIndex(entries.subarray(0, bytes), size);
-    loaded = loadIndex(index, size, bytes);
-    if (!loaded || (latest && toHex(loaded.tree.root(size)) !== latest.checkpoint.root)) {
+    loaded = await rebuildIndex(entriesPath, indexPath, size, bytes);
+    if (latest && toHex(loaded.tree.root(size)) !== latest.checkpoint.root) {
       throw new LedgerError(
         'CORRUPT_ENTRY',
         `the entries do not reproduce the signed root of size ${size} (run vigil verify --data-dir ${dir})`,
       );
     }
-    await writeFile(indexPath, index);
   }
   const { tree, offsets } = loaded;
 
@@ -860,20 +866,95 @@ async function recover(dir: string, keys: KeyPair, cfg: Config): Promise<Recover
   return { tree, offsets, bytes, latest, published, cosigs };
 }
 
-/** Tree and offsets from index records, or undefined if the offsets are not a valid sequence. */
-function loadIndex(index: Buffer, size: number, bytes: number): { tree: MerkleTree; offsets: OffsetList } | undefined {
+/** Tree and offsets from the index file's records, or undefined if the offsets are not a valid sequence. */
+function loadIndex(fd: number, size: number, bytes: number): { tree: MerkleTree; offsets: OffsetList } | undefined {
   const tree = new MerkleTree(nodeHasher);
   const offsets = new OffsetList();
+  const chunk = Buffer.allocUnsafe(INDEX_RECORD_SIZE * Math.max(1, Math.min(size, INDEX_CHUNK_RECORDS)));
   let prev = -1;
-  for (let i = 0; i < size; i++) {
-    const at = i * INDEX_RECORD_SIZE;
-    const offset = readIndexOffset(index, at);
-    if (offset <= prev || offset >= bytes || (i === 0 && offset !== 0)) return undefined;
-    prev = offset;
-    offsets.push(offset);
-    tree.append(index.subarray(at + 8, at + INDEX_RECORD_SIZE));
+  for (let i = 0; i < size; ) {
+    const want = Math.min(size - i, chunk.length / INDEX_RECORD_SIZE);
+    if (readFull(fd, chunk, want * INDEX_RECORD_SIZE, i * INDEX_RECORD_SIZE) < want * INDEX_RECORD_SIZE) return undefined;
+    for (let k = 0; k < want; k++, i++) {
+      const at = k * INDEX_RECORD_SIZE;
+      const offset = readIndexOffset(chunk, at);
+      if (offset <= prev || offset >= bytes || (i === 0 && offset !== 0)) return undefined;
+      prev = offset;
+      offsets.push(offset);
+      tree.append(chunk.subarray(at + 8, at + INDEX_RECORD_SIZE));
+    }
   }
   return { tree, offsets };
+}
+
+/**
+ * Recomputes the index from the first `count` entries (`bytes` bytes) of entries.log, written
+ * to a temporary file renamed over the index; returns the tree and offsets it holds.
+ */
+async function rebuildIndex(entriesPath: string, indexPath: string, count: number, bytes: number): Promise<{ tree: MerkleTree; offsets: OffsetList }> {
+  const tree = new MerkleTree(nodeHasher);
+  const offsets = new OffsetList();
+  const tmp = `${indexPath}.rebuild`;
+  const out = openSync(tmp, 'w', 0o644);
+  try {
+    const records = Buffer.allocUnsafe(INDEX_RECORD_SIZE * INDEX_CHUNK_RECORDS);
+    let at = 0;
+    const scan = withFd(entriesPath, (fd) =>
+      scanLines(fd, 0, bytes, (chunk, from, to, offset) => {
+        const leaf = nodeHasher.hashLeaf(chunk.subarray(from, to));
+        writeIndexRecord(records, at, offset, leaf);
+        at += INDEX_RECORD_SIZE;
+        if (at === records.length) {
+          writeFullSync(out, records, at);
+          at = 0;
+        }
+        offsets.push(offset);
+        tree.append(leaf);
+        return offsets.length < count;
+      }),
+    );
+    if (offsets.length < count) throw new LedgerError('CORRUPT_ENTRY', `${ENTRIES_FILE} ends after ${scan.lines} entries, the checkpoint covers ${count}`);
+    writeFullSync(out, records, at);
+  } finally {
+    closeSync(out);
+  }
+  await rename(tmp, indexPath);
+  return { tree, offsets };
+}
+
+/** Index records read at a time. */
+const INDEX_CHUNK_RECORDS = 1 << 16;
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw new LedgerError('IO_ERROR', `cannot stat ${path}`, { cause: err });
+  }
+}
+
+function withFd<T>(path: string, use: (fd: number) => T): T {
+  const fd = openSync(path, 'r');
+  try {
+    return use(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readFull(fd: number, buf: Buffer, length: number, position: number): number {
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+function writeFullSync(fd: number, buf: Buffer, length: number): void {
+  for (let done = 0; done < length; ) done += writeSync(fd, buf, done, length - done);
 }
 
 async function truncate(path: string, length: number): Promise<void> {
@@ -884,16 +965,4 @@ async function truncate(path: string, length: number): Promise<void> {
   } finally {
     await fh.close();
   }
-}
-
-function rebuildIndex(entries: Buffer, count: number): Buffer {
-  const out = Buffer.alloc(count * INDEX_RECORD_SIZE);
-  let at = 0;
-  for (let i = 0; i < count; i++) {
-    const end = entries.indexOf(0x0a, at);
-    if (end === -1 || at >= entries.length) throw new LedgerError('CORRUPT_ENTRY', `${ENTRIES_FILE} ends after ${i} entries, the checkpoint covers ${count}`);
-    writeIndexRecord(out, i * INDEX_RECORD_SIZE, at, Buffer.from(hashLeafString(entries.toString('utf8', at, end)), 'hex'));
-    at = end + 1;
-  }
-  return out;
 }

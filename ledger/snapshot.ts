@@ -20,6 +20,8 @@ import {
   readFileOrEmpty,
   scanCheckpoints,
   scanCosignatures,
+  scanLines,
+  SCAN_CHUNK,
   type CheckpointRecord,
 } from './files.js';
 import { LEAF_HASH_PREFIX } from './hasher.js';
@@ -44,8 +46,6 @@ export interface LedgerSnapshot {
   close(): void;
 }
 
-/** Bytes of entries.log read at a time. */
-const CHUNK = 8 << 20;
 
 export async function openSnapshot(dir: string, options: { publicKey?: string | Uint8Array } = {}): Promise<LedgerSnapshot> {
   const publicKey = parsePublicKey(options.publicKey ?? (await readFile(join(dir, PUBLIC_KEY_FILE), 'utf8').catch((err: unknown) => {
@@ -73,36 +73,17 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
   const offsets = new Float64Array(size + 1);
   try {
     let scratch = Buffer.alloc(1 << 16);
-    let chunk = Buffer.allocUnsafe(CHUNK);
-    let count = 0;
-    let lineStart = 0; // absolute offset of the first byte of the chunk's first line
-    let held = 0; // bytes of an unfinished line kept at the chunk's start
-    for (let pos = 0; pos < end && count < size; ) {
-      if (held === chunk.length) {
-        const bigger = Buffer.allocUnsafe(chunk.length * 2); // a line longer than a chunk
-        chunk.copy(bigger, 0, 0, held);
-        chunk = bigger;
-      }
-      const n = readSync(fd, chunk, held, Math.min(chunk.length - held, end - pos), pos);
-      if (n === 0) break;
-      pos += n;
-      const filled = held + n;
-      let at = 0;
-      for (let nl = chunk.indexOf(0x0a, at); nl !== -1 && nl < filled && count < size; nl = chunk.indexOf(0x0a, at)) {
-        const len = nl - at;
-        if (scratch.length < len + 1) scratch = Buffer.alloc(2 * (len + 1));
-        scratch[0] = LEAF_HASH_PREFIX;
-        chunk.copy(scratch, 1, at, nl);
-        offsets[count++] = lineStart + at;
-        tree.append(hash('sha256', scratch.subarray(0, len + 1), 'buffer'));
-        at = nl + 1;
-      }
-      held = filled - at;
-      chunk.copy(chunk, 0, at, filled);
-      lineStart += at;
-    }
-    if (count < size) throw new LedgerError('CORRUPT_ENTRY', `${ENTRIES_FILE} ends after ${count} entries; the checkpoint covers ${size}`);
-    offsets[size] = lineStart;
+    const scan = scanLines(fd, 0, end, (chunk, from, to, offset) => {
+      const len = to - from;
+      if (scratch.length < len + 1) scratch = Buffer.alloc(2 * (len + 1));
+      scratch[0] = LEAF_HASH_PREFIX;
+      chunk.copy(scratch, 1, from, to);
+      offsets[tree.size] = offset;
+      tree.append(hash('sha256', scratch.subarray(0, len + 1), 'buffer'));
+      return tree.size < size;
+    });
+    if (tree.size < size) throw new LedgerError('CORRUPT_ENTRY', `${ENTRIES_FILE} ends after ${tree.size} entries; the checkpoint covers ${size}`);
+    offsets[size] = scan.end;
   } catch (err) {
     closeSync(fd);
     throw err;
@@ -140,12 +121,12 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
   };
   const indexOf = (id: string): number | undefined => {
     const needle = Buffer.from(`"id":${JSON.stringify(id)}`);
-    const window = Buffer.allocUnsafe(CHUNK + needle.length);
+    const window = Buffer.allocUnsafe(SCAN_CHUNK + needle.length);
     // Windows overlap by needle.length - 1 bytes, so a match across two pieces is seen once.
-    for (let pos = 0; pos < offsets[size]!; pos += CHUNK) {
+    for (let pos = 0; pos < offsets[size]!; pos += SCAN_CHUNK) {
       const n = readSync(fd, window, 0, Math.min(window.length, offsets[size]! - pos), pos);
       for (let hit = window.indexOf(needle, 0); hit !== -1 && hit < n; hit = window.indexOf(needle, hit + 1)) {
-        if (hit + needle.length > n || (hit >= CHUNK)) continue; // seen whole in the next window
+        if (hit + needle.length > n || (hit >= SCAN_CHUNK)) continue; // seen whole in the next window
         const index = entryAt(pos + hit);
         // The match may be a nested "id" or a string's content: parse to be sure.
         if (parseEntry(lineOf(index)).body['id'] === id) return index;

@@ -195,6 +195,27 @@ describe('when the writer stopped after its last checkpoint', () => {
     await expect(Ledger.open({ dir, logger: recordingLogger() })).rejects.toThrow(expect.objectContaining({ code: 'CORRUPT_ENTRY' }) as Error);
   });
 
+  it('recovers a ledger larger than one read: trailing entries counted, the index rebuilt, piece by piece', async () => {
+    const dir = dataDir();
+    const ledger = await Ledger.open({ dir, ...manual, logger: recordingLogger() });
+    const pad = 'q'.repeat(300);
+    const receipts = [];
+    for (let i = 0; i < 40_000; i++) receipts.push(ledger.append({ type: 'event', ts: i, body: { id: `e-${i}`, pad } }));
+    await ledger.close();
+    // Uncovered trailing entries (a crash before the next checkpoint) and a lost index.
+    appendFileSync(join(dir, 'entries.log'), `${'{"x":1}\n'.repeat(5)}{"torn`);
+    writeFileSync(join(dir, 'entries.idx'), Buffer.alloc(0));
+    const logger = recordingLogger();
+    const reopened = await Ledger.open({ dir, logger });
+    const said = logger.lines.join('\n');
+    expect(said).toMatch(/dropped 6 trailing entries/);
+    expect(said).toMatch(/rebuilding it/);
+    expect(statSync(join(dir, 'entries.idx')).size).toBe(40_000 * 40);
+    for (const i of [0, 20_971, 39_999]) expect((await reopened.prove(i)).leafHash).toBe(receipts[i]!.leafHash);
+    await reopened.close();
+    expect((await auditLedger(dir)).ok).toBe(true);
+  });
+
   it('rebuilds a damaged index from the entries, which the signed root vouches for', async () => {
     const dir = dataDir();
     const ledger = await Ledger.open({ dir, ...manual, logger: recordingLogger() });
