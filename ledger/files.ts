@@ -15,7 +15,7 @@
  * All are append-only (the writer opens them O_APPEND); recovery truncates only what no
  * durable checkpoint covers.
  */
-import { readSync } from 'node:fs';
+import { fstatSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import {
   checkpointHash,
@@ -96,14 +96,16 @@ export function scanCheckpoints(
   buf: Buffer,
   verifySignature: (cp: Checkpoint) => void,
   signaturesOf: 'all' | 'last' = 'all',
+  /** `buf` is the file from this offset on (a tail); its first record's link is then not checked. */
+  base = 0,
 ): CheckpointScan {
   const records: CheckpointRecord[] = [];
   let at = 0;
   let prev: CheckpointRecord | undefined;
   const stop = (fileOffset: number, code: CheckpointProblem['code'], reason: string, torn = false): CheckpointScan => ({
     records,
-    problem: { record: records.length, fileOffset, code, reason, torn },
-    fileSize: buf.length,
+    problem: { record: records.length, fileOffset: base + fileOffset, code, reason, torn },
+    fileSize: base + buf.length,
   });
   while (at < buf.length) {
     const end = buf.indexOf(NEWLINE, at);
@@ -112,12 +114,12 @@ export function scanCheckpoints(
     }
     let record: CheckpointRecord;
     try {
-      record = parseCheckpointRecord(buf.toString('utf8', at, end), at);
+      record = parseCheckpointRecord(buf.toString('utf8', at, end), base + at);
     } catch (err) {
       return stop(at, 'CORRUPT_CHECKPOINT', err instanceof Error ? err.message : String(err));
     }
     const cp = record.checkpoint;
-    const link = checkLink(prev, record);
+    const link = base > 0 && !prev ? undefined : checkLink(prev, record);
     if (link) return stop(at, 'CORRUPT_CHECKPOINT', link);
     const isLast = buf.indexOf(NEWLINE, end + 1) === -1;
     if (signaturesOf === 'all' || isLast) {
@@ -131,7 +133,7 @@ export function scanCheckpoints(
     prev = record;
     at = end + 1;
   }
-  return { records, fileSize: buf.length };
+  return { records, fileSize: base + buf.length };
 }
 
 function checkLink(prev: CheckpointRecord | undefined, record: CheckpointRecord): string | undefined {
@@ -181,6 +183,21 @@ export interface CosignatureScan {
   problem?: { fileOffset: number; reason: string; torn: boolean };
 }
 
+/** One cosignatures.log record, or undefined when it is malformed (untrusted: never throws). */
+export function parseCosignatureLine(line: string): { checkpoint: Checkpoint; cosignature: Cosignature } | undefined {
+  try {
+    return parseCosignatureRecord(line);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseCosignatureRecord(line: string): { checkpoint: Checkpoint; cosignature: Cosignature } {
+  const value = JSON.parse(line) as Record<string, unknown>;
+  if (typeof value !== 'object' || value === null) throw new Error('not an object');
+  return { checkpoint: parseCheckpoint(value['checkpoint']), cosignature: parseCosignature(value['cosignature']) };
+}
+
 /** Reads cosignatures.log up to the first malformed record (untrusted: never throws). */
 export function scanCosignatures(buf: Buffer): CosignatureScan {
   const records: CosignatureRecord[] = [];
@@ -189,13 +206,7 @@ export function scanCosignatures(buf: Buffer): CosignatureScan {
     const end = buf.indexOf(NEWLINE, at);
     if (end === -1) return { records, problem: { fileOffset: at, reason: 'torn record (no newline)', torn: true } };
     try {
-      const value = JSON.parse(buf.toString('utf8', at, end)) as Record<string, unknown>;
-      if (typeof value !== 'object' || value === null) throw new Error('not an object');
-      records.push({
-        checkpoint: parseCheckpoint(value['checkpoint']),
-        cosignature: parseCosignature(value['cosignature']),
-        fileOffset: at,
-      });
+      records.push({ ...parseCosignatureRecord(buf.toString('utf8', at, end)), fileOffset: at });
     } catch (err) {
       return { records, problem: { fileOffset: at, reason: err instanceof Error ? err.message : String(err), torn: false } };
     }
@@ -278,4 +289,107 @@ export function scanLines(
     base += at;
   }
   return { lines, end: base, rest: held };
+}
+
+/**
+ * The end of an open file from a line start on, holding at least `lines` newlines when the
+ * file has them (fewer only when the whole file is returned): what recovery needs of an
+ * append-only log without reading all of it.
+ */
+export function readTail(fd: number, lines: number, firstRead = 64 << 10): { buf: Buffer; offset: number } {
+  const size = fstatSync(fd).size;
+  for (let want = firstRead; ; want *= 2) {
+    const from = Math.max(0, size - want);
+    const buf = Buffer.allocUnsafe(size - from);
+    let done = 0;
+    while (done < buf.length) {
+      const n = readSync(fd, buf, done, buf.length - done, from + done);
+      if (n === 0) break;
+      done += n;
+    }
+    const got = buf.subarray(0, done);
+    if (from === 0) return { buf: got, offset: 0 };
+    // Skip the partial line at the front; count the newlines after it.
+    const start = got.indexOf(NEWLINE) + 1;
+    let count = 0;
+    for (let at = start; count <= lines; ) {
+      const nl = got.indexOf(NEWLINE, at);
+      if (nl === -1) break;
+      count++;
+      at = nl + 1;
+    }
+    if (start > 0 && count >= lines) return { buf: got.subarray(start), offset: from + start };
+  }
+}
+
+/**
+ * Hands the complete lines of an open file to `onLine` from the last to the first, reading
+ * backwards in pieces; `onLine` returning false stops. Bytes after the last newline (a torn
+ * record) are not handed over. Returns the offset just past the last newline.
+ */
+export function scanLinesBackward(
+  fd: number,
+  onLine: (chunk: Buffer, start: number, end: number, offset: number) => boolean | void,
+  chunkSize = SCAN_CHUNK,
+): number {
+  const size = fstatSync(fd).size;
+  let chunk = Buffer.allocUnsafe(Math.max(1, Math.min(chunkSize, size)));
+  let end = size; // file offset just past the bytes not yet handed over
+  let completeEnd = -1;
+  let held = 0; // bytes at the chunk's end: the unfinished start of a line, continued after it
+  while (end > 0 || held > 0) {
+    const room = chunk.length - held;
+    if (room === 0) {
+      const bigger = Buffer.allocUnsafe(chunk.length * 2); // a line longer than the chunk
+      chunk.copy(bigger, bigger.length - held, chunk.length - held);
+      chunk = bigger;
+      continue;
+    }
+    const n = Math.min(room, end);
+    const from = end - n;
+    // Unread bytes go just before the held ones: chunk[room - n, room) = file[from, end).
+    let done = 0;
+    while (done < n) {
+      const r = readSync(fd, chunk, room - n + done, n - done, from + done);
+      if (r === 0) break;
+      done += r;
+    }
+    const first = room - n; // chunk index of file offset `from`
+    const last = chunk.length; // chunk index just past the held bytes
+    const atOf = (i: number): number => from + (i - first);
+    let stop = last;
+    if (completeEnd === -1) {
+      // The file's end: anything after its last newline is torn.
+      const nl = chunk.lastIndexOf(NEWLINE, last - 1);
+      if (nl < first) {
+        if (from === 0) return 0;
+        held = last - first;
+        chunk.copy(chunk, chunk.length - held, first, last);
+        end = from;
+        continue;
+      }
+      completeEnd = atOf(nl) + 1;
+      stop = nl;
+    } else {
+      stop = last - 1; // held bytes end with the newline of the line handed over last
+    }
+    // Lines ending at `stop` (a newline at chunk index `stop`), walking backwards.
+    for (;;) {
+      const prevNl = stop > first ? chunk.lastIndexOf(NEWLINE, stop - 1) : -1;
+      if (prevNl < first) {
+        if (from === 0) {
+          onLine(chunk, first, stop, atOf(first));
+          return completeEnd;
+        }
+        // The line's start is in an earlier piece: keep it (with its newline) for the next read.
+        held = stop + 1 - first;
+        chunk.copy(chunk, chunk.length - held, first, stop + 1);
+        break;
+      }
+      if (onLine(chunk, prevNl + 1, stop, atOf(prevNl + 1)) === false) return completeEnd;
+      stop = prevNl;
+    }
+    end = from;
+  }
+  return completeEnd === -1 ? 0 : completeEnd;
 }

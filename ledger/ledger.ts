@@ -30,11 +30,12 @@ import {
   LOCK_FILE,
   PRIVATE_KEY_FILE,
   PUBLIC_KEY_FILE,
-  readFileOrEmpty,
   readIndexOffset,
   scanCheckpoints,
-  scanCosignatures,
+  parseCosignatureLine,
+  readTail,
   scanLines,
+  scanLinesBackward,
   writeIndexOffset,
   writeIndexRecord,
   type CheckpointRecord,
@@ -773,12 +774,18 @@ interface Recovered {
 /**
  * Brings the files back to the last durable checkpoint. What lies beyond it was never
  * reported as committed, so it is dropped (and said so). Damage inside what a checkpoint
- * covers is not repaired: opening fails and `vigil verify` locates it.
+ * covers is not repaired: opening fails when the entries do not reproduce the latest signed
+ * root, and `vigil verify` locates it. No file is read whole (see the README).
  */
 async function recover(dir: string, keys: KeyPair, cfg: Config): Promise<Recovered> {
   const log = cfg.logger;
   const cpPath = join(dir, CHECKPOINTS_FILE);
-  const scan = scanCheckpoints(await readFileOrEmpty(cpPath), nodeCheckpointVerifier(keys.publicKey), 'last');
+  const verifyLog = nodeCheckpointVerifier(keys.publicKey);
+  // Only the end of checkpoints.log: its last records (the latest signature checked, the
+  // link to the one before it). The whole chain is vigil verify's work; reading it all on
+  // every start would grow with the log (one record a second under steady traffic).
+  const tail = (await fileSize(cpPath)) === 0 ? { buf: Buffer.alloc(0), offset: 0 } : withFd(cpPath, (fd) => readTail(fd, 3));
+  const scan = scanCheckpoints(tail.buf, verifyLog, 'last', tail.offset);
   if (scan.problem && !scan.problem.torn) {
     throw new LedgerError(
       scan.problem.code,
@@ -843,23 +850,37 @@ async function recover(dir: string, keys: KeyPair, cfg: Config): Promise<Recover
   const cosigs = new Map<number, { checkpoint: Checkpoint; list: Cosignature[] }>();
   let published: Checkpoint | undefined;
   const cosigPath = join(dir, COSIGNATURES_FILE);
-  const cosigScan = scanCosignatures(await readFileOrEmpty(cosigPath));
-  if (cosigScan.problem?.torn) {
-    log.warn(`dropped a torn cosignature record at ${COSIGNATURES_FILE} offset ${cosigScan.problem.fileOffset} (the writer stopped while writing it)`);
-    await truncate(cosigPath, cosigScan.problem.fileOffset);
-  }
-  if (cfg.witnesses && scan.records.length > 0) {
-    const bySize = new Map(scan.records.map((r) => [r.checkpoint.size, r.checkpoint]));
-    for (const r of cosigScan.records) {
-      const cp = bySize.get(r.checkpoint.size);
-      if (!cp || cp.root !== r.checkpoint.root) continue;
-      let slot = cosigs.get(cp.size);
-      if (!slot) {
-        slot = { checkpoint: cp, list: [] };
-        cosigs.set(cp.size, slot);
-      }
-      if (!slot.list.some((c) => c.publicKey === r.cosignature.publicKey)) slot.list.push(r.cosignature);
-      if (slot.list.length >= cfg.witnesses.required && (!published || published.size < cp.size)) published = cp;
+  // Read backwards from the end until a checkpoint has enough distinct witnesses: that is the
+  // newest published one (a newer one whose cosignatures lie further back would only be
+  // published again when the witnesses next co-sign). Each checkpoint counted must carry
+  // this log's own signature.
+  if (cfg.witnesses && latest && (await fileSize(cosigPath)) > 0) {
+    const required = cfg.witnesses.required;
+    const end = withFd(cosigPath, (fd) =>
+      scanLinesBackward(fd, (chunk, from, to) => {
+        const r = parseCosignatureLine(chunk.toString('utf8', from, to));
+        if (!r || r.checkpoint.size > latest.checkpoint.size || (published && r.checkpoint.size <= published.size)) return;
+        let slot = cosigs.get(r.checkpoint.size);
+        if (!slot) {
+          try {
+            verifyLog(r.checkpoint);
+          } catch {
+            return; // not a checkpoint of this log
+          }
+          slot = { checkpoint: r.checkpoint, list: [] };
+          cosigs.set(r.checkpoint.size, slot);
+        }
+        if (slot.checkpoint.root !== r.checkpoint.root) return;
+        if (!slot.list.some((c) => c.publicKey === r.cosignature.publicKey)) slot.list.push(r.cosignature);
+        if (slot.list.length < required) return;
+        published = slot.checkpoint;
+        return false;
+      }),
+    );
+    const size = await fileSize(cosigPath);
+    if (end < size) {
+      log.warn(`dropped a torn cosignature record at ${COSIGNATURES_FILE} offset ${end} (the writer stopped while writing it)`);
+      await truncate(cosigPath, end);
     }
     for (const s of cosigs.keys()) if (published && s < published.size) cosigs.delete(s);
   }

@@ -3,7 +3,7 @@
  * a forked or rewritten log is refused and the conflicting checkpoints are kept.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -179,6 +179,31 @@ describe('three witnesses on loopback', () => {
     const signers = new Set(bundle.cosignatures.map((c) => c.publicKey));
     expect(signers.size).toBe(2);
     expect(verifyBundle(bundle, ledger.publicKeyPem, { witnessKeys: witnesses.map((w) => w.pem), requiredCosignatures: 2 }).ok).toBe(true);
+  });
+
+  it('a reopened log knows its published checkpoint from the end of cosignatures.log alone', async () => {
+    const cp = await ledger.published(ledger.size - 1);
+    await ledger.close();
+    const cosigPath = join(logDir, 'cosignatures.log');
+    const lines = readFileSync(cosigPath, 'utf8').trim().split('\n');
+    const real = JSON.parse(lines.at(-1)!) as { checkpoint: Checkpoint; cosignature: unknown };
+    // A record of a checkpoint this log never signed (a bigger size), then a torn record.
+    const forged = { ...real, checkpoint: { ...real.checkpoint, size: real.checkpoint.size + 100 } };
+    appendFileSync(cosigPath, `${JSON.stringify(forged)}\n{"checkpoint":{"ori`);
+    const logger = { lines: [] as string[], info() {}, warn(m: string) { this.lines.push(m); }, error(m: string) { this.lines.push(m); } };
+    // Witnesses that cannot answer: whatever is published now was read back from the file.
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const reopened = await Ledger.open({ dir: logDir, ...manual, logger, witnesses: { urls: [dead, `${dead}/b`], required: 2, timeoutMs: 200 } });
+    try {
+      expect(logger.lines.join('\n')).toMatch(/dropped a torn cosignature record/);
+      expect(readFileSync(cosigPath, 'utf8').endsWith('\n')).toBe(true);
+      expect(await reopened.published(reopened.size - 1)).toEqual(cp);
+      const bundle = await reopened.prove(reopened.size - 1);
+      expect(bundle.checkpoint).toEqual(cp);
+      expect(verifyBundle(bundle, reopened.publicKeyPem, { witnessKeys: witnesses.map((w) => w.pem), requiredCosignatures: 2 }).ok).toBe(true);
+    } finally {
+      await reopened.close().catch(() => undefined);
+    }
   });
 
   it('refuse malformed requests with 400', async () => {
