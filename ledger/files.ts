@@ -15,7 +15,7 @@
  * All are append-only (the writer opens them O_APPEND); recovery truncates only what no
  * durable checkpoint covers.
  */
-import { fstatSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import {
   checkpointHash,
@@ -319,6 +319,22 @@ export function readTail(fd: number, lines: number, firstRead = 64 << 10): { buf
       at = nl + 1;
     }
     if (start > 0 && count >= lines) return { buf: got.subarray(start), offset: from + start };
+  }
+}
+
+/** `readTail` of a file by path; an absent file reads as empty. */
+export function readTailOf(path: string, lines: number): { buf: Buffer; offset: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { buf: Buffer.alloc(0), offset: 0 };
+    throw new LedgerError('IO_ERROR', `cannot read ${path}`, { cause: err });
+  }
+  try {
+    return readTail(fd, lines);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -33,7 +33,7 @@ import {
   readIndexOffset,
   scanCheckpoints,
   parseCosignatureLine,
-  readTail,
+  readTailOf,
   scanLines,
   scanLinesBackward,
   writeIndexOffset,
@@ -784,7 +784,7 @@ async function recover(dir: string, keys: KeyPair, cfg: Config): Promise<Recover
   // Only the end of checkpoints.log: its last records (the latest signature checked, the
   // link to the one before it). The whole chain is vigil verify's work; reading it all on
   // every start would grow with the log (one record a second under steady traffic).
-  const tail = (await fileSize(cpPath)) === 0 ? { buf: Buffer.alloc(0), offset: 0 } : withFd(cpPath, (fd) => readTail(fd, 3));
+  const tail = readTailOf(cpPath, 3);
   const scan = scanCheckpoints(tail.buf, verifyLog, 'last', tail.offset);
   if (scan.problem && !scan.problem.torn) {
     throw new LedgerError(

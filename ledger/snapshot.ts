@@ -6,7 +6,7 @@
  * whole: memory holds the tree and an offset per entry, and entries are read back on demand.
  */
 import { join } from 'node:path';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parsePublicKey, type Checkpoint, type Cosignature } from './checkpoint.js';
 import { toHex } from './encoding.js';
@@ -16,13 +16,13 @@ import {
   CHECKPOINTS_FILE,
   COSIGNATURES_FILE,
   ENTRIES_FILE,
+  parseCosignatureLine,
   PUBLIC_KEY_FILE,
-  readFileOrEmpty,
+  readTailOf,
   scanCheckpoints,
-  scanCosignatures,
   scanLines,
+  scanLinesBackward,
   SCAN_CHUNK,
-  type CheckpointRecord,
 } from './files.js';
 import { LEAF_HASH_PREFIX } from './hasher.js';
 import { nodeCheckpointVerifier, nodeHasher } from './node-crypto.js';
@@ -38,7 +38,8 @@ export interface LedgerSnapshot {
   indexOf(id: string): number | undefined;
   /**
    * An evidence bundle for entry `index`, against the covering checkpoint with the most
-   * witness cosignatures (the newest among equals).
+   * witness cosignatures (the newest among equals) of those co-signed most recently, else
+   * the latest checkpoint.
    */
   prove(index: number): EvidenceBundle;
   proveById(id: string): EvidenceBundle;
@@ -46,17 +47,21 @@ export interface LedgerSnapshot {
   close(): void;
 }
 
+/** Distinct checkpoints read back from the end of cosignatures.log, at most. */
+const COSIGNED_SIZES = 1000;
 
 export async function openSnapshot(dir: string, options: { publicKey?: string | Uint8Array } = {}): Promise<LedgerSnapshot> {
   const publicKey = parsePublicKey(options.publicKey ?? (await readFile(join(dir, PUBLIC_KEY_FILE), 'utf8').catch((err: unknown) => {
     throw new LedgerError('KEY_ERROR', `cannot read ${join(dir, PUBLIC_KEY_FILE)}`, { cause: err });
   })));
-  const scan = scanCheckpoints(await readFileOrEmpty(join(dir, CHECKPOINTS_FILE)), nodeCheckpointVerifier(publicKey), 'last');
+  const verifyLog = nodeCheckpointVerifier(publicKey);
+  // The end of checkpoints.log: the latest checkpoint (the whole chain is vigil verify's).
+  const tail = readTailOf(join(dir, CHECKPOINTS_FILE), 2);
+  const scan = scanCheckpoints(tail.buf, verifyLog, 'last', tail.offset);
   if (scan.problem && !scan.problem.torn) {
     throw new LedgerError(scan.problem.code, `${CHECKPOINTS_FILE} offset ${scan.problem.fileOffset}: ${scan.problem.reason}`);
   }
-  const records = scan.records;
-  const last = records[records.length - 1];
+  const last = scan.records.at(-1);
   if (!last) throw new LedgerError('NOT_FOUND', `${dir} has no checkpoint yet`);
   const size = last.checkpoint.size;
 
@@ -93,14 +98,33 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
     throw new LedgerError('CORRUPT_ENTRY', `the entries do not reproduce the signed root of size ${size} (run vigil verify --data-dir ${dir})`);
   }
 
-  const cosigs = new Map<number, Cosignature[]>();
-  const roots = new Map(records.map((r) => [r.checkpoint.size, r.checkpoint.root]));
-  for (const r of scanCosignatures(await readFileOrEmpty(join(dir, COSIGNATURES_FILE))).records) {
-    const size = r.checkpoint.size;
-    if (roots.get(size) !== r.checkpoint.root) continue;
-    const list = cosigs.get(size) ?? [];
-    if (!list.some((c) => c.publicKey === r.cosignature.publicKey)) list.push(r.cosignature);
-    cosigs.set(size, list);
+  // The checkpoints co-signed most recently (up to COSIGNED_SIZES of them, read backwards from
+  // the end of cosignatures.log), each carrying this log's signature.
+  const cosigned = new Map<number, { checkpoint: Checkpoint; list: Cosignature[] }>();
+  const cosigPath = join(dir, COSIGNATURES_FILE);
+  if (existsSync(cosigPath)) {
+    const cfd = openSync(cosigPath, 'r');
+    try {
+      scanLinesBackward(cfd, (chunk, from, to) => {
+        const r = parseCosignatureLine(chunk.toString('utf8', from, to));
+        if (!r || r.checkpoint.size > size) return true;
+        let slot = cosigned.get(r.checkpoint.size);
+        if (!slot) {
+          if (cosigned.size === COSIGNED_SIZES) return false;
+          try {
+            verifyLog(r.checkpoint);
+          } catch {
+            return true; // not a checkpoint of this log
+          }
+          slot = { checkpoint: r.checkpoint, list: [] };
+          cosigned.set(r.checkpoint.size, slot);
+        }
+        if (slot.checkpoint.root === r.checkpoint.root && !slot.list.some((c) => c.publicKey === r.cosignature.publicKey)) slot.list.push(r.cosignature);
+        return true;
+      });
+    } finally {
+      closeSync(cfd);
+    }
   }
 
   const lineOf = (i: number): string => {
@@ -138,10 +162,12 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
     if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
       throw new LedgerError('NOT_FOUND', `no checkpointed entry ${index} (the last checkpoint covers ${size})`);
     }
-    const witnessed = (r: CheckpointRecord): number => cosigs.get(r.checkpoint.size)?.length ?? 0;
-    const covering = records.filter((r) => r.checkpoint.size > index);
-    const most = Math.max(...covering.map(witnessed));
-    const best = covering.filter((r) => witnessed(r) === most).pop() ?? last;
+    let best: { checkpoint: Checkpoint; list: Cosignature[] } = { checkpoint: last.checkpoint, list: [] };
+    for (const slot of cosigned.values()) {
+      if (slot.checkpoint.size <= index) continue;
+      const more = slot.list.length - best.list.length;
+      if (more > 0 || (more === 0 && slot.checkpoint.size > best.checkpoint.size)) best = slot;
+    }
     const cp = best.checkpoint;
     return {
       format: BUNDLE_FORMAT,
@@ -150,7 +176,7 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
       leafHash: toHex(tree.leafHash(index)),
       inclusionProof: tree.inclusionProof(index, cp.size).map(toHex),
       checkpoint: cp,
-      cosignatures: cosigs.get(cp.size) ?? [],
+      cosignatures: best.list,
     };
   };
   return {
