@@ -103,10 +103,12 @@ const REJECTS_TO_ACCEPT = 12;
 /** Readings of a kind before the peer baseline is used. */
 const PEER_WARMUP = 10;
 /** On the beat: within this fraction of a period (× √periods) of the device's rhythm. */
-const BEAT_TOLERANCE = 0.06;
+const BEAT_TOLERANCE = 0.035;
 /** Bits of a repeat below which it is not held against the reading when gating. */
 const REPLAY_GATE_BITS = 8;
 const RING = 512;
+/** Clean steps up, none down, before a metric counts as a cumulative counter. */
+const COUNTER_STEPS = 6;
 /** Intervals kept per kind for its period. */
 const PERIOD_RING = 63;
 
@@ -316,7 +318,7 @@ export class DeviceFeatures {
         const z = m.value.z(raw, m.res);
         const sz = m.hasLast ? m.step.z(Math.abs(raw - m.last), m.res) : 0;
         if (m.step.n >= 3) bits += Math.log2(1 + m.step.center / m.res);
-        if (m.hasLast && m.incr >= 8 && m.decr === 0 && raw < m.last) counterBack = 1;
+        if (m.hasLast && m.incr >= COUNTER_STEPS && m.decr === 0 && raw < m.last) counterBack = 1;
         if (m.seen++ > 0 && raw !== m.prev) m.changes++;
         m.prev = raw;
         // a value that never changes is a setting (a signal plan's cycle), not a measurement:
@@ -470,7 +472,7 @@ export class DeviceFeatures {
       }
       // a second source for this device id, from a network few devices use: a clone
       const rare = this.net.size >= 10 && (users.size < 3 || (users.size === 3 && !users.has(id)));
-      if (rare && st.sources.size > 0 && !st.sources.has(src)) foreign = 1;
+      if (rare && (st.sources.size > 1 || (st.sources.size === 1 && !st.sources.has(src)))) foreign = 1;
       if (users.size < 4) users.add(id);
       if (st.sources.size < 8) st.sources.add(src);
     }
