@@ -30,9 +30,9 @@ export const TELEMETRY_FEATURES = [
   'peer_z_max_log',
   /** log1p of the largest, over metrics, of the smaller of the own and the peer z: off both baselines at once. */
   'both_z_max_log',
-  /** Distance, in reporting periods, of the reading from the device's own rhythm (0 on the beat): a second sender. */
+  /** Distance, in reporting periods (0–0.5), of the reading from the nearest beat of the device's rhythm (0 on the beat): a second sender. */
   'offbeat',
-  /** 1 when a metric that only ever grew (a cumulative counter) went backwards. */
+  /** 1 when a metric that only ever grew (a cumulative counter) went back by more than two of its usual steps. */
   'counter_back',
 ] as const;
 
@@ -285,7 +285,8 @@ export class DeviceFeatures {
         s.lastOff = -1;
       } else {
         s.lastOff = ts;
-        offbeat = Math.min(1, err);
+        // distance to the nearest beat; right after the anchor (a near-duplicate) at least 2 tolerances
+        offbeat = Math.round(k) === 0 ? Math.max(k, 2 * BEAT_TOLERANCE) : err;
         // a lasting change of rhythm (a device reconfigured, a clock reset): follow it
         if (++s.offRun >= 8) {
           s.anchor = ts;
@@ -318,7 +319,8 @@ export class DeviceFeatures {
         const z = m.value.z(raw, m.res);
         const sz = m.hasLast ? m.step.z(Math.abs(raw - m.last), m.res) : 0;
         if (m.step.n >= 3) bits += Math.log2(1 + m.step.center / m.res);
-        if (m.hasLast && m.incr >= COUNTER_STEPS && m.decr === 0 && raw < m.last) counterBack = 1;
+        // more than two usual steps back: a smooth trend turning round is not a counter going back
+        if (m.hasLast && m.incr >= COUNTER_STEPS && m.decr === 0 && raw < m.last - 2 * m.step.center) counterBack = 1;
         if (m.seen++ > 0 && raw !== m.prev) m.changes++;
         m.prev = raw;
         // a value that never changes is a setting (a signal plan's cycle), not a measurement:
