@@ -19,7 +19,10 @@ describe('end to end: a rogue vehicle and a Mirai-style device', () => {
     expect(byEntity.get('V-BAD')!.categories).toContain('position_falsification');
     expect(d.reputation.get('V-BAD')!.flagged).toBe(true);
     expect(d.reputation.get('V-OK')!.flagged).toBe(false);
-    const scan = out.alerts.find((a) => a.category === 'mirai_scan')!;
+    // the per-probe rule (telnet to a public address) names every probe; the correlation the 20 in its window
+    const probes = out.alerts.find((a) => a.category === 'mirai_scan' && a.title === 'Telnet to a public address from a device')!;
+    expect(probes.evidenceTruncated).toEqual({ total: 60, kept: 10 });
+    const scan = out.alerts.find((a) => a.category === 'mirai_scan' && a.title === 'Mirai-style telnet scanning')!;
     expect(scan.origin.type).toBe('rule');
     expect(scan.tags).toContain('attack.t1046');
     expect(scan.evidence.length).toBe(10);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FeatureExtractor, RobustBaseline } from '../detector/index.js';
+import { isPublicIpv4 } from '../detector/features/robust.js';
 import { ev, M, miraiScan, northTrack, T0, telemetry } from './detector-fixtures.js';
 
 const vehicleRows = (events: ReturnType<typeof northTrack>, fx = new FeatureExtractor()) => events.map((e) => fx.one(e)!.values);
@@ -111,5 +112,118 @@ describe('device features', () => {
     for (let i = 0; i < 5; i++) b.update(1000);
     expect(b.center).toBeLessThan(11);
     expect(b.z(1000)).toBeGreaterThan(100);
+  });
+});
+
+describe('IoT features against own and peer baselines', () => {
+  /** Readings of `devices` environment sensors every 10 s, each with its own small offset and noise. */
+  const fleet = (devices: number, rounds: number, t0 = T0, at?: (d: number, r: number) => Record<string, number> | undefined) => {
+    const out: ReturnType<typeof ev>[] = [];
+    for (let r = 0; r < rounds; r++)
+      for (let d = 0; d < devices; d++) {
+        const noise = Math.sin(d * 7 + r * 3) * 0.2;
+        const metrics = at?.(d, r) ?? { temperature: Math.round((28 + d * 0.05 + noise) * 10) / 10, humidity: Math.round((80 + noise * 4 - d * 0.1) * 10) / 10 };
+        out.push(ev({ kind: 'telemetry', device: `D-${100 + d}`, ts: t0 + r * 10_000 + d * 300, metrics }));
+      }
+    return out;
+  };
+
+  it('a reading off its own baseline and its peers scores on both; honest ones do not', () => {
+    const fx = new FeatureExtractor();
+    const rows = fleet(10, 20).map((e) => fx.one(e)!.values);
+    expect(Math.max(...rows.slice(50).map((r) => r.both_z_max_log!))).toBeLessThan(2);
+    const hot = fx.one(ev({ kind: 'telemetry', device: 'D-103', ts: T0 + 200_000 + 900, metrics: { temperature: 48.3, humidity: 80.1 } }))!.values;
+    expect(Math.expm1(hot.both_z_max_log!)).toBeGreaterThan(20);
+    expect(Math.expm1(hot.peer_z_max_log!)).toBeGreaterThan(20);
+  });
+
+  it('injected readings are measured, never learnt: the next honest reading is near the baseline', () => {
+    const fx = new FeatureExtractor();
+    for (const e of fleet(10, 20)) fx.one(e);
+    const z: number[] = [];
+    for (let i = 0; i < 5; i++) z.push(fx.one(ev({ kind: 'telemetry', device: 'D-104', ts: T0 + 200_000 + i * 10_000 + 1_200, metrics: { temperature: 47 + i, humidity: 80 } }))!.values.metric_z_max_log!);
+    // the fifth injected reading is as far off as the first (the baseline did not move towards them)
+    expect(Math.expm1(z[4]!)).toBeGreaterThan(0.9 * Math.expm1(z[0]!));
+    const honest = fx.one(ev({ kind: 'telemetry', device: 'D-104', ts: T0 + 250_000 + 1_200, metrics: { temperature: 28.2, humidity: 79.6 } }))!.values;
+    expect(Math.expm1(honest.metric_z_max_log!)).toBeLessThan(6);
+  });
+
+  it("a device whose first readings are already injected is caught by its peers", () => {
+    const fx = new FeatureExtractor();
+    const rows = fleet(10, 6, T0, (d, r) => (d === 0 && r >= 3 ? { temperature: 49, humidity: 80 } : undefined)).map((e) => ({ id: e.vigil.entity.id, v: fx.one(e)!.values }));
+    const injected = rows.filter((r) => r.id === 'D-100').slice(3);
+    for (const r of injected) expect(Math.expm1(r.v.peer_z_max_log!)).toBeGreaterThan(20);
+  });
+
+  it('a second sender between the beats of the kind is off-beat; the real device stays on it', () => {
+    const fx = new FeatureExtractor();
+    for (const e of fleet(10, 10)) fx.one(e);
+    const off: number[] = [];
+    const on: number[] = [];
+    for (let r = 10; r < 16; r++) {
+      on.push(fx.one(ev({ kind: 'telemetry', device: 'D-105', ts: T0 + r * 10_000 + 1_500, metrics: { temperature: 28.3, humidity: 79.5 } }))!.values.offbeat!);
+      off.push(fx.one(ev({ kind: 'telemetry', device: 'D-105', ts: T0 + r * 10_000 + 1_500 + 4_200, metrics: { temperature: 28.4, humidity: 79.4 } }))!.values.offbeat!);
+    }
+    expect(on).toEqual([0, 0, 0, 0, 0, 0]);
+    for (const o of off) expect(o).toBeCloseTo(0.42, 2);
+  });
+
+  it('earlier readings sent again in their order add up bits; the last reading repeated is no replay', () => {
+    const fx = new FeatureExtractor();
+    const readings = Array.from({ length: 30 }, (_, i) => ({ a: Math.round((20 + Math.sin(i * 1.7) * 2) * 100) / 100, b: Math.round((50 + Math.cos(i * 2.3) * 5) * 100) / 100 }));
+    const send = (i: number, m: Record<string, number>) => fx.one(ev({ kind: 'telemetry', device: 'D-7', ts: T0 + i * 10_000, metrics: m }))!.values;
+    readings.forEach((m, i) => expect(send(i, m).replay_bits).toBe(0));
+    expect(send(30, readings[29]!).replay_bits).toBe(0); // the same reading again: a sensor that did not change
+    const b1 = send(31, readings[5]!).replay_bits!;
+    const b2 = send(32, readings[6]!).replay_bits!;
+    const b3 = send(33, readings[7]!).replay_bits!;
+    expect(b1).toBeGreaterThan(6);
+    expect(b2).toBeGreaterThan(b1);
+    expect(b3).toBeGreaterThan(b2);
+    expect(b3).toBeGreaterThan(12);
+  });
+
+  it('a cumulative counter going backwards is flagged; a metric that moves both ways is not', () => {
+    const fx = new FeatureExtractor();
+    const send = (i: number, energy: number, t: number) => fx.one(ev({ kind: 'telemetry', device: 'D-8', ts: T0 + i * 15_000, metrics: { energy_kwh: energy, temperature: t } }))!.values;
+    for (let i = 0; i < 10; i++) expect(send(i, 1000 + i * 0.004, 20 + (i % 2)).counter_back).toBe(0);
+    expect(send(10, 999.5, 20).counter_back).toBe(1);
+    expect(send(11, 1000.044, 19).counter_back).toBe(0);
+  });
+});
+
+describe('IoT network and login features', () => {
+  const flow = (device: string, ts: number, src: string, dst: string, packets = 10) => ev({ kind: 'net', device, ts, src, dst, dport: 8883, proto: 'tcp', bytes: packets * 100, packets });
+
+  it('flows to public addresses, a second source address from a rare network, and volume against the device', () => {
+    const fx = new FeatureExtractor();
+    for (let r = 0; r < 20; r++) for (let d = 0; d < 12; d++) fx.one(flow(`D-${d}`, T0 + r * 30_000 + d * 100, `10.20.1.${d + 2}`, '10.0.0.10'));
+    const normal = fx.one(flow('D-3', T0 + 600_000, '10.20.1.5', '10.0.0.10'))!.values;
+    expect([normal.dst_public, normal.src_foreign, normal.src_change]).toEqual([0, 0, 0]);
+    const clone = fx.one(flow('D-3', T0 + 600_100, '10.66.4.9', '10.0.0.10'))!.values;
+    expect([clone.src_foreign, clone.src_change]).toEqual([1, 1]);
+    const flood = fx.one(flow('D-4', T0 + 600_200, '10.20.1.6', '198.51.100.7', 6000))!.values;
+    expect(flood.dst_public).toBe(1);
+    expect(Math.expm1(flood.packet_rate_z_log!)).toBeGreaterThan(50);
+  });
+
+  it('logins from a public address, failures per source across devices, a source no device has seen', () => {
+    const fx = new FeatureExtractor();
+    for (let i = 0; i < 25; i++) fx.one(ev({ kind: 'auth', device: `D-${i % 5}`, ts: T0 + i * 1000, user: 'maint', outcome: 'success', src: '10.0.5.11' }));
+    const first = fx.one(ev({ kind: 'auth', device: 'D-1', ts: T0 + 30_000, user: 'root', outcome: 'failure', src: '203.0.113.5' }))!.values;
+    expect([first.src_public, first.src_new_fleet, Math.round(Math.expm1(first.src_fails_log!))]).toEqual([1, 1, 1]);
+    const second = fx.one(ev({ kind: 'auth', device: 'D-2', ts: T0 + 31_000, user: 'admin', outcome: 'failure', src: '203.0.113.5' }))!.values;
+    expect([second.src_new_fleet, Math.round(Math.expm1(second.src_fails_log!))]).toEqual([0, 2]);
+    const noc = fx.one(ev({ kind: 'auth', device: 'D-2', ts: T0 + 32_000, user: 'maint', outcome: 'failure', src: '10.0.5.11' }))!.values;
+    expect([noc.src_public, noc.src_new_fleet, Math.round(Math.expm1(noc.src_fails_log!))]).toEqual([0, 0, 1]);
+  });
+
+  it('public addresses and a warm-started baseline', () => {
+    expect(['10.1.2.3', '172.16.0.1', '192.168.1.1', '100.64.0.1', '127.0.0.1', '169.254.1.1', '224.0.0.1', 'fe80::1', ''].map(isPublicIpv4)).toEqual(Array(9).fill(false));
+    expect(['8.8.8.8', '172.32.0.1', '100.128.0.1', '203.0.113.5'].map(isPublicIpv4)).toEqual([true, true, true, true]);
+    const b = new RobustBaseline(0.02, 10);
+    for (const x of [500, 480, 10, 11, 9, 10, 12, 10, 9, 11]) expect(b.update(x)).toBe(0);
+    expect(b.center).toBeCloseTo(10.5, 5); // the median, not dragged by the two early extremes
+    expect(b.z(500)).toBeGreaterThan(100);
   });
 });

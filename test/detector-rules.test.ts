@@ -150,3 +150,48 @@ detection: { s: { event.outcome: success }, condition: s }
     expect(() => book.add(`title: x\nid: y\ncorrelation: { type: event_count, rules: [nope], timespan: 1m, condition: { gte: 2 } }`)).toThrow(/nope/);
   });
 });
+
+describe('IoT indicator rules of the starter pack (rules only, no model)', () => {
+  const titles = async (events: ReturnType<typeof ev>[]) => {
+    const { Detector } = await import('../detector/index.js');
+    const d = await Detector.create({ model: null });
+    const out = d.process(events);
+    return { alerts: out.alerts.map((a) => `${a.entity.id} ${a.category}`), scores: Array.from(out.scores) };
+  };
+  const fleet = (rounds: number) =>
+    Array.from({ length: rounds * 10 }, (_, k) => {
+      const r = Math.floor(k / 10);
+      const d = k % 10;
+      // deterministic noise with many distinct values (an honest reading seldom repeats)
+      const hash = (x: number) => { const v = Math.sin(x) * 43_758.5453; return v - Math.floor(v) - 0.5; };
+      const u = hash(d * 12.9898 + r * 78.233);
+      const w = hash(d * 39.346 + r * 11.135);
+      return ev({ kind: 'telemetry', device: `D-${100 + d}`, ts: T0 + r * 10_000 + d * 300, metrics: { temperature: Math.round((28 + d * 0.05 + u * 0.4) * 100) / 100, humidity: Math.round((80 + w * 2) * 100) / 100 } });
+    });
+
+  it('a login from a public address is password guessing from the first attempt; one from the operations centre is not', async () => {
+    const { alerts, scores } = await titles([auth(0), ev({ kind: 'auth', device: 'D-2', ts: T0 + 5000, user: 'maint', outcome: 'failure', src: '10.0.5.11' })]);
+    expect(alerts).toEqual(['D-1 password_guessing']);
+    expect(scores).toEqual([100, 0]);
+  });
+
+  it('the first telnet probe to a public address, and a flow to the internet, are flagged; city traffic is not', async () => {
+    const flood = ev({ kind: 'net', device: 'D-3', ts: T0 + 1000, src: '10.0.0.3', dst: '198.51.100.9', dport: 80, proto: 'tcp', bytes: 300_000, packets: 5000 });
+    const city = ev({ kind: 'net', device: 'D-4', ts: T0 + 2000, src: '10.0.0.4', dst: '10.0.0.10', dport: 8883, proto: 'tcp', bytes: 1800, packets: 10 });
+    const { alerts, scores } = await titles([net(0, '203.0.113.1'), flood, city]);
+    expect(alerts.sort()).toEqual(['D-1 mirai_scan', 'D-3 ddos']);
+    expect(scores).toEqual([100, 100, 0]);
+  });
+
+  it('an injected reading, a replayed run of readings and a clone between the beats raise their categories', async () => {
+    const events = fleet(20);
+    const t = T0 + 200_000;
+    const sent = events.filter((e) => e.vigil.entity.id === 'D-101').slice(5, 8);
+    events.push(ev({ kind: 'telemetry', device: 'D-100', ts: t, metrics: { temperature: 49.1, humidity: 80 } }));
+    sent.forEach((e, i) => events.push(ev({ kind: 'telemetry', device: 'D-101', ts: t + 300 + i * 10_000, metrics: e.vigil.metrics as Record<string, number> })));
+    events.push(ev({ kind: 'telemetry', device: 'D-102', ts: t + 600 + 4_500, metrics: { temperature: 28.1, humidity: 80.2 } }));
+    events.sort((a, b) => a.vigil.ts - b.vigil.ts);
+    const { alerts } = await titles(events);
+    expect(alerts.sort()).toEqual(['D-100 sensor_injection', 'D-101 replay', 'D-102 impersonation']);
+  });
+});

@@ -5,23 +5,35 @@
  * each with its own model: a telemetry reading and a network flow have nothing in common.
  */
 import type { VigilEvent } from '../../events/index.js';
-import { Counter, RobustBaseline, TimeWindow } from './robust.js';
+import { Counter, isPublicIpv4, RobustBaseline, TimeWindow } from './robust.js';
 
 export const TELEMETRY_FEATURES = [
   /** log1p of the largest robust z of any numeric metric against the device's baseline. */
   'metric_z_max_log',
   /** log1p of the mean robust z over the numeric metrics. */
   'metric_z_mean_log',
-  /** log1p of the largest step (change since the last report) against the usual step. */
+  /** log1p of the largest step (change since the last clean report) against the usual step. */
   'step_z_max_log',
   /** |log(interval / usual interval)|: the reporting rhythm. */
   'rhythm',
-  /** 1 when the exact reading was reported before (not as the previous report): a replay. */
-  'repeat',
+  /**
+   * An earlier reading sent again (not simply the last one repeated): the improbability of
+   * the repeat in bits (each metric's usual step over its resolution), summed over a run of
+   * repeats in their original order; 0 when the reading is new.
+   */
+  'replay_bits',
   /** log1p of the rarity (−log frequency) of the device's string/boolean states. */
   'state_rarity',
   /** 1 when the set of metric names differs from the previous report. */
   'schema_change',
+  /** log1p of the largest robust z of any metric against devices of the same kind (same metric names) now. */
+  'peer_z_max_log',
+  /** log1p of the largest, over metrics, of the smaller of the own and the peer z: off both baselines at once. */
+  'both_z_max_log',
+  /** Distance, in reporting periods (0–0.5), of the reading from the nearest beat of the device's rhythm (0 on the beat): a second sender. */
+  'offbeat',
+  /** 1 when a metric that only ever grew (a cumulative counter) went back by more than two of its usual steps. */
+  'counter_back',
 ] as const;
 
 export const NET_FEATURES = [
@@ -45,6 +57,14 @@ export const NET_FEATURES = [
   'src_change',
   /** log1p of the flow rate against the device's own usual rate. */
   'flow_rate_z_log',
+  /** 1 when the destination is a public address (outside RFC 1918/6598, loopback, link-local). */
+  'dst_public',
+  /** 1 when the device id already came from another address and this one's /24 is used by fewer than 3 devices (after 10 were seen). */
+  'src_foreign',
+  /** log1p of the packet rate in the window against the device's own usual packet rate. */
+  'packet_rate_z_log',
+  /** log1p of the byte rate in the window against the device's own usual byte rate. */
+  'byte_rate_z_log',
 ] as const;
 
 export const AUTH_FEATURES = [
@@ -58,6 +78,12 @@ export const AUTH_FEATURES = [
   'failure',
   /** 1 when the source address is new for this device. */
   'new_src',
+  /** 1 when the source is a public address: a login from beyond the city network's edge. */
+  'src_public',
+  /** log1p of failed logins from this source address on any device in the window. */
+  'src_fails_log',
+  /** 1 when no device has seen a login from this source before (after the fleet's first 20 logins). */
+  'src_new_fleet',
 ] as const;
 
 export interface DeviceWindows {
@@ -68,24 +94,82 @@ export interface DeviceWindows {
 }
 export const DEFAULT_DEVICE_WINDOWS: DeviceWindows = { netWindowMs: 10_000, authWindowMs: 60_000 };
 
+/** Own-baseline z beyond which a reading is not folded into the device's baseline. */
+const OWN_GATE = 6;
+/** Peer z beyond which a reading is not folded into any baseline. */
+const PEER_GATE = 6;
+/** Consecutive rejected readings after which the device's own baseline accepts the new level. */
+const REJECTS_TO_ACCEPT = 12;
+/** Readings of a kind before the peer baseline is used. */
+const PEER_WARMUP = 10;
+/** On the beat: within this fraction of a period (× √periods) of the device's rhythm. */
+const BEAT_TOLERANCE = 0.035;
+/** Bits of a repeat below which it is not held against the reading when gating. */
+const REPLAY_GATE_BITS = 8;
+const RING = 512;
+/** Clean steps up, none down, before a metric counts as a cumulative counter. */
+const COUNTER_STEPS = 6;
+/** Intervals kept per kind for its period. */
+const PERIOD_RING = 63;
+
 interface MetricState {
   value: RobustBaseline;
   step: RobustBaseline;
+  /** The last clean value. */
   last: number;
+  hasLast: boolean;
+  /** Clean steps up and down (a counter only grows). */
+  incr: number;
+  decr: number;
+  /** Finest resolution seen (10^-decimals). */
+  res: number;
+  /** The previous value reported (clean or not) and how often it changed: a setting never does. */
+  prev: number;
+  seen: number;
+  changes: number;
+}
+
+/** Devices of one kind (the same metric names): their readings now, and their reporting period. */
+class PeerState {
+  metrics = new Map<string, RobustBaseline>();
+  /** Recent intervals between consecutive readings of these devices; their median is the kind's period. */
+  private intervals: number[] = [];
+  private next = 0;
+  private stale = 0;
+  period = 0;
+
+  addInterval(dt: number): void {
+    if (this.intervals.length < PERIOD_RING) this.intervals.push(dt);
+    else this.intervals[this.next++ % PERIOD_RING] = dt;
+    // the median moves slowly: recomputed every 16 intervals (and while it is being learnt)
+    if (this.intervals.length >= 5 && (this.period === 0 || ++this.stale >= 16 || this.intervals.length < 16)) {
+      this.stale = 0;
+      const sorted = [...this.intervals].sort((a, b) => a - b);
+      this.period = sorted[sorted.length >> 1]!;
+    }
+  }
 }
 
 class TelemetryState {
   metrics = new Map<string, MetricState>();
   states = new Map<string, number>();
   statesTotal = 0;
-  interval = new RobustBaseline(0.05);
   lastTs = -1;
+  /** The last on-beat reading. */
+  anchor = -1;
+  /** The last reading off the beat. */
+  lastOff = -1;
+  offRun = 0;
+  rejects = 0;
   lastKey = '';
   lastSchema = '';
-  /** The last 512 readings, as keys with their multiplicity. */
+  peers: PeerState | undefined;
+  /** The last RING readings: key → index of its latest occurrence. */
   recent = new Map<string, number>();
   ring: string[] = [];
-  ringPos = 0;
+  count = 0;
+  prevMatch = -1;
+  prevBits = 0;
 }
 
 interface Flow {
@@ -107,6 +191,9 @@ class NetState {
   src = '';
   srcStable = 0;
   rate = new RobustBaseline(0.01);
+  sources = new Set<string>();
+  packetRate = new RobustBaseline(0.02);
+  byteRate = new RobustBaseline(0.02);
 }
 
 class AuthState {
@@ -117,10 +204,30 @@ class AuthState {
   n = 0;
 }
 
+const numScratch: MetricState[] = [];
+const rawScratch: number[] = [];
+const zScratch: number[] = [];
+const peerScratch: Array<RobustBaseline | undefined> = [];
+const peerZScratch: number[] = [];
+
+function decimals(text: string): number {
+  const dot = text.indexOf('.');
+  if (dot < 0) return 0;
+  const e = text.indexOf('e');
+  return e < 0 ? text.length - dot - 1 : 6;
+}
+
 export class DeviceFeatures {
   private readonly telemetry = new Map<string, TelemetryState>();
   private readonly net = new Map<string, NetState>();
   private readonly auth = new Map<string, AuthState>();
+  private readonly peers = new Map<string, PeerState>();
+  /** /24 of a source address → devices sending from it (at most 4 kept). */
+  private readonly srcPrefixes = new Map<string, Set<string>>();
+  private readonly authSources = new Set<string>();
+  private authSeen = 0;
+  private readonly srcFails = new TimeWindow<string>();
+  private readonly srcFailCount = new Counter<string>();
 
   constructor(private readonly windows: DeviceWindows = DEFAULT_DEVICE_WINDOWS) {}
 
@@ -139,32 +246,101 @@ export class DeviceFeatures {
       this.telemetry.set(id, s);
     }
     const ts = event.vigil.ts;
-    let zMax = 0;
-    let zSum = 0;
-    let stepMax = 0;
-    let numeric = 0;
-    let rarity = 0;
     let key = '';
     let schema = '';
     for (const name in metrics) {
       // `seq` counts records (the TON_IoT importer adds it to keep duplicate rows distinct):
       // not a reading, and a counter would make every replayed reading look new.
       if (name === 'seq') continue;
-      const raw = metrics[name]!;
       schema += `${name},`;
-      key += `${String(raw)},`;
+      key += `${String(metrics[name])},`;
+    }
+    if (schema !== s.lastSchema || !s.peers) {
+      let p = this.peers.get(schema);
+      if (!p) {
+        p = new PeerState();
+        if (this.peers.size < 4096) this.peers.set(schema, p);
+      }
+      s.peers = p;
+    }
+    const peers = s.peers;
+
+    // Rhythm: the beat of the device's kind (the median interval between consecutive
+    // readings of its peers), anchored on the device's last reading that fell on it. A
+    // clone reporting beside the real device falls between the beats.
+    let offbeat = 0;
+    if (s.lastTs >= 0) peers.addInterval(ts - s.lastTs);
+    const period = peers.period;
+    if (s.anchor < 0 || period <= 0) s.anchor = ts;
+    else {
+      const k = (ts - s.anchor) / period;
+      const m = Math.max(1, Math.round(k));
+      const err = Math.abs(k - m);
+      // Off the anchor's beat but one period after the previous off-beat reading: the beat
+      // itself moved (the anchor was a clone's reading that happened to fall near it).
+      const kOff = s.lastOff >= 0 ? (ts - s.lastOff) / period : 0;
+      if (err <= BEAT_TOLERANCE * Math.sqrt(m) || Math.abs(kOff - 1) <= BEAT_TOLERANCE) {
+        s.anchor = ts;
+        s.offRun = 0;
+        s.lastOff = -1;
+      } else {
+        s.lastOff = ts;
+        // distance to the nearest beat; right after the anchor (a near-duplicate) at least 2 tolerances
+        offbeat = Math.round(k) === 0 ? Math.max(k, 2 * BEAT_TOLERANCE) : err;
+        // a lasting change of rhythm (a device reconfigured, a clock reset): follow it
+        if (++s.offRun >= 8) {
+          s.anchor = ts;
+          s.offRun = 0;
+        }
+      }
+    }
+    if (s.lastTs >= 0 && period > 0) out[offset + 3] = Math.abs(Math.log((Math.max(0, ts - s.lastTs) + 100) / (period + 100)));
+
+    let zMax = 0;
+    let zSum = 0;
+    let stepMax = 0;
+    let peerMax = 0;
+    let bothMax = 0;
+    let numeric = 0;
+    let rarity = 0;
+    let bits = 0;
+    let counterBack = 0;
+    for (const name in metrics) {
+      if (name === 'seq') continue;
+      const raw = metrics[name]!;
       if (typeof raw === 'number') {
         let m = s.metrics.get(name);
         if (!m) {
-          m = { value: new RobustBaseline(0.02), step: new RobustBaseline(0.02), last: raw };
+          m = { value: new RobustBaseline(0.02), step: new RobustBaseline(0.02), last: raw, hasLast: false, incr: 0, decr: 0, res: 1, prev: raw, seen: 0, changes: 0 };
           s.metrics.set(name, m);
         }
-        const z = m.value.update(raw);
-        const sz = m.value.n > 1 ? m.step.update(Math.abs(raw - m.last)) : 0;
-        m.last = raw;
+        const res = 10 ** -decimals(String(raw));
+        if (res < m.res) m.res = res;
+        const z = m.value.z(raw, m.res);
+        const sz = m.hasLast ? m.step.z(Math.abs(raw - m.last), m.res) : 0;
+        if (m.step.n >= 3) bits += Math.log2(1 + m.step.center / m.res);
+        // more than two usual steps back: a smooth trend turning round is not a counter going back
+        if (m.hasLast && m.incr >= COUNTER_STEPS && m.decr === 0 && raw < m.last - 2 * m.step.center) counterBack = 1;
+        if (m.seen++ > 0 && raw !== m.prev) m.changes++;
+        m.prev = raw;
+        // a value that never changes is a setting (a signal plan's cycle), not a measurement:
+        // devices may differ in it, so it is not held against their peers
+        const setting = m.seen >= 2 && m.changes === 0;
+        let pb = peers.metrics.get(name);
+        if (!pb && peers.metrics.size < 64) peers.metrics.set(name, (pb = new RobustBaseline(0.02, PEER_WARMUP)));
+        // compared on asinh (log-like for large values): kinds of devices differ by a factor
+        const pz = pb && !setting ? pb.z(Math.asinh(raw), m.res / Math.sqrt(1 + raw * raw)) : 0;
+        const both = m.value.n >= 3 ? Math.min(z, pz) : pz;
+        numScratch[numeric] = m;
+        rawScratch[numeric] = raw;
+        zScratch[numeric] = z;
+        peerScratch[numeric] = pb;
+        peerZScratch[numeric] = pz;
         zSum += z;
         if (z > zMax) zMax = z;
         if (sz > stepMax) stepMax = sz;
+        if (pz > peerMax) peerMax = pz;
+        if (both > bothMax) bothMax = both;
         numeric++;
       } else {
         const state = `${name}=${String(raw)}`;
@@ -177,27 +353,57 @@ export class DeviceFeatures {
     out[offset] = Math.log1p(Math.min(zMax, 1e6));
     out[offset + 1] = numeric > 0 ? Math.log1p(Math.min(zSum / numeric, 1e6)) : 0;
     out[offset + 2] = Math.log1p(Math.min(stepMax, 1e6));
-    if (s.lastTs >= 0) {
-      const dt = Math.max(0, ts - s.lastTs);
-      const usual = s.interval.center;
-      if (s.interval.n >= 3) out[offset + 3] = Math.abs(Math.log((dt + 100) / (usual + 100)));
-      s.interval.update(dt);
+
+    // Replay: a reading seen before (not simply the last one again), weighed by how unlikely
+    // a chance repeat is; repeats in their original order add up.
+    let replayBits = 0;
+    const seen = key !== s.lastKey ? s.recent.get(key) : undefined;
+    if (seen !== undefined) {
+      replayBits = seen === s.prevMatch + 1 && s.prevMatch >= 0 ? s.prevBits + bits : bits;
+      s.prevMatch = seen;
+      s.prevBits = replayBits;
+    } else {
+      s.prevMatch = -1;
+      s.prevBits = 0;
     }
-    // Readings with a fractional part rarely repeat exactly; a repeat that is not simply the
-    // last report again is what a replay of recorded traffic looks like.
-    if ((s.recent.get(key) ?? 0) > 0 && key !== s.lastKey && /\.\d/.test(key)) out[offset + 4] = 1;
-    s.recent.set(key, (s.recent.get(key) ?? 0) + 1);
-    if (s.ring.length < 512) s.ring.push(key);
-    else {
-      const old = s.ring[s.ringPos]!;
-      const c = (s.recent.get(old) ?? 1) - 1;
-      if (c <= 0) s.recent.delete(old);
-      else s.recent.set(old, c);
-      s.ring[s.ringPos] = key;
-      s.ringPos = (s.ringPos + 1) % 512;
-    }
+    out[offset + 4] = Math.min(64, replayBits);
+    const index = s.count++;
+    if (s.ring.length >= RING) {
+      const old = s.ring[index % RING]!;
+      if (s.recent.get(old) === index - RING) s.recent.delete(old);
+      s.ring[index % RING] = key;
+    } else s.ring.push(key);
+    s.recent.set(key, index);
+
     out[offset + 5] = Math.log1p(rarity);
     out[offset + 6] = s.lastSchema !== '' && s.lastSchema !== schema ? 1 : 0;
+    out[offset + 7] = Math.log1p(Math.min(peerMax, 1e6));
+    out[offset + 8] = Math.log1p(Math.min(bothMax, 1e6));
+    out[offset + 9] = offbeat;
+    out[offset + 10] = counterBack;
+
+    // Only clean readings teach the baselines: on the beat, not a replay, no counter going
+    // back, near the device's peers, and near its own baseline (unless the device has kept
+    // to a new level for a while). An attacker's readings are measured, never learnt.
+    const suspect = offbeat > 0 || counterBack > 0 || replayBits >= REPLAY_GATE_BITS;
+    const clean = !suspect && ((zMax <= OWN_GATE && peerMax <= PEER_GATE) || s.rejects >= REJECTS_TO_ACCEPT);
+    if (clean) s.rejects = 0;
+    else s.rejects++;
+    for (let i = 0; i < numeric; i++) {
+      const m = numScratch[i]!;
+      const raw = rawScratch[i]!;
+      const pb = peerScratch[i];
+      if (pb && (offbeat === 0 && counterBack === 0 && replayBits < REPLAY_GATE_BITS) && peerZScratch[i]! <= PEER_GATE && zScratch[i]! <= OWN_GATE) pb.fold(Math.asinh(raw));
+      if (!clean) continue;
+      m.value.fold(raw);
+      if (m.hasLast) {
+        m.step.fold(Math.abs(raw - m.last));
+        if (raw > m.last) m.incr++;
+        else if (raw < m.last) m.decr++;
+      }
+      m.last = raw;
+      m.hasLast = true;
+    }
     s.lastSchema = schema;
     s.lastKey = key;
     s.lastTs = ts;
@@ -237,9 +443,11 @@ export class DeviceFeatures {
     out[offset + 1] = Math.log1p(st.ports.distinct);
     out[offset + 2] = Math.log1p(st.telnet);
     const flowRate = st.window.size / secs;
+    const byteRate = st.bytes / secs;
+    const packetRate = st.packets / secs;
     out[offset + 3] = Math.log1p(flowRate);
-    out[offset + 4] = Math.log1p(st.bytes / secs);
-    out[offset + 5] = Math.log1p(st.packets / secs);
+    out[offset + 4] = Math.log1p(byteRate);
+    out[offset + 5] = Math.log1p(packetRate);
     out[offset + 6] = Math.log1p(flow.bytes / Math.max(1, flow.packets));
     st.flows++;
     if (!st.known.has(flow.dst)) {
@@ -247,11 +455,42 @@ export class DeviceFeatures {
       if (st.known.size < 1024) st.known.add(flow.dst);
     }
     const src = event.source?.ip ?? '';
+    let srcChange = 0;
     if (st.src === '' || st.srcStable < 5) {
       st.srcStable = st.src === src ? st.srcStable + 1 : 1;
       st.src = src;
-    } else if (src !== st.src) out[offset + 8] = 1;
-    out[offset + 9] = Math.log1p(Math.min(st.rate.update(flowRate), 1e6));
+    } else if (src !== st.src) srcChange = 1;
+    out[offset + 8] = srcChange;
+    const dstPublic = isPublicIpv4(flow.dst) ? 1 : 0;
+    out[offset + 10] = dstPublic;
+    let foreign = 0;
+    const dot = src.lastIndexOf('.');
+    if (dot > 0) {
+      const prefix = src.slice(0, dot);
+      let users = this.srcPrefixes.get(prefix);
+      if (!users) {
+        users = new Set();
+        if (this.srcPrefixes.size < 65_536) this.srcPrefixes.set(prefix, users);
+      }
+      // a second source for this device id, from a network few devices use: a clone
+      const rare = this.net.size >= 10 && (users.size < 3 || (users.size === 3 && !users.has(id)));
+      if (rare && (st.sources.size > 1 || (st.sources.size === 1 && !st.sources.has(src)))) foreign = 1;
+      if (users.size < 4) users.add(id);
+      if (st.sources.size < 8) st.sources.add(src);
+    }
+    out[offset + 11] = foreign;
+    const fz = st.rate.z(flowRate);
+    const pz = st.packetRate.z(packetRate);
+    const bz = st.byteRate.z(byteRate);
+    out[offset + 9] = Math.log1p(Math.min(fz, 1e6));
+    out[offset + 12] = Math.log1p(Math.min(pz, 1e6));
+    out[offset + 13] = Math.log1p(Math.min(bz, 1e6));
+    // The device's usual volume is learnt from its own ordinary flows only.
+    if (dstPublic === 0 && foreign === 0 && srcChange === 0 && Math.max(fz, pz, bz) <= OWN_GATE) {
+      st.rate.fold(flowRate);
+      st.packetRate.fold(packetRate);
+      st.byteRate.fold(byteRate);
+    }
   }
 
   extractAuth(event: VigilEvent, out: Float32Array, offset: number): void {
@@ -283,6 +522,19 @@ export class DeviceFeatures {
         if (st.n > 10) out[offset + 4] = 1;
         if (st.sources.size < 256) st.sources.add(src);
       }
+      out[offset + 5] = isPublicIpv4(src) ? 1 : 0;
+      const fc = this.srcFailCount;
+      this.srcFails.evict(ts - this.windows.authWindowMs, (k) => fc.remove(k));
+      if (fail) {
+        this.srcFails.push(ts, src);
+        fc.add(src);
+      }
+      out[offset + 6] = Math.log1p(fc.get(src));
+      if (!this.authSources.has(src)) {
+        if (this.authSeen >= 20) out[offset + 7] = 1;
+        if (this.authSources.size < 65_536) this.authSources.add(src);
+      }
+      this.authSeen++;
     }
     st.n++;
   }

@@ -303,7 +303,8 @@ export class RuleBook {
     if (!g) c.groups.set(key, (g = { seen: [] }));
     if (c.type === 'vigil_silence') {
       const prev = g.seen[0];
-      if (prev && ts > prev.ts) g.interval = g.interval === undefined ? ts - prev.ts : 0.9 * g.interval + 0.1 * (ts - prev.ts);
+      // a gap (an earlier silence) is not the rhythm: it counts at most three intervals
+      if (prev && ts > prev.ts) g.interval = g.interval === undefined ? ts - prev.ts : 0.9 * g.interval + 0.1 * Math.min(ts - prev.ts, 3 * g.interval);
       g.seen[0] = { ts, id: e.id, entity: e.vigil.entity };
       g.reported = false;
       return;
