@@ -9,22 +9,12 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { auditLedger, Ledger } from '../ledger/index.js';
-import { repoRoot, tempDir } from './helpers.js';
+import { repoRoot, seededRandom, tempDir } from './helpers.js';
 
 const writer = join(repoRoot, 'test/fixtures/ledger-crash-writer.ts');
 const tmp = tempDir('vigil-crash-');
 afterAll(() => tmp.cleanup());
 
-/** Seeded, so a failing run can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs the writer until `ms` after it is ready, kills it with SIGKILL, returns what it reported. */
 async function runAndKill(dir: string, run: number, ms: number): Promise<{ committed: Map<number, string>; stderr: string }> {
@@ -49,7 +39,7 @@ async function runAndKill(dir: string, run: number, ms: number): Promise<{ commi
 describe('when the writer is killed with SIGKILL at random moments', () => {
   it('recovers every time to a ledger that verifies and holds every entry it reported committed', async () => {
     const dir = join(tmp.dir, 'ledger');
-    const random = rng(20);
+    const random = seededRandom(20);
     const reported = new Map<number, string>();
     let dropped = 0;
     for (let run = 0; run < 20; run++) {

@@ -20,7 +20,7 @@ import {
   verifyInclusion,
   type LogHasher,
 } from '../ledger/index.js';
-import { repoRoot } from './helpers.js';
+import { repoRoot, seededRandom } from './helpers.js';
 
 const vectorsDir = join(repoRoot, '../shared/vectors/rfc6962');
 const haveVectors = existsSync(vectorsDir);
@@ -132,16 +132,6 @@ function naiveSubproof(h: LogHasher, m: number, leaves: Uint8Array[], b: boolean
     : [...naiveSubproof(h, m - k, leaves.slice(k), false), naiveRoot(h, leaves.slice(0, k))];
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function leafHashes(n: number): Uint8Array[] {
   return Array.from({ length: n }, (_, i) => rfc9162Hasher.hashLeaf(new TextEncoder().encode(`leaf ${i}`)));
@@ -176,7 +166,7 @@ describe('the fast tree, against the naive reference', () => {
     }
   });
 
-  const random = rng(9162);
+  const random = seededRandom(9162);
   const sizes = [1, 2, 3, 4, 5, 7, 8, 9, 255, 256, 257, 1023, 1024, 1025, 4097, MAX - 1, MAX];
   for (let i = 0; i < 8; i++) sizes.push(1 + Math.floor(random() * MAX));
 
@@ -251,7 +241,7 @@ describe('the two hashers', () => {
     expect(hex(rfc9162Hasher.hashLeaf(new Uint8Array(0)))).toBe('6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d');
   });
   it('agree on random leaves and node pairs', () => {
-    const random = rng(7);
+    const random = seededRandom(7);
     for (let i = 0; i < 500; i++) {
       const data = new Uint8Array(Math.floor(random() * 300)).map(() => Math.floor(random() * 256));
       expect(hex(nodeHasher.hashLeaf(data))).toBe(hex(rfc9162Hasher.hashLeaf(data)));
@@ -289,7 +279,7 @@ describe('the canonical entry encoding', () => {
   }
 
   it('agrees with the canonicalize package (RFC 8785) on random JSON', () => {
-    const random = rng(8785);
+    const random = seededRandom(8785);
     for (let i = 0; i < 3000; i++) {
       const value = randomJson(random, 0);
       expect(canonicalJson(value)).toBe(canonicalize(value));
