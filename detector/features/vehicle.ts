@@ -14,7 +14,7 @@ import { angleDiffDeg, bearingDeg, distanceM } from '../geo.js';
 import { beyondRange, RoadIndex, type CityMap } from './city.js';
 
 export const VEHICLE_FEATURES = [
-  /** log1p of seconds since this vehicle's previous message. */
+  /** log1p of seconds since this vehicle's previous message (at most 5 s). */
   'dt_log',
   /** |speed implied by positions ~1 s apart − mean reported speed|, m/s. */
   'speed_err',
@@ -30,7 +30,7 @@ export const VEHICLE_FEATURES = [
   'heading_err',
   /** Messages from this identity in the last second (saturates at 33: the last 32 are kept). */
   'rate_1s',
-  /** log1p of |sequence gap − 1| (0 for a well-behaved counter). */
+  /** log1p of the sequence gap that lost messages (at most 10 Hz over the elapsed time) cannot explain; a counter going back counts too. */
   'seq_gap_log',
   /** 1 when the exact payload was sent before (by anyone) and not as this vehicle's last message. */
   'replay',
@@ -44,7 +44,7 @@ export const VEHICLE_FEATURES = [
   'colocated',
   /** 1 while the vehicle reports standing still after an implausibly abrupt stop. */
   'stop_abrupt',
-  /** log1p of how many consecutive messages repeat exactly the same non-zero speed. */
+  /** log1p of how many consecutive messages repeat exactly the same non-zero speed (at most 30). */
   'speed_const_log',
   /** Reported braking the speeds do not show: max(0, implied accel − reported accel) when braking hard. */
   'brake_mismatch',
@@ -76,6 +76,9 @@ export interface VehicleBounds {
 export const DEFAULT_VEHICLE_BOUNDS: VehicleBounds = { maxAccel: 9, maxLateral: 9, replayWindowMs: 300_000, colocatedM: 2 };
 
 const RING = 32;
+/** Caps of dt_log (seconds) and speed_const_log (repeats). */
+const DT_CAP_S = 5;
+const SAME_SPEED_CAP = 30;
 /** BSMs are sent at most 10 times a second (SAE J2735); closer messages are a flood. */
 const MIN_INTERVAL_S = 0.08;
 const MAX_HZ = 10;
@@ -192,7 +195,8 @@ export class VehicleFeatures {
 
     if (n > 0) {
       const dt = Math.max(0, (ts - t.ts[last]!) / 1000);
-      out[offset] = Math.log1p(Math.min(dt, 600));
+      // capped: a long silence is a dead zone as often as anything else (no vehicle attack is silence)
+      out[offset] = Math.log1p(Math.min(dt, DT_CAP_S));
       if (dt < MIN_INTERVAL_S) out[offset + 20] = 1;
       const lastSpeed = t.trusted[last]!;
       // References are plausible positions only: after a forged stretch the truthful
@@ -285,13 +289,15 @@ export class VehicleFeatures {
         const turn = (angleDiffDeg(v.heading, t.heading) * Math.PI) / 180 / dt;
         out[offset + 4] = Math.max(0, turn * v.speed - b.maxLateral);
         if (lastSpeed > 3 && v.speed < 0.1 && -implied > b.maxAccel) t.stopAbrupt = 1;
-        if (v.accel !== undefined && v.accel < -3) out[offset + 16] = Math.max(0, implied - v.accel);
+        // not at the final halt: a stop line's last step legitimately reports more braking than the 0.1–1 s average shows
+        if (v.accel !== undefined && v.accel < -3 && v.speed > 0) out[offset + 16] = Math.max(0, implied - v.accel);
       }
       if (v.speed > 0.5) t.stopAbrupt = 0;
       out[offset + 14] = t.stopAbrupt;
       if (t.stopAbrupt === 1) posOk = false;
       t.sameSpeed = v.speed > 0 && v.speed === t.speed[last]! ? t.sameSpeed + 1 : 0;
-      out[offset + 15] = Math.log1p(t.sameSpeed);
+      // capped: honest cruise control holds one speed for minutes; only a short repeat says anything
+      out[offset + 15] = Math.log1p(Math.min(t.sameSpeed, SAME_SPEED_CAP));
       out[offset + 7] = recent;
       if (v.seq !== undefined && t.seq >= 0) {
         // Lost messages (a dead zone) explain a gap: at most MAX_HZ were sent per second.
