@@ -44,7 +44,7 @@ import { loadOrCreateKeyPair, type KeyPair } from './keys.js';
 import { hashLeafString, nodeCheckpointVerifier, nodeHasher } from './node-crypto.js';
 import { HashWorker } from './hash-worker.js';
 import { IdIndex } from './id-index.js';
-import { MerkleTree } from './tree.js';
+import { MerkleTree, type LeafSource } from './tree.js';
 import { BUNDLE_FORMAT, type EvidenceBundle } from './verifier.js';
 import { WitnessPool, type NormalisedWitnessPolicy, type WitnessPolicy } from './witness-client.js';
 
@@ -159,21 +159,74 @@ function normalise(options: LedgerOptions): Config {
   };
 }
 
-/** Entries' byte offsets in entries.log, growable. */
-class OffsetList {
-  private data = new Float64Array(1024);
-  length = 0;
-  push(offset: number): void {
-    if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
+/**
+ * Old leaf hashes and entry offsets read back from entries.idx: the writer keeps only recent
+ * ones in memory, so its memory does not grow by 72 bytes with every entry. Reads are of
+ * records the index file already holds (everything a checkpoint covers); opened lazily, so a
+ * rebuilt index renamed into place is the one read.
+ */
+class IndexReader implements LeafSource {
+  #fd: number | undefined;
+  #buf = Buffer.alloc(64 * INDEX_RECORD_SIZE);
+
+  constructor(private readonly path: string) {}
+
+  #read(start: number, count: number): Buffer {
+    this.#fd ??= openSync(this.path, 'r');
+    const length = count * INDEX_RECORD_SIZE;
+    if (this.#buf.length < length) this.#buf = Buffer.alloc(length);
+    if (readFull(this.#fd, this.#buf, length, start * INDEX_RECORD_SIZE) < length) {
+      throw new LedgerError('IO_ERROR', `${INDEX_FILE} ends before record ${start + count - 1}`);
     }
-    this.data[this.length++] = offset;
+    return this.#buf;
   }
+
+  readLeaves(start: number, count: number, into: Uint8Array): void {
+    const b = this.#read(start, count);
+    for (let k = 0; k < count; k++) into.set(b.subarray(k * INDEX_RECORD_SIZE + 8, (k + 1) * INDEX_RECORD_SIZE), 32 * k);
+  }
+
+  offset(i: number): number {
+    return readIndexOffset(this.#read(i, 1), 0);
+  }
+
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
+/** Entries' byte offsets in entries.log: the newest two chunks in memory, older ones read from the index. */
+class OffsetList {
+  private readonly chunks: (Float64Array | undefined)[] = [];
+  length = 0;
+
+  constructor(private readonly index: IndexReader) {}
+
+  push(offset: number): void {
+    const c = this.length >>> OFFSET_CHUNK_SHIFT;
+    let chunk = this.chunks[c];
+    if (!chunk) {
+      chunk = new Float64Array(1 << OFFSET_CHUNK_SHIFT);
+      this.chunks[c] = chunk;
+      if (c >= 2) this.chunks[c - 2] = undefined;
+    }
+    chunk[this.length++ & OFFSET_CHUNK_MASK] = offset;
+  }
+
   get(i: number): number {
-    return this.data[i]!;
+    const chunk = this.chunks[i >>> OFFSET_CHUNK_SHIFT];
+    return chunk ? chunk[i & OFFSET_CHUNK_MASK]! : this.index.offset(i);
   }
+}
+
+const OFFSET_CHUNK_SHIFT = 15;
+const OFFSET_CHUNK_MASK = (1 << OFFSET_CHUNK_SHIFT) - 1;
+
+/** The writer's tree and offsets, with old nodes and offsets read back from the index file. */
+function writerState(indexPath: string): { tree: MerkleTree; offsets: OffsetList; index: IndexReader } {
+  const index = new IndexReader(indexPath);
+  return { tree: new MerkleTree(nodeHasher, { leaves: index }), offsets: new OffsetList(index), index };
 }
 
 /**
@@ -220,6 +273,7 @@ export class Ledger {
   /** Settles when every flushed batch's hashes are in #tree. */
   #hashed: Promise<void> = Promise.resolve();
   readonly #offsets: OffsetList;
+  readonly #indexReader: IndexReader;
   readonly #files: LedgerFiles;
   readonly #lock: string;
   #pending = new PendingBatch(PENDING_BYTES);
@@ -252,12 +306,14 @@ export class Ledger {
     origin: string;
     tree: MerkleTree;
     offsets: OffsetList;
+    index: IndexReader;
     bytes: number;
     latest: CheckpointRecord | undefined;
     published: Checkpoint | undefined;
     files: LedgerFiles;
     lock: string;
   }) {
+    this.#indexReader = init.index;
     this.#lock = init.lock;
     this.#cfg = init.cfg;
     this.#keys = init.keys;
@@ -674,6 +730,7 @@ export class Ledger {
       this.#pubWaiters = [];
       await this.#hasher.terminate();
       await Promise.allSettled(Object.values(this.#files).map((f) => f.close()));
+      this.#indexReader.close();
       await releaseLock(this.#lock);
       if (error) throw error;
     })();
@@ -765,6 +822,7 @@ function isAlive(pid: number): boolean {
 interface Recovered {
   tree: MerkleTree;
   offsets: OffsetList;
+  index: IndexReader;
   bytes: number;
   latest: CheckpointRecord | undefined;
   published: Checkpoint | undefined;
@@ -829,9 +887,9 @@ async function recover(dir: string, keys: KeyPair, cfg: Config): Promise<Recover
   }
   let loaded =
     size === 0
-      ? { tree: new MerkleTree(nodeHasher), offsets: new OffsetList() }
+      ? writerState(indexPath)
       : indexSize === size * INDEX_RECORD_SIZE
-        ? withFd(indexPath, (fd) => loadIndex(fd, size, bytes))
+        ? withFd(indexPath, (fd) => loadIndex(fd, size, bytes, indexPath))
         : undefined;
   if (!loaded || (latest && toHex(loaded.tree.root(size)) !== latest.checkpoint.root)) {
     // The index is derived data: rebuild it from the entries and let the signed root judge.
@@ -844,7 +902,7 @@ async function recover(dir: string, keys: KeyPair, cfg: Config): Promise<Recover
       );
     }
   }
-  const { tree, offsets } = loaded;
+  const { tree, offsets, index } = loaded;
 
   // Published state: the newest checkpoint with enough distinct witness cosignatures.
   const cosigs = new Map<number, { checkpoint: Checkpoint; list: Cosignature[] }>();
@@ -884,13 +942,13 @@ async function recover(dir: string, keys: KeyPair, cfg: Config): Promise<Recover
     }
     for (const s of cosigs.keys()) if (published && s < published.size) cosigs.delete(s);
   }
-  return { tree, offsets, bytes, latest, published, cosigs };
+  return { tree, offsets, index, bytes, latest, published, cosigs };
 }
 
 /** Tree and offsets from the index file's records, or undefined if the offsets are not a valid sequence. */
-function loadIndex(fd: number, size: number, bytes: number): { tree: MerkleTree; offsets: OffsetList } | undefined {
-  const tree = new MerkleTree(nodeHasher);
-  const offsets = new OffsetList();
+function loadIndex(fd: number, size: number, bytes: number, indexPath: string): ReturnType<typeof writerState> | undefined {
+  const state = writerState(indexPath);
+  const { tree, offsets } = state;
   const chunk = Buffer.allocUnsafe(INDEX_RECORD_SIZE * Math.max(1, Math.min(size, INDEX_CHUNK_RECORDS)));
   let prev = -1;
   for (let i = 0; i < size; ) {
@@ -905,16 +963,16 @@ function loadIndex(fd: number, size: number, bytes: number): { tree: MerkleTree;
       tree.append(chunk.subarray(at + 8, at + INDEX_RECORD_SIZE));
     }
   }
-  return { tree, offsets };
+  return state;
 }
 
 /**
  * Recomputes the index from the first `count` entries (`bytes` bytes) of entries.log, written
  * to a temporary file renamed over the index; returns the tree and offsets it holds.
  */
-async function rebuildIndex(entriesPath: string, indexPath: string, count: number, bytes: number): Promise<{ tree: MerkleTree; offsets: OffsetList }> {
-  const tree = new MerkleTree(nodeHasher);
-  const offsets = new OffsetList();
+async function rebuildIndex(entriesPath: string, indexPath: string, count: number, bytes: number): Promise<ReturnType<typeof writerState>> {
+  const state = writerState(indexPath);
+  const { tree, offsets } = state;
   const tmp = `${indexPath}.rebuild`;
   const out = openSync(tmp, 'w', 0o644);
   try {
@@ -940,7 +998,7 @@ async function rebuildIndex(entriesPath: string, indexPath: string, count: numbe
     closeSync(out);
   }
   await rename(tmp, indexPath);
-  return { tree, offsets };
+  return state;
 }
 
 /** Index records read at a time. */

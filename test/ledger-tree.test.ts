@@ -197,6 +197,54 @@ describe('the fast tree, against the naive reference', () => {
   });
 });
 
+describe('a tree that keeps only recent low-level nodes (the writer, over entries.idx)', () => {
+  const N = 3000;
+  const leaves = leafHashes(N);
+  let reads = 0;
+  const source = {
+    readLeaves(start: number, count: number, into: Uint8Array): void {
+      reads++;
+      if (start + count > leaves.length) throw new Error(`read past the leaves: ${start}+${count}`);
+      for (let k = 0; k < count; k++) into.set(leaves[start + k]!, 32 * k);
+    },
+  };
+  // Chunks of 8 nodes: levels 0-5 drop all but their newest 16 nodes many times over.
+  const spilling = new MerkleTree(nodeHasher, { leaves: source, chunkShift: 3 });
+  const full = new MerkleTree(nodeHasher);
+  for (const l of leaves) {
+    spilling.append(l);
+    full.append(l);
+  }
+
+  it('gives the same roots, leaves, frontier and proofs as a tree that keeps every node', () => {
+    const random = seededRandom(64);
+    for (let n = 0; n <= N; n += 1 + Math.floor(random() * 40)) expect(hex(spilling.root(n)), `root ${n}`).toBe(hex(full.root(n)));
+    expect(hex(spilling.frontier())).toBe(hex(full.frontier()));
+    for (let t = 0; t < 300; t++) {
+      const n = 1 + Math.floor(random() * N);
+      const m = Math.floor(random() * n);
+      expect(hex(spilling.leafHash(m))).toBe(hex(leaves[m]!));
+      expect(spilling.inclusionProof(m, n).map(hex), `PATH(${m}, ${n})`).toEqual(full.inclusionProof(m, n).map(hex));
+      const m1 = 1 + Math.floor(random() * n);
+      expect(spilling.consistencyProof(m1, n).map(hex), `PROOF(${m1}, ${n})`).toEqual(full.consistencyProof(m1, n).map(hex));
+    }
+    expect(reads).toBeGreaterThan(0); // old nodes really were recomputed from the source
+  });
+
+  it('keeps appending after old nodes were dropped (computed parents and appendComputed)', () => {
+    const more = leafHashes(N + 40).slice(N);
+    const other = new MerkleTree(nodeHasher);
+    for (const l of leaves) other.append(l);
+    for (const l of more) {
+      spilling.append(l);
+      other.append(l);
+    }
+    leaves.push(...more);
+    expect(hex(spilling.root())).toBe(hex(other.root()));
+    expect(spilling.inclusionProof(5, N + 40).map(hex)).toEqual(other.inclusionProof(5, N + 40).map(hex));
+  });
+});
+
 describe('when a proof is tampered with', () => {
   const leaves = leafHashes(1000);
   const tree = new MerkleTree(nodeHasher);

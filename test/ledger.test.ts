@@ -265,6 +265,31 @@ function collidingIds(): [string, string] {
   }
 }
 
+describe('a writer that keeps only recent tree nodes and offsets in memory', () => {
+  it('proves old entries from entries.idx, before and after reopening', async () => {
+    const dir = dataDir();
+    const ledger = await Ledger.open({ dir, ...manual, logger: recordingLogger() });
+    // More than two 32,768-node chunks: the oldest leaves and offsets are no longer in memory.
+    const receipts = [];
+    for (let i = 0; i < 100_000; i++) receipts.push(ledger.append(event(i)));
+    await ledger.checkpoint();
+    const publicKey = readFileSync(join(dir, 'public.pem'), 'utf8');
+    const check = async (l: Ledger): Promise<void> => {
+      for (const i of [0, 1, 31, 32_767, 32_768, 65_537, 99_999]) {
+        const bundle = await l.prove(i);
+        expect(bundle.leafHash).toBe(receipts[i]!.leafHash);
+        expect(bundle.entry).toEqual(event(i));
+        expect(verifyBundle(JSON.parse(JSON.stringify(bundle)), publicKey).ok, `entry ${i}`).toBe(true);
+      }
+    };
+    await check(ledger);
+    await ledger.close();
+    const reopened = await Ledger.open({ dir, ...manual, logger: recordingLogger() });
+    await check(reopened);
+    await reopened.close();
+  });
+});
+
 describe('the id index', () => {
   it('lists every leaf with the fingerprint, in leaf order, across rehashes', () => {
     const [a, b] = collidingIds();
