@@ -605,6 +605,16 @@ export class Ledger {
     }
   }
 
+  /** The entry at `index` (committed or not), read back from entries.log; no proof. */
+  async entry(index: number): Promise<LedgerEntry> {
+    this.#checkOpen();
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.#size) {
+      throw new LedgerError('NOT_FOUND', `no entry ${index}: the ledger has ${this.#size}`);
+    }
+    if (index >= this.#flushed) this.#flushPending();
+    return parseEntry(await this.#readLine(index));
+  }
+
   /**
    * An evidence bundle for entry `index`: the entry, its inclusion proof and a signed
    * checkpoint covering it with that checkpoint's cosignatures — the latest published one

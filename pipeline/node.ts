@@ -135,6 +135,7 @@ export class VigilNode {
         detect: config.detector.enabled,
         trainDemoModel: config.demo.enabled,
         tickMs: config.detector.tickMs,
+        retentionDays: config.store.retentionDays,
         ...(node.city ? { city: node.city } : {}),
       });
       const addr = await node.http.listen(config.api.port, config.api.host);

@@ -199,7 +199,7 @@ describe('when the writer stopped after its last checkpoint', () => {
     const dir = dataDir();
     const ledger = await Ledger.open({ dir, ...manual, logger: recordingLogger() });
     const pad = 'q'.repeat(300);
-    const receipts = [];
+    const receipts: ReturnType<Ledger['append']>[] = [];
     for (let i = 0; i < 40_000; i++) receipts.push(ledger.append({ type: 'event', ts: i, body: { id: `e-${i}`, pad } }));
     await ledger.close();
     // Uncovered trailing entries (a crash before the next checkpoint) and a lost index.
@@ -270,7 +270,7 @@ describe('a writer that keeps only recent tree nodes and offsets in memory', () 
     const dir = dataDir();
     const ledger = await Ledger.open({ dir, ...manual, logger: recordingLogger() });
     // More than two 32,768-node chunks: the oldest leaves and offsets are no longer in memory.
-    const receipts = [];
+    const receipts: ReturnType<Ledger['append']>[] = [];
     for (let i = 0; i < 100_000; i++) receipts.push(ledger.append(event(i)));
     await ledger.checkpoint();
     const publicKey = readFileSync(join(dir, 'public.pem'), 'utf8');
