@@ -5,7 +5,7 @@
  * fsyncs the entries, then signs and fsyncs the checkpoint. Only then are its entries
  * reported as committed. File formats: `files.ts`.
  */
-import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import { mkdir, open, readFile, realpath, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -44,7 +44,8 @@ import { loadOrCreateKeyPair, type KeyPair } from './keys.js';
 import { hashLeafString, nodeCheckpointVerifier, nodeHasher } from './node-crypto.js';
 import { HashWorker } from './hash-worker.js';
 import { IdIndex } from './id-index.js';
-import { MerkleTree, type LeafSource } from './tree.js';
+import { IndexReader, OffsetList, readFull, writeFullSync } from './index-reader.js';
+import { MerkleTree } from './tree.js';
 import { BUNDLE_FORMAT, type EvidenceBundle } from './verifier.js';
 import { WitnessPool, type NormalisedWitnessPolicy, type WitnessPolicy } from './witness-client.js';
 
@@ -158,70 +159,6 @@ function normalise(options: LedgerOptions): Config {
     witnesses: options.witnesses ? WitnessPool.normalise(options.witnesses) : undefined,
   };
 }
-
-/**
- * Old leaf hashes and entry offsets read back from entries.idx: the writer keeps only recent
- * ones in memory, so its memory does not grow by 72 bytes with every entry. Reads are of
- * records the index file already holds (everything a checkpoint covers); opened lazily, so a
- * rebuilt index renamed into place is the one read.
- */
-class IndexReader implements LeafSource {
-  #fd: number | undefined;
-  #buf = Buffer.alloc(64 * INDEX_RECORD_SIZE);
-
-  constructor(private readonly path: string) {}
-
-  #read(start: number, count: number): Buffer {
-    this.#fd ??= openSync(this.path, 'r');
-    const length = count * INDEX_RECORD_SIZE;
-    if (this.#buf.length < length) this.#buf = Buffer.alloc(length);
-    if (readFull(this.#fd, this.#buf, length, start * INDEX_RECORD_SIZE) < length) {
-      throw new LedgerError('IO_ERROR', `${INDEX_FILE} ends before record ${start + count - 1}`);
-    }
-    return this.#buf;
-  }
-
-  readLeaves(start: number, count: number, into: Uint8Array): void {
-    const b = this.#read(start, count);
-    for (let k = 0; k < count; k++) into.set(b.subarray(k * INDEX_RECORD_SIZE + 8, (k + 1) * INDEX_RECORD_SIZE), 32 * k);
-  }
-
-  offset(i: number): number {
-    return readIndexOffset(this.#read(i, 1), 0);
-  }
-
-  close(): void {
-    if (this.#fd !== undefined) closeSync(this.#fd);
-    this.#fd = undefined;
-  }
-}
-
-/** Entries' byte offsets in entries.log: the newest two chunks in memory, older ones read from the index. */
-class OffsetList {
-  private readonly chunks: (Float64Array | undefined)[] = [];
-  length = 0;
-
-  constructor(private readonly index: IndexReader) {}
-
-  push(offset: number): void {
-    const c = this.length >>> OFFSET_CHUNK_SHIFT;
-    let chunk = this.chunks[c];
-    if (!chunk) {
-      chunk = new Float64Array(1 << OFFSET_CHUNK_SHIFT);
-      this.chunks[c] = chunk;
-      if (c >= 2) this.chunks[c - 2] = undefined;
-    }
-    chunk[this.length++ & OFFSET_CHUNK_MASK] = offset;
-  }
-
-  get(i: number): number {
-    const chunk = this.chunks[i >>> OFFSET_CHUNK_SHIFT];
-    return chunk ? chunk[i & OFFSET_CHUNK_MASK]! : this.index.offset(i);
-  }
-}
-
-const OFFSET_CHUNK_SHIFT = 15;
-const OFFSET_CHUNK_MASK = (1 << OFFSET_CHUNK_SHIFT) - 1;
 
 /** The writer's tree and offsets, with old nodes and offsets read back from the index file. */
 function writerState(indexPath: string): { tree: MerkleTree; offsets: OffsetList; index: IndexReader } {
@@ -1030,20 +967,6 @@ function withFd<T>(path: string, use: (fd: number) => T): T {
   } finally {
     closeSync(fd);
   }
-}
-
-function readFull(fd: number, buf: Buffer, length: number, position: number): number {
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd, buf, done, length - done, position + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return done;
-}
-
-function writeFullSync(fd: number, buf: Buffer, length: number): void {
-  for (let done = 0; done < length; ) done += writeSync(fd, buf, done, length - done);
 }
 
 async function truncate(path: string, length: number): Promise<void> {
