@@ -6,8 +6,9 @@
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { LedgerError } from './errors.js';
-import { INDEX_RECORD_SIZE, readIndexOffset } from './files.js';
-import type { LeafSource } from './tree.js';
+import { INDEX_RECORD_SIZE, readIndexOffset, scanLines, writeIndexRecord, type LineScan } from './files.js';
+import { nodeHasher } from './node-crypto.js';
+import type { LeafSource, MerkleTree } from './tree.js';
 
 /**
  * Reads records the file already holds (everything a checkpoint covers); the file is opened
@@ -88,4 +89,29 @@ export function readFull(fd: number, buf: Buffer, length: number, position: numb
 
 export function writeFullSync(fd: number, buf: Buffer, length: number): void {
   for (let done = 0; done < length; ) done += writeSync(fd, buf, done, length - done);
+}
+
+/**
+ * Recomputes index records for the first `count` entries of entries.log (bytes [0, `bytes`)
+ * of `entriesFd`): each line's leaf hash, written with its offset to `out` in large writes,
+ * and appended to `tree` and `offsets`. Stops after `count` entries; the caller checks that
+ * there were that many (`offsets.length`) and that the tree reproduces the signed root.
+ */
+export function indexEntries(entriesFd: number, bytes: number, count: number, out: number, tree: MerkleTree, offsets: OffsetList): LineScan {
+  const records = Buffer.allocUnsafe(INDEX_RECORD_SIZE * 65_536);
+  let at = 0;
+  const scan = scanLines(entriesFd, 0, bytes, (chunk, from, to, offset) => {
+    const leaf = nodeHasher.hashLeaf(chunk.subarray(from, to));
+    writeIndexRecord(records, at, offset, leaf);
+    at += INDEX_RECORD_SIZE;
+    if (at === records.length) {
+      writeFullSync(out, records, at);
+      at = 0;
+    }
+    offsets.push(offset);
+    tree.append(leaf);
+    return offsets.length < count;
+  });
+  writeFullSync(out, records, at);
+  return scan;
 }

@@ -37,14 +37,13 @@ import {
   scanLines,
   scanLinesBackward,
   writeIndexOffset,
-  writeIndexRecord,
   type CheckpointRecord,
 } from './files.js';
 import { loadOrCreateKeyPair, type KeyPair } from './keys.js';
 import { hashLeafString, nodeCheckpointVerifier, nodeHasher } from './node-crypto.js';
 import { HashWorker } from './hash-worker.js';
 import { IdIndex } from './id-index.js';
-import { IndexReader, OffsetList, readFull, writeFullSync } from './index-reader.js';
+import { indexEntries, IndexReader, OffsetList, readFull } from './index-reader.js';
 import { MerkleTree } from './tree.js';
 import { BUNDLE_FORMAT, type EvidenceBundle } from './verifier.js';
 import { WitnessPool, type NormalisedWitnessPolicy, type WitnessPolicy } from './witness-client.js';
@@ -923,24 +922,8 @@ async function rebuildIndex(entriesPath: string, indexPath: string, count: numbe
   const tmp = `${indexPath}.rebuild`;
   const out = openSync(tmp, 'w', 0o644);
   try {
-    const records = Buffer.allocUnsafe(INDEX_RECORD_SIZE * INDEX_CHUNK_RECORDS);
-    let at = 0;
-    const scan = withFd(entriesPath, (fd) =>
-      scanLines(fd, 0, bytes, (chunk, from, to, offset) => {
-        const leaf = nodeHasher.hashLeaf(chunk.subarray(from, to));
-        writeIndexRecord(records, at, offset, leaf);
-        at += INDEX_RECORD_SIZE;
-        if (at === records.length) {
-          writeFullSync(out, records, at);
-          at = 0;
-        }
-        offsets.push(offset);
-        tree.append(leaf);
-        return offsets.length < count;
-      }),
-    );
+    const scan = withFd(entriesPath, (fd) => indexEntries(fd, bytes, count, out, tree, offsets));
     if (offsets.length < count) throw new LedgerError('CORRUPT_ENTRY', `${ENTRIES_FILE} ends after ${scan.lines} entries, the checkpoint covers ${count}`);
-    writeFullSync(out, records, at);
   } finally {
     closeSync(out);
   }

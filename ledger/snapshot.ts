@@ -18,20 +18,15 @@ import {
   CHECKPOINTS_FILE,
   COSIGNATURES_FILE,
   ENTRIES_FILE,
-  INDEX_RECORD_SIZE,
   parseCosignatureLine,
   PUBLIC_KEY_FILE,
   readTailOf,
   scanCheckpoints,
-  scanLines,
   scanLinesBackward,
   SCAN_CHUNK,
-  writeIndexRecord,
 } from './files.js';
-import { IndexReader, OffsetList, writeFullSync } from './index-reader.js';
-import { LEAF_HASH_PREFIX } from './hasher.js';
+import { indexEntries, IndexReader, OffsetList } from './index-reader.js';
 import { nodeCheckpointVerifier, nodeHasher } from './node-crypto.js';
-import { hash } from 'node:crypto';
 import { MerkleTree } from './tree.js';
 import { BUNDLE_FORMAT, type EvidenceBundle } from './verifier.js';
 
@@ -94,26 +89,7 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
     index.close();
   };
   try {
-    let scratch = Buffer.alloc(1 << 16);
-    const records = Buffer.allocUnsafe(INDEX_RECORD_SIZE * 65_536);
-    let at = 0;
-    const scan = scanLines(fd, 0, end, (chunk, from, to, offset) => {
-      const len = to - from;
-      if (scratch.length < len + 1) scratch = Buffer.alloc(2 * (len + 1));
-      scratch[0] = LEAF_HASH_PREFIX;
-      chunk.copy(scratch, 1, from, to);
-      const leaf = hash('sha256', scratch.subarray(0, len + 1), 'buffer');
-      writeIndexRecord(records, at, offset, leaf);
-      at += INDEX_RECORD_SIZE;
-      if (at === records.length) {
-        writeFullSync(idxFd, records, at);
-        at = 0;
-      }
-      offsets.push(offset);
-      tree.append(leaf);
-      return tree.size < size;
-    });
-    writeFullSync(idxFd, records, at);
+    const scan = indexEntries(fd, end, size, idxFd, tree, offsets);
     if (tree.size < size) throw new LedgerError('CORRUPT_ENTRY', `${ENTRIES_FILE} ends after ${tree.size} entries; the checkpoint covers ${size}`);
     endOffset = scan.end;
   } catch (err) {
