@@ -3,9 +3,17 @@
  * child process, counted when every PUBACK is back (a PUBACK means stored).
  * syslog_events_per_s: RFC 5424 lines over TCP (newline framing) into the same node,
  * counted when the store holds them all. Loss figures must be 0.
+ *
+ * As in bench/ingest.ts, the headline figures are a node with the detector off
+ * (VIGIL_DETECTOR=false: validated, stored and logged in the ledger, what a collector node
+ * feeding a Kafka bus runs); `*_full_node_events_per_s` is the same load on a node that
+ * also scores every event on the same two cores. `*_node_cpu_us_per_event` is the
+ * detector-off node's CPU (all its threads, from /proc) per event while it took that load:
+ * the figure to compare on a shared machine, where wall-clock rates are noisy.
+ * BENCH_INGEST_ONLY=1 runs only the detector-off node.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,20 +27,42 @@ const SYSLOG_TOTAL = Number(process.env.BENCH_SYSLOG_EVENTS ?? 200_000);
 const CLIENTS = Number(process.env.BENCH_COLLECTOR_CONNECTIONS ?? 32);
 /** Unacknowledged QoS 1 messages per client: a real fleet has many devices each with one or a few in flight. */
 const WINDOW = 2_000;
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat times (100 on every mainstream architecture). */
+const CLOCK_TICKS = 100;
 
 export async function run(ctx: BenchContext): Promise<Figures> {
+  const ingestOnly = await measure(ctx, 'detector off', { VIGIL_DETECTOR: 'false' });
+  const full = process.env.BENCH_INGEST_ONLY === '1' ? undefined : await measure(ctx, 'full node', {});
+  return {
+    mqtt_events_per_s: ingestOnly.mqttPerSecond,
+    syslog_events_per_s: ingestOnly.syslogPerSecond,
+    ...(full ? { mqtt_full_node_events_per_s: full.mqttPerSecond, syslog_full_node_events_per_s: full.syslogPerSecond } : {}),
+    mqtt_node_cpu_us_per_event: ingestOnly.mqttCpuUs,
+    syslog_node_cpu_us_per_event: ingestOnly.syslogCpuUs,
+    mqtt_loss: ingestOnly.mqttLoss + (full?.mqttLoss ?? 0),
+    syslog_tcp_loss: ingestOnly.syslogLoss + (full?.syslogLoss ?? 0),
+  };
+}
+
+interface Measured {
+  mqttPerSecond: number;
+  mqttLoss: number;
+  mqttCpuUs: number;
+  syslogPerSecond: number;
+  syslogLoss: number;
+  syslogCpuUs: number;
+}
+
+async function measure(ctx: BenchContext, label: string, env: Record<string, string>): Promise<Measured> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-collectors-'));
   const [port, mqttPort, syslogPort] = [await freePort(), await freePort(), await freePort()];
   const bin = resolve(import.meta.dirname, '../bin/vigil.js');
-  const args = [bin, 'start', '--data-dir', dataDir, '--port', String(port), '--mqtt-port', String(mqttPort), '--syslog-port', String(syslogPort)];
-  // BENCH_INGEST_ONLY=1: a node that only ingests (detector off, as a collector node feeding a Kafka bus would run).
-  if (process.env.BENCH_INGEST_ONLY === '1') {
-    writeFileSync(join(dataDir, 'bench.config.json'), JSON.stringify({ detector: { enabled: false } }));
-    args.push('--config', join(dataDir, 'bench.config.json'));
-  }
+  // BENCH_PROFILE=DIR: a V8 CPU profile of the node (one file per thread) into DIR (node refuses --cpu-prof in NODE_OPTIONS).
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const args = [...profile, bin, 'start', '--data-dir', dataDir, '--port', String(port), '--mqtt-port', String(mqttPort), '--syslog-port', String(syslogPort)];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, VIGIL_LOG_LEVEL: 'warn' },
+    env: { ...process.env, VIGIL_LOG_LEVEL: 'warn', ...env },
   });
   try {
     await waitHealthy(port);
@@ -51,8 +81,10 @@ export async function run(ctx: BenchContext): Promise<Figures> {
         return { topic: `city/v2x/${vehicle}/bsm`, payload: JSON.stringify({ kind: 'bsm', vehicle, ts: now - 3_600_000 + n, lat: 1.3 + (n % 997) * 1e-5, lon: 103.8 + (n % 991) * 1e-5, speed: 10 + (n % 13), heading: n % 360, seq: n }) };
       }),
     );
-    ctx.progress(`collectors: publishing ${perClient * CLIENTS} QoS 1 BSMs over ${CLIENTS} MQTT connections`);
+    ctx.progress(`collectors (${label}): publishing ${perClient * CLIENTS} QoS 1 BSMs over ${CLIENTS} MQTT connections`);
     let acked = 0;
+    const mqttCpu0 = childCpuMs(child.pid!);
+    const mqttOwn0 = process.cpuUsage();
     const t0 = performance.now();
     await Promise.all(
       clients.map(async (client, c) => {
@@ -70,9 +102,13 @@ export async function run(ctx: BenchContext): Promise<Figures> {
       }),
     );
     const mqttSeconds = (performance.now() - t0) / 1000;
+    const mqttCpu = cpuSince(child.pid!, mqttCpu0);
+    const mqttOwn = process.cpuUsage(mqttOwn0);
     await Promise.all(clients.map((c) => c.endAsync()));
     const afterMqtt = await storedEvents(port);
-    ctx.progress(`collectors: mqtt ${acked} acknowledged, ${afterMqtt} stored, ${mqttSeconds.toFixed(2)} s`);
+    ctx.progress(
+      `collectors (${label}): mqtt ${acked} acknowledged, ${afterMqtt} stored, ${mqttSeconds.toFixed(2)} s; ${cpuText(mqttCpu)}, publishers' CPU ${((mqttOwn.user + mqttOwn.system) / 1e6).toFixed(2)} s`,
+    );
 
     // Syslog over TCP
     const perConn = Math.ceil(SYSLOG_TOTAL / CLIENTS);
@@ -84,8 +120,9 @@ export async function run(ctx: BenchContext): Promise<Figures> {
       }
       return Buffer.from(lines.join(''));
     });
-    ctx.progress(`collectors: sending ${perConn * CLIENTS} syslog lines over ${CLIENTS} TCP connections`);
+    ctx.progress(`collectors (${label}): sending ${perConn * CLIENTS} syslog lines over ${CLIENTS} TCP connections`);
     const target = afterMqtt + perConn * CLIENTS;
+    const syslogCpu0 = childCpuMs(child.pid!);
     const t1 = performance.now();
     await Promise.all(
       bodies.map(
@@ -103,12 +140,15 @@ export async function run(ctx: BenchContext): Promise<Figures> {
       stored = await storedEvents(port);
     }
     const syslogSeconds = (performance.now() - t1) / 1000;
-    ctx.progress(`collectors: syslog ${perConn * CLIENTS} sent, ${stored - afterMqtt} stored, ${syslogSeconds.toFixed(2)} s`);
+    const syslogCpu = cpuSince(child.pid!, syslogCpu0);
+    ctx.progress(`collectors (${label}): syslog ${perConn * CLIENTS} sent, ${stored - afterMqtt} stored, ${syslogSeconds.toFixed(2)} s; ${cpuText(syslogCpu)}`);
     return {
-      mqtt_events_per_s: Math.round(acked / mqttSeconds),
-      mqtt_loss: perClient * CLIENTS - afterMqtt,
-      syslog_events_per_s: Math.round((perConn * CLIENTS) / syslogSeconds),
-      syslog_tcp_loss: target - stored,
+      mqttPerSecond: Math.round(acked / mqttSeconds),
+      mqttLoss: perClient * CLIENTS - afterMqtt,
+      mqttCpuUs: Math.round((mqttCpu.all * 1000) / acked),
+      syslogPerSecond: Math.round((perConn * CLIENTS) / syslogSeconds),
+      syslogLoss: target - stored,
+      syslogCpuUs: Math.round((syslogCpu.all * 1000) / (perConn * CLIENTS)),
     };
   } finally {
     child.kill('SIGTERM');
@@ -116,6 +156,28 @@ export async function run(ctx: BenchContext): Promise<Figures> {
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
+
+/** CPU time of a process, milliseconds: all its threads, and its main thread (the event loop) alone (Linux /proc; 0 elsewhere). */
+function childCpuMs(pid: number): { all: number; main: number } {
+  // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+  const read = (path: string): number => {
+    try {
+      const stat = readFileSync(path, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    } catch {
+      return 0;
+    }
+  };
+  return { all: read(`/proc/${pid}/stat`), main: read(`/proc/${pid}/task/${pid}/stat`) };
+}
+
+function cpuSince(pid: number, start: { all: number; main: number }): { all: number; main: number } {
+  const now = childCpuMs(pid);
+  return { all: now.all - start.all, main: now.main - start.main };
+}
+
+const cpuText = (cpu: { all: number; main: number }) => `node CPU ${(cpu.all / 1000).toFixed(2)} s (event loop ${(cpu.main / 1000).toFixed(2)} s)`;
 
 async function storedEvents(port: number): Promise<number> {
   const res = await fetch(`http://127.0.0.1:${port}/healthz`);
