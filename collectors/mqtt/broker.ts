@@ -40,7 +40,7 @@ import { reject, type ResolvedValidationOptions } from '../../events/index.js';
 import { CollectorError } from '../errors.js';
 import type { EventSource, IngestSink } from '../sink.js';
 import { SubmitBatcher } from './batcher.js';
-import { claimToItem, isCityTopic, messageToItem, parseTopic } from './topics.js';
+import { claimToItem, isCityTopic, mayMatchCityTopics, messageToItem, parseTopic } from './topics.js';
 
 export interface MqttBrokerOptions {
   /** Address to listen on. @default '127.0.0.1' */
@@ -114,17 +114,6 @@ interface ConnectionState {
 
 const noop = (): void => {};
 
-/** Whether a subscription filter can match a `city/…` topic: its first level is `city`, `+` or `#` (also behind `$share/<group>/`). */
-export function mayMatchCityTopics(filter: string): boolean {
-  let f = filter;
-  if (f.startsWith('$share/')) {
-    const slash = f.indexOf('/', '$share/'.length);
-    f = slash === -1 ? '' : f.slice(slash + 1);
-  }
-  const slash = f.indexOf('/');
-  const first = slash === -1 ? f : f.slice(0, slash);
-  return first === 'city' || first === '+' || first === '#';
-}
 
 /** What of mqtt-packet's parser the size guard touches (not in aedes's types). */
 interface PacketParser {

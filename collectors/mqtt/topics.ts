@@ -39,6 +39,18 @@ export function isCityTopic(topic: string): boolean {
   return topic === 'city' || topic.startsWith('city/');
 }
 
+/** Whether a subscription filter can match a `city/…` topic: its first level is `city`, `+` or `#` (also behind `$share/<group>/`). */
+export function mayMatchCityTopics(filter: string): boolean {
+  let f = filter;
+  if (f.startsWith('$share/')) {
+    const slash = f.indexOf('/', '$share/'.length);
+    f = slash === -1 ? '' : f.slice(slash + 1);
+  }
+  const slash = f.indexOf('/');
+  const first = slash === -1 ? f : f.slice(0, slash);
+  return first === 'city' || first === '+' || first === '#';
+}
+
 /**
  * One MQTT message into an ingest item: the payload validated as an input record of
  * DESIGN.md, then checked against what its topic claims.
