@@ -13,7 +13,7 @@
  * BENCH_INGEST_ONLY=1 runs only the detector-off node.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -83,6 +83,7 @@ async function measure(ctx: BenchContext, label: string, env: Record<string, str
     );
     ctx.progress(`collectors (${label}): publishing ${perClient * CLIENTS} QoS 1 BSMs over ${CLIENTS} MQTT connections`);
     let acked = 0;
+    const mqttCommits0 = await commits(port);
     const mqttCpu0 = childCpuMs(child.pid!);
     const mqttOwn0 = process.cpuUsage();
     const t0 = performance.now();
@@ -106,8 +107,9 @@ async function measure(ctx: BenchContext, label: string, env: Record<string, str
     const mqttOwn = process.cpuUsage(mqttOwn0);
     await Promise.all(clients.map((c) => c.endAsync()));
     const afterMqtt = await storedEvents(port);
+    const mqttCommits = await commits(port);
     ctx.progress(
-      `collectors (${label}): mqtt ${acked} acknowledged, ${afterMqtt} stored, ${mqttSeconds.toFixed(2)} s; ${cpuText(mqttCpu)}, publishers' CPU ${((mqttOwn.user + mqttOwn.system) / 1e6).toFixed(2)} s`,
+      `collectors (${label}): mqtt ${acked} acknowledged, ${afterMqtt} stored, ${mqttSeconds.toFixed(2)} s; ${cpuText(mqttCpu)}, publishers' CPU ${((mqttOwn.user + mqttOwn.system) / 1e6).toFixed(2)} s; ${commitText(mqttCommits0, mqttCommits, acked)}`,
     );
 
     // Syslog over TCP
@@ -122,6 +124,7 @@ async function measure(ctx: BenchContext, label: string, env: Record<string, str
     });
     ctx.progress(`collectors (${label}): sending ${perConn * CLIENTS} syslog lines over ${CLIENTS} TCP connections`);
     const target = afterMqtt + perConn * CLIENTS;
+    const syslogCommits0 = await commits(port);
     const syslogCpu0 = childCpuMs(child.pid!);
     const t1 = performance.now();
     await Promise.all(
@@ -141,7 +144,8 @@ async function measure(ctx: BenchContext, label: string, env: Record<string, str
     }
     const syslogSeconds = (performance.now() - t1) / 1000;
     const syslogCpu = cpuSince(child.pid!, syslogCpu0);
-    ctx.progress(`collectors (${label}): syslog ${perConn * CLIENTS} sent, ${stored - afterMqtt} stored, ${syslogSeconds.toFixed(2)} s; ${cpuText(syslogCpu)}`);
+    const syslogCommits = await commits(port);
+    ctx.progress(`collectors (${label}): syslog ${perConn * CLIENTS} sent, ${stored - afterMqtt} stored, ${syslogSeconds.toFixed(2)} s; ${cpuText(syslogCpu)}; ${commitText(syslogCommits0, syslogCommits, perConn * CLIENTS)}`);
     return {
       mqttPerSecond: Math.round(acked / mqttSeconds),
       mqttLoss: perClient * CLIENTS - afterMqtt,
@@ -157,8 +161,12 @@ async function measure(ctx: BenchContext, label: string, env: Record<string, str
   }
 }
 
-/** CPU time of a process, milliseconds: all its threads, and its main thread (the event loop) alone (Linux /proc; 0 elsewhere). */
-function childCpuMs(pid: number): { all: number; main: number } {
+/**
+ * CPU time of a process, milliseconds (Linux /proc; 0 elsewhere): all its threads, and per
+ * thread (the main thread, the event loop, has the process id; the busiest other one under
+ * ingest is the store writer).
+ */
+function childCpuMs(pid: number): { all: number; threads: Map<string, number> } {
   // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
   const read = (path: string): number => {
     try {
@@ -169,19 +177,63 @@ function childCpuMs(pid: number): { all: number; main: number } {
       return 0;
     }
   };
-  return { all: read(`/proc/${pid}/stat`), main: read(`/proc/${pid}/task/${pid}/stat`) };
+  const threads = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) threads.set(tid, read(`/proc/${pid}/task/${tid}/stat`));
+  } catch {
+    // not Linux
+  }
+  return { all: read(`/proc/${pid}/stat`), threads };
 }
 
-function cpuSince(pid: number, start: { all: number; main: number }): { all: number; main: number } {
+interface CpuSpent {
+  all: number;
+  main: number;
+  /** Other threads, busiest first. */
+  others: number[];
+}
+
+function cpuSince(pid: number, start: ReturnType<typeof childCpuMs>): CpuSpent {
   const now = childCpuMs(pid);
-  return { all: now.all - start.all, main: now.main - start.main };
+  const others: number[] = [];
+  for (const [tid, ms] of now.threads) if (tid !== String(pid)) others.push(ms - (start.threads.get(tid) ?? 0));
+  others.sort((a, b) => b - a);
+  return { all: now.all - start.all, main: (now.threads.get(String(pid)) ?? 0) - (start.threads.get(String(pid)) ?? 0), others };
 }
 
-const cpuText = (cpu: { all: number; main: number }) => `node CPU ${(cpu.all / 1000).toFixed(2)} s (event loop ${(cpu.main / 1000).toFixed(2)} s)`;
+const commitText = (before: { count: number; seconds: number }, after: { count: number; seconds: number }, events: number) => {
+  const n = after.count - before.count;
+  return `${n} commits, ${n > 0 ? Math.round(events / n) : 0} events and ${n > 0 ? (((after.seconds - before.seconds) / n) * 1000).toFixed(1) : 0} ms each`;
+};
+
+const cpuText = (cpu: CpuSpent) =>
+  `node CPU ${(cpu.all / 1000).toFixed(2)} s (event loop ${(cpu.main / 1000).toFixed(2)} s, busiest other threads ${cpu.others
+    .slice(0, 3)
+    .map((ms) => (ms / 1000).toFixed(2))
+    .join(' / ')} s)`;
+
+/** Store commits so far and their total time, seconds (the node's own histogram). */
+async function commits(port: number): Promise<{ count: number; seconds: number }> {
+  const text = await getText(`http://127.0.0.1:${port}/metrics`);
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { count: value('vigil_store_commit_seconds_count'), seconds: value('vigil_store_commit_seconds_sum') };
+}
 
 async function storedEvents(port: number): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-  return ((await res.json()) as { events: number }).events;
+  return (JSON.parse(await getText(`http://127.0.0.1:${port}/healthz`)) as { events: number }).events;
+}
+
+async function getText(url: string): Promise<string> {
+  // A node starved of CPU (a shared machine) can close an idle keep-alive connection just as
+  // it is reused (ECONNRESET): ask again rather than lose the run.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (await fetch(url)).text();
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
 }
 
 

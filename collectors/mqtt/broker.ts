@@ -262,7 +262,15 @@ export class MqttBrokerCollector implements EventSource {
       state.holding = false;
       const deferred = state.deferred;
       state.deferred = 0;
-      if (deferred > 0) for (let i = 0; i < deferred && !state.holding; i++) aedesNextBatch();
+      if (deferred > 0) {
+        let i = 0;
+        while (i < deferred && !state.holding) {
+          i++;
+          aedesNextBatch();
+        }
+        // A read in between filled the window again: keep the rest for the next release.
+        state.deferred += deferred - i;
+      }
       // Nothing of aedes's own is pending: read what arrived while we held.
       else if (client._parsingBatch <= 0) aedesNextBatch();
     };
@@ -309,7 +317,8 @@ export class MqttBrokerCollector implements EventSource {
       // With the client, as aedes's own handler does (MQTT 5 no-local, the forwarded packet's clientId).
       // A retained message goes to aedes even with nobody subscribed: it keeps it for later subscribers.
       if (!item.rejection && (this.forwardCity || packet.retain) && !client.closed && this.broker) (this.broker as unknown as BrokerInternals).publish(packet, client, noop);
-      if (state.holding && state.messages < this.opts.maxInflightMessages && state.bytes < this.opts.maxInflightBytes) state.release?.();
+      // Read on once half the window is free: one read per half window, not one per acknowledgement.
+      if (state.holding && state.messages <= this.opts.maxInflightMessages / 2 && state.bytes <= this.opts.maxInflightBytes / 2) state.release?.();
     });
     return true;
   }
