@@ -10,7 +10,7 @@
  * also scores every event on the same two cores. `*_node_cpu_us_per_event` is the
  * detector-off node's CPU (all its threads, from /proc) per event while it took that load:
  * the figure to compare on a shared machine, where wall-clock rates are noisy.
- * BENCH_INGEST_ONLY=1 runs only the detector-off node.
+ * BENCH_INGEST_ONLY=1 runs only the detector-off node, BENCH_FULL_NODE_ONLY=1 only the full one.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -31,16 +31,20 @@ const WINDOW = 2_000;
 const CLOCK_TICKS = 100;
 
 export async function run(ctx: BenchContext): Promise<Figures> {
-  const ingestOnly = await measure(ctx, 'detector off', { VIGIL_DETECTOR: 'false' });
+  const ingestOnly = process.env.BENCH_FULL_NODE_ONLY === '1' ? undefined : await measure(ctx, 'detector off', { VIGIL_DETECTOR: 'false' });
   const full = process.env.BENCH_INGEST_ONLY === '1' ? undefined : await measure(ctx, 'full node', {});
   return {
-    mqtt_events_per_s: ingestOnly.mqttPerSecond,
-    syslog_events_per_s: ingestOnly.syslogPerSecond,
+    ...(ingestOnly
+      ? {
+          mqtt_events_per_s: ingestOnly.mqttPerSecond,
+          syslog_events_per_s: ingestOnly.syslogPerSecond,
+        }
+      : {}),
     ...(full ? { mqtt_full_node_events_per_s: full.mqttPerSecond, syslog_full_node_events_per_s: full.syslogPerSecond } : {}),
-    mqtt_node_cpu_us_per_event: ingestOnly.mqttCpuUs,
-    syslog_node_cpu_us_per_event: ingestOnly.syslogCpuUs,
-    mqtt_loss: ingestOnly.mqttLoss + (full?.mqttLoss ?? 0),
-    syslog_tcp_loss: ingestOnly.syslogLoss + (full?.syslogLoss ?? 0),
+    ...(ingestOnly ? { mqtt_node_cpu_us_per_event: ingestOnly.mqttCpuUs, syslog_node_cpu_us_per_event: ingestOnly.syslogCpuUs } : {}),
+    ...(full ? { mqtt_full_node_cpu_us_per_event: full.mqttCpuUs, syslog_full_node_cpu_us_per_event: full.syslogCpuUs } : {}),
+    mqtt_loss: (ingestOnly?.mqttLoss ?? 0) + (full?.mqttLoss ?? 0),
+    syslog_tcp_loss: (ingestOnly?.syslogLoss ?? 0) + (full?.syslogLoss ?? 0),
   };
 }
 
