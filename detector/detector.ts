@@ -143,14 +143,14 @@ export class Detector {
     const modelScores = new Float32Array(n).fill(Number.NaN);
     const scores = new Float32Array(n).fill(Number.NaN);
     const rowOf = new Int32Array(n).fill(-1);
-    const familyOfEvent: Array<Family | undefined> = new Array(n);
+    const familyOfEvent: Array<Family | undefined> = new Array(n).fill(undefined);
+    const rowsOfEvent: Array<Float32Array | undefined> = new Array(n).fill(undefined);
     const batches = this.features.batch(events);
-    const rowsOf = new Map<Family, Float32Array>();
     for (const b of batches) {
-      rowsOf.set(b.family, b.rows);
       for (let r = 0; r < b.index.length; r++) {
         rowOf[b.index[r]!] = r * b.width;
         familyOfEvent[b.index[r]!] = b.family;
+        rowsOfEvent[b.index[r]!] = b.rows;
       }
       const fm = this.model?.families[b.family];
       if (!fm) continue;
@@ -158,28 +158,31 @@ export class Detector {
       for (let r = 0; r < b.index.length; r++) modelScores[b.index[r]!] = s[r]!;
     }
 
+    const thresholds = {} as Record<Family, number>;
+    for (const f of Object.keys(FEATURE_NAMES) as Family[]) thresholds[f] = this.thresholdOf(f);
     const hits: RuleHit[] = [];
     const ruleScore = new Float32Array(n);
     const modelHits = new Map<string, { family: Family; idx: number[]; score: number }>();
     const reputation: ReputationPoint[] = [];
     const newlyFlagged: Array<{ idx: number; point: ReputationPoint }> = [];
-    const ctx: MatchContext = { event: events[0]! };
+    // One context for the whole batch, every field always present (undefined when absent):
+    // a fixed shape keeps the rule predicates' property reads monomorphic.
+    const ctx: MatchContext = { event: events[0]!, features: undefined, offset: undefined, featureIndex: undefined, score: undefined };
     for (let i = 0; i < n; i++) {
       const e = events[i]!;
       const fam = familyOfEvent[i];
       ctx.event = e;
       if (fam) {
-        ctx.features = rowsOf.get(fam)!;
+        ctx.features = rowsOfEvent[i];
         ctx.offset = rowOf[i]!;
         ctx.featureIndex = this.featureIndex[fam];
       } else {
-        delete ctx.features;
-        delete ctx.offset;
-        delete ctx.featureIndex;
+        ctx.features = undefined;
+        ctx.offset = undefined;
+        ctx.featureIndex = undefined;
       }
       const ms = modelScores[i]!;
-      if (Number.isNaN(ms)) delete ctx.score;
-      else ctx.score = ms;
+      ctx.score = Number.isNaN(ms) ? undefined : ms;
       const before = hits.length;
       this.rules.evaluate(ctx, i, hits);
       let rs = 0;
@@ -188,7 +191,7 @@ export class Detector {
       // model: an outlier above the threshold, unless an exception covers it
       let badness = rs > 0 ? 1 : 0;
       if (fam && !Number.isNaN(ms)) {
-        const thr = this.thresholdOf(fam);
+        const thr = thresholds[fam];
         if (ms >= thr && !this.rules.excepted(`model:${fam}`, ctx)) {
           badness = Math.max(badness, 0.5 + (0.5 * (ms - thr)) / Math.max(1e-9, 100 - thr));
           const key = `${fam}\u0000${e.vigil.entity.id}`;
@@ -200,11 +203,11 @@ export class Detector {
         }
       }
       if (fam || rs > 0) {
-        const was = this.reputation.isFlagged(e.vigil.entity.id);
-        const point = this.reputation.observe(e.vigil.entity.id, e.vigil.entity.type, e.vigil.ts, badness);
+        const entity = e.vigil.entity;
+        const point = this.reputation.observe(entity.id, entity.type, e.vigil.ts, badness);
         if (point) {
           reputation.push(point);
-          if (point.flagged && !was) newlyFlagged.push({ idx: i, point });
+          if (point.flagged && this.reputation.flippedByLast) newlyFlagged.push({ idx: i, point });
         }
       }
       // A rule hit is an alert whatever its level: 100; otherwise the model's calibrated

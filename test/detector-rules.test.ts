@@ -145,6 +145,49 @@ detection: { s: { event.outcome: success }, condition: s }
     expect(hits.map((h) => h.entity.id)).toEqual(['D-9']);
   });
 
+  it('feature comparisons read the event family\'s own row and never match an absent feature', () => {
+    const book = new RuleBook();
+    book.add(`title: f\nid: f\ndetection:\n  s: { features.b|gte: 2 }\n  condition: s`);
+    book.add(`title: g\nid: g\ndetection:\n  s: { features.a: 7 }\n  t: { features.a|lt: 0 }\n  condition: s or t`);
+    const fam1 = { a: 0, b: 1 };
+    const fam2 = { b: 0 };
+    const rows = new Float32Array([7, 1, 5, 3, Number.NaN, -1, -2, 0]);
+    const fired = (ctx: Omit<Parameters<RuleBook['evaluate']>[0], 'event'>) => {
+      const hits: RuleHit[] = [];
+      book.evaluate({ event: auth(0), ...ctx }, 0, hits);
+      return hits.map((h) => h.rule.id).join(',');
+    };
+    expect(fired({ features: rows, offset: 0, featureIndex: fam1 })).toBe('g'); // a = 7, b = 1
+    expect(fired({ features: rows, offset: 2, featureIndex: fam1 })).toBe('f'); // a = 5, b = 3
+    expect(fired({ features: rows, offset: 2, featureIndex: fam2 })).toBe('f'); // b = 5, no a
+    expect(fired({ features: rows, offset: 4, featureIndex: fam1 })).toBe(''); // a = NaN compares false
+    expect(fired({ features: rows, offset: 6, featureIndex: fam1 })).toBe('g'); // a = -2
+    expect(fired({ features: rows, offset: 1, featureIndex: fam2 })).toBe(''); // b = 1
+    expect(fired({})).toBe(''); // no features at all
+  });
+
+  it('a rule without a logsource service meets every kind; one with a service only its kind', () => {
+    const book = new RuleBook();
+    book.add(`title: any\nid: any\ndetection:\n  s: { vigil.entity.id: D-1 }\n  condition: s`);
+    book.add(failure);
+    const kinds = (events: ReturnType<typeof ev>[]) => run(book, events).map((h) => `${h.rule.id}@${h.eventIndex}`);
+    expect(kinds([auth(0), net(1, '10.0.0.9')])).toEqual(['any@0', 'r-fail@0', 'any@1']);
+    book.disable('any');
+    expect(kinds([auth(0), net(1, '10.0.0.9')])).toEqual(['r-fail@0']);
+  });
+
+  it('dotted field names: nested objects, a key that itself holds dots, and a missing segment', () => {
+    const book = new RuleBook();
+    book.add(`title: m\nid: m\ndetection:\n  s: { vigil.metrics.pm2.5|gt: 30 }\n  condition: s`);
+    book.add(`title: t\nid: t\ndetection:\n  s: { vigil.metrics.temperature|gte: 40 }\n  condition: s`);
+    book.add(`title: u\nid: u\ndetection:\n  s: { vigil.nothing.here: x }\n  condition: s`);
+    const reading = (metrics: Record<string, number>) => ev({ kind: 'telemetry', device: 'D-1', ts: T0, metrics });
+    const ids = (e: ReturnType<typeof ev>) => run(book, [e]).map((h) => h.rule.id);
+    expect(ids(reading({ 'pm2.5': 31, temperature: 20 }))).toEqual(['m']);
+    expect(ids(reading({ 'pm2.5': 3, temperature: 41 }))).toEqual(['t']);
+    expect(ids(reading({ humidity: 50 }))).toEqual([]);
+  });
+
   it('a correlation naming an unknown rule is refused', () => {
     const book = new RuleBook();
     expect(() => book.add(`title: x\nid: y\ncorrelation: { type: event_count, rules: [nope], timespan: 1m, condition: { gte: 2 } }`)).toThrow(/nope/);

@@ -61,6 +61,8 @@ export interface EntityReputation {
 export class ReputationBook {
   private readonly entities = new Map<string, EntityReputation>();
   readonly options: ResolvedReputationOptions;
+  /** Whether the latest `observe` flipped its entity's flag (saves the caller a lookup per event). */
+  flippedByLast = false;
 
   constructor(options: ReputationOptions = {}) {
     this.options = resolveReputationOptions(options);
@@ -103,6 +105,7 @@ export class ReputationBook {
         r.crossingSince = Number.NaN;
       }
     }
+    this.flippedByLast = r.flagged !== wasFlagged;
     if (r.flagged !== wasFlagged || Math.abs(value - r.lastRecorded) >= o.historyStep) {
       const point: ReputationPoint = { entity: { id, type: r.type }, ts, value, flagged: r.flagged };
       r.lastRecorded = value;

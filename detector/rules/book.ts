@@ -115,6 +115,12 @@ export class RuleBook {
   private exceptionSeq = 0;
   /** Detection rules in evaluation order, refreshed on change. */
   private active: DetectionRule[] = [];
+  /**
+   * The active rules an event of each kind can meet (those naming that kind in their
+   * logsource, and those naming none), in evaluation order; `anyKind` for other kinds.
+   */
+  private byKind = new Map<string, DetectionRule[]>();
+  private anyKind: DetectionRule[] = [];
 
   /** Adds every rule in a YAML text (one or more `---` documents); returns their ids. */
   add(yamlText: string): string[] {
@@ -265,9 +271,9 @@ export class RuleBook {
 
   /** Evaluates one event against every active rule; appends hits. */
   evaluate(ctx: MatchContext, eventIndex: number, hits: RuleHit[]): void {
-    const kind = ctx.event.vigil.kind;
-    for (const r of this.active) {
-      if (r.kinds && !r.kinds.has(kind)) continue;
+    const rules = this.byKind.get(ctx.event.vigil.kind) ?? this.anyKind;
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i]!;
       if (!r.match(ctx)) continue;
       if (this.excepted(r.id, ctx)) continue;
       const e = ctx.event;
@@ -376,6 +382,9 @@ export class RuleBook {
 
   private refresh(): void {
     this.active = [...this.detections.values()].filter((r) => !this.disabled.has(r.id) && (r.generate || r.referencedBy.some((c) => !this.disabled.has(c.id))));
+    this.anyKind = this.active.filter((r) => !r.kinds);
+    this.byKind = new Map();
+    for (const r of this.active) for (const k of r.kinds ?? []) if (!this.byKind.has(k)) this.byKind.set(k, this.active.filter((x) => !x.kinds || x.kinds.has(k)));
   }
 
   private compile(value: unknown, source: string): DetectionRule | CorrelationRule | { kind: 'filter'; rules: string[]; match: Predicate; id: string } {

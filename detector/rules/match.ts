@@ -12,11 +12,11 @@ import { DetectorError } from '../errors.js';
 export interface MatchContext {
   event: VigilEvent;
   /** Feature row of the event's family, at `offset`, named through `featureIndex`. */
-  features?: Float32Array;
-  offset?: number;
-  featureIndex?: Readonly<Record<string, number>>;
+  features?: Float32Array | undefined;
+  offset?: number | undefined;
+  featureIndex?: Readonly<Record<string, number>> | undefined;
   /** Calibrated model score 0–100, when a model scored it. */
-  score?: number;
+  score?: number | undefined;
 }
 
 export type Getter = (ctx: MatchContext) => unknown;
@@ -29,28 +29,110 @@ export type Predicate = (ctx: MatchContext) => boolean;
  */
 export function getter(field: string): Getter {
   if (field.startsWith('features.')) {
-    const name = field.slice('features.'.length);
+    const slot = featureSlot(field.slice('features.'.length));
     return (ctx) => {
-      const i = ctx.featureIndex?.[name];
-      return i === undefined || !ctx.features ? undefined : ctx.features[(ctx.offset ?? 0) + i];
+      const k = slot(ctx);
+      return k < 0 ? undefined : ctx.features![k];
     };
   }
   if (field === 'vigil.score') return (ctx) => ctx.score;
   const parts = field.split('.');
+  // The rest of the dotted name from each segment on, joined once here rather than per miss.
+  const rests = parts.map((_, i) => parts.slice(i).join('.'));
+  const n = parts.length;
+  if (n === 2) {
+    const [p0, p1] = parts as [string, string];
+    return (ctx) => {
+      const obj = ctx.event as unknown as Record<string, unknown>;
+      const next = obj[p0];
+      if (next === undefined) return Object.hasOwn(obj, field) ? obj[field] : undefined;
+      if (next === null || typeof next !== 'object') return undefined;
+      return (next as Record<string, unknown>)[p1];
+    };
+  }
+  if (n === 3) {
+    const [p0, p1, p2] = parts as [string, string, string];
+    const rest1 = rests[1]!;
+    return (ctx) => {
+      const obj = ctx.event as unknown as Record<string, unknown>;
+      const o1 = obj[p0];
+      if (o1 === undefined) return Object.hasOwn(obj, field) ? obj[field] : undefined;
+      if (o1 === null || typeof o1 !== 'object') return undefined;
+      const o2 = (o1 as Record<string, unknown>)[p1];
+      if (o2 === undefined) return Object.hasOwn(o1, rest1) ? (o1 as Record<string, unknown>)[rest1] : undefined;
+      if (o2 === null || typeof o2 !== 'object') return undefined;
+      return (o2 as Record<string, unknown>)[p2];
+    };
+  }
   return (ctx) => {
     let cur: unknown = ctx.event;
-    for (let i = 0; i < parts.length; i++) {
+    for (let i = 0; i < n; i++) {
       if (cur === null || typeof cur !== 'object') return undefined;
       const obj = cur as Record<string, unknown>;
       const next = obj[parts[i]!];
       if (next === undefined) {
-        const rest = parts.slice(i).join('.');
+        const rest = rests[i]!;
         return Object.hasOwn(obj, rest) ? obj[rest] : undefined;
       }
       cur = next;
     }
     return cur;
   };
+}
+
+/**
+ * Where feature `name` of the context's event sits in `ctx.features`, or -1 when it has no
+ * such feature. The name's index is looked up once per feature table (one per family), not
+ * per event; an integer result keeps the hot path free of boxed numbers.
+ */
+function featureSlot(name: string): (ctx: MatchContext) => number {
+  let table: Readonly<Record<string, number>> | undefined;
+  let at = -1;
+  return (ctx) => {
+    const fi = ctx.featureIndex;
+    if (fi !== table) {
+      table = fi;
+      const i = fi?.[name];
+      at = typeof i === 'number' ? i : -1;
+    }
+    return at < 0 || !ctx.features ? -1 : (ctx.offset ?? 0) + at;
+  };
+}
+
+/**
+ * `features.<name>` compared with one number (`|gt|gte|lt|lte` or plain equality): reads the
+ * feature row directly, without passing the value through a getter. The same answers as
+ * the general path, where a missing feature is undefined and never matches.
+ */
+function featureComparison(name: string, op: 'gt' | 'gte' | 'lt' | 'lte' | 'eq', n: number): Predicate {
+  const slot = featureSlot(name);
+  switch (op) {
+    case 'gt':
+      return (ctx) => {
+        const k = slot(ctx);
+        return k >= 0 && ctx.features![k]! > n;
+      };
+    case 'gte':
+      return (ctx) => {
+        const k = slot(ctx);
+        return k >= 0 && ctx.features![k]! >= n;
+      };
+    case 'lt':
+      return (ctx) => {
+        const k = slot(ctx);
+        return k >= 0 && ctx.features![k]! < n;
+      };
+    case 'lte':
+      return (ctx) => {
+        const k = slot(ctx);
+        return k >= 0 && ctx.features![k]! <= n;
+      };
+    case 'eq':
+      return (ctx) => {
+        const k = slot(ctx);
+        return k >= 0 && ctx.features![k] === n;
+      };
+  }
 }
 
 const MODIFIERS = new Set(['contains', 'startswith', 'endswith', 'all', 're', 'i', 'm', 's', 'cidr', 'gt', 'gte', 'lt', 'lte', 'exists', 'fieldref', 'cased']);
@@ -99,11 +181,12 @@ export function compileFieldMatcher(key: string, value: unknown, ruleId: string)
       if (!has(op)) continue;
       const n = Number(raw);
       if (!Number.isFinite(n)) throw new DetectorError('RULE_INVALID', `rule ${ruleId}: "${key}" expects a number, got ${JSON.stringify(raw)}`);
-      return (v) => {
-        const x = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
-        if (Number.isNaN(x)) return false;
-        return op === 'gt' ? x > n : op === 'gte' ? x >= n : op === 'lt' ? x < n : x <= n;
-      };
+      const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN);
+      // One closure per operator (a NaN compares false either way).
+      if (op === 'gt') return (v) => num(v) > n;
+      if (op === 'gte') return (v) => num(v) >= n;
+      if (op === 'lt') return (v) => num(v) < n;
+      return (v) => num(v) <= n;
     }
     if (has('cidr')) {
       const list = new BlockList();
@@ -131,9 +214,13 @@ export function compileFieldMatcher(key: string, value: unknown, ruleId: string)
     }
     if (raw === null) return (v) => v === undefined || v === null;
     if (typeof raw === 'number' && !has('contains') && !has('startswith') && !has('endswith')) {
-      return (v) => (typeof v === 'number' ? v === raw : toText(v) === String(raw));
+      const text = String(raw);
+      return (v) => (typeof v === 'number' ? v === raw : toText(v) === text);
     }
-    if (typeof raw === 'boolean') return (v) => v === raw || toText(v) === String(raw);
+    if (typeof raw === 'boolean') {
+      const text = String(raw);
+      return (v) => v === raw || toText(v) === text;
+    }
     if (typeof raw !== 'string' && typeof raw !== 'number') throw new DetectorError('RULE_INVALID', `rule ${ruleId}: "${key}": unsupported value ${JSON.stringify(raw)}`);
     let pattern = String(raw);
     if (has('contains')) pattern = `*${pattern}*`;
@@ -141,10 +228,13 @@ export function compileFieldMatcher(key: string, value: unknown, ruleId: string)
     if (has('endswith')) pattern = `*${pattern}`;
     const cased = has('cased');
     if (!/[*?]/.test(pattern)) {
-      const want = cased ? pattern : pattern.toLowerCase();
+      if (cased) return (v) => toText(v) === pattern;
+      const want = pattern.toLowerCase();
       return (v) => {
+        // an exact match needs no lower-casing (lower-casing is idempotent)
+        if (v === want) return true;
         const t = toText(v);
-        return t !== undefined && (cased ? t : t.toLowerCase()) === want;
+        return t !== undefined && t.toLowerCase() === want;
       };
     }
     const re = wildcardRegex(pattern, cased);
@@ -153,6 +243,14 @@ export function compileFieldMatcher(key: string, value: unknown, ruleId: string)
       return t !== undefined && re.test(t);
     };
   });
+  if (field.startsWith('features.') && values.length === 1 && !has('fieldref')) {
+    // (the tests above have validated the value)
+    const raw = values[0];
+    const op = (['gt', 'gte', 'lt', 'lte'] as const).find(has);
+    const name = field.slice('features.'.length);
+    if (op) return featureComparison(name, op, Number(raw));
+    if (typeof raw === 'number' && !has('cidr') && !has('re') && !has('contains') && !has('startswith') && !has('endswith')) return featureComparison(name, 'eq', raw);
+  }
   const all = has('all');
   // Hot path (every event × every rule): no allocation for the common scalar, one-value case.
   const one = (t: (x: unknown, c: MatchContext) => boolean, v: unknown, ctx: MatchContext): boolean => {
@@ -162,7 +260,10 @@ export function compileFieldMatcher(key: string, value: unknown, ruleId: string)
   };
   if (tests.length === 1) {
     const t = tests[0]!;
-    return (ctx) => one(t, get(ctx), ctx);
+    return (ctx) => {
+      const v = get(ctx);
+      return Array.isArray(v) ? one(t, v, ctx) : t(v, ctx);
+    };
   }
   return (ctx) => {
     const v = get(ctx);
@@ -184,17 +285,40 @@ export function compileSearch(name: string, body: unknown, ruleId: string): Pred
       const msg = getter('message');
       return (ctx) => {
         const m = msg(ctx);
-        return typeof m === 'string' && res.some((r) => r.test(m));
+        if (typeof m !== 'string') return false;
+        for (let i = 0; i < res.length; i++) if (res[i]!.test(m)) return true;
+        return false;
       };
     }
-    const alts = body.map((b, i) => compileSearch(`${name}[${i}]`, b, ruleId));
-    return (ctx) => alts.some((p) => p(ctx));
+    return anyOf(body.map((b, i) => compileSearch(`${name}[${i}]`, b, ruleId)));
   }
   if (body === null || typeof body !== 'object') throw new DetectorError('RULE_INVALID', `rule ${ruleId}: search "${name}" must be a map or a list`);
-  const preds = Object.entries(body as Record<string, unknown>).map(([k, v]) => compileFieldMatcher(k, v, ruleId));
+  return allOf(Object.entries(body as Record<string, unknown>).map(([k, v]) => compileFieldMatcher(k, v, ruleId)));
+}
+
+/** True when every predicate holds, in order, stopping at the first that fails (an empty list holds). */
+function allOf(preds: Predicate[]): Predicate {
+  if (preds.length === 1) return preds[0]!;
+  if (preds.length === 2) {
+    const [a, b] = preds as [Predicate, Predicate];
+    return (ctx) => a(ctx) && b(ctx);
+  }
   return (ctx) => {
-    for (const p of preds) if (!p(ctx)) return false;
+    for (let i = 0; i < preds.length; i++) if (!preds[i]!(ctx)) return false;
     return true;
+  };
+}
+
+/** True when some predicate holds, in order, stopping at the first that does (an empty list fails). */
+function anyOf(preds: Predicate[]): Predicate {
+  if (preds.length === 1) return preds[0]!;
+  if (preds.length === 2) {
+    const [a, b] = preds as [Predicate, Predicate];
+    return (ctx) => a(ctx) || b(ctx);
+  }
+  return (ctx) => {
+    for (let i = 0; i < preds.length; i++) if (preds[i]!(ctx)) return true;
+    return false;
   };
 }
 
@@ -219,7 +343,7 @@ export function compileCondition(condition: string, searches: Record<string, Pre
       pos++;
       parts.push(parseAnd());
     }
-    return parts.length === 1 ? parts[0]! : (ctx) => parts.some((p) => p(ctx));
+    return anyOf(parts);
   };
   const parseAnd = (): Predicate => {
     const parts = [parseNot()];
@@ -227,7 +351,7 @@ export function compileCondition(condition: string, searches: Record<string, Pre
       pos++;
       parts.push(parseNot());
     }
-    return parts.length === 1 ? parts[0]! : (ctx) => parts.every((p) => p(ctx));
+    return allOf(parts);
   };
   const parseNot = (): Predicate => {
     if (peek() === 'not') {
@@ -253,7 +377,7 @@ export function compileCondition(condition: string, searches: Record<string, Pre
       if (target === undefined) fail('"of" needs a pattern');
       pos += 3;
       const chosen = pick(target!);
-      return lower === 'all' ? (ctx) => chosen.every((p) => p(ctx)) : (ctx) => chosen.some((p) => p(ctx));
+      return lower === 'all' ? allOf(chosen) : anyOf(chosen);
     }
     if (['and', 'or', ')'].includes(lower)) fail(`unexpected "${t}"`);
     pos++;
