@@ -100,15 +100,21 @@ const OWN_GATE = 6;
 const PEER_GATE = 6;
 /** Consecutive rejected readings after which the device's own baseline accepts the new level. */
 const REJECTS_TO_ACCEPT = 12;
+/** Spread between devices, in steps of one device, beyond which a metric is an identity, not compared with peers. */
+const IDENTITY_RATIO = 100;
 /** Readings of a kind before the peer baseline is used. */
 const PEER_WARMUP = 10;
 /** On the beat: within this fraction of a period (× √periods) of the device's rhythm. */
 const BEAT_TOLERANCE = 0.035;
+/** A reading this soon after the anchor (in periods) is a rival for the anchor's beat. */
+const RIVAL_WINDOW = 2 * BEAT_TOLERANCE;
 /** Bits of a repeat below which it is not held against the reading when gating. */
 const REPLAY_GATE_BITS = 8;
 const RING = 512;
 /** Clean steps up, none down, before a metric counts as a cumulative counter. */
 const COUNTER_STEPS = 6;
+/** Intervals of a kind before its period is used: a clone at the start of a run must not set it. */
+const PERIOD_WARMUP = 12;
 /** Intervals kept per kind for its period. */
 const PERIOD_RING = 63;
 
@@ -132,6 +138,8 @@ interface MetricState {
 /** Devices of one kind (the same metric names): their readings now, and their reporting period. */
 class PeerState {
   metrics = new Map<string, RobustBaseline>();
+  /** Per metric: how much one device's reading moves between consecutive reports (on asinh). */
+  steps = new Map<string, RobustBaseline>();
   /** Recent intervals between consecutive readings of these devices; their median is the kind's period. */
   private intervals: number[] = [];
   private next = 0;
@@ -142,7 +150,7 @@ class PeerState {
     if (this.intervals.length < PERIOD_RING) this.intervals.push(dt);
     else this.intervals[this.next++ % PERIOD_RING] = dt;
     // the median moves slowly: recomputed every 16 intervals (and while it is being learnt)
-    if (this.intervals.length >= 5 && (this.period === 0 || ++this.stale >= 16 || this.intervals.length < 16)) {
+    if (this.intervals.length >= PERIOD_WARMUP && (this.period === 0 || ++this.stale >= 16 || this.intervals.length < 16)) {
       this.stale = 0;
       const sorted = [...this.intervals].sort((a, b) => a - b);
       this.period = sorted[sorted.length >> 1]!;
@@ -157,8 +165,11 @@ class TelemetryState {
   lastTs = -1;
   /** The last on-beat reading. */
   anchor = -1;
-  /** The last reading off the beat. */
-  lastOff = -1;
+  /** The anchor's mean own-baseline z (−1 unknown). */
+  anchorZ = -1;
+  /** Recent readings off the beat (−1 empty). */
+  offs = [-1, -1, -1];
+  offNext = 0;
   offRun = 0;
   rejects = 0;
   lastKey = '';
@@ -205,6 +216,7 @@ class AuthState {
 }
 
 const numScratch: MetricState[] = [];
+const resScratch: number[] = [];
 const rawScratch: number[] = [];
 const zScratch: number[] = [];
 const peerScratch: Array<RobustBaseline | undefined> = [];
@@ -265,35 +277,8 @@ export class DeviceFeatures {
     }
     const peers = s.peers;
 
-    // Rhythm: the beat of the device's kind (the median interval between consecutive
-    // readings of its peers), anchored on the device's last reading that fell on it. A
-    // clone reporting beside the real device falls between the beats.
-    let offbeat = 0;
     if (s.lastTs >= 0) peers.addInterval(ts - s.lastTs);
     const period = peers.period;
-    if (s.anchor < 0 || period <= 0) s.anchor = ts;
-    else {
-      const k = (ts - s.anchor) / period;
-      const m = Math.max(1, Math.round(k));
-      const err = Math.abs(k - m);
-      // Off the anchor's beat but one period after the previous off-beat reading: the beat
-      // itself moved (the anchor was a clone's reading that happened to fall near it).
-      const kOff = s.lastOff >= 0 ? (ts - s.lastOff) / period : 0;
-      if (err <= BEAT_TOLERANCE * Math.sqrt(m) || Math.abs(kOff - 1) <= BEAT_TOLERANCE) {
-        s.anchor = ts;
-        s.offRun = 0;
-        s.lastOff = -1;
-      } else {
-        s.lastOff = ts;
-        // distance to the nearest beat; right after the anchor (a near-duplicate) at least 2 tolerances
-        offbeat = Math.round(k) === 0 ? Math.max(k, 2 * BEAT_TOLERANCE) : err;
-        // a lasting change of rhythm (a device reconfigured, a clock reset): follow it
-        if (++s.offRun >= 8) {
-          s.anchor = ts;
-          s.offRun = 0;
-        }
-      }
-    }
     if (s.lastTs >= 0 && period > 0) out[offset + 3] = Math.abs(Math.log((Math.max(0, ts - s.lastTs) + 100) / (period + 100)));
 
     let zMax = 0;
@@ -305,6 +290,7 @@ export class DeviceFeatures {
     let rarity = 0;
     let bits = 0;
     let counterBack = 0;
+    let warm = true;
     for (const name in metrics) {
       if (name === 'seq') continue;
       const raw = metrics[name]!;
@@ -314,13 +300,20 @@ export class DeviceFeatures {
           m = { value: new RobustBaseline(0.02), step: new RobustBaseline(0.02), last: raw, hasLast: false, incr: 0, decr: 0, res: 1, prev: raw, seen: 0, changes: 0 };
           s.metrics.set(name, m);
         }
+        // the resolution is learnt from clean readings only: a clone's 23.75 fps must not make
+        // every later whole-number drop look 100 times larger
         const res = 10 ** -decimals(String(raw));
-        if (res < m.res) m.res = res;
-        const z = m.value.z(raw, m.res);
-        const sz = m.hasLast ? m.step.z(Math.abs(raw - m.last), m.res) : 0;
-        if (m.step.n >= 3) bits += Math.log2(1 + m.step.center / m.res);
+        resScratch[numeric] = res;
+        const mres = m.value.n > 0 ? m.res : Math.min(m.res, res);
+        if (m.value.n < 3) warm = false;
+        const z = m.value.z(raw, mres);
+        const sz = m.hasLast ? m.step.z(Math.abs(raw - m.last), mres) : 0;
+        if (m.step.n >= 3) bits += Math.log2(1 + m.step.center / mres);
         // more than two usual steps back: a smooth trend turning round is not a counter going back
         if (m.hasLast && m.incr >= COUNTER_STEPS && m.decr === 0 && raw < m.last - 2 * m.step.center) counterBack = 1;
+        let ps = peers.steps.get(name);
+        if (!ps && peers.steps.size < 64) peers.steps.set(name, (ps = new RobustBaseline(0.02, PEER_WARMUP)));
+        if (m.seen > 0) ps?.fold(Math.abs(Math.asinh(raw) - Math.asinh(m.prev)));
         if (m.seen++ > 0 && raw !== m.prev) m.changes++;
         m.prev = raw;
         // a value that never changes is a setting (a signal plan's cycle), not a measurement:
@@ -329,7 +322,12 @@ export class DeviceFeatures {
         let pb = peers.metrics.get(name);
         if (!pb && peers.metrics.size < 64) peers.metrics.set(name, (pb = new RobustBaseline(0.02, PEER_WARMUP)));
         // compared on asinh (log-like for large values): kinds of devices differ by a factor
-        const pz = pb && !setting ? pb.z(Math.asinh(raw), m.res / Math.sqrt(1 + raw * raw)) : 0;
+        // Peers are not compared on a metric in which devices differ by 100 times more than
+        // a reading moves between reports: a cumulative counter (energy) or a serial number
+        // is the device's history, not a condition its peers share.
+        const ares = mres / Math.sqrt(1 + raw * raw);
+        const identity = ps !== undefined && ps.n >= PEER_WARMUP && pb !== undefined && pb.scale > IDENTITY_RATIO * Math.max(ps.center, ps.scale, ares);
+        const pz = pb && !setting && !identity ? pb.z(Math.asinh(raw), ares) : 0;
         const both = m.value.n >= 3 ? Math.min(z, pz) : pz;
         numScratch[numeric] = m;
         rawScratch[numeric] = raw;
@@ -350,6 +348,10 @@ export class DeviceFeatures {
         s.statesTotal++;
       }
     }
+    // Rhythm: the beat of the device's kind (the median interval between consecutive
+    // readings of its peers), anchored on the device's last reading that fell on it. A
+    // clone reporting beside the real device falls between the beats.
+    const offbeat = this.beat(s, ts, period, numeric > 0 && warm ? zSum / numeric : -1);
     out[offset] = Math.log1p(Math.min(zMax, 1e6));
     out[offset + 1] = numeric > 0 ? Math.log1p(Math.min(zSum / numeric, 1e6)) : 0;
     out[offset + 2] = Math.log1p(Math.min(stepMax, 1e6));
@@ -395,6 +397,7 @@ export class DeviceFeatures {
       const pb = peerScratch[i];
       if (pb && (offbeat === 0 && counterBack === 0 && replayBits < REPLAY_GATE_BITS) && peerZScratch[i]! <= PEER_GATE && zScratch[i]! <= OWN_GATE) pb.fold(Math.asinh(raw));
       if (!clean) continue;
+      if (resScratch[i]! < m.res) m.res = resScratch[i]!;
       m.value.fold(raw);
       if (m.hasLast) {
         m.step.fold(Math.abs(raw - m.last));
@@ -407,6 +410,44 @@ export class DeviceFeatures {
     s.lastSchema = schema;
     s.lastKey = key;
     s.lastTs = ts;
+  }
+
+  /**
+   * Distance (periods, 0–0.5) of a reading from the nearest beat of the device's rhythm; 0
+   * on the beat. `zMean` is the reading's mean own-baseline z (−1 while unknown).
+   */
+  private beat(s: TelemetryState, ts: number, period: number, zMean: number): number {
+    if (s.anchor < 0 || period <= 0) {
+      s.anchor = ts;
+      s.anchorZ = zMean;
+      return 0;
+    }
+    const k = (ts - s.anchor) / period;
+    const m = Math.max(1, Math.round(k));
+    const err = Math.abs(k - m);
+    // Off the anchor's beat but one period after a recent off-beat reading: the beat itself
+    // moved (the anchor was a clone's reading that happened to fall near it).
+    let moved = false;
+    for (const off of s.offs) if (off >= 0 && Math.abs((ts - off) / period - 1) <= BEAT_TOLERANCE) moved = true;
+    // Two readings for one beat: the one nearer the device's own baseline is the device's.
+    const rival = k < RIVAL_WINDOW;
+    const keeps = rival && zMean >= 0 && s.anchorZ >= 0 && zMean < s.anchorZ;
+    if (err <= BEAT_TOLERANCE * Math.sqrt(m) || moved || keeps) {
+      s.anchor = ts;
+      s.anchorZ = zMean;
+      s.offRun = 0;
+      s.offs.fill(-1);
+      return 0;
+    }
+    s.offs[s.offNext++ % s.offs.length] = ts;
+    // a lasting change of rhythm (a device reconfigured, a clock reset): follow it
+    if (++s.offRun >= 8) {
+      s.anchor = ts;
+      s.anchorZ = zMean;
+      s.offRun = 0;
+    }
+    // distance to the nearest beat; right after the anchor (a near-duplicate) at least 2 tolerances
+    return Math.round(k) === 0 ? Math.max(k, 2 * BEAT_TOLERANCE) : err;
   }
 
   extractNet(event: VigilEvent, out: Float32Array, offset: number): void {
