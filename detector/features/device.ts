@@ -96,6 +96,8 @@ export const DEFAULT_DEVICE_WINDOWS: DeviceWindows = { netWindowMs: 10_000, auth
 
 /** Own-baseline z beyond which a reading is not folded into the device's baseline. */
 const OWN_GATE = 6;
+/** Clean readings a metric's own baseline needs before it gates what it learns. */
+const OWN_WARMUP = 10;
 /** Peer z beyond which a reading is not folded into any baseline. */
 const PEER_GATE = 6;
 /** Consecutive rejected readings after which the device's own baseline accepts the new level. */
@@ -129,6 +131,8 @@ interface MetricState {
   decr: number;
   /** Finest resolution seen (10^-decimals). */
   res: number;
+  /** Clean readings by number of decimals (0–6): the resolution is the finest that at least a tenth of them show. */
+  decimals: Uint32Array;
   /** The previous value reported (clean or not) and how often it changed: a setting never does. */
   prev: number;
   seen: number;
@@ -222,11 +226,19 @@ const zScratch: number[] = [];
 const peerScratch: Array<RobustBaseline | undefined> = [];
 const peerZScratch: number[] = [];
 
+/** 10^−d for the most decimals d that at least a tenth of the readings show (27.0 prints as 27). */
+function resolution(counts: Uint32Array): number {
+  let total = 0;
+  for (const c of counts) total += c;
+  for (let d = counts.length - 1; d > 0; d--) if (counts[d]! * 10 >= total) return 10 ** -d;
+  return 1;
+}
+
 function decimals(text: string): number {
   const dot = text.indexOf('.');
   if (dot < 0) return 0;
   const e = text.indexOf('e');
-  return e < 0 ? text.length - dot - 1 : 6;
+  return e < 0 ? Math.min(6, text.length - dot - 1) : 6;
 }
 
 export class DeviceFeatures {
@@ -291,19 +303,21 @@ export class DeviceFeatures {
     let bits = 0;
     let counterBack = 0;
     let warm = true;
+    let zGate = 0;
     for (const name in metrics) {
       if (name === 'seq') continue;
       const raw = metrics[name]!;
       if (typeof raw === 'number') {
         let m = s.metrics.get(name);
         if (!m) {
-          m = { value: new RobustBaseline(0.02), step: new RobustBaseline(0.02), last: raw, hasLast: false, incr: 0, decr: 0, res: 1, prev: raw, seen: 0, changes: 0 };
+          m = { value: new RobustBaseline(0.02), step: new RobustBaseline(0.02), last: raw, hasLast: false, incr: 0, decr: 0, res: 1, decimals: new Uint32Array(7), prev: raw, seen: 0, changes: 0 };
           s.metrics.set(name, m);
         }
-        // the resolution is learnt from clean readings only: a clone's 23.75 fps must not make
-        // every later whole-number drop look 100 times larger
-        const res = 10 ** -decimals(String(raw));
-        resScratch[numeric] = res;
+        // the resolution is learnt from clean readings, the finest that a tenth of them show:
+        // a clone's 23.75 fps must not make every later whole-number drop look 100 times larger
+        const dec = decimals(String(raw));
+        const res = 10 ** -dec;
+        resScratch[numeric] = dec;
         const mres = m.value.n > 0 ? m.res : Math.min(m.res, res);
         if (m.value.n < 3) warm = false;
         const z = m.value.z(raw, mres);
@@ -336,6 +350,8 @@ export class DeviceFeatures {
         peerZScratch[numeric] = pz;
         zSum += z;
         if (z > zMax) zMax = z;
+        // a young own baseline (a few readings that happened to agree) does not gate: the peers do
+        if (m.value.n >= OWN_WARMUP && z > zGate) zGate = z;
         if (sz > stepMax) stepMax = sz;
         if (pz > peerMax) peerMax = pz;
         if (both > bothMax) bothMax = both;
@@ -388,16 +404,17 @@ export class DeviceFeatures {
     // back, near the device's peers, and near its own baseline (unless the device has kept
     // to a new level for a while). An attacker's readings are measured, never learnt.
     const suspect = offbeat > 0 || counterBack > 0 || replayBits >= REPLAY_GATE_BITS;
-    const clean = !suspect && ((zMax <= OWN_GATE && peerMax <= PEER_GATE) || s.rejects >= REJECTS_TO_ACCEPT);
+    const clean = !suspect && ((zGate <= OWN_GATE && peerMax <= PEER_GATE) || s.rejects >= REJECTS_TO_ACCEPT);
     if (clean) s.rejects = 0;
     else s.rejects++;
     for (let i = 0; i < numeric; i++) {
       const m = numScratch[i]!;
       const raw = rawScratch[i]!;
       const pb = peerScratch[i];
-      if (pb && (offbeat === 0 && counterBack === 0 && replayBits < REPLAY_GATE_BITS) && peerZScratch[i]! <= PEER_GATE && zScratch[i]! <= OWN_GATE) pb.fold(Math.asinh(raw));
+      if (pb && (offbeat === 0 && counterBack === 0 && replayBits < REPLAY_GATE_BITS) && peerZScratch[i]! <= PEER_GATE && (m.value.n < OWN_WARMUP || zScratch[i]! <= OWN_GATE)) pb.fold(Math.asinh(raw));
       if (!clean) continue;
-      if (resScratch[i]! < m.res) m.res = resScratch[i]!;
+      m.decimals[resScratch[i]!]!++;
+      m.res = resolution(m.decimals);
       m.value.fold(raw);
       if (m.hasLast) {
         m.step.fold(Math.abs(raw - m.last));
