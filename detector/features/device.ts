@@ -185,6 +185,8 @@ class TelemetryState {
   count = 0;
   prevMatch = -1;
   prevBits = 0;
+  /** Ring index of the first reading of the current run of repeats (−1 none). */
+  runStart = -1;
 }
 
 interface Flow {
@@ -373,19 +375,23 @@ export class DeviceFeatures {
     out[offset + 2] = Math.log1p(Math.min(stepMax, 1e6));
 
     // Replay: a reading seen before (not simply the last one again), weighed by how unlikely
-    // a chance repeat is; repeats in their original order add up.
+    // a chance repeat is; repeats in their original order add up, and so does a replay that
+    // loops back to the first reading of its run (a short capture sent over and over).
     let replayBits = 0;
     const seen = key !== s.lastKey ? s.recent.get(key) : undefined;
+    const index = s.count++;
     if (seen !== undefined) {
-      replayBits = seen === s.prevMatch + 1 && s.prevMatch >= 0 ? s.prevBits + bits : bits;
+      const continues = s.prevMatch >= 0 && (seen === s.prevMatch + 1 || seen === s.runStart);
+      replayBits = continues ? s.prevBits + bits : bits;
+      if (!continues) s.runStart = index;
       s.prevMatch = seen;
       s.prevBits = replayBits;
     } else {
       s.prevMatch = -1;
       s.prevBits = 0;
+      s.runStart = -1;
     }
     out[offset + 4] = Math.min(64, replayBits);
-    const index = s.count++;
     if (s.ring.length >= RING) {
       const old = s.ring[index % RING]!;
       if (s.recent.get(old) === index - RING) s.recent.delete(old);
