@@ -34,6 +34,8 @@ export const TELEMETRY_FEATURES = [
   'offbeat',
   /** 1 when a metric that only ever grew (a cumulative counter) went back by more than two of its usual steps. */
   'counter_back',
+  /** 1 when a metric shows more decimals than its learnt resolution (a sender that formats its readings differently). */
+  'finer_resolution',
 ] as const;
 
 export const NET_FEATURES = [
@@ -142,6 +144,8 @@ interface MetricState {
 /** Devices of one kind (the same metric names): their readings now, and their reporting period. */
 class PeerState {
   metrics = new Map<string, RobustBaseline>();
+  /** Per metric: clean readings of these devices by number of decimals. */
+  decimals = new Map<string, Uint32Array>();
   /** Per metric: how much one device's reading moves between consecutive reports (on asinh). */
   steps = new Map<string, RobustBaseline>();
   /** Recent intervals between consecutive readings of these devices; their median is the kind's period. */
@@ -223,6 +227,7 @@ class AuthState {
 
 const numScratch: MetricState[] = [];
 const resScratch: number[] = [];
+const decScratch: Array<Uint32Array | undefined> = [];
 const rawScratch: number[] = [];
 const zScratch: number[] = [];
 const peerScratch: Array<RobustBaseline | undefined> = [];
@@ -304,6 +309,7 @@ export class DeviceFeatures {
     let rarity = 0;
     let bits = 0;
     let counterBack = 0;
+    let finer = 0;
     let warm = true;
     let zGate = 0;
     for (const name in metrics) {
@@ -321,6 +327,12 @@ export class DeviceFeatures {
         const res = 10 ** -dec;
         resScratch[numeric] = dec;
         const mres = m.value.n > 0 ? m.res : Math.min(m.res, res);
+        // finer than both the device's and its kind's resolution (a device whose power factor
+        // sits near 0.90 prints 0.9 most of the time; its kind shows two decimals)
+        let kd = peers.decimals.get(name);
+        if (!kd && peers.decimals.size < 64) peers.decimals.set(name, (kd = new Uint32Array(7)));
+        decScratch[numeric] = kd;
+        if (m.value.n >= OWN_WARMUP && kd && res < m.res * 0.5 && res < resolution(kd) * 0.5) finer = 1;
         if (m.value.n < 3) warm = false;
         const z = m.value.z(raw, mres);
         const sz = m.hasLast ? m.step.z(Math.abs(raw - m.last), mres) : 0;
@@ -405,11 +417,12 @@ export class DeviceFeatures {
     out[offset + 8] = Math.log1p(Math.min(bothMax, 1e6));
     out[offset + 9] = offbeat;
     out[offset + 10] = counterBack;
+    out[offset + 11] = finer;
 
     // Only clean readings teach the baselines: on the beat, not a replay, no counter going
     // back, near the device's peers, and near its own baseline (unless the device has kept
     // to a new level for a while). An attacker's readings are measured, never learnt.
-    const suspect = offbeat > 0 || counterBack > 0 || replayBits >= REPLAY_GATE_BITS;
+    const suspect = offbeat > 0 || counterBack > 0 || finer > 0 || replayBits >= REPLAY_GATE_BITS;
     const clean = !suspect && ((zGate <= OWN_GATE && peerMax <= PEER_GATE) || s.rejects >= REJECTS_TO_ACCEPT);
     if (clean) s.rejects = 0;
     else s.rejects++;
@@ -421,6 +434,8 @@ export class DeviceFeatures {
       if (!clean) continue;
       m.decimals[resScratch[i]!]!++;
       m.res = resolution(m.decimals);
+      const kd = decScratch[i];
+      if (kd) kd[resScratch[i]!]!++;
       m.value.fold(raw);
       if (m.hasLast) {
         m.step.fold(Math.abs(raw - m.last));
