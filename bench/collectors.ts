@@ -3,9 +3,17 @@
  * child process, counted when every PUBACK is back (a PUBACK means stored).
  * syslog_events_per_s: RFC 5424 lines over TCP (newline framing) into the same node,
  * counted when the store holds them all. Loss figures must be 0.
+ *
+ * As in bench/ingest.ts, the headline figures are a node with the detector off
+ * (VIGIL_DETECTOR=false: validated, stored and logged in the ledger, what a collector node
+ * feeding a Kafka bus runs); `*_full_node_events_per_s` is the same load on a node that
+ * also scores every event on the same two cores. `*_node_cpu_us_per_event` is the
+ * detector-off node's CPU (all its threads, from /proc) per event while it took that load:
+ * the figure to compare on a shared machine, where wall-clock rates are noisy.
+ * BENCH_INGEST_ONLY=1 runs only the detector-off node, BENCH_FULL_NODE_ONLY=1 only the full one.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,20 +27,46 @@ const SYSLOG_TOTAL = Number(process.env.BENCH_SYSLOG_EVENTS ?? 200_000);
 const CLIENTS = Number(process.env.BENCH_COLLECTOR_CONNECTIONS ?? 32);
 /** Unacknowledged QoS 1 messages per client: a real fleet has many devices each with one or a few in flight. */
 const WINDOW = 2_000;
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat times (100 on every mainstream architecture). */
+const CLOCK_TICKS = 100;
 
 export async function run(ctx: BenchContext): Promise<Figures> {
+  const ingestOnly = process.env.BENCH_FULL_NODE_ONLY === '1' ? undefined : await measure(ctx, 'detector off', { VIGIL_DETECTOR: 'false' });
+  const full = process.env.BENCH_INGEST_ONLY === '1' ? undefined : await measure(ctx, 'full node', {});
+  return {
+    ...(ingestOnly
+      ? {
+          mqtt_events_per_s: ingestOnly.mqttPerSecond,
+          syslog_events_per_s: ingestOnly.syslogPerSecond,
+        }
+      : {}),
+    ...(full ? { mqtt_full_node_events_per_s: full.mqttPerSecond, syslog_full_node_events_per_s: full.syslogPerSecond } : {}),
+    ...(ingestOnly ? { mqtt_node_cpu_us_per_event: ingestOnly.mqttCpuUs, syslog_node_cpu_us_per_event: ingestOnly.syslogCpuUs } : {}),
+    ...(full ? { mqtt_full_node_cpu_us_per_event: full.mqttCpuUs, syslog_full_node_cpu_us_per_event: full.syslogCpuUs } : {}),
+    mqtt_loss: (ingestOnly?.mqttLoss ?? 0) + (full?.mqttLoss ?? 0),
+    syslog_tcp_loss: (ingestOnly?.syslogLoss ?? 0) + (full?.syslogLoss ?? 0),
+  };
+}
+
+interface Measured {
+  mqttPerSecond: number;
+  mqttLoss: number;
+  mqttCpuUs: number;
+  syslogPerSecond: number;
+  syslogLoss: number;
+  syslogCpuUs: number;
+}
+
+async function measure(ctx: BenchContext, label: string, env: Record<string, string>): Promise<Measured> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-collectors-'));
   const [port, mqttPort, syslogPort] = [await freePort(), await freePort(), await freePort()];
   const bin = resolve(import.meta.dirname, '../bin/vigil.js');
-  const args = [bin, 'start', '--data-dir', dataDir, '--port', String(port), '--mqtt-port', String(mqttPort), '--syslog-port', String(syslogPort)];
-  // BENCH_INGEST_ONLY=1: a node that only ingests (detector off, as a collector node feeding a Kafka bus would run).
-  if (process.env.BENCH_INGEST_ONLY === '1') {
-    writeFileSync(join(dataDir, 'bench.config.json'), JSON.stringify({ detector: { enabled: false } }));
-    args.push('--config', join(dataDir, 'bench.config.json'));
-  }
+  // BENCH_PROFILE=DIR: a V8 CPU profile of the node (one file per thread) into DIR (node refuses --cpu-prof in NODE_OPTIONS).
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const args = [...profile, bin, 'start', '--data-dir', dataDir, '--port', String(port), '--mqtt-port', String(mqttPort), '--syslog-port', String(syslogPort)];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, VIGIL_LOG_LEVEL: 'warn' },
+    env: { ...process.env, VIGIL_LOG_LEVEL: 'warn', ...env },
   });
   try {
     await waitHealthy(port);
@@ -51,8 +85,11 @@ export async function run(ctx: BenchContext): Promise<Figures> {
         return { topic: `city/v2x/${vehicle}/bsm`, payload: JSON.stringify({ kind: 'bsm', vehicle, ts: now - 3_600_000 + n, lat: 1.3 + (n % 997) * 1e-5, lon: 103.8 + (n % 991) * 1e-5, speed: 10 + (n % 13), heading: n % 360, seq: n }) };
       }),
     );
-    ctx.progress(`collectors: publishing ${perClient * CLIENTS} QoS 1 BSMs over ${CLIENTS} MQTT connections`);
+    ctx.progress(`collectors (${label}): publishing ${perClient * CLIENTS} QoS 1 BSMs over ${CLIENTS} MQTT connections`);
     let acked = 0;
+    const mqttCommits0 = await commits(port);
+    const mqttCpu0 = childCpuMs(child.pid!);
+    const mqttOwn0 = process.cpuUsage();
     const t0 = performance.now();
     await Promise.all(
       clients.map(async (client, c) => {
@@ -70,9 +107,14 @@ export async function run(ctx: BenchContext): Promise<Figures> {
       }),
     );
     const mqttSeconds = (performance.now() - t0) / 1000;
+    const mqttCpu = cpuSince(child.pid!, mqttCpu0);
+    const mqttOwn = process.cpuUsage(mqttOwn0);
     await Promise.all(clients.map((c) => c.endAsync()));
     const afterMqtt = await storedEvents(port);
-    ctx.progress(`collectors: mqtt ${acked} acknowledged, ${afterMqtt} stored, ${mqttSeconds.toFixed(2)} s`);
+    const mqttCommits = await commits(port);
+    ctx.progress(
+      `collectors (${label}): mqtt ${acked} acknowledged, ${afterMqtt} stored, ${mqttSeconds.toFixed(2)} s; ${cpuText(mqttCpu)}, publishers' CPU ${((mqttOwn.user + mqttOwn.system) / 1e6).toFixed(2)} s; ${commitText(mqttCommits0, mqttCommits, acked)}`,
+    );
 
     // Syslog over TCP
     const perConn = Math.ceil(SYSLOG_TOTAL / CLIENTS);
@@ -84,8 +126,10 @@ export async function run(ctx: BenchContext): Promise<Figures> {
       }
       return Buffer.from(lines.join(''));
     });
-    ctx.progress(`collectors: sending ${perConn * CLIENTS} syslog lines over ${CLIENTS} TCP connections`);
+    ctx.progress(`collectors (${label}): sending ${perConn * CLIENTS} syslog lines over ${CLIENTS} TCP connections`);
     const target = afterMqtt + perConn * CLIENTS;
+    const syslogCommits0 = await commits(port);
+    const syslogCpu0 = childCpuMs(child.pid!);
     const t1 = performance.now();
     await Promise.all(
       bodies.map(
@@ -103,12 +147,16 @@ export async function run(ctx: BenchContext): Promise<Figures> {
       stored = await storedEvents(port);
     }
     const syslogSeconds = (performance.now() - t1) / 1000;
-    ctx.progress(`collectors: syslog ${perConn * CLIENTS} sent, ${stored - afterMqtt} stored, ${syslogSeconds.toFixed(2)} s`);
+    const syslogCpu = cpuSince(child.pid!, syslogCpu0);
+    const syslogCommits = await commits(port);
+    ctx.progress(`collectors (${label}): syslog ${perConn * CLIENTS} sent, ${stored - afterMqtt} stored, ${syslogSeconds.toFixed(2)} s; ${cpuText(syslogCpu)}; ${commitText(syslogCommits0, syslogCommits, perConn * CLIENTS)}`);
     return {
-      mqtt_events_per_s: Math.round(acked / mqttSeconds),
-      mqtt_loss: perClient * CLIENTS - afterMqtt,
-      syslog_events_per_s: Math.round((perConn * CLIENTS) / syslogSeconds),
-      syslog_tcp_loss: target - stored,
+      mqttPerSecond: Math.round(acked / mqttSeconds),
+      mqttLoss: perClient * CLIENTS - afterMqtt,
+      mqttCpuUs: Math.round((mqttCpu.all * 1000) / acked),
+      syslogPerSecond: Math.round((perConn * CLIENTS) / syslogSeconds),
+      syslogLoss: target - stored,
+      syslogCpuUs: Math.round((syslogCpu.all * 1000) / (perConn * CLIENTS)),
     };
   } finally {
     child.kill('SIGTERM');
@@ -117,9 +165,79 @@ export async function run(ctx: BenchContext): Promise<Figures> {
   }
 }
 
+/**
+ * CPU time of a process, milliseconds (Linux /proc; 0 elsewhere): all its threads, and per
+ * thread (the main thread, the event loop, has the process id; the busiest other one under
+ * ingest is the store writer).
+ */
+function childCpuMs(pid: number): { all: number; threads: Map<string, number> } {
+  // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+  const read = (path: string): number => {
+    try {
+      const stat = readFileSync(path, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    } catch {
+      return 0;
+    }
+  };
+  const threads = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) threads.set(tid, read(`/proc/${pid}/task/${tid}/stat`));
+  } catch {
+    // not Linux
+  }
+  return { all: read(`/proc/${pid}/stat`), threads };
+}
+
+interface CpuSpent {
+  all: number;
+  main: number;
+  /** Other threads, busiest first. */
+  others: number[];
+}
+
+function cpuSince(pid: number, start: ReturnType<typeof childCpuMs>): CpuSpent {
+  const now = childCpuMs(pid);
+  const others: number[] = [];
+  for (const [tid, ms] of now.threads) if (tid !== String(pid)) others.push(ms - (start.threads.get(tid) ?? 0));
+  others.sort((a, b) => b - a);
+  return { all: now.all - start.all, main: (now.threads.get(String(pid)) ?? 0) - (start.threads.get(String(pid)) ?? 0), others };
+}
+
+const commitText = (before: { count: number; seconds: number }, after: { count: number; seconds: number }, events: number) => {
+  const n = after.count - before.count;
+  return `${n} commits, ${n > 0 ? Math.round(events / n) : 0} events and ${n > 0 ? (((after.seconds - before.seconds) / n) * 1000).toFixed(1) : 0} ms each`;
+};
+
+const cpuText = (cpu: CpuSpent) =>
+  `node CPU ${(cpu.all / 1000).toFixed(2)} s (event loop ${(cpu.main / 1000).toFixed(2)} s, busiest other threads ${cpu.others
+    .slice(0, 3)
+    .map((ms) => (ms / 1000).toFixed(2))
+    .join(' / ')} s)`;
+
+/** Store commits so far and their total time, seconds (the node's own histogram). */
+async function commits(port: number): Promise<{ count: number; seconds: number }> {
+  const text = await getText(`http://127.0.0.1:${port}/metrics`);
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { count: value('vigil_store_commit_seconds_count'), seconds: value('vigil_store_commit_seconds_sum') };
+}
+
 async function storedEvents(port: number): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-  return ((await res.json()) as { events: number }).events;
+  return (JSON.parse(await getText(`http://127.0.0.1:${port}/healthz`)) as { events: number }).events;
+}
+
+async function getText(url: string): Promise<string> {
+  // A node starved of CPU (a shared machine) can close an idle keep-alive connection just as
+  // it is reused (ECONNRESET): ask again rather than lose the run.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (await fetch(url)).text();
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
 }
 
 

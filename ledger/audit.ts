@@ -5,6 +5,7 @@
  * only thing trusted (under the key given); entries.idx is used only to say *which* entry
  * changed, so a damaged index is reported as such and never hides damaged entries.
  */
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -19,10 +20,11 @@ import {
   INDEX_RECORD_SIZE,
   PRIVATE_KEY_FILE,
   PUBLIC_KEY_FILE,
-  readFileOrEmpty,
+  parseCosignatureRecord,
   readIndexOffset,
   scanCheckpoints,
-  scanCosignatures,
+  scanLines,
+  streamCheckpoints,
   type CheckpointRecord,
 } from './files.js';
 import { hashLeafInPlaceLatin1, nodeCheckpointVerifier, nodeHasher, nodeVerifyCosignature } from './node-crypto.js';
@@ -82,8 +84,8 @@ export async function auditLedger(dir: string, options: AuditOptions = {}): Prom
   };
 
   // 1. The key, and the key files' integrity.
-  const cpBuf = await readFileOrEmpty(join(dir, CHECKPOINTS_FILE));
-  const keys = await checkKeys(dir, options.publicKey, cpBuf);
+  const cpPath = join(dir, CHECKPOINTS_FILE);
+  const keys = await checkKeys(dir, options.publicKey, firstLine(cpPath));
   if ('failure' in keys) return fail(keys.failure);
   const publicKey = keys.publicKey;
   report.publicKey = toHex(publicKey);
@@ -96,9 +98,10 @@ export async function auditLedger(dir: string, options: AuditOptions = {}): Prom
   } catch (err) {
     return fail({ code: 'KEY_ERROR', file: PUBLIC_KEY_FILE, offset: 0, reason: message(err) });
   }
-  const scan = scanCheckpoints(cpBuf, verifyLog, 'all');
-  const records = scan.records;
-  const last = records[records.length - 1];
+  // Streamed into a compact table (about 90 bytes a checkpoint), not kept as objects.
+  const records = new CheckpointTable();
+  const scan = withFile(cpPath, (fd) => streamCheckpoints(fd, verifyLog, (r) => records.push(r)), { count: 0, fileSize: 0 });
+  const last = scan.last;
   if (last) report.origin = last.checkpoint.origin;
 
   // 3. The entries against the good checkpoints.
@@ -122,48 +125,63 @@ export async function auditLedger(dir: string, options: AuditOptions = {}): Prom
   // 4. Cosignatures. Each record repeats the checkpoint it co-signs, so it stands alone: the
   // log's signature on it and the witness's must verify, and checkpoints.log must hold
   // exactly that checkpoint — one that is gone shows checkpoints were cut back or rewritten.
-  const cosigBuf = await readFileOrEmpty(join(dir, COSIGNATURES_FILE));
-  const cosigs = scanCosignatures(cosigBuf);
-  const bySize = new Map(records.map((r, i) => [r.checkpoint.size, { r, i }]));
-  for (const c of cosigs.records) {
-    const who = `witness ${c.cosignature.witness}`;
-    try {
-      verifyLog(c.checkpoint);
-      nodeVerifyCosignature(c.checkpoint, c.cosignature, fromHex(c.cosignature.publicKey, 32)!);
-    } catch (err) {
-      return fail({ code: 'SIGNATURE_ERROR', file: COSIGNATURES_FILE, offset: c.fileOffset, reason: `cosignature record: ${message(err)}` });
-    }
-    const found = bySize.get(c.checkpoint.size);
-    if (!found) {
-      return fail({
-        code: 'CORRUPT_CHECKPOINT',
-        file: CHECKPOINTS_FILE,
-        offset: scan.fileSize,
-        checkpoint: records.length,
-        reason: `the log signed, and ${who} co-signed, a checkpoint of size ${c.checkpoint.size} that ${CHECKPOINTS_FILE} does not hold: checkpoints were removed`,
+  const cosigFailure = withFile(
+    join(dir, COSIGNATURES_FILE),
+    (fd) => {
+      let failure: AuditFailure | undefined;
+      const scanned = scanLines(fd, 0, fstatSync(fd).size, (chunk, start, end, offset) => {
+        let c: ReturnType<typeof parseCosignatureRecord>;
+        try {
+          c = parseCosignatureRecord(chunk.toString('utf8', start, end));
+        } catch (err) {
+          failure = { code: 'CORRUPT_CHECKPOINT', file: COSIGNATURES_FILE, offset, reason: `cosignature record: ${message(err)}` };
+          return false;
+        }
+        const who = `witness ${c.cosignature.witness}`;
+        try {
+          verifyLog(c.checkpoint);
+          nodeVerifyCosignature(c.checkpoint, c.cosignature, fromHex(c.cosignature.publicKey, 32)!);
+        } catch (err) {
+          failure = { code: 'SIGNATURE_ERROR', file: COSIGNATURES_FILE, offset, reason: `cosignature record: ${message(err)}` };
+          return false;
+        }
+        const i = records.findSize(c.checkpoint.size);
+        if (i === undefined) {
+          failure = {
+            code: 'CORRUPT_CHECKPOINT',
+            file: CHECKPOINTS_FILE,
+            offset: scan.fileSize,
+            checkpoint: records.length,
+            reason: `the log signed, and ${who} co-signed, a checkpoint of size ${c.checkpoint.size} that ${CHECKPOINTS_FILE} does not hold: checkpoints were removed`,
+          };
+          return false;
+        }
+        if (!records.hashIs(i, checkpointHash(c.checkpoint))) {
+          failure = {
+            code: 'CORRUPT_CHECKPOINT',
+            file: CHECKPOINTS_FILE,
+            offset: records.get(i).fileOffset,
+            checkpoint: i,
+            reason: `the log signed two different checkpoints of size ${c.checkpoint.size}; ${who} co-signed the other one (root ${c.checkpoint.root})`,
+          };
+          return false;
+        }
+        report.cosignatures++;
+        return true;
       });
-    }
-    if (checkpointHash(found.r.checkpoint) !== checkpointHash(c.checkpoint)) {
-      return fail({
-        code: 'CORRUPT_CHECKPOINT',
-        file: CHECKPOINTS_FILE,
-        offset: found.r.fileOffset,
-        checkpoint: found.i,
-        reason: `the log signed two different checkpoints of size ${c.checkpoint.size}; ${who} co-signed the other one (root ${c.checkpoint.root})`,
-      });
-    }
-    report.cosignatures++;
-  }
-  if (cosigs.problem) {
-    const p = cosigs.problem;
-    return fail({
-      code: 'CORRUPT_CHECKPOINT',
-      file: COSIGNATURES_FILE,
-      offset: p.fileOffset,
-      reason: `cosignature record: ${p.reason}${p.torn ? ' (a crash can leave this; opening the ledger drops it)' : ''}`,
-    });
-  }
-  return report;
+      if (!failure && scanned.rest > 0) {
+        failure = {
+          code: 'CORRUPT_CHECKPOINT',
+          file: COSIGNATURES_FILE,
+          offset: scanned.end,
+          reason: `cosignature record: torn record (no newline) (a crash can leave this; opening the ledger drops it)`,
+        };
+      }
+      return failure;
+    },
+    undefined,
+  );
+  return cosigFailure ? fail(cosigFailure) : report;
 }
 
 /**
@@ -235,7 +253,7 @@ async function checkKeys(
  */
 async function checkEntries(
   dir: string,
-  records: readonly CheckpointRecord[],
+  records: CheckpointTable,
   report: AuditReport,
   progress: AuditOptions['progress'],
 ): Promise<AuditFailure | undefined> {
@@ -244,7 +262,7 @@ async function checkEntries(
   try {
     const entriesSize = entries ? (await entries.stat()).size : 0;
     const indexSize = index ? (await index.stat()).size : 0;
-    const total = records[records.length - 1]?.checkpoint.size ?? 0;
+    const total = records.length > 0 ? records.get(records.length - 1).size : 0;
     const range = new CompactRange(nodeHasher);
     const leaf = Buffer.alloc(32);
 
@@ -261,7 +279,7 @@ async function checkEntries(
     };
 
     let next = 0; // next checkpoint record to reach
-    while (next < records.length && records[next]!.checkpoint.size === 0) next++;
+    while (next < records.length && records.sizeAt(next) === 0) next++;
     // The first entry in the current checkpoint's range whose bytes or place disagree with the index.
     let suspect: { entry: number; offset: number; why: string; indexOffset: number } | undefined;
     let rangeStart = 0;
@@ -313,8 +331,8 @@ async function checkEntries(
         if (progress && (i & 0xffff) === 0) progress(i, total);
         s = e + 1;
 
-        const rec = records[next];
-        if (rec && rec.checkpoint.size === i) {
+        if (next < records.length && records.sizeAt(next) === i) {
+          const rec = records.get(next);
           const f = checkRange(rec, next, range, fileAt + s - 1, suspect, rangeStart, rangeStartOffset);
           if (f) return f;
           suspect = undefined;
@@ -353,14 +371,14 @@ async function checkEntries(
     progress?.(Math.min(i, total), total);
 
     if (i < total) {
-      const rec = records[next]!;
+      const rec = records.get(next);
       return {
         code: 'CORRUPT_ENTRY',
         file: ENTRIES_FILE,
         offset: entriesSize,
         entry: i,
         checkpoint: next,
-        reason: `${ENTRIES_FILE} ends after ${i} entries, but checkpoint ${next} covers ${rec.checkpoint.size}: entries were removed`,
+        reason: `${ENTRIES_FILE} ends after ${i} entries, but checkpoint ${next} covers ${rec.size}: entries were removed`,
       };
     }
     if (indexSize > total * INDEX_RECORD_SIZE + report.uncommitted * INDEX_RECORD_SIZE) {
@@ -374,7 +392,7 @@ async function checkEntries(
 }
 
 function checkRange(
-  rec: CheckpointRecord,
+  rec: CheckpointView,
   recordNo: number,
   range: CompactRange,
   endOffset: number,
@@ -382,7 +400,7 @@ function checkRange(
   rangeStart: number,
   rangeStartOffset: number,
 ): AuditFailure | undefined {
-  const cp = rec.checkpoint;
+  const cp = rec;
   const root = toHex(range.root());
   if (root !== cp.root) {
     if (suspect) {
@@ -429,3 +447,104 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** What the audit needs of one checkpoint record after the chain scan. */
+interface CheckpointView {
+  size: number;
+  root: string;
+  entriesOffset: number;
+  fileOffset: number;
+}
+
+/**
+ * Every good checkpoint of the chain in typed arrays (88 bytes each: size, offsets, root and
+ * the checkpoint's hash), not as parsed objects: a long-lived log has tens of millions.
+ */
+class CheckpointTable {
+  #n = 0;
+  #nums = new Float64Array(3 * 1024); // size, entriesOffset, fileOffset
+  #bytes = new Uint8Array(64 * 1024); // root, checkpoint hash
+
+  get length(): number {
+    return this.#n;
+  }
+
+  push(r: CheckpointRecord): void {
+    if (this.#n * 3 === this.#nums.length) {
+      const nums = new Float64Array(this.#nums.length * 2);
+      nums.set(this.#nums);
+      this.#nums = nums;
+      const bytes = new Uint8Array(this.#bytes.length * 2);
+      bytes.set(this.#bytes);
+      this.#bytes = bytes;
+    }
+    const i = this.#n++;
+    this.#nums[3 * i] = r.checkpoint.size;
+    this.#nums[3 * i + 1] = r.entriesOffset;
+    this.#nums[3 * i + 2] = r.fileOffset;
+    this.#bytes.set(fromHex(r.checkpoint.root, 32)!, 64 * i);
+    this.#bytes.set(fromHex(checkpointHash(r.checkpoint), 32)!, 64 * i + 32);
+  }
+
+  sizeAt(i: number): number {
+    return this.#nums[3 * i]!;
+  }
+
+  get(i: number): CheckpointView {
+    return {
+      size: this.#nums[3 * i]!,
+      entriesOffset: this.#nums[3 * i + 1]!,
+      fileOffset: this.#nums[3 * i + 2]!,
+      root: toHex(this.#bytes.subarray(64 * i, 64 * i + 32)),
+    };
+  }
+
+  /** The record of the checkpoint of this size (sizes grow along the chain), if any. */
+  findSize(size: number): number | undefined {
+    let lo = 0;
+    let hi = this.#n - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const s = this.#nums[3 * mid]!;
+      if (s === size) return mid;
+      if (s < size) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+
+  hashIs(i: number, hash: string): boolean {
+    return toHex(this.#bytes.subarray(64 * i + 32, 64 * i + 64)) === hash;
+  }
+}
+
+/** The first line of a file (with its newline), or empty. */
+function firstLine(path: string): Buffer {
+  return withFile(
+    path,
+    (fd) => {
+      let buf = Buffer.alloc(0);
+      scanLines(fd, 0, fstatSync(fd).size, (chunk, start, end) => {
+        buf = Buffer.from(chunk.subarray(start, end + 1));
+        return false;
+      });
+      return buf;
+    },
+    Buffer.alloc(0),
+  );
+}
+
+/** Runs `use` on the open file, or returns `absent` when there is no such file. */
+function withFile<T>(path: string, use: (fd: number) => T, absent: T): T {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return absent;
+    throw err;
+  }
+  try {
+    return use(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -112,28 +112,73 @@ export function scanCheckpoints(
     if (end === -1) {
       return stop(at, 'CORRUPT_CHECKPOINT', `torn record (${buf.length - at} bytes without a newline)`, true);
     }
-    let record: CheckpointRecord;
-    try {
-      record = parseCheckpointRecord(buf.toString('utf8', at, end), base + at);
-    } catch (err) {
-      return stop(at, 'CORRUPT_CHECKPOINT', err instanceof Error ? err.message : String(err));
-    }
-    const cp = record.checkpoint;
-    const link = base > 0 && !prev ? undefined : checkLink(prev, record);
-    if (link) return stop(at, 'CORRUPT_CHECKPOINT', link);
     const isLast = buf.indexOf(NEWLINE, end + 1) === -1;
-    if (signaturesOf === 'all' || isLast) {
-      try {
-        verifySignature(cp);
-      } catch (err) {
-        return stop(at, 'SIGNATURE_ERROR', err instanceof Error ? err.message : String(err));
-      }
-    }
-    records.push(record);
-    prev = record;
+    const checked = checkCheckpointLine(buf.toString('utf8', at, end), base + at, base > 0 && !prev ? 'unlinked' : prev, signaturesOf === 'all' || isLast ? verifySignature : undefined);
+    if ('code' in checked) return stop(at, checked.code, checked.reason);
+    records.push(checked);
+    prev = checked;
     at = end + 1;
   }
   return { records, fileSize: base + buf.length };
+}
+
+/**
+ * One checkpoints.log record: parsed, linked to the record before it (`prev`; undefined for
+ * the file's first, 'unlinked' when the one before was not read) and, when `verifySignature`
+ * is given, its signature checked. The line is untrusted: problems are returned, not thrown.
+ */
+function checkCheckpointLine(
+  line: string,
+  fileOffset: number,
+  prev: CheckpointRecord | undefined | 'unlinked',
+  verifySignature: ((cp: Checkpoint) => void) | undefined,
+): CheckpointRecord | { code: CheckpointProblem['code']; reason: string } {
+  let record: CheckpointRecord;
+  try {
+    record = parseCheckpointRecord(line, fileOffset);
+  } catch (err) {
+    return { code: 'CORRUPT_CHECKPOINT', reason: err instanceof Error ? err.message : String(err) };
+  }
+  const link = prev === 'unlinked' ? undefined : checkLink(prev, record);
+  if (link) return { code: 'CORRUPT_CHECKPOINT', reason: link };
+  if (verifySignature) {
+    try {
+      verifySignature(record.checkpoint);
+    } catch (err) {
+      return { code: 'SIGNATURE_ERROR', reason: err instanceof Error ? err.message : String(err) };
+    }
+  }
+  return record;
+}
+
+/**
+ * `scanCheckpoints` (every signature checked) over an open file read in pieces, handing each
+ * good record to `onRecord` instead of keeping them all: what a full audit of a long-lived
+ * log needs (a checkpoint a second is 86,400 records a day).
+ */
+export function streamCheckpoints(
+  fd: number,
+  verifySignature: (cp: Checkpoint) => void,
+  onRecord: (record: CheckpointRecord, n: number) => void,
+): { count: number; last?: CheckpointRecord; problem?: CheckpointProblem; fileSize: number } {
+  const fileSize = fstatSync(fd).size;
+  let prev: CheckpointRecord | undefined;
+  let count = 0;
+  let problem: CheckpointProblem | undefined;
+  const scan = scanLines(fd, 0, fileSize, (chunk, start, end, offset) => {
+    const checked = checkCheckpointLine(chunk.toString('utf8', start, end), offset, prev, verifySignature);
+    if ('code' in checked) {
+      problem = { record: count, fileOffset: offset, code: checked.code, reason: checked.reason, torn: false };
+      return false;
+    }
+    onRecord(checked, count++);
+    prev = checked;
+    return true;
+  });
+  if (!problem && scan.rest > 0) {
+    problem = { record: count, fileOffset: scan.end, code: 'CORRUPT_CHECKPOINT', reason: `torn record (${scan.rest} bytes without a newline)`, torn: true };
+  }
+  return { count, ...(prev ? { last: prev } : {}), ...(problem ? { problem } : {}), fileSize };
 }
 
 function checkLink(prev: CheckpointRecord | undefined, record: CheckpointRecord): string | undefined {
@@ -192,7 +237,8 @@ export function parseCosignatureLine(line: string): { checkpoint: Checkpoint; co
   }
 }
 
-function parseCosignatureRecord(line: string): { checkpoint: Checkpoint; cosignature: Cosignature } {
+/** One cosignatures.log record; throws on a malformed one. */
+export function parseCosignatureRecord(line: string): { checkpoint: Checkpoint; cosignature: Cosignature } {
   const value = JSON.parse(line) as Record<string, unknown>;
   if (typeof value !== 'object' || value === null) throw new Error('not an object');
   return { checkpoint: parseCheckpoint(value['checkpoint']), cosignature: parseCosignature(value['cosignature']) };

@@ -5,7 +5,7 @@
  * fsyncs the entries, then signs and fsyncs the checkpoint. Only then are its entries
  * reported as committed. File formats: `files.ts`.
  */
-import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import { mkdir, open, readFile, realpath, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -37,13 +37,13 @@ import {
   scanLines,
   scanLinesBackward,
   writeIndexOffset,
-  writeIndexRecord,
   type CheckpointRecord,
 } from './files.js';
 import { loadOrCreateKeyPair, type KeyPair } from './keys.js';
 import { hashLeafString, nodeCheckpointVerifier, nodeHasher } from './node-crypto.js';
 import { HashWorker } from './hash-worker.js';
 import { IdIndex } from './id-index.js';
+import { indexEntries, IndexReader, OffsetList, readFull } from './index-reader.js';
 import { MerkleTree } from './tree.js';
 import { BUNDLE_FORMAT, type EvidenceBundle } from './verifier.js';
 import { WitnessPool, type NormalisedWitnessPolicy, type WitnessPolicy } from './witness-client.js';
@@ -159,21 +159,10 @@ function normalise(options: LedgerOptions): Config {
   };
 }
 
-/** Entries' byte offsets in entries.log, growable. */
-class OffsetList {
-  private data = new Float64Array(1024);
-  length = 0;
-  push(offset: number): void {
-    if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = offset;
-  }
-  get(i: number): number {
-    return this.data[i]!;
-  }
+/** The writer's tree and offsets, with old nodes and offsets read back from the index file. */
+function writerState(indexPath: string): { tree: MerkleTree; offsets: OffsetList; index: IndexReader } {
+  const index = new IndexReader(indexPath);
+  return { tree: new MerkleTree(nodeHasher, { leaves: index }), offsets: new OffsetList(index), index };
 }
 
 /**
@@ -220,6 +209,7 @@ export class Ledger {
   /** Settles when every flushed batch's hashes are in #tree. */
   #hashed: Promise<void> = Promise.resolve();
   readonly #offsets: OffsetList;
+  readonly #indexReader: IndexReader;
   readonly #files: LedgerFiles;
   readonly #lock: string;
   #pending = new PendingBatch(PENDING_BYTES);
@@ -252,12 +242,14 @@ export class Ledger {
     origin: string;
     tree: MerkleTree;
     offsets: OffsetList;
+    index: IndexReader;
     bytes: number;
     latest: CheckpointRecord | undefined;
     published: Checkpoint | undefined;
     files: LedgerFiles;
     lock: string;
   }) {
+    this.#indexReader = init.index;
     this.#lock = init.lock;
     this.#cfg = init.cfg;
     this.#keys = init.keys;
@@ -549,6 +541,16 @@ export class Ledger {
     }
   }
 
+  /** The entry at `index` (committed or not), read back from entries.log; no proof. */
+  async entry(index: number): Promise<LedgerEntry> {
+    this.#checkOpen();
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.#size) {
+      throw new LedgerError('NOT_FOUND', `no entry ${index}: the ledger has ${this.#size}`);
+    }
+    if (index >= this.#flushed) this.#flushPending();
+    return parseEntry(await this.#readLine(index));
+  }
+
   /**
    * An evidence bundle for entry `index`: the entry, its inclusion proof and a signed
    * checkpoint covering it with that checkpoint's cosignatures — the latest published one
@@ -674,6 +676,7 @@ export class Ledger {
       this.#pubWaiters = [];
       await this.#hasher.terminate();
       await Promise.allSettled(Object.values(this.#files).map((f) => f.close()));
+      this.#indexReader.close();
       await releaseLock(this.#lock);
       if (error) throw error;
     })();
@@ -765,6 +768,7 @@ function isAlive(pid: number): boolean {
 interface Recovered {
   tree: MerkleTree;
   offsets: OffsetList;
+  index: IndexReader;
   bytes: number;
   latest: CheckpointRecord | undefined;
   published: Checkpoint | undefined;
@@ -829,9 +833,9 @@ async function recover(dir: string, keys: KeyPair, cfg: Config): Promise<Recover
   }
   let loaded =
     size === 0
-      ? { tree: new MerkleTree(nodeHasher), offsets: new OffsetList() }
+      ? writerState(indexPath)
       : indexSize === size * INDEX_RECORD_SIZE
-        ? withFd(indexPath, (fd) => loadIndex(fd, size, bytes))
+        ? withFd(indexPath, (fd) => loadIndex(fd, size, bytes, indexPath))
         : undefined;
   if (!loaded || (latest && toHex(loaded.tree.root(size)) !== latest.checkpoint.root)) {
     // The index is derived data: rebuild it from the entries and let the signed root judge.
@@ -844,7 +848,7 @@ async function recover(dir: string, keys: KeyPair, cfg: Config): Promise<Recover
       );
     }
   }
-  const { tree, offsets } = loaded;
+  const { tree, offsets, index } = loaded;
 
   // Published state: the newest checkpoint with enough distinct witness cosignatures.
   const cosigs = new Map<number, { checkpoint: Checkpoint; list: Cosignature[] }>();
@@ -884,13 +888,13 @@ async function recover(dir: string, keys: KeyPair, cfg: Config): Promise<Recover
     }
     for (const s of cosigs.keys()) if (published && s < published.size) cosigs.delete(s);
   }
-  return { tree, offsets, bytes, latest, published, cosigs };
+  return { tree, offsets, index, bytes, latest, published, cosigs };
 }
 
 /** Tree and offsets from the index file's records, or undefined if the offsets are not a valid sequence. */
-function loadIndex(fd: number, size: number, bytes: number): { tree: MerkleTree; offsets: OffsetList } | undefined {
-  const tree = new MerkleTree(nodeHasher);
-  const offsets = new OffsetList();
+function loadIndex(fd: number, size: number, bytes: number, indexPath: string): ReturnType<typeof writerState> | undefined {
+  const state = writerState(indexPath);
+  const { tree, offsets } = state;
   const chunk = Buffer.allocUnsafe(INDEX_RECORD_SIZE * Math.max(1, Math.min(size, INDEX_CHUNK_RECORDS)));
   let prev = -1;
   for (let i = 0; i < size; ) {
@@ -905,42 +909,26 @@ function loadIndex(fd: number, size: number, bytes: number): { tree: MerkleTree;
       tree.append(chunk.subarray(at + 8, at + INDEX_RECORD_SIZE));
     }
   }
-  return { tree, offsets };
+  return state;
 }
 
 /**
  * Recomputes the index from the first `count` entries (`bytes` bytes) of entries.log, written
  * to a temporary file renamed over the index; returns the tree and offsets it holds.
  */
-async function rebuildIndex(entriesPath: string, indexPath: string, count: number, bytes: number): Promise<{ tree: MerkleTree; offsets: OffsetList }> {
-  const tree = new MerkleTree(nodeHasher);
-  const offsets = new OffsetList();
+async function rebuildIndex(entriesPath: string, indexPath: string, count: number, bytes: number): Promise<ReturnType<typeof writerState>> {
+  const state = writerState(indexPath);
+  const { tree, offsets } = state;
   const tmp = `${indexPath}.rebuild`;
   const out = openSync(tmp, 'w', 0o644);
   try {
-    const records = Buffer.allocUnsafe(INDEX_RECORD_SIZE * INDEX_CHUNK_RECORDS);
-    let at = 0;
-    const scan = withFd(entriesPath, (fd) =>
-      scanLines(fd, 0, bytes, (chunk, from, to, offset) => {
-        const leaf = nodeHasher.hashLeaf(chunk.subarray(from, to));
-        writeIndexRecord(records, at, offset, leaf);
-        at += INDEX_RECORD_SIZE;
-        if (at === records.length) {
-          writeFullSync(out, records, at);
-          at = 0;
-        }
-        offsets.push(offset);
-        tree.append(leaf);
-        return offsets.length < count;
-      }),
-    );
+    const scan = withFd(entriesPath, (fd) => indexEntries(fd, bytes, count, out, tree, offsets));
     if (offsets.length < count) throw new LedgerError('CORRUPT_ENTRY', `${ENTRIES_FILE} ends after ${scan.lines} entries, the checkpoint covers ${count}`);
-    writeFullSync(out, records, at);
   } finally {
     closeSync(out);
   }
   await rename(tmp, indexPath);
-  return { tree, offsets };
+  return state;
 }
 
 /** Index records read at a time. */
@@ -962,20 +950,6 @@ function withFd<T>(path: string, use: (fd: number) => T): T {
   } finally {
     closeSync(fd);
   }
-}
-
-function readFull(fd: number, buf: Buffer, length: number, position: number): number {
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd, buf, done, length - done, position + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return done;
-}
-
-function writeFullSync(fd: number, buf: Buffer, length: number): void {
-  for (let done = 0; done < length; ) done += writeSync(fd, buf, done, length - done);
 }
 
 async function truncate(path: string, length: number): Promise<void> {

@@ -3,10 +3,12 @@
  * `vigil prove` while a writer may be running: it takes no lock and writes nothing. Leaf
  * hashes are recomputed from entries.log, not taken from the index, and the result must
  * reproduce the signed root before any proof is given. entries.log is read in pieces, never
- * whole: memory holds the tree and an offset per entry, and entries are read back on demand.
+ * whole, and the recomputed leaf hashes and offsets go to an unlinked temporary file: memory
+ * holds the tree's upper levels (about a byte per entry); the rest is read back on demand.
  */
 import { join } from 'node:path';
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { parsePublicKey, type Checkpoint, type Cosignature } from './checkpoint.js';
 import { toHex } from './encoding.js';
@@ -20,13 +22,11 @@ import {
   PUBLIC_KEY_FILE,
   readTailOf,
   scanCheckpoints,
-  scanLines,
   scanLinesBackward,
   SCAN_CHUNK,
 } from './files.js';
-import { LEAF_HASH_PREFIX } from './hasher.js';
+import { indexEntries, IndexReader, OffsetList } from './index-reader.js';
 import { nodeCheckpointVerifier, nodeHasher } from './node-crypto.js';
-import { hash } from 'node:crypto';
 import { MerkleTree } from './tree.js';
 import { BUNDLE_FORMAT, type EvidenceBundle } from './verifier.js';
 
@@ -74,27 +74,31 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
     throw new LedgerError('CORRUPT_ENTRY', `${ENTRIES_FILE} is missing; the checkpoint covers ${size} entries`);
   }
   const end = last.entriesOffset;
-  const tree = new MerkleTree(nodeHasher);
-  const offsets = new Float64Array(size + 1);
-  try {
-    let scratch = Buffer.alloc(1 << 16);
-    const scan = scanLines(fd, 0, end, (chunk, from, to, offset) => {
-      const len = to - from;
-      if (scratch.length < len + 1) scratch = Buffer.alloc(2 * (len + 1));
-      scratch[0] = LEAF_HASH_PREFIX;
-      chunk.copy(scratch, 1, from, to);
-      offsets[tree.size] = offset;
-      tree.append(hash('sha256', scratch.subarray(0, len + 1), 'buffer'));
-      return tree.size < size;
-    });
-    if (tree.size < size) throw new LedgerError('CORRUPT_ENTRY', `${ENTRIES_FILE} ends after ${tree.size} entries; the checkpoint covers ${size}`);
-    offsets[size] = scan.end;
-  } catch (err) {
+  // The recomputed index goes to an unlinked temporary file: the tree keeps only its upper
+  // levels and recent nodes, and old leaf hashes and offsets are read back from there.
+  const tmpDir = mkdtempSync(join(tmpdir(), 'vigil-prove-'));
+  const tmpPath = join(tmpDir, 'entries.idx');
+  const idxFd = openSync(tmpPath, 'w+', 0o600);
+  rmSync(tmpDir, { recursive: true, force: true });
+  const index = new IndexReader(tmpPath, idxFd);
+  const tree = new MerkleTree(nodeHasher, { leaves: index });
+  const offsets = new OffsetList(index);
+  let endOffset = 0;
+  const closeAll = (): void => {
     closeSync(fd);
+    index.close();
+  };
+  try {
+    const scan = indexEntries(fd, end, size, idxFd, tree, offsets);
+    if (tree.size < size) throw new LedgerError('CORRUPT_ENTRY', `${ENTRIES_FILE} ends after ${tree.size} entries; the checkpoint covers ${size}`);
+    endOffset = scan.end;
+  } catch (err) {
+    closeAll();
     throw err;
   }
+  const offsetOf = (i: number): number => (i === size ? endOffset : offsets.get(i));
   if (toHex(tree.root(size)) !== last.checkpoint.root) {
-    closeSync(fd);
+    closeAll();
     throw new LedgerError('CORRUPT_ENTRY', `the entries do not reproduce the signed root of size ${size} (run vigil verify --data-dir ${dir})`);
   }
 
@@ -128,8 +132,8 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
   }
 
   const lineOf = (i: number): string => {
-    const buf = Buffer.allocUnsafe(offsets[i + 1]! - 1 - offsets[i]!);
-    readSync(fd, buf, 0, buf.length, offsets[i]!);
+    const buf = Buffer.allocUnsafe(offsetOf(i + 1) - 1 - offsetOf(i));
+    readSync(fd, buf, 0, buf.length, offsetOf(i));
     return buf.toString('utf8');
   };
   /** Binary search for the entry holding byte `at` of entries.log. */
@@ -138,7 +142,7 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
     let hi = size - 1;
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
-      if (offsets[mid]! <= at) lo = mid;
+      if (offsetOf(mid) <= at) lo = mid;
       else hi = mid - 1;
     }
     return lo;
@@ -147,8 +151,8 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
     const needle = Buffer.from(`"id":${JSON.stringify(id)}`);
     const window = Buffer.allocUnsafe(SCAN_CHUNK + needle.length);
     // Windows overlap by needle.length - 1 bytes, so a match across two pieces is seen once.
-    for (let pos = 0; pos < offsets[size]!; pos += SCAN_CHUNK) {
-      const n = readSync(fd, window, 0, Math.min(window.length, offsets[size]! - pos), pos);
+    for (let pos = 0; pos < endOffset; pos += SCAN_CHUNK) {
+      const n = readSync(fd, window, 0, Math.min(window.length, endOffset - pos), pos);
       for (let hit = window.indexOf(needle, 0); hit !== -1 && hit < n; hit = window.indexOf(needle, hit + 1)) {
         if (hit + needle.length > n || (hit >= SCAN_CHUNK)) continue; // seen whole in the next window
         const index = entryAt(pos + hit);
@@ -190,7 +194,7 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
       return prove(index);
     },
     close() {
-      closeSync(fd);
+      closeAll();
     },
   };
 }

@@ -9,51 +9,74 @@ import type { LogHasher } from './hasher.js';
 
 /** 2^15 nodes (1 MiB of SHA-256 hashes) per storage chunk: growth never copies old nodes. */
 const CHUNK_SHIFT = 15;
-const CHUNK_NODES = 1 << CHUNK_SHIFT;
-const CHUNK_MASK = CHUNK_NODES - 1;
 /** Node indexes are kept below 2^32 so the chunk arithmetic can use 32-bit operators. */
 const MAX_LEAVES = 2 ** 32 - 1;
+/**
+ * With a leaf source, levels below this one keep only their two newest chunks in memory;
+ * an older node there covers at most 2^(SPILL_LEVELS-1) leaves and is recomputed from them.
+ * Memory is then about one byte per leaf (the levels above) instead of 64.
+ */
+const SPILL_LEVELS = 6;
+
+/** Where a tree that does not keep every node finds old leaf hashes (the writer: entries.idx). */
+export interface LeafSource {
+  /** Copies the hashes of leaves [start, start + count) into `into`, back to back. */
+  readLeaves(start: number, count: number, into: Uint8Array): void;
+}
+
+export interface MerkleTreeOptions {
+  /** Keep only recent low-level nodes in memory and read old leaves from here. */
+  leaves?: LeafSource;
+  /** log2 of nodes per storage chunk (tests use small chunks). @default 15 */
+  chunkShift?: number;
+}
 
 /** The hashes of one level of the tree, in index order. */
 class NodeLevel {
-  private readonly chunks: Uint8Array[] = [];
+  private readonly chunks: (Uint8Array | undefined)[] = [];
   length = 0;
+  private readonly mask: number;
 
-  constructor(private readonly hashSize: number) {}
-
-  push(hash: Uint8Array): void {
-    const i = this.length;
-    const c = i >>> CHUNK_SHIFT;
-    let chunk = this.chunks[c];
-    if (!chunk) {
-      chunk = new Uint8Array(CHUNK_NODES * this.hashSize);
-      this.chunks.push(chunk);
-    }
-    chunk.set(hash, (i & CHUNK_MASK) * this.hashSize);
-    this.length = i + 1;
+  constructor(
+    private readonly hashSize: number,
+    private readonly shift: number,
+    /** Drop chunks older than the newest two (their nodes can be recomputed). */
+    private readonly evict: boolean,
+  ) {
+    this.mask = (1 << shift) - 1;
   }
 
-  /** Reserves slot `length` and returns its chunk; its byte offset is `(i & CHUNK_MASK) * hashSize`. */
+  push(hash: Uint8Array): void {
+    this.reserve().set(hash, ((this.length - 1) & this.mask) * this.hashSize);
+  }
+
+  /** Reserves slot `length` and returns its chunk; its byte offset is `(i & mask) * hashSize`. */
   reserve(): Uint8Array {
     const i = this.length;
-    const c = i >>> CHUNK_SHIFT;
+    const c = i >>> this.shift;
     let chunk = this.chunks[c];
     if (!chunk) {
-      chunk = new Uint8Array(CHUNK_NODES * this.hashSize);
-      this.chunks.push(chunk);
+      chunk = new Uint8Array((this.mask + 1) * this.hashSize);
+      this.chunks[c] = chunk;
+      if (this.evict && c >= 2) this.chunks[c - 2] = undefined;
     }
     this.length = i + 1;
     return chunk;
   }
 
   chunk(i: number): Uint8Array {
-    return this.chunks[i >>> CHUNK_SHIFT]!;
+    return this.chunks[i >>> this.shift]!;
   }
 
-  /** A view, not a copy: callers must not write to it. */
-  get(i: number): Uint8Array {
-    const chunk = this.chunks[i >>> CHUNK_SHIFT]!;
-    const at = (i & CHUNK_MASK) * this.hashSize;
+  offset(i: number): number {
+    return (i & this.mask) * this.hashSize;
+  }
+
+  /** A view, not a copy: callers must not write to it. Undefined when evicted. */
+  get(i: number): Uint8Array | undefined {
+    const chunk = this.chunks[i >>> this.shift];
+    if (!chunk) return undefined;
+    const at = (i & this.mask) * this.hashSize;
     return chunk.subarray(at, at + this.hashSize);
   }
 }
@@ -65,9 +88,20 @@ const splitPoint = (n: number): number => 2 ** highestBit(n - 1);
 
 export class MerkleTree {
   private readonly levels: NodeLevel[] = [];
+  private readonly shift: number;
+  private readonly source: LeafSource | undefined;
 
-  constructor(readonly hasher: LogHasher) {
-    this.levels.push(new NodeLevel(hasher.size));
+  constructor(
+    readonly hasher: LogHasher,
+    options: MerkleTreeOptions = {},
+  ) {
+    this.shift = options.chunkShift ?? CHUNK_SHIFT;
+    this.source = options.leaves;
+    this.levels.push(this.newLevel(0));
+  }
+
+  private newLevel(level: number): NodeLevel {
+    return new NodeLevel(this.hasher.size, this.shift, this.source !== undefined && level < SPILL_LEVELS);
   }
 
   /** Number of leaves. */
@@ -100,7 +134,7 @@ export class MerkleTree {
     for (let level = 1; (i & 1) === 1; level++) {
       let up = this.levels[level];
       if (!up) {
-        up = new NodeLevel(size);
+        up = this.newLevel(level);
         this.levels.push(up);
       }
       up.push(hashes.subarray(at, at + size));
@@ -118,7 +152,7 @@ export class MerkleTree {
     for (let level = 31; level >= 0; level--) {
       const width = 2 ** level;
       if (Math.floor(this.size / width) % 2 === 1) {
-        parts.push(this.levels[level]!.get(begin / width));
+        parts.push(this.node(level, begin / width));
         begin += width;
       }
     }
@@ -135,21 +169,20 @@ export class MerkleTree {
   private completeParents(): void {
     let i = this.size - 1;
     let level = 0;
-    const size = this.hasher.size;
     const into = this.hasher.hashChildrenInto;
     while ((i & 1) === 1) {
       const cur = this.levels[level]!;
       let up = this.levels[level + 1];
       if (!up) {
-        up = new NodeLevel(size);
+        up = this.newLevel(level + 1);
         this.levels.push(up);
       }
       if (into) {
         const j = up.length;
         const out = up.reserve();
-        into.call(this.hasher, cur.chunk(i - 1), ((i - 1) & CHUNK_MASK) * size, cur.chunk(i), (i & CHUNK_MASK) * size, out, (j & CHUNK_MASK) * size);
+        into.call(this.hasher, cur.chunk(i - 1), cur.offset(i - 1), cur.chunk(i), cur.offset(i), out, up.offset(j));
       } else {
-        up.push(this.hasher.hashChildren(cur.get(i - 1), cur.get(i)));
+        up.push(this.hasher.hashChildren(cur.get(i - 1)!, cur.get(i)!));
       }
       level++;
       i >>>= 1;
@@ -158,7 +191,23 @@ export class MerkleTree {
 
   leafHash(index: number): Uint8Array {
     this.checkIndex(index, this.size);
-    return this.levels[0]!.get(index).slice();
+    return this.node(0, index).slice();
+  }
+
+  /** The hash of node `index` at `level` (a perfect subtree of 2^level leaves): kept, or recomputed. */
+  private node(level: number, index: number): Uint8Array {
+    const kept = this.levels[level]!.get(index);
+    if (kept) return kept;
+    const hs = this.hasher.size;
+    const count = 2 ** level;
+    const buf = new Uint8Array(count * hs);
+    this.source!.readLeaves(index * count, count, buf);
+    for (let width = count; width > 1; width /= 2) {
+      for (let k = 0; k < width / 2; k++) {
+        buf.set(this.hasher.hashChildren(buf.subarray(2 * k * hs, (2 * k + 1) * hs), buf.subarray((2 * k + 1) * hs, (2 * k + 2) * hs)), k * hs);
+      }
+    }
+    return buf.subarray(0, hs);
   }
 
   /** MTH(D[0:size]) for any size up to the current one. */
@@ -227,7 +276,7 @@ export class MerkleTree {
     while (at < end) {
       const level = highestBit(end - at);
       const width = 2 ** level;
-      nodes.push(this.levels[level]!.get(at / width));
+      nodes.push(this.node(level, at / width));
       at += width;
     }
     let acc = nodes[nodes.length - 1]!;

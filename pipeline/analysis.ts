@@ -33,6 +33,8 @@ export interface AnalysisOptions {
   detect: boolean;
   /** How often time-driven rules (a device gone silent) run, milliseconds. */
   tickMs: number;
+  /** The store's retention (0: keeps everything): events the ledger logged may have aged out. */
+  retentionDays: number;
 }
 
 export interface Analysis {
@@ -56,7 +58,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     clock: now,
     logger: { info: (msg: string) => logger.info(msg), warn: (msg: string) => logger.warn(msg), error: (msg: string) => logger.error(msg) },
   });
-  await catchUpLedger(ledger, store, logger);
+  await catchUpLedger(ledger, store, logger, options.retentionDays);
   // Every accepted event becomes a leaf, in commit order, in the ingesting process (whatever the bus).
   options.ingest.onStored((events) => {
     ledger.appendMany(events.map(eventEntry));
@@ -165,19 +167,33 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
 /**
  * After a crash between the store's commit and the ledger's next durable checkpoint, the
  * ledger recovers to that checkpoint and may lack the last stored events. Events reach the
- * ledger in the store's commit order, so the ledger's last event entry marks where to
- * resume: everything the store holds after it is appended again. (Found by reading the
- * ledger backwards past the few alert and action entries; no id index is needed.)
+ * ledger in the store's commit order (its seq order), so the newest ledger event that the
+ * store still holds marks where to resume: everything the store holds after it is appended
+ * again. Read backwards, skipping alert and action entries and events that retention has
+ * deleted since (it goes by event time, so an imported old event can go first); no id index
+ * is needed. A ledger none of whose events the store holds, with retention off, belongs to
+ * another data directory.
  */
-async function catchUpLedger(ledger: Ledger, store: SqliteStore, logger: Logger): Promise<void> {
+async function catchUpLedger(ledger: Ledger, store: SqliteStore, logger: Logger, retentionDays: number): Promise<void> {
   let resumeAfter = 0;
+  let missing = 0;
+  let lastMissing: string | undefined;
   for (let i = ledger.size - 1; i >= 0; i--) {
-    const { entry } = await ledger.prove(i);
+    const entry = await ledger.entry(i);
     if (entry.type !== 'event') continue;
     const row = store.getEvent(String(entry.body['id']));
-    if (!row) throw new Error(`the ledger's last event ${String(entry.body['id'])} is not in the store: is this the ledger of another data directory?`);
-    resumeAfter = row.seq;
-    break;
+    if (row) {
+      resumeAfter = row.seq;
+      break;
+    }
+    missing++;
+    lastMissing ??= String(entry.body['id']);
+  }
+  if (missing > 0) {
+    if (retentionDays === 0 && resumeAfter === 0) {
+      throw new Error(`the ledger's last event ${lastMissing} is not in the store: is this the ledger of another data directory?`);
+    }
+    logger.warn({ missing, resumeAfter }, "the ledger's newest events are no longer in the store (retention removed them); resuming after the newest one it still holds");
   }
   let appended = 0;
   for (let rows = store.eventsAfter(resumeAfter, 5_000); rows.length > 0; rows = store.eventsAfter(resumeAfter, 5_000)) {

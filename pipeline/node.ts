@@ -10,6 +10,7 @@ import { MqttBrokerCollector, MqttClientCollector, SyslogCollector, SYSLOG_TCP_S
 import { readFileSync } from 'node:fs';
 import { MemoryBus, type Bus } from './bus.js';
 import { KafkaBus, createKafkaClient } from './bus-kafka.js';
+import { BusRelay } from './bus-relay.js';
 import { ConfigError } from './config.js';
 import { SqliteStore } from '../store/index.js';
 import { IngestPipeline } from './ingest.js';
@@ -45,6 +46,7 @@ export class VigilNode {
   /** The simulated city (demo mode), served at /city.json for the map. */
   readonly city: CityDescription | undefined;
   private readonly sources: EventSource[] = [];
+  private readonly busRelay: BusRelay | undefined;
   private address: { host: string; port: number } | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -113,8 +115,15 @@ export class VigilNode {
     for (const source of this.sources) if (source !== this.syslog) this.metrics.initSource(source.name);
     if (this.syslog) for (const name of [SYSLOG_UDP_SOURCE, SYSLOG_TCP_SOURCE]) this.metrics.initSource(name);
     this.bus = wired.bus;
-    // A bus that cannot take events (Kafka down) must not crash the writer: the events are stored, and the loss of their delivery is logged.
-    this.ingest.onStored((events) => this.bus.publish(events).catch((err: unknown) => deps.logger.error({ err, events: events.length }, 'bus publish failed')));
+    if (this.bus instanceof KafkaBus) {
+      // Kafka can be down: what it did not take is replayed from the store by cursor (pipeline/bus-relay.ts).
+      const relay = new BusRelay(this.bus, this.store, { onError: (err, behind) => deps.logger.error({ err, behind }, 'bus publish failed; replaying from the store') });
+      this.busRelay = relay;
+      this.ingest.onStored((events) => relay.stored(events));
+    } else {
+      // The in-process bus fails only when a consumer throws: the events are stored, and the failure is logged.
+      this.ingest.onStored((events) => this.bus.publish(events).catch((err: unknown) => deps.logger.error({ err, events: events.length }, 'bus publish failed')));
+    }
   }
 
   static async start(config: VigilConfig, deps: NodeDependencies): Promise<VigilNode> {
@@ -135,8 +144,10 @@ export class VigilNode {
         detect: config.detector.enabled,
         trainDemoModel: config.demo.enabled,
         tickMs: config.detector.tickMs,
+        retentionDays: config.store.retentionDays,
         ...(node.city ? { city: node.city } : {}),
       });
+      node.busRelay?.start();
       const addr = await node.http.listen(config.api.port, config.api.host);
       node.address = { host: addr.address, port: addr.port };
       for (const source of node.sources) await source.start(node.ingest);
@@ -169,6 +180,7 @@ export class VigilNode {
       await this.ingest.close();
       await this.writer.close();
       await this.analysis?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'ledger or detector did not stop cleanly'));
+      await this.busRelay?.stop();
       await this.bus.close().catch((err: unknown) => this.deps.logger.warn({ err }, 'bus did not close cleanly'));
       this.store.close();
       this.deps.logger.info('vigil node stopped');

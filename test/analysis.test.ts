@@ -3,6 +3,7 @@ import { createToken } from '../api/index.js';
 import { resolveConfig } from '../pipeline/config.js';
 import { silentLogger } from '../pipeline/logger.js';
 import { VigilNode } from '../pipeline/node.js';
+import { SqliteStore } from '../store/index.js';
 import { tempDir } from './helpers.js';
 
 const RULE = `
@@ -65,5 +66,30 @@ describe('the wired node', () => {
     for (const r of res.results) expect(await ledger.indexOf(r.id)).toBeTypeOf('number');
     const bundle = await ledger.proveById(res.results[7]!.id);
     expect(bundle.entry.body).toMatchObject({ id: res.results[7]!.id, kind: 'auth', entity: 'D-9' });
+  }, 60_000);
+
+  it('restarts when retention has removed the events the ledger logged last, and logs what follows', async () => {
+    const dir = tempDir().dir;
+    const config = resolveConfig({ dataDir: dir, api: { port: 0 }, store: { retentionDays: 1 } });
+    node = await VigilNode.start(config, { logger: silentLogger() });
+    // Imported history: event time two days back, so retention removes it within the hour.
+    const old = Date.now() - 2 * 86_400_000;
+    const body = Array.from({ length: 20 }, (_, i) => JSON.stringify({ kind: 'auth', device: 'D-1', ts: old + i, user: `u${i}`, outcome: 'failure' })).join('\n');
+    expect((await fetch(`${node.url}/ingest`, { method: 'POST', body })).status).toBe(200);
+    const logged = node.analysis!.ledger.size;
+    await node.stop();
+    node = undefined;
+    const store = SqliteStore.open({ dataDir: dir, retentionDays: 1 });
+    expect(store.applyRetention().events).toBe(20);
+    store.close();
+
+    const warnings: string[] = [];
+    const logger = { ...silentLogger(), warn: (obj: unknown, msg?: string) => void warnings.push(`${msg ?? ''} ${JSON.stringify(obj)}`) } as ReturnType<typeof silentLogger>;
+    node = await VigilNode.start(config, { logger });
+    expect(warnings.join('\n')).toMatch(/no longer in the store/);
+    expect(node.analysis!.ledger.size).toBe(logged); // nothing appended twice
+    const fresh = JSON.stringify({ kind: 'auth', device: 'D-2', ts: Date.now(), user: 'x', outcome: 'success' });
+    const res = (await (await fetch(`${node.url}/ingest`, { method: 'POST', body: fresh })).json()) as { results: Array<{ id: string }> };
+    expect(await node.analysis!.ledger.indexOf(res.results[0]!.id)).toBe(logged);
   }, 60_000);
 });

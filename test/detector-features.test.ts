@@ -47,6 +47,51 @@ describe('vehicle features on hand-made tracks', () => {
     expect(vehicleRows(flood).at(-1)!.rate_1s).toBe(33);
   });
 
+  it('a reported speed the positions over 3 s contradict: the long-baseline error is the difference', () => {
+    // truly 10 m/s north at 10 Hz; from message 40 on it claims 18 m/s with zero acceleration
+    const track = northTrack('V-20', 80, 10).map((e, i) => (i < 40 ? e : ev({ kind: 'bsm', vehicle: 'V-20', ts: e.vigil.ts, lat: e.vigil.vehicle!.lat, lon: 103.82, speed: 18, heading: 0, accel: 0, seq: i })));
+    const rows = vehicleRows(track);
+    expect(rows[39]!.speed_err_long).toBeLessThan(0.05); // honest part: exact positions
+    expect(rows[45]!.speed_err_long).toBeCloseTo(8, 1);
+    // later forged messages are still compared with the speed the positions show, not with the earlier lies
+    expect(rows[79]!.speed_err_long).toBeCloseTo(8, 1);
+  });
+
+  it('after a forged stretch the truthful messages are judged against the track from before it', () => {
+    const truth = northTrack('V-21', 100, 10);
+    // messages 40–59 claim a position 200 m east of the truth
+    const sent = truth.map((e, i) => (i >= 40 && i < 60 ? ev({ kind: 'bsm', vehicle: 'V-21', ts: e.vigil.ts, lat: e.vigil.vehicle!.lat, lon: 103.82 + 200 * M, speed: 10, heading: 0, seq: i }) : e));
+    const rows = vehicleRows(sent);
+    expect(rows[40]!.jump_log).toBeGreaterThan(Math.log1p(150)); // the lie is a jump
+    for (let i = 60; i < 100; i++) {
+      expect(rows[i]!.jump_log).toBe(0);
+      expect(rows[i]!.speed_err).toBeLessThan(0.1);
+    }
+  });
+
+  it("a neighbour's speed and heading reported again at its earlier place is a replayed state", () => {
+    const fx = new FeatureExtractor();
+    const neighbour = northTrack('V-22', 30, 12.34);
+    vehicleRows(neighbour, fx);
+    const at = neighbour[10]!.vigil.vehicle!;
+    const copy = (vehicle: string, speed: number, dLatM: number, dLonM = 0) => ev({ kind: 'bsm', vehicle, ts: T0 + 4_000, lat: at.lat + dLatM * M, lon: 103.82 + dLonM * M, speed, heading: 0 });
+    expect(fx.one(copy('V-23', 12.34, 1))!.values.replay_near).toBe(1); // 1 m off: GPS noise not copied
+    expect(fx.one(copy('V-24', 12.35, 0))!.values.replay_near).toBe(0); // another speed
+    expect(fx.one(copy('V-25', 12.34, 0, 10))!.values.replay_near).toBe(0); // 10 m beside its track
+    expect(fx.one(copy('V-22', 12.34, 0))!.values.replay_near).toBe(0); // its own earlier state
+  });
+
+  it('messages closer than 80 ms are a flood; a sequence gap the elapsed time explains is not', () => {
+    const rows = vehicleRows(northTrack('V-26', 5, 10, 20));
+    expect(rows[4]!.fast_gap).toBe(1);
+    expect(vehicleRows(northTrack('V-27', 5, 10, 100))[4]!.fast_gap).toBe(0);
+    const fx = new FeatureExtractor();
+    vehicleRows(northTrack('V-28', 5, 10), fx);
+    // 1.5 s in a dead zone at 10 Hz: 14 messages lost, seq advances by 15
+    const back = ev({ kind: 'bsm', vehicle: 'V-28', ts: T0 + 400 + 1_500, lat: 1.35 + 19 * M, lon: 103.82, speed: 10, heading: 0, seq: 4 + 15 });
+    expect(fx.one(back)!.values.seq_gap_log).toBe(0);
+  });
+
   it('a payload sent earlier by another vehicle is a replay', () => {
     const fx = new FeatureExtractor();
     const original = northTrack('V-7', 20, 12);

@@ -3,9 +3,11 @@ import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { KafkaCollector, type KafkaClientPort, type KafkaConsumerPort } from '../collectors/kafka/index.js';
 import { PipelineFullError, type IngestItem, type IngestReceipt, type IngestSink } from '../collectors/index.js';
-import { resolveValidationOptions } from '../events/index.js';
+import { parseJsonRecord, resolveValidationOptions } from '../events/index.js';
 import { KafkaBus, type KafkaBusClientPort } from '../pipeline/bus-kafka.js';
 import { MemoryBus } from '../pipeline/bus.js';
+import { BusRelay } from '../pipeline/bus-relay.js';
+import { SqliteStore } from '../store/index.js';
 import type { StoredEvent } from '../pipeline/ingest.js';
 import { resolveConfig } from '../pipeline/config.js';
 import { silentLogger } from '../pipeline/logger.js';
@@ -208,6 +210,109 @@ describe('the Kafka bus', () => {
     const i = consumer.log.indexOf('handled');
     expect(consumer.log.slice(i)).toEqual(['handled', 'resolve 11', 'commit vigil.events/2@12', 'heartbeat']);
     await bus.close();
+  });
+});
+
+describe('the Kafka bus when a publish fails', () => {
+  /** A kafkajs producer stand-in that refuses sends while `down`, and records what it took. */
+  function flakyKafka() {
+    const state = { down: false, attempts: 0, taken: [] as string[][] };
+    const kafka: KafkaBusClientPort = {
+      producer: () => ({
+        connect: async () => {},
+        disconnect: async () => {},
+        send: async (r) => {
+          state.attempts++;
+          if (state.down) throw new Error('KafkaJSNumberOfRetriesExceeded: broker not available');
+          state.taken.push(r.messages.map((m) => (JSON.parse(String(m.value)) as StoredEvent).event.id));
+          return [];
+        },
+      }),
+      consumer: () => {
+        throw new Error('not used');
+      },
+    };
+    return { kafka, state };
+  }
+
+  /** Commit real events to a real store, as the ingest pipeline does, and return what its listener gets. */
+  function commit(store: SqliteStore, vehicle: string, from: number, n: number): StoredEvent[] {
+    const events = Array.from({ length: n }, (_, i) => {
+      const r = parseJsonRecord(bsm(vehicle, from + i), validation);
+      if (!r.ok) throw new Error(r.rejection.code);
+      return { event: r.event, source: 'test', receivedAt: NOW };
+    });
+    expect(store.writeBatch(events, []).every(Boolean)).toBe(true);
+    return events;
+  }
+
+  it('replays what Kafka did not take from the store by cursor, in order, once it is back', async () => {
+    const tmp = tempDir();
+    const store = SqliteStore.open({ dataDir: tmp.dir });
+    const { kafka, state } = flakyKafka();
+    const bus = new KafkaBus(kafka, { topic: 'vigil.events' });
+    const errors: number[] = [];
+    const relay = new BusRelay(bus, store, { retryMs: 5, maxRetryMs: 20, onError: (_err, behind) => errors.push(behind) });
+    try {
+      relay.start();
+      const ids = (es: StoredEvent[]) => es.map((e) => e.event.id);
+      const b1 = commit(store, 'V-1', 0, 3);
+      await relay.stored(b1);
+      expect(state.taken).toEqual([ids(b1)]);
+
+      state.down = true;
+      const b2 = commit(store, 'V-1', 3, 2);
+      await relay.stored(b2); // refused: logged, not lost, and ingest is not held up
+      const b3 = commit(store, 'V-1', 5, 2);
+      await relay.stored(b3); // while behind, not sent ahead of b2
+      expect(errors[0]).toBe(2);
+      await waitFor(() => (state.attempts >= 4 ? true : undefined), 5000, 'a few retries');
+      expect(state.taken).toEqual([ids(b1)]);
+      expect(relay.behind).toBe(4);
+
+      state.down = false;
+      await waitFor(() => (relay.behind === 0 ? true : undefined), 5000, 'the relay to catch up');
+      // Every event once, in store order, so one vehicle's history stays in order on its partition.
+      expect(state.taken.flat()).toEqual([...ids(b1), ...ids(b2), ...ids(b3)]);
+      expect(store.getMeta('bus.eventSeq')).toBe(String(store.lastEventSeq()));
+
+      // Caught up, the next batch goes straight out again.
+      const b4 = commit(store, 'V-2', 0, 1);
+      await relay.stored(b4);
+      expect(state.taken.at(-1)).toEqual(ids(b4));
+    } finally {
+      await relay.stop();
+      await bus.close();
+      store.close();
+      tmp.cleanup();
+    }
+  });
+
+  it('after a restart, publishes what was stored but never published, from the saved cursor', async () => {
+    const tmp = tempDir();
+    let store = SqliteStore.open({ dataDir: tmp.dir });
+    const first = flakyKafka();
+    let relay = new BusRelay(new KafkaBus(first.kafka), store);
+    relay.start();
+    const b1 = commit(store, 'V-1', 0, 2);
+    await relay.stored(b1);
+    await relay.stop();
+    // Committed, then the process died before the bus heard of it.
+    const lost = commit(store, 'V-1', 2, 3);
+    store.close();
+
+    store = SqliteStore.open({ dataDir: tmp.dir });
+    const second = flakyKafka();
+    relay = new BusRelay(new KafkaBus(second.kafka), store);
+    try {
+      relay.start();
+      await waitFor(() => (relay.behind === 0 ? true : undefined), 5000, 'the replay after restart');
+      expect(second.state.taken.flat()).toEqual(lost.map((e) => e.event.id));
+    } finally {
+      await relay.stop();
+      store.close();
+      tmp.cleanup();
+    }
   });
 });
 

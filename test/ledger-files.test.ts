@@ -7,21 +7,11 @@ import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readTail, scanLines, scanLinesBackward } from '../ledger/files.js';
-import { tempDir } from './helpers.js';
+import { seededRandom, tempDir } from './helpers.js';
 
 const tmp = tempDir('vigil-ledger-files-');
 afterAll(() => tmp.cleanup());
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let fileNo = 0;
 function withFile<T>(bytes: Buffer, use: (fd: number) => T): T {
@@ -45,7 +35,7 @@ function sample(rand: () => number): { bytes: Buffer; lines: string[]; torn: str
 
 describe('reading line by line in pieces', () => {
   it('forwards: every complete line with its offset, the torn rest counted', () => {
-    const rand = random(1);
+    const rand = seededRandom(1);
     for (let round = 0; round < 300; round++) {
       const { bytes, lines, torn } = sample(rand);
       const chunk = 1 + Math.floor(rand() * 40);
@@ -58,7 +48,7 @@ describe('reading line by line in pieces', () => {
   });
 
   it('backwards: the complete lines last first, with their offsets; the end of the last complete one', () => {
-    const rand = random(2);
+    const rand = seededRandom(2);
     for (let round = 0; round < 300; round++) {
       const { bytes, lines, torn } = sample(rand);
       const chunk = 1 + Math.floor(rand() * 40);
@@ -78,7 +68,7 @@ describe('reading line by line in pieces', () => {
   });
 
   it('the tail: whole lines only, at least as many as asked when the file has them', () => {
-    const rand = random(3);
+    const rand = seededRandom(3);
     for (let round = 0; round < 300; round++) {
       const { bytes, lines } = sample(rand);
       const want = 1 + Math.floor(rand() * 4);

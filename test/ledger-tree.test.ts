@@ -20,7 +20,7 @@ import {
   verifyInclusion,
   type LogHasher,
 } from '../ledger/index.js';
-import { repoRoot } from './helpers.js';
+import { repoRoot, seededRandom } from './helpers.js';
 
 const vectorsDir = join(repoRoot, '../shared/vectors/rfc6962');
 const haveVectors = existsSync(vectorsDir);
@@ -132,16 +132,6 @@ function naiveSubproof(h: LogHasher, m: number, leaves: Uint8Array[], b: boolean
     : [...naiveSubproof(h, m - k, leaves.slice(k), false), naiveRoot(h, leaves.slice(0, k))];
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function leafHashes(n: number): Uint8Array[] {
   return Array.from({ length: n }, (_, i) => rfc9162Hasher.hashLeaf(new TextEncoder().encode(`leaf ${i}`)));
@@ -176,7 +166,7 @@ describe('the fast tree, against the naive reference', () => {
     }
   });
 
-  const random = rng(9162);
+  const random = seededRandom(9162);
   const sizes = [1, 2, 3, 4, 5, 7, 8, 9, 255, 256, 257, 1023, 1024, 1025, 4097, MAX - 1, MAX];
   for (let i = 0; i < 8; i++) sizes.push(1 + Math.floor(random() * MAX));
 
@@ -204,6 +194,54 @@ describe('the fast tree, against the naive reference', () => {
       expect(hex(range.root())).toBe(hex(tree.root(n)));
       range.append(leaves[n]!);
     }
+  });
+});
+
+describe('a tree that keeps only recent low-level nodes (the writer, over entries.idx)', () => {
+  const N = 3000;
+  const leaves = leafHashes(N);
+  let reads = 0;
+  const source = {
+    readLeaves(start: number, count: number, into: Uint8Array): void {
+      reads++;
+      if (start + count > leaves.length) throw new Error(`read past the leaves: ${start}+${count}`);
+      for (let k = 0; k < count; k++) into.set(leaves[start + k]!, 32 * k);
+    },
+  };
+  // Chunks of 8 nodes: levels 0-5 drop all but their newest 16 nodes many times over.
+  const spilling = new MerkleTree(nodeHasher, { leaves: source, chunkShift: 3 });
+  const full = new MerkleTree(nodeHasher);
+  for (const l of leaves) {
+    spilling.append(l);
+    full.append(l);
+  }
+
+  it('gives the same roots, leaves, frontier and proofs as a tree that keeps every node', () => {
+    const random = seededRandom(64);
+    for (let n = 0; n <= N; n += 1 + Math.floor(random() * 40)) expect(hex(spilling.root(n)), `root ${n}`).toBe(hex(full.root(n)));
+    expect(hex(spilling.frontier())).toBe(hex(full.frontier()));
+    for (let t = 0; t < 300; t++) {
+      const n = 1 + Math.floor(random() * N);
+      const m = Math.floor(random() * n);
+      expect(hex(spilling.leafHash(m))).toBe(hex(leaves[m]!));
+      expect(spilling.inclusionProof(m, n).map(hex), `PATH(${m}, ${n})`).toEqual(full.inclusionProof(m, n).map(hex));
+      const m1 = 1 + Math.floor(random() * n);
+      expect(spilling.consistencyProof(m1, n).map(hex), `PROOF(${m1}, ${n})`).toEqual(full.consistencyProof(m1, n).map(hex));
+    }
+    expect(reads).toBeGreaterThan(0); // old nodes really were recomputed from the source
+  });
+
+  it('keeps appending after old nodes were dropped (computed parents and appendComputed)', () => {
+    const more = leafHashes(N + 40).slice(N);
+    const other = new MerkleTree(nodeHasher);
+    for (const l of leaves) other.append(l);
+    for (const l of more) {
+      spilling.append(l);
+      other.append(l);
+    }
+    leaves.push(...more);
+    expect(hex(spilling.root())).toBe(hex(other.root()));
+    expect(spilling.inclusionProof(5, N + 40).map(hex)).toEqual(other.inclusionProof(5, N + 40).map(hex));
   });
 });
 
@@ -251,7 +289,7 @@ describe('the two hashers', () => {
     expect(hex(rfc9162Hasher.hashLeaf(new Uint8Array(0)))).toBe('6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d');
   });
   it('agree on random leaves and node pairs', () => {
-    const random = rng(7);
+    const random = seededRandom(7);
     for (let i = 0; i < 500; i++) {
       const data = new Uint8Array(Math.floor(random() * 300)).map(() => Math.floor(random() * 256));
       expect(hex(nodeHasher.hashLeaf(data))).toBe(hex(rfc9162Hasher.hashLeaf(data)));
@@ -289,7 +327,7 @@ describe('the canonical entry encoding', () => {
   }
 
   it('agrees with the canonicalize package (RFC 8785) on random JSON', () => {
-    const random = rng(8785);
+    const random = seededRandom(8785);
     for (let i = 0; i < 3000; i++) {
       const value = randomJson(random, 0);
       expect(canonicalJson(value)).toBe(canonicalize(value));

@@ -4,7 +4,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { resolveConfig } from '../pipeline/config.js';
 import { silentLogger } from '../pipeline/logger.js';
 import { VigilNode } from '../pipeline/node.js';
-import { MqttBrokerCollector } from '../collectors/mqtt/index.js';
+import { MqttBrokerCollector, mayMatchCityTopics, parseTopic } from '../collectors/mqtt/index.js';
 import { resolveValidationOptions } from '../events/index.js';
 import type { IngestItem, IngestReceipt, IngestSink } from '../collectors/index.js';
 import { metricValue, tempDir, waitFor } from './helpers.js';
@@ -232,5 +232,151 @@ describe('when the store is slow', () => {
       for (const b of sink.batches) b.release();
       await collector.stop();
     }
+  });
+});
+
+describe('while a commit is in flight', () => {
+  it('reads on past the first batch, up to maxInflightMessages, and acknowledges in publish order once stored', async () => {
+    const sink = new GatedSink();
+    const collector = new MqttBrokerCollector(resolveValidationOptions(), { port: 0, maxInflightMessages: 1500 });
+    await collector.start(sink);
+    const client = await connectClient(collector.port);
+    try {
+      const sent: number[] = [];
+      const acked: number[] = [];
+      client.on('packetsend', (p) => {
+        if (p.cmd === 'publish' && p.messageId !== undefined) sent.push(p.messageId);
+      });
+      client.on('packetreceive', (p) => {
+        if (p.cmd === 'puback' && p.messageId !== undefined) acked.push(p.messageId);
+      });
+      const pubs = Array.from({ length: 5000 }, (_, i) => client.publishAsync('city/v2x/V-1/bsm', bsm('V-1', i), { qos: 1 }));
+      const taken = () => sink.batches.reduce((n, b) => n + b.items.length, 0);
+      // Nothing is stored yet: still the broker takes more than one batch (the next group commit's worth)...
+      await waitFor(() => (taken() >= 1500 ? true : undefined), 10_000, '1500 messages to be taken while none is stored');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sink.batches.length).toBeGreaterThan(1);
+      // ...and then stops reading: the rest waits in TCP buffers, not in the broker.
+      expect(taken()).toBeLessThan(5000);
+      expect(acked).toEqual([]);
+      for (let round = 0; round < 2000 && sink.stored < 5000; round++) {
+        for (const b of sink.batches.splice(0)) b.release();
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      await Promise.all(pubs);
+      expect(sink.stored).toBe(5000);
+      // MQTT 3.1.1 §4.6: PUBACKs in the order the PUBLISH packets were received.
+      expect(acked).toEqual(sent);
+    } finally {
+      await client.endAsync();
+      for (const b of sink.batches) b.release();
+      await collector.stop();
+    }
+  });
+
+  it('keeps serving other packets of a held connection, and resumes it without stalling', async () => {
+    const sink = new GatedSink();
+    const collector = new MqttBrokerCollector(resolveValidationOptions(), { port: 0, maxInflightMessages: 10 });
+    await collector.start(sink);
+    const client = await connectClient(collector.port);
+    try {
+      // City messages (the short path, held at 10) interleaved with messages aedes handles itself.
+      const pubs: Promise<unknown>[] = [];
+      for (let i = 0; i < 300; i++) {
+        pubs.push(client.publishAsync('city/v2x/V-1/bsm', bsm('V-1', i), { qos: 1 }));
+        if (i % 3 === 0) pubs.push(client.publishAsync(`devices/D-1/config`, `{"n":${i}}`, { qos: 1 }));
+      }
+      let settled = false;
+      const all = Promise.all(pubs).then(() => (settled = true));
+      for (let round = 0; round < 3000 && !settled; round++) {
+        for (const b of sink.batches.splice(0)) b.release();
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      await all;
+      expect(sink.stored).toBe(300);
+    } finally {
+      await client.endAsync();
+      for (const b of sink.batches) b.release();
+      await collector.stop();
+    }
+  });
+
+  it('sends no PUBACK and closes the connection when the batch could not be stored', async () => {
+    const sink: IngestSink = {
+      submit: () => Promise.reject(new Error('disk full')),
+      dropped: () => {},
+    };
+    const collector = new MqttBrokerCollector(resolveValidationOptions(), { port: 0 });
+    await collector.start(sink);
+    const client = await connectClient(collector.port);
+    try {
+      let pubacks = 0;
+      client.on('packetreceive', (p) => {
+        if (p.cmd === 'puback') pubacks++;
+      });
+      const closed = new Promise<void>((r) => client.once('close', () => r()));
+      void client.publishAsync('city/v2x/V-1/bsm', bsm('V-1', 1), { qos: 1 }).catch(() => {});
+      await closed;
+      expect(pubacks).toBe(0);
+    } finally {
+      await client.endAsync(true).catch(() => {});
+      await collector.stop();
+    }
+  });
+});
+
+describe('forwarding stored messages', () => {
+  it('keeps a retained message for a later subscriber, and forwards live ones to a subscriber that came later', async () => {
+    const tmp = tempDir();
+    const node = await VigilNode.start(resolveConfig({ dataDir: tmp.dir, api: { port: 0 }, mqtt: { broker: { enabled: true, port: 0 } } }), { logger: silentLogger() });
+    const publisher = await connectClient(node.mqttBroker!.port);
+    const watcher = await connectClient(node.mqttBroker!.port);
+    try {
+      // Nobody subscribes yet: the retained one must still be kept by the broker.
+      await publisher.publishAsync('city/v2x/V-1/bsm', bsm('V-1', 1), { qos: 1, retain: true });
+      await publisher.publishAsync('city/v2x/V-1/bsm', bsm('V-1', 2), { qos: 1 });
+      const seen: Array<[string, boolean]> = [];
+      watcher.on('message', (_topic, payload, packet) => seen.push([payload.toString(), packet.retain]));
+      await watcher.subscribeAsync('+/v2x/#', { qos: 1 });
+      await publisher.publishAsync('city/v2x/V-1/bsm', bsm('V-1', 3), { qos: 1 });
+      await waitFor(() => (seen.length >= 2 ? true : undefined), 5000, 'the retained and the live message');
+      expect(seen).toEqual([
+        [bsm('V-1', 1), true],
+        [bsm('V-1', 3), false],
+      ]);
+      expect(node.store.countEvents()).toBe(3);
+    } finally {
+      await publisher.endAsync();
+      await watcher.endAsync();
+      await node.stop();
+      tmp.cleanup();
+    }
+  });
+});
+
+describe('topic parsing', () => {
+  /** The obvious reading of DESIGN.md's topics, to check the hand-written one against. */
+  function naiveParseTopic(topic: string) {
+    const parts = topic.split('/');
+    if (parts.length !== 4 || parts[0] !== 'city' || parts[2] === '') return undefined;
+    if (parts[1] === 'v2x' && parts[3] === 'bsm') return { kind: 'bsm', entity: parts[2], field: 'vehicle' };
+    if (parts[1] === 'iot' && ['telemetry', 'net', 'auth'].includes(parts[3]!)) return { kind: parts[3], entity: parts[2], field: 'device' };
+    return undefined;
+  }
+
+  it('agrees with a split-based reading on generated topics', () => {
+    const pieces = ['city', 'v2x', 'iot', 'bsm', 'telemetry', 'net', 'auth', 'V-1', '', 'x', 'City', '+', '#', 'city/'];
+    let seed = 1;
+    const next = () => (seed = (seed * 48271) % 2147483647);
+    for (let i = 0; i < 20_000; i++) {
+      const levels = 1 + (next() % 6);
+      const topic = Array.from({ length: levels }, () => pieces[next() % pieces.length]).join('/');
+      expect(parseTopic(topic), topic).toEqual(naiveParseTopic(topic));
+    }
+  });
+
+  it('knows which subscription filters can see city topics', () => {
+    for (const f of ['city/#', 'city/v2x/+/bsm', '#', '+/v2x/#', '+', 'city', '$share/g/city/#', '$share/g/#']) expect(mayMatchCityTopics(f), f).toBe(true);
+    for (const f of ['devices/#', '$SYS/#', 'cityx/#', 'other/city/#', '$share/g/devices/#', '$share/g']) expect(mayMatchCityTopics(f), f).toBe(false);
   });
 });

@@ -9,10 +9,22 @@
  * SQLite commit — so a PUBACK means "durably stored", and a crash before the commit leaves
  * the message unacknowledged for the publisher to send again.
  *
- * Backpressure for free: aedes reads a client's socket chunk by chunk and reads the next
- * only when every packet of the previous one has been handled (lib/client.js, nextBatch).
- * While the pipeline is full, `submit` waits, the hook does not call back, and the broker
- * stops reading those clients: TCP flow control slows the publishers, nothing is dropped.
+ * Vigil's own topics take a shorter road (`takePublish`). aedes reads a client's next socket
+ * chunk only when every packet of the previous one has been handled (lib/client.js,
+ * nextBatch), so through the hook a connection had at most one read's worth of messages
+ * (a few hundred) waiting for a commit, and the node alternated between validating and
+ * committing instead of doing both at once. A QoS 0/1 PUBLISH to `city/v2x/<vehicle>/bsm` or
+ * `city/iot/<device>/<kind>` from a connected client is therefore validated as it is parsed
+ * and queued for the next group commit while the connection is read on; its PUBACK is
+ * written once the commit holds it (batched per connection: one socket write per commit,
+ * in the order the PUBLISHes came, MQTT 3.1.1 §4.6), and only then is it forwarded to
+ * subscribers through the broker. Everything else (other topics, QoS 2, packets before
+ * CONNACK) goes through aedes and the hook as before.
+ *
+ * Backpressure: a connection with `maxInflightMessages` messages (or `maxInflightBytes`
+ * of payload) not yet stored is not read until its commits catch up; while the pipeline is
+ * full, `submit` waits, nothing is acknowledged, and the broker stops reading those
+ * clients: TCP flow control slows the publishers, nothing is dropped.
  *
  * Oversized packets: mqtt-packet would buffer a PUBLISH of any declared length (up to
  * 256 MB) before aedes sees it. The connection's parser is checked as soon as the fixed
@@ -28,7 +40,7 @@ import { reject, type ResolvedValidationOptions } from '../../events/index.js';
 import { CollectorError } from '../errors.js';
 import type { EventSource, IngestSink } from '../sink.js';
 import { SubmitBatcher } from './batcher.js';
-import { isCityTopic, messageToItem } from './topics.js';
+import { claimToItem, isCityTopic, mayMatchCityTopics, messageToItem, parseTopic } from './topics.js';
 
 export interface MqttBrokerOptions {
   /** Address to listen on. @default '127.0.0.1' */
@@ -48,6 +60,16 @@ export interface MqttBrokerOptions {
   maxPacketBytes?: number;
   /** Most messages per pipeline submission. @default 5000 */
   maxBatch?: number;
+  /**
+   * Messages of one connection taken but not yet stored before the broker stops reading it
+   * (the read in progress is finished first, so it may exceed this by one socket read).
+   * Large enough to keep the store busy while the next batch is validated, small enough
+   * that one client cannot fill the pipeline's queue alone.
+   * @default 2000
+   */
+  maxInflightMessages?: number;
+  /** The same bound in payload bytes. @default 4194304 */
+  maxInflightBytes?: number;
   /** Source name in metrics and dead letters. @default 'mqtt' */
   source?: string;
 }
@@ -56,6 +78,42 @@ export interface MqttBrokerOptions {
 const QUARANTINE_PREFIX = '$vigil/rejected/';
 const SYS_PREFIX = '$SYS/';
 const OVERSIZED_PREFIX_BYTES = 1024;
+
+/** What of aedes's Client the short publish path touches (lib/client.js; not in aedes's types). */
+interface ClientInternals {
+  _parser: PacketParser & NodeJS.EventEmitter;
+  _nextBatch: (err?: Error | null) => void;
+  _parsingBatch: number;
+  _keepaliveInterval: number;
+  _keepaliveTimer: NodeJS.Timeout | null;
+  connackSent: boolean;
+  closed: boolean;
+  conn: Socket;
+  emit(event: 'error', err: Error): boolean;
+}
+
+/** aedes's publish takes the publishing client too (aedes.js; its types name only (packet, done)). */
+interface BrokerInternals {
+  publish(packet: PublishPacket, client: ClientInternals, done: (err?: Error) => void): void;
+}
+
+/** One connection's messages taken by the short path and not yet stored. */
+interface ConnectionState {
+  messages: number;
+  bytes: number;
+  /** Not reading the connection until the window has room. */
+  holding: boolean;
+  /** Reads aedes asked for while holding. */
+  deferred: number;
+  release?: () => void;
+  acks: number[];
+  ackScheduled: boolean;
+  /** A batch of this connection could not be stored; the connection is being closed. */
+  failed: boolean;
+}
+
+const noop = (): void => {};
+
 
 /** What of mqtt-packet's parser the size guard touches (not in aedes's types). */
 interface PacketParser {
@@ -75,6 +133,12 @@ export class MqttBrokerCollector implements EventSource {
   private readonly sockets = new Set<Socket>();
   private readonly pending = new Set<Promise<unknown>>();
   private boundPort = 0;
+  /**
+   * Whether any client ever subscribed to a filter that can match Vigil's topics. Until one
+   * does, a stored message has nobody to be forwarded to, and handing it to aedes's publish
+   * (a packet copy, two topic-trie lookups and an offline-queue query per message) is skipped.
+   */
+  private forwardCity = false;
 
   constructor(
     private readonly validation: ResolvedValidationOptions,
@@ -86,12 +150,17 @@ export class MqttBrokerCollector implements EventSource {
       port: options.port ?? 1883,
       maxPacketBytes: options.maxPacketBytes ?? 131_072,
       maxBatch: options.maxBatch ?? 5_000,
+      maxInflightMessages: options.maxInflightMessages ?? 2_000,
+      maxInflightBytes: options.maxInflightBytes ?? 4 * 1024 * 1024,
       source: options.source ?? 'mqtt',
       ...(options.tls ? { tls: options.tls } : {}),
       ...(options.username !== undefined ? { username: options.username } : {}),
       ...(options.password !== undefined ? { password: options.password } : {}),
     };
     this.name = this.opts.source;
+    for (const key of ['maxBatch', 'maxInflightMessages', 'maxInflightBytes'] as const) {
+      if (!Number.isInteger(this.opts[key]) || this.opts[key] < 1) throw new CollectorError('BAD_OPTION', `mqtt broker option ${key}: expected a positive integer, got ${this.opts[key]}`, false);
+    }
     if (!Number.isInteger(this.opts.maxPacketBytes) || this.opts.maxPacketBytes < 64) {
       throw new CollectorError('BAD_OPTION', `mqtt broker option maxPacketBytes: expected an integer of at least 64, got ${this.opts.maxPacketBytes}`, false);
     }
@@ -111,6 +180,11 @@ export class MqttBrokerCollector implements EventSource {
     this.broker = await Aedes.createBroker({
       authenticate: (_client, username, password, done) => done(null, this.authenticate(username, password)),
       authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
+      authorizeSubscribe: (_client, sub, done) => {
+        // Runs before the subscription is active (aedes lib/handlers/subscribe.js), so no stored message can miss it.
+        if (mayMatchCityTopics(sub.topic)) this.forwardCity = true;
+        done(null, sub);
+      },
       authorizeForward: (_client, packet) => (packet.topic.startsWith(QUARANTINE_PREFIX) ? null : packet),
       // A slow subscriber must not stall delivery to everyone (aedes's own DoS advice).
       drainTimeout: 30_000,
@@ -155,8 +229,122 @@ export class MqttBrokerCollector implements EventSource {
     }
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
-    const client = broker.handle(socket);
-    this.guardPacketSize((client as unknown as { _parser: PacketParser })._parser, socket);
+    const client = broker.handle(socket) as unknown as ClientInternals;
+    this.guardPacketSize(client._parser, socket);
+    this.shortenPublishPath(client);
+  }
+
+  /**
+   * Route Vigil's QoS 0/1 PUBLISHes of a connected client to `takePublish` as they are
+   * parsed, and let the connection be read on until `maxInflight*` are waiting; every other
+   * packet goes to aedes as it would have.
+   */
+  private shortenPublishPath(client: ClientInternals): void {
+    const parser = client._parser;
+    const aedesListeners = parser.listeners('packet') as Array<(this: unknown, packet: unknown) => void>;
+    const conn = client.conn;
+    const aedesNextBatch = client._nextBatch;
+    const state: ConnectionState = { messages: 0, bytes: 0, holding: false, deferred: 0, acks: [], ackScheduled: false, failed: false };
+    // While holding, the reads aedes would start (a handled packet, new bytes readable,
+    // resume()) are deferred and replayed in order when the window has room again.
+    const gatedNextBatch = (err?: Error | null): void => {
+      if (err) return aedesNextBatch(err);
+      if (state.holding) {
+        state.deferred++;
+        return;
+      }
+      aedesNextBatch();
+    };
+    client._nextBatch = gatedNextBatch;
+    conn.removeListener('readable', aedesNextBatch);
+    conn.on('readable', gatedNextBatch);
+    state.release = () => {
+      state.holding = false;
+      const deferred = state.deferred;
+      state.deferred = 0;
+      if (deferred > 0) {
+        let i = 0;
+        while (i < deferred && !state.holding) {
+          i++;
+          aedesNextBatch();
+        }
+        // A read in between filled the window again: keep the rest for the next release.
+        state.deferred += deferred - i;
+      }
+      // Nothing of aedes's own is pending: read what arrived while we held.
+      else if (client._parsingBatch <= 0) aedesNextBatch();
+    };
+    const collector = this;
+    parser.removeAllListeners('packet');
+    parser.on('packet', function onPacket(this: unknown, packet: { cmd: string }) {
+      if (packet.cmd === 'publish' && client.connackSent && !client.closed && collector.takePublish(client, state, packet as PublishPacket)) return;
+      for (const listener of aedesListeners) listener.call(this, packet);
+    });
+  }
+
+  /**
+   * Validate one PUBLISH and queue it for the next group commit; false when it is not one
+   * this path takes (aedes handles it). Its PUBACK and its forwarding wait for the commit.
+   */
+  private takePublish(client: ClientInternals, state: ConnectionState, packet: PublishPacket): boolean {
+    const batcher = this.batcher;
+    if (!batcher || (packet.qos !== 0 && packet.qos !== 1) || state.failed) return false;
+    const topic = packet.topic;
+    // aedes refuses wildcards in a PUBLISH topic by closing the connection: leave those to it.
+    if (topic.indexOf('+') !== -1 || topic.indexOf('#') !== -1) return false;
+    const claim = parseTopic(topic);
+    if (!claim) return false;
+    if (client._keepaliveInterval > 0) client._keepaliveTimer?.refresh();
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
+    const item = claimToItem(claim, topic, payload, this.validation);
+    const size = payload.byteLength;
+    state.messages++;
+    state.bytes += size;
+    if (!state.holding && (state.messages >= this.opts.maxInflightMessages || state.bytes >= this.opts.maxInflightBytes)) state.holding = true;
+    batcher.add(item, (err) => {
+      state.messages--;
+      state.bytes -= size;
+      if (err) {
+        // Not stored: no PUBACK, and the connection goes, so the publisher sends it again.
+        if (!state.failed) {
+          state.failed = true;
+          client.emit('error', err);
+        }
+        return;
+      }
+      if (packet.qos === 1) this.queuePuback(client, state, packet.messageId!);
+      // Forwarded only once stored, and never when rejected: subscribers must not see an impersonating message.
+      // With the client, as aedes's own handler does (MQTT 5 no-local, the forwarded packet's clientId).
+      // A retained message goes to aedes even with nobody subscribed: it keeps it for later subscribers.
+      if (!item.rejection && (this.forwardCity || packet.retain) && !client.closed && this.broker) (this.broker as unknown as BrokerInternals).publish(packet, client, noop);
+      // Read on once half the window is free: one read per half window, not one per acknowledgement.
+      if (state.holding && state.messages <= this.opts.maxInflightMessages / 2 && state.bytes <= this.opts.maxInflightBytes / 2) state.release?.();
+    });
+    return true;
+  }
+
+  /** PUBACKs of one commit go out in one write per connection, in the order their PUBLISHes came. */
+  private queuePuback(client: ClientInternals, state: ConnectionState, messageId: number): void {
+    state.acks.push(messageId);
+    if (state.ackScheduled) return;
+    state.ackScheduled = true;
+    process.nextTick(() => {
+      state.ackScheduled = false;
+      const ids = state.acks;
+      state.acks = [];
+      const conn = client.conn;
+      if (client.closed || conn.destroyed || !conn.writable) return;
+      // PUBACK: fixed header 0x40, remaining length 2, packet identifier (MQTT 3.1.1 §3.4; a v5 PUBACK without reason code means success).
+      const out = Buffer.allocUnsafe(ids.length * 4);
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i]!;
+        out[i * 4] = 0x40;
+        out[i * 4 + 1] = 2;
+        out[i * 4 + 2] = id >> 8;
+        out[i * 4 + 3] = id & 0xff;
+      }
+      conn.write(out);
+    });
   }
 
   /**

@@ -18,9 +18,16 @@ export type TopicClaim = { kind: 'bsm'; entity: string; field: 'vehicle' } | { k
 
 /** What a topic claims, or undefined when it is not one of Vigil's topics. */
 export function parseTopic(topic: string): TopicClaim | undefined {
-  const parts = topic.split('/');
-  if (parts.length !== 4 || parts[0] !== 'city') return undefined;
-  const [, area, entity, kind] = parts as [string, string, string, string];
+  // Four levels, the first `city` (indexOf rather than split: this runs for every message).
+  if (!topic.startsWith('city/')) return undefined;
+  const a = 5;
+  const b = topic.indexOf('/', a);
+  if (b === -1) return undefined;
+  const c = topic.indexOf('/', b + 1);
+  if (c === -1 || topic.indexOf('/', c + 1) !== -1) return undefined;
+  const area = topic.slice(a, b);
+  const entity = topic.slice(b + 1, c);
+  const kind = topic.slice(c + 1);
   if (entity === '') return undefined;
   if (area === 'v2x' && kind === 'bsm') return { kind: 'bsm', entity, field: 'vehicle' };
   if (area === 'iot' && IOT_KINDS.has(kind)) return { kind: kind as 'telemetry' | 'net' | 'auth', entity, field: 'device' };
@@ -30,6 +37,18 @@ export function parseTopic(topic: string): TopicClaim | undefined {
 /** Whether a topic is in Vigil's namespace (`city/…`) and so must become an event or a dead letter. */
 export function isCityTopic(topic: string): boolean {
   return topic === 'city' || topic.startsWith('city/');
+}
+
+/** Whether a subscription filter can match a `city/…` topic: its first level is `city`, `+` or `#` (also behind `$share/<group>/`). */
+export function mayMatchCityTopics(filter: string): boolean {
+  let f = filter;
+  if (f.startsWith('$share/')) {
+    const slash = f.indexOf('/', '$share/'.length);
+    f = slash === -1 ? '' : f.slice(slash + 1);
+  }
+  const slash = f.indexOf('/');
+  const first = slash === -1 ? f : f.slice(0, slash);
+  return first === 'city' || first === '+' || first === '#';
 }
 
 /**
@@ -42,6 +61,11 @@ export function messageToItem(topic: string, payload: Uint8Array, validation: Re
     const shown = JSON.stringify(topic.length > 80 ? `${topic.slice(0, 80)}…` : topic);
     return { raw: payload, rejection: reject('INVALID_FORMAT', `topic ${shown}: expected city/v2x/<vehicle>/bsm or city/iot/<device>/<telemetry|net|auth>`, 'topic') };
   }
+  return claimToItem(claim, topic, payload, validation);
+}
+
+/** `messageToItem` for a topic already parsed into what it claims. */
+export function claimToItem(claim: TopicClaim, topic: string, payload: Uint8Array, validation: ResolvedValidationOptions): IngestItem {
   const result = parseJsonRecord(payload, validation);
   if (!result.ok) return { raw: payload, rejection: result.rejection };
   const event = result.event;

@@ -52,6 +52,17 @@ export type ParseResult = { ok: true; message: SyslogMessage } | { ok: false; re
  * `now` is the receive time, used where the message has no usable time of its own.
  */
 export function parseSyslog(bytes: Uint8Array, now: number): ParseResult {
+  return parseSyslogText(bytes, now).result;
+}
+
+/** `parseSyslog`, with the decoded text (without trailing newlines) when the bytes were UTF-8. */
+function parseSyslogText(bytes: Uint8Array, now: number): { result: ParseResult; text?: string } {
+  const text = decodeMessage(bytes);
+  if (typeof text !== 'string') return { result: text };
+  return { result: parseText(text, now), text };
+}
+
+function decodeMessage(bytes: Uint8Array): string | { ok: false; rejection: Rejection } {
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -64,6 +75,10 @@ export function parseSyslog(bytes: Uint8Array, now: number): ParseResult {
   let end = text.length;
   while (end > 0 && (text.charCodeAt(end - 1) === 0x0a || text.charCodeAt(end - 1) === 0x0d || text.charCodeAt(end - 1) === 0)) end--;
   if (end !== text.length) text = text.slice(0, end);
+  return text;
+}
+
+function parseText(text: string, now: number): ParseResult {
   if (text.length === 0) return { ok: false, rejection: reject('EMPTY', 'expected a syslog message, got an empty one') };
 
   const pri = parsePri(text);
@@ -92,47 +107,51 @@ function parsePri(text: string): { value: number; length: number } | string | un
 // ---------------------------------------------------------------------------------------
 // RFC 5424: VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID SP STRUCTURED-DATA [SP MSG]
 
+// Hot path (every TCP and UDP message): no closures made per message.
+function fail5424(message: string, field?: string): ParseResult {
+  return { ok: false, rejection: reject('PARSE_ERROR', `RFC 5424: ${message}`, field) };
+}
+
+/** End of the space-delimited token at `pos` (the index of its space, or the text's end). */
+function tokenEnd(text: string, pos: number): number {
+  const sp = text.indexOf(' ', pos);
+  return sp === -1 ? text.length : sp;
+}
+
 function parse5424(rest: string, pri: number, now: number): ParseResult {
-  const fail = (message: string, field?: string): ParseResult => ({ ok: false, rejection: reject('PARSE_ERROR', `RFC 5424: ${message}`, field) });
+  // TIMESTAMP HOSTNAME APP-NAME PROCID MSGID, each a non-empty token followed by one space.
+  const fields: string[] = [];
   let pos = 0;
-  const token = (): string | undefined => {
-    const sp = rest.indexOf(' ', pos);
-    const end = sp === -1 ? rest.length : sp;
-    if (end === pos) return undefined;
-    const t = rest.slice(pos, end);
-    pos = sp === -1 ? rest.length : sp + 1;
-    return t;
-  };
-  const tsText = token();
-  const hostname = token();
-  const app = token();
-  const procid = token();
-  const msgid = token();
-  if (tsText === undefined || hostname === undefined || app === undefined || procid === undefined || msgid === undefined) {
-    return fail('expected TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA after the version');
+  for (let i = 0; i < 5; i++) {
+    const end = tokenEnd(rest, pos);
+    if (end === pos) return fail5424('expected TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA after the version');
+    fields.push(rest.slice(pos, end));
+    pos = end === rest.length ? end : end + 1;
   }
+  const [tsText, hostname, app, procid, msgid] = fields as [string, string, string, string, string];
   let ts = now;
   if (tsText !== '-') {
     const parsed = parseRfc3339(tsText);
-    if (parsed === undefined) return fail(`expected an RFC 3339 timestamp or -, got ${JSON.stringify(tsText.slice(0, 40))}`, 'timestamp');
+    if (parsed === undefined) return fail5424(`expected an RFC 3339 timestamp or -, got ${JSON.stringify(tsText.slice(0, 40))}`, 'timestamp');
     ts = parsed;
   }
-  for (const [name, value, max] of [['hostname', hostname, MAX.hostname], ['app-name', app, MAX.app], ['procid', procid, MAX.procid], ['msgid', msgid, MAX.msgid]] as const) {
-    if (value.length > max) return fail(`${name} of ${value.length} characters exceeds ${max}`, name);
-  }
-  if (pos >= rest.length) return fail('expected STRUCTURED-DATA (- or [...])', 'structured_data');
+  if (hostname.length > MAX.hostname) return tooLong('hostname', hostname, MAX.hostname);
+  if (app.length > MAX.app) return tooLong('app-name', app, MAX.app);
+  if (procid.length > MAX.procid) return tooLong('procid', procid, MAX.procid);
+  if (msgid.length > MAX.msgid) return tooLong('msgid', msgid, MAX.msgid);
+  if (pos >= rest.length) return fail5424('expected STRUCTURED-DATA (- or [...])', 'structured_data');
   let sd: Record<string, Record<string, string>> | undefined;
   if (rest[pos] === '-') {
     pos++;
   } else if (rest[pos] === '[') {
     const parsed = parseStructuredData(rest, pos);
-    if (typeof parsed === 'string') return fail(parsed, 'structured_data');
+    if (typeof parsed === 'string') return fail5424(parsed, 'structured_data');
     sd = parsed.sd;
     pos = parsed.end;
-  } else return fail(`expected STRUCTURED-DATA (- or [...]), got ${JSON.stringify(rest.slice(pos, pos + 20))}`, 'structured_data');
+  } else return fail5424(`expected STRUCTURED-DATA (- or [...]), got ${JSON.stringify(rest.slice(pos, pos + 20))}`, 'structured_data');
   let message = '';
   if (pos < rest.length) {
-    if (rest[pos] !== ' ') return fail('expected a space between STRUCTURED-DATA and MSG', 'structured_data');
+    if (rest[pos] !== ' ') return fail5424('expected a space between STRUCTURED-DATA and MSG', 'structured_data');
     message = rest.slice(pos + 1);
     if (message.startsWith(BOM)) message = message.slice(1);
   }
@@ -145,15 +164,47 @@ function parse5424(rest: string, pri: number, now: number): ParseResult {
   return { ok: true, message: m };
 }
 
+function tooLong(name: string, value: string, max: number): ParseResult {
+  return fail5424(`${name} of ${value.length} characters exceeds ${max}`, name);
+}
+
 function parseRfc3339(text: string): number | undefined {
   const m = RFC3339.exec(text);
   if (!m) return undefined;
   // RFC 5424 §6.2.3: no leap seconds (60), and the date must exist.
-  const [, y, mo, d, h, mi, s] = m;
-  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
+  const [, y, mo, d, h, mi, s, frac, zone] = m as unknown as [string, string, string, string, string, string, string, string | undefined, string];
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
+  // Years 0–99: Date.UTC would read them as 1900–1999; Date.parse decides those (rejected later as too old anyway).
+  if (year < 100) return parseRfc3339ByDate(text, year, month, day);
+  if (day > daysInMonth(year, month)) return undefined;
+  let offset = 0;
+  if (zone !== 'Z') {
+    const oh = Number(zone.slice(1, 3));
+    const om = Number(zone.slice(4, 6));
+    // What Date.parse refuses (ECMA-262 §21.4.1.32): offsets past 23:59.
+    if (oh > 23 || om > 59) return undefined;
+    offset = (zone.charCodeAt(0) === 0x2d /* - */ ? -1 : 1) * (oh * 60 + om) * 60_000;
+  }
+  // Milliseconds from the fraction's first three digits (Date.parse ignores the rest).
+  const ms = frac === undefined ? 0 : Number(`${frac.slice(1, 4)}00`.slice(0, 3));
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset;
+}
+
+function parseRfc3339ByDate(text: string, year: number, month: number, day: number): number | undefined {
   const ms = Date.parse(text);
-  if (Number.isNaN(ms) || new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d))).getUTCDate() !== Number(d)) return undefined;
+  if (Number.isNaN(ms) || new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return undefined;
   return ms;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** SD-ELEMENT = "[" SD-ID *(SP SD-PARAM) "]"; SD-PARAM = PARAM-NAME "=" %d34 PARAM-VALUE %d34, with \" \\ \] escaped (RFC 5424 §6.3). */
@@ -291,12 +342,13 @@ export function syslogToItem(raw: Uint8Array, peer: Peer, validation: ResolvedVa
   if (raw.byteLength > validation.maxRecordBytes) {
     return { raw, rejection: reject('TOO_LARGE', `syslog message of ${raw.byteLength} bytes exceeds the limit of ${validation.maxRecordBytes}`) };
   }
-  const parsed = parseSyslog(raw, validation.now());
+  const { result: parsed, text } = parseSyslogText(raw, validation.now());
   if (!parsed.ok) return { raw, rejection: parsed.rejection };
   const record = toRecord(parsed.message, peer);
-  if (repeats) {
+  if (repeats && text !== undefined) {
     // UDP syslog has no redelivery: the same line twice from one sender is two messages.
-    const n = repeats.next(`${peer.address} ${Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1')}`, parsed.message.ts);
+    // (The decoded text is the message less its trailing newlines, which make no difference to the event either.)
+    const n = repeats.next(`${peer.address} ${text}`, parsed.message.ts);
     if (n > 0) record.seq = n;
   }
   const result = validateInput(record, validation);

@@ -14,7 +14,7 @@ import { angleDiffDeg, bearingDeg, distanceM } from '../geo.js';
 import { beyondRange, RoadIndex, type CityMap } from './city.js';
 
 export const VEHICLE_FEATURES = [
-  /** log1p of seconds since this vehicle's previous message. */
+  /** log1p of seconds since this vehicle's previous message (at most 5 s). */
   'dt_log',
   /** |speed implied by positions ~1 s apart − mean reported speed|, m/s. */
   'speed_err',
@@ -30,7 +30,7 @@ export const VEHICLE_FEATURES = [
   'heading_err',
   /** Messages from this identity in the last second (saturates at 33: the last 32 are kept). */
   'rate_1s',
-  /** log1p of |sequence gap − 1| (0 for a well-behaved counter). */
+  /** log1p of the sequence gap that lost messages (at most 10 Hz over the elapsed time) cannot explain; a counter going back counts too. */
   'seq_gap_log',
   /** 1 when the exact payload was sent before (by anyone) and not as this vehicle's last message. */
   'replay',
@@ -44,12 +44,22 @@ export const VEHICLE_FEATURES = [
   'colocated',
   /** 1 while the vehicle reports standing still after an implausibly abrupt stop. */
   'stop_abrupt',
-  /** log1p of how many consecutive messages repeat exactly the same non-zero speed. */
+  /** log1p of how many consecutive messages repeat exactly the same non-zero speed (at most 30). */
   'speed_const_log',
   /** Reported braking the speeds do not show: max(0, implied accel − reported accel) when braking hard. */
   'brake_mismatch',
   /** Reported speed, m/s. */
   'speed',
+  /**
+   * |reported speed − the speed the track predicts|, m/s: the displacement over the last
+   * 3–8 s (which beats GPS noise), corrected by the trusted speeds of that stretch and the
+   * reported acceleration since the previous message. 0 without such a stretch.
+   */
+  'speed_err_long',
+  /** 1 when another identity reported exactly this speed and heading within 3 m in the last 10 s (a neighbour's replayed state). */
+  'replay_near',
+  /** 1 when this message follows the identity's previous one by less than 80 ms (BSMs are at most 10 Hz): a flood. */
+  'fast_gap',
 ] as const;
 
 export interface VehicleBounds {
@@ -66,17 +76,64 @@ export interface VehicleBounds {
 export const DEFAULT_VEHICLE_BOUNDS: VehicleBounds = { maxAccel: 9, maxLateral: 9, replayWindowMs: 300_000, colocatedM: 2 };
 
 const RING = 32;
+/** Caps of dt_log (seconds) and speed_const_log (repeats). */
+const DT_CAP_S = 5;
+const SAME_SPEED_CAP = 30;
+/** BSMs are sent at most 10 times a second (SAE J2735); closer messages are a flood. */
+const MIN_INTERVAL_S = 0.08;
+const MAX_HZ = 10;
+/** Long-baseline reference: at least this old (position noise / 3 s ≈ 0.2 m/s) … */
+const LONG_MIN_MS = 3_000;
+/** … at most this old, and no hole in the track longer than LONG_GAP_MS in between. */
+const LONG_MAX_MS = 8_000;
+const LONG_GAP_MS = 1_500;
+/**
+ * A message whose speed disagrees with the positions by more than these (m/s; short
+ * baseline, long baseline) is not trusted as a reference: later messages are compared with
+ * the speed the positions implied instead, so one forged stretch does not make the
+ * truthful messages after it look forged.
+ */
+const TRUST_SPEED_SHORT = 4;
+const TRUST_SPEED_LONG = 2;
+/** Replayed kinematic state: same speed and heading as another identity, this close (m), this recent (ms). */
+const REPLAY_NEAR_M = 3;
+/** How long the position before a rejected jump is remembered (attack episodes last at most ~30 s), ms. */
+const JUMP_MEMORY_MS = 60_000;
+/** A track followed this long (ms) replaces the remembered position before an older jump. */
+const STEADY_MS = 3_000;
+/** Highest plausible speed, m/s (90 km/h in a city): how far a track may have got since an old reference. */
+const MAX_SPEED = 25;
+const REPLAY_NEAR_MS = 10_000;
+const REPLAY_NEAR_MIN_AGE_MS = 300;
 
 class Track {
   ts = new Float64Array(RING);
   lat = new Float64Array(RING);
   lon = new Float64Array(RING);
   speed = new Float64Array(RING);
+  /** The speed later messages are compared with: the reported one if plausible, else what the positions implied. */
+  trusted = new Float64Array(RING);
+  accel = new Float64Array(RING);
+  headings = new Float64Array(RING);
+  /** 1 when the position was plausible against the track (a usable reference). */
+  ok = new Uint8Array(RING);
   n = 0;
   heading = 0;
   seq = -1;
   sameSpeed = 0;
   stopAbrupt = 0;
+  /** The newest plausible position, kept when it leaves the ring (a long forged stretch). */
+  anchorTs = -1;
+  anchorLat = 0;
+  anchorLon = 0;
+  anchorSpeed = 0;
+  /** The plausible reference the last rejected jump was measured from (−1: none pending). */
+  jumpTs = -1;
+  jumpLat = 0;
+  jumpLon = 0;
+  jumpSpeed = 0;
+  /** Since when messages have continued the track on short baselines (−1: not now). */
+  steadySince = -1;
   observer = '';
   observerTs = -Infinity;
   observerLat = 0;
@@ -98,6 +155,9 @@ export class VehicleFeatures {
   private readonly payloads = new Map<string, { id: string; ts: number }>();
   private readonly payloadQueue: Array<{ key: string; ts: number }> = [];
   private payloadHead = 0;
+  private readonly states = new Map<string, Array<{ id: string; ts: number; lat: number; lon: number }>>();
+  private readonly stateQueue: Array<{ key: string; ts: number }> = [];
+  private stateHead = 0;
   private readonly spots = new Map<number, SpotEntry[]>();
   private spotsBucket = -1;
   private readonly roads: RoadIndex | undefined;
@@ -128,29 +188,99 @@ export class VehicleFeatures {
     const b = this.bounds;
     const n = t.n;
     const last = (n - 1 + RING) % RING;
+    const accelNow = v.accel === undefined ? 0 : Math.max(-b.maxAccel, Math.min(b.maxAccel, v.accel));
     out[offset + 17] = v.speed;
+    let posOk = true;
+    let trusted = v.speed;
 
     if (n > 0) {
       const dt = Math.max(0, (ts - t.ts[last]!) / 1000);
-      out[offset] = Math.log1p(Math.min(dt, 600));
-      const lastSpeed = t.speed[last]!;
-      // Compare against the newest point at least ~1 s back: over 0.1 s, metre-level
-      // position noise would swamp any speed check.
+      // capped: a long silence is a dead zone as often as anything else (no vehicle attack is silence)
+      out[offset] = Math.log1p(Math.min(dt, DT_CAP_S));
+      if (dt < MIN_INTERVAL_S) out[offset + 20] = 1;
+      const lastSpeed = t.trusted[last]!;
+      // References are plausible positions only: after a forged stretch the truthful
+      // messages are compared with where the vehicle last plausibly was, not with the lie.
+      // Short baseline: the newest plausible point at least ~1 s back (over 0.1 s, metre-level
+      // noise swamps any speed check). Long baseline: one 3–8 s back with no hole in between.
       const avail = Math.min(n, RING);
-      let j = last;
       let recent = 1; // messages in the last second, this one included
+      let ref = -1;
+      let young = -1;
+      let long = -1;
+      let unbroken = true;
+      let after = ts;
       for (let k = 0; k < avail; k++) {
-        j = (n - 1 - k) % RING;
-        if (ts - t.ts[j]! >= 1000) break;
-        recent++;
+        const j = (n - 1 - k) % RING;
+        const age = ts - t.ts[j]!;
+        if (age < 1000) recent++;
+        if (after - t.ts[j]! > LONG_GAP_MS) unbroken = false;
+        after = t.ts[j]!;
+        if (t.ok[j] === 1) {
+          if (age < 1000) young = j;
+          else if (ref < 0) ref = j;
+          if (long < 0 && unbroken && age >= LONG_MIN_MS && age <= LONG_MAX_MS) long = j;
+        }
+        if (ref >= 0 && (long >= 0 || !unbroken || age > LONG_MAX_MS)) break;
       }
-      const span = (ts - t.ts[j]!) / 1000;
-      const dist = distanceM(t.lat[j]!, t.lon[j]!, v.lat, v.lon);
-      if (span >= 0.05) {
-        const meanSpeed = (t.speed[j]! + v.speed) / 2;
-        out[offset + 1] = Math.abs(dist / span - meanSpeed);
-        out[offset + 5] = Math.log1p(Math.max(0, dist - Math.max(t.speed[j]!, v.speed) * span * 1.2 - 5));
-        if (dist > 3 && v.speed > 1) out[offset + 6] = angleDiffDeg(v.heading, bearingDeg(t.lat[j]!, t.lon[j]!, v.lat, v.lon));
+      const r = ref >= 0 ? ref : young;
+      const rTs = r >= 0 ? t.ts[r]! : t.anchorTs;
+      if (rTs >= 0) {
+        let judged = this.judge(v, ts, rTs, r >= 0 ? t.lat[r]! : t.anchorLat, r >= 0 ? t.lon[r]! : t.anchorLon, r >= 0 ? t.trusted[r]! : t.anchorSpeed);
+        let switched = false;
+        if (judged.jump > 0 && t.jumpTs >= 0 && t.jumpTs < rTs) {
+          // Which side of a jump lied? If this message fits where the vehicle was before the
+          // last jump, the stretch since then was forged: drop it as a reference.
+          const before = this.judge(v, ts, t.jumpTs, t.jumpLat, t.jumpLon, t.jumpSpeed, true);
+          if (before.jump === 0) {
+            judged = before;
+            switched = true;
+            for (let k = 0; k < avail; k++) {
+              const j = (n - 1 - k) % RING;
+              if (t.ts[j]! <= t.jumpTs) break;
+              t.ok[j] = 0;
+            }
+            t.jumpTs = -1;
+          }
+        }
+        if (judged.jump > 0 && !switched && (t.jumpTs < 0 || (t.steadySince >= 0 && ts - t.steadySince >= STEADY_MS))) {
+          // a new jump away from a track followed for a while: remember where it was
+          t.jumpTs = rTs;
+          t.jumpLat = r >= 0 ? t.lat[r]! : t.anchorLat;
+          t.jumpLon = r >= 0 ? t.lon[r]! : t.anchorLon;
+          t.jumpSpeed = r >= 0 ? t.trusted[r]! : t.anchorSpeed;
+        }
+        if (judged.jump === 0 && ts - rTs <= 2_500) {
+          if (t.steadySince < 0) t.steadySince = ts;
+        } else t.steadySince = -1;
+        if (t.jumpTs >= 0 && ts - t.jumpTs > JUMP_MEMORY_MS) t.jumpTs = -1;
+        if (judged.jump > 0 || judged.speedBad) posOk = false;
+        if (judged.speedBad) trusted = judged.implied;
+        out[offset + 1] = judged.speedErr;
+        out[offset + 5] = Math.log1p(judged.jump);
+        out[offset + 6] = judged.headingErr;
+      }
+      if (long >= 0) {
+        // Predict the current speed from the stretch: the last trusted speed, corrected by
+        // how far the positions moved against what the trusted speeds claim (a chord is
+        // shorter than its arc by sinc of half the turn), plus the reported acceleration.
+        let travelled = 0;
+        let j = long;
+        while (j !== last) {
+          const k = (j + 1) % RING;
+          travelled += ((t.trusted[j]! + t.trusted[k]!) / 2) * ((t.ts[k]! - t.ts[j]!) / 1000);
+          j = k;
+        }
+        travelled += lastSpeed * dt;
+        const spanL = (ts - t.ts[long]!) / 1000;
+        const turn = (angleDiffDeg(t.headings[long]!, v.heading) * Math.PI) / 360;
+        const chord = turn > 1e-3 ? Math.sin(turn) / turn : 1;
+        const implied = distanceM(t.lat[long]!, t.lon[long]!, v.lat, v.lon) / spanL;
+        const predicted = Math.max(0, lastSpeed + implied - (travelled / spanL) * chord + ((t.accel[last]! + accelNow) / 2) * dt);
+        const err = Math.abs(v.speed - predicted);
+        out[offset + 18] = err;
+        // Not the prediction itself: the mean speed the positions show, which does not feed back on earlier estimates.
+        trusted = err > TRUST_SPEED_LONG ? implied : v.speed;
       }
       if (dt >= 0.05) {
         const implied = (v.speed - lastSpeed) / dt;
@@ -159,18 +289,27 @@ export class VehicleFeatures {
         const turn = (angleDiffDeg(v.heading, t.heading) * Math.PI) / 180 / dt;
         out[offset + 4] = Math.max(0, turn * v.speed - b.maxLateral);
         if (lastSpeed > 3 && v.speed < 0.1 && -implied > b.maxAccel) t.stopAbrupt = 1;
-        if (v.accel !== undefined && v.accel < -3) out[offset + 16] = Math.max(0, implied - v.accel);
+        // not at the final halt: a stop line's last step legitimately reports more braking than the 0.1–1 s average shows
+        if (v.accel !== undefined && v.accel < -3 && v.speed > 0) out[offset + 16] = Math.max(0, implied - v.accel);
       }
       if (v.speed > 0.5) t.stopAbrupt = 0;
       out[offset + 14] = t.stopAbrupt;
-      t.sameSpeed = v.speed > 0 && v.speed === lastSpeed ? t.sameSpeed + 1 : 0;
-      out[offset + 15] = Math.log1p(t.sameSpeed);
+      if (t.stopAbrupt === 1) posOk = false;
+      t.sameSpeed = v.speed > 0 && v.speed === t.speed[last]! ? t.sameSpeed + 1 : 0;
+      // capped: honest cruise control holds one speed for minutes; only a short repeat says anything
+      out[offset + 15] = Math.log1p(Math.min(t.sameSpeed, SAME_SPEED_CAP));
       out[offset + 7] = recent;
-      if (v.seq !== undefined && t.seq >= 0) out[offset + 8] = Math.log1p(Math.abs(v.seq - t.seq - 1));
+      if (v.seq !== undefined && t.seq >= 0) {
+        // Lost messages (a dead zone) explain a gap: at most MAX_HZ were sent per second.
+        const gap = v.seq - t.seq;
+        const unexplained = gap <= 0 ? 1 - gap : Math.max(0, gap - Math.max(1, Math.round(dt * MAX_HZ)));
+        out[offset + 8] = Math.log1p(unexplained);
+      }
     } else out[offset + 7] = 1;
     if (v.seq !== undefined) t.seq = v.seq;
 
     out[offset + 9] = this.replayed(id, ts, v, n > 0 ? t.ts[last]! : -1);
+    out[offset + 19] = this.replayedState(id, ts, v);
 
     const observer = event.observer?.name;
     if (observer !== undefined) {
@@ -197,8 +336,81 @@ export class VehicleFeatures {
     t.lat[slot] = v.lat;
     t.lon[slot] = v.lon;
     t.speed[slot] = v.speed;
+    t.trusted[slot] = trusted;
+    t.accel[slot] = accelNow;
+    t.headings[slot] = v.heading;
+    t.ok[slot] = posOk ? 1 : 0;
+    if (posOk) {
+      t.anchorTs = ts;
+      t.anchorLat = v.lat;
+      t.anchorLon = v.lon;
+      t.anchorSpeed = trusted;
+    }
     t.heading = v.heading;
     t.n = n + 1;
+  }
+
+  /** The short-baseline checks of a message against one reference position. */
+  private judge(v: NonNullable<VigilEvent['vigil']['vehicle']>, ts: number, rTs: number, rLat: number, rLon: number, rSpeed: number, strict = false) {
+    const res = { jump: 0, speedErr: 0, headingErr: 0, speedBad: false, implied: 0 };
+    const span = (ts - rTs) / 1000;
+    if (span < 0.05) return res;
+    const dist = distanceM(rLat, rLon, v.lat, v.lon);
+    let allowed: number;
+    if (span <= 2.5) {
+      const meanSpeed = (rSpeed + v.speed) / 2;
+      res.speedErr = Math.abs(dist / span - meanSpeed);
+      allowed = Math.max(rSpeed, v.speed) * span * 1.2 + 5;
+      if (dist > 3 && v.speed > 1) res.headingErr = angleDiffDeg(v.heading, bearingDeg(rLat, rLon, v.lat, v.lon));
+      if (span >= 0.8 && res.speedErr > TRUST_SPEED_SHORT) {
+        res.speedBad = true;
+        res.implied = Math.max(0, (2 * dist) / span - rSpeed);
+      }
+    } else if (strict) allowed = Math.max(rSpeed, v.speed) * span * 1.2 + 5;
+    else allowed = MAX_SPEED * span + 10; // an old reference: only how far the vehicle could have got
+    res.jump = Math.max(0, dist - allowed);
+    return res;
+  }
+
+  /**
+   * A neighbour's recorded state sent again under another identity (data replay): exactly
+   * the speed and heading another identity reported, within metres of where it was, seconds
+   * ago. Positions are compared with a tolerance because the replayer may not copy the
+   * neighbour's GPS noise; exact speed and heading (0.01 m/s, 0.1°) rarely coincide otherwise.
+   */
+  private replayedState(id: string, ts: number, v: NonNullable<VigilEvent['vigil']['vehicle']>): number {
+    const q = this.stateQueue;
+    while (this.stateHead < q.length && q[this.stateHead]!.ts < ts - REPLAY_NEAR_MS) {
+      const old = q[this.stateHead++]!;
+      const list = this.states.get(old.key);
+      if (list) {
+        list.shift();
+        if (list.length === 0) this.states.delete(old.key);
+      }
+    }
+    if (this.stateHead > 65_536 && this.stateHead * 2 > q.length) {
+      q.splice(0, this.stateHead);
+      this.stateHead = 0;
+    }
+    if (v.speed < 0.5) return 0; // standing vehicles share speed 0 and a street's heading
+    const key = `${v.speed}|${v.heading}`;
+    let list = this.states.get(key);
+    let replay = 0;
+    if (list) {
+      const cosLat = Math.cos((v.lat * Math.PI) / 180);
+      for (const e of list) {
+        if (e.id === id || ts - e.ts < REPLAY_NEAR_MIN_AGE_MS) continue;
+        const dy = (e.lat - v.lat) * 111_195;
+        const dx = (e.lon - v.lon) * 111_195 * cosLat;
+        if (dx * dx + dy * dy <= REPLAY_NEAR_M * REPLAY_NEAR_M) {
+          replay = 1;
+          break;
+        }
+      }
+    } else this.states.set(key, (list = []));
+    list.push({ id, ts, lat: v.lat, lon: v.lon });
+    q.push({ key, ts });
+    return replay;
   }
 
   private replayed(id: string, ts: number, v: NonNullable<VigilEvent['vigil']['vehicle']>, lastTs: number): number {
