@@ -40,5 +40,5 @@ export { trainFamily, scoreFamily, trainForest, scoreForest, loadModel, saveMode
 export type { ModelBundle, FamilyModel, TrainOptions, Matrix, BackendPreference, IsolationForest, ForestOptions } from './model/index.js';
 export { trainDetectorModel, trainDemoModel, chooseThreshold, thresholdFor } from './train.js';
 export type { TrainDetectorOptions, DemoModelOptions } from './train.js';
-export { auroc, auprc, roc, confusion, bestF1Threshold, rocSvg } from './eval/index.js';
-export type { Curve, Confusion } from './eval/index.js';
+export { auroc, auprc, roc, confusion, bestF1Threshold, rocSvg, scoreWindows } from './eval/index.js';
+export type { Curve, Confusion, LabelledWindow, WindowScore } from './eval/index.js';

@@ -237,6 +237,76 @@ describe('IoT features against own and peer baselines', () => {
   });
 });
 
+describe('IoT features: rival beats, identities, formatting, young baselines, looping replays', () => {
+  const sensors = (devices: number, rounds: number, at?: (d: number, r: number) => Record<string, number> | undefined) => {
+    const out: ReturnType<typeof ev>[] = [];
+    for (let r = 0; r < rounds; r++)
+      for (let d = 0; d < devices; d++) {
+        const noise = Math.sin(d * 7 + r * 3) * 0.2;
+        const metrics = at?.(d, r) ?? { temperature: Math.round((28 + d * 0.05 + noise) * 10) / 10, humidity: Math.round((80 + noise * 4 - d * 0.1) * 10) / 10 };
+        out.push(ev({ kind: 'telemetry', device: `D-${100 + d}`, ts: T0 + r * 10_000 + d * 300, metrics }));
+      }
+    return out;
+  };
+  const send = (fx: FeatureExtractor, device: string, ts: number, metrics: Record<string, number>) => fx.one(ev({ kind: 'telemetry', device, ts, metrics }))!.values;
+
+  it('a clone that takes the beat just before the device: the reading nearer the own baseline keeps the beat', () => {
+    const fx = new FeatureExtractor();
+    for (const e of sensors(10, 14)) fx.one(e);
+    // D-105 reports at r·10 s + 1.5 s; a clone (0.9 °C warmer) lands 200 ms before its beat
+    const clone = send(fx, 'D-105', T0 + 14 * 10_000 + 1_300, { temperature: 29.2, humidity: 77.8 });
+    expect(clone.offbeat).toBe(0);
+    const real = send(fx, 'D-105', T0 + 14 * 10_000 + 1_500, { temperature: 28.3, humidity: 79.6 });
+    expect(real.offbeat).toBe(0);
+    for (let r = 15; r < 18; r++) expect(send(fx, 'D-105', T0 + r * 10_000 + 1_500, { temperature: 28.2, humidity: 79.7 }).offbeat).toBe(0);
+    // the other way round (the device first), the clone is the rival and is off the beat
+    const late = send(fx, 'D-105', T0 + 18 * 10_000 + 1_500, { temperature: 28.2, humidity: 79.8 });
+    const rival = send(fx, 'D-105', T0 + 18 * 10_000 + 1_800, { temperature: 29.2, humidity: 77.9 });
+    expect(late.offbeat).toBe(0);
+    expect(rival.offbeat).toBeGreaterThanOrEqual(0.05);
+  });
+
+  it("a counter's level is the device's history: not compared with peers; a shared metric still is", () => {
+    const fx = new FeatureExtractor();
+    // energy counters from 30 to 40,000 kWh, each growing 0.004 kWh per report
+    const rows = sensors(10, 20, (d, r) => ({ energy_kwh: Math.round(((d === 0 ? 30 : 4_000 * d) + r * 0.004) * 1000) / 1000, temperature: Math.round((28 + Math.sin(d * 7 + r * 3) * 0.2) * 10) / 10 }));
+    const peerZ = rows.map((e) => ({ id: e.vigil.entity.id, v: fx.one(e)!.values }));
+    for (const r of peerZ.slice(-10)) expect(Math.expm1(r.v.peer_z_max_log!)).toBeLessThan(6);
+    const hot = send(fx, 'D-103', T0 + 20 * 10_000 + 900, { energy_kwh: 12_000.08, temperature: 48 });
+    expect(Math.expm1(hot.peer_z_max_log!)).toBeGreaterThan(20);
+  });
+
+  it('more decimals than the device and its kind report is another sender; a device that prints 0.9 for 0.90 is not', () => {
+    const fx = new FeatureExtractor();
+    for (const e of sensors(10, 15, (d, r) => ({ fps: 25, power_factor: d === 0 ? 0.9 : Math.round((0.91 + d * 0.007 + (r % 3) * 0.01) * 100) / 100 }))) fx.one(e);
+    expect(send(fx, 'D-105', T0 + 15 * 10_000 + 1_500, { fps: 26.5, power_factor: 0.95 }).finer_resolution).toBe(1);
+    expect(send(fx, 'D-106', T0 + 15 * 10_000 + 1_800, { fps: 24, power_factor: 0.95 }).finer_resolution).toBe(0);
+    expect(send(fx, 'D-100', T0 + 15 * 10_000, { fps: 25, power_factor: 0.89 }).finer_resolution).toBe(0);
+  });
+
+  it('a lucky start does not freeze the own baseline: an injection much later is still measured, not learnt', () => {
+    const fx = new FeatureExtractor();
+    // D-100's first four readings agree to the decimal; the next nine scatter by ±0.7 (far
+    // for a baseline that saw no spread, ordinary for its peers)
+    for (const e of sensors(10, 13, (d, r) => (d === 0 ? { temperature: r < 4 ? 28 : r % 2 ? 27.3 : 28.7, humidity: 80 } : undefined))) fx.one(e);
+    const z: number[] = [];
+    for (let i = 0; i < 6; i++) z.push(send(fx, 'D-100', T0 + (13 + i) * 10_000, { temperature: 45 + i, humidity: 80 }).metric_z_max_log!);
+    expect(Math.expm1(z[5]!)).toBeGreaterThan(20);
+    expect(Math.expm1(z[5]!)).toBeGreaterThan(0.9 * Math.expm1(z[0]!));
+  });
+
+  it('a replay that loops over a short capture keeps adding bits', () => {
+    const fx = new FeatureExtractor();
+    const readings = Array.from({ length: 20 }, (_, i) => ({ a: Math.round((20 + Math.sin(i * 1.7) * 2) * 100) / 100, b: Math.round((50 + Math.cos(i * 2.3) * 5) * 100) / 100 }));
+    readings.forEach((m, i) => send(fx, 'D-9', T0 + i * 10_000, m));
+    const bits = [5, 6, 5, 6, 5].map((k, j) => send(fx, 'D-9', T0 + (20 + j) * 10_000, readings[k]!).replay_bits!);
+    // 5, 6 in order; then back to 5 (the first reading of this run) and on: capped at 64 bits
+    expect(bits[1]!).toBeGreaterThan(bits[0]!);
+    expect(bits[2]!).toBeGreaterThan(bits[1]!);
+    expect(bits[4]).toBe(64);
+  });
+});
+
 describe('IoT network and login features', () => {
   const flow = (device: string, ts: number, src: string, dst: string, packets = 10) => ev({ kind: 'net', device, ts, src, dst, dport: 8883, proto: 'tcp', bytes: packets * 100, packets });
 

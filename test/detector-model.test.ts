@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Detector, DetectorError, loadModel, saveModel, trainDetectorModel, type ModelBundle } from '../detector/index.js';
+import { Detector, DetectorError, loadModel, saveModel, scoreWindows, trainDetectorModel, type ModelBundle } from '../detector/index.js';
 import { northTrack, T0 } from './detector-fixtures.js';
 
 /** A few honest vehicles: the unlabelled training traffic. */
@@ -70,5 +70,22 @@ describe('average precision (AUPRC)', () => {
     expect(auprc(scores, labels)).toBeCloseTo((1 + 2 / 3 + 3 / 5) / 3, 12);
     expect(auprc([0.2, 0.8], [0, 0])).toBe(0);
     expect(auroc([0.1, 0.9], [0, 1])).toBe(1);
+  });
+});
+
+describe('silence windows (scoreWindows)', () => {
+  const w = (entity: string, start: number, end: number) => ({ entity, start, end });
+  it('finds a window by an alert inside it or within the slack after it; other alerts are false', () => {
+    const r = scoreWindows([w('a', 0, 60_000), w('b', 0, 60_000)], [{ entity: 'a', ts: 200_000 }, { entity: 'b', ts: 30_000 }, { entity: 'c', ts: 30_000 }], 1_000_000, 180_000);
+    expect(r).toMatchObject({ windows: 2, detected: 2, falseAlerts: 1, censored: 0 });
+    expect(r.precision).toBeCloseTo(2 / 3);
+    const late = scoreWindows([w('a', 0, 60_000)], [{ entity: 'a', ts: 240_001 }], 1_000_000, 180_000);
+    expect(late).toMatchObject({ detected: 0, falseAlerts: 1, recall: 0 });
+  });
+  it('leaves a window cut by the end of the data out, found or not, and does not call its alert false', () => {
+    const missed = scoreWindows([w('a', 0, 60_000), w('b', 280_000, 300_000)], [{ entity: 'a', ts: 50_000 }], 300_000);
+    expect(missed).toMatchObject({ windows: 1, detected: 1, censored: 1, censoredDetected: 0, recall: 1 });
+    const found = scoreWindows([w('a', 0, 60_000), w('b', 250_000, 300_000)], [{ entity: 'a', ts: 50_000 }, { entity: 'b', ts: 290_000 }], 299_990);
+    expect(found).toMatchObject({ windows: 1, detected: 1, censored: 1, censoredDetected: 1, falseAlerts: 0, precision: 1 });
   });
 });

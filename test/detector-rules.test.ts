@@ -237,4 +237,11 @@ describe('IoT indicator rules of the starter pack (rules only, no model)', () =>
     const { alerts } = await titles(events);
     expect(alerts.sort()).toEqual(['D-100 sensor_injection', 'D-101 replay', 'D-102 impersonation']);
   });
+
+  it('a clone on the beat whose readings carry more decimals than the kind reports is impersonation; the fleet raises nothing', async () => {
+    const events = fleet(20).map((e) => ev({ kind: 'telemetry', device: e.vigil.entity.id, ts: e.vigil.ts, metrics: { ...(e.vigil.metrics as Record<string, number>), fps: 25 } }));
+    expect((await titles(events)).alerts).toEqual([]);
+    events.push(ev({ kind: 'telemetry', device: 'D-103', ts: T0 + 200_000 + 900, metrics: { temperature: 28.2, humidity: 80.1, fps: 26.5 } }));
+    expect((await titles(events)).alerts).toEqual(['D-103 impersonation']);
+  });
 });

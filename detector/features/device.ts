@@ -34,6 +34,8 @@ export const TELEMETRY_FEATURES = [
   'offbeat',
   /** 1 when a metric that only ever grew (a cumulative counter) went back by more than two of its usual steps. */
   'counter_back',
+  /** 1 when a metric shows more decimals than its learnt resolution (a sender that formats its readings differently). */
+  'finer_resolution',
 ] as const;
 
 export const NET_FEATURES = [
@@ -96,19 +98,27 @@ export const DEFAULT_DEVICE_WINDOWS: DeviceWindows = { netWindowMs: 10_000, auth
 
 /** Own-baseline z beyond which a reading is not folded into the device's baseline. */
 const OWN_GATE = 6;
+/** Clean readings a metric's own baseline needs before it gates what it learns. */
+const OWN_WARMUP = 10;
 /** Peer z beyond which a reading is not folded into any baseline. */
 const PEER_GATE = 6;
 /** Consecutive rejected readings after which the device's own baseline accepts the new level. */
 const REJECTS_TO_ACCEPT = 12;
+/** Spread between devices, in steps of one device, beyond which a metric is an identity, not compared with peers. */
+const IDENTITY_RATIO = 100;
 /** Readings of a kind before the peer baseline is used. */
 const PEER_WARMUP = 10;
 /** On the beat: within this fraction of a period (× √periods) of the device's rhythm. */
 const BEAT_TOLERANCE = 0.035;
+/** A reading this soon after the anchor (in periods) is a rival for the anchor's beat. */
+const RIVAL_WINDOW = 2 * BEAT_TOLERANCE;
 /** Bits of a repeat below which it is not held against the reading when gating. */
 const REPLAY_GATE_BITS = 8;
 const RING = 512;
 /** Clean steps up, none down, before a metric counts as a cumulative counter. */
 const COUNTER_STEPS = 6;
+/** Intervals of a kind before its period is used: a clone at the start of a run must not set it. */
+const PERIOD_WARMUP = 12;
 /** Intervals kept per kind for its period. */
 const PERIOD_RING = 63;
 
@@ -123,6 +133,8 @@ interface MetricState {
   decr: number;
   /** Finest resolution seen (10^-decimals). */
   res: number;
+  /** Clean readings by number of decimals (0–6): the resolution is the finest that at least a tenth of them show. */
+  decimals: Uint32Array;
   /** The previous value reported (clean or not) and how often it changed: a setting never does. */
   prev: number;
   seen: number;
@@ -132,6 +144,10 @@ interface MetricState {
 /** Devices of one kind (the same metric names): their readings now, and their reporting period. */
 class PeerState {
   metrics = new Map<string, RobustBaseline>();
+  /** Per metric: clean readings of these devices by number of decimals. */
+  decimals = new Map<string, Uint32Array>();
+  /** Per metric: how much one device's reading moves between consecutive reports (on asinh). */
+  steps = new Map<string, RobustBaseline>();
   /** Recent intervals between consecutive readings of these devices; their median is the kind's period. */
   private intervals: number[] = [];
   private next = 0;
@@ -142,7 +158,7 @@ class PeerState {
     if (this.intervals.length < PERIOD_RING) this.intervals.push(dt);
     else this.intervals[this.next++ % PERIOD_RING] = dt;
     // the median moves slowly: recomputed every 16 intervals (and while it is being learnt)
-    if (this.intervals.length >= 5 && (this.period === 0 || ++this.stale >= 16 || this.intervals.length < 16)) {
+    if (this.intervals.length >= PERIOD_WARMUP && (this.period === 0 || ++this.stale >= 16 || this.intervals.length < 16)) {
       this.stale = 0;
       const sorted = [...this.intervals].sort((a, b) => a - b);
       this.period = sorted[sorted.length >> 1]!;
@@ -157,8 +173,11 @@ class TelemetryState {
   lastTs = -1;
   /** The last on-beat reading. */
   anchor = -1;
-  /** The last reading off the beat. */
-  lastOff = -1;
+  /** The anchor's mean own-baseline z (−1 unknown). */
+  anchorZ = -1;
+  /** Recent readings off the beat (−1 empty). */
+  offs = [-1, -1, -1];
+  offNext = 0;
   offRun = 0;
   rejects = 0;
   lastKey = '';
@@ -170,6 +189,8 @@ class TelemetryState {
   count = 0;
   prevMatch = -1;
   prevBits = 0;
+  /** Ring index of the first reading of the current run of repeats (−1 none). */
+  runStart = -1;
 }
 
 interface Flow {
@@ -205,16 +226,26 @@ class AuthState {
 }
 
 const numScratch: MetricState[] = [];
+const resScratch: number[] = [];
+const decScratch: Array<Uint32Array | undefined> = [];
 const rawScratch: number[] = [];
 const zScratch: number[] = [];
 const peerScratch: Array<RobustBaseline | undefined> = [];
 const peerZScratch: number[] = [];
 
+/** 10^−d for the most decimals d that at least a tenth of the readings show (27.0 prints as 27). */
+function resolution(counts: Uint32Array): number {
+  let total = 0;
+  for (const c of counts) total += c;
+  for (let d = counts.length - 1; d > 0; d--) if (counts[d]! * 10 >= total) return 10 ** -d;
+  return 1;
+}
+
 function decimals(text: string): number {
   const dot = text.indexOf('.');
   if (dot < 0) return 0;
   const e = text.indexOf('e');
-  return e < 0 ? text.length - dot - 1 : 6;
+  return e < 0 ? Math.min(6, text.length - dot - 1) : 6;
 }
 
 export class DeviceFeatures {
@@ -265,35 +296,8 @@ export class DeviceFeatures {
     }
     const peers = s.peers;
 
-    // Rhythm: the beat of the device's kind (the median interval between consecutive
-    // readings of its peers), anchored on the device's last reading that fell on it. A
-    // clone reporting beside the real device falls between the beats.
-    let offbeat = 0;
     if (s.lastTs >= 0) peers.addInterval(ts - s.lastTs);
     const period = peers.period;
-    if (s.anchor < 0 || period <= 0) s.anchor = ts;
-    else {
-      const k = (ts - s.anchor) / period;
-      const m = Math.max(1, Math.round(k));
-      const err = Math.abs(k - m);
-      // Off the anchor's beat but one period after the previous off-beat reading: the beat
-      // itself moved (the anchor was a clone's reading that happened to fall near it).
-      const kOff = s.lastOff >= 0 ? (ts - s.lastOff) / period : 0;
-      if (err <= BEAT_TOLERANCE * Math.sqrt(m) || Math.abs(kOff - 1) <= BEAT_TOLERANCE) {
-        s.anchor = ts;
-        s.offRun = 0;
-        s.lastOff = -1;
-      } else {
-        s.lastOff = ts;
-        // distance to the nearest beat; right after the anchor (a near-duplicate) at least 2 tolerances
-        offbeat = Math.round(k) === 0 ? Math.max(k, 2 * BEAT_TOLERANCE) : err;
-        // a lasting change of rhythm (a device reconfigured, a clock reset): follow it
-        if (++s.offRun >= 8) {
-          s.anchor = ts;
-          s.offRun = 0;
-        }
-      }
-    }
     if (s.lastTs >= 0 && period > 0) out[offset + 3] = Math.abs(Math.log((Math.max(0, ts - s.lastTs) + 100) / (period + 100)));
 
     let zMax = 0;
@@ -305,22 +309,39 @@ export class DeviceFeatures {
     let rarity = 0;
     let bits = 0;
     let counterBack = 0;
+    let finer = 0;
+    let warm = true;
+    let zGate = 0;
     for (const name in metrics) {
       if (name === 'seq') continue;
       const raw = metrics[name]!;
       if (typeof raw === 'number') {
         let m = s.metrics.get(name);
         if (!m) {
-          m = { value: new RobustBaseline(0.02), step: new RobustBaseline(0.02), last: raw, hasLast: false, incr: 0, decr: 0, res: 1, prev: raw, seen: 0, changes: 0 };
+          m = { value: new RobustBaseline(0.02), step: new RobustBaseline(0.02), last: raw, hasLast: false, incr: 0, decr: 0, res: 1, decimals: new Uint32Array(7), prev: raw, seen: 0, changes: 0 };
           s.metrics.set(name, m);
         }
-        const res = 10 ** -decimals(String(raw));
-        if (res < m.res) m.res = res;
-        const z = m.value.z(raw, m.res);
-        const sz = m.hasLast ? m.step.z(Math.abs(raw - m.last), m.res) : 0;
-        if (m.step.n >= 3) bits += Math.log2(1 + m.step.center / m.res);
+        // the resolution is learnt from clean readings, the finest that a tenth of them show:
+        // a clone's 23.75 fps must not make every later whole-number drop look 100 times larger
+        const dec = decimals(String(raw));
+        const res = 10 ** -dec;
+        resScratch[numeric] = dec;
+        const mres = m.value.n > 0 ? m.res : Math.min(m.res, res);
+        // finer than both the device's and its kind's resolution (a device whose power factor
+        // sits near 0.90 prints 0.9 most of the time; its kind shows two decimals)
+        let kd = peers.decimals.get(name);
+        if (!kd && peers.decimals.size < 64) peers.decimals.set(name, (kd = new Uint32Array(7)));
+        decScratch[numeric] = kd;
+        if (m.value.n >= OWN_WARMUP && kd && res < m.res * 0.5 && res < resolution(kd) * 0.5) finer = 1;
+        if (m.value.n < 3) warm = false;
+        const z = m.value.z(raw, mres);
+        const sz = m.hasLast ? m.step.z(Math.abs(raw - m.last), mres) : 0;
+        if (m.step.n >= 3) bits += Math.log2(1 + m.step.center / mres);
         // more than two usual steps back: a smooth trend turning round is not a counter going back
         if (m.hasLast && m.incr >= COUNTER_STEPS && m.decr === 0 && raw < m.last - 2 * m.step.center) counterBack = 1;
+        let ps = peers.steps.get(name);
+        if (!ps && peers.steps.size < 64) peers.steps.set(name, (ps = new RobustBaseline(0.02, PEER_WARMUP)));
+        if (m.seen > 0) ps?.fold(Math.abs(Math.asinh(raw) - Math.asinh(m.prev)));
         if (m.seen++ > 0 && raw !== m.prev) m.changes++;
         m.prev = raw;
         // a value that never changes is a setting (a signal plan's cycle), not a measurement:
@@ -329,7 +350,12 @@ export class DeviceFeatures {
         let pb = peers.metrics.get(name);
         if (!pb && peers.metrics.size < 64) peers.metrics.set(name, (pb = new RobustBaseline(0.02, PEER_WARMUP)));
         // compared on asinh (log-like for large values): kinds of devices differ by a factor
-        const pz = pb && !setting ? pb.z(Math.asinh(raw), m.res / Math.sqrt(1 + raw * raw)) : 0;
+        // Peers are not compared on a metric in which devices differ by 100 times more than
+        // a reading moves between reports: a cumulative counter (energy) or a serial number
+        // is the device's history, not a condition its peers share.
+        const ares = mres / Math.sqrt(1 + raw * raw);
+        const identity = ps !== undefined && ps.n >= PEER_WARMUP && pb !== undefined && pb.scale > IDENTITY_RATIO * Math.max(ps.center, ps.scale, ares);
+        const pz = pb && !setting && !identity ? pb.z(Math.asinh(raw), ares) : 0;
         const both = m.value.n >= 3 ? Math.min(z, pz) : pz;
         numScratch[numeric] = m;
         rawScratch[numeric] = raw;
@@ -338,6 +364,8 @@ export class DeviceFeatures {
         peerZScratch[numeric] = pz;
         zSum += z;
         if (z > zMax) zMax = z;
+        // a young own baseline (a few readings that happened to agree) does not gate: the peers do
+        if (m.value.n >= OWN_WARMUP && z > zGate) zGate = z;
         if (sz > stepMax) stepMax = sz;
         if (pz > peerMax) peerMax = pz;
         if (both > bothMax) bothMax = both;
@@ -350,24 +378,32 @@ export class DeviceFeatures {
         s.statesTotal++;
       }
     }
+    // Rhythm: the beat of the device's kind (the median interval between consecutive
+    // readings of its peers), anchored on the device's last reading that fell on it. A
+    // clone reporting beside the real device falls between the beats.
+    const offbeat = this.beat(s, ts, period, numeric > 0 && warm ? zSum / numeric : -1);
     out[offset] = Math.log1p(Math.min(zMax, 1e6));
     out[offset + 1] = numeric > 0 ? Math.log1p(Math.min(zSum / numeric, 1e6)) : 0;
     out[offset + 2] = Math.log1p(Math.min(stepMax, 1e6));
 
     // Replay: a reading seen before (not simply the last one again), weighed by how unlikely
-    // a chance repeat is; repeats in their original order add up.
+    // a chance repeat is; repeats in their original order add up, and so does a replay that
+    // loops back to the first reading of its run (a short capture sent over and over).
     let replayBits = 0;
     const seen = key !== s.lastKey ? s.recent.get(key) : undefined;
+    const index = s.count++;
     if (seen !== undefined) {
-      replayBits = seen === s.prevMatch + 1 && s.prevMatch >= 0 ? s.prevBits + bits : bits;
+      const continues = s.prevMatch >= 0 && (seen === s.prevMatch + 1 || seen === s.runStart);
+      replayBits = continues ? s.prevBits + bits : bits;
+      if (!continues) s.runStart = index;
       s.prevMatch = seen;
       s.prevBits = replayBits;
     } else {
       s.prevMatch = -1;
       s.prevBits = 0;
+      s.runStart = -1;
     }
     out[offset + 4] = Math.min(64, replayBits);
-    const index = s.count++;
     if (s.ring.length >= RING) {
       const old = s.ring[index % RING]!;
       if (s.recent.get(old) === index - RING) s.recent.delete(old);
@@ -381,20 +417,25 @@ export class DeviceFeatures {
     out[offset + 8] = Math.log1p(Math.min(bothMax, 1e6));
     out[offset + 9] = offbeat;
     out[offset + 10] = counterBack;
+    out[offset + 11] = finer;
 
     // Only clean readings teach the baselines: on the beat, not a replay, no counter going
     // back, near the device's peers, and near its own baseline (unless the device has kept
     // to a new level for a while). An attacker's readings are measured, never learnt.
-    const suspect = offbeat > 0 || counterBack > 0 || replayBits >= REPLAY_GATE_BITS;
-    const clean = !suspect && ((zMax <= OWN_GATE && peerMax <= PEER_GATE) || s.rejects >= REJECTS_TO_ACCEPT);
+    const suspect = offbeat > 0 || counterBack > 0 || finer > 0 || replayBits >= REPLAY_GATE_BITS;
+    const clean = !suspect && ((zGate <= OWN_GATE && peerMax <= PEER_GATE) || s.rejects >= REJECTS_TO_ACCEPT);
     if (clean) s.rejects = 0;
     else s.rejects++;
     for (let i = 0; i < numeric; i++) {
       const m = numScratch[i]!;
       const raw = rawScratch[i]!;
       const pb = peerScratch[i];
-      if (pb && (offbeat === 0 && counterBack === 0 && replayBits < REPLAY_GATE_BITS) && peerZScratch[i]! <= PEER_GATE && zScratch[i]! <= OWN_GATE) pb.fold(Math.asinh(raw));
+      if (pb && (offbeat === 0 && counterBack === 0 && replayBits < REPLAY_GATE_BITS) && peerZScratch[i]! <= PEER_GATE && (m.value.n < OWN_WARMUP || zScratch[i]! <= OWN_GATE)) pb.fold(Math.asinh(raw));
       if (!clean) continue;
+      m.decimals[resScratch[i]!]!++;
+      m.res = resolution(m.decimals);
+      const kd = decScratch[i];
+      if (kd) kd[resScratch[i]!]!++;
       m.value.fold(raw);
       if (m.hasLast) {
         m.step.fold(Math.abs(raw - m.last));
@@ -407,6 +448,44 @@ export class DeviceFeatures {
     s.lastSchema = schema;
     s.lastKey = key;
     s.lastTs = ts;
+  }
+
+  /**
+   * Distance (periods, 0–0.5) of a reading from the nearest beat of the device's rhythm; 0
+   * on the beat. `zMean` is the reading's mean own-baseline z (−1 while unknown).
+   */
+  private beat(s: TelemetryState, ts: number, period: number, zMean: number): number {
+    if (s.anchor < 0 || period <= 0) {
+      s.anchor = ts;
+      s.anchorZ = zMean;
+      return 0;
+    }
+    const k = (ts - s.anchor) / period;
+    const m = Math.max(1, Math.round(k));
+    const err = Math.abs(k - m);
+    // Off the anchor's beat but one period after a recent off-beat reading: the beat itself
+    // moved (the anchor was a clone's reading that happened to fall near it).
+    let moved = false;
+    for (const off of s.offs) if (off >= 0 && Math.abs((ts - off) / period - 1) <= BEAT_TOLERANCE) moved = true;
+    // Two readings for one beat: the one nearer the device's own baseline is the device's.
+    const rival = k < RIVAL_WINDOW;
+    const keeps = rival && zMean >= 0 && s.anchorZ >= 0 && zMean < s.anchorZ;
+    if (err <= BEAT_TOLERANCE * Math.sqrt(m) || moved || keeps) {
+      s.anchor = ts;
+      s.anchorZ = zMean;
+      s.offRun = 0;
+      s.offs.fill(-1);
+      return 0;
+    }
+    s.offs[s.offNext++ % s.offs.length] = ts;
+    // a lasting change of rhythm (a device reconfigured, a clock reset): follow it
+    if (++s.offRun >= 8) {
+      s.anchor = ts;
+      s.anchorZ = zMean;
+      s.offRun = 0;
+    }
+    // distance to the nearest beat; right after the anchor (a near-duplicate) at least 2 tolerances
+    return Math.round(k) === 0 ? Math.max(k, 2 * BEAT_TOLERANCE) : err;
   }
 
   extractNet(event: VigilEvent, out: Float32Array, offset: number): void {
