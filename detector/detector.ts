@@ -109,6 +109,7 @@ export class Detector {
     if (options.model === null) model = undefined;
     else if (options.model) model = options.model;
     else if (options.dataDir) model = await loadModel(join(options.dataDir, 'model'));
+    if (model) checkFeatures(model);
     if (model) log.info(`detector: model ${model.hash.slice(0, 12)} (families ${Object.keys(model.families).join(', ')}; threshold ${model.threshold.toFixed(2)})`);
     else log.warn('detector: no model loaded; scoring with rules and reputation only (run `vigil train`)');
     const rules = new RuleBook();
@@ -128,6 +129,7 @@ export class Detector {
    * its hash. Call between batches (the detector is single-threaded).
    */
   setModel(bundle: ModelBundle | null): void {
+    if (bundle) checkFeatures(bundle);
     this.model = bundle ?? undefined;
     if (bundle) this.log.info(`detector: model ${bundle.hash.slice(0, 12)} now scoring (families ${Object.keys(bundle.families).join(', ')}; threshold ${bundle.threshold.toFixed(2)})`);
     else this.log.warn('detector: model removed; scoring with rules and reputation only');
@@ -345,4 +347,20 @@ function syntheticEvent(h: RuleHit): VigilEvent {
     event: { kind: 'event', category: [], type: [], action: 'tick', dataset: 'vigil.detector' },
     vigil: { kind: 'log', ts: h.ts, entity: h.entity },
   };
+}
+
+/**
+ * A model scores feature rows by position: one trained on another version's features would
+ * score silently misaligned rows. Refuses it, naming the first difference.
+ */
+export function checkFeatures(bundle: ModelBundle): void {
+  for (const [name, family] of Object.entries(bundle.families)) {
+    const expected = FEATURE_NAMES[name as Family];
+    if (!expected) throw new DetectorError('MODEL_INVALID', `model ${bundle.hash.slice(0, 12)} has a family ${name} this version does not score; retrain it (vigil train)`);
+    const got = family.inputs;
+    const at = expected.findIndex((n, i) => got[i] !== n);
+    if (at === -1 && got.length === expected.length) continue;
+    const where = at === -1 ? `it has ${got.length} inputs, this version computes ${expected.length}` : `input ${at} is ${got[at] ?? 'missing'} where this version computes ${expected[at]}`;
+    throw new DetectorError('MODEL_INVALID', `model ${bundle.hash.slice(0, 12)} was trained on other ${name} features than this version computes (${where}); retrain it (vigil train)`);
+  }
 }

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { CityDescription } from '../collectors/index.js';
-import { Detector, saveModel, type Incident, type IncidentBook, type DetectorOutput } from '../detector/index.js';
+import { Detector, DetectorError, saveModel, type Incident, type IncidentBook, type DetectorOutput } from '../detector/index.js';
 import { Ledger, type LedgerEntry } from '../ledger/index.js';
 import { createApi, ledgerAuditLog, ruleBookAdmin, type RuleAdmin, type RuleItem, type VigilApi, type ExceptionSpec, type SuppressionSpec } from '../api/index.js';
 import type { SqliteStore } from '../store/index.js';
@@ -71,12 +71,19 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
   }
 
   const incidents = new StoreIncidentBook(store);
-  const detector = await Detector.create({
+  const detectorOptions = {
     dataDir: options.dataDir,
     incidents,
     clock: now,
     logger: { info: (msg: string) => logger.info(msg), warn: (msg: string) => logger.warn(msg) },
     ...(options.city ? { city: cityFromDescription(options.city) } : {}),
+  };
+  const detector = await Detector.create(detectorOptions).catch((err: unknown) => {
+    // A saved model this version cannot use (another version's features, a damaged file)
+    // must not keep the node from ingesting: rules and reputation score until one is trained.
+    if (!(err instanceof DetectorError) || err.code !== 'MODEL_INVALID') throw err;
+    logger.error({ err: err.message }, 'the saved model cannot be used; scoring with rules and reputation only until one is trained');
+    return Detector.create({ ...detectorOptions, model: null });
   });
   let stopped = false;
   const logModel = async (): Promise<void> => {

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createToken } from '../api/index.js';
 import { resolveConfig } from '../pipeline/config.js';
@@ -91,5 +93,18 @@ describe('the wired node', () => {
     const fresh = JSON.stringify({ kind: 'auth', device: 'D-2', ts: Date.now(), user: 'x', outcome: 'success' });
     const res = (await (await fetch(`${node.url}/ingest`, { method: 'POST', body: fresh })).json()) as { results: Array<{ id: string }> };
     expect(await node.analysis!.ledger.indexOf(res.results[0]!.id)).toBe(logged);
+  }, 60_000);
+
+  it('starts without a saved model it cannot use, says why, and ingests', async () => {
+    const dir = tempDir().dir;
+    mkdirSync(join(dir, 'model'), { recursive: true });
+    writeFileSync(join(dir, 'model', 'model.json'), '{"format":"vigil-model/1","families":{}}');
+    const errors: string[] = [];
+    const logger = { ...silentLogger(), error: (obj: unknown, msg?: string) => void errors.push(`${msg ?? ''} ${JSON.stringify(obj)}`) } as ReturnType<typeof silentLogger>;
+    node = await VigilNode.start(resolveConfig({ dataDir: dir, api: { port: 0 } }), { logger });
+    expect(errors.join('\n')).toMatch(/saved model cannot be used/);
+    expect(node.analysis!.detector.modelInfo).toBeUndefined();
+    const body = JSON.stringify({ kind: 'auth', device: 'D-3', ts: Date.now(), user: 'x', outcome: 'failure' });
+    expect((await fetch(`${node.url}/ingest`, { method: 'POST', body })).status).toBe(200);
   }, 60_000);
 });

@@ -48,6 +48,19 @@ describe('the outlier model', () => {
     expect(mean(lies.slice(5))).toBeGreaterThan(mean(honest) + 20);
   });
 
+  it('a model trained on other features than this version computes is refused, naming the difference', async () => {
+    const model = await train(6);
+    const vehicle = model.families['vehicle']!;
+    const renamed = [...vehicle.inputs];
+    renamed[2] = 'an_old_feature';
+    const stale: ModelBundle = { ...model, families: { ...model.families, vehicle: { ...vehicle, inputs: renamed } } };
+    await expect(Detector.create({ model: stale, rules: [] })).rejects.toThrow(/other vehicle features .*input 2 is an_old_feature/);
+    const longer: ModelBundle = { ...model, families: { ...model.families, vehicle: { ...vehicle, inputs: [...vehicle.inputs, 'a_newer_feature'] } } };
+    const d = await Detector.create({ model, rules: [] });
+    expect(() => d.setModel(longer)).toThrow(/has \d+ inputs, this version computes/);
+    expect(d.modelInfo?.hash).toBe(model.hash); // the old model still scores
+  });
+
   it('an altered model file is refused', async () => {
     const model = await train(5);
     const dir = await mkdtemp(join(tmpdir(), 'vigil-model-'));
