@@ -15,7 +15,7 @@ import { mkdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EntityType, InputKind, Rejection, VigilEvent } from '../events/index.js';
+import { eventJson, type EntityType, type InputKind, type Rejection, type VigilEvent } from '../events/index.js';
 import type { Alert, Incident, ReputationPoint, Severity } from '../detector/index.js';
 import { StoreError } from './errors.js';
 import { checkFirst, decodeCursor, encodeCursor } from './cursor.js';
@@ -74,6 +74,20 @@ export interface EventToStore {
   event: VigilEvent;
   source: string;
   receivedAt: number;
+}
+
+/**
+ * Events flattened into what the store writes, EVENT_ROW_WIDTH values per event (see
+ * `pushEventRow`): the form a writer on another thread is handed, as plain strings and
+ * numbers, so that nothing is encoded twice or decoded there.
+ */
+export type EventRows = Array<string | number>;
+export const EVENT_ROW_WIDTH = 8;
+
+/** Append an event's row: id, ts, kind, entity, source, received_at, document, searchable text. */
+export function pushEventRow(rows: EventRows, r: EventToStore): void {
+  const e = r.event;
+  rows.push(e.id, e.vigil.ts, e.vigil.kind, e.vigil.entity.id, r.source, r.receivedAt, eventJson(e), eventText(e));
 }
 
 export interface DeadLetterToStore {
@@ -218,7 +232,7 @@ export class SqliteStore implements Store, TokenRepository {
   private readonly insertEvent: Database.Statement;
   private readonly insertEventFts: Database.Statement;
   private readonly insertDeadLetter: Database.Statement;
-  private readonly writeTx: (events: readonly EventToStore[], deadLetters: readonly DeadLetterToStore[]) => boolean[];
+  private readonly writeTx: (rows: EventRows, deadLetters: readonly DeadLetterToStore[]) => boolean[];
   private readonly detectorTx: (output: DetectorOutput) => { newAlerts: Alert[]; incidents: StoredIncident[] };
   private readonly stmts = new Map<string, Database.Statement>();
 
@@ -251,14 +265,15 @@ export class SqliteStore implements Store, TokenRepository {
     this.insertDeadLetter = this.db.prepare(
       'INSERT INTO dead_letters (received_at, source, code, reason, field, raw, raw_size, raw_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.writeTx = this.db.transaction((events: readonly EventToStore[], deadLetters: readonly DeadLetterToStore[]) => {
-      const inserted: boolean[] = new Array<boolean>(events.length);
-      for (let i = 0; i < events.length; i++) {
-        const r = events[i]!;
-        const e = r.event;
-        const res = this.insertEvent.run(e.id, e.vigil.ts, e.vigil.kind, e.vigil.entity.id, r.source, r.receivedAt, JSON.stringify(e));
+    this.writeTx = this.db.transaction((rows: EventRows, deadLetters: readonly DeadLetterToStore[]) => {
+      const n = rows.length / EVENT_ROW_WIDTH;
+      const inserted: boolean[] = new Array<boolean>(n);
+      const insertEvent = this.insertEvent;
+      const insertEventFts = this.insertEventFts;
+      for (let i = 0, o = 0; i < n; i++, o += EVENT_ROW_WIDTH) {
+        const res = insertEvent.run(rows[o], rows[o + 1], rows[o + 2], rows[o + 3], rows[o + 4], rows[o + 5], rows[o + 6]);
         inserted[i] = res.changes === 1;
-        if (inserted[i]) this.insertEventFts.run(res.lastInsertRowid, eventText(e));
+        if (inserted[i]) insertEventFts.run(res.lastInsertRowid, rows[o + 7]);
       }
       for (const d of deadLetters) {
         const raw = typeof d.raw === 'string' ? Buffer.from(d.raw, 'utf8') : Buffer.from(d.raw.buffer, d.raw.byteOffset, d.raw.byteLength);
@@ -306,10 +321,18 @@ export class SqliteStore implements Store, TokenRepository {
    * it was new (false: an event with that id was already stored — a redelivery).
    */
   writeBatch(events: readonly EventToStore[], deadLetters: readonly DeadLetterToStore[]): boolean[] {
+    const rows: EventRows = [];
+    for (const r of events) pushEventRow(rows, r);
+    return this.writeRows(rows, deadLetters);
+  }
+
+  /** `writeBatch` of events already flattened with `pushEventRow` (by a writer on another thread's caller). */
+  writeRows(rows: EventRows, deadLetters: readonly DeadLetterToStore[]): boolean[] {
+    if (rows.length % EVENT_ROW_WIDTH !== 0) throw new StoreError('WRITE_FAILED', `event rows: expected a multiple of ${EVENT_ROW_WIDTH} values, got ${rows.length}`);
     try {
-      return this.writeTx(events, deadLetters);
+      return this.writeTx(rows, deadLetters);
     } catch (err) {
-      throw new StoreError('WRITE_FAILED', `cannot write ${events.length} events and ${deadLetters.length} dead letters: ${(err as Error).message}`, { cause: err });
+      throw new StoreError('WRITE_FAILED', `cannot write ${rows.length / EVENT_ROW_WIDTH} events and ${deadLetters.length} dead letters: ${(err as Error).message}`, { cause: err });
     }
   }
 
