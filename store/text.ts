@@ -10,29 +10,31 @@ import { StoreError } from './errors.js';
 /** The searchable words of an event: who, what, where from and to, and its message. */
 export function eventText(e: VigilEvent): string {
   // Written out rather than an array filtered and joined: it runs once per ingested event.
-  let text = e.vigil.entity.id;
-  const add = (part: string | number | undefined): void => {
-    if (part !== undefined && part !== '') text = text === '' ? String(part) : `${text} ${part}`;
-  };
-  add(e.vigil.kind);
-  add(e.event.action);
-  add(e.event.dataset);
-  add(e.event.outcome);
-  add(e.message);
-  add(e.user?.name);
-  add(e.source?.ip);
-  add(e.destination?.ip);
-  add(e.destination?.port);
-  add(e.network?.transport);
-  add(e.network?.protocol);
-  add(e.observer?.name);
-  add(e.host?.name);
-  add(e.device?.id);
-  add(e.process?.name);
-  add(e.vigil.can?.id);
-  add(e.log?.syslog?.msgid);
-  if (e.vigil.metrics) for (const name of Object.keys(e.vigil.metrics)) add(name);
+  let text = word('', e.vigil.entity.id);
+  text = word(text, e.vigil.kind);
+  text = word(text, e.event.action);
+  text = word(text, e.event.dataset);
+  text = word(text, e.event.outcome);
+  text = word(text, e.message);
+  text = word(text, e.user?.name);
+  text = word(text, e.source?.ip);
+  text = word(text, e.destination?.ip);
+  text = word(text, e.destination?.port);
+  text = word(text, e.network?.transport);
+  text = word(text, e.network?.protocol);
+  text = word(text, e.observer?.name);
+  text = word(text, e.host?.name);
+  text = word(text, e.device?.id);
+  text = word(text, e.process?.name);
+  text = word(text, e.vigil.can?.id);
+  text = word(text, e.log?.syslog?.msgid);
+  if (e.vigil.metrics) for (const name of Object.keys(e.vigil.metrics)) text = word(text, name);
   return text;
+}
+
+function word(text: string, part: string | number | undefined): string {
+  if (part === undefined || part === '') return text;
+  return text === '' ? String(part) : `${text} ${part}`;
 }
 
 export function alertText(a: Alert): string {
