@@ -93,10 +93,11 @@ export function sha256Hex(text: string): string {
 /**
  * The canonical text each event was hashed from when it was made (validation), so that the
  * store can keep it as the event's document instead of encoding the event a second time.
- * Keyed by the event object: an event is a value (its id is the hash of its content), and
- * nothing changes one after it was made.
+ * Kept on the event object itself, under a symbol no one else holds: an event is a value
+ * (its id is the hash of its content) and nothing changes one after it was made; a copy
+ * (a spread, a structured clone, a parsed document) does not carry it and is encoded anew.
  */
-const madeFrom = new WeakMap<VigilEvent, string>();
+const MADE_FROM = Symbol('canonical text');
 
 /** Make an event from its content and the canonical text of that content (the id is its hash). */
 export function sealEvent(content: Omit<VigilEvent, 'id'>, canonical: string): VigilEvent {
@@ -105,7 +106,8 @@ export function sealEvent(content: Omit<VigilEvent, 'id'>, canonical: string): V
 
 /** Note that `event` (whose id is the hash of `canonical`) was made from `canonical`. */
 export function remember(event: VigilEvent, canonical: string): VigilEvent {
-  madeFrom.set(event, canonical);
+  // Not enumerable: invisible to JSON, spreads, structured clones and deep equality.
+  Object.defineProperty(event, MADE_FROM, { value: canonical });
   return event;
 }
 
@@ -115,7 +117,7 @@ export function remember(event: VigilEvent, canonical: string): VigilEvent {
  * stored document, a test). Either parses back to the same event.
  */
 export function eventJson(event: VigilEvent): string {
-  const canonical = madeFrom.get(event);
+  const canonical = (event as { [MADE_FROM]?: string })[MADE_FROM];
   return canonical === undefined || canonical.length <= 2 ? JSON.stringify(event) : `{"id":"${event.id}",${canonical.slice(1)}`;
 }
 
