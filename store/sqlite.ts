@@ -254,7 +254,7 @@ export class SqliteStore implements Store, TokenRepository {
   private readonly eventStored: Database.Statement;
   private readonly insertEventFts: Database.Statement;
   private readonly insertDeadLetter: Database.Statement;
-  private readonly writeTx: (rows: EventRows, deadLetters: readonly DeadLetterToStore[]) => boolean[];
+  private readonly writeTx: Database.Transaction<(rows: EventRows, deadLetters: readonly DeadLetterToStore[]) => boolean[]>;
   private readonly detectorTx: (output: DetectorOutput) => { newAlerts: Alert[]; incidents: StoredIncident[] };
   private readonly stmts = new Map<string, Database.Statement>();
 
@@ -378,7 +378,9 @@ export class SqliteStore implements Store, TokenRepository {
   writeRows(rows: EventRows, deadLetters: readonly DeadLetterToStore[]): boolean[] {
     if (rows.length % EVENT_ROW_WIDTH !== 0) throw new StoreError('WRITE_FAILED', `event rows: expected a multiple of ${EVENT_ROW_WIDTH} values, got ${rows.length}`);
     try {
-      return this.writeTx(rows, deadLetters);
+      // BEGIN IMMEDIATE: the transaction reads (the duplicate check) before it writes, and a
+      // deferred one could not take the write lock after another connection committed.
+      return this.writeTx.immediate(rows, deadLetters);
     } catch (err) {
       throw new StoreError('WRITE_FAILED', `cannot write ${rows.length / EVENT_ROW_WIDTH} events and ${deadLetters.length} dead letters: ${(err as Error).message}`, { cause: err });
     }
