@@ -34,9 +34,11 @@ async function measure(ctx: BenchContext, label: string, env: Record<string, str
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
   const port = await freePort();
   const bin = resolve(import.meta.dirname, '../bin/vigil.js');
-  const child = spawn(process.execPath, [bin, 'start', '--data-dir', dataDir, '--port', String(port), '--no-mqtt-broker', '--no-syslog'], {
+  // BENCH_PROFILE=dir writes a CPU profile per thread of the node (--cpu-prof is refused in NODE_OPTIONS).
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, bin, 'start', '--data-dir', dataDir, '--port', String(port), '--no-mqtt-broker', '--no-syslog'], {
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, VIGIL_LOG_LEVEL: 'warn', ...env, ...(process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {}) },
+    env: { ...process.env, VIGIL_LOG_LEVEL: 'warn', ...env },
   });
   try {
     await waitHealthy(port);

@@ -3,7 +3,7 @@
  * and the ledger leaf that quotes it, depend only on the event's content, never on key
  * order or number spelling.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { EventError } from './errors.js';
 import type { VigilEvent } from './model.js';
 
@@ -86,7 +86,39 @@ function encode(value: unknown, depth: number): string | undefined {
 }
 
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  // The one-shot form: no Hash object per event.
+  return hash('sha256', text, 'hex');
+}
+
+/**
+ * The canonical text each event was hashed from when it was made (validation), so that the
+ * store can keep it as the event's document instead of encoding the event a second time.
+ * Kept on the event object itself, under a symbol no one else holds: an event is a value
+ * (its id is the hash of its content) and nothing changes one after it was made; a copy
+ * (a spread, a structured clone, a parsed document) does not carry it and is encoded anew.
+ */
+const MADE_FROM = Symbol('canonical text');
+
+/** Make an event from its content and the canonical text of that content (the id is its hash). */
+export function sealEvent(content: Omit<VigilEvent, 'id'>, canonical: string): VigilEvent {
+  return remember({ id: sha256Hex(canonical), ...content } as VigilEvent, canonical);
+}
+
+/** Note that `event` (whose id is the hash of `canonical`) was made from `canonical`. */
+export function remember(event: VigilEvent, canonical: string): VigilEvent {
+  // Not enumerable: invisible to JSON, spreads, structured clones and deep equality.
+  Object.defineProperty(event, MADE_FROM, { value: canonical });
+  return event;
+}
+
+/**
+ * The event as JSON text, for storage: the canonical text it was made from with its id in
+ * front (no second encoding), or `JSON.stringify` for an event that came from elsewhere (a
+ * stored document, a test). Either parses back to the same event.
+ */
+export function eventJson(event: VigilEvent): string {
+  const canonical = (event as { [MADE_FROM]?: string })[MADE_FROM];
+  return canonical === undefined || canonical.length <= 2 ? JSON.stringify(event) : `{"id":"${event.id}",${canonical.slice(1)}`;
 }
 
 /** The stable id of an event: SHA-256 of the canonical encoding of everything but `id`. */

@@ -169,11 +169,12 @@ export class IngestPipeline implements IngestSink {
       for (let i = 0; i < p.items.length; i++) {
         const item = p.items[i]!;
         if (item.event) {
-          const isNew = inserted[e++] === true;
+          const isNew = inserted[e] === true;
           if (isNew) {
             accepted++;
-            fresh.push({ event: item.event, source: p.source, receivedAt });
+            fresh.push(events[e]!); // the same { event, source, receivedAt } the store was given
           } else duplicates++;
+          e++;
           results[i] = { id: item.event.id };
         } else {
           rejected++;

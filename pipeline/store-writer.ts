@@ -5,7 +5,7 @@
  * The semantics are the same either way: the promise resolves after the commit.
  */
 import { Worker } from 'node:worker_threads';
-import type { DeadLetterToStore, EventToStore, SqliteStore, SqliteStoreOptions } from '../store/index.js';
+import { pushEventRow, type DeadLetterToStore, type EventRows, type EventToStore, type SqliteStore, type SqliteStoreOptions } from '../store/index.js';
 
 export interface StoreWriter {
   /** Store in one durable transaction; per event, whether it was new. */
@@ -66,11 +66,13 @@ export class WorkerStoreWriter implements StoreWriter {
   async writeBatch(events: readonly EventToStore[], deadLetters: readonly DeadLetterToStore[]): Promise<boolean[]> {
     if (this.failed) throw this.failed;
     const id = this.next++;
-    // One JSON text for the events is cheaper to hand over than a structured clone of each.
-    const payload = JSON.stringify(events.map((e) => [e.event, e.source, e.receivedAt]));
+    // The rows the store writes, as flat strings and numbers: each event's document is the
+    // canonical text it was hashed from (no second encoding), and the worker decodes nothing.
+    const rows: EventRows = [];
+    for (const e of events) pushEventRow(rows, e);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, events: payload, deadLetters });
+      this.worker.postMessage({ id, rows, deadLetters });
     });
   }
 

@@ -1,10 +1,10 @@
-export { SqliteStore } from './sqlite.js';
+export { SqliteStore, pushEventRow, EVENT_ROW_WIDTH } from './sqlite.js';
 export { triageOf, withTriage } from './triage.js';
 export { ElasticsearchStore } from './elasticsearch.js';
 export type { ElasticsearchStoreOptions, BulkOptions } from './elasticsearch.js';
 export { DEFAULT_TEMPLATE_OPTIONS, ilmPolicy, eventsComponentTemplate, eventsIndexTemplate, recordTemplates } from './elasticsearch-templates.js';
 export type { TemplateOptions } from './elasticsearch-templates.js';
-export type { SqliteStoreOptions, StoredEventRow, DeadLetter, EventToStore, DeadLetterToStore } from './sqlite.js';
+export type { SqliteStoreOptions, StoredEventRow, DeadLetter, EventToStore, DeadLetterToStore, EventRows } from './sqlite.js';
 export { StoreError } from './errors.js';
 export type { StoreErrorCode } from './errors.js';
 export { ROLES } from './types.js';

@@ -9,28 +9,32 @@ import { StoreError } from './errors.js';
 
 /** The searchable words of an event: who, what, where from and to, and its message. */
 export function eventText(e: VigilEvent): string {
-  const parts: Array<string | number | undefined> = [
-    e.vigil.entity.id,
-    e.vigil.kind,
-    e.event.action,
-    e.event.dataset,
-    e.event.outcome,
-    e.message,
-    e.user?.name,
-    e.source?.ip,
-    e.destination?.ip,
-    e.destination?.port,
-    e.network?.transport,
-    e.network?.protocol,
-    e.observer?.name,
-    e.host?.name,
-    e.device?.id,
-    e.process?.name,
-    e.vigil.can?.id,
-    e.log?.syslog?.msgid,
-  ];
-  if (e.vigil.metrics) parts.push(...Object.keys(e.vigil.metrics));
-  return parts.filter((p) => p !== undefined && p !== '').join(' ');
+  // Written out rather than an array filtered and joined: it runs once per ingested event.
+  let text = word('', e.vigil.entity.id);
+  text = word(text, e.vigil.kind);
+  text = word(text, e.event.action);
+  text = word(text, e.event.dataset);
+  text = word(text, e.event.outcome);
+  text = word(text, e.message);
+  text = word(text, e.user?.name);
+  text = word(text, e.source?.ip);
+  text = word(text, e.destination?.ip);
+  text = word(text, e.destination?.port);
+  text = word(text, e.network?.transport);
+  text = word(text, e.network?.protocol);
+  text = word(text, e.observer?.name);
+  text = word(text, e.host?.name);
+  text = word(text, e.device?.id);
+  text = word(text, e.process?.name);
+  text = word(text, e.vigil.can?.id);
+  text = word(text, e.log?.syslog?.msgid);
+  if (e.vigil.metrics) for (const name of Object.keys(e.vigil.metrics)) text = word(text, name);
+  return text;
+}
+
+function word(text: string, part: string | number | undefined): string {
+  if (part === undefined || part === '') return text;
+  return text === '' ? String(part) : `${text} ${part}`;
 }
 
 export function alertText(a: Alert): string {

@@ -11,6 +11,8 @@ import {
   type RejectionCode,
   type ValidationResult,
 } from '../events/index.js';
+import { eventJson } from '../events/canonical.js';
+import { validateBySchema } from '../events/validate.js';
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
 const options = resolveValidationOptions({ now: () => NOW });
@@ -92,6 +94,60 @@ describe('valid input of every kind', () => {
     const b = validateInput({ ...valid.bsm, seq: 119 }, options);
     if (!a.ok || !b.ok) throw new Error('expected valid');
     expect(a.event.id).not.toBe(b.event.id);
+  });
+});
+
+describe('the hand-checked path for basic safety messages', () => {
+  // Values at, just inside and just outside every bound, of every JSON type.
+  const choices: Record<string, unknown[]> = {
+    vehicle: ['V-0042', 'a', 'x'.repeat(128), 'x'.repeat(129), '-V', 'V 1', '', 7, null],
+    ts: [TS, TS + 0.4, TS + 0.5, NOW + 600_000, NOW + 600_001, Date.UTC(2000, 0, 1), Date.UTC(2000, 0, 1) - 1, new Date(TS).toISOString(), 'soon', Infinity, NaN, -0, null],
+    lat: [0, -0, 90, -90, 90.000001, -91, 1.3521, 1e-7, 'x', Infinity, NaN, null, true],
+    lon: [180, -180, 180.5, 103.8198, 5e-324, '1', -Infinity],
+    speed: [0, 1000, 1000.01, -0.01, 13.4, 123456.7e-3, NaN],
+    heading: [0, 359.999, 360, -1, 87.5, 1e21],
+    accel: [undefined, -100, 100, 100.1, 0.3, -0, '0.3', null, NaN],
+    seq: [undefined, 0, -0, 118, 2 ** 53 - 1, 2 ** 53, 1.5, -1, '1', null],
+    rsu: [undefined, 'RSU-07', 'r'.repeat(129), '', 3, null],
+  };
+  const extras: Array<Record<string, unknown>> = [{}, {}, {}, {}, { extra: 1 }, { __proto__x: 1 }, { kind: 'BSM' }];
+
+  it('accepts and rejects exactly what the schema does, and makes the same event', () => {
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    let accepted = 0;
+    for (let i = 0; i < 5000; i++) {
+      const input: Record<string, unknown> = { kind: 'bsm' };
+      // Mostly valid fields, so that accepted and rejected inputs both come often.
+      for (const key of Object.keys(choices)) {
+        const value = rand() < 0.75 ? (valid.bsm as Record<string, unknown>)[key] : choices[key]![Math.floor(rand() * choices[key]!.length)];
+        if (value !== undefined || rand() < 0.5) input[key] = value;
+        else delete input[key];
+      }
+      if (rand() < 0.1 && i % 3 === 0) delete input[Object.keys(choices)[Math.floor(rand() * 5)]!];
+      Object.assign(input, extras[Math.floor(rand() * extras.length)]);
+      const fast = validateInput(input, options);
+      const reference = validateBySchema(input, options);
+      expect(fast, JSON.stringify(input)).toEqual(reference);
+      if (fast.ok && reference.ok) {
+        accepted++;
+        expect(fast.event.id).toBe(reference.event.id);
+        expect(hasValidId(fast.event)).toBe(true);
+        // The stored text reads back as the event does through JSON (-0 comes back as 0 either way).
+        expect(JSON.parse(eventJson(fast.event))).toEqual(JSON.parse(JSON.stringify(fast.event)));
+      }
+    }
+    expect(accepted).toBeGreaterThan(500);
+    expect(accepted).toBeLessThan(4500);
+  });
+
+  it('stores the canonical text it hashed, with the id in front', () => {
+    const r = validateInput(valid.bsm, options);
+    if (!r.ok) throw new Error('expected valid');
+    const { id, ...content } = r.event;
+    expect(eventJson(r.event)).toBe(`{"id":"${id}",${canonicalJson(content).slice(1)}`);
+    // An event made elsewhere (a copy) is encoded as it is.
+    expect(JSON.parse(eventJson({ ...r.event }))).toEqual(r.event);
   });
 });
 

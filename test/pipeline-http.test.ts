@@ -3,6 +3,8 @@ import { resolveConfig } from '../pipeline/config.js';
 import { silentLogger } from '../pipeline/logger.js';
 import { VigilNode } from '../pipeline/node.js';
 import { metricValue, tempDir } from './helpers.js';
+import { toItems } from '../collectors/http/index.js';
+import { parseJsonRecord, resolveValidationOptions } from '../events/index.js';
 
 const NOW = Date.now();
 
@@ -122,6 +124,44 @@ describe('the embedded pipeline over real HTTP', () => {
 
   it('refuses anything but POST on /ingest', async () => {
     expect((await fetch(`${node.url}/ingest`)).status).toBe(405);
+  });
+});
+
+describe('splitting an NDJSON body', () => {
+  const validation = resolveValidationOptions({ maxRecordBytes: 300 });
+  const good = (n: number) => JSON.stringify({ kind: 'bsm', vehicle: `V-${n}`, ts: Date.now() - 1000, lat: 1, lon: 2, speed: 3, heading: 4 });
+  const lines = [
+    Buffer.from(good(1)),
+    Buffer.from('{"kind":"bsm"'),
+    Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(good(2))]),
+    Buffer.from(`${good(3)}\r`),
+    Buffer.from('   '),
+    Buffer.from(JSON.stringify({ kind: 'log', host: 'h-1', ts: Date.now(), message: 'é€ \u2028 x' })),
+    Buffer.from(`{"kind":"log","host":"h","ts":1,"message":"${'x'.repeat(400)}"}`),
+    Buffer.from(''),
+    Buffer.from(good(4)),
+  ];
+
+  // Each line as its own record (what MQTT and the file collector do) is the reference.
+  const reference = (body: Buffer[]) =>
+    body
+      .map((line) => (line.at(-1) === 0x0d ? line.subarray(0, -1) : line))
+      .filter((line) => line.toString('latin1').trim() !== '')
+      .map((line) => ({ raw: line, result: parseJsonRecord(line, validation) }));
+
+  it.each([
+    ['valid UTF-8', lines],
+    ['a line of invalid UTF-8 among them', [...lines.slice(0, 4), Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), ...lines.slice(4)]],
+  ])('gives each line of a body with %s the same item as alone, and keeps its bytes', (_name, body) => {
+    const items = toItems(Buffer.concat(body.flatMap((line) => [line, Buffer.from('\n')])), validation);
+    const expected = reference(body);
+    expect(items).toHaveLength(expected.length);
+    items.forEach((item, i) => {
+      const want = expected[i]!;
+      expect(Buffer.from(item.raw)).toEqual(want.raw);
+      expect(item.event ? { ok: true, event: item.event } : { ok: false, rejection: item.rejection }).toEqual(want.result);
+    });
+    expect(items.filter((item) => item.event).length).toBe(5);
   });
 });
 

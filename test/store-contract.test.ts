@@ -3,6 +3,8 @@
  * always, and against Elasticsearch when ELASTICSEARCH_URL is set (it says so when skipped).
  */
 import { Client } from '@elastic/elasticsearch';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ElasticsearchStore, SqliteStore, StoreError, type ActionRecord, type Store } from '../store/index.js';
 import { auth, bsm, makeAlert, makeIncident, net, reputation, T0 } from './api-fixtures.js';
@@ -260,6 +262,59 @@ describe('SQLite retention', () => {
       expect(store.applyRetention()).toEqual({ events: 0, deadLetters: 0, reputation: 0 });
       store.close();
       expect(() => SqliteStore.open({ dataDir: tmp.dir, retentionDays: -1 })).toThrow(/retentionDays/);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('rebuilds an events table from before the id key on first open: same events, searchable, still unique', () => {
+    const tmp = tempDir('vigil-migrate-ids-');
+    try {
+      const e1 = bsm('V-0001', T0);
+      const e2 = auth('D-17', T0 + 1, 'operator', 'failure');
+      // The table as it was: a unique index of the whole id, no id_key.
+      const old = new Database(join(tmp.dir, 'vigil.db'));
+      old.exec(`CREATE TABLE events (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, ts INTEGER NOT NULL, kind TEXT NOT NULL,
+        entity TEXT NOT NULL, source TEXT NOT NULL, received_at INTEGER NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX events_ts ON events(ts); CREATE INDEX events_entity_ts ON events(entity, ts);`);
+      const put = old.prepare('INSERT INTO events (seq, id, ts, kind, entity, source, received_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      put.run(7, e1.id, e1.vigil.ts, 'bsm', 'V-0001', 'http', T0, JSON.stringify(e1));
+      put.run(9, e2.id, e2.vigil.ts, 'auth', 'D-17', 'mqtt', T0, JSON.stringify(e2));
+      old.close();
+      const store = SqliteStore.open({ dataDir: tmp.dir });
+      try {
+        expect(store.getEvent(e1.id)).toEqual({ seq: 7, event: e1, source: 'http', receivedAt: T0 });
+        expect(store.getEvent(e2.id)?.seq).toBe(9);
+        expect(store.searchEvents({ text: 'operator' }, { first: 10 }).edges.map((e) => e.node.seq)).toEqual([9]);
+        expect(store.writeEvents([{ event: e2, source: 'http', receivedAt: T0 }, { event: bsm('V-0002', T0), source: 'http', receivedAt: T0 }])).toEqual([false, true]);
+        expect(store.countEvents()).toBe(3);
+        expect(store.lastEventSeq()).toBe(10);
+      } finally {
+        store.close();
+      }
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('tells events apart by their whole id, even when their id keys are the same', () => {
+    const tmp = tempDir('vigil-id-key-');
+    try {
+      const store = SqliteStore.open({ dataDir: tmp.dir });
+      try {
+        const real = bsm('V-0001', T0);
+        store.writeEvents([{ event: real, source: 'http', receivedAt: T0 }]);
+        // Another id with the same first 48 bits (what the key is made of).
+        const twin = { ...bsm('V-0002', T0), id: `${real.id.slice(0, 12)}${'0'.repeat(52)}` };
+        expect(store.hasEvent(twin.id)).toBe(false);
+        expect(store.getEvent(twin.id)).toBeUndefined();
+        expect(store.writeEvents([{ event: twin, source: 'http', receivedAt: T0 }, { event: real, source: 'http', receivedAt: T0 }])).toEqual([true, false]);
+        expect(store.getEvent(twin.id)?.event.vigil.entity.id).toBe('V-0002');
+        expect(store.getEvent(real.id)?.event.vigil.entity.id).toBe('V-0001');
+        expect(store.getEvent('not an id')).toBeUndefined();
+      } finally {
+        store.close();
+      }
     } finally {
       tmp.cleanup();
     }

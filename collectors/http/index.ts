@@ -6,6 +6,7 @@
  * sent. A full pipeline answers 429 with Retry-After and stores nothing of that body: the
  * client keeps it and retries. A body over the limit answers 413 without being read whole.
  */
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseJsonRecord, validateInput, reject, type ResolvedValidationOptions, type Rejection } from '../../events/index.js';
 import { PipelineFullError, type IngestItem, type IngestSink } from '../sink.js';
@@ -84,18 +85,23 @@ export function toItems(body: Buffer, validation: ResolvedValidationOptions): In
   while (start < body.length && (body[start] === 0x20 || body[start] === 0x09 || body[start] === CR || body[start] === NEWLINE)) start++;
   if (body[start] === 0x5b /* [ */) return arrayItems(body, validation);
   const items: IngestItem[] = [];
+  // A body that is valid UTF-8 as a whole has only valid lines (a newline byte is never part
+  // of a multi-byte sequence): its lines are decoded without a check each, and kept as text.
+  const wholeUtf8 = isUtf8(body);
   let lineStart = 0;
-  for (let i = 0; i <= body.length; i++) {
-    if (i < body.length && body[i] !== NEWLINE) continue;
+  for (let i = body.indexOf(NEWLINE); ; i = body.indexOf(NEWLINE, i + 1)) {
+    if (i === -1) i = body.length;
     let end = i;
     if (end > lineStart && body[end - 1] === CR) end--;
     // Blank lines separate nothing in NDJSON: they are not inputs.
     if (end > lineStart && !isBlank(body, lineStart, end)) {
-      const raw = body.subarray(lineStart, end);
+      // A line that may start with a byte order mark goes the byte way, whose decoder drops it.
+      const raw = wholeUtf8 && body[lineStart] !== 0xef ? body.toString('utf8', lineStart, end) : body.subarray(lineStart, end);
       const result = parseJsonRecord(raw, validation);
       items.push(result.ok ? { raw, event: result.event } : { raw, rejection: result.rejection });
     }
     lineStart = i + 1;
+    if (i >= body.length) break;
   }
   return items;
 }
