@@ -18,6 +18,11 @@ export interface TrainDetectorOptions {
   maxRows?: number;
   /** Per-feature plausibility envelope quantile (see `TrainOptions.envelopeQuantile`). @default 0.999 */
   envelopeQuantile?: number;
+  /**
+   * Families whose envelope is the contamination-robust one (`TrainOptions.robustEnvelope`),
+   * with its parameters. @default vehicle: trim 0.98, fence 2, floor 0.25 (chosen on seed 2)
+   */
+  robustEnvelope?: Partial<Record<Family, { trim: number; fence: number; floor: number }>>;
   /** Unsupervised threshold on the calibrated scale. @default 99 */
   threshold?: number;
   features?: FeatureOptions;
@@ -26,6 +31,10 @@ export interface TrainDetectorOptions {
   onProgress?: (message: string) => void;
   onEpoch?: (family: string, epoch: number, epochs: number, loss: number) => void;
 }
+
+export const DEFAULT_ROBUST_ENVELOPE: Partial<Record<Family, { trim: number; fence: number; floor: number }>> = {
+  vehicle: { trim: 0.98, fence: 2, floor: 0.25 },
+};
 
 /** Trains on a stream of events in time order (batches of any size). */
 export async function trainDetectorModel(batches: AsyncIterable<readonly VigilEvent[]> | Iterable<readonly VigilEvent[]>, options: TrainDetectorOptions = {}): Promise<ModelBundle> {
@@ -46,6 +55,7 @@ export async function trainDetectorModel(batches: AsyncIterable<readonly VigilEv
   options.onProgress?.(`features: ${events} events (${[...chunks].map(([f, c]) => `${f} ${c.n}`).join(', ')})`);
   const { backend } = await loadTf(options.backend ?? 'auto', options.onProgress);
   const families: Record<string, FamilyModel> = {};
+  const robust = options.robustEnvelope ?? DEFAULT_ROBUST_ENVELOPE;
   for (const [family, c] of chunks) {
     if (c.n < 20) {
       options.onProgress?.(`${family}: only ${c.n} rows, no model (rules and reputation still apply)`);
@@ -64,6 +74,7 @@ export async function trainDetectorModel(batches: AsyncIterable<readonly VigilEv
       ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
       ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}),
       ...(options.envelopeQuantile !== undefined ? { envelopeQuantile: options.envelopeQuantile } : {}),
+      ...(robust[family] ? { robustEnvelope: robust[family] } : {}),
       seed: options.seed ?? 1,
       backend: options.backend ?? 'auto',
       onEpoch: (e, E, loss) => options.onEpoch?.(family, e, E, loss),

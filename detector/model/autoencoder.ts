@@ -54,6 +54,14 @@ export interface TrainOptions {
    * training traffic. @default 0.999
    */
   envelopeQuantile?: number;
+  /**
+   * A contamination-robust envelope instead: each bound is the trimmed quantile `trim` (and
+   * 1 − it) widened by `fence` × the spread between them (at least `floor`), and never wider
+   * than the plain `envelopeQuantile` bound. When a few per cent of the unlabelled training
+   * traffic are attacks, the 0.999 quantile of a kinematic feature is an attack's value
+   * (1,579 m/s of speed error on seed 1); the 0.98 quantile is not.
+   */
+  robustEnvelope?: { trim: number; fence: number; floor: number };
   /** Called after each epoch with the mean training loss. */
   onEpoch?: (epoch: number, epochs: number, loss: number) => void;
   log?: (message: string) => void;
@@ -87,7 +95,7 @@ export async function trainFamily(family: string, names: readonly string[], m: M
   const model: FamilyModel = { family, inputs, center, scale, layers: [], calibration: [], trainedRows: m.n, finalLoss: 0 };
   if (vocab) model.vocab = vocab;
   const eq = options.envelopeQuantile ?? 0.999;
-  if (eq > 0) model.envelope = envelopeOf(raw, m.n, d, eq);
+  if (eq > 0) model.envelope = envelopeOf(raw, m.n, d, eq, options.robustEnvelope);
   const x = normalise(model, raw, m.n);
 
   const random = seededRandom(seed);
@@ -191,8 +199,12 @@ export function envelopeExcess(env: NonNullable<FamilyModel['envelope']>, raw: F
   return worst;
 }
 
-/** Per-input training quantiles q and 1 − q, and a spread: the inter-quantile width, at least 0.01. */
-function envelopeOf(x: Float32Array, n: number, d: number, q: number): { lo: number[]; hi: number[]; spread: number[] } {
+/**
+ * Per-input training quantiles q and 1 − q, and a spread: the inter-quantile width, at least
+ * 0.01. With `robust`, each bound is min/max of that and the trimmed quantile widened by
+ * fence × max(trimmed width, floor), which is also the spread.
+ */
+export function envelopeOf(x: Float32Array, n: number, d: number, q: number, robust?: { trim: number; fence: number; floor: number }): { lo: number[]; hi: number[]; spread: number[] } {
   const lo: number[] = [];
   const hi: number[] = [];
   const spread: number[] = [];
@@ -200,8 +212,19 @@ function envelopeOf(x: Float32Array, n: number, d: number, q: number): { lo: num
   for (let j = 0; j < d; j++) {
     for (let i = 0; i < n; i++) col[i] = x[i * d + j]!;
     col.sort();
-    const a = col[Math.floor((1 - q) * (n - 1))]!;
-    const b = col[Math.ceil(q * (n - 1))]!;
+    let a = col[Math.floor((1 - q) * (n - 1))]!;
+    let b = col[Math.ceil(q * (n - 1))]!;
+    if (robust) {
+      const ta = col[Math.floor((1 - robust.trim) * (n - 1))]!;
+      const tb = col[Math.ceil(robust.trim * (n - 1))]!;
+      const s = Math.max(tb - ta, robust.floor);
+      a = Math.max(a, ta - robust.fence * s);
+      b = Math.min(b, tb + robust.fence * s);
+      lo.push(a);
+      hi.push(b);
+      spread.push(s);
+      continue;
+    }
     lo.push(a);
     hi.push(b);
     spread.push(Math.max(b - a, 1e-2));
