@@ -304,7 +304,8 @@ export class VehicleFeatures {
           // Which side of a jump lied? If this message fits where the vehicle was before the
           // last jump, the stretch since then was forged: drop it as a reference.
           const before = this.judge(v, ts, t.jumpTs, t.jumpLat, t.jumpLon, t.jumpSpeed, true);
-          if (before.jump === 0) {
+          // (and moves at its reported speed from there, when close enough in time to tell)
+          if (before.jump === 0 && !before.speedBad) {
             judged = before;
             switched = true;
             for (let k = 0; k < avail; k++) {

@@ -61,10 +61,21 @@ export interface TrainOptions {
    * traffic are attacks, the 0.999 quantile of a kinematic feature is an attack's value
    * (1,579 m/s of speed error on seed 1); the 0.98 quantile is not.
    */
-  robustEnvelope?: { trim: number; fence: number; floor: number };
+  robustEnvelope?: RobustEnvelope;
   /** Called after each epoch with the mean training loss. */
   onEpoch?: (epoch: number, epochs: number, loss: number) => void;
   log?: (message: string) => void;
+}
+
+export interface RobustEnvelope {
+  /** Trimmed quantile (and 1 − it). */
+  trim: number;
+  /** Bounds lie this many spreads beyond the trimmed quantiles. */
+  fence: number;
+  /** Smallest spread. */
+  floor: number;
+  /** Smallest spread of particular inputs, by name (a count whose value 1 is ordinary). */
+  floors?: Record<string, number>;
 }
 
 export interface Matrix {
@@ -95,7 +106,7 @@ export async function trainFamily(family: string, names: readonly string[], m: M
   const model: FamilyModel = { family, inputs, center, scale, layers: [], calibration: [], trainedRows: m.n, finalLoss: 0 };
   if (vocab) model.vocab = vocab;
   const eq = options.envelopeQuantile ?? 0.999;
-  if (eq > 0) model.envelope = envelopeOf(raw, m.n, d, eq, options.robustEnvelope);
+  if (eq > 0) model.envelope = envelopeOf(raw, m.n, d, eq, options.robustEnvelope, inputs);
   const x = normalise(model, raw, m.n);
 
   const random = seededRandom(seed);
@@ -204,7 +215,7 @@ export function envelopeExcess(env: NonNullable<FamilyModel['envelope']>, raw: F
  * 0.01. With `robust`, each bound is min/max of that and the trimmed quantile widened by
  * fence × max(trimmed width, floor), which is also the spread.
  */
-export function envelopeOf(x: Float32Array, n: number, d: number, q: number, robust?: { trim: number; fence: number; floor: number }): { lo: number[]; hi: number[]; spread: number[] } {
+export function envelopeOf(x: Float32Array, n: number, d: number, q: number, robust?: RobustEnvelope, names?: readonly string[]): { lo: number[]; hi: number[]; spread: number[] } {
   const lo: number[] = [];
   const hi: number[] = [];
   const spread: number[] = [];
@@ -217,7 +228,7 @@ export function envelopeOf(x: Float32Array, n: number, d: number, q: number, rob
     if (robust) {
       const ta = col[Math.floor((1 - robust.trim) * (n - 1))]!;
       const tb = col[Math.ceil(robust.trim * (n - 1))]!;
-      const s = Math.max(tb - ta, robust.floor);
+      const s = Math.max(tb - ta, robust.floors?.[names?.[j] ?? ''] ?? robust.floor);
       a = Math.max(a, ta - robust.fence * s);
       b = Math.min(b, tb + robust.fence * s);
       lo.push(a);
