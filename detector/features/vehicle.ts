@@ -155,10 +155,9 @@ class Track {
   steadySince = -1;
   /** When this identity was first heard. */
   firstTs = -1;
-  /** The identity it has kept formation with, at what distance, since when ('' none). */
-  partner = '';
-  partnerDist = 0;
-  partnerSince = 0;
+  /** The identities it has kept formation with and at what distance (empty: none). */
+  partners: string[] = [];
+  partnerDists: number[] = [];
   observer = '';
   observerTs = -Infinity;
   observerLat = 0;
@@ -597,18 +596,14 @@ export class VehicleFeatures {
       }
       this.formationBucket = bucket;
     }
-    if (v.speed < 1) {
-      t.partner = '';
-      return 0; // standing traffic queues in line at the same speed 0
-    }
     const cosLat = Math.cos((v.lat * Math.PI) / 180);
     const cy = Math.floor((v.lat * 111_195) / FORMATION_CELL_M);
     const cx = Math.floor((v.lon * 111_195 * cosLat) / FORMATION_CELL_M);
-    const young = ts - t.firstTs <= FORMATION_START_MS || t.partner !== '';
-    let held = false;
-    let best = '';
-    let bestD = Infinity;
-    if (young) {
+    const young = ts - t.firstTs <= FORMATION_START_MS;
+    const ps = t.partners;
+    let heldMask = 0;
+    const found: Array<{ id: string; d: number }> = [];
+    if (young || ps.length > 0) {
       for (let x = cx - 1; x <= cx + 1; x++)
         for (let y = cy - 1; y <= cy + 1; y++) {
           const list = this.formationCells.get(x * 1_000_003 + y);
@@ -619,11 +614,8 @@ export class VehicleFeatures {
             const dx = (e.lon - v.lon) * 111_195 * cosLat;
             const d = Math.sqrt(dx * dx + dy * dy);
             if (d < 4 || d > 50) continue;
-            if (e.id === t.partner && Math.abs(d - t.partnerDist) <= 2) held = true;
-            if (d < bestD) {
-              bestD = d;
-              best = e.id;
-            }
+            for (let k = 0; k < ps.length; k++) if (ps[k] === e.id && Math.abs(d - t.partnerDists[k]!) <= 2) heldMask |= 1 << k;
+            if (young && v.speed >= 1 && found.length < 8) found.push({ id: e.id, d });
           }
         }
     }
@@ -632,13 +624,27 @@ export class VehicleFeatures {
     const entry = { id, ts, lat: v.lat, lon: v.lon, speed: v.speed, heading: v.heading };
     if (list) list.push(entry);
     else this.formationCells.set(key, [entry]);
-    if (held) return Math.log1p((ts - t.partnerSince) / 1000);
-    // a new partner only for an identity that has just appeared
-    if (best !== '' && ts - t.firstTs <= FORMATION_START_MS) {
-      t.partner = best;
-      t.partnerDist = bestD;
-      t.partnerSince = t.firstTs;
-    } else t.partner = '';
+    if (heldMask !== 0) {
+      // partners that left their place are dropped; the formation lasts while any keeps it
+      let w = 0;
+      for (let k = 0; k < ps.length; k++)
+        if (heldMask & (1 << k)) {
+          ps[w] = ps[k]!;
+          t.partnerDists[w++] = t.partnerDists[k]!;
+        }
+      ps.length = w;
+      t.partnerDists.length = w;
+      return Math.log1p((ts - t.firstTs) / 1000);
+    }
+    ps.length = 0;
+    t.partnerDists.length = 0;
+    // partners only for a moving identity that has just appeared (standing traffic queues in
+    // line at speed 0); a formation already held survives a stop
+    for (const f of found)
+      if (!ps.includes(f.id)) {
+        ps.push(f.id);
+        t.partnerDists.push(f.d);
+      }
     return 0;
   }
 
