@@ -63,6 +63,8 @@ describe('the plausibility envelope', () => {
   it('is left out when its quantile is 0, so only the reconstruction error scores', async () => {
     const model = await trainFamily('t', ['a', 'b'], { rows: uniformRows(100, 2, 1), n: 100, d: 2 }, { epochs: 1, seed: 1, backend: 'cpu', envelopeQuantile: 0 });
     expect(model.envelope).toBeUndefined();
+    // a model of fewer features than the rows now carry is refused, not read misaligned
+    expect(() => scoreFamily(model, { rows: uniformRows(4, 3, 2), n: 4, d: 3 })).toThrow(/retrain/);
   });
 });
 

@@ -178,6 +178,10 @@ export async function trainFamily(family: string, names: readonly string[], m: M
 /** Outlier scores on 0–100 of a feature matrix: the training percentile of each reconstruction error, 99–100 beyond the largest. */
 export function scoreFamily(model: FamilyModel, m: Matrix, out: Float32Array = new Float32Array(m.n)): Float32Array {
   if (m.n === 0) return out;
+  if (m.d + (model.vocab ? 1 : 0) !== model.inputs.length) {
+    // a model saved before the family's features changed: rows would be read misaligned
+    throw new DetectorError('MODEL_INVALID', `family ${model.family}: the model has ${model.inputs.length} inputs, the features give ${m.d}; retrain it (vigil train)`);
+  }
   const raw = widen(m, model.vocab);
   const x = normalise(model, raw, m.n);
   const errors = new Float64Array(m.n);
