@@ -69,6 +69,55 @@ describe('vehicle features on hand-made tracks', () => {
     }
   });
 
+  it('a settled forged stretch is forgotten: a later lie that fits the place before it does not erase the truth since', () => {
+    // 10 m/s north at 10 Hz for 40 s. Messages 20–39 claim a point 600 m east; 260–279 claim a
+    // point 250 m east of where the vehicle was before the first lie: 24 s later that fits a
+    // drive from there (≤ 293 m), not the track followed since (350 m away).
+    const truth = northTrack('V-30', 400, 10);
+    const at = (e: (typeof truth)[number], i: number, lat: number, lon: number) => ev({ kind: 'bsm', vehicle: 'V-30', ts: e.vigil.ts, lat, lon, speed: 10, heading: 0, accel: 0, seq: i });
+    const sent = truth.map((e, i) => (i >= 20 && i < 40 ? at(e, i, 1.35 + 20 * M, 103.82 + 600 * M) : i >= 260 && i < 280 ? at(e, i, 1.35 + 19 * M, 103.82 + 250 * M) : e));
+    const rows = vehicleRows(sent);
+    for (let i = 260; i < 280; i++) expect(rows[i]!.jump_log).toBeGreaterThan(Math.log1p(250)); // the second lie is a jump throughout
+    for (let i = 281; i < 400; i++) expect(rows[i]!.jump_log).toBe(0); // and the truth after it is not
+  });
+
+  it('randomly offset positions never become references, so the truth after them fits its track', () => {
+    // messages 30–69 are offset by up to ±70 m, some by almost nothing (those fit the old reference by chance)
+    const truth = northTrack('V-31', 150, 10, 200);
+    const off = [60, 1, -55, 2, 70, -1, -65, 48, 0.5, -70];
+    const sent = truth.map((e, i) => (i >= 30 && i < 70 ? ev({ kind: 'bsm', vehicle: 'V-31', ts: e.vigil.ts, lat: e.vigil.vehicle!.lat + off[i % 10]! * M, lon: 103.82 + off[(i + 3) % 10]! * M, speed: 10, heading: 0, accel: 0, seq: i }) : e));
+    const rows = vehicleRows(sent);
+    expect(rows.slice(30, 70).filter((r) => r.jump_log! > 0).length).toBeGreaterThan(10);
+    for (let i = 71; i < 150; i++) {
+      expect(rows[i]!.jump_log).toBe(0);
+      expect(rows[i]!.speed_err_long).toBeLessThan(0.5);
+    }
+  });
+
+  it('a vehicle first heard lying is adopted on its truthful track once that has held for 3 s', () => {
+    // the first 2 s report a fixed point 500 m away at speed 0; then the truth, 10 m/s north
+    const truth = northTrack('V-32', 120, 10);
+    const sent = truth.map((e, i) => (i < 20 ? ev({ kind: 'bsm', vehicle: 'V-32', ts: e.vigil.ts, lat: 1.35 + 500 * M, lon: 103.82 + 500 * M, speed: 0, heading: 0, accel: 0, seq: i }) : e));
+    const rows = vehicleRows(sent);
+    expect(rows[20]!.jump_log).toBeGreaterThan(Math.log1p(100));
+    for (let i = 60; i < 120; i++) expect(rows[i]!.jump_log).toBe(0);
+  });
+
+  it('an identity that appears in formation with another and holds its place is a Sybil ghost; the sender is not', () => {
+    const fx = new FeatureExtractor();
+    const sender = northTrack('V-33', 60, 12, 100, { t0: T0 - 10_000 });
+    // the ghost appears 4 s into the drive, 10 m behind and 3.5 m beside, same speed and heading
+    const ghost = northTrack('V-34', 20, 12, 100, { t0: T0 - 6_000 + 1, lat0: 1.35 + (12 * 4 - 10) * M, lon: 103.82 + 3.5 * M });
+    // an honest vehicle that appears behind it at a slightly different speed drifts out of place
+    const follower = northTrack('V-35', 40, 11.3, 100, { t0: T0 - 6_000 + 2, lat0: 1.35 + (12 * 4 - 20) * M });
+    const rows: Record<string, Record<string, number>[]> = { 'V-33': [], 'V-34': [], 'V-35': [] };
+    const all = [...sender, ...ghost, ...follower].sort((a, b) => a.vigil.ts - b.vigil.ts);
+    for (const e of all) rows[e.vigil.entity.id]!.push(fx.one(e)!.values);
+    expect(rows['V-34']!.at(-1)!.formation_log).toBeCloseTo(Math.log1p(1.9), 1);
+    expect(Math.max(...rows['V-33']!.map((r) => r.formation_log!))).toBe(0);
+    expect(rows['V-35']!.at(-1)!.formation_log).toBe(0);
+  });
+
   it("a neighbour's speed and heading reported again at its earlier place is a replayed state", () => {
     const fx = new FeatureExtractor();
     const neighbour = northTrack('V-22', 30, 12.34);

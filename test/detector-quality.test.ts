@@ -13,6 +13,7 @@ import {
   type ModelBundle,
 } from '../detector/index.js';
 import { ev, M, northTrack, T0 } from './detector-fixtures.js';
+import { envelopeOf } from '../detector/model/autoencoder.js';
 
 /** Honest vehicles driving north: the unlabelled training traffic. */
 function traffic(offsetMs = 0) {
@@ -40,9 +41,30 @@ describe('the plausibility envelope', () => {
     expect(outlier).toBeGreaterThan(Math.max(...inRange));
   });
 
+  it('the robust envelope is not set by attacks hidden in the training traffic', () => {
+    // 3 % of the rows carry an attack's value (500) in feature 0; feature 1 is 0/1 with 1 in 0.5 %
+    const n = 2000;
+    const r = seededRandom(7);
+    const x = new Float32Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      x[i * 2] = i % 33 === 0 ? 500 : r();
+      x[i * 2 + 1] = i % 200 === 0 ? 1 : 0;
+    }
+    const plain = envelopeOf(x, n, 2, 0.999);
+    expect(plain.hi[0]).toBe(500); // the 0.999 quantile is the attack
+    const robust = envelopeOf(x, n, 2, 0.999, { trim: 0.95, fence: 2, floor: 0.25 }, ['a', 'b']);
+    expect(robust.hi[0]).toBeLessThan(3); // 0.95 quantile (< 1) + 2 × its spread (< 1)
+    expect(robust.hi[0]).toBeGreaterThan(1); // above every honest value
+    expect(robust.hi[1]).toBe(0.5); // a rare 1 lies outside …
+    expect(envelopeOf(x, n, 2, 0.999, { trim: 0.95, fence: 2, floor: 0.25, floors: { b: 0.5 } }, ['a', 'b']).hi[1]).toBe(1); // … unless its floor says 1 is ordinary
+    expect(robust.hi[1]).toBeLessThanOrEqual(plain.hi[1]!); // never wider than the plain bound
+  });
+
   it('is left out when its quantile is 0, so only the reconstruction error scores', async () => {
     const model = await trainFamily('t', ['a', 'b'], { rows: uniformRows(100, 2, 1), n: 100, d: 2 }, { epochs: 1, seed: 1, backend: 'cpu', envelopeQuantile: 0 });
     expect(model.envelope).toBeUndefined();
+    // a model of fewer features than the rows now carry is refused, not read misaligned
+    expect(() => scoreFamily(model, { rows: uniformRows(4, 3, 2), n: 4, d: 3 })).toThrow(/retrain/);
   });
 });
 

@@ -60,6 +60,13 @@ export const VEHICLE_FEATURES = [
   'replay_near',
   /** 1 when this message follows the identity's previous one by less than 80 ms (BSMs are at most 10 Hz): a flood. */
   'fast_gap',
+  /**
+   * log1p of seconds this identity has, since it first appeared, kept a fixed place (±2 m)
+   * 4–50 m from another identity with its speed (±0.5 m/s) and heading (±1°): a Sybil ghost
+   * in formation with its sender. Only a newly appeared identity counts, so the sender, which
+   * was there before, is not the one flagged.
+   */
+  'formation_log',
 ] as const;
 
 export interface VehicleBounds {
@@ -104,6 +111,10 @@ const STEADY_MS = 3_000;
 /** Highest plausible speed, m/s (90 km/h in a city): how far a track may have got since an old reference. */
 const MAX_SPEED = 25;
 const REPLAY_NEAR_MS = 10_000;
+/** Formation (Sybil): messages compared within this window (ms), in cells this wide (m); a new identity is one heard for at most FORMATION_START_MS. */
+const FORMATION_MS = 1_000;
+const FORMATION_CELL_M = 50;
+const FORMATION_START_MS = 2_000;
 const REPLAY_NEAR_MIN_AGE_MS = 300;
 
 class Track {
@@ -132,8 +143,21 @@ class Track {
   jumpLat = 0;
   jumpLon = 0;
   jumpSpeed = 0;
+  /** When the first message of that jump arrived. */
+  jumpAt = -1;
+  /** A run of rejected messages that fit each other: where and when it began (−1: none). */
+  runTs = -1;
+  runLat = 0;
+  runLon = 0;
+  /** Metres the run's reported speeds claim since it began. */
+  runDist = 0;
   /** Since when messages have continued the track on short baselines (−1: not now). */
   steadySince = -1;
+  /** When this identity was first heard. */
+  firstTs = -1;
+  /** The identities it has kept formation with and at what distance (empty: none). */
+  partners: string[] = [];
+  partnerDists: number[] = [];
   observer = '';
   observerTs = -Infinity;
   observerLat = 0;
@@ -149,17 +173,60 @@ interface SpotEntry {
   heading: number;
 }
 
+interface Payload {
+  key: number;
+  id: string;
+  ts: number;
+  lat: number;
+  lon: number;
+  speed: number;
+  heading: number;
+  /** Another payload with the same hash. */
+  next: Payload | undefined;
+}
+
+interface State {
+  key: number;
+  id: string;
+  ts: number;
+  lat: number;
+  lon: number;
+  speed: number;
+  heading: number;
+}
+
+const F64 = new Float64Array(1);
+const I32 = new Int32Array(F64.buffer);
+/** A 32-bit hash step over the bits of a double (exact values, no string building). */
+function mix(h: number, x: number): number {
+  F64[0] = x;
+  h = Math.imul(h ^ I32[0]!, 0x9e3779b1);
+  h = Math.imul(h ^ I32[1]!, 0x85ebca77);
+  return h ^ (h >>> 15);
+}
+
+/** `x` limited to `centre` ± `radius`. */
+function clamp(x: number, centre: number, radius: number): number {
+  return x < centre - radius ? centre - radius : x > centre + radius ? centre + radius : x;
+}
+
 export class VehicleFeatures {
   readonly names = VEHICLE_FEATURES;
   private readonly tracks = new Map<string, Track>();
-  private readonly payloads = new Map<string, { id: string; ts: number }>();
-  private readonly payloadQueue: Array<{ key: string; ts: number }> = [];
+  /** Payloads sent in the replay window, by hash of (lat, lon, speed, heading); colliding ones chained. */
+  private readonly payloads = new Map<number, Payload>();
+  /** Payload records in time order, and the time each was recorded (a record is refreshed in place). */
+  private readonly payloadQueue: Payload[] = [];
+  private readonly payloadQueueTs: number[] = [];
   private payloadHead = 0;
-  private readonly states = new Map<string, Array<{ id: string; ts: number; lat: number; lon: number }>>();
-  private readonly stateQueue: Array<{ key: string; ts: number }> = [];
+  /** Kinematic states of the last REPLAY_NEAR_MS, by hash of (speed, heading), oldest first. */
+  private readonly states = new Map<number, State[]>();
+  private readonly stateQueue: State[] = [];
   private stateHead = 0;
   private readonly spots = new Map<number, SpotEntry[]>();
   private spotsBucket = -1;
+  private readonly formationCells = new Map<number, SpotEntry[]>();
+  private formationBucket = -1;
   private readonly roads: RoadIndex | undefined;
 
   constructor(
@@ -191,6 +258,7 @@ export class VehicleFeatures {
     const accelNow = v.accel === undefined ? 0 : Math.max(-b.maxAccel, Math.min(b.maxAccel, v.accel));
     out[offset + 17] = v.speed;
     let posOk = true;
+    let jumped = false;
     let trusted = v.speed;
 
     if (n > 0) {
@@ -223,7 +291,10 @@ export class VehicleFeatures {
         }
         if (ref >= 0 && (long >= 0 || !unbroken || age > LONG_MAX_MS)) break;
       }
-      const r = ref >= 0 ? ref : young;
+      // A reference older than 2.5 s allows any jump a car could make since; a plausible
+      // message within the last second checks more tightly (jumps only: over < 0.5 s the
+      // position noise swamps the speed).
+      const r = ref >= 0 && (young < 0 || ts - t.ts[ref]! <= 2_500) ? ref : young;
       const rTs = r >= 0 ? t.ts[r]! : t.anchorTs;
       if (rTs >= 0) {
         let judged = this.judge(v, ts, rTs, r >= 0 ? t.lat[r]! : t.anchorLat, r >= 0 ? t.lon[r]! : t.anchorLon, r >= 0 ? t.trusted[r]! : t.anchorSpeed);
@@ -232,7 +303,8 @@ export class VehicleFeatures {
           // Which side of a jump lied? If this message fits where the vehicle was before the
           // last jump, the stretch since then was forged: drop it as a reference.
           const before = this.judge(v, ts, t.jumpTs, t.jumpLat, t.jumpLon, t.jumpSpeed, true);
-          if (before.jump === 0) {
+          // (and moves at its reported speed from there, when close enough in time to tell)
+          if (before.jump === 0 && !before.speedBad) {
             judged = before;
             switched = true;
             for (let k = 0; k < avail; k++) {
@@ -246,21 +318,65 @@ export class VehicleFeatures {
         if (judged.jump > 0 && !switched && (t.jumpTs < 0 || (t.steadySince >= 0 && ts - t.steadySince >= STEADY_MS))) {
           // a new jump away from a track followed for a while: remember where it was
           t.jumpTs = rTs;
+          t.jumpAt = ts;
           t.jumpLat = r >= 0 ? t.lat[r]! : t.anchorLat;
           t.jumpLon = r >= 0 ? t.lon[r]! : t.anchorLon;
           t.jumpSpeed = r >= 0 ? t.trusted[r]! : t.anchorSpeed;
+        } else if (judged.jump === 0 && t.jumpTs >= 0 && rTs < t.jumpAt) {
+          // The track continues from before the jump (the jumped stretch was never a
+          // reference): the jump is settled. A memory kept past this would later let an
+          // unrelated forged point "fit" a position from long ago and erase the truthful track
+          // since. Over an old reference the loose allowance proves nothing: check strictly.
+          const span = (ts - rTs) / 1000;
+          if (span <= 2.5 || this.judge(v, ts, rTs, r >= 0 ? t.lat[r]! : t.anchorLat, r >= 0 ? t.lon[r]! : t.anchorLon, r >= 0 ? t.trusted[r]! : t.anchorSpeed, true).jump === 0) t.jumpTs = -1;
         }
         if (judged.jump === 0 && ts - rTs <= 2_500) {
           if (t.steadySince < 0) t.steadySince = ts;
         } else t.steadySince = -1;
         if (t.jumpTs >= 0 && ts - t.jumpTs > JUMP_MEMORY_MS) t.jumpTs = -1;
         if (judged.jump > 0 || judged.speedBad) posOk = false;
-        if (judged.speedBad) trusted = judged.implied;
+        jumped = judged.jump > 0;
+        let adopted = false;
+        if (posOk && !switched && t.ok[last] === 0 && last !== r) {
+          // After a message that was no reference, this one becomes one only if it also fits
+          // that message: among randomly offset positions one in twenty fits the old
+          // reference by chance, and a forged reference makes the truth after it look forged.
+          if (this.judge(v, ts, t.ts[last]!, t.lat[last]!, t.lon[last]!, t.speed[last]!, true).jump > 0) posOk = false;
+        }
+        if (judged.jump > 0 && !switched) {
+          // A run of rejected messages that agree with each other (each fits the one before,
+          // and their positions move at their reported speeds) for STEADY_MS is a track of its
+          // own: when the truth resumes after a forged stretch with no usable reference before
+          // it (or one that has left the ring), it is adopted instead of being judged against
+          // the lie for as long as the loose old-reference allowance needs to catch up. The
+          // jump memory still switches back to the truth if a forged stretch was adopted.
+          const fits = t.ok[last] === 0 && this.judge(v, ts, t.ts[last]!, t.lat[last]!, t.lon[last]!, t.speed[last]!, true).jump === 0;
+          const step = ((t.speed[last]! + v.speed) / 2) * dt;
+          if (!fits || t.runTs < 0) {
+            t.runTs = fits ? t.ts[last]! : ts;
+            t.runLat = fits ? t.lat[last]! : v.lat;
+            t.runLon = fits ? t.lon[last]! : v.lon;
+            t.runDist = fits ? step : 0;
+          } else {
+            t.runDist += step;
+            const span = (ts - t.runTs) / 1000;
+            // over ≥ 3 s the positions must show the distance the reported speeds claim (±2 m/s)
+            if (span >= STEADY_MS / 1000 && Math.abs(distanceM(t.runLat, t.runLon, v.lat, v.lon) - t.runDist) / span <= TRUST_SPEED_LONG) {
+              adopted = true;
+              posOk = true;
+              t.runTs = -1;
+            }
+          }
+        } else t.runTs = -1;
+        // A position that jumped says nothing about the speed: keep the reported one, within
+        // what the vehicle could have reached since the last trusted speed.
+        if (judged.jump > 0) trusted = clamp(v.speed, lastSpeed, b.maxAccel * dt + 1);
+        else if (judged.speedBad) trusted = clamp(judged.implied, lastSpeed, b.maxAccel * dt + 1);
         out[offset + 1] = judged.speedErr;
-        out[offset + 5] = Math.log1p(judged.jump);
+        out[offset + 5] = adopted ? 0 : Math.log1p(judged.jump);
         out[offset + 6] = judged.headingErr;
       }
-      if (long >= 0) {
+      if (long >= 0 && !jumped) {
         // Predict the current speed from the stretch: the last trusted speed, corrected by
         // how far the positions moved against what the trusted speeds claim (a chord is
         // shorter than its arc by sinc of half the turn), plus the reported acceleration.
@@ -280,7 +396,7 @@ export class VehicleFeatures {
         const err = Math.abs(v.speed - predicted);
         out[offset + 18] = err;
         // Not the prediction itself: the mean speed the positions show, which does not feed back on earlier estimates.
-        trusted = err > TRUST_SPEED_LONG ? implied : v.speed;
+        trusted = err > TRUST_SPEED_LONG ? clamp(implied, lastSpeed, b.maxAccel * dt + 1) : v.speed;
       }
       if (dt >= 0.05) {
         const implied = (v.speed - lastSpeed) / dt;
@@ -330,6 +446,8 @@ export class VehicleFeatures {
     }
     if (this.roads) out[offset + 12] = Math.log1p(this.roads.distance(v.lat, v.lon));
     out[offset + 13] = this.colocated(id, ts, v);
+    if (t.firstTs < 0) t.firstTs = ts;
+    out[offset + 21] = this.formation(t, id, ts, v);
 
     const slot = n % RING;
     t.ts[slot] = ts;
@@ -359,7 +477,8 @@ export class VehicleFeatures {
     let allowed: number;
     if (span <= 2.5) {
       const meanSpeed = (rSpeed + v.speed) / 2;
-      res.speedErr = Math.abs(dist / span - meanSpeed);
+      // over < 0.5 s, 0.3 m of position noise alone is > 1 m/s: no speed comparison
+      if (span >= 0.5) res.speedErr = Math.abs(dist / span - meanSpeed);
       allowed = Math.max(rSpeed, v.speed) * span * 1.2 + 5;
       if (dist > 3 && v.speed > 1) res.headingErr = angleDiffDeg(v.heading, bearingDeg(rLat, rLon, v.lat, v.lon));
       if (span >= 0.8 && res.speedErr > TRUST_SPEED_SHORT) {
@@ -384,7 +503,7 @@ export class VehicleFeatures {
       const old = q[this.stateHead++]!;
       const list = this.states.get(old.key);
       if (list) {
-        list.shift();
+        list.shift(); // lists are in time order, like the queue
         if (list.length === 0) this.states.delete(old.key);
       }
     }
@@ -393,13 +512,13 @@ export class VehicleFeatures {
       this.stateHead = 0;
     }
     if (v.speed < 0.5) return 0; // standing vehicles share speed 0 and a street's heading
-    const key = `${v.speed}|${v.heading}`;
+    const key = mix(mix(0x2545f491, v.speed), v.heading);
     let list = this.states.get(key);
     let replay = 0;
     if (list) {
       const cosLat = Math.cos((v.lat * Math.PI) / 180);
       for (const e of list) {
-        if (e.id === id || ts - e.ts < REPLAY_NEAR_MIN_AGE_MS) continue;
+        if (e.id === id || ts - e.ts < REPLAY_NEAR_MIN_AGE_MS || e.speed !== v.speed || e.heading !== v.heading) continue;
         const dy = (e.lat - v.lat) * 111_195;
         const dx = (e.lon - v.lon) * 111_195 * cosLat;
         if (dx * dx + dy * dy <= REPLAY_NEAR_M * REPLAY_NEAR_M) {
@@ -408,8 +527,9 @@ export class VehicleFeatures {
         }
       }
     } else this.states.set(key, (list = []));
-    list.push({ id, ts, lat: v.lat, lon: v.lon });
-    q.push({ key, ts });
+    const entry: State = { key, id, ts, lat: v.lat, lon: v.lon, speed: v.speed, heading: v.heading };
+    list.push(entry);
+    q.push(entry);
     return replay;
   }
 
@@ -417,24 +537,115 @@ export class VehicleFeatures {
     if (v.speed < 0.5) return 0; // a standing vehicle legitimately repeats itself
     const window = this.bounds.replayWindowMs;
     const q = this.payloadQueue;
-    while (this.payloadHead < q.length && q[this.payloadHead]!.ts < ts - window) {
-      const old = q[this.payloadHead++]!;
-      const cur = this.payloads.get(old.key);
-      if (cur && cur.ts === old.ts) this.payloads.delete(old.key);
+    const qt = this.payloadQueueTs;
+    while (this.payloadHead < q.length && qt[this.payloadHead]! < ts - window) {
+      const old = q[this.payloadHead]!;
+      // only if not refreshed since (a refreshed record is queued again with its new time)
+      if (old.ts === qt[this.payloadHead]!) this.dropPayload(old);
+      this.payloadHead++;
     }
     if (this.payloadHead > 65_536 && this.payloadHead * 2 > q.length) {
       q.splice(0, this.payloadHead);
+      qt.splice(0, this.payloadHead);
       this.payloadHead = 0;
     }
-    const key = `${v.lat},${v.lon},${v.speed},${v.heading}`;
-    const seen = this.payloads.get(key);
+    const key = mix(mix(mix(mix(0x61c88647, v.lat), v.lon), v.speed), v.heading);
+    let seen = this.payloads.get(key);
+    while (seen && !(seen.lat === v.lat && seen.lon === v.lon && seen.speed === v.speed && seen.heading === v.heading)) seen = seen.next;
     let replay = 0;
     if (seen && ts - seen.ts <= window && !(seen.id === id && seen.ts === lastTs)) replay = 1;
-    if (!seen || replay === 0) {
-      this.payloads.set(key, { id, ts });
-      q.push({ key, ts });
+    if (!seen) {
+      seen = { key, id, ts, lat: v.lat, lon: v.lon, speed: v.speed, heading: v.heading, next: this.payloads.get(key) };
+      this.payloads.set(key, seen);
+      q.push(seen);
+      qt.push(ts);
+    } else if (replay === 0) {
+      seen.id = id;
+      seen.ts = ts;
+      q.push(seen);
+      qt.push(ts);
     }
     return replay;
+  }
+
+  private dropPayload(p: Payload): void {
+    let cur = this.payloads.get(p.key);
+    if (cur === p) {
+      if (p.next) this.payloads.set(p.key, p.next);
+      else this.payloads.delete(p.key);
+      return;
+    }
+    while (cur && cur.next !== p) cur = cur.next;
+    if (cur) cur.next = p.next;
+  }
+
+  /**
+   * Seconds (log1p) this identity has held a fixed place in formation with another one since
+   * it appeared (within FORMATION_START_MS of its first message); 0 otherwise. Recent
+   * moving messages are kept in FORMATION_CELL_M cells for FORMATION_MS.
+   */
+  private formation(t: Track, id: string, ts: number, v: NonNullable<VigilEvent['vigil']['vehicle']>): number {
+    const bucket = Math.floor(ts / FORMATION_MS);
+    if (bucket !== this.formationBucket) {
+      // keep this window and the previous one
+      for (const [k, list] of this.formationCells) {
+        let w = 0;
+        for (let i = 0; i < list.length; i++) if (list[i]!.ts >= (bucket - 1) * FORMATION_MS) list[w++] = list[i]!;
+        if (w === 0) this.formationCells.delete(k);
+        else list.length = w;
+      }
+      this.formationBucket = bucket;
+    }
+    const cosLat = Math.cos((v.lat * Math.PI) / 180);
+    const cy = Math.floor((v.lat * 111_195) / FORMATION_CELL_M);
+    const cx = Math.floor((v.lon * 111_195 * cosLat) / FORMATION_CELL_M);
+    const young = ts - t.firstTs <= FORMATION_START_MS;
+    const ps = t.partners;
+    let heldMask = 0;
+    const found: Array<{ id: string; d: number }> = [];
+    if (young || ps.length > 0) {
+      for (let x = cx - 1; x <= cx + 1; x++)
+        for (let y = cy - 1; y <= cy + 1; y++) {
+          const list = this.formationCells.get(x * 1_000_003 + y);
+          if (!list) continue;
+          for (const e of list) {
+            if (e.id === id || ts - e.ts > FORMATION_MS || Math.abs(e.speed - v.speed) > 0.5 || angleDiffDeg(e.heading, v.heading) > 1) continue;
+            const dy = (e.lat - v.lat) * 111_195;
+            const dx = (e.lon - v.lon) * 111_195 * cosLat;
+            const d = Math.sqrt(dx * dx + dy * dy);
+            if (d < 4 || d > 50) continue;
+            for (let k = 0; k < ps.length; k++) if (ps[k] === e.id && Math.abs(d - t.partnerDists[k]!) <= 2) heldMask |= 1 << k;
+            if (young && v.speed >= 1 && found.length < 8) found.push({ id: e.id, d });
+          }
+        }
+    }
+    const key = cx * 1_000_003 + cy;
+    const list = this.formationCells.get(key);
+    const entry = { id, ts, lat: v.lat, lon: v.lon, speed: v.speed, heading: v.heading };
+    if (list) list.push(entry);
+    else this.formationCells.set(key, [entry]);
+    if (heldMask !== 0) {
+      // partners that left their place are dropped; the formation lasts while any keeps it
+      let w = 0;
+      for (let k = 0; k < ps.length; k++)
+        if (heldMask & (1 << k)) {
+          ps[w] = ps[k]!;
+          t.partnerDists[w++] = t.partnerDists[k]!;
+        }
+      ps.length = w;
+      t.partnerDists.length = w;
+      return Math.log1p((ts - t.firstTs) / 1000);
+    }
+    ps.length = 0;
+    t.partnerDists.length = 0;
+    // partners only for a moving identity that has just appeared (standing traffic queues in
+    // line at speed 0); a formation already held survives a stop
+    for (const f of found)
+      if (!ps.includes(f.id)) {
+        ps.push(f.id);
+        t.partnerDists.push(f.d);
+      }
+    return 0;
   }
 
   /** Identities sharing a place, speed and heading in one second: physically impossible for distinct vehicles. */
@@ -443,9 +654,10 @@ export class VehicleFeatures {
     if (bucket !== this.spotsBucket) {
       // keep this second and the previous one
       for (const [k, list] of this.spots) {
-        const kept = list.filter((e) => e.ts >= (bucket - 1) * 1000);
-        if (kept.length === 0) this.spots.delete(k);
-        else this.spots.set(k, kept);
+        let w = 0;
+        for (let i = 0; i < list.length; i++) if (list[i]!.ts >= (bucket - 1) * 1000) list[w++] = list[i]!;
+        if (w === 0) this.spots.delete(k);
+        else list.length = w;
       }
       this.spotsBucket = bucket;
     }

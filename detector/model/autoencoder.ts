@@ -54,9 +54,28 @@ export interface TrainOptions {
    * training traffic. @default 0.999
    */
   envelopeQuantile?: number;
+  /**
+   * A contamination-robust envelope instead: each bound is the trimmed quantile `trim` (and
+   * 1 − it) widened by `fence` × the spread between them (at least `floor`), and never wider
+   * than the plain `envelopeQuantile` bound. When a few per cent of the unlabelled training
+   * traffic are attacks, the 0.999 quantile of a kinematic feature is an attack's value
+   * (1,579 m/s of speed error on seed 1); the 0.98 quantile is not.
+   */
+  robustEnvelope?: RobustEnvelope;
   /** Called after each epoch with the mean training loss. */
   onEpoch?: (epoch: number, epochs: number, loss: number) => void;
   log?: (message: string) => void;
+}
+
+export interface RobustEnvelope {
+  /** Trimmed quantile (and 1 − it). */
+  trim: number;
+  /** Bounds lie this many spreads beyond the trimmed quantiles. */
+  fence: number;
+  /** Smallest spread. */
+  floor: number;
+  /** Smallest spread of particular inputs, by name (a count whose value 1 is ordinary). */
+  floors?: Record<string, number>;
 }
 
 export interface Matrix {
@@ -87,7 +106,7 @@ export async function trainFamily(family: string, names: readonly string[], m: M
   const model: FamilyModel = { family, inputs, center, scale, layers: [], calibration: [], trainedRows: m.n, finalLoss: 0 };
   if (vocab) model.vocab = vocab;
   const eq = options.envelopeQuantile ?? 0.999;
-  if (eq > 0) model.envelope = envelopeOf(raw, m.n, d, eq);
+  if (eq > 0) model.envelope = envelopeOf(raw, m.n, d, eq, options.robustEnvelope, inputs);
   const x = normalise(model, raw, m.n);
 
   const random = seededRandom(seed);
@@ -159,6 +178,10 @@ export async function trainFamily(family: string, names: readonly string[], m: M
 /** Outlier scores on 0–100 of a feature matrix: the training percentile of each reconstruction error, 99–100 beyond the largest. */
 export function scoreFamily(model: FamilyModel, m: Matrix, out: Float32Array = new Float32Array(m.n)): Float32Array {
   if (m.n === 0) return out;
+  if (m.d + (model.vocab ? 1 : 0) !== model.inputs.length) {
+    // a model saved before the family's features changed: rows would be read misaligned
+    throw new DetectorError('MODEL_INVALID', `family ${model.family}: the model has ${model.inputs.length} inputs, the features give ${m.d}; retrain it (vigil train)`);
+  }
   const raw = widen(m, model.vocab);
   const x = normalise(model, raw, m.n);
   const errors = new Float64Array(m.n);
@@ -191,8 +214,12 @@ export function envelopeExcess(env: NonNullable<FamilyModel['envelope']>, raw: F
   return worst;
 }
 
-/** Per-input training quantiles q and 1 − q, and a spread: the inter-quantile width, at least 0.01. */
-function envelopeOf(x: Float32Array, n: number, d: number, q: number): { lo: number[]; hi: number[]; spread: number[] } {
+/**
+ * Per-input training quantiles q and 1 − q, and a spread: the inter-quantile width, at least
+ * 0.01. With `robust`, each bound is min/max of that and the trimmed quantile widened by
+ * fence × max(trimmed width, floor), which is also the spread.
+ */
+export function envelopeOf(x: Float32Array, n: number, d: number, q: number, robust?: RobustEnvelope, names?: readonly string[]): { lo: number[]; hi: number[]; spread: number[] } {
   const lo: number[] = [];
   const hi: number[] = [];
   const spread: number[] = [];
@@ -200,8 +227,19 @@ function envelopeOf(x: Float32Array, n: number, d: number, q: number): { lo: num
   for (let j = 0; j < d; j++) {
     for (let i = 0; i < n; i++) col[i] = x[i * d + j]!;
     col.sort();
-    const a = col[Math.floor((1 - q) * (n - 1))]!;
-    const b = col[Math.ceil(q * (n - 1))]!;
+    let a = col[Math.floor((1 - q) * (n - 1))]!;
+    let b = col[Math.ceil(q * (n - 1))]!;
+    if (robust) {
+      const ta = col[Math.floor((1 - robust.trim) * (n - 1))]!;
+      const tb = col[Math.ceil(robust.trim * (n - 1))]!;
+      const s = Math.max(tb - ta, robust.floors?.[names?.[j] ?? ''] ?? robust.floor);
+      a = Math.max(a, ta - robust.fence * s);
+      b = Math.min(b, tb + robust.fence * s);
+      lo.push(a);
+      hi.push(b);
+      spread.push(s);
+      continue;
+    }
     lo.push(a);
     hi.push(b);
     spread.push(Math.max(b - a, 1e-2));
