@@ -173,18 +173,6 @@ interface SpotEntry {
   heading: number;
 }
 
-interface Payload {
-  key: number;
-  id: string;
-  ts: number;
-  lat: number;
-  lon: number;
-  speed: number;
-  heading: number;
-  /** Another payload with the same hash. */
-  next: Payload | undefined;
-}
-
 interface State {
   key: number;
   id: string;
@@ -193,6 +181,11 @@ interface State {
   lon: number;
   speed: number;
   heading: number;
+}
+
+interface Payload extends State {
+  /** Another payload with the same hash. */
+  next: Payload | undefined;
 }
 
 const F64 = new Float64Array(1);
