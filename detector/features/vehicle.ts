@@ -173,14 +173,8 @@ interface SpotEntry {
   heading: number;
 }
 
-interface State {
+interface State extends SpotEntry {
   key: number;
-  id: string;
-  ts: number;
-  lat: number;
-  lon: number;
-  speed: number;
-  heading: number;
 }
 
 interface Payload extends State {
