@@ -58,7 +58,12 @@ export class IngestPipeline implements IngestSink {
   private queued = 0;
   private waiters: Array<() => void> = [];
   private flushScheduled = false;
-  private flushing: Promise<void> | undefined;
+  /** A batch is with the writer (one at a time: the writer commits in order). */
+  private writing = false;
+  /** Batches taken whose senders and listeners have not been answered yet (at most two). */
+  private unfinished = 0;
+  /** Answering runs batch after batch, in commit order. */
+  private answered: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly listeners: StoredListener[] = [];
   /** Recent commit throughput, to tell a refused client when to come back. */
@@ -116,19 +121,23 @@ export class IngestPipeline implements IngestSink {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushing) return;
+    if (this.flushScheduled || this.writing) return;
     this.flushScheduled = true;
     // setImmediate lets the other requests already in the sockets join this transaction.
     setImmediate(() => {
       this.flushScheduled = false;
-      this.flushing = this.flush().finally(() => {
-        this.flushing = undefined;
-        if (this.queue.length > 0) this.scheduleFlush();
-      });
+      this.startFlush();
     });
   }
 
-  private async flush(): Promise<void> {
+  /**
+   * Hands the queued inputs to the writer as one transaction. The writer gets the next batch
+   * as soon as it has committed this one, while this thread answers this one's senders and
+   * listeners: the two overlap, and at most one batch waits to be answered while another
+   * commits, so a slow listener still holds the queue and pushes back on collectors.
+   */
+  private startFlush(): void {
+    if (this.writing || this.unfinished >= 2 || this.queue.length === 0) return;
     const taken: Pending[] = [];
     let count = 0;
     while (this.queue.length > 0 && (count === 0 || count + this.queue[0]!.items.length <= this.maxBatch)) {
@@ -145,20 +154,37 @@ export class IngestPipeline implements IngestSink {
         else deadLetters.push({ raw: item.raw, rejection: item.rejection, source: p.source, receivedAt });
       }
     }
-    let inserted: boolean[];
+    this.writing = true;
+    this.unfinished++;
     const t0 = performance.now();
-    try {
-      inserted = await this.writer.writeBatch(events, deadLetters);
-    } catch (err) {
-      // Nothing of these batches is stored: every sender is told so and may retry.
+    const committed = this.writer.writeBatch(events, deadLetters).then(
+      (inserted) => {
+        this.lastCommitMs = Math.max(1, performance.now() - t0);
+        this.metrics.commitSeconds.observe(this.lastCommitMs / 1000);
+        return { inserted };
+      },
+      (err: unknown) => ({ err }),
+    );
+    void committed.then(() => {
+      this.writing = false;
       this.release(count);
-      for (const p of taken) p.reject(err);
-      return;
-    }
-    this.lastCommitMs = Math.max(1, performance.now() - t0);
-    this.metrics.commitSeconds.observe(this.lastCommitMs / 1000);
-    this.release(count);
+      this.startFlush();
+    });
+    this.answered = this.answered
+      .then(async () => {
+        const outcome = await committed;
+        if ('err' in outcome) {
+          // Nothing of these batches is stored: every sender is told so and may retry.
+          for (const p of taken) p.reject(outcome.err);
+        } else await this.answer(taken, events, outcome.inserted);
+      })
+      .finally(() => {
+        this.unfinished--;
+        this.startFlush();
+      });
+  }
 
+  private async answer(taken: readonly Pending[], events: readonly EventToStore[], inserted: readonly boolean[]): Promise<void> {
     const fresh: StoredEvent[] = [];
     let e = 0;
     for (const p of taken) {
@@ -193,7 +219,7 @@ export class IngestPipeline implements IngestSink {
     }
     if (fresh.length > 0) {
       for (const listener of this.listeners) {
-        // A slow consumer holds the writer here, which fills the queue and pushes back on collectors.
+        // A slow consumer holds the answering here, which fills the queue and pushes back on collectors.
         // A failing one is reported, not fatal: the events are stored and their senders answered.
         try {
           await listener(fresh);
@@ -212,11 +238,11 @@ export class IngestPipeline implements IngestSink {
     for (const w of waiters) w();
   }
 
-  /** Stop taking input and wait until everything taken is stored. */
+  /** Stop taking input and wait until everything taken is stored and answered. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.flushing || this.flushScheduled || this.queue.length > 0) {
-      if (this.flushing) await this.flushing;
+    while (this.writing || this.unfinished > 0 || this.flushScheduled || this.queue.length > 0) {
+      if (this.unfinished > 0) await this.answered;
       else await new Promise((r) => setImmediate(r));
     }
     for (const w of this.waiters) w();
