@@ -11,23 +11,13 @@ import { resolveValidationOptions } from '../events/index.js';
 import { resolveConfig } from '../pipeline/config.js';
 import { silentLogger } from '../pipeline/logger.js';
 import { VigilNode } from '../pipeline/node.js';
-import { tempDir } from './helpers.js';
+import { seededRandom, tempDir } from './helpers.js';
 
 const N = 100_000;
 const NOW = Date.UTC(2025, 5, 15, 12, 0, 0);
 const validation = resolveValidationOptions({ now: () => NOW, maxRecordBytes: 4096 });
 
-/** mulberry32: small, seeded, good enough to explore input space reproducibly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom; // mulberry32: seeded, so a failing input can be replayed
 
 const TOKENS = ['"', '\\', '[', ']', '<', '>', '{', '}', ':', ',', ' ', '\n', '\r', '\0', '-', '=', 'NaN', '1e400', '-0', '__proto__', 'constructor', '\ud800', '\u00ff', '999999999999999999999', 'null', 'true', '1 ', '<191>', '<13>1 ', '[a b="c"]', 'Failed password for ', ' from ', ' port ', 'city/', '/', '+', '#'];
 
