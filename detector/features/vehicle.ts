@@ -245,6 +245,8 @@ export class VehicleFeatures {
     const accelNow = v.accel === undefined ? 0 : Math.max(-b.maxAccel, Math.min(b.maxAccel, v.accel));
     out[offset + 17] = v.speed;
     let posOk = true;
+    /** This message resumed the track from before a jump: the stretch since was a lie. */
+    let switched = false;
     let jumped = false;
     let trusted = v.speed;
 
@@ -285,7 +287,6 @@ export class VehicleFeatures {
       const rTs = r >= 0 ? t.ts[r]! : t.anchorTs;
       if (rTs >= 0) {
         let judged = this.judge(v, ts, rTs, r >= 0 ? t.lat[r]! : t.anchorLat, r >= 0 ? t.lon[r]! : t.anchorLon, r >= 0 ? t.trusted[r]! : t.anchorSpeed);
-        let switched = false;
         if (judged.jump > 0 && t.jumpTs >= 0 && t.jumpTs < rTs) {
           // Which side of a jump lied? If this message fits where the vehicle was before the
           // last jump, the stretch since then was forged: drop it as a reference.
@@ -321,6 +322,29 @@ export class VehicleFeatures {
           if (t.steadySince < 0) t.steadySince = ts;
         } else t.steadySince = -1;
         if (t.jumpTs >= 0 && ts - t.jumpTs > JUMP_MEMORY_MS) t.jumpTs = -1;
+        if (ts - rTs > 2_500 && judged.jump === 0 && !switched) {
+          // Every reference is old (a rejected stretch): the loose check says nothing about
+          // the speed, and a sustained speed lie would become the reference. Check the speed
+          // against the positions of the last 0.8–2.5 s whatever their status: a speed lie
+          // leaves the positions true.
+          for (let k = 0; k < avail; k++) {
+            const j = (n - 1 - k) % RING;
+            const span = (ts - t.ts[j]!) / 1000;
+            if (span > 2.5) break;
+            if (span < 0.8) continue;
+            const implied = distanceM(t.lat[j]!, t.lon[j]!, v.lat, v.lon) / span;
+            // farther than either speed allows: a position question (a frozen or forged
+            // stretch ending), which the jump memory answers, not a speed lie
+            if (implied > Math.max(v.speed, t.trusted[j]!) * 1.2 + 5 / span) break;
+            const err = Math.abs(implied - (v.speed - (accelNow * span) / 2));
+            judged.speedErr = err;
+            if (err > TRUST_SPEED_SHORT) {
+              judged.speedBad = true;
+              judged.implied = implied;
+            }
+            break;
+          }
+        }
         if (judged.jump > 0 || judged.speedBad) posOk = false;
         jumped = judged.jump > 0;
         let adopted = false;
@@ -363,32 +387,23 @@ export class VehicleFeatures {
         out[offset + 5] = adopted ? 0 : Math.log1p(judged.jump);
         out[offset + 6] = judged.headingErr;
       }
-      if (long >= 0 && !jumped) {
-        // Predict the current speed from the stretch: the last trusted speed, corrected by
-        // how far the positions moved against what the trusted speeds claim (a chord is
-        // shorter than its arc by sinc of half the turn), plus the reported acceleration.
-        let travelled = 0;
-        let j = long;
-        while (j !== last) {
-          const k = (j + 1) % RING;
-          travelled += ((t.trusted[j]! + t.trusted[k]!) / 2) * ((t.ts[k]! - t.ts[j]!) / 1000);
-          j = k;
-        }
-        travelled += lastSpeed * dt;
-        const spanL = (ts - t.ts[long]!) / 1000;
-        const turn = (angleDiffDeg(t.headings[long]!, v.heading) * Math.PI) / 360;
-        const chord = turn > 1e-3 ? Math.sin(turn) / turn : 1;
-        const implied = distanceM(t.lat[long]!, t.lon[long]!, v.lat, v.lon) / spanL;
-        const predicted = Math.max(0, lastSpeed + implied - (travelled / spanL) * chord + ((t.accel[last]! + accelNow) / 2) * dt);
-        const err = Math.abs(v.speed - predicted);
-        out[offset + 18] = err;
+      // (not when the track was just switched back: the 3–8 s reference lay in the lie)
+      if (long >= 0 && !jumped && t.ok[long] === 1) {
+        const fit = this.longFit(t, long, last, ts, dt, v, lastSpeed, accelNow);
+        out[offset + 18] = fit.err;
         // Not the prediction itself: the mean speed the positions show, which does not feed back on earlier estimates.
-        trusted = err > TRUST_SPEED_LONG ? clamp(implied, lastSpeed, b.maxAccel * dt + 1) : v.speed;
+        trusted = fit.err > TRUST_SPEED_LONG ? clamp(fit.implied, lastSpeed, b.maxAccel * dt + 1) : v.speed;
       }
       if (dt >= 0.05) {
+        // Against the previous message's trusted speed and against its reported one, the
+        // smaller: a pair of speeds that breaks physics says that one of the two lies, not
+        // which. After a speed lie the trusted (position-derived) speed explains the truth;
+        // after a position lie (whose trusted speed is derived from forged positions) the
+        // reported one does. A lie's own messages stay caught by the position checks.
         const implied = (v.speed - lastSpeed) / dt;
-        if (v.accel !== undefined) out[offset + 2] = Math.min(50, Math.abs(implied - v.accel));
-        out[offset + 3] = Math.max(0, Math.abs(implied) - b.maxAccel);
+        const impliedReported = (v.speed - t.speed[last]!) / dt;
+        if (v.accel !== undefined) out[offset + 2] = Math.min(50, Math.abs(implied - v.accel), Math.abs(impliedReported - v.accel));
+        out[offset + 3] = Math.max(0, Math.min(Math.abs(implied), Math.abs(impliedReported)) - b.maxAccel);
         const turn = (angleDiffDeg(v.heading, t.heading) * Math.PI) / 180 / dt;
         out[offset + 4] = Math.max(0, turn * v.speed - b.maxLateral);
         if (lastSpeed > 3 && v.speed < 0.1 && -implied > b.maxAccel) t.stopAbrupt = 1;
@@ -455,6 +470,29 @@ export class VehicleFeatures {
     t.n = n + 1;
   }
 
+  /**
+   * The reported speed against the speed the track predicts from the reference `from`
+   * (3–8 s back): the last trusted speed, corrected by how far the positions moved against
+   * what the trusted speeds claim (a chord is shorter than its arc by sinc of half the
+   * turn), plus the reported acceleration. `implied` is the mean speed the positions show.
+   */
+  private longFit(t: Track, from: number, last: number, ts: number, dt: number, v: NonNullable<VigilEvent['vigil']['vehicle']>, lastSpeed: number, accelNow: number): { err: number; implied: number } {
+    let travelled = 0;
+    let j = from;
+    while (j !== last) {
+      const k = (j + 1) % RING;
+      travelled += ((t.trusted[j]! + t.trusted[k]!) / 2) * ((t.ts[k]! - t.ts[j]!) / 1000);
+      j = k;
+    }
+    travelled += lastSpeed * dt;
+    const spanL = (ts - t.ts[from]!) / 1000;
+    const turn = (angleDiffDeg(t.headings[from]!, v.heading) * Math.PI) / 360;
+    const chord = turn > 1e-3 ? Math.sin(turn) / turn : 1;
+    const implied = distanceM(t.lat[from]!, t.lon[from]!, v.lat, v.lon) / spanL;
+    const predicted = Math.max(0, lastSpeed + implied - (travelled / spanL) * chord + ((t.accel[last]! + accelNow) / 2) * dt);
+    return { err: Math.abs(v.speed - predicted), implied };
+  }
+
   /** The short-baseline checks of a message against one reference position. */
   private judge(v: NonNullable<VigilEvent['vigil']['vehicle']>, ts: number, rTs: number, rLat: number, rLon: number, rSpeed: number, strict = false) {
     const res = { jump: 0, speedErr: 0, headingErr: 0, speedBad: false, implied: 0 };
@@ -470,7 +508,7 @@ export class VehicleFeatures {
       if (dist > 3 && v.speed > 1) res.headingErr = angleDiffDeg(v.heading, bearingDeg(rLat, rLon, v.lat, v.lon));
       if (span >= 0.8 && res.speedErr > TRUST_SPEED_SHORT) {
         res.speedBad = true;
-        res.implied = Math.max(0, (2 * dist) / span - rSpeed);
+        res.implied = dist / span;
       }
     } else if (strict) allowed = Math.max(rSpeed, v.speed) * span * 1.2 + 5;
     else allowed = MAX_SPEED * span + 10; // an old reference: only how far the vehicle could have got
