@@ -145,6 +145,8 @@ class Track {
   jumpSpeed = 0;
   /** When the first message of that jump arrived. */
   jumpAt = -1;
+  /** 1 when the newest message jumped from its predecessor, which was no reference either. */
+  unfit = 0;
   /** A run of rejected messages that fit each other: where and when it began (−1: none). */
   runTs = -1;
   runLat = 0;
@@ -247,6 +249,8 @@ export class VehicleFeatures {
     let posOk = true;
     /** This message resumed the track from before a jump: the stretch since was a lie. */
     let switched = false;
+    /** This message jumped from the previous one (not a reference either). */
+    let unfit = 0;
     let jumped = false;
     let trusted = v.speed;
 
@@ -352,7 +356,17 @@ export class VehicleFeatures {
           // After a message that was no reference, this one becomes one only if it also fits
           // that message: among randomly offset positions one in twenty fits the old
           // reference by chance, and a forged reference makes the truth after it look forged.
-          if (this.judge(v, ts, t.ts[last]!, t.lat[last]!, t.lon[last]!, t.speed[last]!, true).jump > 0) posOk = false;
+          const prev = this.judge(v, ts, t.ts[last]!, t.lat[last]!, t.lon[last]!, t.speed[last]!, true);
+          if (prev.jump > 0) {
+            posOk = false;
+            // Deep in a rejected stretch (every reference older than 2.5 s) the loose allowance
+            // hides a position jittering by tens of metres from message to message: report
+            // the jump from the previous message instead when that one had jumped from its
+            // own predecessor too (jitter; the truth resuming after a forged stretch jumps
+            // once and then fits).
+            unfit = 1;
+            if (ts - rTs > 2_500 && t.unfit === 1) judged.jump = prev.jump;
+          }
         }
         if (judged.jump > 0 && !switched) {
           // A run of rejected messages that agree with each other (each fits the one before,
@@ -467,6 +481,7 @@ export class VehicleFeatures {
       t.anchorSpeed = trusted;
     }
     t.heading = v.heading;
+    t.unfit = unfit;
     t.n = n + 1;
   }
 
