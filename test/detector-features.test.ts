@@ -354,6 +354,37 @@ describe('IoT features: rival beats, identities, formatting, young baselines, lo
     expect(bits[2]!).toBeGreaterThan(bits[1]!);
     expect(bits[4]).toBe(64);
   });
+
+  it('a replay of a capture in which a reading occurs twice still adds up in order', () => {
+    const fx = new FeatureExtractor();
+    // few distinct values (a traffic light's): reading 12 is reading 2 again
+    const readings = Array.from({ length: 20 }, (_, i) => ({ q: (i * 7) % 5, t: 37 + ((i * 3) % 7) / 10, p: 216 + ((i * 5) % 11) }));
+    readings[12] = { ...readings[2]! };
+    readings.forEach((m, i) => send(fx, 'D-10', T0 + i * 5_000, m));
+    const bits = [2, 3, 4, 5].map((k, j) => send(fx, 'D-10', T0 + (20 + j) * 5_000, readings[k]!).replay_bits!);
+    for (let j = 1; j < bits.length; j++) expect(bits[j]!).toBeGreaterThan(bits[j - 1]!);
+    expect(bits[3]!).toBeGreaterThan(3 * bits[0]!);
+  });
+
+  it("a kind's counter going back is flagged from a device's second reading; a rising measurement is not a counter", () => {
+    const meters = (fx: FeatureExtractor, rounds: number) => {
+      for (let r = 0; r < rounds; r++)
+        for (let d = 0; d < 6; d++) send(fx, `D-${200 + d}`, T0 + r * 15_000 + d * 500, { energy_kwh: Math.round((5_000 + d * 3_000 + r * 0.004 * (d + 1)) * 1000) / 1000, power_kw: 0.5 + ((d + r) % 3) / 10 });
+    };
+    const fx = new FeatureExtractor();
+    meters(fx, 3); // 12 steps up, each a millionth of the value
+    const t = T0 + 3 * 15_000;
+    expect(send(fx, 'D-300', t, { energy_kwh: 12_000.5, power_kw: 0.6 }).counter_back).toBe(0);
+    expect(send(fx, 'D-300', t + 15_000, { energy_kwh: 11_999.6, power_kw: 0.5 }).counter_back).toBe(1);
+    expect(send(fx, 'D-301', t, { energy_kwh: 13_000.5, power_kw: 0.6 }).counter_back).toBe(0);
+    expect(send(fx, 'D-301', t + 15_000, { energy_kwh: 13_000.504, power_kw: 0.5 }).counter_back).toBe(0);
+    // a level that rose at every report of every device (pm2.5 in the morning rush) moves by
+    // far more than a ten-thousandth of itself: a device's first drop is no counter going back
+    const gx = new FeatureExtractor();
+    for (let r = 0; r < 3; r++) for (let d = 0; d < 6; d++) send(gx, `D-${200 + d}`, T0 + r * 15_000 + d * 500, { pm25: 20 + d + r * 0.5 });
+    send(gx, 'D-300', t, { pm25: 24 });
+    expect(send(gx, 'D-300', t + 15_000, { pm25: 22.5 }).counter_back).toBe(0);
+  });
 });
 
 describe('IoT network and login features', () => {

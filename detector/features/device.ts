@@ -117,6 +117,14 @@ const REPLAY_GATE_BITS = 8;
 const RING = 512;
 /** Clean steps up, none down, before a metric counts as a cumulative counter. */
 const COUNTER_STEPS = 6;
+/** Clean steps up of a kind's devices before a metric that (almost) never went down counts as a counter for all of them. */
+const KIND_COUNTER_STEPS = 5;
+/** At most one clean step down per this many up for a kind's counter. */
+const KIND_COUNTER_RATIO = 50;
+/** A kind's counter moves by at most this fraction of its value between two reports ... */
+const KIND_COUNTER_REL_STEP = 1e-4;
+/** ... except in at most one step per this many up (a device back from an outage or a replay). */
+const KIND_COUNTER_LARGE = 10;
 /** Intervals of a kind before its period is used: a clone at the start of a run must not set it. */
 const PERIOD_WARMUP = 12;
 /** Intervals kept per kind for its period. */
@@ -148,6 +156,8 @@ class PeerState {
   decimals = new Map<string, Uint32Array>();
   /** Per metric: how much one device's reading moves between consecutive reports (on asinh). */
   steps = new Map<string, RobustBaseline>();
+  /** Per metric: clean steps up and down of these devices and steps of more than KIND_COUNTER_REL_STEP of the value ([up, down, large]). */
+  trend = new Map<string, Float64Array>();
   /** Recent intervals between consecutive readings of these devices; their median is the kind's period. */
   private intervals: number[] = [];
   private next = 0;
@@ -232,6 +242,7 @@ const rawScratch: number[] = [];
 const zScratch: number[] = [];
 const peerScratch: Array<RobustBaseline | undefined> = [];
 const peerZScratch: number[] = [];
+const trScratch: Array<Float64Array | undefined> = [];
 
 /** 10^−d for the most decimals d that at least a tenth of the readings show (27.0 prints as 27). */
 function resolution(counts: Uint32Array): number {
@@ -338,7 +349,14 @@ export class DeviceFeatures {
         const sz = m.hasLast ? m.step.z(Math.abs(raw - m.last), mres) : 0;
         if (m.step.n >= 3) bits += Math.log2(1 + m.step.center / mres);
         // more than two usual steps back: a smooth trend turning round is not a counter going back
-        if (m.hasLast && m.incr >= COUNTER_STEPS && m.decr === 0 && raw < m.last - 2 * m.step.center) counterBack = 1;
+        // A metric whose clean steps, over all devices of the kind, (almost) only went up and
+        // were tiny beside its value (an energy counter: 0.004 of 36,810 kWh) is a counter from
+        // a device's first reading on: a replay in its first minute sends the energy back.
+        let tr = peers.trend.get(name);
+        if (!tr && peers.trend.size < 64) peers.trend.set(name, (tr = new Float64Array(3)));
+        trScratch[numeric] = tr;
+        const kindCounter = tr !== undefined && tr[0]! >= KIND_COUNTER_STEPS && tr[1]! * KIND_COUNTER_RATIO < tr[0]! && tr[2]! * KIND_COUNTER_LARGE < tr[0]!;
+        if (m.hasLast && (m.incr >= COUNTER_STEPS || kindCounter) && m.decr === 0 && raw < m.last - Math.max(2 * m.step.center, mres)) counterBack = 1;
         let ps = peers.steps.get(name);
         if (!ps && peers.steps.size < 64) peers.steps.set(name, (ps = new RobustBaseline(0.02, PEER_WARMUP)));
         if (m.seen > 0) ps?.fold(Math.abs(Math.asinh(raw) - Math.asinh(m.prev)));
@@ -390,10 +408,26 @@ export class DeviceFeatures {
     // a chance repeat is; repeats in their original order add up, and so does a replay that
     // loops back to the first reading of its run (a short capture sent over and over).
     let replayBits = 0;
-    const seen = key !== s.lastKey ? s.recent.get(key) : undefined;
     const index = s.count++;
+    let seen = key !== s.lastKey ? s.recent.get(key) : undefined;
     if (seen !== undefined) {
-      const continues = s.prevMatch >= 0 && (seen === s.prevMatch + 1 || seen === s.runStart);
+      // A reading can occur more than once in the ring (a traffic light has few values): the
+      // run continues if the reading after the last match is this one, if this one followed
+      // the previous reading somewhere, or if it is the run's first (a looping replay).
+      let continues = false;
+      if (s.prevMatch >= 0) {
+        const nextOne = s.prevMatch + 1;
+        if (nextOne < index && index - nextOne <= RING && s.ring[nextOne % RING] === key) {
+          seen = nextOne;
+          continues = true;
+        } else if (seen > 0 && index - (seen - 1) <= RING && s.ring[(seen - 1) % RING] === s.lastKey) {
+          // the previous reading matched a later copy of the one before this
+          continues = true;
+        } else if (s.runStart >= 0 && index - s.runStart <= RING && s.ring[s.runStart % RING] === key) {
+          seen = s.runStart;
+          continues = true;
+        }
+      }
       replayBits = continues ? s.prevBits + bits : bits;
       if (!continues) s.runStart = index;
       s.prevMatch = seen;
@@ -439,8 +473,15 @@ export class DeviceFeatures {
       m.value.fold(raw);
       if (m.hasLast) {
         m.step.fold(Math.abs(raw - m.last));
-        if (raw > m.last) m.incr++;
-        else if (raw < m.last) m.decr++;
+        const tr = trScratch[i];
+        if (tr && Math.abs(raw - m.last) > KIND_COUNTER_REL_STEP * Math.max(Math.abs(raw), m.res)) tr[2]!++;
+        if (raw > m.last) {
+          m.incr++;
+          if (tr) tr[0]!++;
+        } else if (raw < m.last) {
+          m.decr++;
+          if (tr) tr[1]!++;
+        }
       }
       m.last = raw;
       m.hasLast = true;
