@@ -242,6 +242,24 @@ describe('IoT features against own and peer baselines', () => {
     expect(Math.expm1(honest.metric_z_max_log!)).toBeLessThan(6);
   });
 
+  it('readings of another hour move a device among its peers as the day moves them all; honest devices stay in place', () => {
+    const fx = new FeatureExtractor();
+    // the city warms and dries by 0.1 °C and 0.4 % a report; each device keeps its own offset
+    const at = (d: number, r: number) => {
+      const noise = Math.sin(d * 7 + r * 3) * 0.2;
+      return { temperature: Math.round((28 + r * 0.1 + d * 0.1 + noise) * 10) / 10, humidity: Math.round((80 - 0.4 * r + noise * 4 - d * 0.3) * 10) / 10 };
+    };
+    // from report 50 on, D-100 sends what it read 40 reports before (new readings: no copy to match)
+    const rows = fleet(10, 58, T0, (d, r) => (d === 0 && r >= 50 ? at(d, r - 40) : at(d, r))).map((e) => ({ id: e.vigil.entity.id, v: fx.one(e)!.values }));
+    const moved = rows.filter((r) => r.id === 'D-100').slice(50).map((r) => Math.expm1(r.v.peer_shift_log!));
+    const honest = rows.filter((r) => r.id !== 'D-100').slice(5 * 9).map((r) => Math.expm1(r.v.peer_shift_log!));
+    expect(moved).toHaveLength(8);
+    for (const s of moved) expect(s).toBeGreaterThan(5);
+    expect(Math.max(...honest)).toBeLessThan(1.5);
+    // the shifted readings did not teach the device's usual offset: it stays out of place
+    expect(moved.at(-1)!).toBeGreaterThan(0.8 * moved[0]!);
+  });
+
   it("a device whose first readings are already injected is caught by its peers", () => {
     const fx = new FeatureExtractor();
     const rows = fleet(10, 6, T0, (d, r) => (d === 0 && r >= 3 ? { temperature: 49, humidity: 80 } : undefined)).map((e) => ({ id: e.vigil.entity.id, v: fx.one(e)!.values }));

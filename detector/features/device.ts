@@ -36,6 +36,12 @@ export const TELEMETRY_FEATURES = [
   'counter_back',
   /** 1 when a metric shows more decimals than its learnt resolution (a sender that formats its readings differently). */
   'finer_resolution',
+  /**
+   * log1p of the RMS, over metrics compared with peers, of the change in the device's offset
+   * from its peers' centre against its usual offset (in the peers' spread; the uncertainty of
+   * a usual offset learnt from few readings allowed for): the device moved among its peers.
+   */
+  'peer_shift_log',
 ] as const;
 
 export const NET_FEATURES = [
@@ -117,6 +123,8 @@ const REPLAY_GATE_BITS = 8;
 const RING = 512;
 /** Clean steps up, none down, before a metric counts as a cumulative counter. */
 const COUNTER_STEPS = 6;
+/** RMS shift (in peer spreads) from the device's usual offset beyond which a reading does not teach that offset. */
+const SHIFT_GATE = 2;
 /** Clean steps up of a kind's devices before a metric that (almost) never went down counts as a counter for all of them. */
 const KIND_COUNTER_STEPS = 5;
 /** At most one clean step down per this many up for a kind's counter. */
@@ -147,6 +155,9 @@ interface MetricState {
   prev: number;
   seen: number;
   changes: number;
+  /** The device's usual offset from its peers' centre (asinh) and how many clean readings taught it. */
+  off: number;
+  offN: number;
 }
 
 /** Devices of one kind (the same metric names): their readings now, and their reporting period. */
@@ -190,6 +201,8 @@ class TelemetryState {
   offNext = 0;
   offRun = 0;
   rejects = 0;
+  /** Consecutive clean readings away from the device's usual offset from its peers. */
+  shiftRejects = 0;
   lastKey = '';
   lastSchema = '';
   peers: PeerState | undefined;
@@ -242,6 +255,7 @@ const rawScratch: number[] = [];
 const zScratch: number[] = [];
 const peerScratch: Array<RobustBaseline | undefined> = [];
 const peerZScratch: number[] = [];
+const offScratch: number[] = [];
 const trScratch: Array<Float64Array | undefined> = [];
 
 /** 10^−d for the most decimals d that at least a tenth of the readings show (27.0 prints as 27). */
@@ -323,13 +337,15 @@ export class DeviceFeatures {
     let finer = 0;
     let warm = true;
     let zGate = 0;
+    let shiftSq = 0;
+    let shiftN = 0;
     for (const name in metrics) {
       if (name === 'seq') continue;
       const raw = metrics[name]!;
       if (typeof raw === 'number') {
         let m = s.metrics.get(name);
         if (!m) {
-          m = { value: new RobustBaseline(0.02), step: new RobustBaseline(0.02), last: raw, hasLast: false, incr: 0, decr: 0, res: 1, decimals: new Uint32Array(7), prev: raw, seen: 0, changes: 0 };
+          m = { value: new RobustBaseline(0.02), step: new RobustBaseline(0.02), last: raw, hasLast: false, incr: 0, decr: 0, res: 1, decimals: new Uint32Array(7), prev: raw, seen: 0, changes: 0, off: 0, offN: 0 };
           s.metrics.set(name, m);
         }
         // the resolution is learnt from clean readings, the finest that a tenth of them show:
@@ -375,6 +391,19 @@ export class DeviceFeatures {
         const identity = ps !== undefined && ps.n >= PEER_WARMUP && pb !== undefined && pb.scale > IDENTITY_RATIO * Math.max(ps.center, ps.scale, ares);
         const pz = pb && !setting && !identity ? pb.z(Math.asinh(raw), ares) : 0;
         const both = m.value.n >= 3 ? Math.min(z, pz) : pz;
+        // Where the device sits among its peers (its offset from their centre, in their spread)
+        // stays put as the city's day moves both; readings from another hour (an old capture
+        // replayed, with no earlier copy to match) or injected ones move it.
+        let d = NaN;
+        if (pb && !setting && !identity && pb.n >= PEER_WARMUP) {
+          d = Math.asinh(raw) - pb.center;
+          if (m.offN > 0) {
+            const sh = (d - m.off) / Math.max(pb.scale, ares) / Math.sqrt(1 + 1 / m.offN);
+            shiftSq += sh * sh;
+            shiftN++;
+          }
+        }
+        offScratch[numeric] = d;
         numScratch[numeric] = m;
         rawScratch[numeric] = raw;
         zScratch[numeric] = z;
@@ -452,6 +481,8 @@ export class DeviceFeatures {
     out[offset + 9] = offbeat;
     out[offset + 10] = counterBack;
     out[offset + 11] = finer;
+    const shift = shiftN > 0 ? Math.sqrt(shiftSq / shiftN) : 0;
+    out[offset + 12] = Math.log1p(Math.min(shift, 1e6));
 
     // Only clean readings teach the baselines: on the beat, not a replay, no counter going
     // back, near the device's peers, and near its own baseline (unless the device has kept
@@ -460,6 +491,10 @@ export class DeviceFeatures {
     const clean = !suspect && ((zGate <= OWN_GATE && peerMax <= PEER_GATE) || s.rejects >= REJECTS_TO_ACCEPT);
     if (clean) s.rejects = 0;
     else s.rejects++;
+    // the usual offset from the peers learns from readings near it only (an old capture's
+    // readings sit elsewhere), unless the device has kept to a new place for a while
+    const shiftOk = shift <= SHIFT_GATE || s.shiftRejects >= REJECTS_TO_ACCEPT;
+    if (clean) s.shiftRejects = shift <= SHIFT_GATE ? 0 : s.shiftRejects + 1;
     for (let i = 0; i < numeric; i++) {
       const m = numScratch[i]!;
       const raw = rawScratch[i]!;
@@ -471,6 +506,11 @@ export class DeviceFeatures {
       const kd = decScratch[i];
       if (kd) kd[resScratch[i]!]!++;
       m.value.fold(raw);
+      const d = offScratch[i]!;
+      if (!Number.isNaN(d) && shiftOk) {
+        m.off = m.offN === 0 ? d : m.off + Math.max(0.1, 1 / (m.offN + 1)) * (d - m.off);
+        m.offN++;
+      }
       if (m.hasLast) {
         m.step.fold(Math.abs(raw - m.last));
         const tr = trScratch[i];
