@@ -398,7 +398,9 @@ export class DeviceFeatures {
         if (pb && !setting && !identity && pb.n >= PEER_WARMUP) {
           d = Math.asinh(raw) - pb.center;
           if (m.offN > 0) {
-            const sh = (d - m.off) / Math.max(pb.scale, ares) / Math.sqrt(1 + 1 / m.offN);
+            // only a move away from the kind's centre counts: a device whose first readings
+            // were tampered with comes back towards its peers
+            const sh = Math.abs(d) >= Math.abs(m.off) ? (d - m.off) / Math.max(pb.scale, ares) / Math.sqrt(1 + 1 / m.offN) : 0;
             shiftSq += sh * sh;
             shiftN++;
           }
