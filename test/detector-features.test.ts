@@ -260,6 +260,19 @@ describe('IoT features against own and peer baselines', () => {
     expect(moved.at(-1)!).toBeGreaterThan(0.8 * moved[0]!);
   });
 
+  it('a device whose first readings were tampered with does not shift when it comes back to its peers', () => {
+    const fx = new FeatureExtractor();
+    const at = (d: number, r: number) => {
+      const noise = Math.sin(d * 7 + r * 3) * 0.2;
+      return { temperature: Math.round((28 + r * 0.1 + d * 0.1 + noise) * 10) / 10, humidity: Math.round((80 - 0.4 * r + noise * 4 - d * 0.3) * 10) / 10 };
+    };
+    // D-100 reads 4 °C and 16 % low (another hour's readings) for its first 20 reports, then its own
+    const rows = fleet(10, 40, T0, (d, r) => (d === 0 && r < 20 ? at(d, r - 40) : at(d, r))).map((e) => ({ id: e.vigil.entity.id, v: fx.one(e)!.values }));
+    const back = rows.filter((r) => r.id === 'D-100').slice(20).map((r) => Math.expm1(r.v.peer_shift_log!));
+    expect(back).toHaveLength(20);
+    expect(Math.max(...back)).toBeLessThan(1.5);
+  });
+
   it("a device whose first readings are already injected is caught by its peers", () => {
     const fx = new FeatureExtractor();
     const rows = fleet(10, 6, T0, (d, r) => (d === 0 && r >= 3 ? { temperature: 49, humidity: 80 } : undefined)).map((e) => ({ id: e.vigil.entity.id, v: fx.one(e)!.values }));
