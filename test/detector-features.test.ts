@@ -411,6 +411,17 @@ describe('IoT features: rival beats, identities, formatting, young baselines, lo
     expect(send(fx, 'D-301', t + 15_000, { energy_kwh: 13_000.504, power_kw: 0.5 }).counter_back).toBe(0);
     // a level that rose at every report of every device (pm2.5 in the morning rush) moves by
     // far more than a ten-thousandth of itself: a device's first drop is no counter going back
+    // a clone's reading on the beat, 20 % ahead, is not the counter's new value: the real
+    // meter's next readings are not counters going back
+    const cx = new FeatureExtractor();
+    meters(cx, 3);
+    const seq = Array.from({ length: 9 }, (_, k) => (k === 5 ? 14_400.6 : Math.round((12_000.5 + k * 0.004) * 1000) / 1000));
+    expect(seq.map((e, k) => send(cx, 'D-302', t + k * 15_000, { energy_kwh: e, power_kw: 0.6 }).counter_back)).toEqual(seq.map(() => 0));
+    // a leap confirmed by the next reading is the new level (a meter back after an outage)
+    const lx = new FeatureExtractor();
+    meters(lx, 3);
+    const after = [12_000.5, 12_000.504, 12_003.2, 12_003.204, 12_003.1].map((e, k) => send(lx, 'D-303', t + k * 15_000, { energy_kwh: e, power_kw: 0.6 }).counter_back);
+    expect(after).toEqual([0, 0, 0, 0, 1]);
     const gx = new FeatureExtractor();
     for (let r = 0; r < 3; r++) for (let d = 0; d < 6; d++) send(gx, `D-${200 + d}`, T0 + r * 15_000 + d * 500, { pm25: 20 + d + r * 0.5 });
     send(gx, 'D-300', t, { pm25: 24 });

@@ -158,6 +158,8 @@ interface MetricState {
   /** The device's usual offset from its peers' centre (asinh) and how many clean readings taught it. */
   off: number;
   offN: number;
+  /** A counter's clean reading that leapt ahead, waiting for the next clean one to confirm it (NaN none). */
+  leapTo: number;
 }
 
 /** Devices of one kind (the same metric names): their readings now, and their reporting period. */
@@ -257,6 +259,7 @@ const peerScratch: Array<RobustBaseline | undefined> = [];
 const peerZScratch: number[] = [];
 const offScratch: number[] = [];
 const trScratch: Array<Float64Array | undefined> = [];
+const kcScratch: number[] = [];
 
 /** 10^−d for the most decimals d that at least a tenth of the readings show (27.0 prints as 27). */
 function resolution(counts: Uint32Array): number {
@@ -345,7 +348,7 @@ export class DeviceFeatures {
       if (typeof raw === 'number') {
         let m = s.metrics.get(name);
         if (!m) {
-          m = { value: new RobustBaseline(0.02), step: new RobustBaseline(0.02), last: raw, hasLast: false, incr: 0, decr: 0, res: 1, decimals: new Uint32Array(7), prev: raw, seen: 0, changes: 0, off: 0, offN: 0 };
+          m = { value: new RobustBaseline(0.02), step: new RobustBaseline(0.02), last: raw, hasLast: false, incr: 0, decr: 0, res: 1, decimals: new Uint32Array(7), prev: raw, seen: 0, changes: 0, off: 0, offN: 0, leapTo: NaN };
           s.metrics.set(name, m);
         }
         // the resolution is learnt from clean readings, the finest that a tenth of them show:
@@ -372,6 +375,7 @@ export class DeviceFeatures {
         if (!tr && peers.trend.size < 64) peers.trend.set(name, (tr = new Float64Array(3)));
         trScratch[numeric] = tr;
         const kindCounter = tr !== undefined && tr[0]! >= KIND_COUNTER_STEPS && tr[1]! * KIND_COUNTER_RATIO < tr[0]! && tr[2]! * KIND_COUNTER_LARGE < tr[0]!;
+        kcScratch[numeric] = kindCounter ? 1 : 0;
         if (m.hasLast && (m.incr >= COUNTER_STEPS || kindCounter) && m.decr === 0 && raw < m.last - Math.max(2 * m.step.center, mres)) counterBack = 1;
         let ps = peers.steps.get(name);
         if (!ps && peers.steps.size < 64) peers.steps.set(name, (ps = new RobustBaseline(0.02, PEER_WARMUP)));
@@ -513,6 +517,20 @@ export class DeviceFeatures {
         m.off = m.offN === 0 ? d : m.off + Math.max(0.1, 1 / (m.offN + 1)) * (d - m.off);
         m.offN++;
       }
+      // A kind's counter leaping ahead (a clone's reading on the beat, 20 % above the real
+      // meter's) becomes its last value only once the next clean reading confirms the new
+      // level: otherwise every later reading of the real meter would be a counter going back.
+      const leap = KIND_COUNTER_REL_STEP * Math.max(Math.abs(raw), m.res);
+      if (kcScratch[i] === 1 && m.hasLast && raw - m.last > leap) {
+        const confirmed = !Number.isNaN(m.leapTo) && raw >= m.leapTo && raw - m.leapTo <= leap;
+        if (!confirmed) {
+          m.leapTo = raw;
+          continue;
+        }
+        // the leap was the new level: this reading steps from it (a leap is no usual step)
+        m.last = m.leapTo;
+        m.leapTo = NaN;
+      } else m.leapTo = NaN;
       if (m.hasLast) {
         m.step.fold(Math.abs(raw - m.last));
         const tr = trScratch[i];
