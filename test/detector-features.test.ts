@@ -260,6 +260,16 @@ describe('IoT features against own and peer baselines', () => {
     expect(moved.at(-1)!).toBeGreaterThan(0.8 * moved[0]!);
   });
 
+  it("a dropped frame is not a shift: a metric that hardly varies is measured in its kind's resolution", () => {
+    const fx = new FeatureExtractor();
+    // cameras at 25 fps; D-100's first readings carry a decimal (its own resolution is 0.1)
+    const at = (d: number, r: number) => ({ fps: d === 0 && r < 3 ? 25.5 : 25, cpu_pct: Math.round((50 + d + Math.sin(d * 7 + r * 3) * 2) * 10) / 10 });
+    const rows = fleet(10, 30, T0, (d, r) => (d === 0 && r === 29 ? { ...at(d, r), fps: 23 } : at(d, r))).map((e) => ({ id: e.vigil.entity.id, v: fx.one(e)!.values }));
+    const dropped = rows.filter((r) => r.id === 'D-100').at(-1)!.v;
+    expect(Math.expm1(dropped.peer_shift_log!)).toBeGreaterThan(0.5); // it did move
+    expect(Math.expm1(dropped.peer_shift_log!)).toBeLessThan(3);
+  });
+
   it('a device whose first readings were tampered with does not shift when it comes back to its peers', () => {
     const fx = new FeatureExtractor();
     const at = (d: number, r: number) => {

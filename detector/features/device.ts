@@ -402,10 +402,15 @@ export class DeviceFeatures {
         if (pb && !setting && !identity && pb.n >= PEER_WARMUP) {
           d = Math.asinh(raw) - pb.center;
           if (m.offN > 0) {
-            // only a move away from the kind's centre counts: a device whose first readings
-            // were tampered with comes back towards its peers
-            const sh = Math.abs(d) >= Math.abs(m.off) ? (d - m.off) / Math.max(pb.scale, ares) / Math.sqrt(1 + 1 / m.offN) : 0;
-            shiftSq += sh * sh;
+            // only a move away from the kind's centre counts (a device whose first readings
+            // were tampered with comes back towards its peers); measured in the peers' spread,
+            // never finer than the kind's resolution (a camera's fps is 25 at almost every
+            // report: one dropped frame is not 20 spreads)
+            if (Math.abs(d) >= Math.abs(m.off)) {
+              const unit = Math.max(pb.scale, ares, kd ? resolution(kd) / Math.sqrt(1 + raw * raw) : 0);
+              const sh = Math.abs(d - m.off) / unit / Math.sqrt(1 + 1 / m.offN);
+              shiftSq += sh * sh;
+            }
             shiftN++;
           }
         }
