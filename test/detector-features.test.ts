@@ -260,6 +260,21 @@ describe('IoT features against own and peer baselines', () => {
     expect(moved.at(-1)!).toBeGreaterThan(0.8 * moved[0]!);
   });
 
+  it("a traffic light's place among its peers is learnt per phase: red, with its queue, is no shift", () => {
+    const fx = new FeatureExtractor();
+    let most = 0;
+    for (let r = 0; r < 40; r++)
+      for (let d = 0; d < 10; d++) {
+        const red = (r + d) % 10 < 2; // red at a fifth of the reports, at different times
+        const noise = Math.sin(d * 7 + r * 3);
+        const metrics = { phase: red ? 'red' : 'green', queue_len: Math.round((red ? 14 : 2) + noise * 1.5), power_w: Math.round((red ? 205 : 220) + noise * 3) };
+        const v = fx.one(ev({ kind: 'telemetry', device: `D-${100 + d}`, ts: T0 + r * 5_000 + d * 300, metrics }))!.values;
+        if (r >= 10) most = Math.max(most, Math.expm1(v.peer_shift_log!));
+      }
+    expect(most).toBeGreaterThan(0.2);
+    expect(most).toBeLessThan(1.5); // 3.8 with one offset for both phases
+  });
+
   it("a dropped frame is not a shift: a metric that hardly varies is measured in its kind's resolution", () => {
     const fx = new FeatureExtractor();
     // cameras at 25 fps; D-100's first readings carry a decimal (its own resolution is 0.1)
@@ -432,6 +447,14 @@ describe('IoT features: rival beats, identities, formatting, young baselines, lo
     meters(lx, 3);
     const after = [12_000.5, 12_000.504, 12_003.2, 12_003.204, 12_003.1].map((e, k) => send(lx, 'D-303', t + k * 15_000, { energy_kwh: e, power_kw: 0.6 }).counter_back);
     expect(after).toEqual([0, 0, 0, 0, 1]);
+    // a clone that took a meter's first reports (two agreeing readings 30 % ahead) set the
+    // counter's level: the real meter counting on from below is flagged 4 times, then is the level
+    const kx = new FeatureExtractor();
+    meters(kx, 3);
+    const clone = [15_600.65, 15_600.654].map((e, k) => send(kx, 'D-304', t + k * 15_000, { energy_kwh: e, power_kw: 0.6 }).counter_back);
+    const real = Array.from({ length: 8 }, (_, k) => send(kx, 'D-304', t + (k + 2) * 15_000, { energy_kwh: Math.round((12_000.5 + k * 0.004) * 1000) / 1000, power_kw: 0.6 }).counter_back);
+    expect(clone).toEqual([0, 0]);
+    expect(real).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
     const gx = new FeatureExtractor();
     for (let r = 0; r < 3; r++) for (let d = 0; d < 6; d++) send(gx, `D-${200 + d}`, T0 + r * 15_000 + d * 500, { pm25: 20 + d + r * 0.5 });
     send(gx, 'D-300', t, { pm25: 24 });

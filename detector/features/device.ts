@@ -123,6 +123,8 @@ const REPLAY_GATE_BITS = 8;
 const RING = 512;
 /** Clean steps up, none down, before a metric counts as a cumulative counter. */
 const COUNTER_STEPS = 6;
+/** Readings counting on from below a counter's last value after which that lower level is the device's. */
+const COUNTER_BACK_ACCEPT = 4;
 /** RMS shift (in peer spreads) from the device's usual offset beyond which a reading does not teach that offset. */
 const SHIFT_GATE = 2;
 /** Clean steps up of a kind's devices before a metric that (almost) never went down counts as a counter for all of them. */
@@ -155,11 +157,17 @@ interface MetricState {
   prev: number;
   seen: number;
   changes: number;
-  /** The device's usual offset from its peers' centre (asinh) and how many clean readings taught it. */
-  off: number;
-  offN: number;
+  /**
+   * The device's usual offset from its peers' centre (asinh) and how many clean readings
+   * taught it ([offset, n]), per combination of the device's states: a traffic light's queue
+   * sits above its peers' in red and below in green.
+   */
+  offs: Map<string, Float64Array>;
   /** A counter's clean reading that leapt ahead, waiting for the next clean one to confirm it (NaN none). */
   leapTo: number;
+  /** The last reading of a run of a counter's readings going back and counting on from there, and the run's length. */
+  backTo: number;
+  backN: number;
 }
 
 /** Devices of one kind (the same metric names): their readings now, and their reporting period. */
@@ -258,6 +266,8 @@ const zScratch: number[] = [];
 const peerScratch: Array<RobustBaseline | undefined> = [];
 const peerZScratch: number[] = [];
 const offScratch: number[] = [];
+const unitScratch: number[] = [];
+const offsScratch: Array<Float64Array | undefined> = [];
 const trScratch: Array<Float64Array | undefined> = [];
 const kcScratch: number[] = [];
 
@@ -340,15 +350,14 @@ export class DeviceFeatures {
     let finer = 0;
     let warm = true;
     let zGate = 0;
-    let shiftSq = 0;
-    let shiftN = 0;
+    let stateKey = '';
     for (const name in metrics) {
       if (name === 'seq') continue;
       const raw = metrics[name]!;
       if (typeof raw === 'number') {
         let m = s.metrics.get(name);
         if (!m) {
-          m = { value: new RobustBaseline(0.02), step: new RobustBaseline(0.02), last: raw, hasLast: false, incr: 0, decr: 0, res: 1, decimals: new Uint32Array(7), prev: raw, seen: 0, changes: 0, off: 0, offN: 0, leapTo: NaN };
+          m = { value: new RobustBaseline(0.02), step: new RobustBaseline(0.02), last: raw, hasLast: false, incr: 0, decr: 0, res: 1, decimals: new Uint32Array(7), prev: raw, seen: 0, changes: 0, offs: new Map(), leapTo: NaN, backTo: 0, backN: 0 };
           s.metrics.set(name, m);
         }
         // the resolution is learnt from clean readings, the finest that a tenth of them show:
@@ -376,7 +385,19 @@ export class DeviceFeatures {
         trScratch[numeric] = tr;
         const kindCounter = tr !== undefined && tr[0]! >= KIND_COUNTER_STEPS && tr[1]! * KIND_COUNTER_RATIO < tr[0]! && tr[2]! * KIND_COUNTER_LARGE < tr[0]!;
         kcScratch[numeric] = kindCounter ? 1 : 0;
-        if (m.hasLast && (m.incr >= COUNTER_STEPS || kindCounter) && m.decr === 0 && raw < m.last - Math.max(2 * m.step.center, mres)) counterBack = 1;
+        if (m.hasLast && (m.incr >= COUNTER_STEPS || kindCounter) && m.decr === 0 && raw < m.last - Math.max(2 * m.step.center, mres)) {
+          counterBack = 1;
+          // Readings that keep counting on from the lower level are the device's: the higher
+          // one was another sender's (a clone that took the meter's first reports).
+          const onward = m.backN > 0 && raw >= m.backTo && raw - m.backTo <= KIND_COUNTER_REL_STEP * Math.max(Math.abs(raw), mres);
+          m.backN = onward ? m.backN + 1 : 1;
+          m.backTo = raw;
+          if (m.backN >= COUNTER_BACK_ACCEPT) {
+            m.last = raw;
+            m.leapTo = NaN;
+            m.backN = 0;
+          }
+        }
         let ps = peers.steps.get(name);
         if (!ps && peers.steps.size < 64) peers.steps.set(name, (ps = new RobustBaseline(0.02, PEER_WARMUP)));
         if (m.seen > 0) ps?.fold(Math.abs(Math.asinh(raw) - Math.asinh(m.prev)));
@@ -398,21 +419,13 @@ export class DeviceFeatures {
         // Where the device sits among its peers (its offset from their centre, in their spread)
         // stays put as the city's day moves both; readings from another hour (an old capture
         // replayed, with no earlier copy to match) or injected ones move it.
+        // (measured once the device's states are known, below)
         let d = NaN;
         if (pb && !setting && !identity && pb.n >= PEER_WARMUP) {
           d = Math.asinh(raw) - pb.center;
-          if (m.offN > 0) {
-            // only a move away from the kind's centre counts (a device whose first readings
-            // were tampered with comes back towards its peers); measured in the peers' spread,
-            // never finer than the kind's resolution (a camera's fps is 25 at almost every
-            // report: one dropped frame is not 20 spreads)
-            if (Math.abs(d) >= Math.abs(m.off)) {
-              const unit = Math.max(pb.scale, ares, kd ? resolution(kd) / Math.sqrt(1 + raw * raw) : 0);
-              const sh = Math.abs(d - m.off) / unit / Math.sqrt(1 + 1 / m.offN);
-              shiftSq += sh * sh;
-            }
-            shiftN++;
-          }
+          // in the peers' spread, never finer than the kind's resolution (a camera's fps is 25
+          // at almost every report: one dropped frame is not 20 spreads)
+          unitScratch[numeric] = Math.max(pb.scale, ares, kd ? resolution(kd) / Math.sqrt(1 + raw * raw) : 0);
         }
         offScratch[numeric] = d;
         numScratch[numeric] = m;
@@ -430,6 +443,7 @@ export class DeviceFeatures {
         numeric++;
       } else {
         const state = `${name}=${String(raw)}`;
+        stateKey += `${state},`;
         const c = s.states.get(state) ?? 0;
         if (s.statesTotal >= 20) rarity = Math.max(rarity, -Math.log((c + 1) / (s.statesTotal + 2)));
         s.states.set(state, c + 1);
@@ -492,6 +506,21 @@ export class DeviceFeatures {
     out[offset + 9] = offbeat;
     out[offset + 10] = counterBack;
     out[offset + 11] = finer;
+    // Shift among the peers: only a move away from the kind's centre counts (a device whose
+    // first readings were tampered with comes back towards its peers).
+    let shiftSq = 0;
+    let shiftN = 0;
+    for (let i = 0; i < numeric; i++) {
+      const d = offScratch[i]!;
+      const o = Number.isNaN(d) ? undefined : numScratch[i]!.offs.get(stateKey);
+      offsScratch[i] = o;
+      if (!o) continue;
+      if (Math.abs(d) >= Math.abs(o[0]!)) {
+        const sh = Math.abs(d - o[0]!) / unitScratch[i]! / Math.sqrt(1 + 1 / o[1]!);
+        shiftSq += sh * sh;
+      }
+      shiftN++;
+    }
     const shift = shiftN > 0 ? Math.sqrt(shiftSq / shiftN) : 0;
     out[offset + 12] = Math.log1p(Math.min(shift, 1e6));
 
@@ -519,8 +548,10 @@ export class DeviceFeatures {
       m.value.fold(raw);
       const d = offScratch[i]!;
       if (!Number.isNaN(d) && shiftOk) {
-        m.off = m.offN === 0 ? d : m.off + Math.max(0.1, 1 / (m.offN + 1)) * (d - m.off);
-        m.offN++;
+        let o = offsScratch[i];
+        if (o) o[0]! += Math.max(0.1, 1 / (o[1]! + 1)) * (d - o[0]!);
+        else if (m.offs.size < 16) m.offs.set(stateKey, (o = Float64Array.of(d, 0)));
+        if (o) o[1]!++;
       }
       // A kind's counter leaping ahead (a clone's reading on the beat, 20 % above the real
       // meter's) becomes its last value only once the next clean reading confirms the new
