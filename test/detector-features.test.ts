@@ -242,6 +242,62 @@ describe('IoT features against own and peer baselines', () => {
     expect(Math.expm1(honest.metric_z_max_log!)).toBeLessThan(6);
   });
 
+  it('readings of another hour move a device among its peers as the day moves them all; honest devices stay in place', () => {
+    const fx = new FeatureExtractor();
+    // the city warms and dries by 0.1 °C and 0.4 % a report; each device keeps its own offset
+    const at = (d: number, r: number) => {
+      const noise = Math.sin(d * 7 + r * 3) * 0.2;
+      return { temperature: Math.round((28 + r * 0.1 + d * 0.1 + noise) * 10) / 10, humidity: Math.round((80 - 0.4 * r + noise * 4 - d * 0.3) * 10) / 10 };
+    };
+    // from report 50 on, D-100 sends what it read 40 reports before (new readings: no copy to match)
+    const rows = fleet(10, 58, T0, (d, r) => (d === 0 && r >= 50 ? at(d, r - 40) : at(d, r))).map((e) => ({ id: e.vigil.entity.id, v: fx.one(e)!.values }));
+    const moved = rows.filter((r) => r.id === 'D-100').slice(50).map((r) => Math.expm1(r.v.peer_shift_log!));
+    const honest = rows.filter((r) => r.id !== 'D-100').slice(5 * 9).map((r) => Math.expm1(r.v.peer_shift_log!));
+    expect(moved).toHaveLength(8);
+    for (const s of moved) expect(s).toBeGreaterThan(5);
+    expect(Math.max(...honest)).toBeLessThan(1.5);
+    // the shifted readings did not teach the device's usual offset: it stays out of place
+    expect(moved.at(-1)!).toBeGreaterThan(0.8 * moved[0]!);
+  });
+
+  it("a traffic light's place among its peers is learnt per phase: red, with its queue, is no shift", () => {
+    const fx = new FeatureExtractor();
+    let most = 0;
+    for (let r = 0; r < 40; r++)
+      for (let d = 0; d < 10; d++) {
+        const red = (r + d) % 10 < 2; // red at a fifth of the reports, at different times
+        const noise = Math.sin(d * 7 + r * 3);
+        const metrics = { phase: red ? 'red' : 'green', queue_len: Math.round((red ? 14 : 2) + noise * 1.5), power_w: Math.round((red ? 205 : 220) + noise * 3) };
+        const v = fx.one(ev({ kind: 'telemetry', device: `D-${100 + d}`, ts: T0 + r * 5_000 + d * 300, metrics }))!.values;
+        if (r >= 10) most = Math.max(most, Math.expm1(v.peer_shift_log!));
+      }
+    expect(most).toBeGreaterThan(0.2);
+    expect(most).toBeLessThan(1.5); // 3.8 with one offset for both phases
+  });
+
+  it("a dropped frame is not a shift: a metric that hardly varies is measured in its kind's resolution", () => {
+    const fx = new FeatureExtractor();
+    // cameras at 25 fps; D-100's first readings carry a decimal (its own resolution is 0.1)
+    const at = (d: number, r: number) => ({ fps: d === 0 && r < 3 ? 25.5 : 25, cpu_pct: Math.round((50 + d + Math.sin(d * 7 + r * 3) * 2) * 10) / 10 });
+    const rows = fleet(10, 30, T0, (d, r) => (d === 0 && r === 29 ? { ...at(d, r), fps: 23 } : at(d, r))).map((e) => ({ id: e.vigil.entity.id, v: fx.one(e)!.values }));
+    const dropped = rows.filter((r) => r.id === 'D-100').at(-1)!.v;
+    expect(Math.expm1(dropped.peer_shift_log!)).toBeGreaterThan(0.5); // it did move
+    expect(Math.expm1(dropped.peer_shift_log!)).toBeLessThan(3);
+  });
+
+  it('a device whose first readings were tampered with does not shift when it comes back to its peers', () => {
+    const fx = new FeatureExtractor();
+    const at = (d: number, r: number) => {
+      const noise = Math.sin(d * 7 + r * 3) * 0.2;
+      return { temperature: Math.round((28 + r * 0.1 + d * 0.1 + noise) * 10) / 10, humidity: Math.round((80 - 0.4 * r + noise * 4 - d * 0.3) * 10) / 10 };
+    };
+    // D-100 reads 4 °C and 16 % low (another hour's readings) for its first 20 reports, then its own
+    const rows = fleet(10, 40, T0, (d, r) => (d === 0 && r < 20 ? at(d, r - 40) : at(d, r))).map((e) => ({ id: e.vigil.entity.id, v: fx.one(e)!.values }));
+    const back = rows.filter((r) => r.id === 'D-100').slice(20).map((r) => Math.expm1(r.v.peer_shift_log!));
+    expect(back).toHaveLength(20);
+    expect(Math.max(...back)).toBeLessThan(1.5);
+  });
+
   it("a device whose first readings are already injected is caught by its peers", () => {
     const fx = new FeatureExtractor();
     const rows = fleet(10, 6, T0, (d, r) => (d === 0 && r >= 3 ? { temperature: 49, humidity: 80 } : undefined)).map((e) => ({ id: e.vigil.entity.id, v: fx.one(e)!.values }));
@@ -353,6 +409,56 @@ describe('IoT features: rival beats, identities, formatting, young baselines, lo
     expect(bits[1]!).toBeGreaterThan(bits[0]!);
     expect(bits[2]!).toBeGreaterThan(bits[1]!);
     expect(bits[4]).toBe(64);
+  });
+
+  it('a replay of a capture in which a reading occurs twice still adds up in order', () => {
+    const fx = new FeatureExtractor();
+    // few distinct values (a traffic light's): reading 12 is reading 2 again
+    const readings = Array.from({ length: 20 }, (_, i) => ({ q: (i * 7) % 5, t: 37 + ((i * 3) % 7) / 10, p: 216 + ((i * 5) % 11) }));
+    readings[12] = { ...readings[2]! };
+    readings.forEach((m, i) => send(fx, 'D-10', T0 + i * 5_000, m));
+    const bits = [2, 3, 4, 5].map((k, j) => send(fx, 'D-10', T0 + (20 + j) * 5_000, readings[k]!).replay_bits!);
+    for (let j = 1; j < bits.length; j++) expect(bits[j]!).toBeGreaterThan(bits[j - 1]!);
+    expect(bits[3]!).toBeGreaterThan(3 * bits[0]!);
+  });
+
+  it("a kind's counter going back is flagged from a device's second reading; a rising measurement is not a counter", () => {
+    const meters = (fx: FeatureExtractor, rounds: number) => {
+      for (let r = 0; r < rounds; r++)
+        for (let d = 0; d < 6; d++) send(fx, `D-${200 + d}`, T0 + r * 15_000 + d * 500, { energy_kwh: Math.round((5_000 + d * 3_000 + r * 0.004 * (d + 1)) * 1000) / 1000, power_kw: 0.5 + ((d + r) % 3) / 10 });
+    };
+    const fx = new FeatureExtractor();
+    meters(fx, 3); // 12 steps up, each a millionth of the value
+    const t = T0 + 3 * 15_000;
+    expect(send(fx, 'D-300', t, { energy_kwh: 12_000.5, power_kw: 0.6 }).counter_back).toBe(0);
+    expect(send(fx, 'D-300', t + 15_000, { energy_kwh: 11_999.6, power_kw: 0.5 }).counter_back).toBe(1);
+    expect(send(fx, 'D-301', t, { energy_kwh: 13_000.5, power_kw: 0.6 }).counter_back).toBe(0);
+    expect(send(fx, 'D-301', t + 15_000, { energy_kwh: 13_000.504, power_kw: 0.5 }).counter_back).toBe(0);
+    // a level that rose at every report of every device (pm2.5 in the morning rush) moves by
+    // far more than a ten-thousandth of itself: a device's first drop is no counter going back
+    // a clone's reading on the beat, 20 % ahead, is not the counter's new value: the real
+    // meter's next readings are not counters going back
+    const cx = new FeatureExtractor();
+    meters(cx, 3);
+    const seq = Array.from({ length: 9 }, (_, k) => (k === 5 ? 14_400.6 : Math.round((12_000.5 + k * 0.004) * 1000) / 1000));
+    expect(seq.map((e, k) => send(cx, 'D-302', t + k * 15_000, { energy_kwh: e, power_kw: 0.6 }).counter_back)).toEqual(seq.map(() => 0));
+    // a leap confirmed by the next reading is the new level (a meter back after an outage)
+    const lx = new FeatureExtractor();
+    meters(lx, 3);
+    const after = [12_000.5, 12_000.504, 12_003.2, 12_003.204, 12_003.1].map((e, k) => send(lx, 'D-303', t + k * 15_000, { energy_kwh: e, power_kw: 0.6 }).counter_back);
+    expect(after).toEqual([0, 0, 0, 0, 1]);
+    // a clone that took a meter's first reports (two agreeing readings 30 % ahead) set the
+    // counter's level: the real meter counting on from below is flagged 4 times, then is the level
+    const kx = new FeatureExtractor();
+    meters(kx, 3);
+    const clone = [15_600.65, 15_600.654].map((e, k) => send(kx, 'D-304', t + k * 15_000, { energy_kwh: e, power_kw: 0.6 }).counter_back);
+    const real = Array.from({ length: 8 }, (_, k) => send(kx, 'D-304', t + (k + 2) * 15_000, { energy_kwh: Math.round((12_000.5 + k * 0.004) * 1000) / 1000, power_kw: 0.6 }).counter_back);
+    expect(clone).toEqual([0, 0]);
+    expect(real).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
+    const gx = new FeatureExtractor();
+    for (let r = 0; r < 3; r++) for (let d = 0; d < 6; d++) send(gx, `D-${200 + d}`, T0 + r * 15_000 + d * 500, { pm25: 20 + d + r * 0.5 });
+    send(gx, 'D-300', t, { pm25: 24 });
+    expect(send(gx, 'D-300', t + 15_000, { pm25: 22.5 }).counter_back).toBe(0);
   });
 });
 

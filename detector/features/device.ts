@@ -36,6 +36,12 @@ export const TELEMETRY_FEATURES = [
   'counter_back',
   /** 1 when a metric shows more decimals than its learnt resolution (a sender that formats its readings differently). */
   'finer_resolution',
+  /**
+   * log1p of the RMS, over metrics compared with peers, of the change in the device's offset
+   * from its peers' centre against its usual offset (in the peers' spread; the uncertainty of
+   * a usual offset learnt from few readings allowed for): the device moved among its peers.
+   */
+  'peer_shift_log',
 ] as const;
 
 export const NET_FEATURES = [
@@ -117,6 +123,18 @@ const REPLAY_GATE_BITS = 8;
 const RING = 512;
 /** Clean steps up, none down, before a metric counts as a cumulative counter. */
 const COUNTER_STEPS = 6;
+/** Readings counting on from below a counter's last value after which that lower level is the device's. */
+const COUNTER_BACK_ACCEPT = 4;
+/** RMS shift (in peer spreads) from the device's usual offset beyond which a reading does not teach that offset. */
+const SHIFT_GATE = 2;
+/** Clean steps up of a kind's devices before a metric that (almost) never went down counts as a counter for all of them. */
+const KIND_COUNTER_STEPS = 5;
+/** At most one clean step down per this many up for a kind's counter. */
+const KIND_COUNTER_RATIO = 50;
+/** A kind's counter moves by at most this fraction of its value between two reports ... */
+const KIND_COUNTER_REL_STEP = 1e-4;
+/** ... except in at most one step per this many up (a device back from an outage or a replay). */
+const KIND_COUNTER_LARGE = 10;
 /** Intervals of a kind before its period is used: a clone at the start of a run must not set it. */
 const PERIOD_WARMUP = 12;
 /** Intervals kept per kind for its period. */
@@ -139,6 +157,17 @@ interface MetricState {
   prev: number;
   seen: number;
   changes: number;
+  /**
+   * The device's usual offset from its peers' centre (asinh) and how many clean readings
+   * taught it ([offset, n]), per combination of the device's states: a traffic light's queue
+   * sits above its peers' in red and below in green.
+   */
+  offs: Map<string, Float64Array>;
+  /** A counter's clean reading that leapt ahead, waiting for the next clean one to confirm it (NaN none). */
+  leapTo: number;
+  /** The last reading of a run of a counter's readings going back and counting on from there, and the run's length. */
+  backTo: number;
+  backN: number;
 }
 
 /** Devices of one kind (the same metric names): their readings now, and their reporting period. */
@@ -148,6 +177,8 @@ class PeerState {
   decimals = new Map<string, Uint32Array>();
   /** Per metric: how much one device's reading moves between consecutive reports (on asinh). */
   steps = new Map<string, RobustBaseline>();
+  /** Per metric: clean steps up and down of these devices and steps of more than KIND_COUNTER_REL_STEP of the value ([up, down, large]). */
+  trend = new Map<string, Float64Array>();
   /** Recent intervals between consecutive readings of these devices; their median is the kind's period. */
   private intervals: number[] = [];
   private next = 0;
@@ -180,6 +211,8 @@ class TelemetryState {
   offNext = 0;
   offRun = 0;
   rejects = 0;
+  /** Consecutive clean readings away from the device's usual offset from its peers. */
+  shiftRejects = 0;
   lastKey = '';
   lastSchema = '';
   peers: PeerState | undefined;
@@ -232,6 +265,11 @@ const rawScratch: number[] = [];
 const zScratch: number[] = [];
 const peerScratch: Array<RobustBaseline | undefined> = [];
 const peerZScratch: number[] = [];
+const offScratch: number[] = [];
+const unitScratch: number[] = [];
+const offsScratch: Array<Float64Array | undefined> = [];
+const trScratch: Array<Float64Array | undefined> = [];
+const kcScratch: number[] = [];
 
 /** 10^−d for the most decimals d that at least a tenth of the readings show (27.0 prints as 27). */
 function resolution(counts: Uint32Array): number {
@@ -312,13 +350,14 @@ export class DeviceFeatures {
     let finer = 0;
     let warm = true;
     let zGate = 0;
+    let stateKey = '';
     for (const name in metrics) {
       if (name === 'seq') continue;
       const raw = metrics[name]!;
       if (typeof raw === 'number') {
         let m = s.metrics.get(name);
         if (!m) {
-          m = { value: new RobustBaseline(0.02), step: new RobustBaseline(0.02), last: raw, hasLast: false, incr: 0, decr: 0, res: 1, decimals: new Uint32Array(7), prev: raw, seen: 0, changes: 0 };
+          m = { value: new RobustBaseline(0.02), step: new RobustBaseline(0.02), last: raw, hasLast: false, incr: 0, decr: 0, res: 1, decimals: new Uint32Array(7), prev: raw, seen: 0, changes: 0, offs: new Map(), leapTo: NaN, backTo: 0, backN: 0 };
           s.metrics.set(name, m);
         }
         // the resolution is learnt from clean readings, the finest that a tenth of them show:
@@ -338,7 +377,27 @@ export class DeviceFeatures {
         const sz = m.hasLast ? m.step.z(Math.abs(raw - m.last), mres) : 0;
         if (m.step.n >= 3) bits += Math.log2(1 + m.step.center / mres);
         // more than two usual steps back: a smooth trend turning round is not a counter going back
-        if (m.hasLast && m.incr >= COUNTER_STEPS && m.decr === 0 && raw < m.last - 2 * m.step.center) counterBack = 1;
+        // A metric whose clean steps, over all devices of the kind, (almost) only went up and
+        // were tiny beside its value (an energy counter: 0.004 of 36,810 kWh) is a counter from
+        // a device's first reading on: a replay in its first minute sends the energy back.
+        let tr = peers.trend.get(name);
+        if (!tr && peers.trend.size < 64) peers.trend.set(name, (tr = new Float64Array(3)));
+        trScratch[numeric] = tr;
+        const kindCounter = tr !== undefined && tr[0]! >= KIND_COUNTER_STEPS && tr[1]! * KIND_COUNTER_RATIO < tr[0]! && tr[2]! * KIND_COUNTER_LARGE < tr[0]!;
+        kcScratch[numeric] = kindCounter ? 1 : 0;
+        if (m.hasLast && (m.incr >= COUNTER_STEPS || kindCounter) && m.decr === 0 && raw < m.last - Math.max(2 * m.step.center, mres)) {
+          counterBack = 1;
+          // Readings that keep counting on from the lower level are the device's: the higher
+          // one was another sender's (a clone that took the meter's first reports).
+          const onward = m.backN > 0 && raw >= m.backTo && raw - m.backTo <= KIND_COUNTER_REL_STEP * Math.max(Math.abs(raw), mres);
+          m.backN = onward ? m.backN + 1 : 1;
+          m.backTo = raw;
+          if (m.backN >= COUNTER_BACK_ACCEPT) {
+            m.last = raw;
+            m.leapTo = NaN;
+            m.backN = 0;
+          }
+        }
         let ps = peers.steps.get(name);
         if (!ps && peers.steps.size < 64) peers.steps.set(name, (ps = new RobustBaseline(0.02, PEER_WARMUP)));
         if (m.seen > 0) ps?.fold(Math.abs(Math.asinh(raw) - Math.asinh(m.prev)));
@@ -357,6 +416,18 @@ export class DeviceFeatures {
         const identity = ps !== undefined && ps.n >= PEER_WARMUP && pb !== undefined && pb.scale > IDENTITY_RATIO * Math.max(ps.center, ps.scale, ares);
         const pz = pb && !setting && !identity ? pb.z(Math.asinh(raw), ares) : 0;
         const both = m.value.n >= 3 ? Math.min(z, pz) : pz;
+        // Where the device sits among its peers (its offset from their centre, in their spread)
+        // stays put as the city's day moves both; readings from another hour (an old capture
+        // replayed, with no earlier copy to match) or injected ones move it.
+        // (measured once the device's states are known, below)
+        let d = NaN;
+        if (pb && !setting && !identity && pb.n >= PEER_WARMUP) {
+          d = Math.asinh(raw) - pb.center;
+          // in the peers' spread, never finer than the kind's resolution (a camera's fps is 25
+          // at almost every report: one dropped frame is not 20 spreads)
+          unitScratch[numeric] = Math.max(pb.scale, ares, kd ? resolution(kd) / Math.sqrt(1 + raw * raw) : 0);
+        }
+        offScratch[numeric] = d;
         numScratch[numeric] = m;
         rawScratch[numeric] = raw;
         zScratch[numeric] = z;
@@ -372,6 +443,7 @@ export class DeviceFeatures {
         numeric++;
       } else {
         const state = `${name}=${String(raw)}`;
+        stateKey += `${state},`;
         const c = s.states.get(state) ?? 0;
         if (s.statesTotal >= 20) rarity = Math.max(rarity, -Math.log((c + 1) / (s.statesTotal + 2)));
         s.states.set(state, c + 1);
@@ -390,10 +462,26 @@ export class DeviceFeatures {
     // a chance repeat is; repeats in their original order add up, and so does a replay that
     // loops back to the first reading of its run (a short capture sent over and over).
     let replayBits = 0;
-    const seen = key !== s.lastKey ? s.recent.get(key) : undefined;
     const index = s.count++;
+    let seen = key !== s.lastKey ? s.recent.get(key) : undefined;
     if (seen !== undefined) {
-      const continues = s.prevMatch >= 0 && (seen === s.prevMatch + 1 || seen === s.runStart);
+      // A reading can occur more than once in the ring (a traffic light has few values): the
+      // run continues if the reading after the last match is this one, if this one followed
+      // the previous reading somewhere, or if it is the run's first (a looping replay).
+      let continues = false;
+      if (s.prevMatch >= 0) {
+        const nextOne = s.prevMatch + 1;
+        if (nextOne < index && index - nextOne <= RING && s.ring[nextOne % RING] === key) {
+          seen = nextOne;
+          continues = true;
+        } else if (seen > 0 && index - (seen - 1) <= RING && s.ring[(seen - 1) % RING] === s.lastKey) {
+          // the previous reading matched a later copy of the one before this
+          continues = true;
+        } else if (s.runStart >= 0 && index - s.runStart <= RING && s.ring[s.runStart % RING] === key) {
+          seen = s.runStart;
+          continues = true;
+        }
+      }
       replayBits = continues ? s.prevBits + bits : bits;
       if (!continues) s.runStart = index;
       s.prevMatch = seen;
@@ -418,6 +506,23 @@ export class DeviceFeatures {
     out[offset + 9] = offbeat;
     out[offset + 10] = counterBack;
     out[offset + 11] = finer;
+    // Shift among the peers: only a move away from the kind's centre counts (a device whose
+    // first readings were tampered with comes back towards its peers).
+    let shiftSq = 0;
+    let shiftN = 0;
+    for (let i = 0; i < numeric; i++) {
+      const d = offScratch[i]!;
+      const o = Number.isNaN(d) ? undefined : numScratch[i]!.offs.get(stateKey);
+      offsScratch[i] = o;
+      if (!o) continue;
+      if (Math.abs(d) >= Math.abs(o[0]!)) {
+        const sh = Math.abs(d - o[0]!) / unitScratch[i]! / Math.sqrt(1 + 1 / o[1]!);
+        shiftSq += sh * sh;
+      }
+      shiftN++;
+    }
+    const shift = shiftN > 0 ? Math.sqrt(shiftSq / shiftN) : 0;
+    out[offset + 12] = Math.log1p(Math.min(shift, 1e6));
 
     // Only clean readings teach the baselines: on the beat, not a replay, no counter going
     // back, near the device's peers, and near its own baseline (unless the device has kept
@@ -426,6 +531,10 @@ export class DeviceFeatures {
     const clean = !suspect && ((zGate <= OWN_GATE && peerMax <= PEER_GATE) || s.rejects >= REJECTS_TO_ACCEPT);
     if (clean) s.rejects = 0;
     else s.rejects++;
+    // the usual offset from the peers learns from readings near it only (an old capture's
+    // readings sit elsewhere), unless the device has kept to a new place for a while
+    const shiftOk = shift <= SHIFT_GATE || s.shiftRejects >= REJECTS_TO_ACCEPT;
+    if (clean) s.shiftRejects = shift <= SHIFT_GATE ? 0 : s.shiftRejects + 1;
     for (let i = 0; i < numeric; i++) {
       const m = numScratch[i]!;
       const raw = rawScratch[i]!;
@@ -437,10 +546,38 @@ export class DeviceFeatures {
       const kd = decScratch[i];
       if (kd) kd[resScratch[i]!]!++;
       m.value.fold(raw);
+      const d = offScratch[i]!;
+      if (!Number.isNaN(d) && shiftOk) {
+        let o = offsScratch[i];
+        if (o) o[0]! += Math.max(0.1, 1 / (o[1]! + 1)) * (d - o[0]!);
+        else if (m.offs.size < 16) m.offs.set(stateKey, (o = Float64Array.of(d, 0)));
+        if (o) o[1]!++;
+      }
+      // A kind's counter leaping ahead (a clone's reading on the beat, 20 % above the real
+      // meter's) becomes its last value only once the next clean reading confirms the new
+      // level: otherwise every later reading of the real meter would be a counter going back.
+      const leap = KIND_COUNTER_REL_STEP * Math.max(Math.abs(raw), m.res);
+      if (kcScratch[i] === 1 && m.hasLast && raw - m.last > leap) {
+        const confirmed = !Number.isNaN(m.leapTo) && raw >= m.leapTo && raw - m.leapTo <= leap;
+        if (!confirmed) {
+          m.leapTo = raw;
+          continue;
+        }
+        // the leap was the new level: this reading steps from it (a leap is no usual step)
+        m.last = m.leapTo;
+        m.leapTo = NaN;
+      } else m.leapTo = NaN;
       if (m.hasLast) {
         m.step.fold(Math.abs(raw - m.last));
-        if (raw > m.last) m.incr++;
-        else if (raw < m.last) m.decr++;
+        const tr = trScratch[i];
+        if (tr && Math.abs(raw - m.last) > KIND_COUNTER_REL_STEP * Math.max(Math.abs(raw), m.res)) tr[2]!++;
+        if (raw > m.last) {
+          m.incr++;
+          if (tr) tr[0]!++;
+        } else if (raw < m.last) {
+          m.decr++;
+          if (tr) tr[1]!++;
+        }
       }
       m.last = raw;
       m.hasLast = true;
