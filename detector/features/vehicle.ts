@@ -331,22 +331,13 @@ export class VehicleFeatures {
           // the speed, and a sustained speed lie would become the reference. Check the speed
           // against the positions of the last 0.8–2.5 s whatever their status: a speed lie
           // leaves the positions true.
-          for (let k = 0; k < avail; k++) {
-            const j = (n - 1 - k) % RING;
-            const span = (ts - t.ts[j]!) / 1000;
-            if (span > 2.5) break;
-            if (span < 0.8) continue;
-            const implied = distanceM(t.lat[j]!, t.lon[j]!, v.lat, v.lon) / span;
-            // farther than either speed allows: a position question (a frozen or forged
-            // stretch ending), which the jump memory answers, not a speed lie
-            if (implied > Math.max(v.speed, t.trusted[j]!) * 1.2 + 5 / span) break;
-            const err = Math.abs(implied - (v.speed - (accelNow * span) / 2));
+          const err = this.ownSpeedErr(t, n, avail, ts, v, accelNow);
+          if (err >= 0) {
             judged.speedErr = err;
             if (err > TRUST_SPEED_SHORT) {
               judged.speedBad = true;
-              judged.implied = implied;
+              judged.implied = this.ownImplied;
             }
-            break;
           }
         }
         if (judged.jump > 0 || judged.speedBad) posOk = false;
@@ -404,6 +395,14 @@ export class VehicleFeatures {
       // (not when the track was just switched back: the 3–8 s reference lay in the lie)
       if (long >= 0 && !jumped && t.ok[long] === 1) {
         const fit = this.longFit(t, long, last, ts, dt, v, lastSpeed, accelNow);
+        if (t.trusted[last] !== t.speed[last]) {
+          // The previous speed was rejected: the prediction leans on position-derived speeds
+          // that lag by up to a second's acceleration, and the truth resuming after a speed
+          // lie would miss it by 1–2 m/s. Its own speed against the last second's positions
+          // (corrected by its reported acceleration) may answer instead.
+          const own = this.ownSpeedErr(t, n, avail, ts, v, accelNow);
+          if (own >= 0 && own < 1 && own < fit.err) fit.err = own;
+        }
         out[offset + 18] = fit.err;
         // Not the prediction itself: the mean speed the positions show, which does not feed back on earlier estimates.
         trusted = fit.err > TRUST_SPEED_LONG ? clamp(fit.implied, lastSpeed, b.maxAccel * dt + 1) : v.speed;
@@ -506,6 +505,29 @@ export class VehicleFeatures {
     const implied = distanceM(t.lat[from]!, t.lon[from]!, v.lat, v.lon) / spanL;
     const predicted = Math.max(0, lastSpeed + implied - (travelled / spanL) * chord + ((t.accel[last]! + accelNow) / 2) * dt);
     return { err: Math.abs(v.speed - predicted), implied };
+  }
+
+  /** Mean speed over the baseline `ownSpeedErr` last used, m/s. */
+  private ownImplied = 0;
+
+  /**
+   * |reported speed, taken back half the baseline at the reported acceleration − the mean
+   * speed the positions 0.8–2.5 s back show|, whatever those positions' status (a speed lie
+   * leaves them true); −1 without such a position, or when it lies farther than either speed
+   * allows (a frozen or forged stretch ending: a position question the jump memory answers).
+   */
+  private ownSpeedErr(t: Track, n: number, avail: number, ts: number, v: NonNullable<VigilEvent['vigil']['vehicle']>, accelNow: number): number {
+    for (let k = 0; k < avail; k++) {
+      const j = (n - 1 - k) % RING;
+      const span = (ts - t.ts[j]!) / 1000;
+      if (span > 2.5) return -1;
+      if (span < 0.8) continue;
+      const implied = distanceM(t.lat[j]!, t.lon[j]!, v.lat, v.lon) / span;
+      if (implied > Math.max(v.speed, t.trusted[j]!) * 1.2 + 5 / span) return -1;
+      this.ownImplied = implied;
+      return Math.abs(implied - (v.speed - (accelNow * span) / 2));
+    }
+    return -1;
   }
 
   /** The short-baseline checks of a message against one reference position. */
