@@ -94,6 +94,33 @@ describe('vehicle features on hand-made tracks', () => {
     }
   });
 
+  it('a speed lie held for 7 s stays measured against the positions, and the truth after it is not flagged', () => {
+    // truly 10 m/s north at 10 Hz; messages 40–109 claim 24 m/s with zero acceleration
+    const truth = northTrack('V-33', 160, 10);
+    const sent = truth.map((e, i) => (i >= 40 && i < 110 ? ev({ kind: 'bsm', vehicle: 'V-33', ts: e.vigil.ts, lat: e.vigil.vehicle!.lat, lon: 103.82, speed: 24, heading: 0, accel: 0, seq: i }) : e));
+    const rows = vehicleRows(sent);
+    // every reference is older than 2.5 s by then: the last second's positions still show 10 m/s
+    for (let i = 80; i < 110; i++) expect(rows[i]!.speed_err).toBeGreaterThan(10);
+    for (let i = 111; i < 160; i++) {
+      expect(rows[i]!.speed_err).toBeLessThan(0.5);
+      expect(rows[i]!.speed_err_long).toBeLessThan(0.5);
+      expect(rows[i]!.accel_excess).toBe(0);
+      expect(rows[i]!.accel_err).toBeLessThan(0.5);
+    }
+  });
+
+  it('a position jittering by tens of metres deep in a rejected stretch is a jump from the previous message', () => {
+    const truth = northTrack('V-34', 150, 10);
+    const off = [60, -45, 55, -60, 70, -50, 65, -48, 52, -70];
+    const sent = truth.map((e, i) => (i >= 30 && i < 90 ? ev({ kind: 'bsm', vehicle: 'V-34', ts: e.vigil.ts, lat: e.vigil.vehicle!.lat + off[i % 10]! * M, lon: 103.82 + off[(i + 3) % 10]! * M, speed: 10, heading: 0, accel: 0, seq: i }) : e));
+    const rows = vehicleRows(sent);
+    // 3–6 s into the stretch the last reference is older than 2.5 s: its allowance (25 m/s) covers the offsets
+    // (every other one at least: a message that jumped from the old reference too is no
+    // evidence against the next, which may be the truth resuming)
+    expect(rows.slice(60, 90).filter((r) => Math.expm1(r.jump_log!) > 20).length).toBeGreaterThanOrEqual(12);
+    for (let i = 91; i < 150; i++) expect(rows[i]!.jump_log).toBe(0);
+  });
+
   it('a vehicle first heard lying is adopted on its truthful track once that has held for 3 s', () => {
     // the first 2 s report a fixed point 500 m away at speed 0; then the truth, 10 m/s north
     const truth = northTrack('V-32', 120, 10);
