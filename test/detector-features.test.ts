@@ -109,6 +109,17 @@ describe('vehicle features on hand-made tracks', () => {
     }
   });
 
+  it('after a frozen stop (eventual stop) the truth driving on is no impossible acceleration', () => {
+    // truly 10 m/s north at 10 Hz; messages 40–79 report standing still where message 40 was
+    const truth = northTrack('V-35', 120, 10);
+    const at40 = truth[40]!.vigil.vehicle!;
+    const sent = truth.map((e, i) => (i >= 40 && i < 80 ? ev({ kind: 'bsm', vehicle: 'V-35', ts: e.vigil.ts, lat: at40.lat, lon: 103.82, speed: 0, heading: 0, accel: 0, seq: i }) : e));
+    const rows = vehicleRows(sent);
+    expect(rows[40]!.accel_excess).toBeGreaterThan(50); // 10 m/s to 0 in 0.1 s
+    expect(rows[60]!.stop_abrupt).toBe(1);
+    for (let i = 80; i < 120; i++) expect(rows[i]!.accel_excess).toBe(0);
+  });
+
   it('a position jittering by tens of metres deep in a rejected stretch is a jump from the previous message', () => {
     const truth = northTrack('V-34', 150, 10);
     const off = [60, -45, 55, -60, 70, -50, 65, -48, 52, -70];

@@ -260,6 +260,9 @@ export class VehicleFeatures {
       out[offset] = Math.log1p(Math.min(dt, DT_CAP_S));
       if (dt < MIN_INTERVAL_S) out[offset + 20] = 1;
       const lastSpeed = t.trusted[last]!;
+      /** The reference this message was judged against (its time, and trusted speed). */
+      let refTs = -1;
+      let refSpeed = 0;
       // References are plausible positions only: after a forged stretch the truthful
       // messages are compared with where the vehicle last plausibly was, not with the lie.
       // Short baseline: the newest plausible point at least ~1 s back (over 0.1 s, metre-level
@@ -289,6 +292,8 @@ export class VehicleFeatures {
       // position noise swamps the speed).
       const r = ref >= 0 && (young < 0 || ts - t.ts[ref]! <= 2_500) ? ref : young;
       const rTs = r >= 0 ? t.ts[r]! : t.anchorTs;
+      refTs = rTs;
+      refSpeed = r >= 0 ? t.trusted[r]! : t.anchorSpeed;
       if (rTs >= 0) {
         let judged = this.judge(v, ts, rTs, r >= 0 ? t.lat[r]! : t.anchorLat, r >= 0 ? t.lon[r]! : t.anchorLon, r >= 0 ? t.trusted[r]! : t.anchorSpeed);
         if (judged.jump > 0 && t.jumpTs >= 0 && t.jumpTs < rTs) {
@@ -415,8 +420,12 @@ export class VehicleFeatures {
         // reported one does. A lie's own messages stay caught by the position checks.
         const implied = (v.speed - lastSpeed) / dt;
         const impliedReported = (v.speed - t.speed[last]!) / dt;
-        if (v.accel !== undefined) out[offset + 2] = Math.min(50, Math.abs(implied - v.accel), Math.abs(impliedReported - v.accel));
-        out[offset + 3] = Math.max(0, Math.min(Math.abs(implied), Math.abs(impliedReported)) - b.maxAccel);
+        // A vehicle that claimed an abrupt stop and stood (never a reference) and now moves:
+        // the stand may have been the lie (a frozen position), so the change is also measured
+        // from the reference before it.
+        const impliedRef = t.stopAbrupt === 1 && refTs >= 0 && ts - refTs >= 1000 ? (v.speed - refSpeed) / ((ts - refTs) / 1000) : impliedReported;
+        if (v.accel !== undefined) out[offset + 2] = Math.min(50, Math.abs(implied - v.accel), Math.abs(impliedReported - v.accel), Math.abs(impliedRef - v.accel));
+        out[offset + 3] = Math.max(0, Math.min(Math.abs(implied), Math.abs(impliedReported), Math.abs(impliedRef)) - b.maxAccel);
         const turn = (angleDiffDeg(v.heading, t.heading) * Math.PI) / 180 / dt;
         out[offset + 4] = Math.max(0, turn * v.speed - b.maxLateral);
         if (lastSpeed > 3 && v.speed < 0.1 && -implied > b.maxAccel) t.stopAbrupt = 1;
