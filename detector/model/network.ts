@@ -120,16 +120,6 @@ export function reconstructionErrors(layers: readonly DenseLayer[], x: Float32Ar
           t2 = t2 + a2 * l;
           t3 = t3 + a3 * l;
         }
-        if (squash) {
-          s0 = tanh(s0);
-          s1 = tanh(s1);
-          s2 = tanh(s2);
-          s3 = tanh(s3);
-          t0 = tanh(t0);
-          t1 = tanh(t1);
-          t2 = tanh(t2);
-          t3 = tanh(t3);
-        }
         b[u] = s0;
         b[o1 + u] = s1;
         b[o2 + u] = s2;
@@ -153,17 +143,13 @@ export function reconstructionErrors(layers: readonly DenseLayer[], x: Float32Ar
           s2 = s2 + a[o2 + i]! * k;
           s3 = s3 + a[o3 + i]! * k;
         }
-        if (squash) {
-          s0 = tanh(s0);
-          s1 = tanh(s1);
-          s2 = tanh(s2);
-          s3 = tanh(s3);
-        }
         b[u] = s0;
         b[o1 + u] = s1;
         b[o2 + u] = s2;
         b[o3 + u] = s3;
       }
+      // One call site, so that it is inlined: a call that is not returns each value boxed.
+      if (squash) for (let q = 0; q < ROWS; q++) for (let j = q * w, end = j + units; j < end; j++) b[j] = tanh(b[j]!);
       const t = a;
       a = b;
       b = t;
