@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Detector, DetectorError, loadModel, saveModel, scoreWindows, trainDetectorModel, type ModelBundle } from '../detector/index.js';
-import { reconstructionErrors, tanh, type DenseLayer } from '../detector/model/network.js';
+import { reconstructionErrors, reconstructionErrorsJs, tanh, type DenseLayer } from '../detector/model/network.js';
+import { simdEngine } from '../detector/model/simd.js';
 import { northTrack, T0 } from './detector-fixtures.js';
 import { seededRandom } from './helpers.js';
 
@@ -92,7 +93,8 @@ describe('the forward pass', () => {
     expect(tanh(Number.NaN)).toBeNaN();
   });
 
-  it('gives each row the error a plain one-row loop gives it, whatever its neighbours', () => {
+  it('gives each row the error a plain one-row loop gives it, whatever its neighbours, in WebAssembly and in JS', () => {
+    expect(simdEngine()).toBeDefined(); // Node 20 has WebAssembly SIMD: the fast path is the one tested
     const random = seededRandom(5);
     const dims = [7, 11, 3, 11, 7]; // odd widths: the pair-of-units loop and its remainder
     const layers: DenseLayer[] = dims.slice(1).map((units, l) => ({
@@ -103,7 +105,7 @@ describe('the forward pass', () => {
       bias: Float32Array.from({ length: units }, () => (random() - 0.5) / 5),
     }));
     const d = dims[0]!;
-    const n = 10;
+    const n = 1031; // two chunks of 512 rows and a part-filled group of 8
     const x = Float32Array.from({ length: n * d }, () => 4 * (random() - 0.5));
     const plain = (row: Float32Array): number => {
       let a = Array.from(row, Number);
@@ -120,15 +122,20 @@ describe('the forward pass', () => {
       for (let i = 0; i < d; i++) err += (a[i]! - row[i]!) ** 2;
       return err / d;
     };
-    const all = new Float64Array(n);
-    reconstructionErrors(layers, x, n, d, all);
+    const wasm = new Float64Array(n);
+    const js = new Float64Array(n);
+    reconstructionErrors(layers, x, n, d, wasm);
+    reconstructionErrorsJs(layers, x, n, d, js);
+    let mismatches = 0;
     for (let r = 0; r < n; r++) {
       const row = x.slice(r * d, r * d + d);
+      const want = plain(row);
       const alone = new Float64Array(1);
       reconstructionErrors(layers, row, 1, d, alone);
-      expect(all[r]).toBe(plain(row));
-      expect(alone[0]).toBe(all[r]);
+      if (wasm[r] !== want || js[r] !== want || alone[0] !== want) mismatches++;
     }
+    expect(mismatches).toBe(0);
+    expect(new Set(wasm).size).toBe(n); // rows that differ score differently (nothing was left at zero)
   });
 });
 

@@ -4,6 +4,8 @@
  * per event; on the CPU the JS loop beats the per-call overhead of a TF.js kernel launch
  * and gives bit-identical scores before and after a save (see README, "Scoring speed").
  */
+import { simdEngine, type SimdLayer } from './simd.js';
+
 export interface DenseLayer {
   inputs: number;
   units: number;
@@ -64,13 +66,109 @@ export function tanh(x: number): number {
   return (x * p) / q;
 }
 
+/** Rows the WebAssembly pass takes per call of its layer function (a multiple of 8). */
+const CHUNK = 512;
+
+interface Engine {
+  layer: SimdLayer;
+  /** The instance's memory as float64s: weights, then two activation buffers of CHUNK rows. */
+  f64: Float64Array;
+  /** Byte offsets of each layer's transposed kernel and bias, and of the two buffers. */
+  kernels: number[];
+  biases: number[];
+  bufA: number;
+  bufB: number;
+}
+
+/** Per network (the layers array of a family model): its WebAssembly instance with the weights in place, or null without SIMD. */
+const engines = new WeakMap<readonly DenseLayer[], Engine | null>();
+
+function engineFor(layers: readonly DenseLayer[], d: number): Engine | null {
+  let e = engines.get(layers);
+  if (e !== undefined) return e;
+  e = null;
+  const chained = layers.length > 0 && layers.every((l, i) => l.inputs === (i === 0 ? d : layers[i - 1]!.units)) && layers.at(-1)!.units === d;
+  const simd = chained ? simdEngine() : undefined;
+  if (simd) {
+    const width = Math.max(d, ...layers.map((l) => l.units));
+    let at = 0;
+    const kernels: number[] = [];
+    const biases: number[] = [];
+    for (const l of layers) {
+      kernels.push(at);
+      at += l.inputs * l.units * 8;
+      biases.push(at);
+      at += l.units * 8;
+    }
+    const bufA = at;
+    const bufB = bufA + CHUNK * width * 8;
+    const bytes = bufB + CHUNK * width * 8;
+    const pages = Math.ceil(bytes / 65536) - simd.memory.buffer.byteLength / 65536;
+    if (pages > 0) simd.memory.grow(pages);
+    const f64 = new Float64Array(simd.memory.buffer);
+    layers.forEach((l, li) => {
+      const w = weights(l);
+      f64.set(w.kernelT, kernels[li]! / 8);
+      f64.set(w.bias, biases[li]! / 8);
+    });
+    e = { layer: simd.layer, f64, kernels, biases, bufA, bufB };
+  }
+  engines.set(layers, e);
+  return e;
+}
+
 /**
- * Squared reconstruction error of each row of x (n × d) through the layers, into `out`.
- * Four rows go through together, each with exactly the arithmetic it would have alone (same
- * operations in the same order: a unit's sum starts at its bias and adds input 0, 1, … in
- * turn), so a row's error does not depend on its neighbours.
+ * Squared reconstruction error of each row of x (n × d) through the layers, into `out`: in
+ * WebAssembly SIMD where available (simd.ts), else in JS; both give each row exactly the
+ * arithmetic it would have alone (a unit's sum starts at its bias and adds input 0, 1, … in
+ * turn; tanh above), so a row's error depends neither on its neighbours nor on the path.
  */
 export function reconstructionErrors(layers: readonly DenseLayer[], x: Float32Array, n: number, d: number, out: Float64Array): void {
+  const e = engineFor(layers, d);
+  if (!e) {
+    reconstructionErrorsJs(layers, x, n, d, out);
+    return;
+  }
+  const f64 = e.f64;
+  for (let r0 = 0; r0 < n; r0 += CHUNK) {
+    const rows = Math.min(CHUNK, n - r0);
+    const groups = (rows + 7) >> 3;
+    // rows into the interleaved layout; the padding rows of the last group compute on zeros
+    let base = e.bufA / 8;
+    for (let r = 0; r < groups * 8; r++) {
+      const at = base + (r >> 3) * d * 8 + (r & 7);
+      if (r < rows) for (let i = 0, xi = (r0 + r) * d; i < d; i++) f64[at + i * 8] = x[xi + i]!;
+      else for (let i = 0; i < d; i++) f64[at + i * 8] = 0;
+    }
+    let src = e.bufA;
+    let dst = e.bufB;
+    for (let li = 0; li < layers.length; li++) {
+      const { inputs, units, activation } = layers[li]!;
+      e.layer(src, e.kernels[li]!, e.biases[li]!, dst, groups, inputs, units);
+      if (activation === 'tanh') for (let j = dst / 8, end = j + groups * units * 8; j < end; j++) f64[j] = tanh(f64[j]!);
+      const t = src;
+      src = dst;
+      dst = t;
+    }
+    base = src / 8;
+    for (let r = 0; r < rows; r++) {
+      const at = base + (r >> 3) * d * 8 + (r & 7);
+      const xi = (r0 + r) * d;
+      let err = 0;
+      for (let i = 0; i < d; i++) {
+        const v = f64[at + i * 8]! - x[xi + i]!;
+        err += v * v;
+      }
+      out[r0 + r] = err / d;
+    }
+  }
+}
+
+/**
+ * The same in JS (where WebAssembly SIMD is unavailable; exported for the test that both agree).
+ * Four rows go through together, each with exactly the arithmetic it would have alone.
+ */
+export function reconstructionErrorsJs(layers: readonly DenseLayer[], x: Float32Array, n: number, d: number, out: Float64Array): void {
   const w = Math.max(d, ...layers.map((l) => l.units));
   let a = new Float64Array(w * ROWS);
   let b = new Float64Array(w * ROWS);
