@@ -1,8 +1,9 @@
 /**
  * The dense network the model uses, as plain arrays: TF.js trains it, and a small forward
- * pass in JS scores it. Scoring a 20-input autoencoder costs a few thousand multiply-adds
- * per event; on the CPU the JS loop beats the per-call overhead of a TF.js kernel launch
- * and gives bit-identical scores before and after a save (see README, "Scoring speed").
+ * pass scores it (the multiply-adds in WebAssembly SIMD, simd.ts, else a JS loop; tanh in
+ * JS). Scoring a 20-input autoencoder costs a few thousand multiply-adds per event; on the
+ * CPU this beats the per-call overhead of a TF.js kernel launch and gives bit-identical
+ * scores before and after a save (detector/README.md, the score_events_per_s notes).
  */
 import { simdEngine, type SimdLayer } from './simd.js';
 

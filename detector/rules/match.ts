@@ -135,6 +135,45 @@ function featureComparison(name: string, op: 'gt' | 'gte' | 'lt' | 'lte' | 'eq',
   }
 }
 
+/** `a.b.c` of the event when a and a.b are objects (the getter's ordinary path), else undefined. */
+function read3(event: VigilEvent, p0: string, p1: string, p2: string): unknown {
+  const o1 = (event as unknown as Record<string, unknown>)[p0];
+  if (o1 === null || typeof o1 !== 'object') return undefined;
+  const o2 = (o1 as Record<string, unknown>)[p1];
+  if (o2 === null || typeof o2 !== 'object') return undefined;
+  return (o2 as Record<string, unknown>)[p2];
+}
+
+/**
+ * `a.b.c|gt|gte|lt|lte: n` of an event field: a number read by the ordinary path is compared
+ * here, without passing through a getter (which returns it boxed); anything else (a missing
+ * segment, a string, a list) goes to the general matcher, so the answers are the same.
+ */
+function eventNumberComparison([p0, p1, p2]: [string, string, string], op: 'gt' | 'gte' | 'lt' | 'lte', n: number, general: Predicate): Predicate {
+  switch (op) {
+    case 'gt':
+      return (ctx) => {
+        const v = read3(ctx.event, p0, p1, p2);
+        return typeof v === 'number' ? v > n : general(ctx);
+      };
+    case 'gte':
+      return (ctx) => {
+        const v = read3(ctx.event, p0, p1, p2);
+        return typeof v === 'number' ? v >= n : general(ctx);
+      };
+    case 'lt':
+      return (ctx) => {
+        const v = read3(ctx.event, p0, p1, p2);
+        return typeof v === 'number' ? v < n : general(ctx);
+      };
+    case 'lte':
+      return (ctx) => {
+        const v = read3(ctx.event, p0, p1, p2);
+        return typeof v === 'number' ? v <= n : general(ctx);
+      };
+  }
+}
+
 const MODIFIERS = new Set(['contains', 'startswith', 'endswith', 'all', 're', 'i', 'm', 's', 'cidr', 'gt', 'gte', 'lt', 'lte', 'exists', 'fieldref', 'cased']);
 
 function wildcardRegex(pattern: string, cased: boolean): RegExp {
@@ -251,13 +290,23 @@ export function compileFieldMatcher(key: string, value: unknown, ruleId: string)
     if (op) return featureComparison(name, op, Number(raw));
     if (typeof raw === 'number' && !has('cidr') && !has('re') && !has('contains') && !has('startswith') && !has('endswith')) return featureComparison(name, 'eq', raw);
   }
-  const all = has('all');
   // Hot path (every event × every rule): no allocation for the common scalar, one-value case.
   const one = (t: (x: unknown, c: MatchContext) => boolean, v: unknown, ctx: MatchContext): boolean => {
     if (!Array.isArray(v)) return t(v, ctx);
     for (const x of v) if (t(x, ctx)) return true;
     return false;
   };
+  const op = mods.length === 1 && values.length === 1 ? (['gt', 'gte', 'lt', 'lte'] as const).find(has) : undefined;
+  const parts = field.split('.');
+  if (op && parts.length === 3 && field !== 'vigil.score' && !field.startsWith('features.')) {
+    const t = tests[0]!;
+    const general: Predicate = (ctx) => {
+      const v = get(ctx);
+      return Array.isArray(v) ? one(t, v, ctx) : t(v, ctx);
+    };
+    return eventNumberComparison(parts as [string, string, string], op, Number(values[0]), general);
+  }
+  const all = has('all');
   if (tests.length === 1) {
     const t = tests[0]!;
     return (ctx) => {
