@@ -1,11 +1,13 @@
 /**
  * The dense network the model uses, as plain arrays: TF.js trains it, and a small forward
- * pass scores it (the multiply-adds in WebAssembly SIMD, simd.ts, else a JS loop; tanh in
- * JS). Scoring a 20-input autoencoder costs a few thousand multiply-adds per event; on the
+ * pass scores it (in WebAssembly SIMD, simd.ts, else a JS loop; tanh.ts's tanh). Scoring a 20-input autoencoder costs a few thousand multiply-adds per event; on the
  * CPU this beats the per-call overhead of a TF.js kernel launch and gives bit-identical
  * scores before and after a save (detector/README.md, the score_events_per_s notes).
  */
-import { simdEngine, type SimdLayer } from './simd.js';
+import { simdEngine, type SimdLayer, type SimdTanh } from './simd.js';
+import { tanh } from './tanh.js';
+
+export { tanh } from './tanh.js';
 
 export interface DenseLayer {
   inputs: number;
@@ -40,38 +42,13 @@ function weights(layer: DenseLayer): Widened {
   return w;
 }
 
-/** Beyond ±TANH_CLAMP, `tanh` returns ±1 (1 − tanh(12) = 7.6e-11). */
-const TANH_CLAMP = 12;
-const INV_CLAMP2 = 1 / (TANH_CLAMP * TANH_CLAMP);
-
-/**
- * tanh to within 1.0e-10 absolute (Math.tanh: within an ulp): x·P(u)/Q(u), u = (x/12)², a
- * rational (7, 7) fitted (Lawson-weighted least squares towards minimax) on [0, 12], odd by
- * construction, ±1 beyond ±12, NaN for NaN. The largest error over a sweep of [0, 12] in
- * steps of 1e-6 against Math.tanh is 9.3e-11 (and 7.6e-11 beyond 12); the error's second
- * derivative is below 10, so between the sweep's points it can exceed that by at most
- * 10 × (1e-6)² / 8. test/detector-model.test.ts checks a coarser sweep.
- *
- * Why: Math.tanh is a call into C that costs ~20 ns; the autoencoder needs ~94 per vehicle
- * row, which made tanh half of the model's scoring time. This inlines to ~16 flops. The
- * weights are float32 (7 significant digits), so an error of 1e-10 is far below anything
- * the model can resolve; training (TF.js) uses its own tanh, and calibration and scoring
- * both use this one, so a saved and reloaded model scores identically.
- */
-export function tanh(x: number): number {
-  if (x >= TANH_CLAMP) return 1;
-  if (x <= -TANH_CLAMP) return -1;
-  const u = x * x * INV_CLAMP2;
-  const p = ((((((1.1766939546866595 * u + 23.898761324502303) * u + 21.670655581472065) * u - 42.61171223920021) * u + 31.247162870818634) * u + 68.45645839230835) * u + 19.12118752168461) * u + 0.9999999994999992;
-  const q = ((((((97.8490091611511 * u + 431.83002887660416) * u - 209.7921346026476) * u - 251.6248483877142) * u + 825.6537401184643) * u + 525.4735064860033) * u + 67.12118719337562) * u + 1;
-  return (x * p) / q;
-}
 
 /** Rows the WebAssembly pass takes per call of its layer function (a multiple of 8). */
 const CHUNK = 512;
 
 interface Engine {
   layer: SimdLayer;
+  tanh: SimdTanh;
   /** The instance's memory as float64s: weights, then two activation buffers of CHUNK rows. */
   f64: Float64Array;
   /** Byte offsets of each layer's transposed kernel and bias, and of the two buffers. */
@@ -112,7 +89,7 @@ function engineFor(layers: readonly DenseLayer[], d: number): Engine | null {
       f64.set(w.kernelT, kernels[li]! / 8);
       f64.set(w.bias, biases[li]! / 8);
     });
-    e = { layer: simd.layer, f64, kernels, biases, bufA, bufB };
+    e = { layer: simd.layer, tanh: simd.tanh, f64, kernels, biases, bufA, bufB };
   }
   engines.set(layers, e);
   return e;
@@ -146,7 +123,7 @@ export function reconstructionErrors(layers: readonly DenseLayer[], x: Float32Ar
     for (let li = 0; li < layers.length; li++) {
       const { inputs, units, activation } = layers[li]!;
       e.layer(src, e.kernels[li]!, e.biases[li]!, dst, groups, inputs, units);
-      if (activation === 'tanh') for (let j = dst / 8, end = j + groups * units * 8; j < end; j++) f64[j] = tanh(f64[j]!);
+      if (activation === 'tanh') e.tanh(dst, groups * units * 8);
       const t = src;
       src = dst;
       dst = t;

@@ -135,43 +135,23 @@ function featureComparison(name: string, op: 'gt' | 'gte' | 'lt' | 'lte' | 'eq',
   }
 }
 
-/** `a.b.c` of the event when a and a.b are objects (the getter's ordinary path), else undefined. */
-function read3(event: VigilEvent, p0: string, p1: string, p2: string): unknown {
-  const o1 = (event as unknown as Record<string, unknown>)[p0];
-  if (o1 === null || typeof o1 !== 'object') return undefined;
-  const o2 = (o1 as Record<string, unknown>)[p1];
-  if (o2 === null || typeof o2 !== 'object') return undefined;
-  return (o2 as Record<string, unknown>)[p2];
-}
-
 /**
- * `a.b.c|gt|gte|lt|lte: n` of an event field: a number read by the ordinary path is compared
- * here, without passing through a getter (which returns it boxed); anything else (a missing
- * segment, a string, a list) goes to the general matcher, so the answers are the same.
+ * `a.b.c|gt|gte|lt|lte: n` of an event field: a number read by the getter's ordinary path
+ * (a and a.b objects) is compared here, in the predicate itself, rather than returned by a
+ * getter (which boxes it); anything else (a missing segment, a string, a list) goes to the
+ * general matcher, so the answers are the same.
  */
 function eventNumberComparison([p0, p1, p2]: [string, string, string], op: 'gt' | 'gte' | 'lt' | 'lte', n: number, general: Predicate): Predicate {
-  switch (op) {
-    case 'gt':
-      return (ctx) => {
-        const v = read3(ctx.event, p0, p1, p2);
-        return typeof v === 'number' ? v > n : general(ctx);
-      };
-    case 'gte':
-      return (ctx) => {
-        const v = read3(ctx.event, p0, p1, p2);
-        return typeof v === 'number' ? v >= n : general(ctx);
-      };
-    case 'lt':
-      return (ctx) => {
-        const v = read3(ctx.event, p0, p1, p2);
-        return typeof v === 'number' ? v < n : general(ctx);
-      };
-    case 'lte':
-      return (ctx) => {
-        const v = read3(ctx.event, p0, p1, p2);
-        return typeof v === 'number' ? v <= n : general(ctx);
-      };
-  }
+  const code = op === 'gt' ? 0 : op === 'gte' ? 1 : op === 'lt' ? 2 : 3;
+  return (ctx) => {
+    const o1 = (ctx.event as unknown as Record<string, unknown>)[p0];
+    if (o1 === null || typeof o1 !== 'object') return general(ctx);
+    const o2 = (o1 as Record<string, unknown>)[p1];
+    if (o2 === null || typeof o2 !== 'object') return general(ctx);
+    const v = (o2 as Record<string, unknown>)[p2];
+    if (typeof v !== 'number') return general(ctx);
+    return code === 0 ? v > n : code === 1 ? v >= n : code === 2 ? v < n : v <= n;
+  };
 }
 
 const MODIFIERS = new Set(['contains', 'startswith', 'endswith', 'all', 're', 'i', 'm', 's', 'cidr', 'gt', 'gte', 'lt', 'lte', 'exists', 'fieldref', 'cased']);
