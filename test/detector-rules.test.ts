@@ -186,6 +186,18 @@ detection: { s: { event.outcome: success }, condition: s }
     expect(ids(reading({ 'pm2.5': 31, temperature: 20 }))).toEqual(['m']);
     expect(ids(reading({ 'pm2.5': 3, temperature: 41 }))).toEqual(['t']);
     expect(ids(reading({ humidity: 50 }))).toEqual([]);
+    // a number compared directly, and what is not one through the general matcher: the same answers
+    const temperature = (v: unknown) => {
+      const e = reading({ temperature: 0 });
+      return { ...e, vigil: { ...e.vigil, metrics: { temperature: v } } } as typeof e;
+    };
+    expect(ids(temperature('41'))).toEqual(['t']);
+    expect(ids(temperature([3, 41]))).toEqual(['t']);
+    expect(ids(temperature([3, 39]))).toEqual([]);
+    expect(ids(temperature('hot'))).toEqual([]);
+    const e = reading({ temperature: 0 });
+    const { metrics: _m, ...rest } = e.vigil;
+    expect(ids({ ...e, vigil: { ...rest, 'metrics.temperature': 45 } as unknown as typeof e.vigil })).toEqual(['t']); // a key that holds the dots
   });
 
   it('a correlation naming an unknown rule is refused', () => {

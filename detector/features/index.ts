@@ -87,47 +87,81 @@ export class FeatureExtractor {
 
   /** Extracts features of a batch in order; each entity's state advances event by event. */
   batch(events: readonly VigilEvent[]): FeatureBatch[] {
-    const counts: Record<Family, number> = { vehicle: 0, telemetry: 0, net: 0, auth: 0, can: 0 };
-    const fam: Array<Family | undefined> = new Array(events.length);
-    for (let i = 0; i < events.length; i++) {
-      const f = familyOf(events[i]!);
+    // Families by their index in FAMILIES (0 vehicle … 4 can, -1 none): plain integer
+    // indexing per event rather than a Map lookup and a keyed object property.
+    const n = events.length;
+    const fam = new Int8Array(n);
+    const counts = [0, 0, 0, 0, 0];
+    for (let i = 0; i < n; i++) {
+      const f = familyIndex(events[i]!);
       fam[i] = f;
-      if (f) counts[f]++;
+      if (f >= 0) counts[f]!++;
     }
-    const out = new Map<Family, FeatureBatch & { n: number }>();
-    for (const f of FAMILIES) {
-      if (counts[f] === 0) continue;
-      const width = FEATURE_NAMES[f].length;
-      const b: FeatureBatch & { n: number } = { family: f, width, rows: new Float32Array(counts[f] * width), index: new Int32Array(counts[f]), n: 0 };
-      if (f === 'can') b.keys = [];
-      out.set(f, b);
+    const rows: Float32Array[] = [];
+    const index: Int32Array[] = [];
+    const widths: number[] = [];
+    for (let f = 0; f < FAMILIES.length; f++) {
+      const width = FEATURE_NAMES[FAMILIES[f]!].length;
+      widths.push(width);
+      rows.push(new Float32Array(counts[f]! * width));
+      index.push(new Int32Array(counts[f]!));
     }
-    for (let i = 0; i < events.length; i++) {
-      const f = fam[i];
-      if (!f) continue;
+    const filled = [0, 0, 0, 0, 0];
+    const keys: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const f = fam[i]!;
+      if (f < 0) continue;
       const e = events[i]!;
-      const b = out.get(f)!;
-      const off = b.n * b.width;
+      const r = filled[f]!;
+      filled[f] = r + 1;
+      index[f]![r] = i;
+      const off = r * widths[f]!;
       switch (f) {
-        case 'vehicle':
-          this.vehicle.extract(e, b.rows, off);
+        case VEHICLE:
+          this.vehicle.extract(e, rows[f]!, off);
           break;
-        case 'telemetry':
-          this.device.extractTelemetry(e, b.rows, off);
+        case TELEMETRY:
+          this.device.extractTelemetry(e, rows[f]!, off);
           break;
-        case 'net':
-          this.device.extractNet(e, b.rows, off);
+        case NET:
+          this.device.extractNet(e, rows[f]!, off);
           break;
-        case 'auth':
-          this.device.extractAuth(e, b.rows, off);
+        case AUTH:
+          this.device.extractAuth(e, rows[f]!, off);
           break;
-        case 'can':
-          this.can.extract(e, b.rows, off);
-          b.keys!.push(vocabularyKey(f, e) ?? '');
+        default:
+          this.can.extract(e, rows[f]!, off);
+          keys.push(vocabularyKey('can', e) ?? '');
           break;
       }
-      b.index[b.n++] = i;
     }
-    return [...out.values()].map(({ n: _n, ...b }) => b);
+    const out: FeatureBatch[] = [];
+    for (let f = 0; f < FAMILIES.length; f++) {
+      if (counts[f] === 0) continue;
+      const b: FeatureBatch = { family: FAMILIES[f]!, width: widths[f]!, rows: rows[f]!, index: index[f]! };
+      if (f === CAN) b.keys = keys;
+      out.push(b);
+    }
+    return out;
+  }
+}
+
+const [VEHICLE, TELEMETRY, NET, AUTH, CAN] = [0, 1, 2, 3, 4];
+
+/** `familyOf` as the family's index in FAMILIES, -1 for none. */
+function familyIndex(event: VigilEvent): number {
+  switch (event.vigil.kind) {
+    case 'bsm':
+      return VEHICLE;
+    case 'telemetry':
+      return TELEMETRY;
+    case 'net':
+      return NET;
+    case 'auth':
+      return AUTH;
+    case 'can':
+      return CAN;
+    default:
+      return -1;
   }
 }

@@ -63,6 +63,9 @@ export class ReputationBook {
   readonly options: ResolvedReputationOptions;
   /** Whether the latest `observe` flipped its entity's flag (saves the caller a lookup per event). */
   flippedByLast = false;
+  /** The last decay computed and its dt (Math.pow is a call into C). */
+  private lastDt = Number.NaN;
+  private lastDecay = 1;
 
   constructor(options: ReputationOptions = {}) {
     this.options = resolveReputationOptions(options);
@@ -81,7 +84,12 @@ export class ReputationBook {
     }
     const dt = Math.max(0, ts - r.lastTs);
     if (dt > 0) {
-      const decay = Math.pow(0.5, dt / o.halfLifeMs);
+      // Most entities report at a fixed rate: the same dt as the last one, the same decay.
+      if (dt !== this.lastDt) {
+        this.lastDt = dt;
+        this.lastDecay = Math.pow(0.5, dt / o.halfLifeMs);
+      }
+      const decay = this.lastDecay;
       r.good *= decay;
       r.bad *= decay;
     }

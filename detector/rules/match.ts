@@ -135,6 +135,25 @@ function featureComparison(name: string, op: 'gt' | 'gte' | 'lt' | 'lte' | 'eq',
   }
 }
 
+/**
+ * `a.b.c|gt|gte|lt|lte: n` of an event field: a number read by the getter's ordinary path
+ * (a and a.b objects) is compared here, in the predicate itself, rather than returned by a
+ * getter (which boxes it); anything else (a missing segment, a string, a list) goes to the
+ * general matcher, so the answers are the same.
+ */
+function eventNumberComparison([p0, p1, p2]: [string, string, string], op: 'gt' | 'gte' | 'lt' | 'lte', n: number, general: Predicate): Predicate {
+  const code = op === 'gt' ? 0 : op === 'gte' ? 1 : op === 'lt' ? 2 : 3;
+  return (ctx) => {
+    const o1 = (ctx.event as unknown as Record<string, unknown>)[p0];
+    if (o1 === null || typeof o1 !== 'object') return general(ctx);
+    const o2 = (o1 as Record<string, unknown>)[p1];
+    if (o2 === null || typeof o2 !== 'object') return general(ctx);
+    const v = (o2 as Record<string, unknown>)[p2];
+    if (typeof v !== 'number') return general(ctx);
+    return code === 0 ? v > n : code === 1 ? v >= n : code === 2 ? v < n : v <= n;
+  };
+}
+
 const MODIFIERS = new Set(['contains', 'startswith', 'endswith', 'all', 're', 'i', 'm', 's', 'cidr', 'gt', 'gte', 'lt', 'lte', 'exists', 'fieldref', 'cased']);
 
 function wildcardRegex(pattern: string, cased: boolean): RegExp {
@@ -251,13 +270,23 @@ export function compileFieldMatcher(key: string, value: unknown, ruleId: string)
     if (op) return featureComparison(name, op, Number(raw));
     if (typeof raw === 'number' && !has('cidr') && !has('re') && !has('contains') && !has('startswith') && !has('endswith')) return featureComparison(name, 'eq', raw);
   }
-  const all = has('all');
   // Hot path (every event × every rule): no allocation for the common scalar, one-value case.
   const one = (t: (x: unknown, c: MatchContext) => boolean, v: unknown, ctx: MatchContext): boolean => {
     if (!Array.isArray(v)) return t(v, ctx);
     for (const x of v) if (t(x, ctx)) return true;
     return false;
   };
+  const op = mods.length === 1 && values.length === 1 ? (['gt', 'gte', 'lt', 'lte'] as const).find(has) : undefined;
+  const parts = field.split('.');
+  if (op && parts.length === 3 && field !== 'vigil.score' && !field.startsWith('features.')) {
+    const t = tests[0]!;
+    const general: Predicate = (ctx) => {
+      const v = get(ctx);
+      return Array.isArray(v) ? one(t, v, ctx) : t(v, ctx);
+    };
+    return eventNumberComparison(parts as [string, string, string], op, Number(values[0]), general);
+  }
+  const all = has('all');
   if (tests.length === 1) {
     const t = tests[0]!;
     return (ctx) => {
