@@ -132,6 +132,39 @@ describe('vehicle features on hand-made tracks', () => {
     for (let i = 91; i < 150; i++) expect(rows[i]!.jump_log).toBe(0);
   });
 
+  it('the truth resuming after randomly offset positions through a turn is no jump: dead reckoning puts it there', () => {
+    // 8 m/s at 4 Hz: 10 s north, a quarter turn east on a 30 m radius (5.9 s), then east.
+    // Messages 30–69 (through the turn) offset each axis by up to ±70 m; speed and heading stay true.
+    const R = 30;
+    const v = 8;
+    const turnS = (Math.PI / 2) * R / v;
+    const at = (s: number) => {
+      if (s < 10) return { n: v * s, e: 0, h: 0 };
+      if (s < 10 + turnS) {
+        const a = (v * (s - 10)) / R;
+        return { n: v * 10 + R * Math.sin(a), e: R - R * Math.cos(a), h: (a * 180) / Math.PI };
+      }
+      return { n: v * 10 + R, e: R + v * (s - 10 - turnS), h: 90 };
+    };
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 140 - 70;
+    const sent = Array.from({ length: 120 }, (_, i) => {
+      const p = at(i * 0.25);
+      const forged = i >= 30 && i < 70;
+      const dn = forged ? rnd() : 0;
+      const de = forged ? rnd() : 0;
+      return ev({ kind: 'bsm', vehicle: 'V-36', ts: T0 + i * 250, lat: 1.35 + (p.n + dn) * M, lon: 103.82 + (p.e + de) * M, speed: v, heading: Math.round(p.h * 10) / 10, accel: 0, seq: i });
+    });
+    const rows = vehicleRows(sent);
+    expect(rows.slice(30, 70).filter((r) => r.jump_log! > 0).length).toBeGreaterThanOrEqual(20);
+    // the first truthful message lands where the true speeds and headings since message 29 put it
+    for (let i = 70; i < 120; i++) {
+      expect(rows[i]!.jump_log).toBe(0);
+      expect(rows[i]!.speed_err).toBeLessThan(1);
+      expect(rows[i]!.speed_err_long).toBeLessThan(1);
+    }
+  });
+
   it('a vehicle first heard lying is adopted on its truthful track once that has held for 3 s', () => {
     // the first 2 s report a fixed point 500 m away at speed 0; then the truth, 10 m/s north
     const truth = northTrack('V-32', 120, 10);

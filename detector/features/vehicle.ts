@@ -145,6 +145,20 @@ class Track {
   jumpSpeed = 0;
   /** When the first message of that jump arrived. */
   jumpAt = -1;
+  /**
+   * Dead reckoning since the jump memory's position: metres east and north its reported
+   * speeds and headings add up to, the path length, and the last message integrated
+   * (drTs < 0: not available — the reference had left the ring, or a gap broke it).
+   */
+  drLat = 0;
+  drLon = 0;
+  drEast = 0;
+  drNorth = 0;
+  drPath = 0;
+  drTs = -1;
+  drAnchorTs = -1;
+  drSpeed = 0;
+  drHeading = 0;
   /** 1 when the newest message jumped from its predecessor, which was no reference either. */
   unfit = 0;
   /** A run of rejected messages that fit each other: where and when it began (−1: none). */
@@ -192,6 +206,35 @@ function mix(h: number, x: number): number {
   h = Math.imul(h ^ I32[0]!, 0x9e3779b1);
   h = Math.imul(h ^ I32[1]!, 0x85ebca77);
   return h ^ (h >>> 15);
+}
+
+const RAD = Math.PI / 180;
+/** Metres per degree of latitude (the sphere `distanceM` uses). */
+const M_PER_DEG = 6_371_008.8 * RAD;
+/** A longer gap between two messages breaks dead reckoning, s. */
+const DR_GAP_S = 2.5;
+/**
+ * A jumped position this close (m) to where dead reckoning puts the vehicle is the truth.
+ * The truth resuming after a forged stretch lands within 1 m (0.9 quantile); a position
+ * offset uniformly by ±70 m lands this close one time in a thousand.
+ */
+const DR_FIT_M = 2.5;
+
+/** Adds one dead-reckoning step to the track: the mean of two messages' velocity vectors over the time between them. */
+function drStep(t: Track, ts: number, speed: number, heading: number): void {
+  const dt = (ts - t.drTs) / 1000;
+  if (dt > DR_GAP_S) {
+    t.drTs = -1;
+    return;
+  }
+  const a = t.drHeading * RAD;
+  const b = heading * RAD;
+  t.drEast += ((t.drSpeed * Math.sin(a) + speed * Math.sin(b)) / 2) * dt;
+  t.drNorth += ((t.drSpeed * Math.cos(a) + speed * Math.cos(b)) / 2) * dt;
+  t.drPath += ((t.drSpeed + speed) / 2) * dt;
+  t.drTs = ts;
+  t.drSpeed = speed;
+  t.drHeading = heading;
 }
 
 /** `x` limited to `centre` ± `radius`. */
@@ -296,6 +339,24 @@ export class VehicleFeatures {
       refSpeed = r >= 0 ? t.trusted[r]! : t.anchorSpeed;
       if (rTs >= 0) {
         let judged = this.judge(v, ts, rTs, r >= 0 ? t.lat[r]! : t.anchorLat, r >= 0 ? t.lon[r]! : t.anchorLon, r >= 0 ? t.trusted[r]! : t.anchorSpeed);
+        if (t.drTs >= 0 && (t.jumpTs < 0 || t.drAnchorTs <= t.jumpTs) && (judged.jump > 0 || (t.ok[last] === 0 && this.judge(v, ts, t.ts[last]!, t.lat[last]!, t.lon[last]!, t.speed[last]!, true).jump > 0))) {
+          // The position jumped (from the reference, or from a previous message that was no
+          // reference). If it is where the reported speeds and headings since the last
+          // steady position put the vehicle, the stretch since then was the lie (a position
+          // forged while speed and heading stayed true): the truth resumes here.
+          const e = this.drErr(t, ts, v);
+          if (e >= 0 && e <= DR_FIT_M) {
+            judged = { jump: 0, speedErr: 0, headingErr: 0, speedBad: false, implied: 0 };
+            switched = true;
+            for (let k = 0; k < avail; k++) {
+              const j = (n - 1 - k) % RING;
+              if (t.ts[j]! <= t.drAnchorTs) break;
+              t.ok[j] = 0;
+            }
+            // (the jump memory stays: a forged track that happens to continue the dead
+            // reckoning, a replay of the vehicle ahead, must not erase the way back)
+          }
+        }
         if (judged.jump > 0 && t.jumpTs >= 0 && t.jumpTs < rTs) {
           // Which side of a jump lied? If this message fits where the vehicle was before the
           // last jump, the stretch since then was forged: drop it as a reference.
@@ -488,6 +549,16 @@ export class VehicleFeatures {
       t.anchorLon = v.lon;
       t.anchorSpeed = trusted;
     }
+    if (posOk && n >= 2 && t.ok[last] === 1 && t.ok[(n - 2) % RING] === 1) {
+      // a third plausible position in a row: where dead reckoning starts from
+      t.drLat = v.lat;
+      t.drLon = v.lon;
+      t.drEast = t.drNorth = t.drPath = 0;
+      t.drTs = ts;
+      t.drAnchorTs = ts;
+      t.drSpeed = v.speed;
+      t.drHeading = v.heading;
+    } else if (t.drTs >= 0 && t.drTs < ts) drStep(t, ts, v.speed, v.heading);
     t.heading = v.heading;
     t.unfit = unfit;
     t.n = n + 1;
@@ -514,6 +585,24 @@ export class VehicleFeatures {
     const implied = distanceM(t.lat[from]!, t.lon[from]!, v.lat, v.lon) / spanL;
     const predicted = Math.max(0, lastSpeed + implied - (travelled / spanL) * chord + ((t.accel[last]! + accelNow) / 2) * dt);
     return { err: Math.abs(v.speed - predicted), implied };
+  }
+
+  /**
+   * Metres between this message's position and where the jump memory's position plus the
+   * reported speeds and headings since (dead reckoning, this message's step included) put
+   * the vehicle; −1 when that is not available.
+   */
+  private drErr(t: Track, ts: number, v: NonNullable<VigilEvent['vigil']['vehicle']>): number {
+    if (t.drTs < 0) return -1;
+    const dt = (ts - t.drTs) / 1000;
+    if (dt > DR_GAP_S) return -1;
+    const a = t.drHeading * RAD;
+    const b = v.heading * RAD;
+    const east = t.drEast + ((t.drSpeed * Math.sin(a) + v.speed * Math.sin(b)) / 2) * dt;
+    const north = t.drNorth + ((t.drSpeed * Math.cos(a) + v.speed * Math.cos(b)) / 2) * dt;
+    const lat = t.drLat + north / M_PER_DEG;
+    const lon = t.drLon + east / (M_PER_DEG * Math.cos(t.drLat * RAD));
+    return distanceM(lat, lon, v.lat, v.lon);
   }
 
   /** Mean speed over the baseline `ownSpeedErr` last used, m/s. */
