@@ -6,7 +6,7 @@
  */
 import { canonicalJson, sha256Hex, type VigilEvent } from '../events/index.js';
 import { DetectorError } from './errors.js';
-import { FEATURE_NAMES, FeatureExtractor, type CityMap, type Family, type FeatureOptions } from './features/index.js';
+import { FEATURE_NAMES, FeatureExtractor, MODEL_FEATURES, modelRows, type CityMap, type Family, type FeatureOptions } from './features/index.js';
 import { MemoryIncidentBook, type IncidentBook } from './incidents.js';
 import { loadModel, scoreFamily, type ModelBundle } from './model/index.js';
 import { ReputationBook, type ReputationOptions } from './reputation/index.js';
@@ -156,7 +156,8 @@ export class Detector {
       }
       const fm = this.model?.families[b.family];
       if (!fm) continue;
-      const s = scoreFamily(fm, b.keys ? { rows: b.rows, n: b.index.length, d: b.width, keys: b.keys } : { rows: b.rows, n: b.index.length, d: b.width });
+      const input = modelRows(b.family, b.rows, b.index.length, b.width);
+      const s = scoreFamily(fm, b.keys ? { ...input, n: b.index.length, keys: b.keys } : { ...input, n: b.index.length });
       for (let r = 0; r < b.index.length; r++) modelScores[b.index[r]!] = s[r]!;
     }
 
@@ -355,7 +356,7 @@ function syntheticEvent(h: RuleHit): VigilEvent {
  */
 export function checkFeatures(bundle: ModelBundle): void {
   for (const [name, family] of Object.entries(bundle.families)) {
-    const expected = FEATURE_NAMES[name as Family];
+    const expected = MODEL_FEATURES[name as Family];
     if (!expected) throw new DetectorError('MODEL_INVALID', `model ${bundle.hash.slice(0, 12)} has a family ${name} this version does not score; retrain it (vigil train)`);
     const got = family.inputs;
     const at = expected.findIndex((n, i) => got[i] !== n);

@@ -6,7 +6,7 @@
  */
 import type { VigilEvent } from '../events/index.js';
 import { DetectorError } from './errors.js';
-import { FEATURE_NAMES, FeatureExtractor, type Family, type FeatureOptions } from './features/index.js';
+import { FEATURE_NAMES, FeatureExtractor, MODEL_FEATURES, modelRows, type Family, type FeatureOptions } from './features/index.js';
 import { loadTf, sealModel, trainFamily, type BackendPreference, type FamilyModel, type ModelBundle } from './model/index.js';
 import type { RobustEnvelope } from './model/autoencoder.js';
 import { bestF1Threshold } from './eval/metrics.js';
@@ -69,9 +69,10 @@ export async function trainDetectorModel(batches: AsyncIterable<readonly VigilEv
       rows.set(r, off);
       off += r.length;
     }
-    options.onProgress?.(`${family}: training on ${c.n} rows × ${d} features`);
-    const m = { rows, n: c.n, d, ...(family === 'can' ? { keys: c.keys } : {}) };
-    families[family] = await trainFamily(family, FEATURE_NAMES[family], m, {
+    const input = modelRows(family, rows, c.n, d);
+    options.onProgress?.(`${family}: training on ${c.n} rows × ${input.d} features`);
+    const m = { rows: input.rows, n: c.n, d: input.d, ...(family === 'can' ? { keys: c.keys } : {}) };
+    families[family] = await trainFamily(family, MODEL_FEATURES[family], m, {
       ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
       ...(options.maxRows !== undefined ? { maxRows: options.maxRows } : {}),
       ...(options.envelopeQuantile !== undefined ? { envelopeQuantile: options.envelopeQuantile } : {}),

@@ -165,6 +165,36 @@ describe('vehicle features on hand-made tracks', () => {
     }
   });
 
+  it('a speed held at a value the positions showed false stays flagged when the truth passes near it; an honest cruise does not', () => {
+    // truly 8 m/s, accelerating at 0.5 m/s² from message 0 (10 Hz) to 16 m/s; it reports a held 12 m/s throughout
+    let seed = 11;
+    const noise = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 0.6;
+    let north = 0;
+    const held = Array.from({ length: 160 }, (_, i) => {
+      const truth = Math.min(16, 8 + 0.05 * i);
+      if (i > 0) north += truth * 0.1;
+      return ev({ kind: 'bsm', vehicle: 'V-37', ts: T0 + i * 100, lat: 1.35 + (north + noise()) * M, lon: 103.82 + noise() * M, speed: 12, heading: 0, accel: 0, seq: i });
+    });
+    const rows = vehicleRows(held);
+    // messages 70–90: the truth is 11.5–12.5 m/s, within GPS noise of the held 12 message by message
+    for (let i = 70; i <= 90; i++) expect(rows[i]!.speed_held_err).toBeGreaterThan(2.5);
+    // an honest vehicle holding 12 m/s exactly, with the same GPS noise
+    const honest = northTrack('V-38', 160, 12).map((e, i) => ev({ kind: 'bsm', vehicle: 'V-38', ts: e.vigil.ts, lat: e.vigil.vehicle!.lat + noise() * M, lon: 103.82 + noise() * M, speed: 12, heading: 0, accel: 0, seq: i }));
+    expect(Math.max(...vehicleRows(honest).map((r) => r.speed_held_err!))).toBe(0);
+  });
+
+  it('a held speed 1.5 m/s above the truth shows in its path within seconds, below what one message can tell', () => {
+    let seed = 5;
+    const noise = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 0.6;
+    const sent = northTrack('V-39', 80, 12).map((e, i) => ev({ kind: 'bsm', vehicle: 'V-39', ts: e.vigil.ts, lat: e.vigil.vehicle!.lat + noise() * M, lon: 103.82 + noise() * M, speed: 13.5, heading: 0, accel: 0, seq: i }));
+    const rows = vehicleRows(sent);
+    expect(rows[10]!.speed_held_err).toBe(0); // 1 s: within the noise allowance
+    expect(rows[79]!.speed_held_err).toBeGreaterThan(1.2);
+    expect(rows[79]!.speed_held_err).toBeLessThan(1.8);
+    // the per-message check (and its rule at 2 m/s) stays silent on most messages
+    expect(rows.slice(40).filter((r) => r.speed_err! > 2).length).toBeLessThan(10);
+  });
+
   it('a vehicle first heard lying is adopted on its truthful track once that has held for 3 s', () => {
     // the first 2 s report a fixed point 500 m away at speed 0; then the truth, 10 m/s north
     const truth = northTrack('V-32', 120, 10);

@@ -7,7 +7,7 @@ import type { VigilEvent } from '../../events/index.js';
 import { CanFeatures, CAN_FEATURES } from './can.js';
 import type { CityMap } from './city.js';
 import { AUTH_FEATURES, DeviceFeatures, NET_FEATURES, TELEMETRY_FEATURES, type DeviceWindows, DEFAULT_DEVICE_WINDOWS } from './device.js';
-import { DEFAULT_VEHICLE_BOUNDS, VehicleFeatures, VEHICLE_FEATURES, type VehicleBounds } from './vehicle.js';
+import { DEFAULT_VEHICLE_BOUNDS, VehicleFeatures, VEHICLE_FEATURES, VEHICLE_MODEL_WIDTH, type VehicleBounds } from './vehicle.js';
 
 export type { CityMap, RoadsideUnit } from './city.js';
 export type { VehicleBounds } from './vehicle.js';
@@ -24,6 +24,30 @@ export const FEATURE_NAMES: Record<Family, readonly string[]> = {
   auth: AUTH_FEATURES,
   can: CAN_FEATURES,
 };
+
+/**
+ * The features each family's model reads: the leading ones of FEATURE_NAMES. The others
+ * are for rules only. Evidence that is exactly 0 on honest traffic has no spread to
+ * normalise by, and its large values swamp the autoencoder's fit: a trial with
+ * `speed_held_err` as a model input moved the vehicle threshold chosen on validation from
+ * 99 to 100 and cut eventual_stop's recall from 0.97 to 0.30.
+ */
+export const MODEL_FEATURES: Record<Family, readonly string[]> = {
+  vehicle: VEHICLE_FEATURES.slice(0, VEHICLE_MODEL_WIDTH),
+  telemetry: TELEMETRY_FEATURES,
+  net: NET_FEATURES,
+  auth: AUTH_FEATURES,
+  can: CAN_FEATURES,
+};
+
+/** Feature rows cut to the inputs the family's model reads (the same array when it reads them all). */
+export function modelRows(family: Family, rows: Float32Array, n: number, width: number): { rows: Float32Array; d: number } {
+  const d = MODEL_FEATURES[family].length;
+  if (d === width) return { rows, d };
+  const out = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) out.set(rows.subarray(i * width, i * width + d), i * d);
+  return { rows: out, d };
+}
 
 /** Which family an event belongs to; `undefined` for events no model scores (syslog lines). */
 export function familyOf(event: VigilEvent): Family | undefined {

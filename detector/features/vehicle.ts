@@ -67,7 +67,24 @@ export const VEHICLE_FEATURES = [
    * was there before, is not the one flagged.
    */
   'formation_log',
+  /**
+   * m/s by which the positions show a speed held exactly unchanged false (0: they do not).
+   * Two tests, the larger counts: (1) the mean speed of the run's path (1 s chords since the
+   * run began) against the held speed, beyond a few per cent plus GPS noise over the run;
+   * (2) the smaller of two errors over 2.5 m/s at least 3 s apart, each against positions
+   * 0.8–2.5 s back, kept for the rest of the run. A speed stuck at a value shown false stays
+   * suspect when the truth later passes near it. Only positions since the track was last
+   * steady count (a frozen or offset position disagrees with a true speed: that lie is the
+   * position's). For rules only: the model does not read it.
+   */
+  'speed_held_err',
 ] as const;
+
+/**
+ * The vehicle model reads the features before this one; the rest are for rules only
+ * (features/index.ts, MODEL_FEATURES).
+ */
+export const VEHICLE_MODEL_WIDTH = VEHICLE_FEATURES.indexOf('speed_held_err');
 
 export interface VehicleBounds {
   /** Largest plausible longitudinal acceleration magnitude, m/s². @default 9 */
@@ -102,6 +119,23 @@ const LONG_GAP_MS = 1_500;
  */
 const TRUST_SPEED_SHORT = 4;
 const TRUST_SPEED_LONG = 2;
+/**
+ * A held speed counts as shown false beyond this many m/s (the honest 0.999 quantile of the
+ * position-shown error is 0.93 m/s on the validation run; at 2 m/s one honest cruise of
+ * minutes was flagged throughout).
+ */
+const HELD_SHOWN_M = 2.5;
+/** …on two messages at least this far apart, ms (longer than the 2.5 s baseline). */
+const HELD_APART_MS = 3_000;
+/**
+ * A held speed's run is a lie when the mean speed its path shows differs by more than
+ * HELD_BIAS_M + HELD_BIAS_SHARE × the speed (a speedometer's calibration error is a few per
+ * cent) + HELD_NOISE_M / the run's seconds (GPS noise at both ends of the path: 1.5 m is
+ * 3.5 σ of the difference of two fixes 0.3 m off per axis).
+ */
+const HELD_NOISE_M = 1.5;
+const HELD_BIAS_M = 0.3;
+const HELD_BIAS_SHARE = 0.03;
 /** Replayed kinematic state: same speed and heading as another identity, this close (m), this recent (ms). */
 const REPLAY_NEAR_M = 3;
 /** How long the position before a rejected jump is remembered (attack episodes last at most ~30 s), ms. */
@@ -128,10 +162,27 @@ class Track {
   headings = new Float64Array(RING);
   /** 1 when the position was plausible against the track (a usable reference). */
   ok = new Uint8Array(RING);
+  /** 1 when the position jumped (from its reference, or from its predecessor). */
+  jmp = new Uint8Array(RING);
   n = 0;
   heading = 0;
   seq = -1;
   sameSpeed = 0;
+  /** In the current run of one repeated speed: when the positions first showed it more than HELD_SHOWN_M off, and by how much (−1: not yet). */
+  heldFirstTs = -1;
+  heldFirstErr = 0;
+  /** The run's speed_held_err: shown false twice, at least HELD_APART_MS apart. */
+  heldShown = 0;
+  /** The run's path check: when it began, its last 1 s checkpoint, the path since, and the bias it shows (0: none yet). */
+  runStartTs = -1;
+  runCkTs = -1;
+  runCkLat = 0;
+  runCkLon = 0;
+  runCkHeading = 0;
+  runPath = 0;
+  runBias = 0;
+  /** 1 from a position break until the track is steady again (three plausible positions in a row). */
+  unsettled = 0;
   stopAbrupt = 0;
   /** The newest plausible position, kept when it leaves the ring (a long forged stretch). */
   anchorTs = -1;
@@ -295,6 +346,8 @@ export class VehicleFeatures {
     /** This message jumped from the previous one (not a reference either). */
     let unfit = 0;
     let jumped = false;
+    /** The position broke from the one before (a jump, or the track switched back): no speed baseline spans it. */
+    let broke = false;
     let trusted = v.speed;
 
     if (n > 0) {
@@ -339,6 +392,7 @@ export class VehicleFeatures {
       refSpeed = r >= 0 ? t.trusted[r]! : t.anchorSpeed;
       if (rTs >= 0) {
         let judged = this.judge(v, ts, rTs, r >= 0 ? t.lat[r]! : t.anchorLat, r >= 0 ? t.lon[r]! : t.anchorLon, r >= 0 ? t.trusted[r]! : t.anchorSpeed);
+        broke = judged.jump > 0;
         if (t.drTs >= 0 && (t.jumpTs < 0 || t.drAnchorTs <= t.jumpTs) && (judged.jump > 0 || (t.ok[last] === 0 && this.judge(v, ts, t.ts[last]!, t.lat[last]!, t.lon[last]!, t.speed[last]!, true).jump > 0))) {
           // The position jumped (from the reference, or from a previous message that was no
           // reference). If it is where the reported speeds and headings since the last
@@ -497,6 +551,46 @@ export class VehicleFeatures {
       out[offset + 14] = t.stopAbrupt;
       if (t.stopAbrupt === 1) posOk = false;
       t.sameSpeed = v.speed > 0 && v.speed === t.speed[last]! ? t.sameSpeed + 1 : 0;
+      if (t.sameSpeed === 0) {
+        t.heldFirstTs = -1;
+        t.heldShown = 0;
+      }
+      if (broke || jumped || switched || unfit === 1) t.unsettled = 1;
+      // (not after a break until the track is steady again: a frozen or offset position
+      // disagrees with a true speed, and that lie is the position's)
+      if (v.speed > 0 && t.unsettled === 0) {
+        const e = this.positionSpeedErr(t, n, avail, ts, v, accelNow);
+        if (e > HELD_SHOWN_M) {
+          // Twice, far enough apart that no baseline spans both: one change of position
+          // source (the truth resuming under a held speed) shows for at most a baseline.
+          if (t.heldFirstTs < 0) {
+            t.heldFirstTs = ts;
+            t.heldFirstErr = e;
+          } else if (ts - t.heldFirstTs >= HELD_APART_MS) t.heldShown = Math.max(t.heldShown, Math.min(e, t.heldFirstErr));
+        }
+      }
+      // Over a run of one held speed, the path the positions show (1 s chords, arc-corrected)
+      // against the distance the speed claims: GPS noise averages out, so a bias far below
+      // the per-message noise shows after a few seconds.
+      if (t.sameSpeed === 0 || t.unsettled === 1 || t.runCkTs < 0) {
+        t.runStartTs = t.runCkTs = ts;
+        t.runCkLat = v.lat;
+        t.runCkLon = v.lon;
+        t.runCkHeading = v.heading;
+        t.runPath = 0;
+        t.runBias = 0;
+      } else if (ts - t.runCkTs >= 1000) {
+        const turn = (angleDiffDeg(t.runCkHeading, v.heading) * Math.PI) / 360;
+        t.runPath += distanceM(t.runCkLat, t.runCkLon, v.lat, v.lon) / (turn > 1e-3 ? Math.sin(turn) / turn : 1);
+        t.runCkTs = ts;
+        t.runCkLat = v.lat;
+        t.runCkLon = v.lon;
+        t.runCkHeading = v.heading;
+        const span = (ts - t.runStartTs) / 1000;
+        const bias = Math.abs(t.runPath / span - v.speed);
+        t.runBias = bias > HELD_BIAS_M + HELD_BIAS_SHARE * v.speed + HELD_NOISE_M / span ? bias : 0;
+      }
+      out[offset + 22] = Math.max(t.heldShown, t.runBias);
       // capped: honest cruise control holds one speed for minutes; only a short repeat says anything
       out[offset + 15] = Math.log1p(Math.min(t.sameSpeed, SAME_SPEED_CAP));
       out[offset + 7] = recent;
@@ -543,6 +637,7 @@ export class VehicleFeatures {
     t.accel[slot] = accelNow;
     t.headings[slot] = v.heading;
     t.ok[slot] = posOk ? 1 : 0;
+    t.jmp[slot] = broke || jumped || switched || unfit === 1 ? 1 : 0;
     if (posOk) {
       t.anchorTs = ts;
       t.anchorLat = v.lat;
@@ -551,6 +646,7 @@ export class VehicleFeatures {
     }
     if (posOk && n >= 2 && t.ok[last] === 1 && t.ok[(n - 2) % RING] === 1) {
       // a third plausible position in a row: where dead reckoning starts from
+      t.unsettled = 0;
       t.drLat = v.lat;
       t.drLon = v.lon;
       t.drEast = t.drNorth = t.drPath = 0;
@@ -623,6 +719,28 @@ export class VehicleFeatures {
       const implied = distanceM(t.lat[j]!, t.lon[j]!, v.lat, v.lon) / span;
       if (implied > Math.max(v.speed, t.trusted[j]!) * 1.2 + 5 / span) return -1;
       this.ownImplied = implied;
+      return Math.abs(implied - (v.speed - (accelNow * span) / 2));
+    }
+    return -1;
+  }
+
+  /**
+   * |reported speed, taken back half the baseline at the reported acceleration − the mean
+   * speed the positions 0.8–2.5 s back show|, when no position since then jumped (a position
+   * lie says nothing about the speed); −1 otherwise.
+   */
+  private positionSpeedErr(t: Track, n: number, avail: number, ts: number, v: NonNullable<VigilEvent['vigil']['vehicle']>, accelNow: number): number {
+    for (let k = 0; k < avail; k++) {
+      const j = (n - 1 - k) % RING;
+      if (t.jmp[j] === 1) return -1;
+      const span = (ts - t.ts[j]!) / 1000;
+      if (span > 2.5) return -1;
+      if (span < 0.8) continue;
+      // the chord of a turn is shorter than its arc by sinc of half the turn
+      const turn = (angleDiffDeg(t.headings[j]!, v.heading) * Math.PI) / 360;
+      const implied = distanceM(t.lat[j]!, t.lon[j]!, v.lat, v.lon) / span / (turn > 1e-3 ? Math.sin(turn) / turn : 1);
+      // farther than either speed allows: a position question, not a speed one
+      if (implied > Math.max(v.speed, t.speed[j]!) * 1.2 + 5 / span) return -1;
       return Math.abs(implied - (v.speed - (accelNow * span) / 2));
     }
     return -1;
