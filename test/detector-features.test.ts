@@ -195,6 +195,30 @@ describe('vehicle features on hand-made tracks', () => {
     expect(rows.slice(40).filter((r) => r.speed_err! > 2).length).toBeLessThan(10);
   });
 
+  it('a speed that steps without the reported acceleration to a held value stays suspect until its path confirms it', () => {
+    let seed = 9;
+    const noise = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 0.6;
+    // truly 12 m/s throughout; from message 40 it reports a held 12.8 with acceleration 0
+    const lie = northTrack('V-40', 100, 12).map((e, i) => ev({ kind: 'bsm', vehicle: 'V-40', ts: e.vigil.ts, lat: e.vigil.vehicle!.lat + noise() * M, lon: 103.82 + noise() * M, speed: i < 40 ? 12 : 12.8, heading: 0, accel: 0, seq: i }));
+    const rows = vehicleRows(lie);
+    expect(rows[39]!.speed_step_held).toBe(0);
+    // 0.8 m/s in 0.1 s is 8 m/s² the reported 0 does not explain: 0.8 − 3 × 0.1 beyond
+    for (let i = 40; i < 100; i++) expect(rows[i]!.speed_step_held).toBeCloseTo(0.5, 5);
+    // a true step (a hard brake reported as acceleration 0) to a speed then truly held: cleared once the path fits it
+    let north = 0;
+    const glitch = Array.from({ length: 100 }, (_, i) => {
+      const truth = i < 40 ? 13 : 12.2;
+      if (i > 0) north += truth * 0.1;
+      return ev({ kind: 'bsm', vehicle: 'V-41', ts: T0 + i * 100, lat: 1.35 + (north + noise()) * M, lon: 103.82 + noise() * M, speed: truth, heading: 0, accel: 0, seq: i });
+    });
+    const g = vehicleRows(glitch);
+    expect(g[41]!.speed_step_held).toBeGreaterThan(0);
+    for (let i = 65; i < 100; i++) expect(g[i]!.speed_step_held).toBe(0);
+    // a change the reported acceleration explains is no step
+    const smooth = northTrack('V-42', 60, 12).map((e, i) => ev({ kind: 'bsm', vehicle: 'V-42', ts: e.vigil.ts, lat: e.vigil.vehicle!.lat, lon: 103.82, speed: i < 40 ? 12 : 12.4, heading: 0, accel: i === 40 ? 4 : 0, seq: i }));
+    expect(Math.max(...vehicleRows(smooth).map((r) => r.speed_step_held!))).toBe(0);
+  });
+
   it('a vehicle first heard lying is adopted on its truthful track once that has held for 3 s', () => {
     // the first 2 s report a fixed point 500 m away at speed 0; then the truth, 10 m/s north
     const truth = northTrack('V-32', 120, 10);

@@ -78,6 +78,14 @@ export const VEHICLE_FEATURES = [
    * position's). For rules only: the model does not read it.
    */
   'speed_held_err',
+  /**
+   * m/s by which the step from an accepted speed to the one held exactly since exceeds what
+   * the reported acceleration explains (beyond 3 m/s²), until the held speed's own path
+   * confirms it (0: no such step, or confirmed). A forged constant speed starts with a step
+   * its reported acceleration does not show; the path takes seconds to tell a value near the
+   * truth false. For rules only.
+   */
+  'speed_step_held',
 ] as const;
 
 /**
@@ -134,6 +142,10 @@ const HELD_APART_MS = 3_000;
  * 3.5 σ of the difference of two fixes 0.3 m off per axis).
  */
 const HELD_NOISE_M = 1.5;
+/** A held speed that began with an unexplained step is confirmed when its path fits it over at least this many seconds. */
+const HELD_CONFIRM_S = 2;
+/** m/s² by which a speed step may exceed what the reported acceleration explains (honest 0.999 quantile of accel_err: 2.2). */
+const STEP_ACCEL_TOL = 3;
 const HELD_BIAS_M = 0.3;
 const HELD_BIAS_SHARE = 0.03;
 /** Replayed kinematic state: same speed and heading as another identity, this close (m), this recent (ms). */
@@ -181,6 +193,8 @@ class Track {
   runCkHeading = 0;
   runPath = 0;
   runBias = 0;
+  /** speed_step_held of the current run (0: none, or the path confirmed the speed). */
+  stepHeld = 0;
   /** 1 from a position break until the track is steady again (three plausible positions in a row). */
   unsettled = 0;
   stopAbrupt = 0;
@@ -554,6 +568,23 @@ export class VehicleFeatures {
       if (t.sameSpeed === 0) {
         t.heldFirstTs = -1;
         t.heldShown = 0;
+        // A step the reported acceleration does not explain, away from a moving speed the
+        // positions accepted three times in a row, each change explained by the reported
+        // acceleration (not random values that fit by chance), and not itself a held speed
+        // under suspicion (the truth returning after one); not with a position break either
+        // (the truth returning after a frozen or forged position).
+        let settled = n >= 3 && t.stepHeld === 0 && !broke && !jumped && !switched && unfit === 0 && t.speed[last]! > 0;
+        for (let k = 0; settled && k < 3; k++) {
+          const j = (n - 1 - k + RING) % RING;
+          settled = t.ok[j] === 1 && t.trusted[j] === t.speed[j];
+          if (settled && k < 2) {
+            const i = (j - 1 + RING) % RING;
+            const span = (t.ts[j]! - t.ts[i]!) / 1000;
+            settled = span > 0 && Math.abs(t.speed[j]! - t.speed[i]! - ((t.accel[j]! + t.accel[i]!) / 2) * span) <= STEP_ACCEL_TOL * span + 0.01;
+          }
+        }
+        const step = dt >= 0.05 && dt <= 1.5 && v.speed > 0 && settled ? Math.abs(v.speed - t.speed[last]! - ((t.accel[last]! + accelNow) / 2) * dt) - STEP_ACCEL_TOL * dt : 0;
+        t.stepHeld = step > 0 ? step : 0;
       }
       if (broke || jumped || switched || unfit === 1) t.unsettled = 1;
       // (not after a break until the track is steady again: a frozen or offset position
@@ -588,9 +619,13 @@ export class VehicleFeatures {
         t.runCkHeading = v.heading;
         const span = (ts - t.runStartTs) / 1000;
         const bias = Math.abs(t.runPath / span - v.speed);
-        t.runBias = bias > HELD_BIAS_M + HELD_BIAS_SHARE * v.speed + HELD_NOISE_M / span ? bias : 0;
+        const allowed = HELD_BIAS_M + HELD_BIAS_SHARE * v.speed + HELD_NOISE_M / span;
+        t.runBias = bias > allowed ? bias : 0;
+        // (tightly: a value near the truth must not pass as confirmed within the noise allowance)
+        if (span >= HELD_CONFIRM_S && bias <= HELD_BIAS_M + HELD_BIAS_SHARE * v.speed) t.stepHeld = 0;
       }
       out[offset + 22] = Math.max(t.heldShown, t.runBias);
+      out[offset + 23] = t.stepHeld;
       // capped: honest cruise control holds one speed for minutes; only a short repeat says anything
       out[offset + 15] = Math.log1p(Math.min(t.sameSpeed, SAME_SPEED_CAP));
       out[offset + 7] = recent;
