@@ -195,6 +195,16 @@ describe('vehicle features on hand-made tracks', () => {
     expect(rows.slice(40).filter((r) => r.speed_err! > 2).length).toBeLessThan(10);
   });
 
+  it('a held speed whose positions change source across a dead zone is not shown false by the path across it', () => {
+    // truly 10 m/s north at 5 Hz, reporting 10 throughout; messages 20–59 offset 100 m east
+    // (adopted as the track after 3 s), then 5 s unheard, then the truth
+    const sent = northTrack('V-43', 140, 10, 200)
+      .map((e, i) => (i >= 20 && i < 60 ? ev({ kind: 'bsm', vehicle: 'V-43', ts: e.vigil.ts, lat: e.vigil.vehicle!.lat, lon: 103.82 + 100 * M, speed: 10, heading: 0, accel: 0, seq: i }) : e))
+      .filter((_, i) => i < 60 || i >= 85);
+    const rows = vehicleRows(sent);
+    for (let i = 60; i < rows.length; i++) expect(rows[i]!.speed_held_err).toBe(0);
+  });
+
   it('a speed that steps without the reported acceleration to a held value stays suspect until its path confirms it', () => {
     let seed = 9;
     const noise = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 0.6;

@@ -603,7 +603,8 @@ export class VehicleFeatures {
       // Over a run of one held speed, the path the positions show (1 s chords, arc-corrected)
       // against the distance the speed claims: GPS noise averages out, so a bias far below
       // the per-message noise shows after a few seconds.
-      if (t.sameSpeed === 0 || t.unsettled === 1 || t.runCkTs < 0) {
+      // (restarted after a gap too: a dead zone can hide the position source changing)
+      if (t.sameSpeed === 0 || t.unsettled === 1 || t.runCkTs < 0 || dt > DR_GAP_S) {
         t.runStartTs = t.runCkTs = ts;
         t.runCkLat = v.lat;
         t.runCkLon = v.lon;
