@@ -45,7 +45,7 @@ export function modelRows(family: Family, rows: Float32Array, n: number, width: 
   const d = MODEL_FEATURES[family].length;
   if (d === width) return { rows, d };
   const out = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) out.set(rows.subarray(i * width, i * width + d), i * d);
+  for (let i = 0, from = 0, to = 0; i < n; i++, from += width - d) for (let j = 0; j < d; j++) out[to++] = rows[from++]!;
   return { rows: out, d };
 }
 

@@ -195,6 +195,8 @@ class Track {
   runBias = 0;
   /** speed_step_held of the current run (0: none, or the path confirmed the speed). */
   stepHeld = 0;
+  /** Metres per degree of longitude where the track began (a city's extent changes it by < 0.1 %). */
+  kx = 0;
   /** 1 from a position break until the track is steady again (three plausible positions in a row). */
   unsettled = 0;
   stopAbrupt = 0;
@@ -211,15 +213,14 @@ class Track {
   /** When the first message of that jump arrived. */
   jumpAt = -1;
   /**
-   * Dead reckoning since the jump memory's position: metres east and north its reported
-   * speeds and headings add up to, the path length, and the last message integrated
-   * (drTs < 0: not available — the reference had left the ring, or a gap broke it).
+   * Dead reckoning from the last steady position (drLat/drLon at drAnchorTs): metres east
+   * and north the reported speeds and headings since add up to, and the last message
+   * integrated (drTs < 0: not available — none yet, or a gap broke it).
    */
   drLat = 0;
   drLon = 0;
   drEast = 0;
   drNorth = 0;
-  drPath = 0;
   drTs = -1;
   drAnchorTs = -1;
   drSpeed = 0;
@@ -296,7 +297,6 @@ function drStep(t: Track, ts: number, speed: number, heading: number): void {
   const b = heading * RAD;
   t.drEast += ((t.drSpeed * Math.sin(a) + speed * Math.sin(b)) / 2) * dt;
   t.drNorth += ((t.drSpeed * Math.cos(a) + speed * Math.cos(b)) / 2) * dt;
-  t.drPath += ((t.drSpeed + speed) / 2) * dt;
   t.drTs = ts;
   t.drSpeed = speed;
   t.drHeading = heading;
@@ -685,7 +685,7 @@ export class VehicleFeatures {
       t.unsettled = 0;
       t.drLat = v.lat;
       t.drLon = v.lon;
-      t.drEast = t.drNorth = t.drPath = 0;
+      t.drEast = t.drNorth = 0;
       t.drTs = ts;
       t.drAnchorTs = ts;
       t.drSpeed = v.speed;
@@ -772,9 +772,13 @@ export class VehicleFeatures {
       const span = (ts - t.ts[j]!) / 1000;
       if (span > 2.5) return -1;
       if (span < 0.8) continue;
-      // the chord of a turn is shorter than its arc by sinc of half the turn
+      // the chord of a turn is shorter than its arc by sinc of half the turn; metres on the
+      // local plane (the track's own scale of longitude: this runs for every message)
       const turn = (angleDiffDeg(t.headings[j]!, v.heading) * Math.PI) / 360;
-      const implied = distanceM(t.lat[j]!, t.lon[j]!, v.lat, v.lon) / span / (turn > 1e-3 ? Math.sin(turn) / turn : 1);
+      if (t.kx === 0) t.kx = M_PER_DEG * Math.cos(v.lat * RAD);
+      const dx = (v.lon - t.lon[j]!) * t.kx;
+      const dy = (v.lat - t.lat[j]!) * M_PER_DEG;
+      const implied = Math.sqrt(dx * dx + dy * dy) / span / (turn > 1e-3 ? Math.sin(turn) / turn : 1);
       // farther than either speed allows: a position question, not a speed one
       if (implied > Math.max(v.speed, t.speed[j]!) * 1.2 + 5 / span) return -1;
       return Math.abs(implied - (v.speed - (accelNow * span) / 2));
