@@ -6,7 +6,7 @@
  */
 import { canonicalJson, sha256Hex, type VigilEvent } from '../events/index.js';
 import { DetectorError } from './errors.js';
-import { FEATURE_NAMES, FeatureExtractor, MODEL_FEATURES, modelRows, type CityMap, type Family, type FeatureOptions } from './features/index.js';
+import { FEATURE_NAMES, FeatureExtractor, MODEL_FEATURES, type CityMap, type Family, type FeatureOptions } from './features/index.js';
 import { MemoryIncidentBook, type IncidentBook } from './incidents.js';
 import { loadModel, scoreFamily, type ModelBundle } from './model/index.js';
 import { ReputationBook, type ReputationOptions } from './reputation/index.js';
@@ -156,8 +156,9 @@ export class Detector {
       }
       const fm = this.model?.families[b.family];
       if (!fm) continue;
-      const input = modelRows(b.family, b.rows, b.index.length, b.width);
-      const s = scoreFamily(fm, b.keys ? { ...input, n: b.index.length, keys: b.keys } : { ...input, n: b.index.length });
+      // the model reads each row's leading MODEL_FEATURES (the rest are for rules only)
+      const m = { rows: b.rows, n: b.index.length, d: MODEL_FEATURES[b.family].length, stride: b.width };
+      const s = scoreFamily(fm, b.keys ? { ...m, keys: b.keys } : m);
       for (let r = 0; r < b.index.length; r++) modelScores[b.index[r]!] = s[r]!;
     }
 

@@ -185,6 +185,8 @@ class Track {
   heldFirstErr = 0;
   /** The run's speed_held_err: shown false twice, at least HELD_APART_MS apart. */
   heldShown = 0;
+  /** When the held-speed evidence was last measured. */
+  heldCheckTs = -Infinity;
   /** The run's path check: when it began, its last 1 s checkpoint, the path since, and the bias it shows (0: none yet). */
   runStartTs = -1;
   runCkTs = -1;
@@ -589,7 +591,9 @@ export class VehicleFeatures {
       if (broke || jumped || switched || unfit === 1) t.unsettled = 1;
       // (not after a break until the track is steady again: a frozen or offset position
       // disagrees with a true speed, and that lie is the position's)
-      if (v.speed > 0 && t.unsettled === 0) {
+      // (at most every 400 ms: the evidence wanted is a lie that persists for seconds)
+      if (v.speed > 0 && t.unsettled === 0 && ts - t.heldCheckTs >= 400) {
+        t.heldCheckTs = ts;
         const e = this.positionSpeedErr(t, n, avail, ts, v, accelNow);
         if (e > HELD_SHOWN_M) {
           // Twice, far enough apart that no baseline spans both: one change of position

@@ -82,6 +82,8 @@ export interface Matrix {
   rows: Float32Array;
   n: number;
   d: number;
+  /** Values per row in `rows` when rows carry more than the d inputs, leading (scoring only; default d). */
+  stride?: number;
   /** Per-row vocabulary key. */
   keys?: readonly string[];
 }
@@ -183,7 +185,8 @@ export function scoreFamily(model: FamilyModel, m: Matrix, out: Float32Array = n
     throw new DetectorError('MODEL_INVALID', `family ${model.family}: the model has ${model.inputs.length} inputs, the features give ${m.d}; retrain it (vigil train)`);
   }
   const raw = widen(m, model.vocab);
-  const x = normalise(model, raw, m.n);
+  const stride = model.vocab ? m.d + 1 : (m.stride ?? m.d);
+  const x = normalise(model, raw, m.n, stride);
   const errors = new Float64Array(m.n);
   reconstructionErrors(model.layers, x, m.n, model.inputs.length, errors);
   const env = model.envelope;
@@ -191,7 +194,7 @@ export function scoreFamily(model: FamilyModel, m: Matrix, out: Float32Array = n
   for (let i = 0; i < m.n; i++) {
     let s = calibrate(model.calibration, errors[i]!);
     if (env) {
-      const e = envelopeExcess(env, raw, i * d, d);
+      const e = envelopeExcess(env, raw, i * stride, d);
       // Beyond the envelope ranks above everything inside it: 99–100 by how far.
       if (e > 0) s = Math.max(s, 99 + e / (1 + e));
     }
@@ -270,9 +273,10 @@ export function calibrate(q: readonly number[], e: number): number {
 function widen(m: Matrix, vocab: Record<string, number> | undefined): Float32Array {
   if (!vocab) return m.rows;
   const d = m.d + 1;
+  const stride = m.stride ?? m.d;
   const out = new Float32Array(m.n * d);
   for (let i = 0; i < m.n; i++) {
-    out.set(m.rows.subarray(i * m.d, i * m.d + m.d), i * d);
+    out.set(m.rows.subarray(i * stride, i * stride + m.d), i * d);
     const k = m.keys?.[i];
     out[i * d + m.d] = k !== undefined && (vocab[k] ?? 0) > 0 ? 0 : 1;
   }
@@ -304,12 +308,12 @@ function robustStats(x: Float32Array, n: number, d: number): { center: number[];
   return { center, scale };
 }
 
-function normalise(model: Pick<FamilyModel, 'center' | 'scale'>, raw: Float32Array, n: number): Float32Array {
+function normalise(model: Pick<FamilyModel, 'center' | 'scale'>, raw: Float32Array, n: number, stride = model.center.length): Float32Array {
   const d = model.center.length;
   const x = new Float32Array(n * d);
   for (let i = 0; i < n; i++)
     for (let j = 0; j < d; j++) {
-      const v = raw[i * d + j]!;
+      const v = raw[i * stride + j]!;
       const z = (v - model.center[j]!) / model.scale[j]!;
       x[i * d + j] = Number.isFinite(z) ? Math.max(-1e4, Math.min(1e4, z)) : 1e4;
     }
