@@ -567,70 +567,7 @@ export class VehicleFeatures {
       out[offset + 14] = t.stopAbrupt;
       if (t.stopAbrupt === 1) posOk = false;
       t.sameSpeed = v.speed > 0 && v.speed === t.speed[last]! ? t.sameSpeed + 1 : 0;
-      if (t.sameSpeed === 0) {
-        t.heldFirstTs = -1;
-        t.heldShown = 0;
-        // A step the reported acceleration does not explain, away from a moving speed the
-        // positions accepted three times in a row, each change explained by the reported
-        // acceleration (not random values that fit by chance), and not itself a held speed
-        // under suspicion (the truth returning after one); not with a position break either
-        // (the truth returning after a frozen or forged position).
-        let settled = n >= 3 && t.stepHeld === 0 && !broke && !jumped && !switched && unfit === 0 && t.speed[last]! > 0;
-        for (let k = 0; settled && k < 3; k++) {
-          const j = (n - 1 - k + RING) % RING;
-          settled = t.ok[j] === 1 && t.trusted[j] === t.speed[j];
-          if (settled && k < 2) {
-            const i = (j - 1 + RING) % RING;
-            const span = (t.ts[j]! - t.ts[i]!) / 1000;
-            settled = span > 0 && Math.abs(t.speed[j]! - t.speed[i]! - ((t.accel[j]! + t.accel[i]!) / 2) * span) <= STEP_ACCEL_TOL * span + 0.01;
-          }
-        }
-        const step = dt >= 0.05 && dt <= 1.5 && v.speed > 0 && settled ? Math.abs(v.speed - t.speed[last]! - ((t.accel[last]! + accelNow) / 2) * dt) - STEP_ACCEL_TOL * dt : 0;
-        t.stepHeld = step > 0 ? step : 0;
-      }
-      if (broke || jumped || switched || unfit === 1) t.unsettled = 1;
-      // (not after a break until the track is steady again: a frozen or offset position
-      // disagrees with a true speed, and that lie is the position's)
-      // (at most every 400 ms: the evidence wanted is a lie that persists for seconds)
-      if (v.speed > 0 && t.unsettled === 0 && ts - t.heldCheckTs >= 400) {
-        t.heldCheckTs = ts;
-        const e = this.positionSpeedErr(t, n, avail, ts, v, accelNow);
-        if (e > HELD_SHOWN_M) {
-          // Twice, far enough apart that no baseline spans both: one change of position
-          // source (the truth resuming under a held speed) shows for at most a baseline.
-          if (t.heldFirstTs < 0) {
-            t.heldFirstTs = ts;
-            t.heldFirstErr = e;
-          } else if (ts - t.heldFirstTs >= HELD_APART_MS) t.heldShown = Math.max(t.heldShown, Math.min(e, t.heldFirstErr));
-        }
-      }
-      // Over a run of one held speed, the path the positions show (1 s chords, arc-corrected)
-      // against the distance the speed claims: GPS noise averages out, so a bias far below
-      // the per-message noise shows after a few seconds.
-      // (restarted after a gap too: a dead zone can hide the position source changing)
-      if (t.sameSpeed === 0 || t.unsettled === 1 || t.runCkTs < 0 || dt > DR_GAP_S) {
-        t.runStartTs = t.runCkTs = ts;
-        t.runCkLat = v.lat;
-        t.runCkLon = v.lon;
-        t.runCkHeading = v.heading;
-        t.runPath = 0;
-        t.runBias = 0;
-      } else if (ts - t.runCkTs >= 1000) {
-        const turn = (angleDiffDeg(t.runCkHeading, v.heading) * Math.PI) / 360;
-        t.runPath += distanceM(t.runCkLat, t.runCkLon, v.lat, v.lon) / (turn > 1e-3 ? Math.sin(turn) / turn : 1);
-        t.runCkTs = ts;
-        t.runCkLat = v.lat;
-        t.runCkLon = v.lon;
-        t.runCkHeading = v.heading;
-        const span = (ts - t.runStartTs) / 1000;
-        const bias = Math.abs(t.runPath / span - v.speed);
-        const allowed = HELD_BIAS_M + HELD_BIAS_SHARE * v.speed + HELD_NOISE_M / span;
-        t.runBias = bias > allowed ? bias : 0;
-        // (tightly: a value near the truth must not pass as confirmed within the noise allowance)
-        if (span >= HELD_CONFIRM_S && bias <= HELD_BIAS_M + HELD_BIAS_SHARE * v.speed) t.stepHeld = 0;
-      }
-      out[offset + 22] = Math.max(t.heldShown, t.runBias);
-      out[offset + 23] = t.stepHeld;
+      this.heldSpeed(t, n, last, avail, ts, dt, v, accelNow, broke || jumped || switched || unfit === 1, out, offset);
       // capped: honest cruise control holds one speed for minutes; only a short repeat says anything
       out[offset + 15] = Math.log1p(Math.min(t.sameSpeed, SAME_SPEED_CAP));
       out[offset + 7] = recent;
@@ -698,6 +635,77 @@ export class VehicleFeatures {
     t.heading = v.heading;
     t.unfit = unfit;
     t.n = n + 1;
+  }
+
+  /**
+   * speed_held_err and speed_step_held (slots 22, 23) of a message, after t.sameSpeed has
+   * counted it; `broken`: its position broke from the one before (jump, switch, unfit).
+   */
+  private heldSpeed(t: Track, n: number, last: number, avail: number, ts: number, dt: number, v: NonNullable<VigilEvent['vigil']['vehicle']>, accelNow: number, broken: boolean, out: Float32Array, offset: number): void {
+    if (t.sameSpeed === 0) {
+      t.heldFirstTs = -1;
+      t.heldShown = 0;
+      // A step the reported acceleration does not explain, away from a moving speed the
+      // positions accepted three times in a row, each change explained by the reported
+      // acceleration (not random values that fit by chance), and not itself a held speed
+      // under suspicion (the truth returning after one); not with a position break either
+      // (the truth returning after a frozen or forged position).
+      let settled = n >= 3 && t.stepHeld === 0 && !broken && t.speed[last]! > 0;
+      for (let k = 0; settled && k < 3; k++) {
+        const j = (n - 1 - k + RING) % RING;
+        settled = t.ok[j] === 1 && t.trusted[j] === t.speed[j];
+        if (settled && k < 2) {
+          const i = (j - 1 + RING) % RING;
+          const span = (t.ts[j]! - t.ts[i]!) / 1000;
+          settled = span > 0 && Math.abs(t.speed[j]! - t.speed[i]! - ((t.accel[j]! + t.accel[i]!) / 2) * span) <= STEP_ACCEL_TOL * span + 0.01;
+        }
+      }
+      const step = dt >= 0.05 && dt <= 1.5 && v.speed > 0 && settled ? Math.abs(v.speed - t.speed[last]! - ((t.accel[last]! + accelNow) / 2) * dt) - STEP_ACCEL_TOL * dt : 0;
+      t.stepHeld = step > 0 ? step : 0;
+    }
+    if (broken) t.unsettled = 1;
+    // (not after a break until the track is steady again: a frozen or offset position
+    // disagrees with a true speed, and that lie is the position's)
+    // (at most every 400 ms: the evidence wanted is a lie that persists for seconds)
+    if (v.speed > 0 && t.unsettled === 0 && ts - t.heldCheckTs >= 400) {
+      t.heldCheckTs = ts;
+      const e = this.positionSpeedErr(t, n, avail, ts, v, accelNow);
+      if (e > HELD_SHOWN_M) {
+        // Twice, far enough apart that no baseline spans both: one change of position
+        // source (the truth resuming under a held speed) shows for at most a baseline.
+        if (t.heldFirstTs < 0) {
+          t.heldFirstTs = ts;
+          t.heldFirstErr = e;
+        } else if (ts - t.heldFirstTs >= HELD_APART_MS) t.heldShown = Math.max(t.heldShown, Math.min(e, t.heldFirstErr));
+      }
+    }
+    // Over a run of one held speed, the path the positions show (1 s chords, arc-corrected)
+    // against the distance the speed claims: GPS noise averages out, so a bias far below
+    // the per-message noise shows after a few seconds.
+    // (restarted after a gap too: a dead zone can hide the position source changing)
+    if (t.sameSpeed === 0 || t.unsettled === 1 || t.runCkTs < 0 || dt > DR_GAP_S) {
+      t.runStartTs = t.runCkTs = ts;
+      t.runCkLat = v.lat;
+      t.runCkLon = v.lon;
+      t.runCkHeading = v.heading;
+      t.runPath = 0;
+      t.runBias = 0;
+    } else if (ts - t.runCkTs >= 1000) {
+      const turn = (angleDiffDeg(t.runCkHeading, v.heading) * Math.PI) / 360;
+      t.runPath += distanceM(t.runCkLat, t.runCkLon, v.lat, v.lon) / (turn > 1e-3 ? Math.sin(turn) / turn : 1);
+      t.runCkTs = ts;
+      t.runCkLat = v.lat;
+      t.runCkLon = v.lon;
+      t.runCkHeading = v.heading;
+      const span = (ts - t.runStartTs) / 1000;
+      const bias = Math.abs(t.runPath / span - v.speed);
+      const allowed = HELD_BIAS_M + HELD_BIAS_SHARE * v.speed + HELD_NOISE_M / span;
+      t.runBias = bias > allowed ? bias : 0;
+      // (tightly: a value near the truth must not pass as confirmed within the noise allowance)
+      if (span >= HELD_CONFIRM_S && bias <= HELD_BIAS_M + HELD_BIAS_SHARE * v.speed) t.stepHeld = 0;
+    }
+    out[offset + 22] = Math.max(t.heldShown, t.runBias);
+    out[offset + 23] = t.stepHeld;
   }
 
   /**
