@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FeatureExtractor, RobustBaseline } from '../detector/index.js';
+import { FeatureExtractor, RobustBaseline, seededRandom } from '../detector/index.js';
 import { isPublicIpv4 } from '../detector/features/robust.js';
-import { ev, M, miraiScan, northTrack, T0, telemetry } from './detector-fixtures.js';
+import { ev, gpsNoise, M, miraiScan, northTrack, T0, telemetry } from './detector-fixtures.js';
 
 const vehicleRows = (events: ReturnType<typeof northTrack>, fx = new FeatureExtractor()) => events.map((e) => fx.one(e)!.values);
 
@@ -146,8 +146,8 @@ describe('vehicle features on hand-made tracks', () => {
       }
       return { n: v * 10 + R, e: R + v * (s - 10 - turnS), h: 90 };
     };
-    let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 140 - 70;
+    const random = seededRandom(7);
+    const rnd = () => random() * 140 - 70;
     const sent = Array.from({ length: 120 }, (_, i) => {
       const p = at(i * 0.25);
       const forged = i >= 30 && i < 70;
@@ -167,8 +167,7 @@ describe('vehicle features on hand-made tracks', () => {
 
   it('a speed held at a value the positions showed false stays flagged when the truth passes near it; an honest cruise does not', () => {
     // truly 8 m/s, accelerating at 0.5 m/s² from message 0 (10 Hz) to 16 m/s; it reports a held 12 m/s throughout
-    let seed = 11;
-    const noise = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 0.6;
+    const noise = gpsNoise(11);
     let north = 0;
     const held = Array.from({ length: 160 }, (_, i) => {
       const truth = Math.min(16, 8 + 0.05 * i);
@@ -184,8 +183,7 @@ describe('vehicle features on hand-made tracks', () => {
   });
 
   it('a held speed 1.5 m/s above the truth shows in its path within seconds, below what one message can tell', () => {
-    let seed = 5;
-    const noise = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 0.6;
+    const noise = gpsNoise(5);
     const sent = northTrack('V-39', 80, 12).map((e, i) => ev({ kind: 'bsm', vehicle: 'V-39', ts: e.vigil.ts, lat: e.vigil.vehicle!.lat + noise() * M, lon: 103.82 + noise() * M, speed: 13.5, heading: 0, accel: 0, seq: i }));
     const rows = vehicleRows(sent);
     expect(rows[10]!.speed_held_err).toBe(0); // 1 s: within the noise allowance
@@ -206,8 +204,7 @@ describe('vehicle features on hand-made tracks', () => {
   });
 
   it('a speed that steps without the reported acceleration to a held value stays suspect until its path confirms it', () => {
-    let seed = 9;
-    const noise = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 0.6;
+    const noise = gpsNoise(9);
     // truly 12 m/s throughout; from message 40 it reports a held 12.8 with acceleration 0
     const lie = northTrack('V-40', 100, 12).map((e, i) => ev({ kind: 'bsm', vehicle: 'V-40', ts: e.vigil.ts, lat: e.vigil.vehicle!.lat + noise() * M, lon: 103.82 + noise() * M, speed: i < 40 ? 12 : 12.8, heading: 0, accel: 0, seq: i }));
     const rows = vehicleRows(lie);

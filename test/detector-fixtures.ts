@@ -1,5 +1,6 @@
 /** Hand-made events for the detector tests: tracks and devices with known answers. */
 import { parseJsonRecord, resolveValidationOptions, type VigilEvent } from '../events/index.js';
+import { seededRandom } from '../detector/index.js';
 
 const opts = resolveValidationOptions({ now: () => Number.MAX_SAFE_INTEGER / 2 });
 export const T0 = 1_767_225_600_000;
@@ -45,4 +46,10 @@ export function miraiScan(device: string, n: number, t0 = T0, gapMs = 50): Vigil
 
 export function telemetry(device: string, n: number, periodMs = 10_000, t0 = T0, value = (i: number) => 20 + Math.sin(i / 5)): VigilEvent[] {
   return Array.from({ length: n }, (_, i) => ev({ kind: 'telemetry', device, ts: t0 + i * periodMs, metrics: { temperature: Math.round(value(i) * 1000) / 1000 } }));
+}
+
+/** Seeded GPS-like noise: metres uniform in ±0.3 per call (a consumer receiver's error per axis). */
+export function gpsNoise(seed: number): () => number {
+  const random = seededRandom(seed);
+  return () => (random() - 0.5) * 0.6;
 }
