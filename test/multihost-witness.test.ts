@@ -124,7 +124,7 @@ describe.skipIf(why !== undefined)('a log and two witnesses on separate hosts (n
     expect(published).toBeUndefined();
     expect(await witnessedSize(hosts[0]!, ledger.origin)).toBe(150);
     ip('link', 'set', cut.link, 'up');
-    const cp = await Promise.race([waiting, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no publication 30 s after the link healed')), 30_000))]);
+    const cp = await Promise.race([waiting!, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no publication 30 s after the link healed')), 30_000))]);
     expect(cp.size).toBeGreaterThan(100);
     expect((await ledger.published(149)).size).toBe(150);
     expect(await witnessedSize(cut, ledger.origin)).toBe(150);
