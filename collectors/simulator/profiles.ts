@@ -116,7 +116,7 @@ const PROFILES: readonly CityProfile[] = [
       spokes: 14,
       innerRadius: 120,
       spacing: 400,
-      limitsKmh: { arterial: 70, collector: 50, side: 30 },
+      limitsKmh: { arterial: 65, collector: 45, side: 30 },
       receivers: { spacing: 550, range: [280, 420], latencyMs: [30, 120], jitterMs: [10, 60], loss: [0.02, 0.1] },
       layoutSeed: 21,
     },
