@@ -261,11 +261,87 @@ describe.each(['default', ...DEV_PROFILES])('GNSS, heading and speed noise in %s
   });
 });
 
+interface Feature {
+  type: string;
+  geometry: { type: string; coordinates: unknown };
+  properties: Record<string, unknown> & { kind: string };
+}
+
+/** Ray casting on [lon, lat]. */
+function inside(ring: ReadonlyArray<[number, number]>, lon: number, lat: number): boolean {
+  let odd = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [xi, yi] = ring[i] as [number, number];
+    const [xj, yj] = ring[j] as [number, number];
+    if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) odd = !odd;
+  }
+  return odd;
+}
+
+describe.each([...DEV_PROFILES, 'default'])('the city file of %s', (name) => {
+  const { sim, bsms } = runSim({ seed: 1, profile: name, vehicles: 30, devices: 0, attackRate: 0 }, 20);
+  const file = JSON.parse(JSON.stringify(sim.cityFile())) as { type: string; name: string; features: Feature[] };
+  const profile = cityProfile(name);
+
+  it('is a GeoJSON FeatureCollection of roads with speed limits, RSUs with ranges and one service area', () => {
+    expect(file.type).toBe('FeatureCollection');
+    expect(file.name).toBe(name);
+    const limits = Object.values(profile.network.limitsKmh ?? {}).map((k) => k / 3.6);
+    for (const f of file.features) {
+      expect(f.type).toBe('Feature');
+      if (f.properties.kind === 'road') {
+        expect(f.geometry.type).toBe('LineString');
+        const coords = f.geometry.coordinates as Array<[number, number]>;
+        expect(coords.length).toBeGreaterThanOrEqual(2);
+        for (const [lon, lat] of coords) {
+          expect(Math.abs(lat - (profile.network.center?.lat ?? 0))).toBeLessThan(0.05);
+          expect(Math.abs(lon - (profile.network.center?.lon ?? 0))).toBeLessThan(0.1);
+        }
+        expect(limits.some((l) => Math.abs(l - (f.properties.speed_limit as number)) < 0.001)).toBe(true);
+      } else if (f.properties.kind === 'rsu') {
+        expect(f.geometry.type).toBe('Point');
+        expect(f.properties.id).toMatch(/^RSU-\d+$/);
+        expect(f.properties.range_m).toBeGreaterThan(0);
+      } else expect(f.properties.kind).toBe('service_area');
+    }
+    const kinds = file.features.map((f) => f.properties.kind);
+    expect(kinds.filter((k) => k === 'road')).toHaveLength(sim.network.roads.length);
+    expect(kinds.filter((k) => k === 'rsu')).toHaveLength(sim.network.rsus.length);
+    expect(kinds.filter((k) => k === 'service_area')).toHaveLength(1);
+  });
+
+  it('names every RSU the BSMs name, and its service area holds every honest position', () => {
+    const rsus = new Set(file.features.filter((f) => f.properties.kind === 'rsu').map((f) => f.properties.id));
+    const area = file.features.find((f) => f.properties.kind === 'service_area');
+    if (!area) throw new Error('no service area');
+    expect(area.geometry.type).toBe('Polygon');
+    const ring = (area.geometry.coordinates as Array<Array<[number, number]>>)[0] ?? [];
+    expect(ring[0]).toEqual(ring[ring.length - 1]);
+    // RFC 7946: exterior rings counter-clockwise (positive shoelace area in lon/lat).
+    let twice = 0;
+    for (let i = 1; i < ring.length; i++) twice += ((ring[i - 1] as [number, number])[0] * (ring[i] as [number, number])[1]) - ((ring[i] as [number, number])[0] * (ring[i - 1] as [number, number])[1]);
+    expect(twice).toBeGreaterThan(0);
+    expect(bsms.length).toBeGreaterThan(500);
+    for (const m of bsms) {
+      expect(rsus.has(m.bsm.rsu)).toBe(true);
+      expect(inside(ring, m.bsm.lon, m.bsm.lat)).toBe(true);
+    }
+  });
+});
+
 describe('runs', () => {
   it('are the same for the same seed and profile, and differ by seed', () => {
     const a = runSim({ seed: 4, profile: 'dev-irregular', vehicles: 30, devices: 5 }, 20).lines;
     expect(runSim({ seed: 4, profile: 'dev-irregular', vehicles: 30, devices: 5 }, 20).lines).toEqual(a);
     expect(runSim({ seed: 5, profile: 'dev-irregular', vehicles: 30, devices: 5 }, 20).lines).not.toEqual(a);
     expect(new CitySimulator({ seed: 4, profile: 'dev-irregular' }).cityFile()).toEqual(new CitySimulator({ seed: 5, profile: 'dev-irregular' }).cityFile());
+  });
+
+  it('at a high attack rate for a long while never run out of pseudonyms', () => {
+    const sim = new CitySimulator({ seed: 1, vehicles: 10, devices: 0, attackRate: 0.5, attacks: ['dos_random_sybil'] });
+    let attacks = 0;
+    for (let minute = 0; minute < 25; minute++) attacks += sim.advance(sim.time + 60_000).filter((o) => o.type === 'event' && o.attack).length;
+    // More pseudonyms than the 4-digit id space holds: ids are recycled after retirement.
+    expect(attacks).toBeGreaterThan(10_000);
   });
 });

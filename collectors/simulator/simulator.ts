@@ -92,6 +92,8 @@ export interface SimulatorCounts {
 const EPISODE_SPACING_S = 2;
 const MIN_EPISODE_EVENTS = 10;
 const OWED_HORIZON_MS = 2_000;
+/** How long a released ghost or pseudonym id stays unused, milliseconds. */
+const ID_QUARANTINE_MS = 15 * 60_000;
 
 /** Whether the events part accepts TRANSFER-SPEC §2's accuracy fields (it does once h-city's events/ lands). */
 function acceptsAccuracyFields(): boolean {
@@ -133,6 +135,7 @@ export class CitySimulator {
   private readonly vehicleEpisodes = new Map<Vehicle, VehicleEpisode>();
   private readonly deviceEpisodes = new Map<Device, DeviceEpisode>();
   private readonly usedVehicleIds = new Set<string>();
+  private readonly retiredIds: Array<{ id: string; at: number }> = [];
   private readonly idSpace: number;
   /** Outputs not yet arrived, in generation order. */
   private pending: Pending[] = [];
@@ -349,12 +352,14 @@ export class CitySimulator {
   }
 
   private closeEpisodes(now: number): void {
+    while (this.retiredIds.length > 0 && (this.retiredIds[0]?.at ?? now) <= now - ID_QUARANTINE_MS) this.usedVehicleIds.delete(this.retiredIds.shift()?.id ?? '');
     for (const [v, ep] of this.vehicleEpisodes) {
       if (ep.end > now) continue;
       // An attacker that spent its episode in a radio dead zone was never heard: try that type again.
       if (ep.emitted === 0) this.retry.push(ep.type);
-      // Ghosts and pseudonyms are released, so a long live run never runs out of ids.
-      for (const g of ep.identities) this.usedVehicleIds.delete(g.id);
+      // Ghosts and pseudonyms are released after a while, so a long live run never runs out
+      // of ids, yet no id is seen under two identities within minutes.
+      for (const g of ep.identities) this.retiredIds.push({ id: g.id, at: now });
       this.vehicleEpisodes.delete(v);
     }
     for (const [d, ep] of this.deviceEpisodes) {
@@ -378,6 +383,8 @@ export class CitySimulator {
   /** A vehicle id no one uses yet: honest, ghost and pseudonym ids look alike (random 4-digit numbers). */
   freshVehicleId(rng: Random): string {
     const width = String(this.idSpace).length;
+    // A crowded id space frees the longest-retired ids before their quarantine ends.
+    while (this.usedVehicleIds.size >= this.idSpace * 0.7 && this.retiredIds.length > 0) this.usedVehicleIds.delete(this.retiredIds.shift()?.id ?? '');
     if (this.usedVehicleIds.size >= this.idSpace * 0.9) throw new CollectorError('BAD_OPTION', `simulator ran out of vehicle ids (${this.usedVehicleIds.size} in use)`, false);
     for (;;) {
       const id = `V-${String(rng.int(1, this.idSpace)).padStart(width, '0')}`;

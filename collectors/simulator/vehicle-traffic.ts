@@ -85,7 +85,9 @@ export class VehicleTraffic {
     const reported = this.radio.read(t.error, now, truth);
     v.seq++;
     v.remember({ ts: now, ...reported });
-    if (ep.rng.chance(ep.value)) ep.held.push({ ...reported, ts: now, seq: v.seq });
+    // When a held message falls due, this one goes on time first, so the late one arrives after a newer one.
+    const due = (ep.held[0]?.ts ?? Infinity) <= now - ep.replayDelayMs;
+    if (!due && ep.rng.chance(ep.value)) ep.held.push({ ...reported, ts: now, seq: v.seq });
     else this.transmit(v, now, now, v.id, v.seq, reported, undefined);
     while (ep.held.length > 0 && (ep.held[0]?.ts ?? now) <= now - ep.replayDelayMs) {
       const h = ep.held.shift() as VehicleEpisode['held'][number];
