@@ -10,6 +10,7 @@ import {
   cityProfile,
   nearestRoads,
   roadNetwork,
+  type CityProfile,
   type RoadNetwork,
 } from '../collectors/simulator/index.js';
 import { byVehicle, headingDiff, lag1, runSim, type Message } from './simulator-fixtures.js';
@@ -69,6 +70,25 @@ describe('the profiles', () => {
         expect(held.network.limitsKmh).not.toEqual(dev.network.limitsKmh);
       }
     }
+  });
+
+  it.each([
+    [{ ratesHz: [20] }, /ratesHz/],
+    [{ noise: { ...cityProfile('dev-grid').noise, gnssSigma: [3, 1] } }, /gnssSigma/],
+    [{ noise: { ...cityProfile('dev-grid').noise, correlatedShare: 1.5 } }, /correlatedShare/],
+    [{ network: { layout: 'spiral' } }, /layout/],
+    [{ network: { layout: 'grid', size: 1 } }, /size/],
+    [{ network: { center: { lat: 89, lon: 0 } } }, /center/],
+  ])('given as an object, reject %o naming the field', (change, field) => {
+    const profile = { ...cityProfile('dev-grid'), ...change } as unknown as CityProfile;
+    expect(() => new CitySimulator({ profile })).toThrow(CollectorError);
+    expect(() => new CitySimulator({ profile })).toThrow(field);
+  });
+
+  it.each([1, 2, 3, 4, 5, 6])('random:%i runs, with vehicles on its roads', (n) => {
+    const { bsms, sim } = runSim({ seed: 1, profile: `random:${n}`, vehicles: 30, devices: 10, attackRate: 0.2 }, 30);
+    expect(bsms.filter((m) => !m.attack).length).toBeGreaterThan(200);
+    for (const m of bsms.filter((_, i) => i % 10 === 0)) if (m.truth) expect(nearestRoads(sim.network, m.truth.x, m.truth.y).distance).toBeLessThan(8);
   });
 
   it('random:N is fixed by N and differs between Ns, within the supported ranges', () => {

@@ -68,15 +68,20 @@ export class VehicleTraffic {
     const t = this.radio.transmitter(v);
     const reported = copied ? claim : this.radio.read(t.error, ts, claim);
     v.seq++;
-    if (remember) v.remember({ ts, ...reported });
-    this.transmit(v, ts, ts, v.id, v.seq, reported, ep);
+    if (!remember) {
+      this.transmit(v, ts, ts, v.id, v.seq, reported, ep);
+      return;
+    }
+    v.remember({ ts, ...reported });
+    this.transmit(v, ts, ts, v.id, v.seq, reported, ep, v.snapshot(ts));
   }
 
-  private transmit(v: Vehicle, ts: number, sendTime: number, id: string, seq: number, reported: Kinematics, ep: VehicleEpisode | undefined): void {
+  /** `truth`: the sender's true state at `ts`, kept beside the output for tests and evaluation. */
+  private transmit(v: Vehicle, ts: number, sendTime: number, id: string, seq: number, reported: Kinematics, ep: VehicleEpisode | undefined, truth?: Kinematics): void {
     const delivery = this.radio.deliver(v, sendTime);
     if (!delivery) return;
     const record = this.radio.record(id, ts, reported, seq, delivery.rsu, this.radio.transmitter(v).accuracy);
-    this.host.push(ts, record, ep, delivery.at, id === v.id ? v.snapshot(ts) : undefined);
+    this.host.push(ts, record, ep, delivery.at, truth);
   }
 
   /** delayed_messages: a share of its own messages held back and sent late, with their own ts and seq. */
@@ -88,7 +93,7 @@ export class VehicleTraffic {
     // When a held message falls due, this one goes on time first, so the late one arrives after a newer one.
     const due = (ep.held[0]?.ts ?? Infinity) <= now - ep.replayDelayMs;
     if (!due && ep.rng.chance(ep.value)) ep.held.push({ ...reported, ts: now, seq: v.seq });
-    else this.transmit(v, now, now, v.id, v.seq, reported, undefined);
+    else this.transmit(v, now, now, v.id, v.seq, reported, undefined, truth);
     while (ep.held.length > 0 && (ep.held[0]?.ts ?? now) <= now - ep.replayDelayMs) {
       const h = ep.held.shift() as VehicleEpisode['held'][number];
       const delivery = this.radio.deliver(v, now);
