@@ -44,3 +44,5 @@ export { trainDetectorModel, trainDemoModel, chooseThreshold, thresholdFor } fro
 export type { TrainDetectorOptions, DemoModelOptions } from './train.js';
 export { auroc, auprc, roc, confusion, bestF1Threshold, rocSvg, scoreWindows } from './eval/index.js';
 export type { Curve, Confusion, LabelledWindow, WindowScore } from './eval/index.js';
+export { buildReport, formatReport, reportRow, readLabels, scoreLabelled, EVAL_TICK_MS, PlausibilityBaseline, baselineScores, selectModel, rankAverage } from './eval/index.js';
+export type { Report, Row, Labels, EventLabel, ScoredEvent, ScoredSet, ScoreOptions, BaselineCheck } from './eval/index.js';
