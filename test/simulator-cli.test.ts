@@ -43,10 +43,12 @@ describe('vigil simulate', () => {
       expect(r.ok && r.event.id).toBe(perEvent[i]?.id);
     });
     expect(labels.some((l) => l.label === 'attack')).toBe(true);
-    const city = JSON.parse(await readFile(join(dir, 'city.json'), 'utf8')) as { roads: unknown[]; rsus: unknown[]; devices: unknown[] };
-    expect(city.roads.length).toBeGreaterThan(0);
-    expect(city.rsus.length).toBeGreaterThan(0);
-    expect(city.devices).toHaveLength(8);
+    const city = JSON.parse(await readFile(join(dir, 'city.json'), 'utf8')) as { type: string; features: Array<{ properties: { kind: string } }> };
+    expect(city.type).toBe('FeatureCollection');
+    const kinds = city.features.map((f) => f.properties.kind);
+    expect(kinds.filter((k) => k === 'road').length).toBeGreaterThan(0);
+    expect(kinds.filter((k) => k === 'rsu').length).toBeGreaterThan(0);
+    expect(kinds.filter((k) => k === 'service_area')).toHaveLength(1);
 
     // The same command again: byte-identical files.
     const first = await readFile(join(dir, 'e.ndjson'));
