@@ -33,9 +33,9 @@ export interface LearntCity {
 }
 
 export interface CityLearnOptions {
-  /** Cell edge, metres: a few lanes wide, larger than GNSS noise of working receivers (≤ 5 m 1σ). @default 25 */
+  /** Cell edge, metres: a block face, wider than a road with its GNSS noise (≤ 5 m 1σ for working receivers). @default 50 */
   cellM?: number;
-  /** Distinct established vehicles before a cell counts. @default 3 */
+  /** Distinct established vehicles before a cell counts (one liar alone never makes a place part of the city). @default 2 */
   minVehicles?: number;
   /** Messages a vehicle must have sent in training before it counts (a pseudonym used once is not a vehicle). @default 10 */
   minTrackMessages?: number;
@@ -59,8 +59,8 @@ export class CityLearner {
   private messages = 0;
 
   constructor(options: CityLearnOptions = {}) {
-    this.cellM = options.cellM ?? 25;
-    this.minVehicles = options.minVehicles ?? 3;
+    this.cellM = options.cellM ?? 50;
+    this.minVehicles = options.minVehicles ?? 2;
     this.minTrack = options.minTrackMessages ?? 10;
     this.marginM = options.marginM ?? 200;
   }
