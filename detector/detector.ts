@@ -95,6 +95,7 @@ export class Detector {
   private readonly featureIndex: Record<Family, Record<string, number>>;
   private learnt: LearntCityIndex | undefined;
   private readonly useLearnt: boolean;
+  private readonly hasMap: boolean;
   readonly clock: () => number;
 
   private constructor(options: DetectorOptions, rules: RuleBook, model: ModelBundle | undefined) {
@@ -115,7 +116,8 @@ export class Detector {
     }
     this.clock = options.clock ?? Date.now;
     this.log = options.logger ?? silentLogger;
-    this.useLearnt = !options.city && options.learntCity !== false;
+    this.hasMap = options.city !== undefined;
+    this.useLearnt = options.learntCity !== false;
     const { can, cannot } = cityCoverage(options.city);
     if (options.city) this.log.info(`detector: city map checks ${can.join(', ') || 'nothing'}${cannot.length > 0 ? `; it cannot check ${cannot.join(', ')}` : ''}`);
     this.learnt = this.learntOf(model);
@@ -158,13 +160,14 @@ export class Detector {
 
   /** The model's learnt city, when no map was given; says in the log which checks run. */
   private learntOf(model: ModelBundle | undefined): LearntCityIndex | undefined {
-    if (!this.useLearnt) return undefined;
-    if (model?.city) {
+    if (this.hasMap) return undefined;
+    if (this.useLearnt && model?.city) {
       const index = new LearntCityIndex(model.city);
       this.log.info(`detector: no city map given; positions are checked against the city learnt in training (${index.describe()}); roadside-unit range, road distance and speed limits need a map (--city)`);
       return index;
     }
-    this.log.warn('detector: no city map and no learnt city: roadside-unit range, off-road, speed-limit and service-area checks are off (give --city, or train on this city\'s traffic)');
+    const why = model?.city ? 'the learnt city is not used here' : 'no learnt city';
+    this.log.warn(`detector: no city map and ${why}: roadside-unit range, off-road, speed-limit and service-area checks are off (give --city, or train on this city's traffic)`);
     return undefined;
   }
 
