@@ -19,7 +19,7 @@
  *                options?: DemoModelOptions): Promise<ModelBundle>
  * // DemoModelOptions: TrainDetectorOptions (epochs 8, maxRows 20000, features: { city }, onProgress, …)
  * //                   plus threshold (default 99.5). Save it with saveModel(join(dataDir, 'model'), bundle).
- * // From the simulator: trainDemoModelFromSimulator(options) in pipeline/commands/detector.ts.
+ * // From the simulator: trainDemoModelFromSimulator(options) in pipeline/demo.ts.
  * ```
  */
 export { SEVERITIES } from './types.js';

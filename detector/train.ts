@@ -121,7 +121,7 @@ export interface DemoModelOptions extends Omit<TrainDetectorOptions, 'threshold'
  * rows per family, threshold 99.5 (beyond the plausibility envelope, or rarer than 99.5 %
  * of training). About 10 s for 60 simulated seconds of the default city on two cores.
  * `batches` are events in time order; the caller brings them (the detector does not
- * import the simulator: see `pipeline/commands/detector.ts`, `trainDemoModelFromSimulator`).
+ * import the simulator: see `pipeline/demo.ts`, `trainDemoModelFromSimulator`).
  */
 export async function trainDemoModel(batches: AsyncIterable<readonly VigilEvent[]> | Iterable<readonly VigilEvent[]>, options: DemoModelOptions = {}): Promise<ModelBundle> {
   const threshold = options.threshold ?? 99.5;
