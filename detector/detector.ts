@@ -8,7 +8,7 @@ import { canonicalJson, sha256Hex, type VigilEvent } from '../events/index.js';
 import { DetectorError } from './errors.js';
 import { FEATURE_NAMES, FeatureExtractor, MODEL_FEATURES, type CityMap, type Family, type FeatureOptions } from './features/index.js';
 import { cityCoverage } from './features/city.js';
-import { LearntCityIndex } from './features/city-learn.js';
+import { learntCityFor, OFF_TRAFFIC_M, type LearntCityIndex } from './features/city-learn.js';
 import { MemoryIncidentBook, type IncidentBook } from './incidents.js';
 import { loadModel, scoreFamily, type ModelBundle } from './model/index.js';
 import { ReputationBook, type ReputationOptions } from './reputation/index.js';
@@ -73,14 +73,6 @@ export interface ModelInfo {
   backend: string;
   threshold: number;
 }
-
-/**
- * Metres from the nearest learnt traffic cell beyond which a position is off the learnt
- * city: farther than a city block from anywhere three vehicles drove, far beyond GNSS error
- * (≤ 5 m 1σ for working receivers, so 80σ) and a road's width; a training run short enough
- * to leave whole blocks unvisited still covers their ends (the junctions).
- */
-const OFF_TRAFFIC_M = 400;
 
 const silentLogger: DetectorLogger = { info: () => {}, warn: () => {} };
 
@@ -158,17 +150,9 @@ export class Detector {
     else this.log.warn('detector: model removed; scoring with rules and reputation only');
   }
 
-  /** The model's learnt city, when no map was given; says in the log which checks run. */
+  /** The model's learnt city, when no map was given (the log says which checks run). */
   private learntOf(model: ModelBundle | undefined): LearntCityIndex | undefined {
-    if (this.hasMap) return undefined;
-    if (this.useLearnt && model?.city) {
-      const index = new LearntCityIndex(model.city);
-      this.log.info(`detector: no city map given; positions are checked against the city learnt in training (${index.describe()}); roadside-unit range, road distance and speed limits need a map (--city)`);
-      return index;
-    }
-    const why = model?.city ? 'the learnt city is not used here' : 'no learnt city';
-    this.log.warn(`detector: no city map and ${why}: roadside-unit range, off-road, speed-limit and service-area checks are off (give --city, or train on this city's traffic)`);
-    return undefined;
+    return this.hasMap ? undefined : learntCityFor(this.useLearnt ? model?.city : undefined, model?.city !== undefined, this.log);
   }
 
   private thresholdOf(family: Family): number {
@@ -228,7 +212,7 @@ export class Detector {
       this.rules.evaluate(ctx, i, hits);
       let rs = 0;
       for (let h = before; h < hits.length; h++) rs = Math.max(rs, hits[h]!.rule.score);
-      if (this.learnt && e.vigil.vehicle && this.offLearntCity(e.vigil.vehicle.lat, e.vigil.vehicle.lon)) {
+      if (this.learnt && e.vigil.vehicle && this.learnt.offCity(e.vigil.vehicle.lat, e.vigil.vehicle.lon)) {
         rs = Math.max(rs, 1);
         const key = e.vigil.entity.id;
         const c = cityHits.get(key);
@@ -290,16 +274,6 @@ export class Detector {
       alerts.push(this.makeAlert(origin, e, 'high', Math.round(100 * (1 - f.point.value)), `Rogue ${kind}: reputation ${f.point.value.toFixed(2)}`, `Trust stayed below ${this.reputation.options.flagBelow} for ${this.reputation.options.flagAfterMs / 1000} s`, ['vigil.reputation'], [e.id]));
     }
     return { alerts, incidents: this.join(alerts), reputation, scores };
-  }
-
-  /**
-   * Outside the learnt service area, or farther than `OFF_TRAFFIC_M` from every cell several
-   * vehicles drove through in training (a convex hull holds empty wedges between a ring's
-   * or a radial city's roads).
-   */
-  private offLearntCity(lat: number, lon: number): boolean {
-    const l = this.learnt!;
-    return !l.area.contains(lat, lon) || l.offTrafficM(lat, lon, OFF_TRAFFIC_M + 1) > OFF_TRAFFIC_M;
   }
 
   private learntCityAlert(idx: number[], events: readonly VigilEvent[], ctx: MatchContext, alerts: Alert[]): void {

@@ -110,6 +110,26 @@ export class CityLearner {
   }
 }
 
+/**
+ * Metres from the nearest learnt traffic cell beyond which a position is off the learnt
+ * city: farther than a city block from anywhere two vehicles drove, far beyond GNSS error
+ * (≤ 5 m 1σ for working receivers, so 80σ) and a road's width; a training run short enough
+ * to leave whole blocks unvisited still covers their ends (the junctions).
+ */
+export const OFF_TRAFFIC_M = 400;
+
+/** The learnt city a detector without a map checks against, saying so (or which checks are off) in its log. */
+export function learntCityFor(city: LearntCity | undefined, learnt: boolean, log: { info(m: string): void; warn(m: string): void }): LearntCityIndex | undefined {
+  if (city) {
+    const index = new LearntCityIndex(city);
+    log.info(`detector: no city map given; positions are checked against the city learnt in training (${index.describe()}); roadside-unit range, road distance and speed limits need a map (--city)`);
+    return index;
+  }
+  const why = learnt ? 'the learnt city is not used here' : 'no learnt city';
+  log.warn(`detector: no city map and ${why}: roadside-unit range, off-road, speed-limit and service-area checks are off (give --city, or train on this city's traffic)`);
+  return undefined;
+}
+
 /** Queries on a learnt city. */
 export class LearntCityIndex {
   readonly area: ServiceArea;
@@ -141,6 +161,15 @@ export class LearntCityIndex {
         }
     }
     return best;
+  }
+
+  /**
+   * Off the learnt city: outside its service area, or farther than `OFF_TRAFFIC_M` from
+   * every cell vehicles drove through (a convex hull holds empty wedges between a ring's or
+   * a radial city's roads).
+   */
+  offCity(lat: number, lon: number): boolean {
+    return !this.area.contains(lat, lon) || this.offTrafficM(lat, lon, OFF_TRAFFIC_M + 1) > OFF_TRAFFIC_M;
   }
 
   /** Median and 95th-percentile speed learnt in the position's cell, m/s (undefined: no traffic learnt there). */
