@@ -10,8 +10,11 @@
  * - `irregular`: a grid with jittered junctions, bent streets and pruned blocks (an old
  *   town grown over centuries), drawn from the layout seed.
  */
-import type { RoadClass } from './network.js';
 import type { Random } from './random.js';
+
+/** Speed-limit classes, fastest first. */
+export type RoadClass = 'arterial' | 'collector' | 'side';
+export const ROAD_CLASSES: readonly RoadClass[] = ['arterial', 'collector', 'side'];
 
 export const LAYOUTS = ['grid', 'ring', 'radial', 'irregular'] as const;
 export type Layout = (typeof LAYOUTS)[number];

@@ -11,7 +11,7 @@
  * projection about that corner: accurate to centimetres over a few kilometres, at any
  * latitude below the polar circles' last few degrees.
  */
-import { buildLayout, type LayoutOptions } from './layouts.js';
+import { buildLayout, type LayoutOptions, type RoadClass } from './layouts.js';
 import { Random } from './random.js';
 
 export interface LatLon {
@@ -19,9 +19,7 @@ export interface LatLon {
   lon: number;
 }
 
-/** Speed-limit classes, fastest first. */
-export type RoadClass = 'arterial' | 'collector' | 'side';
-export const ROAD_CLASSES: readonly RoadClass[] = ['arterial', 'collector', 'side'];
+export { ROAD_CLASSES, type RoadClass } from './layouts.js';
 
 export interface Intersection {
   id: string;

@@ -1,7 +1,7 @@
 import { CollectorError } from '../errors.js';
 import { ATTACK_TYPES, type AttackType } from './attacks.js';
 import type { RoadNetworkOptions } from './network.js';
-import { cityProfile, type CityProfile } from './profiles.js';
+import { checkNetwork, checkProfile, cityProfile, type CityProfile } from './profiles.js';
 
 /** The simulated city and its attackers. Every option has a default. */
 export interface SimulatorOptions {
@@ -78,8 +78,8 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
   for (const a of attacks) {
     if (!(ATTACK_TYPES as readonly string[]).includes(a)) throw bad(`attacks: expected one of ${ATTACK_TYPES.join(', ')}, got ${JSON.stringify(a)}`);
   }
-  const profile = typeof options.profile === 'object' && options.profile !== null ? options.profile : cityProfile(options.profile ?? 'default');
-  const network = { ...profile.network, ...options.network };
+  const profile = typeof options.profile === 'object' && options.profile !== null ? checkProfile(options.profile) : cityProfile(options.profile ?? 'default');
+  const network = checkNetwork({ ...profile.network, ...options.network });
   return { seed, vehicles, devices, attackRate, start: Math.floor(start / 100) * 100, profile, network, attacks: [...new Set(attacks)] };
 }
 

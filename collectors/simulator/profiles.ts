@@ -116,7 +116,7 @@ const PROFILES: readonly CityProfile[] = [
       spokes: 14,
       innerRadius: 120,
       spacing: 400,
-      limitsKmh: { arterial: 70, collector: 50, side: 30 },
+      limitsKmh: { arterial: 65, collector: 45, side: 30 },
       receivers: { spacing: 550, range: [280, 420], latencyMs: [30, 120], jitterMs: [10, 60], loss: [0.02, 0.1] },
       layoutSeed: 21,
     },
@@ -191,6 +191,54 @@ export function cityProfile(name: string = 'default'): CityProfile {
   const random = /^random:(\d{1,15})$/.exec(name);
   if (random) return randomProfile(Number(random[1]));
   throw new CollectorError('BAD_OPTION', `simulator option profile: expected one of ${PROFILE_NAMES.join(', ')} or random:N, got ${JSON.stringify(name)}`, false);
+}
+
+/** Check a profile given as an object (named ones are checked by the tests); fails naming the field. */
+export function checkProfile(p: CityProfile): CityProfile {
+  const bad = (field: string, expected: string, got: unknown): never => {
+    throw new CollectorError('BAD_OPTION', `simulator option profile.${field}: expected ${expected}, got ${JSON.stringify(got)}`, false);
+  };
+  const span = (field: string, s: unknown, lo: number, hi: number): void => {
+    if (!Array.isArray(s) || s.length !== 2 || !s.every((v) => typeof v === 'number' && v >= lo && v <= hi) || (s[0] as number) > (s[1] as number)) bad(field, `[low, high] within ${lo}–${hi}`, s);
+  };
+  if (typeof p.name !== 'string' || p.name === '') bad('name', 'a name', p.name);
+  if (!Array.isArray(p.ratesHz) || p.ratesHz.length === 0 || !p.ratesHz.every((r) => typeof r === 'number' && r >= 1 && r <= 10)) bad('ratesHz', 'a list of rates from 1 to 10 Hz', p.ratesHz);
+  span('noise.gnssSigma', p.noise?.gnssSigma, 0, 100);
+  span('noise.tauS', p.noise?.tauS, 0.01, 3600);
+  span('noise.headingSigmaDeg', p.noise?.headingSigmaDeg, 0, 90);
+  span('noise.speedSigma', p.noise?.speedSigma, 0, 10);
+  const share = (field: string, v: unknown): void => {
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) bad(field, 'a share from 0 to 1', v);
+  };
+  share('noise.correlatedShare', p.noise.correlatedShare);
+  share('accuracy.share', p.accuracy?.share);
+  share('accuracy.understated', p.accuracy.understated);
+  share('accuracy.overstated', p.accuracy.overstated);
+  if (p.accuracy.understated + p.accuracy.overstated > 1) bad('accuracy', 'understated + overstated ≤ 1', p.accuracy);
+  checkNetwork(p.network ?? {});
+  return p;
+}
+
+/** Check a road network's options (a profile's, with any overrides). */
+export function checkNetwork(n: RoadNetworkOptions): RoadNetworkOptions {
+  const bad = (field: string, expected: string, got: unknown): never => {
+    throw new CollectorError('BAD_OPTION', `simulator option network.${field}: expected ${expected}, got ${JSON.stringify(got)}`, false);
+  };
+  if (n.layout !== undefined && !(LAYOUTS as readonly string[]).includes(n.layout)) bad('layout', LAYOUTS.join(' | '), n.layout);
+  const num = (field: keyof RoadNetworkOptions, lo: number, hi: number, whole = false): void => {
+    const v = n[field];
+    if (v !== undefined && (typeof v !== 'number' || !(v >= lo && v <= hi) || (whole && !Number.isInteger(v)))) bad(field, `${whole ? 'a whole number' : 'a number'} from ${lo} to ${hi}`, v);
+  };
+  num('size', 2, 60, true);
+  num('spacing', 50, 2_000);
+  num('arterialEvery', 1, 60, true);
+  num('rotationDeg', -360, 360);
+  num('rings', 1, 20, true);
+  num('spokes', 3, 64, true);
+  num('innerRadius', 30, 5_000);
+  // The equirectangular projection is no good near the poles.
+  if (n.center !== undefined && !(Math.abs(n.center.lat) <= 80 && Math.abs(n.center.lon) <= 180)) bad('center', 'a latitude within ±80° and a longitude within ±180°', n.center);
+  return n;
 }
 
 const round = (v: number, digits = 2): number => Math.round(v * 10 ** digits) / 10 ** digits;

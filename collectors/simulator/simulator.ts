@@ -10,15 +10,16 @@
  */
 import { parseJsonRecord, resolveValidationOptions } from '../../events/index.js';
 import { CollectorError } from '../errors.js';
-import { ATTACK_TYPES, DOS_RATE_HZ, FLOOD_ATTACKS, isVehicleAttack, type AttackType, type IotAttack, type VehicleAttack } from './attacks.js';
+import { ATTACK_TYPES, isVehicleAttack, type AttackType, type IotAttack, type VehicleAttack } from './attacks.js';
 import { planDeviceEpisode, stepDeviceAttack, tampered, type DeviceEpisode } from './device-attacks.js';
 import { Device, deviceEventRate, kindOfIndex } from './devices.js';
 import type { Episode } from './episodes.js';
 import { cityGeoJson, describeNetwork, receivingRsu, roadNetwork, type CityDescription, type RoadNetwork } from './network.js';
 import { resolveSimulatorOptions, type ResolvedSimulatorOptions, type SimulatorOptions } from './options.js';
-import { Radio } from './radio.js';
+import { Radio, type Transmitter } from './radio.js';
 import { Random } from './random.js';
-import { falsify, isSybil, neighbourMessage, planVehicleEpisode, randomState, replayed, type VehicleEpisode } from './vehicle-attacks.js';
+import { planVehicleEpisode, type VehicleEpisode } from './vehicle-attacks.js';
+import { VehicleTraffic } from './vehicle-traffic.js';
 import { TICK_MS, Vehicle, type Kinematics } from './vehicles.js';
 
 /** One simulated message: the input line a collector would receive, and its ground truth. */
@@ -91,6 +92,8 @@ export interface SimulatorCounts {
 const EPISODE_SPACING_S = 2;
 const MIN_EPISODE_EVENTS = 10;
 const OWED_HORIZON_MS = 2_000;
+/** How long a released ghost or pseudonym id stays unused, milliseconds. */
+const ID_QUARANTINE_MS = 15 * 60_000;
 
 /** Whether the events part accepts TRANSFER-SPEC §2's accuracy fields (it does once h-city's events/ lands). */
 function acceptsAccuracyFields(): boolean {
@@ -128,9 +131,11 @@ export class CitySimulator {
   private readonly rng: Random;
   private readonly attackRng: Random;
   private readonly radio: Radio;
+  private readonly traffic: VehicleTraffic;
   private readonly vehicleEpisodes = new Map<Vehicle, VehicleEpisode>();
   private readonly deviceEpisodes = new Map<Device, DeviceEpisode>();
   private readonly usedVehicleIds = new Set<string>();
+  private readonly retiredIds: Array<{ id: string; at: number }> = [];
   private readonly idSpace: number;
   /** Outputs not yet arrived, in generation order. */
   private pending: Pending[] = [];
@@ -146,6 +151,7 @@ export class CitySimulator {
     const gps = this.rng.fork('gps');
     this.attackRng = this.rng.fork('attacks');
     this.radio = new Radio(this.network, profile.noise, profile.accuracy, acceptsAccuracyFields(), this.rng.fork('channel'));
+    this.traffic = new VehicleTraffic(this.network, this.vehicles, this.radio, profile.noise, this);
     this.idSpace = Math.max(9_999, (this.options.vehicles + 50) * 4);
     // Shuffle all types whatever `attacks` allows, so that the random stream is the same
     // for every restriction.
@@ -182,6 +188,11 @@ export class CitySimulator {
         peers: d.profile.peers.map((p) => ({ ip: p.ip, port: p.port, proto: p.proto, service: p.service })),
       })),
     };
+  }
+
+  /** A vehicle's receiver: its sensor error (sigmas, tau) and the accuracy figures it sends. */
+  receiverOf(v: Vehicle): Readonly<Transmitter> {
+    return this.radio.transmitter(v);
   }
 
   /** The city file (TRANSFER-SPEC §1, GeoJSON) of this run's profile. */
@@ -236,7 +247,7 @@ export class CitySimulator {
     const t1 = t0 + TICK_MS;
     this.closeEpisodes(t0);
     this.maybeStartEpisode(t0);
-    for (const v of this.vehicles) this.stepVehicle(v, t0);
+    for (const v of this.vehicles) this.traffic.step(v, t0, this.tick, this.vehicleEpisodes.get(v));
     for (const d of this.devices) this.stepDevice(d, t1);
     for (const ep of this.deviceEpisodes.values()) stepDeviceAttack(this, ep, t1);
     this.counts.lostOutOfRange = this.radio.lostOutOfRange;
@@ -256,125 +267,6 @@ export class CitySimulator {
       this.counts.attack++;
       this.counts.byAttack[ep.type] = (this.counts.byAttack[ep.type] ?? 0) + 1;
     } else this.counts.normal++;
-  }
-
-  // ---- vehicles -----------------------------------------------------------------------
-
-  private stepVehicle(v: Vehicle, t0: number): void {
-    const now = t0 + v.phaseMs;
-    v.step(now);
-    const ep = this.vehicleEpisodes.get(v);
-    if (ep && FLOOD_ATTACKS.has(ep.type)) {
-      this.flood(v, ep, now);
-      // A flood under its own id replaces its messages; a Sybil flood comes on top of them.
-      if (!isSybil(ep.type)) return;
-    }
-    if ((this.tick - v.sendOffset) % v.period !== 0) return;
-    const truth = v.snapshot(now);
-    if (!ep || isSybil(ep.type)) {
-      this.sendOwn(v, now, truth, undefined, false);
-      if (ep?.type === 'sybil') this.sendGhosts(v, ep, now, truth);
-      if (ep?.type === 'data_replay_sybil') this.sendUnderPseudonym(v, ep, now, replayed(ep, now));
-      return;
-    }
-    switch (ep.type) {
-      case 'delayed_messages':
-        this.sendDelayed(v, ep, now, truth);
-        return;
-      case 'data_replay':
-        this.sendOwn(v, now, replayed(ep, now) ?? truth, ep, replayed(ep, now) !== undefined);
-        return;
-      case 'disruptive': {
-        const copy = neighbourMessage(ep, this.vehicles, now);
-        this.sendOwn(v, now, copy ?? truth, ep, copy !== undefined);
-        return;
-      }
-      default:
-        this.sendOwn(v, now, falsify(ep, now, truth, this.network), ep, false);
-    }
-  }
-
-  /**
-   * A message under the vehicle's own id and next seq. `copied`: the claim is someone's
-   * sent message (already noisy); otherwise it goes through the vehicle's own sensor error.
-   */
-  private sendOwn(v: Vehicle, ts: number, claim: Kinematics, ep: VehicleEpisode | undefined, copied: boolean, remember = true): void {
-    const t = this.radio.transmitter(v);
-    const reported = copied ? claim : this.radio.read(t.error, ts, claim);
-    v.seq++;
-    if (remember) v.remember({ ts, ...reported });
-    this.transmit(v, ts, ts, v.id, v.seq, reported, ep);
-  }
-
-  private transmit(v: Vehicle, ts: number, sendTime: number, id: string, seq: number, reported: Kinematics, ep: VehicleEpisode | undefined): void {
-    const delivery = this.radio.deliver(v, sendTime);
-    if (!delivery) return;
-    const record = this.radio.record(id, ts, reported, seq, delivery.rsu, this.radio.transmitter(v).accuracy);
-    this.push(ts, record, ep, delivery.at, id === v.id ? v.snapshot(ts) : undefined);
-  }
-
-  /** delayed_messages: a share of its own messages held back and sent late, with their own ts and seq. */
-  private sendDelayed(v: Vehicle, ep: VehicleEpisode, now: number, truth: Kinematics): void {
-    const t = this.radio.transmitter(v);
-    const reported = this.radio.read(t.error, now, truth);
-    v.seq++;
-    v.remember({ ts: now, ...reported });
-    if (ep.rng.chance(ep.value)) ep.held.push({ ...reported, ts: now, seq: v.seq });
-    else this.transmit(v, now, now, v.id, v.seq, reported, undefined);
-    while (ep.held.length > 0 && (ep.held[0]?.ts ?? now) <= now - ep.replayDelayMs) {
-      const h = ep.held.shift() as VehicleEpisode['held'][number];
-      const delivery = this.radio.deliver(v, now);
-      if (delivery) this.push(h.ts, this.radio.record(v.id, h.ts, h, h.seq, delivery.rsu, t.accuracy), ep, delivery.at);
-    }
-  }
-
-  /** The floods: DOS_RATE_HZ messages a second, under its own id or a new pseudonym each. */
-  private flood(v: Vehicle, ep: VehicleEpisode, now: number): void {
-    const gap = 1000 / DOS_RATE_HZ;
-    for (let dt = 0; dt < TICK_MS; dt += gap) {
-      const ts = now + dt;
-      let claim: Kinematics | undefined;
-      let copied = true;
-      if (ep.type === 'dos') {
-        // True kinematics, extrapolated within the tick.
-        const ahead = (v.speed * dt) / 1000;
-        const rad = (v.heading * Math.PI) / 180;
-        claim = { ...v.snapshot(ts), x: v.x + ahead * Math.sin(rad), y: v.y + ahead * Math.cos(rad) };
-        copied = false;
-      } else if (ep.type === 'dos_random' || ep.type === 'dos_random_sybil') claim = randomState(ep, this.network);
-      else claim = neighbourMessage(ep, this.vehicles, ts);
-      if (!claim) continue;
-      if (isSybil(ep.type)) this.sendUnderPseudonym(v, ep, ts, claim);
-      else this.sendOwn(v, ts, claim, ep, copied, false);
-    }
-  }
-
-  /** A message under a pseudonym: a new one every `burst` messages (every message for the floods). */
-  private sendUnderPseudonym(v: Vehicle, ep: VehicleEpisode, ts: number, claim: Kinematics | undefined): void {
-    if (!claim) return;
-    if (ep.burstLeft <= 0 || ep.identities.length === 0) {
-      ep.identities.push({ id: this.freshVehicleId(ep.rng), seq: ep.rng.int(0, 4000), along: 0, across: 0 });
-      ep.burstLeft = ep.burst;
-    }
-    ep.burstLeft--;
-    const pseudonym = ep.identities[ep.identities.length - 1] as VehicleEpisode['identities'][number];
-    pseudonym.seq++;
-    this.transmit(v, ts, ts, pseudonym.id, pseudonym.seq, claim, ep);
-  }
-
-  /** Sybil: each ghost copies the attacker's track at a fixed place in a formation around it, through a receiver of its own. */
-  private sendGhosts(v: Vehicle, ep: VehicleEpisode, now: number, truth: Kinematics): void {
-    const rad = (truth.heading * Math.PI) / 180;
-    const own = this.radio.transmitter(v);
-    ep.identities.forEach((g, j) => {
-      const ts = now + 2 * j + 1;
-      const x = truth.x + g.along * Math.sin(rad) + g.across * Math.cos(rad);
-      const y = truth.y + g.along * Math.cos(rad) - g.across * Math.sin(rad);
-      const speed = Math.max(0, truth.speed + ep.rng.normal(0, 0.15));
-      const error = (g.error ??= own.error.clone(ep.rng.fork(g.id), this.options.profile.noise));
-      g.seq++;
-      this.transmit(v, ts, ts, g.id, g.seq, this.radio.read(error, ts, { ...truth, x, y, speed }), ep);
-    });
   }
 
   // ---- devices ------------------------------------------------------------------------
@@ -460,12 +352,14 @@ export class CitySimulator {
   }
 
   private closeEpisodes(now: number): void {
+    while (this.retiredIds.length > 0 && (this.retiredIds[0]?.at ?? now) <= now - ID_QUARANTINE_MS) this.usedVehicleIds.delete(this.retiredIds.shift()?.id ?? '');
     for (const [v, ep] of this.vehicleEpisodes) {
       if (ep.end > now) continue;
       // An attacker that spent its episode in a radio dead zone was never heard: try that type again.
       if (ep.emitted === 0) this.retry.push(ep.type);
-      // Ghosts and pseudonyms are released, so a long live run never runs out of ids.
-      for (const g of ep.identities) this.usedVehicleIds.delete(g.id);
+      // Ghosts and pseudonyms are released after a while, so a long live run never runs out
+      // of ids, yet no id is seen under two identities within minutes.
+      for (const g of ep.identities) this.retiredIds.push({ id: g.id, at: now });
       this.vehicleEpisodes.delete(v);
     }
     for (const [d, ep] of this.deviceEpisodes) {
@@ -489,6 +383,8 @@ export class CitySimulator {
   /** A vehicle id no one uses yet: honest, ghost and pseudonym ids look alike (random 4-digit numbers). */
   freshVehicleId(rng: Random): string {
     const width = String(this.idSpace).length;
+    // A crowded id space frees the longest-retired ids before their quarantine ends.
+    while (this.usedVehicleIds.size >= this.idSpace * 0.7 && this.retiredIds.length > 0) this.usedVehicleIds.delete(this.retiredIds.shift()?.id ?? '');
     if (this.usedVehicleIds.size >= this.idSpace * 0.9) throw new CollectorError('BAD_OPTION', `simulator ran out of vehicle ids (${this.usedVehicleIds.size} in use)`, false);
     for (;;) {
       const id = `V-${String(rng.int(1, this.idSpace)).padStart(width, '0')}`;
