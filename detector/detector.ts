@@ -7,6 +7,8 @@
 import { canonicalJson, sha256Hex, type VigilEvent } from '../events/index.js';
 import { DetectorError } from './errors.js';
 import { FEATURE_NAMES, FeatureExtractor, MODEL_FEATURES, type CityMap, type Family, type FeatureOptions } from './features/index.js';
+import { cityCoverage } from './features/city.js';
+import { learntCityFor, OFF_TRAFFIC_M, type LearntCityIndex } from './features/city-learn.js';
 import { MemoryIncidentBook, type IncidentBook } from './incidents.js';
 import { loadModel, scoreFamily, type ModelBundle } from './model/index.js';
 import { ReputationBook, type ReputationOptions } from './reputation/index.js';
@@ -37,8 +39,12 @@ export interface DetectorOptions {
   model?: ModelBundle | null;
   /** Rule folders; `starter` is Vigil's starter pack. @default ['starter'] */
   rules?: Array<string | 'starter'>;
-  /** City geometry for the range and off-road features. */
+  /**
+   * City geometry for the range, off-road and service-area features. Without it, the city
+   * the model learnt from its training traffic (if any) is checked instead. */
   city?: CityMap;
+  /** Use the model's learnt city when no `city` is given. @default true */
+  learntCity?: boolean;
   features?: Omit<FeatureOptions, 'city'>;
   reputation?: ReputationOptions;
   incidents?: IncidentBook;
@@ -79,6 +85,9 @@ export class Detector {
   private readonly incidents: IncidentBook;
   private readonly limits: Required<DetectorLimits>;
   private readonly featureIndex: Record<Family, Record<string, number>>;
+  private learnt: LearntCityIndex | undefined;
+  private readonly useLearnt: boolean;
+  private readonly hasMap: boolean;
   readonly clock: () => number;
 
   private constructor(options: DetectorOptions, rules: RuleBook, model: ModelBundle | undefined) {
@@ -99,6 +108,11 @@ export class Detector {
     }
     this.clock = options.clock ?? Date.now;
     this.log = options.logger ?? silentLogger;
+    this.hasMap = options.city !== undefined;
+    this.useLearnt = options.learntCity !== false;
+    const { can, cannot } = cityCoverage(options.city);
+    if (options.city) this.log.info(`detector: city map checks ${can.join(', ') || 'nothing'}${cannot.length > 0 ? `; it cannot check ${cannot.join(', ')}` : ''}`);
+    this.learnt = this.learntOf(model);
     this.featureIndex = {} as Record<Family, Record<string, number>>;
     for (const [f, names] of Object.entries(FEATURE_NAMES)) this.featureIndex[f as Family] = Object.fromEntries(names.map((n, i) => [n, i]));
   }
@@ -131,8 +145,14 @@ export class Detector {
   setModel(bundle: ModelBundle | null): void {
     if (bundle) checkFeatures(bundle);
     this.model = bundle ?? undefined;
+    this.learnt = this.learntOf(this.model);
     if (bundle) this.log.info(`detector: model ${bundle.hash.slice(0, 12)} now scoring (families ${Object.keys(bundle.families).join(', ')}; threshold ${bundle.threshold.toFixed(2)})`);
     else this.log.warn('detector: model removed; scoring with rules and reputation only');
+  }
+
+  /** The model's learnt city, when no map was given (the log says which checks run). */
+  private learntOf(model: ModelBundle | undefined): LearntCityIndex | undefined {
+    return this.hasMap ? undefined : learntCityFor(this.useLearnt ? model?.city : undefined, model?.city !== undefined, this.log);
   }
 
   private thresholdOf(family: Family): number {
@@ -167,6 +187,7 @@ export class Detector {
     const hits: RuleHit[] = [];
     const ruleScore = new Float32Array(n);
     const modelHits = new Map<string, { family: Family; idx: number[]; score: number }>();
+    const cityHits = new Map<string, number[]>();
     const reputation: ReputationPoint[] = [];
     const newlyFlagged: Array<{ idx: number; point: ReputationPoint }> = [];
     // One context for the whole batch, every field always present (undefined when absent):
@@ -191,6 +212,13 @@ export class Detector {
       this.rules.evaluate(ctx, i, hits);
       let rs = 0;
       for (let h = before; h < hits.length; h++) rs = Math.max(rs, hits[h]!.rule.score);
+      if (this.learnt && e.vigil.vehicle && this.learnt.offCity(e.vigil.vehicle.lat, e.vigil.vehicle.lon)) {
+        rs = Math.max(rs, 1);
+        const key = e.vigil.entity.id;
+        const c = cityHits.get(key);
+        if (c) c.push(i);
+        else cityHits.set(key, [i]);
+      }
       ruleScore[i] = rs;
       // model: an outlier above the threshold, unless an exception covers it
       let badness = rs > 0 ? 1 : 0;
@@ -235,6 +263,7 @@ export class Detector {
         this.makeAlert(origin, last, sev, m.score, `Outlier ${m.family} behaviour`, `${m.idx.length} event(s) scored above the model threshold ${this.thresholdOf(m.family).toFixed(2)} (max ${m.score.toFixed(2)})${foldNote(folded)}`, [], m.idx.map((i) => events[i]!.id)),
       );
     }
+    for (const idx of cityHits.values()) this.learntCityAlert(idx, events, ctx, alerts);
     for (const f of newlyFlagged) {
       const e = events[f.idx]!;
       ctx.event = e;
@@ -245,6 +274,17 @@ export class Detector {
       alerts.push(this.makeAlert(origin, e, 'high', Math.round(100 * (1 - f.point.value)), `Rogue ${kind}: reputation ${f.point.value.toFixed(2)}`, `Trust stayed below ${this.reputation.options.flagBelow} for ${this.reputation.options.flagAfterMs / 1000} s`, ['vigil.reputation'], [e.id]));
     }
     return { alerts, incidents: this.join(alerts), reputation, scores };
+  }
+
+  private learntCityAlert(idx: number[], events: readonly VigilEvent[], ctx: MatchContext, alerts: Alert[]): void {
+    const last = events[idx.at(-1)!]!;
+    ctx.event = last;
+    const id = 'city:learnt';
+    const folded = this.rules.admit(id, ctx, last.vigil.ts, { timespanMs: this.limits.modelSuppressMs, groupBy: ['vigil.entity.id'] });
+    if (folded === undefined) return;
+    const origin: AlertOrigin = { type: 'rule', id, title: 'Position off the learnt city', hash: sha256Hex(canonicalJson(this.learnt!.city)) };
+    const description = `${idx.length} position(s) outside the service area learnt from training traffic or more than ${OFF_TRAFFIC_M} m from anywhere vehicles drove${foldNote(folded)}`;
+    alerts.push(this.makeAlert(origin, last, 'medium', 100, origin.title, description, ['attack.defense_evasion', 'attack.t1036'], idx.map((i) => events[i]!.id), 'position_falsification'));
   }
 
   /** Time-driven rules (a device gone silent) at `now` (epoch milliseconds), without new events. */

@@ -19,7 +19,7 @@
  *                options?: DemoModelOptions): Promise<ModelBundle>
  * // DemoModelOptions: TrainDetectorOptions (epochs 8, maxRows 20000, features: { city }, onProgress, …)
  * //                   plus threshold (default 99.5). Save it with saveModel(join(dataDir, 'model'), bundle).
- * // From the simulator: trainDemoModelFromSimulator(options) in pipeline/commands/detector.ts.
+ * // From the simulator: trainDemoModelFromSimulator(options) in pipeline/demo.ts.
  * ```
  */
 export { SEVERITIES } from './types.js';
@@ -36,9 +36,13 @@ export { ReputationBook } from './reputation/index.js';
 export type { ReputationOptions } from './reputation/index.js';
 export { FeatureExtractor, FEATURE_NAMES, MODEL_FEATURES, FAMILIES, familyOf, RobustBaseline } from './features/index.js';
 export type { Family, FeatureBatch, CityMap, RoadsideUnit, FeatureOptions } from './features/index.js';
+export { cityMapFromFile, cityCoverage, RoadIndex, ServiceArea, CityLearner, LearntCityIndex } from './features/index.js';
+export type { LearntCity, CityLearnOptions } from './features/index.js';
 export { trainFamily, scoreFamily, trainForest, scoreForest, loadModel, saveModel, parseModel, sealModel, modelHash, loadTf, seededRandom, permutation } from './model/index.js';
 export type { ModelBundle, FamilyModel, TrainOptions, Matrix, BackendPreference, IsolationForest, ForestOptions } from './model/index.js';
 export { trainDetectorModel, trainDemoModel, chooseThreshold, thresholdFor } from './train.js';
 export type { TrainDetectorOptions, DemoModelOptions } from './train.js';
 export { auroc, auprc, roc, confusion, bestF1Threshold, rocSvg, scoreWindows } from './eval/index.js';
 export type { Curve, Confusion, LabelledWindow, WindowScore } from './eval/index.js';
+export { buildReport, formatReport, reportRow, readLabels, scoreLabelled, EVAL_TICK_MS, PlausibilityBaseline, baselineScores, selectModel, rankAverage } from './eval/index.js';
+export type { Report, Row, Labels, EventLabel, ScoredEvent, ScoredSet, ScoreOptions, BaselineCheck } from './eval/index.js';

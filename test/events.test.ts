@@ -105,10 +105,12 @@ describe('the hand-checked path for basic safety messages', () => {
     lat: [0, -0, 90, -90, 90.000001, -91, 1.3521, 1e-7, 'x', Infinity, NaN, null, true],
     lon: [180, -180, 180.5, 103.8198, 5e-324, '1', -Infinity],
     speed: [0, 1000, 1000.01, -0.01, 13.4, 123456.7e-3, NaN],
-    heading: [0, 359.999, 360, -1, 87.5, 1e21],
+    heading: [0, 359.999, 360, 360.001, -1, 87.5, 1e21],
     accel: [undefined, -100, 100, 100.1, 0.3, -0, '0.3', null, NaN],
     seq: [undefined, 0, -0, 118, 2 ** 53 - 1, 2 ** 53, 1.5, -1, '1', null],
     rsu: [undefined, 'RSU-07', 'r'.repeat(129), '', 3, null],
+    pos_accuracy: [undefined, 0, 1e-9, 2.5, 1000, 1000.001, -1, '2', null, NaN],
+    heading_accuracy: [undefined, 0, 0.5, 180, 180.5, -0, '1', null],
   };
   const extras: Array<Record<string, unknown>> = [{}, {}, {}, {}, { extra: 1 }, { __proto__x: 1 }, { kind: 'BSM' }];
 
@@ -170,7 +172,8 @@ describe('each way input can be wrong has its own reason', () => {
     ['a number too large to be finite', JSON.stringify(valid.bsm).replace('13.4', '1e400'), 'NON_FINITE_NUMBER', 'speed'],
     ['latitude above 90', JSON.stringify(withField(valid.bsm, { lat: 91 })), 'OUT_OF_RANGE', 'lat'],
     ['a negative speed', JSON.stringify(withField(valid.bsm, { speed: -1 })), 'OUT_OF_RANGE', 'speed'],
-    ['a heading of 360', JSON.stringify(withField(valid.bsm, { heading: 360 })), 'OUT_OF_RANGE', 'heading'],
+    ['a heading above 360', JSON.stringify(withField(valid.bsm, { heading: 360.5 })), 'OUT_OF_RANGE', 'heading'],
+    ['a pos_accuracy of 0', JSON.stringify(withField(valid.bsm, { pos_accuracy: 0 })), 'OUT_OF_RANGE', 'pos_accuracy'],
     ['a fractional sequence number', JSON.stringify(withField(valid.bsm, { seq: 1.5 })), 'WRONG_TYPE', 'seq'],
     ['a port above 65535', JSON.stringify(withField(valid.net, { dport: 70000 })), 'OUT_OF_RANGE', 'dport'],
     ['an invalid IP address', JSON.stringify(withField(valid.net, { src: '10.1.2.300' })), 'INVALID_FORMAT', 'src'],

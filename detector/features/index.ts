@@ -10,6 +10,9 @@ import { AUTH_FEATURES, DeviceFeatures, NET_FEATURES, TELEMETRY_FEATURES, type D
 import { DEFAULT_VEHICLE_BOUNDS, VehicleFeatures, VEHICLE_FEATURES, VEHICLE_MODEL_WIDTH, type VehicleBounds } from './vehicle.js';
 
 export type { CityMap, RoadsideUnit } from './city.js';
+export { cityMapFromFile, cityCoverage, RoadIndex, ServiceArea } from './city.js';
+export { CityLearner, LearntCityIndex } from './city-learn.js';
+export type { LearntCity, CityLearnOptions } from './city-learn.js';
 export type { VehicleBounds } from './vehicle.js';
 export type { DeviceWindows } from './device.js';
 export { RobustBaseline } from './robust.js';
