@@ -30,6 +30,11 @@ export interface ModelBundle {
   thresholds?: Record<string, number>;
   /** How the threshold was chosen, in words (shown by `vigil eval`). */
   thresholdSource: string;
+  /**
+   * State the feature extractors learnt from the training traffic, per family (the vehicle
+   * feeds' noise: detector/features/vehicle/noise.ts). JSON the extractors validate themselves.
+   */
+  features?: Record<string, unknown>;
   hash: string;
 }
 
@@ -106,6 +111,7 @@ const bundleSchema = z.object({
   threshold: z.number().min(0).max(100),
   thresholds: z.record(z.string(), z.number().min(0).max(100)).optional(),
   thresholdSource: z.string(),
+  features: z.record(z.string(), z.unknown()).optional(),
   hash: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
@@ -167,6 +173,7 @@ export function parseModel(text: string): ModelBundle {
     hash: s.hash,
   };
   if (s.thresholds) bundle.thresholds = s.thresholds;
+  if (s.features) bundle.features = s.features;
   const expected = modelHash(bundle);
   if (expected !== s.hash) throw new DetectorError('MODEL_INVALID', `model file altered: hash ${s.hash.slice(0, 12)}… does not match its content (${expected.slice(0, 12)}…)`);
   return bundle;
