@@ -13,11 +13,11 @@ export const G = 9.80665;
  */
 export const MAX_ACCEL = 1.0 * G;
 /**
- * White-acceleration process noise of the constant-velocity tracker, m/s² (1 σ). Ordinary
- * driving stays within about 0.3 g (comfort limits of 2–3 m/s², Bosch Automotive Handbook,
- * 10th ed., "vehicle dynamics"), so an emergency manoeuvre at the 1 g bound is a 3 σ event.
+ * Largest jerk of a road vehicle, m/s³: service brakes build full deceleration (≈ 1 g) in
+ * about half a second (UN ECE R13-H annex 3 response times of 0.35–0.6 s), so acceleration
+ * changes by at most ≈ 1 g per 0.5 s.
  */
-export const MANOEUVRE_SIGMA = MAX_ACCEL / 3;
+export const MAX_JERK = MAX_ACCEL / 0.5;
 /**
  * Highest plausible speed on a public road, m/s (250 km/h: above every posted limit in
  * the world and the governed top speed of most production cars).

@@ -7,8 +7,8 @@
  */
 import type { VigilEvent } from '../../../events/index.js';
 import type { CityMap } from '../city.js';
-import { HEADING_RESOLUTION, MAX_ROAD_SPEED, POSITION_RESOLUTION, RULE_P } from './bounds.js';
-import { fixOf, Plane, RAD, type Fix } from './fix.js';
+import { HEADING_RESOLUTION, MAX_ROAD_SPEED, POSITION_RESOLUTION, RULE_P, SPEED_RESOLUTION } from './bounds.js';
+import { angleDiff, fixOf, Plane, RAD, type Fix } from './fix.js';
 import { S, VEHICLE_FEATURES } from './list.js';
 import { motion, newMotionState, type MotionResult, type MotionState } from './motion.js';
 import { NoiseModel, OwnNoise, parseLearnt, type VehicleLearnt } from './noise.js';
@@ -20,7 +20,7 @@ import { Track, type TrackResult } from './track.js';
 
 export { VEHICLE_FEATURES, VEHICLE_MODEL_WIDTH } from './list.js';
 export type { VehicleLearnt } from './noise.js';
-export { CvKalman } from './kalman.js';
+export { CaKalman } from './kalman.js';
 export { chi2Quantile2, GATE_P, RULE_P } from './bounds.js';
 
 /** Time constant of the smoothed speed residual, s: VeReMi-style speed lies last tens of seconds. */
@@ -36,6 +36,10 @@ class Vehicle {
   readonly timing: TimingState = newTimingState();
   readonly sybil: SybilState;
   prev: Fix | undefined;
+  /** The one before `prev`. */
+  prev2: Fix | undefined;
+  /** The last message that passed the track's gate with no memory pending and broke no physics. */
+  trusted: Fix | undefined;
   drift = 0;
   constructor(lat: number, lon: number, ts: number) {
     this.plane = new Plane(lat, lon);
@@ -115,6 +119,7 @@ export class VehicleFeatures {
     if (ti.behindS === 0) {
       this.kinematics(veh, f, sg, out, offset);
       if (ti.dt > 0) this.noise.foldInterval(ti.dt, veh.own);
+      veh.prev2 = veh.prev;
       veh.prev = f;
     }
     this.writeShared(veh, id, f, sg, out, offset);
@@ -147,8 +152,9 @@ export class VehicleFeatures {
   private kinematics(veh: Vehicle, f: Fix, sg: Sigmas, out: Float32Array, o: number): void {
     const n = this.noise;
     const tr = this.tr;
+    const settled = veh.track.settled;
     veh.track.step(f, sg.pos * sg.pos, sg.speed * sg.speed, sg.heading * sg.heading, tr);
-    if (tr.pp > 0 && !tr.switched) n.foldPosition(tr.d2, tr.pp, veh.own, n.unit(f.rsu), f.posAccuracy);
+    if (veh.prev && veh.prev2) this.foldPosition(veh.prev2, veh.prev, f, sg.pos, veh);
     const ready = n.ready;
     if (ready) {
       out[o + S.pos_nis] = tr.nis;
@@ -156,9 +162,8 @@ export class VehicleFeatures {
       out[o + S.offset_nis] = tr.offsetNis;
       out[o + S.offset_nis_log] = Math.log1p(tr.offsetNis);
     }
-    if (tr.speedV > 0) {
+    if (settled && tr.speedV > 0) {
       const z = tr.speedR / Math.sqrt(tr.speedV + sg.speed * sg.speed);
-      n.foldSpeed(tr.speedR, tr.speedV, veh.own);
       const dt = veh.prev ? (f.ts - veh.prev.ts) / 1000 : 0;
       veh.drift += (1 - Math.exp(-dt / DRIFT_TAU_S)) * (z - veh.drift);
       n.foldDrift(veh.drift);
@@ -167,30 +172,49 @@ export class VehicleFeatures {
         out[o + S.drift_z] = Math.abs(veh.drift) / n.drift.value;
       }
     }
-    if (tr.headingV > 0) {
-      n.foldHeading(tr.headingR, tr.headingV, veh.own, f.headingAccuracy);
+    if (settled && tr.headingV > 0) {
       if (ready) out[o + S.heading_z] = Math.abs(tr.headingR) / Math.sqrt(tr.headingV + sg.heading * sg.heading);
     }
+    this.mo.accelExcessZ = 0;
     if (veh.prev) this.motionChecks(veh, veh.prev, f, sg, out, o);
+    if (tr.fused && !veh.track.remembering && this.mo.accelExcessZ === 0) veh.trusted = f;
+  }
+
+  /** The middle fix's deviation from the line through its neighbours, for the position noise. */
+  private foldPosition(a: Fix, b: Fix, c: Fix, used: number, veh: Vehicle): void {
+    const span = c.ts - a.ts;
+    if (!(b.ts > a.ts && c.ts > b.ts)) return;
+    const w0 = (c.ts - b.ts) / span;
+    const w2 = (b.ts - a.ts) / span;
+    const dx = b.x - (w0 * a.x + w2 * c.x);
+    const dy = b.y - (w0 * a.y + w2 * c.y);
+    this.noise.foldPosition(dx * dx + dy * dy, 1 + w0 * w0 + w2 * w2, used, veh.own, this.noise.unit(b.rsu), b.posAccuracy);
   }
 
   private motionChecks(veh: Vehicle, prev: Fix, f: Fix, sg: Sigmas, out: Float32Array, o: number): void {
     const mo = this.mo;
-    motion(prev, f, veh.motion, sg.step, sg.heading, mo);
-    if (f.ts > prev.ts) this.noise.foldStep(mo.stepR, veh.own);
-    this.noise.foldRepeats(veh.own, veh.motion.speedRun > 0, veh.motion.posRun > 0);
+    motion(prev, veh.trusted, f, veh.motion, sg.step, sg.heading, mo);
+    if (f.ts > prev.ts) {
+      this.noise.foldStep(mo.stepR, veh.own);
+      if (f.speed > 0 && prev.speed > 0) this.noise.foldHeadingStep(angleDiff(f.heading, prev.heading) * RAD, veh.own, f.headingAccuracy === undefined ? undefined : f.headingAccuracy * RAD);
+    }
+    this.noise.foldRepeats(veh.own, veh.motion.speedRun, veh.motion.posRun);
     out[o + S.accel_z] = mo.accelZ;
     out[o + S.accel_excess_z] = mo.accelExcessZ;
     out[o + S.lateral_excess_z] = mo.lateralExcessZ;
     out[o + S.brake_z] = mo.brakeZ;
     out[o + S.stop_z] = veh.motion.stopZ;
-    // Exact repeats: with noise σ a quantised value repeats with probability about
-    // resolution / (2 σ √π) per axis (two independent draws); the learnt share of honest
-    // repeats is the floor (a feed that rounds coarsely repeats honestly).
-    const pSpeed = Math.max(this.noise.speedRepeatP(), Math.min(1, 0.01 / (sg.step * Math.sqrt(Math.PI))));
-    const pPos = Math.max(this.noise.posRepeatP(), Math.min(1, (POSITION_RESOLUTION / (2 * sg.pos * Math.sqrt(Math.PI))) ** 2));
-    out[o + S.speed_repeat_s] = Math.log1p(Math.min(SURPRISE_CAP, veh.motion.speedRun * -Math.log(pSpeed)));
-    out[o + S.pos_repeat_s] = Math.log1p(Math.min(SURPRISE_CAP, veh.motion.posRun * -Math.log(pPos)));
+    // Exact repeats: with white noise σ a quantised value repeats with probability about
+    // resolution / (2 σ √π) per axis (two independent draws), so a run of k has k times its
+    // surprise; the runs the deployment's vehicles show (learnt) bound it from above, since a
+    // feed that rounds coarsely, or noise correlated in time, repeats honestly.
+    const pSpeed = Math.min(1, SPEED_RESOLUTION / (2 * sg.speed * Math.sqrt(Math.PI)));
+    const pPos = Math.min(1, (POSITION_RESOLUTION / (2 * sg.pos * Math.sqrt(Math.PI))) ** 2);
+    const run = veh.motion;
+    const speedS = Math.min(run.speedRun * -Math.log(pSpeed), this.noise.speedRunSurprise(run.speedRun));
+    const posS = Math.min(run.posRun * -Math.log(pPos), this.noise.posRunSurprise(run.posRun));
+    out[o + S.speed_repeat_s] = Math.log1p(Math.min(SURPRISE_CAP, speedS));
+    out[o + S.pos_repeat_s] = Math.log1p(Math.min(SURPRISE_CAP, posS));
   }
 
   /** Checks that compare with other identities and with the city; run for every message. */

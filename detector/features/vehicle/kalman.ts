@@ -1,54 +1,79 @@
 /**
- * A constant-velocity Kalman filter on a local tangent plane (metres east and north).
- * Position noise is isotropic (one variance for both axes, as the GNSS error of a
- * receiver is modelled) and so is the white-acceleration process noise, so both axes share
- * one 2 × 2 covariance [[pp, pv], [pv, vv]] (position, velocity); the state is (x, vx, y, vy).
- * Bar-Shalom, Li and Kirubarajan, "Estimation with Applications to Tracking and
- * Navigation" (2001), §6.3.2 (discretised white-noise acceleration) and §5.4 (NIS).
+ * A constant-acceleration Kalman filter on a local tangent plane (metres east and north).
+ * Position noise is isotropic (one variance for both axes, as a receiver's GNSS error is
+ * modelled) and so is the white-jerk process noise, so both axes share one symmetric 3 × 3
+ * covariance of (position, velocity, acceleration); the state is (x, vx, ax, y, vy, ay).
+ * Constant acceleration rather than constant velocity: under braking or acceleration a
+ * constant-velocity track lags the true speed for seconds, and that lag would read as a
+ * speed lie. Bar-Shalom, Li and Kirubarajan, "Estimation with Applications to Tracking and
+ * Navigation" (2001), §6.2.3 (continuous white-noise jerk model) and §5.4 (NIS).
  */
-export class CvKalman {
+export class CaKalman {
   x = 0;
   y = 0;
   vx = 0;
   vy = 0;
-  /** Position variance per axis, m². */
+  ax = 0;
+  ay = 0;
+  /** Covariance per axis: position (m²), position–velocity, position–acceleration, velocity (m²/s²), velocity–acceleration, acceleration (m²/s⁴). */
   pp = 0;
-  /** Position–velocity covariance per axis, m²/s. */
   pv = 0;
-  /** Velocity variance per axis, m²/s². */
+  pa = 0;
   vv = 0;
-  /** Time of the state, ms. */
+  va = 0;
+  aa = 0;
+  /** Time of the state, ms (−1: not started). */
   ts = -1;
 
   get started(): boolean {
     return this.ts >= 0;
   }
 
-  /** Starts at a measured position with position variance `r` and the given velocity and its variance. */
-  init(ts: number, x: number, y: number, r: number, vx: number, vy: number, vv: number): void {
+  /** Starts at a measured position with variance `r`, a velocity with variance `vv`, and acceleration 0 with variance `aa`. */
+  init(ts: number, x: number, y: number, r: number, vx: number, vy: number, vv: number, aa: number): void {
     this.ts = ts;
     this.x = x;
     this.y = y;
     this.vx = vx;
     this.vy = vy;
+    this.ax = this.ay = 0;
     this.pp = r;
-    this.pv = 0;
     this.vv = vv;
+    this.aa = aa;
+    this.pv = this.pa = this.va = 0;
+  }
+
+  copyFrom(o: CaKalman): void {
+    Object.assign(this, { x: o.x, y: o.y, vx: o.vx, vy: o.vy, ax: o.ax, ay: o.ay, pp: o.pp, pv: o.pv, pa: o.pa, vv: o.vv, va: o.va, aa: o.aa, ts: o.ts });
   }
 
   /**
-   * Moves the state to `ts` (ms) with white-acceleration process noise of spectral density
-   * `q` (m²/s³), the continuous model of Bar-Shalom §6.2.2: Q = q [[dt³/3, dt²/2], [dt²/2, dt]].
+   * Moves the state to `ts` (ms) with white-jerk process noise of spectral density `q`
+   * ((m/s³)² s): Q = q [[dt⁵/20, dt⁴/8, dt³/6], [dt⁴/8, dt³/3, dt²/2], [dt³/6, dt²/2, dt]].
    */
   predict(ts: number, q: number): void {
     const dt = (ts - this.ts) / 1000;
     if (dt <= 0) return;
-    this.x += this.vx * dt;
-    this.y += this.vy * dt;
-    const { pp, pv, vv } = this;
-    this.pp = pp + 2 * pv * dt + vv * dt * dt + (q * dt * dt * dt) / 3;
-    this.pv = pv + vv * dt + (q * dt * dt) / 2;
-    this.vv = vv + q * dt;
+    const h = (dt * dt) / 2;
+    this.x += this.vx * dt + this.ax * h;
+    this.y += this.vy * dt + this.ay * h;
+    this.vx += this.ax * dt;
+    this.vy += this.ay * dt;
+    const { pp, pv, pa, vv, va, aa } = this;
+    // F P with F = [[1, dt, h], [0, 1, dt], [0, 0, 1]], then (F P) Fᵀ
+    const r00 = pp + pv * dt + pa * h;
+    const r01 = pv + vv * dt + va * h;
+    const r02 = pa + va * dt + aa * h;
+    const r11 = vv + va * dt;
+    const r12 = va + aa * dt;
+    const d2 = dt * dt;
+    const d3 = d2 * dt;
+    this.pp = r00 + r01 * dt + r02 * h + (q * d3 * d2) / 20;
+    this.pv = r01 + r02 * dt + (q * d2 * d2) / 8;
+    this.pa = r02 + (q * d3) / 6;
+    this.vv = r11 + r12 * dt + (q * d3) / 3;
+    this.va = r12 + (q * d2) / 2;
+    this.aa = aa + q * dt;
     this.ts = ts;
   }
 
@@ -64,19 +89,25 @@ export class CvKalman {
 
   /** Fuses a measured position with per-axis variance `r`. */
   update(mx: number, my: number, r: number): void {
-    const s = this.pp + r;
-    const kp = this.pp / s;
-    const kv = this.pv / s;
+    const { pp, pv, pa, vv, va, aa } = this;
+    const s = pp + r;
     const dx = mx - this.x;
     const dy = my - this.y;
+    const kp = pp / s;
+    const kv = pv / s;
+    const ka = pa / s;
     this.x += kp * dx;
     this.y += kp * dy;
     this.vx += kv * dx;
     this.vy += kv * dy;
-    const { pp, pv, vv } = this;
-    this.pp = (pp * r) / s;
-    this.pv = (pv * r) / s;
-    this.vv = vv - (pv * pv) / s;
+    this.ax += ka * dx;
+    this.ay += ka * dy;
+    this.pp = pp - pp * kp;
+    this.pv = pv - pp * kv;
+    this.pa = pa - pp * ka;
+    this.vv = vv - pv * kv;
+    this.va = va - pv * ka;
+    this.aa = aa - pa * ka;
   }
 
   get speed(): number {

@@ -34,10 +34,13 @@ export function newMotionState(): MotionState {
 }
 
 /**
- * `prev` is the vehicle's previous in-order message; `stepSigma` the speed-step noise (m/s),
- * `headingSigma` the reported heading noise (rad).
+ * `prev` is the vehicle's previous in-order message, `trusted` its last message that passed
+ * every track and physics check; `stepSigma` the speed-step noise (m/s), `headingSigma` the
+ * reported heading noise (rad). A speed change that breaks physics says that one of the two
+ * messages lies, not which: after a lie the truth resuming breaks it against the lie but not
+ * against the last trusted message, so the smaller excess counts.
  */
-export function motion(prev: Fix, f: Fix, st: MotionState, stepSigma: number, headingSigma: number, out: MotionResult): void {
+export function motion(prev: Fix, trusted: Fix | undefined, f: Fix, st: MotionState, stepSigma: number, headingSigma: number, out: MotionResult): void {
   out.accelZ = out.accelExcessZ = out.lateralExcessZ = out.brakeZ = out.stepR = 0;
   const dt = (f.ts - prev.ts) / 1000;
   st.speedRun = f.speed > 0 && f.speed === prev.speed ? st.speedRun + 1 : 0;
@@ -54,6 +57,10 @@ export function motion(prev: Fix, f: Fix, st: MotionState, stepSigma: number, he
     if (f.accel! < -MAX_ACCEL / 3 && f.speed > 0) out.brakeZ = Math.max(0, dv - f.accel! * dt) / sd;
   } else out.stepR = dv;
   out.accelExcessZ = Math.max(0, Math.abs(dv) - MAX_ACCEL * dt) / sd;
+  if (out.accelExcessZ > 0 && trusted && trusted !== prev && trusted.ts < f.ts) {
+    const ref = Math.max(0, Math.abs(f.speed - trusted.speed) - MAX_ACCEL * ((f.ts - trusted.ts) / 1000)) / sd;
+    if (ref < out.accelExcessZ) out.accelExcessZ = ref;
+  }
   const v = Math.max(f.speed, prev.speed);
   if (v > 0) {
     const turn = angleDiff(f.heading, prev.heading) * RAD;

@@ -5,15 +5,15 @@
  * `vigil train` stores the fleet and per-unit values in the model bundle; detection starts
  * from them and keeps every estimate up to date online (the same estimators).
  */
-import { CHI2_2_MEDIAN, GATE_NIS, GATE_Z, HALF_NORMAL_MEDIAN, OWN_GATE_FACTOR, HEADING_RESOLUTION, POSITION_RESOLUTION, SPEED_RESOLUTION } from './bounds.js';
-import { RobustScale, Share, shrunk, type ScaleState } from './scale.js';
+import { CHI2_2_MEDIAN, GATE_NIS, HALF_NORMAL_MEDIAN, OWN_GATE_FACTOR, HEADING_RESOLUTION, POSITION_RESOLUTION, SPEED_RESOLUTION } from './bounds.js';
+import { RobustScale, runBin, RunSurvival, RUN_BINS, shrunk, type ScaleState } from './scale.js';
 
 /** Memory of the fleet-wide estimates (≈ 1 / step² values): slow, so no burst of attacks moves them far. */
-const FLEET_STEP = 0.003;
+const FLEET_STEP = 0.002;
 /** Memory of a roadside unit's and a vehicle's own estimates: a few hundred messages. */
-const OWN_STEP = 0.03;
+const OWN_STEP = 0.01;
 /** Pseudo-count of the broader estimate when a vehicle's or unit's own one is shrunk towards it. */
-const PRIOR_N = 100;
+const PRIOR_N = 200;
 
 /** What `vigil train` learns about the vehicle feeds (JSON in the model bundle, `features.vehicle`). */
 export interface VehicleLearnt {
@@ -24,29 +24,27 @@ export interface VehicleLearnt {
   /** Factor by which stated position accuracies are to be multiplied to be honest. */
   posAccFactor: ScaleState;
   headingAccFactor: ScaleState;
-  /** Reported speed noise, m/s; reported heading noise, rad. */
-  speed: ScaleState;
-  heading: ScaleState;
-  /** Speed step noise (speed change against the reported acceleration), m/s. */
+  /** Noise of a speed step (the change between two messages against the reported acceleration), m/s: √2 × the speed noise. */
   step: ScaleState;
+  /** Noise of a heading step, rad: √2 × the heading noise. */
+  hstep: ScaleState;
   /** Scale of the smoothed speed residual. */
   drift: ScaleState;
   /** Message interval, s (median). */
   interval: ScaleState;
-  /** How often an honest moving vehicle repeats its previous speed / position exactly (median over vehicles). */
-  speedRepeat: number;
-  posRepeat: number;
+  /** Survival of runs of exactly repeated speed / position by length bin (median over vehicles). */
+  speedRuns: number[];
+  posRuns: number[];
 }
 
 /** A vehicle's own noise estimates. */
 export class OwnNoise {
   pos = new RobustScale(1, OWN_STEP);
-  speed = new RobustScale(1, OWN_STEP);
-  heading = new RobustScale(1, OWN_STEP);
   step = new RobustScale(1, OWN_STEP);
+  hstep = new RobustScale(1, OWN_STEP);
   interval = new RobustScale(1, OWN_STEP);
-  speedRepeat = new Share();
-  posRepeat = new Share();
+  speedRuns = new RunSurvival();
+  posRuns = new RunSurvival();
 }
 
 export class NoiseModel {
@@ -54,29 +52,27 @@ export class NoiseModel {
   readonly rsu = new Map<string, RobustScale>();
   posAccFactor: RobustScale;
   headingAccFactor: RobustScale;
-  speed: RobustScale;
-  heading: RobustScale;
   step: RobustScale;
+  hstep: RobustScale;
   drift: RobustScale;
   interval: RobustScale;
-  /** Learnt repeat shares (fixed from training), or undefined: use the running ones. */
-  private speedRepeatLearnt: number | undefined;
-  private posRepeatLearnt: number | undefined;
-  private readonly speedRepeatAll = new Share();
-  private readonly posRepeatAll = new Share();
+  /** Learnt run survivals (fixed from training), or undefined: the running pooled ones. */
+  private readonly speedRunsLearnt: number[] | undefined;
+  private readonly posRunsLearnt: number[] | undefined;
+  private readonly speedRunsAll = new RunSurvival();
+  private readonly posRunsAll = new RunSurvival();
 
   constructor(learnt?: VehicleLearnt) {
     this.pos = new RobustScale(1, FLEET_STEP, learnt?.pos);
     this.posAccFactor = new RobustScale(1, FLEET_STEP, learnt?.posAccFactor);
     this.headingAccFactor = new RobustScale(1, FLEET_STEP, learnt?.headingAccFactor);
-    this.speed = new RobustScale(1, FLEET_STEP, learnt?.speed);
-    this.heading = new RobustScale(1, FLEET_STEP, learnt?.heading);
+    this.hstep = new RobustScale(1, FLEET_STEP, learnt?.hstep);
     this.step = new RobustScale(1, FLEET_STEP, learnt?.step);
     this.drift = new RobustScale(1, FLEET_STEP, learnt?.drift);
     this.interval = new RobustScale(1, FLEET_STEP, learnt?.interval);
     for (const [k, s] of Object.entries(learnt?.rsu ?? {})) this.rsu.set(k, new RobustScale(1, OWN_STEP, s));
-    this.speedRepeatLearnt = learnt?.speedRepeat;
-    this.posRepeatLearnt = learnt?.posRepeat;
+    this.speedRunsLearnt = learnt?.speedRuns;
+    this.posRunsLearnt = learnt?.posRuns;
   }
 
   /** Whether the fleet position noise is known yet (the checks that divide by it read 0 until then). */
@@ -93,20 +89,26 @@ export class NoiseModel {
 
   /** Position noise σ (m per axis) of a message without a stated accuracy: its vehicle's, else its unit's, else the fleet's. */
   posSigma(own: OwnNoise, rsu: RobustScale | undefined): number {
-    const unit = shrunk(rsu, this.pos.value, PRIOR_N);
+    // (before the fleet's estimate is warm, a vague metre: the checks read 0 until it is)
+    const unit = shrunk(rsu, this.pos.ready ? this.pos.value : 1, PRIOR_N);
     return Math.max(POSITION_RESOLUTION, shrunk(own.pos, unit, PRIOR_N));
   }
 
+  /** Noise of one reported speed, m/s (a speed step's over √2). */
   speedSigma(own: OwnNoise): number {
-    return Math.max(SPEED_RESOLUTION / Math.sqrt(12), shrunk(own.speed, this.speed.value, PRIOR_N));
+    return this.stepSigma(own) / Math.SQRT2;
   }
 
+  /** Noise of one reported heading, rad. */
   headingSigma(own: OwnNoise): number {
-    return Math.max(HEADING_RESOLUTION / Math.sqrt(12), shrunk(own.heading, this.heading.value, PRIOR_N));
+    const step = this.hstep.ready ? shrunk(own.hstep, this.hstep.value, PRIOR_N) : 0;
+    return Math.max(HEADING_RESOLUTION / Math.sqrt(12), step / Math.SQRT2);
   }
 
+  /** Noise of a speed step, m/s. */
   stepSigma(own: OwnNoise): number {
-    return Math.max(SPEED_RESOLUTION / Math.sqrt(6), shrunk(own.step, this.step.value, PRIOR_N));
+    const step = this.step.ready ? shrunk(own.step, this.step.value, PRIOR_N) : 0;
+    return Math.max(SPEED_RESOLUTION / Math.sqrt(6), step);
   }
 
   intervalS(own: OwnNoise): number {
@@ -114,53 +116,50 @@ export class NoiseModel {
   }
 
   /**
-   * Folds one position innovation (squared distance d2 from the prediction whose per-axis
-   * variance is pp) into each level: each level's σ moves so that the median NIS it implies
-   * is the chi-square median. A level learns only from innovations within its loose gate
-   * (OWN_GATE_FACTOR × its σ), except while it warms up.
+   * Folds the deviation of a position from the line through its neighbours (squared, m²;
+   * `k` its variance in units of σ² per axis: 1 + w0² + w2² for interpolation weights w).
+   * Model-free: it needs neither the track nor the σ it replaces, and vehicles move nearly
+   * linearly over three messages (3 m/s² over 0.1 s bends the line by 1.5 cm). The median
+   * of d2 / (k σ²) is the chi-square (2 dof) median. A vehicle's and a unit's own estimates
+   * learn only from deviations within the loose gate about the σ the message was judged
+   * with (a forged position teaches them nothing); the fleet's median needs no gate.
    */
-  foldPosition(d2: number, pp: number, own: OwnNoise, rsu: RobustScale | undefined, stated: number | undefined): void {
-    const fold = (s: RobustScale, sigma: number) => {
-      const loose = OWN_GATE_FACTOR * sigma;
-      if (s.ready && d2 / (pp + loose * loose) > GATE_NIS) return;
-      s.foldRatio(Math.sqrt(d2 / (pp + sigma * sigma) / CHI2_2_MEDIAN));
-    };
+  foldPosition(d2: number, k: number, used: number, own: OwnNoise, rsu: RobustScale | undefined, stated: number | undefined): void {
+    const sigma = Math.sqrt(d2 / (k * CHI2_2_MEDIAN));
     if (stated !== undefined) {
-      fold(this.posAccFactor, stated * this.posAccFactor.value);
+      this.posAccFactor.fold(sigma / stated);
       return;
     }
-    fold(this.pos, this.pos.value);
-    if (rsu) fold(rsu, rsu.value);
-    fold(own.pos, own.pos.value);
+    this.pos.fold(sigma);
+    const loose = OWN_GATE_FACTOR * used;
+    if (this.pos.ready && d2 > GATE_NIS * k * loose * loose) return;
+    rsu?.fold(sigma);
+    own.pos.fold(sigma);
   }
 
-  /** Folds a speed residual r (m/s) whose model variance apart from the speed noise is v. */
-  foldSpeed(r: number, v: number, own: OwnNoise): void {
-    foldZ(this.speed, r, v);
-    foldZ(own.speed, r, v);
-  }
-
-  foldHeading(r: number, v: number, own: OwnNoise, stated: number | undefined): void {
+  /**
+   * Folds the heading change between two messages (rad). Its median over the fleet is the
+   * noise of a heading difference (√2 σ): vehicles drive straight far more often than they
+   * turn, and a median ignores the turns.
+   */
+  foldHeadingStep(dh: number, own: OwnNoise, stated: number | undefined): void {
     if (stated !== undefined) {
-      const s = this.headingAccFactor;
-      const sigma = stated * s.value;
-      const loose = OWN_GATE_FACTOR * sigma;
-      if (!s.ready || Math.abs(r) / Math.sqrt(v + loose * loose) <= GATE_Z) s.foldRatio(Math.abs(r) / Math.sqrt(v + sigma * sigma) / HALF_NORMAL_MEDIAN);
+      this.headingAccFactor.fold(Math.abs(dh) / (Math.SQRT2 * stated * HALF_NORMAL_MEDIAN));
       return;
     }
-    foldZ(this.heading, r, v);
-    foldZ(own.heading, r, v);
+    this.hstep.fold(Math.abs(dh) / HALF_NORMAL_MEDIAN);
+    own.hstep.fold(Math.abs(dh) / HALF_NORMAL_MEDIAN);
   }
 
   /** Folds a speed step against the reported acceleration (m/s). */
   foldStep(r: number, own: OwnNoise): void {
-    foldZ(this.step, r, 0);
-    foldZ(own.step, r, 0);
+    this.step.fold(Math.abs(r) / HALF_NORMAL_MEDIAN);
+    own.step.fold(Math.abs(r) / HALF_NORMAL_MEDIAN);
   }
 
   /** Folds a smoothed speed z into the fleet's scale of it. */
   foldDrift(e: number): void {
-    foldZ(this.drift, e, 0);
+    this.drift.fold(Math.abs(e) / HALF_NORMAL_MEDIAN);
   }
 
   /** Folds an interval between two in-order messages, s. */
@@ -170,32 +169,33 @@ export class NoiseModel {
     own.interval.fold(dt);
   }
 
-  foldRepeats(own: OwnNoise, speedSame: boolean, posSame: boolean): void {
-    own.speedRepeat.fold(speedSame);
-    own.posRepeat.fold(posSame);
-    this.speedRepeatAll.fold(speedSame);
-    this.posRepeatAll.fold(posSame);
+  foldRepeats(own: OwnNoise, speedRun: number, posRun: number): void {
+    own.speedRuns.fold(speedRun);
+    own.posRuns.fold(posRun);
+    this.speedRunsAll.fold(speedRun);
+    this.posRunsAll.fold(posRun);
   }
 
-  speedRepeatP(): number {
-    return this.speedRepeatLearnt ?? this.speedRepeatAll.p;
+  /** −ln of how often honest runs of exactly repeated speed reach `run` (0 for no run). */
+  speedRunSurprise(run: number): number {
+    return run < 1 ? 0 : -Math.log((this.speedRunsLearnt ?? this.speedRunsAll.survival())[runBin(run)]!);
   }
 
-  posRepeatP(): number {
-    return this.posRepeatLearnt ?? this.posRepeatAll.p;
+  posRunSurprise(run: number): number {
+    return run < 1 ? 0 : -Math.log((this.posRunsLearnt ?? this.posRunsAll.survival())[runBin(run)]!);
   }
 
   /**
-   * The learnt state. Repeat shares are the median over vehicles with enough messages of
-   * each vehicle's own share (a few per cent of vehicles holding a forged speed or position
-   * do not move a median), else the pooled share.
+   * The learnt state. Run survivals are, per length, the median over vehicles with enough
+   * messages of each vehicle's own (a few per cent of vehicles holding a forged speed or
+   * position do not move a median), floored by the pooled rule of succession.
    */
   learnt(vehicles: Iterable<OwnNoise>): VehicleLearnt {
-    const sp: number[] = [];
-    const po: number[] = [];
+    const sp: number[][] = [];
+    const po: number[][] = [];
     for (const o of vehicles) {
-      if (o.speedRepeat.n >= 30) sp.push(o.speedRepeat.p);
-      if (o.posRepeat.n >= 30) po.push(o.posRepeat.p);
+      if (o.speedRuns.n >= 30) sp.push(o.speedRuns.survival());
+      if (o.posRuns.n >= 30) po.push(o.posRuns.survival());
     }
     const rsu: Record<string, ScaleState> = {};
     for (const [k, s] of [...this.rsu].sort(([a], [b]) => a.localeCompare(b))) if (s.ready) rsu[k] = s.state();
@@ -205,27 +205,20 @@ export class NoiseModel {
       rsu,
       posAccFactor: this.posAccFactor.state(),
       headingAccFactor: this.headingAccFactor.state(),
-      speed: this.speed.state(),
-      heading: this.heading.state(),
       step: this.step.state(),
+      hstep: this.hstep.state(),
       drift: this.drift.state(),
       interval: this.interval.state(),
-      speedRepeat: sp.length >= 5 ? median(sp) : this.speedRepeatP(),
-      posRepeat: po.length >= 5 ? median(po) : this.posRepeatP(),
+      speedRuns: medianSurvival(sp, this.speedRunsAll),
+      posRuns: medianSurvival(po, this.posRunsAll),
     };
   }
 }
 
-/**
- * Folds a residual r with model variance v (besides the scale learnt) into `s`, within the
- * loose gate. `target` is the median |r| / σ the scale is defined by (1 when the scale is the
- * median itself).
- */
-function foldZ(s: RobustScale, r: number, v: number, target = HALF_NORMAL_MEDIAN): void {
-  const sigma = s.value;
-  const loose = OWN_GATE_FACTOR * sigma;
-  if (s.ready && Math.abs(r) / Math.sqrt(v + loose * loose) > GATE_Z) return;
-  s.foldRatio(Math.abs(r) / Math.sqrt(v + sigma * sigma) / target);
+function medianSurvival(perVehicle: number[][], pooled: RunSurvival): number[] {
+  const floor = 1 / (pooled.n + 2);
+  if (perVehicle.length < 5) return pooled.survival();
+  return Array.from({ length: RUN_BINS }, (_, b) => Math.max(floor, median(perVehicle.map((s) => s[b]!))));
 }
 
 function median(xs: number[]): number {
@@ -239,12 +232,12 @@ export function parseLearnt(raw: unknown): VehicleLearnt | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const o = raw as Record<string, unknown>;
   if (o.version !== 1) return undefined;
-  const scales = ['pos', 'posAccFactor', 'headingAccFactor', 'speed', 'heading', 'step', 'drift', 'interval'] as const;
+  const scales = ['pos', 'posAccFactor', 'headingAccFactor', 'step', 'hstep', 'drift', 'interval'] as const;
   for (const k of scales) if (!isScale(o[k])) return undefined;
   if (typeof o.rsu !== 'object' || o.rsu === null || !Object.values(o.rsu).every(isScale)) return undefined;
-  if (!isShare(o.speedRepeat) || !isShare(o.posRepeat)) return undefined;
+  if (!isSurvival(o.speedRuns) || !isSurvival(o.posRuns)) return undefined;
   return o as unknown as VehicleLearnt;
 }
 
 const isScale = (s: unknown): s is ScaleState => typeof s === 'object' && s !== null && Number.isFinite((s as ScaleState).l) && Number.isInteger((s as ScaleState).n) && (s as ScaleState).n >= 0;
-const isShare = (p: unknown): p is number => typeof p === 'number' && p > 0 && p < 1;
+const isSurvival = (p: unknown): p is number[] => Array.isArray(p) && p.length === RUN_BINS && p.every((x) => typeof x === 'number' && x > 0 && x <= 1);

@@ -18,8 +18,10 @@ export interface ScaleState {
 }
 
 export class RobustScale {
-  /** log of the scale (meaningless while n is 0). */
+  /** The stochastic-approximation iterate of the log scale. */
   l = 0;
+  /** Its running (Polyak–Ruppert) average over the estimator's memory: the value used, far less jittery than the iterate. */
+  avg = 0;
   n = 0;
   private warm: number[] | undefined = [];
 
@@ -31,14 +33,14 @@ export class RobustScale {
     state?: ScaleState,
   ) {
     if (state && state.n > 0 && Number.isFinite(state.l)) {
-      this.l = state.l;
+      this.l = this.avg = state.l;
       this.n = state.n;
       this.warm = undefined;
     }
   }
 
   get value(): number {
-    return Math.exp(this.l);
+    return Math.exp(this.avg);
   }
 
   get ready(): boolean {
@@ -54,12 +56,14 @@ export class RobustScale {
       this.warm.push(x);
       const s = this.warm.slice().sort((a, b) => a - b);
       const m = s.length >> 1;
-      this.l = s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+      this.l = this.avg = s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
       if (this.warm.length >= WARM) this.warm = undefined;
       return;
     }
-    const step = Math.max(this.minStep, 2 / Math.sqrt(this.n));
+    const step = Math.max(this.minStep, 1 / Math.sqrt(this.n));
     this.l += x > this.l ? step : x < this.l ? -step : 0;
+    const w = Math.max(this.minStep, 1 / (this.n - WARM + 1));
+    this.avg += w * (this.l - this.avg);
   }
 
   /** Folds a residual already divided by this scale (|r| / value). */
@@ -68,7 +72,7 @@ export class RobustScale {
   }
 
   state(): ScaleState {
-    return { l: this.l, n: this.n };
+    return { l: this.avg, n: this.n };
   }
 }
 
@@ -80,31 +84,34 @@ export class RobustScale {
 export function shrunk(own: RobustScale | undefined, broader: number, prior: number): number {
   if (!own || !own.ready || !(broader > 0)) return broader;
   const w = own.n / (own.n + prior);
-  return Math.exp(w * own.l + (1 - w) * Math.log(broader));
+  return Math.exp(w * own.avg + (1 - w) * Math.log(broader));
 }
 
+/** Run-length bins: run ≥ 1, 2, 4, … 1024 messages. */
+export const RUN_BINS = 11;
+
 /**
- * A share learnt from counts with a uniform prior (Laplace's rule of succession), e.g. how
- * often an honest vehicle repeats its last speed exactly.
+ * How often a run of exactly repeated states reaches each length: for every message, the
+ * bins its current run length has reached are counted. The survival S(k) of a run of k is
+ * (count + 1) / (n + 2) (Laplace's rule of succession), so a length never seen is rare,
+ * not impossible.
  */
-export class Share {
-  hits = 0;
+export class RunSurvival {
+  readonly counts = new Float64Array(RUN_BINS);
   n = 0;
-  constructor(state?: { hits: number; n: number }) {
-    if (state && state.n >= 0 && state.hits >= 0 && state.hits <= state.n) {
-      this.hits = state.hits;
-      this.n = state.n;
-    }
-  }
-  fold(hit: boolean): void {
+
+  fold(run: number): void {
     this.n++;
-    if (hit) this.hits++;
+    for (let b = 0; b < RUN_BINS && run >= 1 << b; b++) this.counts[b]!++;
   }
-  /** (hits + 1) / (n + 2). */
-  get p(): number {
-    return (this.hits + 1) / (this.n + 2);
+
+  /** S per bin. */
+  survival(): number[] {
+    return Array.from(this.counts, (c) => (c + 1) / (this.n + 2));
   }
-  state(): { hits: number; n: number } {
-    return { hits: this.hits, n: this.n };
-  }
+}
+
+/** The bin of a run of `run` ≥ 1 messages. */
+export function runBin(run: number): number {
+  return Math.min(RUN_BINS - 1, 31 - Math.clz32(run));
 }

@@ -1,6 +1,6 @@
 /**
  * Track and dead reckoning: each vehicle's positions followed by a constant-velocity
- * Kalman filter (kalman.ts), each new position tested by its normalised innovation squared
+ * constant-acceleration Kalman filter (kalman.ts), each new position tested by its normalised innovation squared
  * (NIS) against the chi-square gate. A position failing the gate is not fused, so a lie does
  * not drag the track; positions failing it several times in a row start a new track, and the
  * old one is kept as a memory dead-reckoned with the reported speeds and headings. While
@@ -8,17 +8,24 @@
  * stays suspect until the vehicle returns to where the old track says it is, and a message
  * that fits the memory switches the vehicle back to it (the stretch since was the lie).
  */
-import { GATE_NIS, MANOEUVRE_SIGMA, MAX_ROAD_SPEED } from './bounds.js';
+import { GATE_NIS, MAX_ACCEL, MAX_JERK, MAX_ROAD_SPEED } from './bounds.js';
 import { RAD, type Fix } from './fix.js';
-import { CvKalman } from './kalman.js';
+import { CaKalman } from './kalman.js';
 
 /** Consecutive gate failures that start a new track: three at GATE_P each are ~1e-9 for honest noise. */
 const MISSES_TO_RESTART = 3;
-/** Process noise spectral density of the tracker, m²/s³: σ² of white acceleration over one second. */
-const Q = MANOEUVRE_SIGMA * MANOEUVRE_SIGMA;
+/** White-jerk spectral density of the tracker: the jerk bound is a 3 σ event. */
+const Q = (MAX_JERK / 3) ** 2;
+/** Variance of an unknown acceleration (a new track): the 1 g bound as 2 σ. */
+const AA0 = (MAX_ACCEL / 2) ** 2;
 
-/** The old track kept after a restart: dead-reckoned position and its variance per axis. */
+/**
+ * The old track kept after a restart: dead-reckoned position and its variance per axis, and
+ * the old filter itself, predicted on with the manoeuvre noise (where physics lets the
+ * vehicle have got to, whatever it reported since).
+ */
 interface Memory {
+  kf: CaKalman;
   ts: number;
   x: number;
   y: number;
@@ -49,9 +56,20 @@ export interface TrackResult {
 }
 
 export class Track {
-  readonly kf = new CvKalman();
+  readonly kf = new CaKalman();
   private misses = 0;
   private memory: Memory | undefined;
+  /** Positions fused since the track (re)started. */
+  private fusedN = 0;
+
+  /**
+   * Past the start-up transient: a constant-acceleration track is determined by three
+   * positions, and after five its covariance no longer reflects the vague start; only then
+   * do its innovations say anything about the measurement noise.
+   */
+  get settled(): boolean {
+    return this.fusedN >= 5;
+  }
 
   /**
    * Tests `f` against the track, then fuses it when it passes. `r` is the message's
@@ -63,7 +81,8 @@ export class Track {
     out.switched = out.fused = false;
     const kf = this.kf;
     if (!kf.started) {
-      kf.init(f.ts, f.x, f.y, r, 0, 0, MAX_ROAD_SPEED * MAX_ROAD_SPEED);
+      kf.init(f.ts, f.x, f.y, r, 0, 0, MAX_ROAD_SPEED * MAX_ROAD_SPEED, AA0);
+      this.fusedN = 1;
       out.fused = true;
       return;
     }
@@ -76,12 +95,16 @@ export class Track {
     const m = this.memory;
     if (m) {
       this.reckon(m, f, s2, h2);
+      m.kf.predict(f.ts, Q);
       const mn = ((f.x - m.x) ** 2 + (f.y - m.y) ** 2) / (m.pp + r);
-      if (mn <= GATE_NIS) {
-        // back on the old track: the stretch since the jump was the lie
-        kf.init(f.ts, f.x, f.y, r, f.speed * Math.sin(f.heading * RAD), f.speed * Math.cos(f.heading * RAD), m.vv);
+      // Back on the old track: where the reported motion since puts the vehicle (a position
+      // lie with true speeds ends), or a jump away from the new track to a place the old one
+      // could physically have reached (the truth resuming after a stretch whose speeds lied too).
+      if (mn <= GATE_NIS || (out.nis > GATE_NIS && m.kf.nis(f.x, f.y, r) <= GATE_NIS)) {
+        kf.init(f.ts, f.x, f.y, r, m.kf.vx, m.kf.vy, m.kf.vv, AA0);
         this.memory = undefined;
         this.misses = 0;
+        this.fusedN = 1;
         out.switched = out.fused = true;
         return;
       }
@@ -90,15 +113,22 @@ export class Track {
     if (out.nis <= GATE_NIS) {
       kf.update(f.x, f.y, r);
       this.misses = 0;
+      this.fusedN++;
       out.fused = true;
       return;
     }
     if (++this.misses < MISSES_TO_RESTART) return;
     // sustained failure: a new track here; the old one is remembered unless one already is
-    // (a vehicle hopping between forged places keeps the memory of where it truly was)
-    if (!this.memory) this.memory = { ts: kf.ts, x: kf.x, y: kf.y, pp: kf.pp, vv: kf.vv, speed: f.speed, heading: f.heading };
-    kf.init(f.ts, f.x, f.y, r, kf.vx, kf.vy, kf.vv + r);
+    // (a vehicle hopping between forged places keeps the memory of where it truly was), and
+    // only when it had settled (a track still in its start-up transient knows little)
+    if (!this.memory && this.settled) {
+      const old = new CaKalman();
+      old.copyFrom(kf);
+      this.memory = { kf: old, ts: kf.ts, x: kf.x, y: kf.y, pp: kf.pp, vv: kf.vv, speed: f.speed, heading: f.heading };
+    }
+    kf.init(f.ts, f.x, f.y, r, kf.vx, kf.vy, kf.vv + r, AA0);
     this.misses = 0;
+    this.fusedN = 1;
   }
 
   /** Whether a pre-jump memory is held. */
