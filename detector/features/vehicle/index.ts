@@ -7,7 +7,7 @@
  */
 import type { VigilEvent } from '../../../events/index.js';
 import type { CityMap } from '../city.js';
-import { HEADING_RESOLUTION, MAX_ROAD_SPEED, POSITION_RESOLUTION, RULE_P, SPEED_RESOLUTION } from './bounds.js';
+import { GATE_Z, HEADING_RESOLUTION, MAX_ROAD_SPEED, POSITION_RESOLUTION, RULE_P, SPEED_RESOLUTION } from './bounds.js';
 import { angleDiff, fixOf, Plane, RAD, type Fix } from './fix.js';
 import { S, VEHICLE_FEATURES } from './list.js';
 import { motion, newMotionState, type MotionResult, type MotionState } from './motion.js';
@@ -41,6 +41,8 @@ class Vehicle {
   /** The last message that passed the track's gate with no memory pending and broke no physics. */
   trusted: Fix | undefined;
   drift = 0;
+  /** Messages in a row whose speed and heading agreed with the track (within the gate). */
+  calm = 0;
   constructor(lat: number, lon: number, ts: number) {
     this.plane = new Plane(lat, lon);
     this.sybil = newSybilState(ts);
@@ -153,7 +155,8 @@ export class VehicleFeatures {
     const n = this.noise;
     const tr = this.tr;
     const settled = veh.track.settled;
-    veh.track.step(f, sg.pos * sg.pos, sg.speed * sg.speed, sg.heading * sg.heading, tr);
+    veh.track.step(f, sg.pos * sg.pos, sg.speed * sg.speed, sg.heading * sg.heading, veh.calm >= 5, tr);
+    let calm = settled;
     if (veh.prev && veh.prev2) this.foldPosition(veh.prev2, veh.prev, f, sg.pos, veh);
     const ready = n.ready;
     if (ready) {
@@ -164,6 +167,7 @@ export class VehicleFeatures {
     }
     if (settled && tr.speedV > 0) {
       const z = tr.speedR / Math.sqrt(tr.speedV + sg.speed * sg.speed);
+      if (Math.abs(z) > GATE_Z) calm = false;
       const dt = veh.prev ? (f.ts - veh.prev.ts) / 1000 : 0;
       veh.drift += (1 - Math.exp(-dt / DRIFT_TAU_S)) * (z - veh.drift);
       n.foldDrift(veh.drift);
@@ -173,8 +177,11 @@ export class VehicleFeatures {
       }
     }
     if (settled && tr.headingV > 0) {
-      if (ready) out[o + S.heading_z] = Math.abs(tr.headingR) / Math.sqrt(tr.headingV + sg.heading * sg.heading);
+      const hz = Math.abs(tr.headingR) / Math.sqrt(tr.headingV + sg.heading * sg.heading);
+      if (hz > GATE_Z) calm = false;
+      if (ready) out[o + S.heading_z] = hz;
     }
+    veh.calm = calm ? veh.calm + 1 : 0;
     this.mo.accelExcessZ = 0;
     if (veh.prev) this.motionChecks(veh, veh.prev, f, sg, out, o);
     if (tr.fused && !veh.track.remembering && this.mo.accelExcessZ === 0) veh.trusted = f;

@@ -90,8 +90,8 @@ export class NoiseModel {
   /** Position noise σ (m per axis) of a message without a stated accuracy: its vehicle's, else its unit's, else the fleet's. */
   posSigma(own: OwnNoise, rsu: RobustScale | undefined): number {
     // (before the fleet's estimate is warm, a vague metre: the checks read 0 until it is)
-    const unit = shrunk(rsu, this.pos.ready ? this.pos.value : 1, PRIOR_N);
-    return Math.max(POSITION_RESOLUTION, shrunk(own.pos, unit, PRIOR_N));
+    const unit = bounded(shrunk(rsu, this.pos.ready ? this.pos.value : 1, PRIOR_N), this.pos.value);
+    return Math.max(POSITION_RESOLUTION, bounded(shrunk(own.pos, unit, PRIOR_N), unit));
   }
 
   /** Noise of one reported speed, m/s (a speed step's over √2). */
@@ -125,6 +125,8 @@ export class NoiseModel {
    * with (a forged position teaches them nothing); the fleet's median needs no gate.
    */
   foldPosition(d2: number, k: number, used: number, own: OwnNoise, rsu: RobustScale | undefined, stated: number | undefined): void {
+    // a position repeated exactly is a frozen one (the repeat checks' question), not noise
+    if (d2 === 0) return;
     const sigma = Math.sqrt(d2 / (k * CHI2_2_MEDIAN));
     if (stated !== undefined) {
       this.posAccFactor.fold(sigma / stated);
@@ -213,6 +215,16 @@ export class NoiseModel {
       posRuns: medianSurvival(po, this.posRunsAll),
     };
   }
+}
+
+/**
+ * A vehicle's or unit's own σ kept within a factor OWN_GATE_FACTOR² of the broader one: the
+ * loose gate lets an estimate move by OWN_GATE_FACTOR per step of evidence, and no single
+ * source is believed to be more than that many steps away from its peers.
+ */
+function bounded(own: number, broader: number): number {
+  const f = OWN_GATE_FACTOR * OWN_GATE_FACTOR;
+  return Math.min(broader * f, Math.max(broader / f, own));
 }
 
 function medianSurvival(perVehicle: number[][], pooled: RunSurvival): number[] {

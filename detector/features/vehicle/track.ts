@@ -74,9 +74,11 @@ export class Track {
   /**
    * Tests `f` against the track, then fuses it when it passes. `r` is the message's
    * position variance per axis (m²); `s2`, `h2` the reported speed and heading variances
-   * used to dead-reckon the memory.
+   * used to dead-reckon the memory; `consistent`: the vehicle's reported speeds and headings
+   * have lately agreed with this track (only such a track is worth remembering: a frozen or
+   * forged stretch the vehicle started with is not where it truly was).
    */
-  step(f: Fix, r: number, s2: number, h2: number, out: TrackResult): void {
+  step(f: Fix, r: number, s2: number, h2: number, consistent: boolean, out: TrackResult): void {
     out.nis = out.d2 = out.pp = out.offsetNis = out.speedR = out.speedV = out.headingR = out.headingV = 0;
     out.switched = out.fused = false;
     const kf = this.kf;
@@ -121,12 +123,13 @@ export class Track {
     // sustained failure: a new track here; the old one is remembered unless one already is
     // (a vehicle hopping between forged places keeps the memory of where it truly was), and
     // only when it had settled (a track still in its start-up transient knows little)
-    if (!this.memory && this.settled) {
+    if (!this.memory && this.settled && consistent) {
       const old = new CaKalman();
       old.copyFrom(kf);
       this.memory = { kf: old, ts: kf.ts, x: kf.x, y: kf.y, pp: kf.pp, vv: kf.vv, speed: f.speed, heading: f.heading };
     }
-    kf.init(f.ts, f.x, f.y, r, kf.vx, kf.vy, kf.vv + r, AA0);
+    // (velocity unknown after a jump: the old one as a guess, vaguely)
+    kf.init(f.ts, f.x, f.y, r, kf.vx, kf.vy, MAX_ROAD_SPEED * MAX_ROAD_SPEED, AA0);
     this.misses = 0;
     this.fusedN = 1;
   }
