@@ -8,6 +8,6 @@ export * from './file/index.js';
 export * from './mqtt/index.js';
 export * from './syslog/index.js';
 export * from './kafka/index.js';
-export { SimulatorSource, CitySimulator, simulate, roadNetwork, describeNetwork, receivingRsu, ATTACK_TYPES, VEHICLE_ATTACKS, IOT_ATTACKS, VEHICLE_LIMITS, DEFAULT_START } from './simulator/index.js';
-export type { SimulatorOptions, SimulatorSourceOptions, SimulationChunk, SimulatorCounts, SimulatedCity, Label as SimulatorLabel, WindowLabel, AttackType, RoadNetwork, CityDescription } from './simulator/index.js';
+export { SimulatorSource, CitySimulator, simulate, roadNetwork, describeNetwork, receivingRsu, ATTACK_TYPES, VEHICLE_ATTACKS, IOT_ATTACKS, VEHICLE_LIMITS, DEFAULT_START, cityProfile, cityGeoJson, PROFILE_NAMES, DEV_PROFILES, HELD_OUT_PROFILES } from './simulator/index.js';
+export type { SimulatorOptions, SimulatorSourceOptions, SimulationChunk, SimulatorCounts, SimulatedCity, Label as SimulatorLabel, WindowLabel, AttackType, RoadNetwork, CityDescription, CityProfile } from './simulator/index.js';
 export { RepeatCounter } from './sequence.js';

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJsonRecord, resolveValidationOptions } from '../events/index.js';
+import { PROFILE_NAMES } from '../collectors/simulator/index.js';
 
 const VIGIL = join(import.meta.dirname, '..', 'bin', 'vigil.js');
 
@@ -43,10 +44,12 @@ describe('vigil simulate', () => {
       expect(r.ok && r.event.id).toBe(perEvent[i]?.id);
     });
     expect(labels.some((l) => l.label === 'attack')).toBe(true);
-    const city = JSON.parse(await readFile(join(dir, 'city.json'), 'utf8')) as { roads: unknown[]; rsus: unknown[]; devices: unknown[] };
-    expect(city.roads.length).toBeGreaterThan(0);
-    expect(city.rsus.length).toBeGreaterThan(0);
-    expect(city.devices).toHaveLength(8);
+    const city = JSON.parse(await readFile(join(dir, 'city.json'), 'utf8')) as { type: string; features: Array<{ properties: { kind: string } }> };
+    expect(city.type).toBe('FeatureCollection');
+    const kinds = city.features.map((f) => f.properties.kind);
+    expect(kinds.filter((k) => k === 'road').length).toBeGreaterThan(0);
+    expect(kinds.filter((k) => k === 'rsu').length).toBeGreaterThan(0);
+    expect(kinds.filter((k) => k === 'service_area')).toHaveLength(1);
 
     // The same command again: byte-identical files.
     const first = await readFile(join(dir, 'e.ndjson'));
@@ -80,8 +83,30 @@ describe('vigil simulate', () => {
   it('explains its options with --help', async () => {
     const result = await vigil(['simulate', '--help'], dir);
     expect(result.code).toBe(0);
-    for (const option of ['--seed', '--vehicles', '--devices', '--duration', '--attack-rate', '--out', '--labels', '--start']) {
+    for (const option of ['--seed', '--vehicles', '--devices', '--duration', '--attack-rate', '--out', '--labels', '--start', '--profile', '--network']) {
       expect(result.stdout).toContain(option);
     }
+    for (const profile of PROFILE_NAMES) expect(result.stdout.replace(/\s+/g, ' ')).toContain(profile);
+    expect(result.stdout).toContain('random:N');
+  });
+
+  it('refuses an unknown profile, naming --profile', async () => {
+    const result = await vigil(['simulate', '--profile', 'gotham', '--out', 'bad.ndjson', '--labels', 'bad-labels.ndjson'], dir);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.split('\n')[0]).toMatch(/^error: .*--profile.*dev-grid/);
+  });
+
+  it('writes the chosen profile\'s traffic and city file', async () => {
+    const args = ['simulate', '--profile', 'dev-ring', '--seed', '2', '--vehicles', '15', '--devices', '3', '--duration', '5', '--out', 'ring.ndjson', '--labels', 'ring-labels.ndjson', '--network', 'ring.geojson', '--quiet'];
+    const result = await vigil(args, dir);
+    expect(result.code).toBe(0);
+    const city = JSON.parse(await readFile(join(dir, 'ring.geojson'), 'utf8')) as { name: string; features: Array<{ geometry: { type: string; coordinates: unknown }; properties: { kind: string } }> };
+    expect(city.name).toBe('dev-ring');
+    const point = city.features.find((f) => f.properties.kind === 'rsu')?.geometry.coordinates as [number, number];
+    // [lon, lat] around Moscow.
+    expect(Math.abs(point[0] - 37.62)).toBeLessThan(0.1);
+    expect(Math.abs(point[1] - 55.76)).toBeLessThan(0.1);
+    const first = JSON.parse((await readFile(join(dir, 'ring.ndjson'), 'utf8')).split('\n')[0] as string) as { lat?: number; lon?: number };
+    expect(Math.abs((first.lat ?? 0) - 55.76)).toBeLessThan(0.1);
   });
 });

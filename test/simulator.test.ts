@@ -37,15 +37,17 @@ const attackShare = (labels: Label[]): number => {
   return events.filter((l) => l.label === 'attack').length / events.length;
 };
 
-// The default fleet (100 vehicles, 50 devices), 60 simulated seconds at the default rate 0.05.
-const baseline = run({ seed: 1, duration: 60 });
+// The default fleet (100 vehicles, 50 devices), 80 simulated seconds at the default rate 0.05
+// (26 attack types, one episode about every 2 s).
+const BASELINE_S = 80;
+const baseline = run({ seed: 1, duration: BASELINE_S });
 const baselineLabels = parsed(baseline.labels);
 /** The labels of the event lines, index for index (without silent-device windows). */
 const baselineEventLabels = eventLabels(baselineLabels);
 
 describe('when the same seed and options are run twice', () => {
   it('writes byte-identical events and labels', () => {
-    const again = run({ seed: 1, duration: 60 });
+    const again = run({ seed: 1, duration: BASELINE_S });
     expect(again.events.join('\n')).toBe(baseline.events.join('\n'));
     expect(again.labels.join('\n')).toBe(baseline.labels.join('\n'));
   });
@@ -88,8 +90,8 @@ describe('labels', () => {
     }
   });
 
-  it.each([1, 2, 3, 4, 5])('include every attack type in a 60 s run at rate 0.05 (seed %i)', (seed) => {
-    const labels = seed === 1 ? baselineLabels : parsed(run({ seed, duration: 60 }).labels);
+  it.each([1, 2, 3, 4, 5])('include every attack type in an 80 s run at rate 0.05 (seed %i)', (seed) => {
+    const labels = seed === 1 ? baselineLabels : parsed(run({ seed, duration: BASELINE_S }).labels);
     const seen = new Set(labels.flatMap((l) => (l.label === 'attack' ? [l.attack] : [])));
     expect([...ATTACK_TYPES].filter((t) => !seen.has(t))).toEqual([]);
   });
@@ -126,7 +128,7 @@ describe('the attack rate', () => {
   });
 
   it('restricted to every type gives the same traffic as no restriction', () => {
-    const all = run({ seed: 1, duration: 60, attacks: [...ATTACK_TYPES].reverse() });
+    const all = run({ seed: 1, duration: BASELINE_S, attacks: [...ATTACK_TYPES].reverse() });
     expect(all.events).toEqual(baseline.events);
   });
 

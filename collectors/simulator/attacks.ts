@@ -18,7 +18,19 @@ export const VEHICLE_ATTACKS = [
   'dos',
   'sybil',
   'feigned_braking',
+  'delayed_messages',
+  'disruptive',
+  'dos_random',
+  'dos_disruptive',
+  'data_replay_sybil',
+  'dos_random_sybil',
+  'dos_disruptive_sybil',
 ] as const;
+
+/** Attacks that flood at DOS_RATE_HZ. */
+export const FLOOD_ATTACKS: ReadonlySet<string> = new Set(['dos', 'dos_random', 'dos_disruptive', 'dos_random_sybil', 'dos_disruptive_sybil']);
+/** Attacks that send under identities other than the attacker's, which keeps sending honestly under its own. */
+export const SYBIL_ATTACKS: ReadonlySet<string> = new Set(['sybil', 'data_replay_sybil', 'dos_random_sybil', 'dos_disruptive_sybil']);
 
 export const IOT_ATTACKS = ['mirai_scan', 'password_guessing', 'ddos', 'sensor_injection', 'replay', 'impersonation', 'silent_device'] as const;
 
@@ -40,6 +52,8 @@ export const RANDOM_SPEED_MAX = 40;
 export const FEIGNED_BRAKING = 7;
 /** Message rate of a dos flood, Hz (honest vehicles send 1–10 Hz). */
 export const DOS_RATE_HZ = 50;
+/** How far a disruptive attacker hears the neighbours whose messages it re-sends, metres (DSRC range). */
+export const NEIGHBOUR_RANGE_M = 300;
 
 /** Mirai's scanner hits telnet on 23, and on 2323 one time in ten (Antonakakis et al., 2017). */
 export const MIRAI_PORTS = { primary: 23, alternate: 2323, alternateShare: 0.1 } as const;

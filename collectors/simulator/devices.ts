@@ -3,7 +3,7 @@
  * the time of day in the city (UTC+8) with per-device baselines and noise, so that a
  * per-entity baseline learnt by the detector has something real to learn.
  */
-import { toLatLon, type RoadNetwork } from './network.js';
+import { pointAlong, toLatLon, type RoadNetwork } from './network.js';
 import type { Random } from './random.js';
 
 export const DEVICE_KINDS = ['environment', 'meter', 'camera', 'traffic_light'] as const;
@@ -130,15 +130,20 @@ export class Device {
     this.profile = KIND_PROFILES[this.kind];
     this.ip = `10.20.${this.profile.subnet * 16 + Math.floor(index / 250)}.${(index % 250) + 2}`;
     // Cameras and traffic lights stand at intersections; sensors and meters along streets.
-    const col = rng.int(0, net.size - 1);
-    const row = rng.int(0, net.size - 1);
-    const along = this.kind === 'camera' || this.kind === 'traffic_light' ? 0 : rng.uniform(20, net.spacing - 20);
-    const east = rng.chance(0.5) ? col + 1 < net.size : row + 1 >= net.size && col + 1 < net.size;
-    const north = !east && row + 1 < net.size;
-    // Meters sit in the buildings, set back from the street.
-    const setback = this.kind === 'meter' ? 15 : 0;
-    this.x = col * net.spacing + (east ? along : 0) + (north ? setback : 0);
-    this.y = row * net.spacing + (north ? along : 0) + (east ? setback : 0);
+    const atJunction = this.kind === 'camera' || this.kind === 'traffic_light';
+    if (atJunction) {
+      const lights = net.intersections.filter((i) => i.signalised);
+      const node = rng.pick(this.kind === 'traffic_light' && lights.length > 0 ? lights : net.intersections);
+      this.x = node.x;
+      this.y = node.y;
+    } else {
+      const road = rng.pick(net.roads);
+      const p = pointAlong(road, rng.uniform(Math.min(20, road.length / 2), Math.max(road.length / 2, road.length - 20)));
+      // Meters sit in the buildings, set back from the street.
+      const setback = this.kind === 'meter' ? 15 : 0;
+      this.x = p.x - p.uy * setback;
+      this.y = p.y + p.ux * setback;
+    }
     const ll = toLatLon(net, this.x, this.y);
     this.lat = ll.lat;
     this.lon = ll.lon;

@@ -1,6 +1,7 @@
 import { CollectorError } from '../errors.js';
 import { ATTACK_TYPES, type AttackType } from './attacks.js';
 import type { RoadNetworkOptions } from './network.js';
+import { checkNetwork, checkProfile, cityProfile, type CityProfile } from './profiles.js';
 
 /** The simulated city and its attackers. Every option has a default. */
 export interface SimulatorOptions {
@@ -21,7 +22,13 @@ export interface SimulatorOptions {
    * @default '2026-01-01T00:00:00Z' (08:00 in the city, UTC+8)
    */
   start?: number | string;
-  /** The road network's layout. @default the 13 × 13 grid of `roadNetwork()` */
+  /**
+   * The city: a profile name (`default`, `dev-grid`, `dev-ring`, `dev-irregular`,
+   * `dev-noisy`, held-out `city-a`…`city-d`) or `random:N`, or a profile object.
+   * @default 'default' (the 13 × 13 Singapore grid, 0.3 m GNSS noise)
+   */
+  profile?: string | CityProfile;
+  /** Overrides of the profile's road network (layout, centre, receivers…). @default none */
   network?: RoadNetworkOptions;
   /**
    * Attack types episodes are drawn from (in the seed-shuffled order, others skipped), for
@@ -37,6 +44,8 @@ export interface ResolvedSimulatorOptions {
   attackRate: number;
   /** Epoch milliseconds, a multiple of the 100 ms physics step. */
   start: number;
+  profile: CityProfile;
+  /** The profile's network with `network`'s overrides. */
   network: RoadNetworkOptions;
   attacks: readonly AttackType[];
 }
@@ -69,7 +78,9 @@ export function resolveSimulatorOptions(options: SimulatorOptions = {}): Resolve
   for (const a of attacks) {
     if (!(ATTACK_TYPES as readonly string[]).includes(a)) throw bad(`attacks: expected one of ${ATTACK_TYPES.join(', ')}, got ${JSON.stringify(a)}`);
   }
-  return { seed, vehicles, devices, attackRate, start: Math.floor(start / 100) * 100, network: options.network ?? {}, attacks: [...new Set(attacks)] };
+  const profile = typeof options.profile === 'object' && options.profile !== null ? checkProfile(options.profile) : cityProfile(options.profile ?? 'default');
+  const network = checkNetwork({ ...profile.network, ...options.network });
+  return { seed, vehicles, devices, attackRate, start: Math.floor(start / 100) * 100, profile, network, attacks: [...new Set(attacks)] };
 }
 
 function wholeNumber(name: string, value: unknown, min: number, max: number): void {

@@ -4,7 +4,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { ATTACK_TYPES, CitySimulator, DEFAULT_START, simulate, type AttackType, type SimulatorCounts } from '../../collectors/index.js';
+import { ATTACK_TYPES, CitySimulator, DEFAULT_START, DEV_PROFILES, HELD_OUT_PROFILES, cityProfile, simulate, type AttackType, type SimulatorCounts } from '../../collectors/index.js';
 import { intOption, numberOption } from './options.js';
 
 interface SimulateOptions {
@@ -17,6 +17,7 @@ interface SimulateOptions {
   out: string;
   labels: string;
   network?: string;
+  profile: string;
   attacks?: AttackType[];
   quiet?: boolean;
 }
@@ -26,6 +27,15 @@ function attacksOption(value: string): AttackType[] {
   const unknown = list.filter((a) => !(ATTACK_TYPES as readonly string[]).includes(a));
   if (list.length === 0 || unknown.length > 0) throw new InvalidArgumentError(`--attacks: expected a comma-separated list of ${ATTACK_TYPES.join(', ')}, got ${JSON.stringify(value)}`);
   return list as AttackType[];
+}
+
+function profileOption(value: string): string {
+  try {
+    cityProfile(value);
+  } catch {
+    throw new InvalidArgumentError(`--profile: expected default, ${DEV_PROFILES.join(', ')}, ${HELD_OUT_PROFILES.join(', ')} or random:N, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 function isoOption(value: string): number {
@@ -48,12 +58,18 @@ export function register(program: Command): void {
     .option('--start <ISO>', 'simulated start time', isoOption, Date.parse(DEFAULT_START))
     .option('--out <EVENTS.ndjson>', 'events file (NDJSON, the input formats of DESIGN.md)', 'events.ndjson')
     .option('--labels <LABELS.ndjson>', 'labels file: {"id","label","attack"} per event, in the same order', 'labels.ndjson')
-    .option('--network <CITY.json>', 'also write the road network, RSUs and devices as JSON')
+    .option(
+      '--profile <NAME>',
+      `the city: default (the 13 x 13 Singapore grid); development ${DEV_PROFILES.join(', ')}; held out (final report only) ${HELD_OUT_PROFILES.join(', ')}; random:N (drawn from seed N)`,
+      profileOption,
+      'default',
+    )
+    .option('--network <CITY.geojson>', 'also write the city file: roads with speed_limit, RSUs with range_m, the service area (GeoJSON)')
     .option('--attacks <TYPE,...>', `inject only these attack types (default all: ${ATTACK_TYPES.join(', ')})`, attacksOption)
     .option('--quiet', 'no progress on stderr')
     .action(async (opts: SimulateOptions) => {
       const started = performance.now();
-      const simOptions = { seed: opts.seed, vehicles: opts.vehicles, devices: opts.devices, attackRate: opts.attackRate, start: opts.start, ...(opts.attacks ? { attacks: opts.attacks } : {}) };
+      const simOptions = { profile: opts.profile, seed: opts.seed, vehicles: opts.vehicles, devices: opts.devices, attackRate: opts.attackRate, start: opts.start, ...(opts.attacks ? { attacks: opts.attacks } : {}) };
       const files: FileHandle[] = [];
       try {
         const events = await open(opts.out, 'w');
@@ -80,7 +96,7 @@ export function register(program: Command): void {
         if (opts.network !== undefined) {
           const city = await open(opts.network, 'w');
           files.push(city);
-          await city.write(`${JSON.stringify(new CitySimulator(simOptions).describe(), null, 2)}\n`);
+          await city.write(`${JSON.stringify(new CitySimulator({ ...simOptions, vehicles: 0, devices: 0 }).cityFile())}\n`);
         }
         if (!opts.quiet) process.stderr.write(`${summary(step.value, opts, performance.now() - started)}\n`);
       } finally {
@@ -92,5 +108,5 @@ export function register(program: Command): void {
 function summary(counts: SimulatorCounts, opts: SimulateOptions, elapsedMs: number): string {
   const total = counts.normal + counts.attack;
   const share = total > 0 ? ((100 * counts.attack) / total).toFixed(1) : '0.0';
-  return `simulate: wrote ${total} events (${counts.attack} attack, ${share}%; ${counts.windows} silent-device windows) to ${opts.out}, labels to ${opts.labels} in ${(elapsedMs / 1000).toFixed(1)} s`;
+  return `simulate: wrote ${total} events (${counts.attack} attack, ${share}%; ${counts.windows} silent-device windows) (profile ${opts.profile}) to ${opts.out}, labels to ${opts.labels} in ${(elapsedMs / 1000).toFixed(1)} s`;
 }
