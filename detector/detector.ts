@@ -7,6 +7,8 @@
 import { canonicalJson, sha256Hex, type VigilEvent } from '../events/index.js';
 import { DetectorError } from './errors.js';
 import { FEATURE_NAMES, FeatureExtractor, MODEL_FEATURES, type CityMap, type Family, type FeatureOptions } from './features/index.js';
+import { cityCoverage } from './features/city.js';
+import { LearntCityIndex } from './features/city-learn.js';
 import { MemoryIncidentBook, type IncidentBook } from './incidents.js';
 import { loadModel, scoreFamily, type ModelBundle } from './model/index.js';
 import { ReputationBook, type ReputationOptions } from './reputation/index.js';
@@ -37,8 +39,12 @@ export interface DetectorOptions {
   model?: ModelBundle | null;
   /** Rule folders; `starter` is Vigil's starter pack. @default ['starter'] */
   rules?: Array<string | 'starter'>;
-  /** City geometry for the range and off-road features. */
+  /**
+   * City geometry for the range, off-road and service-area features. Without it, the city
+   * the model learnt from its training traffic (if any) is checked instead. */
   city?: CityMap;
+  /** Use the model's learnt city when no `city` is given. @default true */
+  learntCity?: boolean;
   features?: Omit<FeatureOptions, 'city'>;
   reputation?: ReputationOptions;
   incidents?: IncidentBook;
@@ -68,6 +74,14 @@ export interface ModelInfo {
   threshold: number;
 }
 
+/**
+ * Metres from the nearest learnt traffic cell beyond which a position is off the learnt
+ * city: farther than a city block from anywhere three vehicles drove, far beyond GNSS error
+ * (≤ 5 m 1σ for working receivers, so 80σ) and a road's width; a training run short enough
+ * to leave whole blocks unvisited still covers their ends (the junctions).
+ */
+const OFF_TRAFFIC_M = 400;
+
 const silentLogger: DetectorLogger = { info: () => {}, warn: () => {} };
 
 export class Detector {
@@ -79,6 +93,9 @@ export class Detector {
   private readonly incidents: IncidentBook;
   private readonly limits: Required<DetectorLimits>;
   private readonly featureIndex: Record<Family, Record<string, number>>;
+  private learnt: LearntCityIndex | undefined;
+  private readonly useLearnt: boolean;
+  private readonly hasMap: boolean;
   readonly clock: () => number;
 
   private constructor(options: DetectorOptions, rules: RuleBook, model: ModelBundle | undefined) {
@@ -100,6 +117,11 @@ export class Detector {
     this.clock = options.clock ?? Date.now;
     this.log = options.logger ?? silentLogger;
     for (const note of this.features.notes) this.log.info(`detector: ${note}`);
+    this.hasMap = options.city !== undefined;
+    this.useLearnt = options.learntCity !== false;
+    const { can, cannot } = cityCoverage(options.city);
+    if (options.city) this.log.info(`detector: city map checks ${can.join(', ') || 'nothing'}${cannot.length > 0 ? `; it cannot check ${cannot.join(', ')}` : ''}`);
+    this.learnt = this.learntOf(model);
     this.featureIndex = {} as Record<Family, Record<string, number>>;
     for (const [f, names] of Object.entries(FEATURE_NAMES)) this.featureIndex[f as Family] = Object.fromEntries(names.map((n, i) => [n, i]));
   }
@@ -134,8 +156,22 @@ export class Detector {
     this.model = bundle ?? undefined;
     // the new model's learnt feed noise replaces what was learnt online so far
     if (bundle?.features) this.features.setLearnt(bundle.features);
+    this.learnt = this.learntOf(this.model);
     if (bundle) this.log.info(`detector: model ${bundle.hash.slice(0, 12)} now scoring (families ${Object.keys(bundle.families).join(', ')}; threshold ${bundle.threshold.toFixed(2)})`);
     else this.log.warn('detector: model removed; scoring with rules and reputation only');
+  }
+
+  /** The model's learnt city, when no map was given; says in the log which checks run. */
+  private learntOf(model: ModelBundle | undefined): LearntCityIndex | undefined {
+    if (this.hasMap) return undefined;
+    if (this.useLearnt && model?.city) {
+      const index = new LearntCityIndex(model.city);
+      this.log.info(`detector: no city map given; positions are checked against the city learnt in training (${index.describe()}); roadside-unit range, road distance and speed limits need a map (--city)`);
+      return index;
+    }
+    const why = model?.city ? 'the learnt city is not used here' : 'no learnt city';
+    this.log.warn(`detector: no city map and ${why}: roadside-unit range, off-road, speed-limit and service-area checks are off (give --city, or train on this city's traffic)`);
+    return undefined;
   }
 
   private thresholdOf(family: Family): number {
@@ -170,6 +206,7 @@ export class Detector {
     const hits: RuleHit[] = [];
     const ruleScore = new Float32Array(n);
     const modelHits = new Map<string, { family: Family; idx: number[]; score: number }>();
+    const cityHits = new Map<string, number[]>();
     const reputation: ReputationPoint[] = [];
     const newlyFlagged: Array<{ idx: number; point: ReputationPoint }> = [];
     // One context for the whole batch, every field always present (undefined when absent):
@@ -194,6 +231,13 @@ export class Detector {
       this.rules.evaluate(ctx, i, hits);
       let rs = 0;
       for (let h = before; h < hits.length; h++) rs = Math.max(rs, hits[h]!.rule.score);
+      if (this.learnt && e.vigil.vehicle && this.offLearntCity(e.vigil.vehicle.lat, e.vigil.vehicle.lon)) {
+        rs = Math.max(rs, 1);
+        const key = e.vigil.entity.id;
+        const c = cityHits.get(key);
+        if (c) c.push(i);
+        else cityHits.set(key, [i]);
+      }
       ruleScore[i] = rs;
       // model: an outlier above the threshold, unless an exception covers it
       let badness = rs > 0 ? 1 : 0;
@@ -238,6 +282,7 @@ export class Detector {
         this.makeAlert(origin, last, sev, m.score, `Outlier ${m.family} behaviour`, `${m.idx.length} event(s) scored above the model threshold ${this.thresholdOf(m.family).toFixed(2)} (max ${m.score.toFixed(2)})${foldNote(folded)}`, [], m.idx.map((i) => events[i]!.id)),
       );
     }
+    for (const idx of cityHits.values()) this.learntCityAlert(idx, events, ctx, alerts);
     for (const f of newlyFlagged) {
       const e = events[f.idx]!;
       ctx.event = e;
@@ -248,6 +293,27 @@ export class Detector {
       alerts.push(this.makeAlert(origin, e, 'high', Math.round(100 * (1 - f.point.value)), `Rogue ${kind}: reputation ${f.point.value.toFixed(2)}`, `Trust stayed below ${this.reputation.options.flagBelow} for ${this.reputation.options.flagAfterMs / 1000} s`, ['vigil.reputation'], [e.id]));
     }
     return { alerts, incidents: this.join(alerts), reputation, scores };
+  }
+
+  /**
+   * Outside the learnt service area, or farther than `OFF_TRAFFIC_M` from every cell several
+   * vehicles drove through in training (a convex hull holds empty wedges between a ring's
+   * or a radial city's roads).
+   */
+  private offLearntCity(lat: number, lon: number): boolean {
+    const l = this.learnt!;
+    return !l.area.contains(lat, lon) || l.offTrafficM(lat, lon, OFF_TRAFFIC_M + 1) > OFF_TRAFFIC_M;
+  }
+
+  private learntCityAlert(idx: number[], events: readonly VigilEvent[], ctx: MatchContext, alerts: Alert[]): void {
+    const last = events[idx.at(-1)!]!;
+    ctx.event = last;
+    const id = 'city:learnt';
+    const folded = this.rules.admit(id, ctx, last.vigil.ts, { timespanMs: this.limits.modelSuppressMs, groupBy: ['vigil.entity.id'] });
+    if (folded === undefined) return;
+    const origin: AlertOrigin = { type: 'rule', id, title: 'Position off the learnt city', hash: sha256Hex(canonicalJson(this.learnt!.city)) };
+    const description = `${idx.length} position(s) outside the service area learnt from training traffic or more than ${OFF_TRAFFIC_M} m from anywhere vehicles drove${foldNote(folded)}`;
+    alerts.push(this.makeAlert(origin, last, 'medium', 100, origin.title, description, ['attack.defense_evasion', 'attack.t1036'], idx.map((i) => events[i]!.id), 'position_falsification'));
   }
 
   /** Time-driven rules (a device gone silent) at `now` (epoch milliseconds), without new events. */

@@ -10,6 +10,7 @@ import { FEATURE_NAMES, FeatureExtractor, MODEL_FEATURES, modelRows, type Family
 import { loadTf, sealModel, trainFamily, type BackendPreference, type FamilyModel, type ModelBundle } from './model/index.js';
 import type { RobustEnvelope } from './model/autoencoder.js';
 import { bestF1Threshold } from './eval/metrics.js';
+import { CityLearner, type CityLearnOptions } from './features/city-learn.js';
 
 export interface TrainDetectorOptions {
   epochs?: number;
@@ -27,6 +28,12 @@ export interface TrainDetectorOptions {
   /** Unsupervised threshold on the calibrated scale. @default 99 */
   threshold?: number;
   features?: FeatureOptions;
+  /**
+   * Learn the city from the training traffic (where vehicles drive, the service area, speeds
+   * per cell) and keep it in the bundle, for the detector to use when it is given no map;
+   * `false` to skip. @default learnt when `features.city` has no roads and no service area
+   */
+  learnCity?: boolean | CityLearnOptions;
   /** Epoch milliseconds for `createdAt`. @default Date.now */
   clock?: () => number;
   onProgress?: (message: string) => void;
@@ -41,8 +48,13 @@ export const DEFAULT_ROBUST_ENVELOPE: Partial<Record<Family, RobustEnvelope>> = 
 export async function trainDetectorModel(batches: AsyncIterable<readonly VigilEvent[]> | Iterable<readonly VigilEvent[]>, options: TrainDetectorOptions = {}): Promise<ModelBundle> {
   const extractor = new FeatureExtractor(options.features);
   const chunks = new Map<Family, { rows: Float32Array[]; keys: string[]; n: number }>();
+  const given = options.features?.city;
+  const mapless = !(given?.roads && given.roads.length > 0) && !(given?.area && given.area.length > 0);
+  const learnCity = options.learnCity ?? mapless;
+  const learner = learnCity === false ? undefined : new CityLearner(learnCity === true ? {} : learnCity);
   let events = 0;
   for await (const batch of batches) {
+    learner?.add(batch);
     for (const b of extractor.batch(batch)) {
       let c = chunks.get(b.family);
       if (!c) chunks.set(b.family, (c = { rows: [], keys: [], n: 0 }));
@@ -84,7 +96,10 @@ export async function trainDetectorModel(batches: AsyncIterable<readonly VigilEv
   }
   if (Object.keys(families).length === 0) throw new DetectorError('TRAINING_DATA', `no family had at least 20 events to learn from (${events} events read)`);
   const threshold = options.threshold ?? 99;
+  const city = learner?.finish();
+  if (learner) options.onProgress?.(city ? `city: learnt ${city.cells.length / 4} cells of ${city.cellM} m from ${city.vehicles} vehicles` : 'city: too little vehicle traffic to learn where vehicles drive');
   return sealModel({
+    ...(city ? { city } : {}),
     format: 'vigil-model/1',
     createdAt: (options.clock ?? Date.now)(),
     backend,

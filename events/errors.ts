@@ -48,7 +48,8 @@ export interface Rejection {
 export class EventError extends Error {
   override readonly name = 'EventError';
   constructor(
-    readonly code: RejectionCode | 'BAD_OPTION',
+    /** `CITY_INVALID`: a city file (GeoJSON) or an OpenStreetMap extract that cannot be used, the message naming the feature or line. */
+    readonly code: RejectionCode | 'BAD_OPTION' | 'CITY_INVALID',
     message: string,
     options?: { cause?: unknown },
   ) {

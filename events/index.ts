@@ -16,3 +16,7 @@ export type {
   LogInput,
   CanInput,
 } from './validate.js';
+export { parseCityFile, cityFromGeoJson, cityToGeoJson, MAX_CITY_FEATURES } from './city.js';
+export type { CityFile, CityRoad, CityRsu, LonLat } from './city.js';
+export { importOsm, parseMaxspeed, MAX_OSM_NODES } from './osm.js';
+export type { OsmImport } from './osm.js';

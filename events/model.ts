@@ -9,7 +9,7 @@
  * | `vigil.kind` | the input format: `bsm`, `telemetry`, `net`, `auth`, `log`, `can` |
  * | `vigil.ts` | `@timestamp` as epoch milliseconds (what the detector computes with) |
  * | `vigil.entity.id`, `vigil.entity.type` | who the event is about: a `vehicle`, a `device`, or a `host` (syslog) |
- * | `vigil.vehicle.{lat,lon,speed,heading,accel,seq}` | a basic safety message: degrees WGS-84, m/s, degrees from north, m/s², the sender's counter |
+ * | `vigil.vehicle.{lat,lon,speed,heading,accel,seq,pos_accuracy,heading_accuracy}` | a basic safety message: degrees WGS-84, m/s, degrees from north, m/s², the sender's counter, 1-sigma position (m) and heading (°) accuracy after SAE J2735 |
  * | `vigil.metrics.<name>` | a device's telemetry reading (number, boolean or short string) |
  * | `vigil.can.{id,pgn,priority,sa,da,dlc,data,iface}` | a CAN frame, with its J1939 fields decoded from the 29-bit id |
  *
@@ -36,6 +36,10 @@ export interface VehicleKinematics {
   accel?: number;
   /** The sender's per-vehicle message counter. */
   seq?: number;
+  /** SAE J2735 PositionalAccuracy: semi-major axis of the 1-sigma position error ellipse, metres, (0, 1000]. */
+  pos_accuracy?: number;
+  /** SAE J2735 HeadingConfidence: heading error, 1 sigma, degrees, (0, 180]. */
+  heading_accuracy?: number;
 }
 
 export interface CanFrame {

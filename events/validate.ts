@@ -73,6 +73,11 @@ const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const shortText = (max: number) => z.string().min(1).max(max);
 const metricName = /^[A-Za-z0-9_.-]{1,64}$/;
 
+/** Largest accepted `pos_accuracy`, metres (J2735's semi-major axis saturates well below it). */
+const MAX_POS_ACCURACY_M = 1_000;
+/** Largest accepted `heading_accuracy`, degrees (beyond 180 a heading says nothing). */
+const MAX_HEADING_ACCURACY_DEG = 180;
+
 const bsm = z.strictObject({
   kind: z.literal('bsm'),
   vehicle: entityId,
@@ -80,10 +85,15 @@ const bsm = z.strictObject({
   lat: z.number().min(-90).max(90),
   lon: z.number().min(-180).max(180),
   speed: z.number().min(0).max(1_000),
-  heading: z.number().min(0).lt(360),
+  // 360 is north as well (some encoders wrap late); it is stored as 0.
+  heading: z.number().min(0).max(360),
   accel: z.number().min(-100).max(100).optional(),
   seq: count.optional(),
   rsu: entityId.optional(),
+  // SAE J2735 PositionalAccuracy (semi-major axis of the 1-sigma error ellipse, metres) and
+  // HeadingConfidence (1 sigma, degrees); both optional, the spec's ranges bound them.
+  pos_accuracy: z.number().gt(0).max(MAX_POS_ACCURACY_M).optional(),
+  heading_accuracy: z.number().gt(0).max(MAX_HEADING_ACCURACY_DEG).optional(),
 });
 
 const telemetry = z.strictObject({
@@ -227,7 +237,7 @@ export function validateBySchema(value: unknown, options: ResolvedValidationOpti
     return { ok: true, event: normalise(input, ts) };
   } catch (err) {
     // canonicalisation refuses lone surrogates, which JSON.parse lets through ("\ud800").
-    const code: RejectionCode = err instanceof EventError && err.code !== 'BAD_OPTION' ? err.code : 'INVALID_FORMAT';
+    const code: RejectionCode = err instanceof EventError && err.code !== 'BAD_OPTION' && err.code !== 'CITY_INVALID' ? err.code : 'INVALID_FORMAT';
     return fail(code, err instanceof Error ? err.message : String(err));
   }
 }
@@ -262,9 +272,11 @@ function normalise(input: AnyInput, ts: number): VigilEvent {
   let event: Omit<VigilEvent, 'id'>;
   switch (input.kind) {
     case 'bsm': {
-      const vehicle: VigilEvent['vigil']['vehicle'] = { lat: input.lat, lon: input.lon, speed: input.speed, heading: input.heading };
+      const vehicle: VigilEvent['vigil']['vehicle'] = { lat: input.lat, lon: input.lon, speed: input.speed, heading: input.heading === 360 ? 0 : input.heading };
       if (input.accel !== undefined) vehicle.accel = input.accel;
       if (input.seq !== undefined) vehicle.seq = input.seq;
+      if (input.pos_accuracy !== undefined) vehicle.pos_accuracy = input.pos_accuracy;
+      if (input.heading_accuracy !== undefined) vehicle.heading_accuracy = input.heading_accuracy;
       event = {
         ...base,
         event: { kind: 'event', category: ['network'], type: ['info'], action: 'basic-safety-message', dataset: 'vigil.bsm' },
@@ -351,7 +363,7 @@ function normalise(input: AnyInput, ts: number): VigilEvent {
 // ---------------------------------------------------------------------------------------
 // The hot path: basic safety messages, by far the most frequent input (1–10 Hz per vehicle).
 
-const BSM_FIELDS = new Set(['kind', 'vehicle', 'ts', 'lat', 'lon', 'speed', 'heading', 'accel', 'seq', 'rsu']);
+const BSM_FIELDS = new Set(['kind', 'vehicle', 'ts', 'lat', 'lon', 'speed', 'heading', 'accel', 'seq', 'rsu', 'pos_accuracy', 'heading_accuracy']);
 
 /**
  * A well-formed BSM with an epoch-milliseconds timestamp, checked by hand and made into its
@@ -364,14 +376,18 @@ const BSM_FIELDS = new Set(['kind', 'vehicle', 'ts', 'lat', 'lon', 'speed', 'hea
  */
 function quickBsm(o: Record<string, unknown>, options: ResolvedValidationOptions): VigilEvent | undefined {
   for (const key in o) if (!BSM_FIELDS.has(key)) return undefined;
-  const { vehicle, ts, lat, lon, speed, heading, accel, seq, rsu } = o;
+  const { vehicle, ts, lat, lon, speed, accel, seq, rsu, pos_accuracy: posAcc, heading_accuracy: headAcc } = o;
+  const rawHeading = o.heading;
   if (typeof vehicle !== 'string' || !ENTITY_ID.test(vehicle)) return undefined;
   if (typeof ts !== 'number' || !(ts >= options.minTimestampMs && ts <= options.now() + options.maxFutureMs && ts <= 8.64e15)) return undefined;
   if (typeof lat !== 'number' || !(lat >= -90 && lat <= 90)) return undefined;
   if (typeof lon !== 'number' || !(lon >= -180 && lon <= 180)) return undefined;
   if (typeof speed !== 'number' || !(speed >= 0 && speed <= 1_000)) return undefined;
-  if (typeof heading !== 'number' || !(heading >= 0 && heading < 360)) return undefined;
+  if (typeof rawHeading !== 'number' || !(rawHeading >= 0 && rawHeading <= 360)) return undefined;
+  const heading = rawHeading === 360 ? 0 : rawHeading;
   if (accel !== undefined && (typeof accel !== 'number' || !(accel >= -100 && accel <= 100))) return undefined;
+  if (posAcc !== undefined && (typeof posAcc !== 'number' || !(posAcc > 0 && posAcc <= MAX_POS_ACCURACY_M))) return undefined;
+  if (headAcc !== undefined && (typeof headAcc !== 'number' || !(headAcc > 0 && headAcc <= MAX_HEADING_ACCURACY_DEG))) return undefined;
   if (seq !== undefined && (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0)) return undefined;
   if (rsu !== undefined && (typeof rsu !== 'string' || !ENTITY_ID.test(rsu))) return undefined;
   const ms = Math.round(ts);
@@ -379,12 +395,17 @@ function quickBsm(o: Record<string, unknown>, options: ResolvedValidationOptions
   const kinematics: VigilEvent['vigil']['vehicle'] = { lat, lon, speed, heading };
   if (accel !== undefined) kinematics.accel = accel;
   if (seq !== undefined) kinematics.seq = seq;
+  if (posAcc !== undefined) kinematics.pos_accuracy = posAcc;
+  if (headAcc !== undefined) kinematics.heading_accuracy = headAcc;
   const canonical =
     `{"@timestamp":"${at}","event":{"action":"basic-safety-message","category":["network"],"dataset":"vigil.bsm","kind":"event","type":["info"]}` +
     (rsu === undefined ? '' : `,"observer":{"name":"${rsu}","type":"rsu"}`) +
     `,"vigil":{"entity":{"id":"${vehicle}","type":"vehicle"},"kind":"bsm","ts":${ms},"vehicle":{` +
     (accel === undefined ? '' : `"accel":${accel},`) +
-    `"heading":${heading},"lat":${lat},"lon":${lon}` +
+    `"heading":${heading}` +
+    (headAcc === undefined ? '' : `,"heading_accuracy":${headAcc}`) +
+    `,"lat":${lat},"lon":${lon}` +
+    (posAcc === undefined ? '' : `,"pos_accuracy":${posAcc}`) +
     (seq === undefined ? '' : `,"seq":${seq}`) +
     `,"speed":${speed}}}}`;
   const event: VigilEvent = {

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { CityDescription } from '../collectors/index.js';
-import { Detector, DetectorError, saveModel, type Incident, type IncidentBook, type DetectorOutput } from '../detector/index.js';
+import { Detector, DetectorError, saveModel, type CityMap, type Incident, type IncidentBook, type DetectorOutput } from '../detector/index.js';
 import { Ledger, type LedgerEntry } from '../ledger/index.js';
 import { createApi, ledgerAuditLog, ruleBookAdmin, type RuleAdmin, type RuleItem, type VigilApi, type ExceptionSpec, type SuppressionSpec } from '../api/index.js';
 import type { SqliteStore } from '../store/index.js';
@@ -24,6 +24,8 @@ export interface AnalysisOptions {
   now: () => number;
   /** The simulated city, when the demo runs: the detector checks roadside-unit range against it. */
   city?: CityDescription;
+  /** The operator's city file (`detector.city`), read at start; takes the place of `city` for the detector. */
+  cityMap?: CityMap;
   ledger: { checkpointEvery: number; checkpointIntervalMs: number };
   /** Replicate to Elasticsearch (see replica.ts). */
   elasticsearch?: ReplicaOptions;
@@ -76,7 +78,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     incidents,
     clock: now,
     logger: { info: (msg: string) => logger.info(msg), warn: (msg: string) => logger.warn(msg) },
-    ...(options.city ? { city: cityFromDescription(options.city) } : {}),
+    ...(options.cityMap ? { city: options.cityMap } : options.city ? { city: cityFromDescription(options.city) } : {}),
   };
   const detector = await Detector.create(detectorOptions).catch((err: unknown) => {
     // A saved model this version cannot use (another version's features, a damaged file)

@@ -22,6 +22,8 @@ const commands: Record<string, string> = {
   eval: 'detector',
   // api (issue 6)
   token: 'token',
+  // the city file (issue 13)
+  city: 'city',
 };
 const loadCommand = (file: string): Promise<{ register: Registrar }> => import(`./commands/${file}.js`);
 

@@ -89,6 +89,12 @@ export const configSchema = z.strictObject({
       enabled: z.boolean().default(true),
       /** How often time-driven rules (a device gone silent) run, milliseconds. @default 5000 */
       tickMs: z.number().int().min(100).default(5_000),
+      /**
+       * The city file (GeoJSON: roads with speed limits, roadside units, service area; see
+       * README "The city"). Without it the detector uses the city its model learnt from
+       * training traffic, or runs without map checks and says so. @default none
+       */
+      city: z.string().min(1).optional(),
     })
     .prefault({}),
   mqtt: z
@@ -241,6 +247,7 @@ type EnvType = 'string' | 'int' | 'bool' | 'list';
  * | VIGIL_INGEST_QUEUE_CAPACITY | ingest.queueCapacity |
  * | VIGIL_DEMO | demo.enabled |
  * | VIGIL_DETECTOR | detector.enabled |
+ * | VIGIL_CITY | detector.city |
  * | VIGIL_RETENTION_DAYS | store.retentionDays |
  * | VIGIL_ELASTICSEARCH_URL | store.elasticsearch.url |
  * | VIGIL_MQTT_BROKER | mqtt.broker.enabled |
@@ -266,6 +273,7 @@ export const ENV_VARS: Readonly<Record<string, { key: string; type: EnvType }>> 
   VIGIL_INGEST_QUEUE_CAPACITY: { key: 'ingest.queueCapacity', type: 'int' },
   VIGIL_DEMO: { key: 'demo.enabled', type: 'bool' },
   VIGIL_DETECTOR: { key: 'detector.enabled', type: 'bool' },
+  VIGIL_CITY: { key: 'detector.city', type: 'string' },
   VIGIL_RETENTION_DAYS: { key: 'store.retentionDays', type: 'int' },
   VIGIL_ELASTICSEARCH_URL: { key: 'store.elasticsearch.url', type: 'string' },
   VIGIL_MQTT_BROKER: { key: 'mqtt.broker.enabled', type: 'bool' },
@@ -422,6 +430,7 @@ export const FLAG_KEYS: Readonly<Record<string, string>> = {
   kafkaBrokers: 'kafka.brokers',
   kafkaTopics: 'kafka.topics',
   bus: 'bus.type',
+  city: 'detector.city',
 };
 
 /**

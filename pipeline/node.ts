@@ -4,6 +4,7 @@
  */
 import { resolveValidationOptions, type ResolvedValidationOptions } from '../events/index.js';
 import { createHttpCollector, type EventSource } from '../collectors/index.js';
+import { readCityFile } from './city.js';
 import { SimulatorSource, describeNetwork, roadNetwork, type CityDescription } from '../collectors/index.js';
 import { startAnalysis, type Analysis } from './analysis.js';
 import { MqttBrokerCollector, MqttClientCollector, SyslogCollector, SYSLOG_TCP_SOURCE, SYSLOG_UDP_SOURCE, KafkaCollector } from '../collectors/index.js';
@@ -146,6 +147,7 @@ export class VigilNode {
         tickMs: config.detector.tickMs,
         retentionDays: config.store.retentionDays,
         ...(node.city ? { city: node.city } : {}),
+        ...(config.detector.city ? { cityMap: await readCityFile(config.detector.city, (m) => deps.logger.warn(m)) } : {}),
       });
       node.busRelay?.start();
       const addr = await node.http.listen(config.api.port, config.api.host);

@@ -12,6 +12,9 @@ import { VehicleFeatures, VEHICLE_FEATURES, VEHICLE_MODEL_WIDTH } from './vehicl
 export type { CityMap, RoadsideUnit } from './city.js';
 export type { VehicleLearnt } from './vehicle/index.js';
 export { CaKalman, chi2Quantile2, GATE_P, RULE_P } from './vehicle/index.js';
+export { cityMapFromFile, cityCoverage, RoadIndex, ServiceArea } from './city.js';
+export { CityLearner, LearntCityIndex } from './city-learn.js';
+export type { LearntCity, CityLearnOptions } from './city-learn.js';
 export type { DeviceWindows } from './device.js';
 export { RobustBaseline } from './robust.js';
 

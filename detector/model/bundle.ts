@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { canonicalJson, sha256Hex } from '../../events/index.js';
 import { DetectorError } from '../errors.js';
 import type { FamilyModel } from './autoencoder.js';
+import type { LearntCity } from '../features/city-learn.js';
 
 export const MODEL_FORMAT = 'vigil-model/1';
 export const MODEL_FILE = 'model.json';
@@ -35,6 +36,8 @@ export interface ModelBundle {
    * feeds' noise: detector/features/vehicle/noise.ts). JSON the extractors validate themselves.
    */
   features?: Record<string, unknown>;
+  /** The city learnt from the training traffic (when it was trained without a map). */
+  city?: LearntCity;
   hash: string;
 }
 
@@ -112,6 +115,18 @@ const bundleSchema = z.object({
   thresholds: z.record(z.string(), z.number().min(0).max(100)).optional(),
   thresholdSource: z.string(),
   features: z.record(z.string(), z.unknown()).optional(),
+  city: z
+    .object({
+      origin: z.tuple([z.number().min(-90).max(90), z.number().min(-180).max(180)]),
+      cellM: z.number().positive().max(10_000),
+      minVehicles: z.number().int().positive(),
+      cells: z.array(z.number().finite()).max(40_000_000).refine((a) => a.length % 4 === 0, 'cells: four numbers per cell'),
+      area: z.array(z.tuple([z.number().min(-90).max(90), z.number().min(-180).max(180)])).min(4).max(100_000),
+      marginM: z.number().nonnegative(),
+      vehicles: z.number().int().nonnegative(),
+      messages: z.number().int().nonnegative(),
+    })
+    .optional(),
   hash: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
@@ -174,6 +189,7 @@ export function parseModel(text: string): ModelBundle {
   };
   if (s.thresholds) bundle.thresholds = s.thresholds;
   if (s.features) bundle.features = s.features;
+  if (s.city) bundle.city = s.city;
   const expected = modelHash(bundle);
   if (expected !== s.hash) throw new DetectorError('MODEL_INVALID', `model file altered: hash ${s.hash.slice(0, 12)}… does not match its content (${expected.slice(0, 12)}…)`);
   return bundle;

@@ -29,6 +29,7 @@ export function register(program: Command): void {
     .option('--kafka-brokers <list>', 'Kafka bootstrap brokers, host:port,host:port')
     .option('--kafka-topics <list>', 'Kafka topics to consume input from (comma-separated)')
     .option('--bus <type>', 'event bus to the detector: memory or kafka')
+    .option('--city <CITY.geojson>', 'the city file: roads, speed limits, roadside units, service area (vigil city import makes one from OpenStreetMap)')
     .action(async (opts: Record<string, unknown> & { config?: string }, cmd: Command) => {
       const flags = configFromFlags(opts, (option) => cmd.getOptionValueSource(option) === 'cli');
       const config = loadConfig({ ...(opts.config !== undefined ? { file: opts.config } : {}), flags });

@@ -86,7 +86,7 @@ export class VehicleFeatures {
   /** Checks that cannot run for lack of a map, for the detector to log once. */
   get notes(): string[] {
     const out: string[] = [];
-    if (!this.checks.hasArea) out.push('vehicle: no service area (a city file with a service_area, or a learnt city): the geofence check is off');
+    if (!this.checks.hasArea) out.push('vehicle: no service area in the city map: the geofence feature is off (a model trained without a map still checks the area it learnt)');
     if (!this.checks.hasRoads) out.push('vehicle: no road network: the off-road check is off');
     if (!this.city.rsus || Object.keys(this.city.rsus).length === 0) out.push('vehicle: no roadside-unit map: range checks are off, two-unit conflicts use the nominal DSRC range');
     return out;

@@ -5,7 +5,7 @@
  * check is off (the extractor says so once); without roads, the off-road check is.
  */
 import { pointSegmentDistance, projector } from '../../geo.js';
-import { RoadIndex, type CityMap } from '../city.js';
+import { RoadIndex, ServiceArea, type CityMap } from '../city.js';
 import { LANE_WIDTH } from './bounds.js';
 
 type Ring = ReadonlyArray<readonly [number, number]>;
@@ -13,13 +13,15 @@ type Ring = ReadonlyArray<readonly [number, number]>;
 export class CityChecks {
   private readonly roads: RoadIndex | undefined;
   private readonly rings: Array<Float64Array> = [];
+  private readonly area: ServiceArea | undefined;
   private readonly project: (lat: number, lon: number) => [number, number];
   /** Half the carriageway a vehicle may be off the centre line: two lanes each way when the map does not say. */
   private readonly halfWidth: number;
 
   constructor(city: CityMap) {
     this.roads = city.roads && city.roads.length > 0 ? new RoadIndex(city.roads) : undefined;
-    const area = (city as { area?: ReadonlyArray<Ring> }).area ?? [];
+    const area: ReadonlyArray<Ring> = city.area ?? [];
+    this.area = area.length > 0 ? new ServiceArea(area) : undefined;
     const first = area[0]?.[0] ?? city.roads?.[0]?.[0];
     this.project = projector(first ? first[0] : 0);
     for (const ring of area) {
@@ -42,25 +44,20 @@ export class CityChecks {
     return this.roads !== undefined;
   }
 
-  /** Metres outside the service area (0 inside, or with no area). Rings are even-odd: holes are rings too. */
+  /** Metres outside the service area (0 inside, or with no area). Rings are even-odd (city.ts ServiceArea). */
   outside(lat: number, lon: number): number {
-    if (this.rings.length === 0) return 0;
+    if (!this.area || this.area.contains(lat, lon)) return 0;
+    // outside (rare): the distance to the nearest edge
     const [px, py] = this.project(lat, lon);
-    let inside = false;
     let best = Infinity;
     for (const r of this.rings) {
       const n = r.length / 2;
       for (let i = 0, j = n - 1; i < n; j = i++) {
-        const xi = r[2 * i]!;
-        const yi = r[2 * i + 1]!;
-        const xj = r[2 * j]!;
-        const yj = r[2 * j + 1]!;
-        if (yi > py !== yj > py && px < ((xj - xi) * (py - yi)) / (yj - yi) + xi) inside = !inside;
-        const d = pointSegmentDistance(px, py, xi, yi, xj, yj);
+        const d = pointSegmentDistance(px, py, r[2 * i]!, r[2 * i + 1]!, r[2 * j]!, r[2 * j + 1]!);
         if (d < best) best = d;
       }
     }
-    return inside ? 0 : best;
+    return best;
   }
 
   /** Metres beyond the carriageway of the nearest road (0 on it, or with no roads). */
