@@ -25,6 +25,8 @@ export { chi2Quantile2, GATE_P, RULE_P } from './bounds.js';
 
 /** Time constant of the smoothed speed residual, s: VeReMi-style speed lies last tens of seconds. */
 const DRIFT_TAU_S = 5;
+/** Messages between two refreshes of the fleet's run survivals. */
+const REFRESH_EVERY = 4096;
 /** Largest surprise a repeated state adds up to, nats (far beyond any rule: −ln RULE_P = 13.8). */
 const SURPRISE_CAP = 10 * -Math.log(RULE_P);
 
@@ -70,6 +72,7 @@ export class VehicleFeatures {
   private readonly mo: MotionResult = { accelZ: 0, accelExcessZ: 0, lateralExcessZ: 0, brakeZ: 0, stepR: 0 };
   private readonly ti: TimingResult = { dt: 0, rate: 0, seqGapLog: 0, behindS: 0, lateS: 0 };
   private readonly sg: Sigmas = { pos: 0, speed: 0, heading: 0, step: 0, interval: 0 };
+  private messages = 0;
 
   constructor(
     private readonly city: CityMap = {},
@@ -125,6 +128,9 @@ export class VehicleFeatures {
       veh.prev = f;
     }
     this.writeShared(veh, id, f, sg, out, offset);
+    // the run survivals follow the fleet (median over vehicles; cheap enough this rarely)
+    const m = ++this.messages;
+    if (m % REFRESH_EVERY === 0 || (m & (m - 1)) === 0) this.noise.refreshRuns([...this.vehicles.values()].map((x) => x.own));
   }
 
   private sigmas(veh: Vehicle, f: Fix): Sigmas {

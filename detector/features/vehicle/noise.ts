@@ -57,8 +57,8 @@ export class NoiseModel {
   drift: RobustScale;
   interval: RobustScale;
   /** Learnt run survivals (fixed from training), or undefined: the running pooled ones. */
-  private readonly speedRunsLearnt: number[] | undefined;
-  private readonly posRunsLearnt: number[] | undefined;
+  private speedRunsLearnt: number[] | undefined;
+  private posRunsLearnt: number[] | undefined;
   private readonly speedRunsAll = new RunSurvival();
   private readonly posRunsAll = new RunSurvival();
 
@@ -178,9 +178,19 @@ export class NoiseModel {
     this.posRunsAll.fold(posRun);
   }
 
+  /**
+   * Re-derives the run survivals from the vehicles seen so far (the median over vehicles,
+   * as in `learnt`), when there are enough of them: the online update of what training learnt.
+   */
+  refreshRuns(vehicles: Iterable<OwnNoise>): void {
+    const l = this.learnt(vehicles);
+    this.speedRunsLearnt = l.speedRuns;
+    this.posRunsLearnt = l.posRuns;
+  }
+
   /** −ln of how often honest runs of exactly repeated speed reach `run` (0 for no run). */
   speedRunSurprise(run: number): number {
-    return run < 1 ? 0 : -Math.log((this.speedRunsLearnt ?? this.speedRunsAll.survival())[runBin(run)]!);
+    return run < 1 ? 0 : -Math.log((this.speedRunsLearnt ?? this.speedRunsAll.survival())[runBin(run)]!); // Infinity: never seen
   }
 
   posRunSurprise(run: number): number {
@@ -211,8 +221,8 @@ export class NoiseModel {
       hstep: this.hstep.state(),
       drift: this.drift.state(),
       interval: this.interval.state(),
-      speedRuns: medianSurvival(sp, this.speedRunsAll),
-      posRuns: medianSurvival(po, this.posRunsAll),
+      speedRuns: sp.length < 5 && this.speedRunsLearnt ? this.speedRunsLearnt : medianSurvival(sp, this.speedRunsAll),
+      posRuns: po.length < 5 && this.posRunsLearnt ? this.posRunsLearnt : medianSurvival(po, this.posRunsAll),
     };
   }
 }
@@ -228,9 +238,8 @@ function bounded(own: number, broader: number): number {
 }
 
 function medianSurvival(perVehicle: number[][], pooled: RunSurvival): number[] {
-  const floor = 1 / (pooled.n + 2);
   if (perVehicle.length < 5) return pooled.survival();
-  return Array.from({ length: RUN_BINS }, (_, b) => Math.max(floor, median(perVehicle.map((s) => s[b]!))));
+  return Array.from({ length: RUN_BINS }, (_, b) => median(perVehicle.map((s) => s[b]!)));
 }
 
 function median(xs: number[]): number {
@@ -252,4 +261,4 @@ export function parseLearnt(raw: unknown): VehicleLearnt | undefined {
 }
 
 const isScale = (s: unknown): s is ScaleState => typeof s === 'object' && s !== null && Number.isFinite((s as ScaleState).l) && Number.isInteger((s as ScaleState).n) && (s as ScaleState).n >= 0;
-const isSurvival = (p: unknown): p is number[] => Array.isArray(p) && p.length === RUN_BINS && p.every((x) => typeof x === 'number' && x > 0 && x <= 1);
+const isSurvival = (p: unknown): p is number[] => Array.isArray(p) && p.length === RUN_BINS && p.every((x) => typeof x === 'number' && x >= 0 && x <= 1);

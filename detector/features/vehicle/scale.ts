@@ -93,8 +93,7 @@ export const RUN_BINS = 11;
 /**
  * How often a run of exactly repeated states reaches each length: for every message, the
  * bins its current run length has reached are counted. The survival S(k) of a run of k is
- * (count + 1) / (n + 2) (Laplace's rule of succession), so a length never seen is rare,
- * not impossible.
+ * (count + 1) / (n + 2) (Laplace's rule of succession) once one was seen.
  */
 export class RunSurvival {
   readonly counts = new Float64Array(RUN_BINS);
@@ -105,9 +104,13 @@ export class RunSurvival {
     for (let b = 0; b < RUN_BINS && run >= 1 << b; b++) this.counts[b]!++;
   }
 
-  /** S per bin. */
+  /**
+   * S per bin; 0 for a length never seen (no evidence that honest runs reach it: the
+   * physical bound of the caller decides alone, since n messages cannot show a rarity below
+   * 1 / n).
+   */
   survival(): number[] {
-    return Array.from(this.counts, (c) => (c + 1) / (this.n + 2));
+    return Array.from(this.counts, (c) => (c > 0 ? (c + 1) / (this.n + 2) : 0));
   }
 }
 
