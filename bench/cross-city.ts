@@ -44,6 +44,8 @@ export interface MatrixOptions {
   epochs?: number;
   /** Share of the training traffic's messages the label-free threshold lets alert. @default 0.002 (0.2 %) */
   budget?: number;
+  /** Added to the seeds 1 (train), 2 (validation), 3 (test): development runs use fresh seeds and leave 1–3 to the report. @default 0 */
+  seedBase?: number;
   progress?: (message: string) => void;
 }
 
@@ -127,14 +129,14 @@ function report(bundle: ModelBundle, set: ScoredSet, scores = set.scores, thresh
 
 export async function runMatrix(options: MatrixOptions): Promise<MatrixResult> {
   const started = performance.now();
-  const o = { vehicles: 60, devices: 0, duration: 90, attackRate: 0.05, epochs: 10, budget: 0.002, ...options };
+  const o = { vehicles: 60, devices: 0, duration: 90, attackRate: 0.05, epochs: 10, budget: 0.002, seedBase: 0, ...options };
   const { progress: _p, ...printable } = o;
   const log = options.progress ?? (() => {});
   const quiet = { info: () => {}, warn: () => {} };
   const cells: MatrixCell[] = [];
   for (const p of o.train) {
     log(`${p}: simulating the training run (seed 1) and training`);
-    const training = run(p, 1, o, o.attackRate);
+    const training = run(p, o.seedBase + 1, o, o.attackRate);
     const bundle = await trainDetectorModel(training.batches(), { epochs: o.epochs, seed: 1, onProgress: (m) => log(`${p}: train: ${m}`) });
     const unlabelled = { byId: new Map((await readLabels(training.labels)).byId.entries()), windows: [] };
     // Label-free: every training message counts as "normal" here, since nothing about it is known.
@@ -142,12 +144,12 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixResult> {
     const own = await scoreLabelled(bundle, training.batches(), unlabelled, { logger: quiet });
     const budgeted = budgetThresholds(bundle, own, o.budget);
     log(`${p}: validation run (seed 2)`);
-    const validation = run(p, 2, o, o.attackRate);
+    const validation = run(p, o.seedBase + 2, o, o.attackRate);
     const v = await scoreLabelled(bundle, validation.batches(), await readLabels(validation.labels), { logger: quiet });
     const validated = chooseThreshold(bundle, v.scores, v.labels, `${p} seed 2`, v.families);
     for (const q of o.test) {
       log(`${p} → ${q}: scoring the test run (seed 3)`);
-      const test = run(q, 3, o, o.attackRate);
+      const test = run(q, o.seedBase + 3, o, o.attackRate);
       const set = await scoreLabelled(bundle, test.batches(), await readLabels(test.labels), { logger: quiet, baseline: true, learntCity: p === q });
       cells.push({
         train: p,
@@ -196,6 +198,7 @@ async function main(): Promise<void> {
       'attack-rate': { type: 'string', default: '0.05' },
       epochs: { type: 'string', default: '10' },
       budget: { type: 'string', default: '0.002' },
+      'seed-base': { type: 'string', default: '0' },
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
     },
@@ -215,6 +218,7 @@ async function main(): Promise<void> {
     attackRate: num('attack-rate', values['attack-rate'], 0.001, 0.5),
     epochs: num('epochs', values.epochs, 1, 1_000),
     budget: num('budget', values.budget, 1e-6, 0.5),
+    seedBase: num('seed-base', values['seed-base'], 0, 1_000_000),
     ...(values.quiet ? {} : { progress: (m: string) => process.stderr.write(`cross-city: ${m}\n`) }),
   });
   process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : formatMatrix(result));

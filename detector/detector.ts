@@ -94,7 +94,7 @@ export class Detector {
     this.rules = rules;
     this.model = model;
     this.reputation = new ReputationBook(options.reputation);
-    this.features = new FeatureExtractor({ ...options.features, ...(options.city ? { city: options.city } : {}) });
+    this.features = new FeatureExtractor({ ...options.features, ...(options.city ? { city: options.city } : {}), ...(model?.features ? { learnt: model.features } : {}) });
     this.incidents = options.incidents ?? new MemoryIncidentBook();
     const l = options.limits ?? {};
     this.limits = {
@@ -108,6 +108,7 @@ export class Detector {
     }
     this.clock = options.clock ?? Date.now;
     this.log = options.logger ?? silentLogger;
+    for (const note of this.features.notes) this.log.info(`detector: ${note}`);
     this.hasMap = options.city !== undefined;
     this.useLearnt = options.learntCity !== false;
     const { can, cannot } = cityCoverage(options.city);
@@ -145,6 +146,8 @@ export class Detector {
   setModel(bundle: ModelBundle | null): void {
     if (bundle) checkFeatures(bundle);
     this.model = bundle ?? undefined;
+    // the new model's learnt feed noise replaces what was learnt online so far
+    if (bundle?.features) this.features.setLearnt(bundle.features);
     this.learnt = this.learntOf(this.model);
     if (bundle) this.log.info(`detector: model ${bundle.hash.slice(0, 12)} now scoring (families ${Object.keys(bundle.families).join(', ')}; threshold ${bundle.threshold.toFixed(2)})`);
     else this.log.warn('detector: model removed; scoring with rules and reputation only');

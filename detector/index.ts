@@ -34,7 +34,7 @@ export { RuleBook, STARTER_PACK_DIR, loadRuleDir } from './rules/index.js';
 export type { RuleHit, RuleMeta, Suppression, CorrelationType, MatchContext } from './rules/index.js';
 export { ReputationBook } from './reputation/index.js';
 export type { ReputationOptions } from './reputation/index.js';
-export { FeatureExtractor, FEATURE_NAMES, MODEL_FEATURES, FAMILIES, familyOf, RobustBaseline } from './features/index.js';
+export { FeatureExtractor, FEATURE_NAMES, MODEL_FEATURES, FAMILIES, familyOf, RobustBaseline, CaKalman, chi2Quantile2 } from './features/index.js';
 export type { Family, FeatureBatch, CityMap, RoadsideUnit, FeatureOptions } from './features/index.js';
 export { cityMapFromFile, cityCoverage, RoadIndex, ServiceArea, CityLearner, LearntCityIndex } from './features/index.js';
 export type { LearntCity, CityLearnOptions } from './features/index.js';

@@ -107,6 +107,7 @@ export async function trainDetectorModel(batches: AsyncIterable<readonly VigilEv
     families,
     threshold,
     thresholdSource: `unsupervised: calibrated score ${threshold} (rarer than ${threshold} % of training)`,
+    features: { ...extractor.learnt() },
   });
 }
 

@@ -7,13 +7,14 @@ import type { VigilEvent } from '../../events/index.js';
 import { CanFeatures, CAN_FEATURES } from './can.js';
 import type { CityMap } from './city.js';
 import { AUTH_FEATURES, DeviceFeatures, NET_FEATURES, TELEMETRY_FEATURES, type DeviceWindows, DEFAULT_DEVICE_WINDOWS } from './device.js';
-import { DEFAULT_VEHICLE_BOUNDS, VehicleFeatures, VEHICLE_FEATURES, VEHICLE_MODEL_WIDTH, type VehicleBounds } from './vehicle.js';
+import { VehicleFeatures, VEHICLE_FEATURES, VEHICLE_MODEL_WIDTH } from './vehicle/index.js';
 
 export type { CityMap, RoadsideUnit } from './city.js';
+export type { VehicleLearnt } from './vehicle/index.js';
+export { CaKalman, chi2Quantile2, GATE_P, RULE_P } from './vehicle/index.js';
 export { cityMapFromFile, cityCoverage, RoadIndex, ServiceArea } from './city.js';
 export { CityLearner, LearntCityIndex } from './city-learn.js';
 export type { LearntCity, CityLearnOptions } from './city-learn.js';
-export type { VehicleBounds } from './vehicle.js';
 export type { DeviceWindows } from './device.js';
 export { RobustBaseline } from './robust.js';
 
@@ -77,8 +78,14 @@ export function vocabularyKey(family: Family, event: VigilEvent): string | undef
 
 export interface FeatureOptions {
   city?: CityMap;
-  vehicle?: Partial<VehicleBounds>;
+  /** Noise learnt by `vigil train` per family (a model bundle's `features`); absent: learnt online from nothing. */
+  learnt?: LearntFeatures;
   device?: Partial<DeviceWindows>;
+}
+
+/** What `vigil train` learns in the feature extractors themselves (the vehicle feeds' noise), stored in the model bundle. */
+export interface LearntFeatures {
+  vehicle?: unknown;
 }
 
 /** Features of a batch: per family, a row-major matrix and the index of each row's event. */
@@ -98,8 +105,24 @@ export class FeatureExtractor {
   private readonly can = new CanFeatures();
 
   constructor(options: FeatureOptions = {}) {
-    this.vehicle = new VehicleFeatures(options.city ?? {}, { ...DEFAULT_VEHICLE_BOUNDS, ...options.vehicle });
+    this.vehicle = new VehicleFeatures(options.city ?? {});
+    if (options.learnt?.vehicle !== undefined) this.vehicle.setLearnt(options.learnt.vehicle);
     this.device = new DeviceFeatures({ ...DEFAULT_DEVICE_WINDOWS, ...options.device });
+  }
+
+  /** Starts the extractors from learnt state (a model bundle's `features`); returns whether the vehicle state was usable. */
+  setLearnt(learnt: LearntFeatures | undefined): boolean {
+    return learnt?.vehicle !== undefined && this.vehicle.setLearnt(learnt.vehicle);
+  }
+
+  /** The state the traffic so far taught the extractors, for the model bundle. */
+  learnt(): LearntFeatures {
+    return { vehicle: this.vehicle.learnt() };
+  }
+
+  /** Checks that cannot run for lack of a map (to log once). */
+  get notes(): string[] {
+    return this.vehicle.notes;
   }
 
   /** Feature rows of one event (advances state); mostly for tests. */

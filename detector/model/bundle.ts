@@ -31,6 +31,11 @@ export interface ModelBundle {
   thresholds?: Record<string, number>;
   /** How the threshold was chosen, in words (shown by `vigil eval`). */
   thresholdSource: string;
+  /**
+   * State the feature extractors learnt from the training traffic, per family (the vehicle
+   * feeds' noise: detector/features/vehicle/noise.ts). JSON the extractors validate themselves.
+   */
+  features?: Record<string, unknown>;
   /** The city learnt from the training traffic (when it was trained without a map). */
   city?: LearntCity;
   hash: string;
@@ -109,6 +114,7 @@ const bundleSchema = z.object({
   threshold: z.number().min(0).max(100),
   thresholds: z.record(z.string(), z.number().min(0).max(100)).optional(),
   thresholdSource: z.string(),
+  features: z.record(z.string(), z.unknown()).optional(),
   city: z
     .object({
       origin: z.tuple([z.number().min(-90).max(90), z.number().min(-180).max(180)]),
@@ -182,6 +188,7 @@ export function parseModel(text: string): ModelBundle {
     hash: s.hash,
   };
   if (s.thresholds) bundle.thresholds = s.thresholds;
+  if (s.features) bundle.features = s.features;
   if (s.city) bundle.city = s.city;
   const expected = modelHash(bundle);
   if (expected !== s.hash) throw new DetectorError('MODEL_INVALID', `model file altered: hash ${s.hash.slice(0, 12)}… does not match its content (${expected.slice(0, 12)}…)`);

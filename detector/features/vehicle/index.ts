@@ -1,0 +1,252 @@
+/**
+ * Per-vehicle plausibility features (after BITS and the VeReMi plausibility checks), each
+ * judged against the noise the deployment's own traffic shows. One module per check
+ * family: track and dead reckoning (track.ts, kalman.ts), speed and motion (motion.ts),
+ * timing (timing.ts), replay (replay.ts), Sybil and radio (sybil.ts), position against the
+ * city (position.ts); the noise they are judged against is learnt in noise.ts.
+ */
+import type { VigilEvent } from '../../../events/index.js';
+import type { CityMap } from '../city.js';
+import { GATE_Z, HEADING_RESOLUTION, MAX_ROAD_SPEED, POSITION_RESOLUTION, RULE_P, SPEED_RESOLUTION } from './bounds.js';
+import { angleDiff, fixOf, Plane, RAD, type Fix } from './fix.js';
+import { S, VEHICLE_FEATURES } from './list.js';
+import { motion, newMotionState, type MotionResult, type MotionState } from './motion.js';
+import { NoiseModel, OwnNoise, parseLearnt, type VehicleLearnt } from './noise.js';
+import { CityChecks } from './position.js';
+import { ReplayIndex } from './replay.js';
+import { newSybilState, radio, SybilIndex, type SybilState } from './sybil.js';
+import { newTimingState, timing, Watermarks, type TimingResult, type TimingState } from './timing.js';
+import { Track, type TrackResult } from './track.js';
+
+export { VEHICLE_FEATURES, VEHICLE_MODEL_WIDTH } from './list.js';
+export type { VehicleLearnt } from './noise.js';
+export { CaKalman } from './kalman.js';
+export { chi2Quantile2, GATE_P, RULE_P } from './bounds.js';
+
+/** Time constant of the smoothed speed residual, s: VeReMi-style speed lies last tens of seconds. */
+const DRIFT_TAU_S = 5;
+/** Messages between two refreshes of the fleet's run survivals. */
+const REFRESH_EVERY = 4096;
+/** Largest surprise a repeated state adds up to, nats (far beyond any rule: −ln RULE_P = 13.8). */
+const SURPRISE_CAP = 10 * -Math.log(RULE_P);
+
+class Vehicle {
+  readonly plane: Plane;
+  readonly track = new Track();
+  readonly own = new OwnNoise();
+  readonly motion: MotionState = newMotionState();
+  readonly timing: TimingState = newTimingState();
+  readonly sybil: SybilState;
+  prev: Fix | undefined;
+  /** The one before `prev`. */
+  prev2: Fix | undefined;
+  /** The last message that passed the track's gate with no memory pending and broke no physics. */
+  trusted: Fix | undefined;
+  drift = 0;
+  /** Messages in a row whose speed and heading agreed with the track (within the gate). */
+  calm = 0;
+  constructor(lat: number, lon: number, ts: number) {
+    this.plane = new Plane(lat, lon);
+    this.sybil = newSybilState(ts);
+  }
+}
+
+/** The noise a message is judged against: σ of position (m), speed (m/s), heading (rad), speed step (m/s). */
+interface Sigmas {
+  pos: number;
+  speed: number;
+  heading: number;
+  step: number;
+  interval: number;
+}
+
+export class VehicleFeatures {
+  readonly names = VEHICLE_FEATURES;
+  private readonly vehicles = new Map<string, Vehicle>();
+  private noise: NoiseModel;
+  private readonly replays = new ReplayIndex();
+  private readonly sybils = new SybilIndex();
+  private readonly marks = new Watermarks();
+  private readonly checks: CityChecks;
+  private readonly tr: TrackResult = { nis: 0, d2: 0, pp: 0, offsetNis: 0, switched: false, fused: false, speedR: 0, speedV: 0, headingR: 0, headingV: 0 };
+  private readonly mo: MotionResult = { accelZ: 0, accelExcessZ: 0, lateralExcessZ: 0, brakeZ: 0, stepR: 0 };
+  private readonly ti: TimingResult = { dt: 0, rate: 0, seqGapLog: 0, behindS: 0, lateS: 0 };
+  private readonly sg: Sigmas = { pos: 0, speed: 0, heading: 0, step: 0, interval: 0 };
+  private messages = 0;
+
+  constructor(
+    private readonly city: CityMap = {},
+    learnt?: VehicleLearnt,
+  ) {
+    this.checks = new CityChecks(city);
+    this.noise = new NoiseModel(learnt);
+  }
+
+  get entities(): number {
+    return this.vehicles.size;
+  }
+
+  /** Checks that cannot run for lack of a map, for the detector to log once. */
+  get notes(): string[] {
+    const out: string[] = [];
+    if (!this.checks.hasArea) out.push('vehicle: no service area in the city map: the geofence feature is off (a model trained without a map still checks the area it learnt)');
+    if (!this.checks.hasRoads) out.push('vehicle: no road network: the off-road check is off');
+    if (!this.city.rsus || Object.keys(this.city.rsus).length === 0) out.push('vehicle: no roadside-unit map: range checks are off, two-unit conflicts use the nominal DSRC range');
+    return out;
+  }
+
+  /** Starts from noise learnt by `vigil train` (a model bundle's `features.vehicle`); malformed state is ignored. */
+  setLearnt(raw: unknown): boolean {
+    const learnt = parseLearnt(raw);
+    if (!learnt) return false;
+    this.noise = new NoiseModel(learnt);
+    return true;
+  }
+
+  /** What the traffic so far taught: the fleet's and units' noise, for the model bundle. */
+  learnt(): VehicleLearnt {
+    return this.noise.learnt([...this.vehicles.values()].map((v) => v.own));
+  }
+
+  /** Writes the features of one BSM into `out` at `offset` and advances the vehicle's state. */
+  extract(event: VigilEvent, out: Float32Array, offset: number): void {
+    out.fill(0, offset, offset + VEHICLE_FEATURES.length);
+    const ev = event.vigil.vehicle;
+    if (!ev) return;
+    const id = event.vigil.entity.id;
+    let veh = this.vehicles.get(id);
+    if (!veh) this.vehicles.set(id, (veh = new Vehicle(ev.lat, ev.lon, event.vigil.ts)));
+    const f = fixOf(event, veh.plane)!;
+    const sg = this.sigmas(veh, f);
+    const ti = this.ti;
+    timing(veh.timing, f, this.marks, ti);
+    this.writeTiming(veh, ti, sg, out, offset);
+    if (ti.behindS === 0) {
+      this.kinematics(veh, f, sg, out, offset);
+      if (ti.dt > 0) this.noise.foldInterval(ti.dt, veh.own);
+      veh.prev2 = veh.prev;
+      veh.prev = f;
+    }
+    this.writeShared(veh, id, f, sg, out, offset);
+    // the run survivals follow the fleet (median over vehicles; cheap enough this rarely)
+    const m = ++this.messages;
+    if (m % REFRESH_EVERY === 0 || (m & (m - 1)) === 0) this.noise.refreshRuns([...this.vehicles.values()].map((x) => x.own));
+  }
+
+  private sigmas(veh: Vehicle, f: Fix): Sigmas {
+    const n = this.noise;
+    const sg = this.sg;
+    sg.pos = f.posAccuracy !== undefined ? Math.max(POSITION_RESOLUTION, f.posAccuracy * n.posAccFactor.value) : n.posSigma(veh.own, n.unit(f.rsu));
+    sg.speed = n.speedSigma(veh.own);
+    sg.heading = f.headingAccuracy !== undefined ? Math.max(HEADING_RESOLUTION, f.headingAccuracy * RAD * n.headingAccFactor.value) : n.headingSigma(veh.own);
+    sg.step = n.stepSigma(veh.own);
+    sg.interval = n.intervalS(veh.own);
+    return sg;
+  }
+
+  private writeTiming(veh: Vehicle, ti: TimingResult, sg: Sigmas, out: Float32Array, o: number): void {
+    const iv = Math.max(sg.interval, 1 / 1000);
+    if (ti.dt > 0) out[o + S.dt_rel] = Math.max(-3, Math.min(3, Math.log(ti.dt / iv)));
+    else if (ti.dt === 0) out[o + S.dt_rel] = -3;
+    out[o + S.rate_1s] = ti.rate;
+    out[o + S.rate_rel] = ti.rate / Math.max(1, 1 / iv);
+    out[o + S.seq_gap_log] = ti.seqGapLog;
+    out[o + S.behind_log] = Math.log1p(ti.behindS / iv);
+    out[o + S.late_log] = Math.log1p(ti.lateS / iv);
+    void veh;
+  }
+
+  /** Track, speed and motion checks of an in-order message. */
+  private kinematics(veh: Vehicle, f: Fix, sg: Sigmas, out: Float32Array, o: number): void {
+    const n = this.noise;
+    const tr = this.tr;
+    const settled = veh.track.settled;
+    veh.track.step(f, sg.pos * sg.pos, sg.speed * sg.speed, sg.heading * sg.heading, veh.calm >= 5, tr);
+    let calm = settled;
+    if (veh.prev && veh.prev2) this.foldPosition(veh.prev2, veh.prev, f, sg.pos, veh);
+    const ready = n.ready;
+    if (ready) {
+      out[o + S.pos_nis] = tr.nis;
+      out[o + S.pos_nis_log] = Math.log1p(tr.nis);
+      out[o + S.offset_nis] = tr.offsetNis;
+      out[o + S.offset_nis_log] = Math.log1p(tr.offsetNis);
+    }
+    if (settled && tr.speedV > 0) {
+      const z = tr.speedR / Math.sqrt(tr.speedV + sg.speed * sg.speed);
+      if (Math.abs(z) > GATE_Z) calm = false;
+      const dt = veh.prev ? (f.ts - veh.prev.ts) / 1000 : 0;
+      veh.drift += (1 - Math.exp(-dt / DRIFT_TAU_S)) * (z - veh.drift);
+      n.foldDrift(veh.drift);
+      if (ready) {
+        out[o + S.speed_z] = Math.abs(z);
+        out[o + S.drift_z] = Math.abs(veh.drift) / n.drift.value;
+      }
+    }
+    if (settled && tr.headingV > 0) {
+      const hz = Math.abs(tr.headingR) / Math.sqrt(tr.headingV + sg.heading * sg.heading);
+      if (hz > GATE_Z) calm = false;
+      if (ready) out[o + S.heading_z] = hz;
+    }
+    veh.calm = calm ? veh.calm + 1 : 0;
+    this.mo.accelExcessZ = 0;
+    if (veh.prev) this.motionChecks(veh, veh.prev, f, sg, out, o);
+    if (tr.fused && !veh.track.remembering && this.mo.accelExcessZ === 0) veh.trusted = f;
+  }
+
+  /** The middle fix's deviation from the line through its neighbours, for the position noise. */
+  private foldPosition(a: Fix, b: Fix, c: Fix, used: number, veh: Vehicle): void {
+    const span = c.ts - a.ts;
+    if (!(b.ts > a.ts && c.ts > b.ts)) return;
+    const w0 = (c.ts - b.ts) / span;
+    const w2 = (b.ts - a.ts) / span;
+    const dx = b.x - (w0 * a.x + w2 * c.x);
+    const dy = b.y - (w0 * a.y + w2 * c.y);
+    this.noise.foldPosition(dx * dx + dy * dy, 1 + w0 * w0 + w2 * w2, used, veh.own, this.noise.unit(b.rsu), b.posAccuracy);
+  }
+
+  private motionChecks(veh: Vehicle, prev: Fix, f: Fix, sg: Sigmas, out: Float32Array, o: number): void {
+    const mo = this.mo;
+    motion(prev, veh.trusted, f, veh.motion, sg.step, sg.heading, mo);
+    if (f.ts > prev.ts) {
+      this.noise.foldStep(mo.stepR, veh.own);
+      if (f.speed > 0 && prev.speed > 0) this.noise.foldHeadingStep(angleDiff(f.heading, prev.heading) * RAD, veh.own, f.headingAccuracy === undefined ? undefined : f.headingAccuracy * RAD);
+    }
+    this.noise.foldRepeats(veh.own, veh.motion.speedRun, veh.motion.posRun);
+    out[o + S.accel_z] = mo.accelZ;
+    out[o + S.accel_excess_z] = mo.accelExcessZ;
+    out[o + S.lateral_excess_z] = mo.lateralExcessZ;
+    out[o + S.brake_z] = mo.brakeZ;
+    out[o + S.stop_z] = veh.motion.stopZ;
+    // Exact repeats: with white noise σ a quantised value repeats with probability about
+    // resolution / (2 σ √π) per axis (two independent draws), so a run of k has k times its
+    // surprise; the runs the deployment's vehicles show (learnt) bound it from above, since a
+    // feed that rounds coarsely, or noise correlated in time, repeats honestly.
+    const pSpeed = Math.min(1, SPEED_RESOLUTION / (2 * sg.speed * Math.sqrt(Math.PI)));
+    const pPos = Math.min(1, (POSITION_RESOLUTION / (2 * sg.pos * Math.sqrt(Math.PI))) ** 2);
+    const run = veh.motion;
+    const speedS = Math.min(run.speedRun * -Math.log(pSpeed), this.noise.speedRunSurprise(run.speedRun));
+    const posS = Math.min(run.posRun * -Math.log(pPos), this.noise.posRunSurprise(run.posRun));
+    out[o + S.speed_repeat_s] = Math.log1p(Math.min(SURPRISE_CAP, speedS));
+    out[o + S.pos_repeat_s] = Math.log1p(Math.min(SURPRISE_CAP, posS));
+  }
+
+  /** Checks that compare with other identities and with the city; run for every message. */
+  private writeShared(veh: Vehicle, id: string, f: Fix, sg: Sigmas, out: Float32Array, o: number): void {
+    out[o + S.speed] = f.speed;
+    out[o + S.speed_excess] = Math.max(0, f.speed - MAX_ROAD_SPEED);
+    const lastTs = veh.timing.n > 1 ? veh.timing.times[(veh.timing.n - 2) % veh.timing.times.length]! : -1;
+    out[o + S.replay] = this.replays.exact(id, f, lastTs);
+    // three σ of the difference of two fixes
+    const posTol = 3 * Math.SQRT2 * sg.pos;
+    out[o + S.replay_near] = this.replays.near(id, f, posTol);
+    const tol = { pos: posTol, speed: 3 * Math.SQRT2 * sg.speed + posTol, heading: (3 * Math.SQRT2 * sg.heading) / RAD };
+    const [colocated, formation] = this.sybils.check(veh.sybil, id, f, tol);
+    out[o + S.colocated] = colocated;
+    out[o + S.formation_log] = formation;
+    const [beyond, conflict] = radio(veh.sybil, f, this.city);
+    out[o + S.rsu_beyond_z] = Math.log1p(beyond / sg.pos);
+    out[o + S.rsu_conflict_log] = Math.log1p(conflict);
+    out[o + S.road_z] = Math.log1p(this.checks.offRoad(f.lat, f.lon) / sg.pos);
+    out[o + S.area_out_z] = this.checks.outside(f.lat, f.lon) / sg.pos;
+  }
+}
