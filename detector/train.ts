@@ -7,7 +7,7 @@
 import type { VigilEvent } from '../events/index.js';
 import { DetectorError } from './errors.js';
 import { FEATURE_NAMES, FeatureExtractor, MODEL_FEATURES, modelRows, type Family, type FeatureOptions } from './features/index.js';
-import { loadTf, sealModel, trainFamily, type BackendPreference, type FamilyModel, type ModelBundle } from './model/index.js';
+import { loadTf, MODEL_FORMAT, sealModel, trainFamily, type BackendPreference, type FamilyModel, type ModelBundle } from './model/index.js';
 import type { RobustEnvelope } from './model/autoencoder.js';
 import { bestF1Threshold } from './eval/metrics.js';
 
@@ -85,7 +85,7 @@ export async function trainDetectorModel(batches: AsyncIterable<readonly VigilEv
   if (Object.keys(families).length === 0) throw new DetectorError('TRAINING_DATA', `no family had at least 20 events to learn from (${events} events read)`);
   const threshold = options.threshold ?? 99;
   return sealModel({
-    format: 'vigil-model/1',
+    format: MODEL_FORMAT,
     createdAt: (options.clock ?? Date.now)(),
     backend,
     seed: options.seed ?? 1,
