@@ -6,12 +6,12 @@
 import type { VigilEvent } from '../../events/index.js';
 import { CanFeatures, CAN_FEATURES } from './can.js';
 import type { CityMap } from './city.js';
-import { AUTH_FEATURES, DeviceFeatures, NET_FEATURES, TELEMETRY_FEATURES, type DeviceWindows, DEFAULT_DEVICE_WINDOWS } from './device.js';
+import { AUTH_FEATURES, DeviceFeatures, NET_FEATURES, TELEMETRY_FEATURES, type DeviceWindows, DEFAULT_DEVICE_WINDOWS } from './device/index.js';
 import { DEFAULT_VEHICLE_BOUNDS, VehicleFeatures, VEHICLE_FEATURES, VEHICLE_MODEL_WIDTH, type VehicleBounds } from './vehicle.js';
 
 export type { CityMap, RoadsideUnit } from './city.js';
 export type { VehicleBounds } from './vehicle.js';
-export type { DeviceWindows } from './device.js';
+export type { DeviceWindows } from './device/index.js';
 export { RobustBaseline } from './robust.js';
 
 export const FAMILIES = ['vehicle', 'telemetry', 'net', 'auth', 'can'] as const;
