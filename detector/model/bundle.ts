@@ -177,7 +177,7 @@ const headShape = {
   thresholdSource: z.string(),
   hash: z.string().regex(/^[0-9a-f]{64}$/),
 };
-const bundleSchema = z.object({ ...headShape, format: z.literal(MODEL_FORMAT), families: z.record(z.string(), z.object(metaShape)) });
+const bundleSchema = z.object({ ...headShape, format: z.enum([MODEL_FORMAT, LEGACY_MODEL_FORMAT]), families: z.record(z.string(), z.object(metaShape)) });
 const legacySchema = z.object({ ...headShape, format: z.literal(LEGACY_MODEL_FORMAT), families: z.record(z.string(), z.object({ ...metaShape, layers: z.array(layerSchema).min(1).max(16) })) });
 
 const dim = z.number().int().positive().max(4096);
