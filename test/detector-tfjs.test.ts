@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Detector, loadModel, loadTf, saveModel, seededRandom, trainDetectorModel, trainFamily, type FamilyModel, type ModelBundle } from '../detector/index.js';
-import { denseLayers, reconstructionErrors } from '../detector/model/network.js';
+import { denseLayers, reconstructionErrors, scoringForm } from '../detector/model/network.js';
 import { northTrack, T0 } from './detector-fixtures.js';
 
 const dirs: string[] = [];
@@ -69,6 +69,18 @@ describe('scoring through TF.js', () => {
     for (let r = 0; r < n; r++) worst = Math.max(worst, Math.abs(got[r]! - want[r]!) / Math.max(1e-3, want[r]!));
     expect(worst).toBeLessThan(1e-4);
     expect(new Set(got).size).toBe(n); // every row computed (none left at zero)
+  });
+
+  it('predicts, in the sigmoid form that scores, what the trained tanh network predicts (float32 rounding)', () => {
+    const n = 500;
+    const x = tf.tensor2d(rows(n, D, 7), [n, D]);
+    const trained = (family.network.predict(x) as tf.Tensor).dataSync();
+    const scoring = (scoringForm(family.network).predict(x) as tf.Tensor).dataSync();
+    let worst = 0;
+    for (let i = 0; i < trained.length; i++) worst = Math.max(worst, Math.abs(scoring[i]! - trained[i]!) / Math.max(1, Math.abs(trained[i]!)));
+    expect(worst).toBeLessThan(1e-5);
+    expect(scoringForm(family.network).layers.map((l) => (l.getConfig() as { activation: string }).activation)).toEqual(['sigmoid', 'sigmoid', 'sigmoid', 'linear']);
+    x.dispose();
   });
 
   it('scores a row exactly the same alone, in a batch of 7 and in a batch of 10,000 (past one predict chunk)', () => {

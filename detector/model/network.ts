@@ -1,14 +1,14 @@
 /**
  * The family autoencoder as a TF.js `LayersModel`: the one definition of the network, which
- * trains, scores and is saved (TF.js's own model.json + weights.bin, bundle.ts). Scoring is
- * `model.predict` on the backend `loadTf` chose, one call per family per detector batch.
+ * trains and is saved (TF.js's own model.json + weights.bin, bundle.ts); it scores through
+ * `predict` of its sigmoid form (`scoringForm`, the same function), one call per family per
+ * detector batch, on the backend `loadTf` chose.
  *
- * What a call costs on the WebAssembly backend (SIMD, no threads: TF.js disables them in
- * Node, tfjs issue #3830), a 20-input vehicle network, CPU time on the development machine
- * (.cmp.ts-style loop, 7 December 2026): about 110 µs per call whatever its size, then about
- * 1.5 µs per row, most of it the backend's scalar `tanh` (24 ns a value against 2 ns for its
- * XNNPACK sigmoid). The per-call cost dominates below about 75 rows (1 row: 112 µs; 64 rows:
- * 2.5 µs a row; 1,024 and more: 1.5–1.6 µs a row), which is why the detector scores a whole
+ * What a call costs on the WebAssembly backend (SIMD; no threads, which TF.js disables in
+ * Node, tfjs issue #3830), a 22-input vehicle network, CPU time on the development machine
+ * under load (7 December 2026): about 110 µs a call whatever its size, then 0.7–0.9 µs a
+ * row. The per-call cost dominates below about 150 rows (1 row: 112 µs; 64 rows: 2.2 µs a
+ * row; 1,000 and 4,096 rows: 0.7 and 0.87 µs), which is why the detector scores a whole
  * group-commit batch per family in one call rather than event by event.
  */
 import type { LayersModel, Tensor, Tensor2D } from '@tensorflow/tfjs';
@@ -85,17 +85,62 @@ export function networkFromLayers(tf: Tf, family: string, layers: readonly Dense
   return network;
 }
 
+/** Per trained network, the form that scores it (the weights never change once trained or loaded). */
+const scoring = new WeakMap<LayersModel, LayersModel>();
+
+/**
+ * The network as it scores: the same function, each tanh layer rewritten through
+ * tanh(z) = 2σ(2z) − 1 as a sigmoid layer with its kernel and bias doubled, and the layer
+ * after it reading 2s − 1 folded into its weights (kernel doubled, bias minus the kernel's
+ * column sums). Why: the WebAssembly backend's tanh is a scalar loop (23 ns a value) where
+ * its sigmoid is XNNPACK's vectorised one (3 ns); a 22-input vehicle row needs 94 of them,
+ * and the rewrite cut a row's CPU time from 2.0 to 0.87 µs in batches of 4,096. The two
+ * agree to float32 rounding (test/detector-tfjs.test.ts); training, calibration and every
+ * score use this form, so a saved and reloaded model scores identically.
+ */
+export function scoringForm(network: LayersModel): LayersModel {
+  let form = scoring.get(network);
+  if (form) return form;
+  const tf = currentTf();
+  const d = (network.inputs[0]!.shape[1] ?? 0) as number;
+  const layers = denseLayers(network, d, `network ${network.name}`);
+  form = tf.sequential({
+    name: `${network.name}_scoring`,
+    layers: layers.map((l, i) => tf.layers.dense({ ...(i === 0 ? { inputShape: [l.inputs] } : {}), units: l.units, activation: l.activation === 'tanh' ? 'sigmoid' : 'linear' })),
+  });
+  layers.forEach((l, i) => {
+    const kernel = Float32Array.from(l.kernel);
+    const bias = Float32Array.from(l.bias);
+    if (layers[i - 1]?.activation === 'tanh') {
+      for (let u = 0; u < l.units; u++) {
+        let sum = 0;
+        for (let j = 0; j < l.inputs; j++) sum += l.kernel[j * l.units + u]!;
+        bias[u] = l.bias[u]! - sum;
+      }
+      for (let j = 0; j < kernel.length; j++) kernel[j] = 2 * kernel[j]!;
+    }
+    if (l.activation === 'tanh') {
+      for (let j = 0; j < kernel.length; j++) kernel[j] = 2 * kernel[j]!;
+      for (let u = 0; u < bias.length; u++) bias[u] = 2 * bias[u]!;
+    }
+    form!.layers[i]!.setWeights([tf.tensor2d(kernel, [l.inputs, l.units]), tf.tensor1d(bias)]);
+  });
+  scoring.set(network, form);
+  return form;
+}
+
 /**
  * Mean squared reconstruction error of each row of x (n × d, normalised) through the
- * network, into `out`: `predict` over chunks of up to CHUNK rows, in float32.
+ * network (its scoring form), into `out`: `predict` over chunks of up to CHUNK rows, in float32.
  */
 export function reconstructionErrors(network: LayersModel, x: Float32Array, n: number, d: number, out: Float64Array): void {
   const tf = currentTf();
+  const form = scoringForm(network);
   for (let r0 = 0; r0 < n; r0 += CHUNK) {
     const rows = Math.min(CHUNK, n - r0);
     const e = tf.tidy(() => {
       const input = tf.tensor2d(x.subarray(r0 * d, (r0 + rows) * d), [rows, d]);
-      const y = network.predict(input, { batchSize: rows }) as Tensor2D;
+      const y = form.predict(input, { batchSize: rows }) as Tensor2D;
       return tf.mean(tf.squaredDifference(y, input), 1) as Tensor;
     });
     out.set(e.dataSync(), r0);
