@@ -6,10 +6,11 @@
  *
  * What a call costs on the WebAssembly backend (SIMD; no threads, which TF.js disables in
  * Node, tfjs issue #3830), a 22-input vehicle network, CPU time on the development machine
- * under load (7 December 2026): about 110 µs a call whatever its size, then 0.7–0.9 µs a
- * row. The per-call cost dominates below about 150 rows (1 row: 112 µs; 64 rows: 2.2 µs a
- * row; 1,000 and 4,096 rows: 0.7 and 0.87 µs), which is why the detector scores a whole
- * group-commit batch per family in one call rather than event by event.
+ * under load (7 December 2026): about 110–130 µs a call whatever its size, then about
+ * 0.5 µs a row. The fixed cost dominates below about 250 rows a call (1 row: 129 µs;
+ * 32 rows: 3.8 µs a row; 100: 1.4; 300: 0.77; 1,000 to 10,000: 0.52–0.63), which is why
+ * the detector scores a whole group-commit batch per family in one call, never event by
+ * event.
  */
 import type { LayersModel, Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { DetectorError } from '../errors.js';
