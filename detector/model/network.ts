@@ -29,6 +29,12 @@ export interface DenseLayer {
 /** Rows per `predict` call: bounds the activations held at once (64 units × 8,192 rows × 4 bytes = 2 MB a layer). */
 const CHUNK = 8192;
 
+/** A family name as TF.js accepts it in layer names (letters, digits, `_ . - /`, a letter or digit first). */
+function prefix(family: string): string {
+  const s = family.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return /^[A-Za-z0-9]/.test(s) ? s : `f${s}`;
+}
+
 /** The autoencoder for `d` inputs: d → hidden → bottleneck → hidden → d, tanh inside, linear out. */
 export function autoencoder(tf: Tf, family: string, d: number, seed: number): LayersModel {
   const hidden = Math.min(64, Math.max(8, 2 * d));
@@ -37,11 +43,11 @@ export function autoencoder(tf: Tf, family: string, d: number, seed: number): La
   const units = [hidden, bottleneck, hidden, d];
   const names = ['encoder', 'bottleneck', 'decoder', 'reconstruction'];
   return tf.sequential({
-    name: `vigil_${family}`,
+    name: `vigil_${prefix(family)}`,
     layers: units.map((u, i) =>
       tf.layers.dense({
         ...(i === 0 ? { inputShape: [d] } : {}),
-        name: `${family}_${names[i]!}`,
+        name: `${prefix(family)}_${names[i]!}`,
         units: u,
         activation: i === units.length - 1 ? 'linear' : 'tanh',
         kernelInitializer: init(i + 1),
@@ -76,8 +82,8 @@ export function denseLayers(network: LayersModel, d: number, what: string): Dens
 /** A network rebuilt from plain layers (a model saved before the TF.js format). */
 export function networkFromLayers(tf: Tf, family: string, layers: readonly DenseLayer[]): LayersModel {
   const network = tf.sequential({
-    name: `vigil_${family}`,
-    layers: layers.map((l, i) => tf.layers.dense({ ...(i === 0 ? { inputShape: [l.inputs] } : {}), name: `${family}_${i}`, units: l.units, activation: l.activation })),
+    name: `vigil_${prefix(family)}`,
+    layers: layers.map((l, i) => tf.layers.dense({ ...(i === 0 ? { inputShape: [l.inputs] } : {}), name: `${prefix(family)}_${i}`, units: l.units, activation: l.activation })),
   });
   network.layers.forEach((layer, i) => {
     const l = layers[i]!;
