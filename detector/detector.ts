@@ -33,7 +33,7 @@ export interface DetectorLimits {
 }
 
 export interface DetectorOptions {
-  /** Data directory; the model is loaded from `<dataDir>/model/model.json` when `model` is not given. */
+  /** Data directory; the model is loaded from the folder `<dataDir>/model/` (bundle.json and each family's TF.js model.json + weights.bin) when `model` is not given. */
   dataDir?: string;
   /** A trained model, `null` for none (rules and reputation only), or absent to load from `dataDir`. */
   model?: ModelBundle | null;

@@ -38,7 +38,7 @@ export { FeatureExtractor, FEATURE_NAMES, MODEL_FEATURES, FAMILIES, familyOf, Ro
 export type { Family, FeatureBatch, CityMap, RoadsideUnit, FeatureOptions } from './features/index.js';
 export { cityMapFromFile, cityCoverage, RoadIndex, ServiceArea, CityLearner, LearntCityIndex } from './features/index.js';
 export type { LearntCity, CityLearnOptions } from './features/index.js';
-export { trainFamily, scoreFamily, trainForest, scoreForest, loadModel, saveModel, parseModel, sealModel, modelHash, loadTf, seededRandom, permutation } from './model/index.js';
+export { trainFamily, scoreFamily, trainForest, scoreForest, loadModel, saveModel, sealModel, modelHash, loadTf, seededRandom, permutation } from './model/index.js';
 export type { ModelBundle, FamilyModel, TrainOptions, Matrix, BackendPreference, IsolationForest, ForestOptions } from './model/index.js';
 export { trainDetectorModel, trainDemoModel, chooseThreshold, thresholdFor } from './train.js';
 export type { TrainDetectorOptions, DemoModelOptions } from './train.js';

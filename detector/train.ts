@@ -7,7 +7,7 @@
 import type { VigilEvent } from '../events/index.js';
 import { DetectorError } from './errors.js';
 import { FEATURE_NAMES, FeatureExtractor, MODEL_FEATURES, modelRows, type Family, type FeatureOptions } from './features/index.js';
-import { loadTf, sealModel, trainFamily, type BackendPreference, type FamilyModel, type ModelBundle } from './model/index.js';
+import { loadTf, MODEL_FORMAT, sealModel, trainFamily, type BackendPreference, type FamilyModel, type ModelBundle } from './model/index.js';
 import type { RobustEnvelope } from './model/autoencoder.js';
 import { bestF1Threshold } from './eval/metrics.js';
 import { CityLearner, type CityLearnOptions } from './features/city-learn.js';
@@ -100,7 +100,7 @@ export async function trainDetectorModel(batches: AsyncIterable<readonly VigilEv
   if (learner) options.onProgress?.(city ? `city: learnt ${city.cells.length / 4} cells of ${city.cellM} m from ${city.vehicles} vehicles` : 'city: too little vehicle traffic to learn where vehicles drive');
   return sealModel({
     ...(city ? { city } : {}),
-    format: 'vigil-model/1',
+    format: MODEL_FORMAT,
     createdAt: (options.clock ?? Date.now)(),
     backend,
     seed: options.seed ?? 1,

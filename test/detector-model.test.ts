@@ -3,10 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Detector, DetectorError, loadModel, saveModel, scoreWindows, trainDetectorModel, type ModelBundle } from '../detector/index.js';
-import { reconstructionErrors, reconstructionErrorsJs, tanh, type DenseLayer } from '../detector/model/network.js';
-import { simdEngine } from '../detector/model/simd.js';
 import { northTrack, T0 } from './detector-fixtures.js';
-import { seededRandom } from './helpers.js';
 
 /** A few honest vehicles: the unlabelled training traffic. */
 function traffic(offsetMs = 0) {
@@ -70,73 +67,10 @@ describe('the outlier model', () => {
     dirs.push(dir);
     const path = await saveModel(dir, model);
     const text = await readFile(path, 'utf8');
+    expect(text).toMatch(/"threshold":99/);
     await writeFile(path, text.replace(/"threshold":99/, '"threshold":50'));
     await expect(loadModel(dir)).rejects.toThrow(DetectorError);
     await expect(loadModel(dir)).rejects.toThrow(/altered/);
-  });
-});
-
-describe('the forward pass', () => {
-  it('tanh is within 1e-10 of Math.tanh, odd, ±1 far out and NaN for NaN', () => {
-    let worst = 0;
-    let odd = true;
-    for (let i = -140_000; i <= 140_000; i++) {
-      const x = i * 1e-4;
-      const y = tanh(x);
-      worst = Math.max(worst, Math.abs(y - Math.tanh(x)));
-      odd &&= Object.is(tanh(-x), -y);
-    }
-    expect(odd).toBe(true);
-    expect(worst).toBeLessThan(1e-10);
-    expect(worst).toBeGreaterThan(0); // an approximation, not Math.tanh
-    expect([tanh(30), tanh(-1e300), tanh(Infinity), tanh(-Infinity)]).toEqual([1, -1, 1, -1]);
-    expect(tanh(Number.NaN)).toBeNaN();
-  });
-
-  it('gives each row the error a plain one-row loop gives it, whatever its neighbours, in WebAssembly and in JS', () => {
-    expect(simdEngine()).toBeDefined(); // Node 20 has WebAssembly SIMD: the fast path is the one tested
-    const random = seededRandom(5);
-    const dims = [7, 11, 3, 11, 7]; // odd widths: the pair-of-units loop and its remainder
-    const layers: DenseLayer[] = dims.slice(1).map((units, l) => ({
-      inputs: dims[l]!,
-      units,
-      activation: l === dims.length - 2 ? 'linear' : 'tanh',
-      kernel: Float32Array.from({ length: dims[l]! * units }, () => random() - 0.5),
-      bias: Float32Array.from({ length: units }, () => (random() - 0.5) / 5),
-    }));
-    const d = dims[0]!;
-    const n = 1031; // two chunks of 512 rows and a part-filled group of 8
-    // every 7th row far out, so that sums pass ±12 where tanh is ±1
-    const x = Float32Array.from({ length: n * d }, (_, k) => (Math.floor(k / d) % 7 === 0 ? 400 : 4) * (random() - 0.5));
-    const plain = (row: Float32Array): number => {
-      let a = Array.from(row, Number);
-      for (const l of layers) {
-        const b: number[] = [];
-        for (let u = 0; u < l.units; u++) {
-          let s = l.bias[u]!;
-          for (let i = 0; i < l.inputs; i++) s = s + a[i]! * l.kernel[i * l.units + u]!;
-          b.push(l.activation === 'tanh' ? tanh(s) : s);
-        }
-        a = b;
-      }
-      let err = 0;
-      for (let i = 0; i < d; i++) err += (a[i]! - row[i]!) ** 2;
-      return err / d;
-    };
-    const wasm = new Float64Array(n);
-    const js = new Float64Array(n);
-    reconstructionErrors(layers, x, n, d, wasm);
-    reconstructionErrorsJs(layers, x, n, d, js);
-    let mismatches = 0;
-    for (let r = 0; r < n; r++) {
-      const row = x.slice(r * d, r * d + d);
-      const want = plain(row);
-      const alone = new Float64Array(1);
-      reconstructionErrors(layers, row, 1, d, alone);
-      if (wasm[r] !== want || js[r] !== want || alone[0] !== want) mismatches++;
-    }
-    expect(mismatches).toBe(0);
-    expect(new Set(wasm).size).toBe(n); // rows that differ score differently (nothing was left at zero)
   });
 });
 

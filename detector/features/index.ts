@@ -6,7 +6,7 @@
 import type { VigilEvent } from '../../events/index.js';
 import { CanFeatures, CAN_FEATURES } from './can.js';
 import type { CityMap } from './city.js';
-import { AUTH_FEATURES, DeviceFeatures, NET_FEATURES, TELEMETRY_FEATURES, type DeviceWindows, DEFAULT_DEVICE_WINDOWS } from './device.js';
+import { AUTH_FEATURES, DeviceFeatures, NET_FEATURES, TELEMETRY_FEATURES, type DeviceWindows, DEFAULT_DEVICE_WINDOWS } from './device/index.js';
 import { VehicleFeatures, VEHICLE_FEATURES, VEHICLE_MODEL_WIDTH } from './vehicle/index.js';
 
 export type { CityMap, RoadsideUnit } from './city.js';
@@ -15,7 +15,7 @@ export { CaKalman, chi2Quantile2, GATE_P, RULE_P } from './vehicle/index.js';
 export { cityMapFromFile, cityCoverage, RoadIndex, ServiceArea } from './city.js';
 export { CityLearner, LearntCityIndex } from './city-learn.js';
 export type { LearntCity, CityLearnOptions } from './city-learn.js';
-export type { DeviceWindows } from './device.js';
+export type { DeviceWindows } from './device/index.js';
 export { RobustBaseline } from './robust.js';
 
 export const FAMILIES = ['vehicle', 'telemetry', 'net', 'auth', 'can'] as const;

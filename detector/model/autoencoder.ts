@@ -8,9 +8,10 @@
  * where an asinh-compressed one gave 0.70 (the compression hid exactly the tails that
  * make an outlier).
  */
+import type { LayersModel } from '@tensorflow/tfjs';
 import { DetectorError } from '../errors.js';
 import { loadTf, type BackendPreference } from './backend.js';
-import { reconstructionErrors, type DenseLayer } from './network.js';
+import { autoencoder, reconstructionErrors } from './network.js';
 import { permutation, seededRandom } from './random.js';
 
 export interface FamilyModel {
@@ -19,7 +20,8 @@ export interface FamilyModel {
   inputs: string[];
   center: number[];
   scale: number[];
-  layers: DenseLayer[];
+  /** The trained autoencoder (network.ts): it scores, and it is what bundle.ts saves as TF.js's model.json + weights.bin. */
+  network: LayersModel;
   /** Training reconstruction errors at the quantiles 0, 0.001, …, 1. */
   calibration: number[];
   /** Categorical keys seen in training (CAN arbitration ids) and their counts. */
@@ -105,7 +107,7 @@ export async function trainFamily(family: string, names: readonly string[], m: M
   const d = inputs.length;
   const raw = widen(m, vocab);
   const { center, scale } = robustStats(raw, m.n, d);
-  const model: FamilyModel = { family, inputs, center, scale, layers: [], calibration: [], trainedRows: m.n, finalLoss: 0 };
+  const model: Omit<FamilyModel, 'network'> = { family, inputs, center, scale, calibration: [], trainedRows: m.n, finalLoss: 0 };
   if (vocab) model.vocab = vocab;
   const eq = options.envelopeQuantile ?? 0.999;
   if (eq > 0) model.envelope = envelopeOf(raw, m.n, d, eq, options.robustEnvelope, inputs);
@@ -120,17 +122,7 @@ export async function trainFamily(family: string, names: readonly string[], m: M
   for (let i = 0; i < nFit; i++) fit.set(x.subarray(fitIdx[i]! * d, fitIdx[i]! * d + d), i * d);
 
   const { tf } = await loadTf(options.backend ?? 'auto', options.log);
-  const hidden = Math.min(64, Math.max(8, 2 * d));
-  const bottleneck = Math.max(2, Math.ceil(d / 4));
-  const init = (s: number) => tf.initializers.glorotUniform({ seed: seed * 1000 + s });
-  const net = tf.sequential({
-    layers: [
-      tf.layers.dense({ inputShape: [d], units: hidden, activation: 'tanh', kernelInitializer: init(1) }),
-      tf.layers.dense({ units: bottleneck, activation: 'tanh', kernelInitializer: init(2) }),
-      tf.layers.dense({ units: hidden, activation: 'tanh', kernelInitializer: init(3) }),
-      tf.layers.dense({ units: d, activation: 'linear', kernelInitializer: init(4) }),
-    ],
-  });
+  const net = autoencoder(tf, family, d, seed);
   net.compile({ optimizer: tf.train.adam(options.learningRate ?? 0.003), loss: 'meanSquaredError' });
   const all = tf.tensor2d(fit, [nFit, d]);
   let loss = 0;
@@ -155,26 +147,13 @@ export async function trainFamily(family: string, names: readonly string[], m: M
     options.onEpoch?.(epoch, epochs, loss);
   }
   all.dispose();
-  for (const layer of net.layers) {
-    const [k, b] = layer.getWeights();
-    if (!k || !b) continue;
-    const [inputsN, units] = k.shape as [number, number];
-    const cfg = layer.getConfig() as { activation?: string };
-    model.layers.push({
-      inputs: inputsN,
-      units,
-      activation: cfg.activation === 'tanh' ? 'tanh' : 'linear',
-      kernel: new Float32Array(k.dataSync()),
-      bias: new Float32Array(b.dataSync()),
-    });
-  }
-  net.dispose();
   model.finalLoss = loss;
+  // Calibrated with the network that scores: a row's score at training time and after a save is the same.
   const errors = new Float64Array(m.n);
-  reconstructionErrors(model.layers, x, m.n, d, errors);
+  reconstructionErrors(net, x, m.n, d, errors);
   const sorted = errors.slice().sort();
   for (let q = 0; q <= QUANTILES; q++) model.calibration.push(sorted[Math.min(m.n - 1, Math.round((q / QUANTILES) * (m.n - 1)))]!);
-  return model;
+  return { ...model, network: net };
 }
 
 /** Outlier scores on 0–100 of a feature matrix: the training percentile of each reconstruction error, 99–100 beyond the largest. */
@@ -188,7 +167,7 @@ export function scoreFamily(model: FamilyModel, m: Matrix, out: Float32Array = n
   const stride = model.vocab ? m.d + 1 : (m.stride ?? m.d);
   const x = normalise(model, raw, m.n, stride);
   const errors = new Float64Array(m.n);
-  reconstructionErrors(model.layers, x, m.n, model.inputs.length, errors);
+  reconstructionErrors(model.network, x, m.n, model.inputs.length, errors);
   const env = model.envelope;
   const d = model.inputs.length;
   for (let i = 0; i < m.n; i++) {

@@ -51,6 +51,15 @@ export async function loadTf(preference: BackendPreference = 'auto', log?: (mess
   return loaded;
 }
 
+/**
+ * The TF.js that `loadTf` loaded, for synchronous scoring: a network exists only once TF.js
+ * has been loaded (training or `loadModel` did it).
+ */
+export function currentTf(): Tf {
+  if (!loaded) throw new DetectorError('BACKEND_UNAVAILABLE', 'TensorFlow.js is not loaded: train or load a model first (loadTf)');
+  return loaded.tf;
+}
+
 function nameOf(p: BackendPreference): string {
   return p === 'node' ? 'tensorflow' : p;
 }

@@ -1,6 +1,6 @@
 export { trainFamily, scoreFamily, calibrate } from './autoencoder.js';
 export type { FamilyModel, TrainOptions, Matrix } from './autoencoder.js';
-export { loadModel, saveModel, parseModel, sealModel, modelHash, MODEL_FILE, MODEL_FORMAT } from './bundle.js';
+export { loadModel, saveModel, sealModel, modelHash, MODEL_FORMAT } from './bundle.js';
 export type { ModelBundle } from './bundle.js';
 export { loadTf } from './backend.js';
 export type { BackendPreference } from './backend.js';

@@ -1,14 +1,22 @@
 /**
- * The dense network the model uses, as plain arrays: TF.js trains it, and a small forward
- * pass scores it (in WebAssembly SIMD, simd.ts, else a JS loop; tanh.ts's tanh). Scoring a 20-input autoencoder costs a few thousand multiply-adds per event; on the
- * CPU this beats the per-call overhead of a TF.js kernel launch and gives bit-identical
- * scores before and after a save (detector/README.md, the score_events_per_s notes).
+ * The family autoencoder as a TF.js `LayersModel`: the one definition of the network, which
+ * trains and is saved (TF.js's own model.json + weights.bin, bundle.ts); it scores through
+ * `predict` of its sigmoid form (`scoringForm`, the same function), one call per family per
+ * detector batch, on the backend `loadTf` chose.
+ *
+ * What a call costs on the WebAssembly backend (SIMD; no threads, which TF.js disables in
+ * Node, tfjs issue #3830), a 22-input vehicle network, CPU time on the development machine
+ * under load (7 December 2026): about 110–130 µs a call whatever its size, then about
+ * 0.5 µs a row. The fixed cost dominates below about 250 rows a call (1 row: 129 µs;
+ * 32 rows: 3.8 µs a row; 100: 1.4; 300: 0.77; 1,000 to 10,000: 0.52–0.63), which is why
+ * the detector scores a whole group-commit batch per family in one call, never event by
+ * event.
  */
-import { simdEngine, type SimdLayer, type SimdTanh } from './simd.js';
-import { tanh } from './tanh.js';
+import type { LayersModel, Tensor, Tensor2D } from '@tensorflow/tfjs';
+import { DetectorError } from '../errors.js';
+import { currentTf, type Tf } from './backend.js';
 
-export { tanh } from './tanh.js';
-
+/** A dense layer's parameters as plain arrays: what the model hash covers, and the form of models saved before the TF.js format. */
 export interface DenseLayer {
   inputs: number;
   units: number;
@@ -18,226 +26,131 @@ export interface DenseLayer {
   bias: Float32Array;
 }
 
-/** Rows pushed through the network together: each weight is loaded once for all of them. */
-const ROWS = 4;
+/** Rows per `predict` call: bounds the activations held at once (64 units × 8,192 rows × 4 bytes = 2 MB a layer). */
+const CHUNK = 8192;
 
-interface Widened {
-  /** The kernel transposed to [units × inputs] and widened to float64 (the arithmetic is float64 either way). */
-  kernelT: Float64Array;
-  bias: Float64Array;
+/** A family name as TF.js accepts it in layer names (letters, digits, `_ . - /`, a letter or digit first). */
+function prefix(family: string): string {
+  const s = family.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return /^[A-Za-z0-9]/.test(s) ? s : `f${s}`;
 }
 
-/** The weights prepared once per layer. */
-const widened = new WeakMap<DenseLayer, Widened>();
-
-function weights(layer: DenseLayer): Widened {
-  let w = widened.get(layer);
-  if (!w) {
-    const { inputs, units, kernel } = layer;
-    const kernelT = new Float64Array(inputs * units);
-    for (let i = 0; i < inputs; i++) for (let u = 0; u < units; u++) kernelT[u * inputs + i] = kernel[i * units + u]!;
-    w = { kernelT, bias: Float64Array.from(layer.bias) };
-    widened.set(layer, w);
-  }
-  return w;
-}
-
-
-/** Rows the WebAssembly pass takes per call of its layer function (a multiple of 8). */
-const CHUNK = 512;
-
-interface Engine {
-  layer: SimdLayer;
-  tanh: SimdTanh;
-  /** The instance's memory as float64s: weights, then two activation buffers of CHUNK rows. */
-  f64: Float64Array;
-  /** Byte offsets of each layer's transposed kernel and bias, and of the two buffers. */
-  kernels: number[];
-  biases: number[];
-  bufA: number;
-  bufB: number;
-}
-
-/** Per network (the layers array of a family model): its WebAssembly instance with the weights in place, or null without SIMD. */
-const engines = new WeakMap<readonly DenseLayer[], Engine | null>();
-
-function engineFor(layers: readonly DenseLayer[], d: number): Engine | null {
-  let e = engines.get(layers);
-  if (e !== undefined) return e;
-  e = null;
-  const chained = layers.length > 0 && layers.every((l, i) => l.inputs === (i === 0 ? d : layers[i - 1]!.units)) && layers.at(-1)!.units === d;
-  const simd = chained ? simdEngine() : undefined;
-  if (simd) {
-    const width = Math.max(d, ...layers.map((l) => l.units));
-    let at = 0;
-    const kernels: number[] = [];
-    const biases: number[] = [];
-    for (const l of layers) {
-      kernels.push(at);
-      at += l.inputs * l.units * 8;
-      biases.push(at);
-      at += l.units * 8;
-    }
-    const bufA = at;
-    const bufB = bufA + CHUNK * width * 8;
-    const bytes = bufB + CHUNK * width * 8;
-    const pages = Math.ceil(bytes / 65536) - simd.memory.buffer.byteLength / 65536;
-    if (pages > 0) simd.memory.grow(pages);
-    const f64 = new Float64Array(simd.memory.buffer);
-    layers.forEach((l, li) => {
-      const w = weights(l);
-      f64.set(w.kernelT, kernels[li]! / 8);
-      f64.set(w.bias, biases[li]! / 8);
-    });
-    e = { layer: simd.layer, tanh: simd.tanh, f64, kernels, biases, bufA, bufB };
-  }
-  engines.set(layers, e);
-  return e;
+/** The autoencoder for `d` inputs: d → hidden → bottleneck → hidden → d, tanh inside, linear out. */
+export function autoencoder(tf: Tf, family: string, d: number, seed: number): LayersModel {
+  const hidden = Math.min(64, Math.max(8, 2 * d));
+  const bottleneck = Math.max(2, Math.ceil(d / 4));
+  const init = (s: number) => tf.initializers.glorotUniform({ seed: seed * 1000 + s });
+  const units = [hidden, bottleneck, hidden, d];
+  const names = ['encoder', 'bottleneck', 'decoder', 'reconstruction'];
+  return tf.sequential({
+    name: `vigil_${prefix(family)}`,
+    layers: units.map((u, i) =>
+      tf.layers.dense({
+        ...(i === 0 ? { inputShape: [d] } : {}),
+        name: `${prefix(family)}_${names[i]!}`,
+        units: u,
+        activation: i === units.length - 1 ? 'linear' : 'tanh',
+        kernelInitializer: init(i + 1),
+      }),
+    ),
+  });
 }
 
 /**
- * Squared reconstruction error of each row of x (n × d) through the layers, into `out`: in
- * WebAssembly SIMD where available (simd.ts), else in JS; both give each row exactly the
- * arithmetic it would have alone (a unit's sum starts at its bias and adds input 0, 1, … in
- * turn; tanh above), so a row's error depends neither on its neighbours nor on the path.
+ * The network's dense layers as plain arrays (synchronous: the weights are read back from
+ * the backend). Anything but a chain of tanh/linear dense layers from `d` inputs back to `d`
+ * is refused: it is not a model this version trained.
  */
-export function reconstructionErrors(layers: readonly DenseLayer[], x: Float32Array, n: number, d: number, out: Float64Array): void {
-  const e = engineFor(layers, d);
-  if (!e) {
-    reconstructionErrorsJs(layers, x, n, d, out);
-    return;
+export function denseLayers(network: LayersModel, d: number, what: string): DenseLayer[] {
+  const out: DenseLayer[] = [];
+  for (const layer of network.layers) {
+    const cfg = layer.getConfig() as { activation?: string; useBias?: boolean };
+    const cls = layer.getClassName();
+    if (cls === 'InputLayer') continue;
+    const weights = layer.getWeights();
+    const [k, b] = weights;
+    if (cls !== 'Dense' || weights.length !== 2 || !k || !b || k.rank !== 2) throw new DetectorError('MODEL_INVALID', `${what}: layer ${layer.name} is a ${cls}, expected a dense layer with a bias`);
+    if (cfg.activation !== 'tanh' && cfg.activation !== 'linear') throw new DetectorError('MODEL_INVALID', `${what}: layer ${layer.name} has activation ${String(cfg.activation)}, expected tanh or linear`);
+    const [inputs, units] = k.shape as [number, number];
+    out.push({ inputs, units, activation: cfg.activation, kernel: new Float32Array(k.dataSync()), bias: new Float32Array(b.dataSync()) });
   }
-  const f64 = e.f64;
+  const chained = out.length > 0 && out.every((l, i) => l.inputs === (i === 0 ? d : out[i - 1]!.units) && l.bias.length === l.units) && out.at(-1)!.units === d;
+  if (!chained) throw new DetectorError('MODEL_INVALID', `${what}: the layers do not lead from its ${d} inputs back to ${d} outputs`);
+  return out;
+}
+
+/** A network rebuilt from plain layers (a model saved before the TF.js format). */
+export function networkFromLayers(tf: Tf, family: string, layers: readonly DenseLayer[]): LayersModel {
+  const network = tf.sequential({
+    name: `vigil_${prefix(family)}`,
+    layers: layers.map((l, i) => tf.layers.dense({ ...(i === 0 ? { inputShape: [l.inputs] } : {}), name: `${prefix(family)}_${i}`, units: l.units, activation: l.activation })),
+  });
+  network.layers.forEach((layer, i) => {
+    const l = layers[i]!;
+    layer.setWeights([tf.tensor2d(l.kernel, [l.inputs, l.units]), tf.tensor1d(l.bias)]);
+  });
+  return network;
+}
+
+/** Per trained network, the form that scores it (the weights never change once trained or loaded). */
+const scoring = new WeakMap<LayersModel, LayersModel>();
+
+/**
+ * The network as it scores: the same function, each tanh layer rewritten through
+ * tanh(z) = 2σ(2z) − 1 as a sigmoid layer with its kernel and bias doubled, and the layer
+ * after it reading 2s − 1 folded into its weights (kernel doubled, bias minus the kernel's
+ * column sums). Why: the WebAssembly backend's tanh is a scalar loop (23 ns a value) where
+ * its sigmoid is XNNPACK's vectorised one (3 ns); a 22-input vehicle row needs 94 of them,
+ * and the rewrite cut a row's CPU time from 2.0 to 0.87 µs in batches of 4,096. The two
+ * agree to float32 rounding (test/detector-tfjs.test.ts); training, calibration and every
+ * score use this form, so a saved and reloaded model scores identically.
+ */
+export function scoringForm(network: LayersModel): LayersModel {
+  let form = scoring.get(network);
+  if (form) return form;
+  const tf = currentTf();
+  const d = (network.inputs[0]!.shape[1] ?? 0) as number;
+  const layers = denseLayers(network, d, `network ${network.name}`);
+  form = tf.sequential({
+    name: `${network.name}_scoring`,
+    layers: layers.map((l, i) => tf.layers.dense({ ...(i === 0 ? { inputShape: [l.inputs] } : {}), units: l.units, activation: l.activation === 'tanh' ? 'sigmoid' : 'linear' })),
+  });
+  layers.forEach((l, i) => {
+    const kernel = Float32Array.from(l.kernel);
+    const bias = Float32Array.from(l.bias);
+    if (layers[i - 1]?.activation === 'tanh') {
+      for (let u = 0; u < l.units; u++) {
+        let sum = 0;
+        for (let j = 0; j < l.inputs; j++) sum += l.kernel[j * l.units + u]!;
+        bias[u] = l.bias[u]! - sum;
+      }
+      for (let j = 0; j < kernel.length; j++) kernel[j] = 2 * kernel[j]!;
+    }
+    if (l.activation === 'tanh') {
+      for (let j = 0; j < kernel.length; j++) kernel[j] = 2 * kernel[j]!;
+      for (let u = 0; u < bias.length; u++) bias[u] = 2 * bias[u]!;
+    }
+    form!.layers[i]!.setWeights([tf.tensor2d(kernel, [l.inputs, l.units]), tf.tensor1d(bias)]);
+  });
+  scoring.set(network, form);
+  return form;
+}
+
+/**
+ * Mean squared reconstruction error of each row of x (n × d, normalised) through the
+ * network (its scoring form), into `out`: `predict` over chunks of up to CHUNK rows, in float32.
+ */
+export function reconstructionErrors(network: LayersModel, x: Float32Array, n: number, d: number, out: Float64Array): void {
+  const tf = currentTf();
+  const form = scoringForm(network);
   for (let r0 = 0; r0 < n; r0 += CHUNK) {
     const rows = Math.min(CHUNK, n - r0);
-    const groups = (rows + 7) >> 3;
-    // rows into the interleaved layout; the padding rows of the last group compute on zeros
-    let base = e.bufA / 8;
-    for (let r = 0; r < groups * 8; r++) {
-      const at = base + (r >> 3) * d * 8 + (r & 7);
-      if (r < rows) for (let i = 0, xi = (r0 + r) * d; i < d; i++) f64[at + i * 8] = x[xi + i]!;
-      else for (let i = 0; i < d; i++) f64[at + i * 8] = 0;
-    }
-    let src = e.bufA;
-    let dst = e.bufB;
-    for (let li = 0; li < layers.length; li++) {
-      const { inputs, units, activation } = layers[li]!;
-      e.layer(src, e.kernels[li]!, e.biases[li]!, dst, groups, inputs, units);
-      if (activation === 'tanh') e.tanh(dst, groups * units * 8);
-      const t = src;
-      src = dst;
-      dst = t;
-    }
-    base = src / 8;
-    for (let r = 0; r < rows; r++) {
-      const at = base + (r >> 3) * d * 8 + (r & 7);
-      const xi = (r0 + r) * d;
-      let err = 0;
-      for (let i = 0; i < d; i++) {
-        const v = f64[at + i * 8]! - x[xi + i]!;
-        err += v * v;
-      }
-      out[r0 + r] = err / d;
-    }
-  }
-}
-
-/**
- * The same in JS (where WebAssembly SIMD is unavailable; exported for the test that both agree).
- * Four rows go through together, each with exactly the arithmetic it would have alone.
- */
-export function reconstructionErrorsJs(layers: readonly DenseLayer[], x: Float32Array, n: number, d: number, out: Float64Array): void {
-  const w = Math.max(d, ...layers.map((l) => l.units));
-  let a = new Float64Array(w * ROWS);
-  let b = new Float64Array(w * ROWS);
-  const ws = layers.map(weights);
-  const o1 = w;
-  const o2 = 2 * w;
-  const o3 = 3 * w;
-  for (let r0 = 0; r0 < n; r0 += ROWS) {
-    const rows = Math.min(ROWS, n - r0);
-    if (rows < ROWS) a.fill(0); // the missing rows compute on zeros and are not reported
-    for (let q = 0; q < rows; q++) {
-      const base = (r0 + q) * d;
-      for (let i = 0; i < d; i++) a[q * w + i] = x[base + i]!;
-    }
-    for (let li = 0; li < layers.length; li++) {
-      const { inputs, units, activation } = layers[li]!;
-      const { kernelT, bias } = ws[li]!;
-      const squash = activation === 'tanh';
-      // Two units at a time, their eight sums in registers across the inputs.
-      let u = 0;
-      for (; u + 1 < units; u += 2) {
-        const v = bias[u]!;
-        const w_ = bias[u + 1]!;
-        let s0 = v;
-        let s1 = v;
-        let s2 = v;
-        let s3 = v;
-        let t0 = w_;
-        let t1 = w_;
-        let t2 = w_;
-        let t3 = w_;
-        const ku = u * inputs;
-        const kv = ku + inputs;
-        for (let i = 0; i < inputs; i++) {
-          const k = kernelT[ku + i]!;
-          const l = kernelT[kv + i]!;
-          const a0 = a[i]!;
-          const a1 = a[o1 + i]!;
-          const a2 = a[o2 + i]!;
-          const a3 = a[o3 + i]!;
-          s0 = s0 + a0 * k;
-          s1 = s1 + a1 * k;
-          s2 = s2 + a2 * k;
-          s3 = s3 + a3 * k;
-          t0 = t0 + a0 * l;
-          t1 = t1 + a1 * l;
-          t2 = t2 + a2 * l;
-          t3 = t3 + a3 * l;
-        }
-        b[u] = s0;
-        b[o1 + u] = s1;
-        b[o2 + u] = s2;
-        b[o3 + u] = s3;
-        b[u + 1] = t0;
-        b[o1 + u + 1] = t1;
-        b[o2 + u + 1] = t2;
-        b[o3 + u + 1] = t3;
-      }
-      for (; u < units; u++) {
-        const v = bias[u]!;
-        let s0 = v;
-        let s1 = v;
-        let s2 = v;
-        let s3 = v;
-        const ku = u * inputs;
-        for (let i = 0; i < inputs; i++) {
-          const k = kernelT[ku + i]!;
-          s0 = s0 + a[i]! * k;
-          s1 = s1 + a[o1 + i]! * k;
-          s2 = s2 + a[o2 + i]! * k;
-          s3 = s3 + a[o3 + i]! * k;
-        }
-        b[u] = s0;
-        b[o1 + u] = s1;
-        b[o2 + u] = s2;
-        b[o3 + u] = s3;
-      }
-      // One call site, so that it is inlined: a call that is not returns each value boxed.
-      if (squash) for (let q = 0; q < ROWS; q++) for (let j = q * w, end = j + units; j < end; j++) b[j] = tanh(b[j]!);
-      const t = a;
-      a = b;
-      b = t;
-    }
-    for (let q = 0; q < rows; q++) {
-      const base = (r0 + q) * d;
-      let err = 0;
-      for (let i = 0; i < d; i++) {
-        const e = a[q * w + i]! - x[base + i]!;
-        err += e * e;
-      }
-      out[r0 + q] = err / d;
-    }
+    const e = tf.tidy(() => {
+      const input = tf.tensor2d(x.subarray(r0 * d, (r0 + rows) * d), [rows, d]);
+      const y = form.predict(input, { batchSize: rows }) as Tensor2D;
+      return tf.mean(tf.squaredDifference(y, input), 1) as Tensor;
+    });
+    out.set(e.dataSync(), r0);
+    e.dispose();
   }
 }

@@ -42,7 +42,7 @@ export function register(program: Command): void {
     .command('train')
     .description('train the outlier model on unlabelled events and save it to the data directory')
     .requiredOption('--events <FILE>', 'NDJSON events (input formats of DESIGN.md), in time order; labels are never read')
-    .option('--data-dir <DIR>', 'data directory (the model goes to DIR/model/model.json)', 'vigil-data')
+    .option('--data-dir <DIR>', 'data directory (the model goes to the folder DIR/model)', 'vigil-data')
     .option('--city <CITY.geojson>', CITY_HELP)
     .option('--epochs <N>', 'training epochs', '30')
     .option('--seed <N>', 'random seed (weights, sampling, shuffling)', '1')
