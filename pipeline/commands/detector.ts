@@ -47,6 +47,7 @@ import {
 } from '../../detector/index.js';
 import { parseJsonRecord, resolveValidationOptions, type VigilEvent } from '../../events/index.js';
 import { cityFromDescription } from '../demo.js';
+import { DEFAULT_DATA_DIR } from '../config.js';
 
 const BATCH = 4096;
 /** Event-time interval between ticks of the time-driven rules in `vigil eval` (the deployment's `detector.tickMs` default). */
@@ -58,7 +59,7 @@ export function register(program: Command): void {
     .command('train')
     .description('train the outlier model on unlabelled events and save it to the data directory')
     .requiredOption('--events <FILE>', 'NDJSON events (input formats of DESIGN.md), in time order; labels are never read')
-    .option('--data-dir <DIR>', 'data directory (the model goes to DIR/model/model.json)', 'vigil-data')
+    .option('--data-dir <DIR>', 'data directory (the model goes to DIR/model/model.json)', DEFAULT_DATA_DIR)
     .option('--city <CITY.json>', 'road network and roadside units (vigil simulate --network)')
     .option('--epochs <N>', 'training epochs', '30')
     .option('--seed <N>', 'random seed (weights, sampling, shuffling)', '1')
@@ -93,7 +94,7 @@ export function register(program: Command): void {
     .description('score labelled events (or a public data set) and print AUROC, AUPRC, precision/recall/F1 overall and per attack type')
     .option('--events <FILE>', 'labelled NDJSON events to report on (never the training or validation set)')
     .option('--labels <FILE>', 'their labels ({"id","label","attack"} per line; window labels for silent_device)')
-    .option('--data-dir <DIR>', 'data directory holding the trained model', 'vigil-data')
+    .option('--data-dir <DIR>', 'data directory holding the trained model', DEFAULT_DATA_DIR)
     .option('--city <CITY.json>', 'road network and roadside units')
     .option('--dataset <NAME>', 'ton-iot | j1939 | odds: train, validate and test on a public data set (split stated in the output)')
     .option('--path <PATH>', 'the data set file (odds: shuttle.csv; j1939: labeled_TSC1.csv; ton-iot: a Train_Test_IoT_*.csv or the folder)')
