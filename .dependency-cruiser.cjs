@@ -9,6 +9,13 @@ const others = (...allowed) => `^(${parts.filter((p) => !allowed.includes(p)).jo
 module.exports = {
   forbidden: [
     {
+      name: 'packages-stand-alone',
+      comment: 'packages/* are libraries of our own (events/ and ledger/ both use @vigil/jcs): they import nothing else of ours.',
+      severity: 'error',
+      from: { path: '^packages/([^/]+)/' },
+      to: { path: '^(packages/(?!$1/)|(events|collectors|detector|ledger|store|api|dashboards|pipeline|bench|test)/)' },
+    },
+    {
       name: 'events-stands-alone',
       comment: 'events/ is the shared model: it imports nothing of ours.',
       severity: 'error',

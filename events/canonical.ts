@@ -4,86 +4,30 @@
  * order or number spelling.
  */
 import { hash } from 'node:crypto';
-import { EventError } from './errors.js';
+import { canonicalize, JcsError, type JcsErrorCode } from '@vigil/jcs';
+import { EventError, type RejectionCode } from './errors.js';
 import type { VigilEvent } from './model.js';
 
 /**
- * The RFC 8785 canonical JSON text of `value`: object members sorted by their names' UTF-16
- * code units, no whitespace, numbers in ECMAScript's shortest round-trip form (which is
- * what `JSON.stringify` prints for finite numbers, -0 as 0), strings escaped as
- * `JSON.stringify` does. RFC 8785 forbids what JSON cannot carry, so NaN, Infinity and lone
- * surrogates throw an EventError. (Checked against the RFC's examples and the
- * `canonicalize` reference package in the tests; this one is about four times faster,
- * which matters at 50,000 events/s.)
+ * The RFC 8785 canonical JSON text of `value`, by `@vigil/jcs` (the one encoder the ledger
+ * uses too). What JSON cannot carry (NaN, Infinity, lone surrogates, nesting over 64
+ * levels, class instances, bigints) throws an EventError.
  */
 export function canonicalJson(value: unknown): string {
-  const text = encode(value, 0);
-  if (text === undefined) throw new EventError('WRONG_TYPE', `cannot canonicalise a value of type ${typeof value}`);
-  return text;
-}
-
-const MAX_DEPTH = 64;
-
-/**
- * Member names repeat across events (`vigil`, `entity`, `@timestamp`…): their quoted forms
- * are kept, bounded so that attacker-chosen names (metric names) cannot grow it without end.
- */
-const quotedNames = new Map<string, string>();
-const MAX_QUOTED_NAMES = 4096;
-
-function quoteName(key: string): string {
-  let quoted = quotedNames.get(key);
-  if (quoted === undefined) {
-    if (!key.isWellFormed()) throw new EventError('INVALID_UTF8', 'cannot canonicalise a member name with a lone surrogate');
-    quoted = JSON.stringify(key);
-    if (quotedNames.size < MAX_QUOTED_NAMES) quotedNames.set(key, quoted);
-  }
-  return quoted;
-}
-
-function encode(value: unknown, depth: number): string | undefined {
-  switch (typeof value) {
-    case 'string':
-      if (!value.isWellFormed()) throw new EventError('INVALID_UTF8', 'cannot canonicalise a string with a lone surrogate');
-      return JSON.stringify(value);
-    case 'number':
-      if (!Number.isFinite(value)) throw new EventError('NON_FINITE_NUMBER', `cannot canonicalise ${value}`);
-      // ECMAScript Number::toString, as RFC 8785 section 3.2.2.3 requires; -0 prints as 0.
-      return String(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'object': {
-      if (value === null) return 'null';
-      if (depth >= MAX_DEPTH) throw new EventError('OUT_OF_RANGE', `cannot canonicalise more than ${MAX_DEPTH} levels of nesting`);
-      if (Array.isArray(value)) {
-        let out = '[';
-        for (let i = 0; i < value.length; i++) {
-          if (i > 0) out += ',';
-          out += encode(value[i], depth + 1) ?? 'null';
-        }
-        return `${out}]`;
-      }
-      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-        return encode((value as { toJSON: () => unknown }).toJSON(), depth + 1);
-      }
-      const keys = Object.keys(value);
-      // Default sort compares UTF-16 code units, which is RFC 8785's order (section 3.2.3).
-      if (keys.length > 1) keys.sort();
-      let out = '{';
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i]!;
-        const member = encode((value as Record<string, unknown>)[key], depth + 1);
-        if (member === undefined) continue; // as JSON.stringify: undefined members are absent
-        out += out.length === 1 ? `${quoteName(key)}:${member}` : `,${quoteName(key)}:${member}`;
-      }
-      return `${out}}`;
-    }
-    case 'bigint':
-      throw new EventError('WRONG_TYPE', 'cannot canonicalise a bigint (I-JSON numbers are IEEE 754 doubles)');
-    default:
-      return undefined; // undefined, functions, symbols: absent, as in JSON
+  try {
+    return canonicalize(value);
+  } catch (err) {
+    if (!(err instanceof JcsError)) throw err;
+    throw new EventError(JCS_CODES[err.code], `cannot canonicalise: ${err.message}`, { cause: err });
   }
 }
+
+const JCS_CODES: Record<JcsErrorCode, RejectionCode> = {
+  NOT_FINITE: 'NON_FINITE_NUMBER',
+  LONE_SURROGATE: 'INVALID_UTF8',
+  TOO_DEEP: 'OUT_OF_RANGE',
+  NOT_JSON: 'WRONG_TYPE',
+};
 
 export function sha256Hex(text: string): string {
   // The one-shot form: no Hash object per event.

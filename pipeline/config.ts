@@ -7,11 +7,18 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
+/**
+ * The data directory every command uses unless told otherwise (`--data-dir`, or `dataDir`
+ * in the configuration): the database, the ledger and the model, so `vigil train` saves
+ * the model where `vigil start` looks for it.
+ */
+export const DEFAULT_DATA_DIR = './data';
+
 const port = z.number().int().min(0).max(65_535);
 
 export const configSchema = z.strictObject({
   /** Where the database, ledger and model live. @default './data' */
-  dataDir: z.string().min(1).default('./data'),
+  dataDir: z.string().min(1).default(DEFAULT_DATA_DIR),
   api: z
     .strictObject({
       /** @default '127.0.0.1' */

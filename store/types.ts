@@ -8,7 +8,7 @@
  * answers with promises. Callers that must work with either simply `await`.
  */
 import type { EntityType, InputKind, Rejection, VigilEvent } from '../events/index.js';
-import type { Alert, Incident, IncidentStatus, ReputationPoint, Resolution, Severity } from '../detector/index.js';
+import type { Alert, DetectorOutput as DetectorResult, Incident, IncidentStatus, ReputationPoint, Resolution, Severity } from '../detector/index.js';
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -185,11 +185,12 @@ export interface DeadLetterQuery {
   source?: string;
 }
 
-export interface DetectorOutput {
-  alerts?: readonly Alert[];
-  incidents?: readonly Incident[];
-  reputation?: readonly ReputationPoint[];
-}
+/**
+ * What the store persists of the detector's output (detector/ `DetectorOutput`): its
+ * alerts, incidents and reputation points, any of them absent; the scores stay with the
+ * caller.
+ */
+export type DetectorOutput = { readonly [K in 'alerts' | 'incidents' | 'reputation']?: Readonly<DetectorResult[K]> };
 
 export interface EventInput {
   event: VigilEvent;

@@ -32,6 +32,7 @@ import {
 import { parseJsonRecord, resolveValidationOptions, type VigilEvent } from '../../events/index.js';
 import { readCityFile } from '../city.js';
 import { evalDataset } from './eval-datasets.js';
+import { DEFAULT_DATA_DIR } from '../config.js';
 
 const BATCH = 4096;
 const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -42,7 +43,7 @@ export function register(program: Command): void {
     .command('train')
     .description('train the outlier model on unlabelled events and save it to the data directory')
     .requiredOption('--events <FILE>', 'NDJSON events (input formats of DESIGN.md), in time order; labels are never read')
-    .option('--data-dir <DIR>', 'data directory (the model goes to the folder DIR/model)', 'vigil-data')
+    .option('--data-dir <DIR>', 'data directory (the model goes to the folder DIR/model)', DEFAULT_DATA_DIR)
     .option('--city <CITY.geojson>', CITY_HELP)
     .option('--epochs <N>', 'training epochs', '30')
     .option('--seed <N>', 'random seed (weights, sampling, shuffling)', '1')
@@ -76,7 +77,7 @@ export function register(program: Command): void {
     .description('score labelled events (or a public data set) and print AUROC, AUPRC, precision/recall/F1 and false-positive rate overall and per attack type')
     .option('--events <FILE>', 'labelled NDJSON events to report on (never the training or validation set)')
     .option('--labels <FILE>', 'their labels ({"id","label","attack"} per line; "attack":"normal" is normal; window labels for silent_device)')
-    .option('--data-dir <DIR>', 'data directory holding the trained model', 'vigil-data')
+    .option('--data-dir <DIR>', 'data directory holding the trained model', DEFAULT_DATA_DIR)
     .option('--city <CITY.geojson>', 'the city file (GeoJSON); without it the model\'s learnt city, if any')
     .option('--scores-out <FILE>', 'also write one NDJSON line per scored event: {"id","family","score","decision","label","attack"}')
     .option('--dataset <NAME>', 'ton-iot | j1939 | odds: train, validate and test on a public data set (split stated in the output)')

@@ -1,7 +1,7 @@
 /**
  * The ledger's commands:
- *   vigil verify --data-dir DIR [--key KEY] [--json]       full audit; exit 0 sound, 1 not
- *   vigil prove --data-dir DIR (--id ID | --index N) [--out FILE]   an evidence bundle
+ *   vigil verify [--data-dir DIR] [--key KEY] [--json]     full audit; exit 0 sound, 1 not
+ *   vigil prove [--data-dir DIR] (--id ID | --index N) [--out FILE]   an evidence bundle
  *   vigil verify-proof BUNDLE.json --key KEY [--witness-key K]… [--required N] [--json]
  *   vigil witness --port P --data-dir DIR [--host H] [--name N] [--log-key KEY]…
  * Bad input is one line on stderr and exit 1 (cli.ts prints thrown errors that way).
@@ -20,6 +20,7 @@ import {
 } from '../../ledger/index.js';
 import { join } from 'node:path';
 import { intOption } from './options.js';
+import { DEFAULT_DATA_DIR } from '../config.js';
 
 const out = (text: string): void => {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -42,7 +43,7 @@ export function register(program: Command): void {
   program
     .command('verify')
     .description('recompute a ledger: every entry hash, root, checkpoint signature and cosignature; exit 0 when sound')
-    .requiredOption('--data-dir <dir>', "the node's data directory (or its ledger/ directory)")
+    .option('--data-dir <dir>', "the node's data directory (or its ledger/ directory)", DEFAULT_DATA_DIR)
     .option('--key <file-or-key>', "the log's public key (PEM file, hex or base64); default: DIR/public.pem")
     .option('--json', 'print the report as one JSON object')
     .action(async (opts: { dataDir: string; key?: string; json?: boolean }) => {
@@ -64,7 +65,7 @@ export function register(program: Command): void {
   program
     .command('prove')
     .description('write an evidence bundle (entry, inclusion proof, signed checkpoint, cosignatures) for one entry')
-    .requiredOption('--data-dir <dir>', "the node's data directory (or its ledger/ directory)")
+    .option('--data-dir <dir>', "the node's data directory (or its ledger/ directory)", DEFAULT_DATA_DIR)
     .addOption(new Option('--id <id>', 'the entry whose body.id this is').conflicts('index'))
     .addOption(new Option('--index <n>', 'the entry at this leaf index').argParser(intOption('--index', 0, Number.MAX_SAFE_INTEGER)))
     .option('--out <file>', 'write the bundle here instead of stdout')

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { configFromFlags, loadConfig } from '../config.js';
+import { configFromFlags, DEFAULT_DATA_DIR, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { VigilNode } from '../node.js';
 import { ensureDemoTokens } from '../demo.js';
@@ -10,7 +10,7 @@ export function register(program: Command): void {
     .command('start')
     .description('run a Vigil node: collectors, pipeline, store, API and dashboards on one machine')
     .option('--demo', 'also run the city simulator into the pipeline')
-    .option('--data-dir <dir>', 'where the database, ledger and model live', './data')
+    .option('--data-dir <dir>', 'where the database, ledger and model live', DEFAULT_DATA_DIR)
     .option('--port <port>', 'HTTP port for /ingest, /metrics, /healthz, the API and dashboards', intOption('--port', 0, 65_535), 4000)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     // Configuration layers: --config FILE (else ./vigil.config.json|.yaml), then VIGIL_* variables, then these flags.

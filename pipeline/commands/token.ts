@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { createToken, listTokens, revokeToken } from '../../api/index.js';
 import { ROLES, SqliteStore, type Role } from '../../store/index.js';
+import { DEFAULT_DATA_DIR } from '../config.js';
 import { userInfo } from 'node:os';
 
 function roleOption(value: string): Role {
@@ -32,7 +33,7 @@ export function register(program: Command): void {
     .description('create a token and print it once')
     .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`, roleOption)
     .requiredOption('--name <name>', 'who the token is for (shown as the actor in the audit trail)')
-    .option('--data-dir <dir>', 'the node data directory', './data')
+    .option('--data-dir <dir>', 'the node data directory', DEFAULT_DATA_DIR)
     .option('--json', 'print {"token", "id", "name", "role"} as JSON')
     .action((opts: { role: Role; name: string; dataDir: string; json?: boolean }) => {
       const { token: secret, record } = withStore(opts.dataDir, (store) =>
@@ -48,7 +49,7 @@ export function register(program: Command): void {
   token
     .command('list')
     .description('list tokens (never their secrets)')
-    .option('--data-dir <dir>', 'the node data directory', './data')
+    .option('--data-dir <dir>', 'the node data directory', DEFAULT_DATA_DIR)
     .option('--json', 'print JSON')
     .action((opts: { dataDir: string; json?: boolean }) => {
       const tokens = withStore(opts.dataDir, (store) => listTokens(store));
@@ -67,7 +68,7 @@ export function register(program: Command): void {
     .command('revoke')
     .description('revoke a token by id')
     .argument('<id>', 'the token id (from `vigil token list`)')
-    .option('--data-dir <dir>', 'the node data directory', './data')
+    .option('--data-dir <dir>', 'the node data directory', DEFAULT_DATA_DIR)
     .action((id: string, opts: { dataDir: string }) => {
       const rec = withStore(opts.dataDir, (store) => revokeToken(store, id));
       process.stderr.write(`token ${rec.id} (${rec.name}) revoked\n`);
