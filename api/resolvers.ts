@@ -31,6 +31,7 @@ import {
   type Severity,
 } from '../store/index.js';
 import { createToken, requirePermission, revokeToken, type Principal } from './auth.js';
+import { heavy } from './heavy.js';
 import { ApiError } from './errors.js';
 import { pageSize, type Limits } from './limits.js';
 import type { AuditLog, EvidenceBundleView, RuleAdmin, RuleItem, RuleItemKind } from './ports.js';
@@ -38,6 +39,8 @@ import { JsonScalar, TimestampScalar } from './scalars.js';
 
 export interface ApiContext {
   principal: Principal;
+  /** Fires when the operation's wall-clock budget runs out (guards.ts). */
+  signal?: AbortSignal;
 }
 
 /** What subscribers receive. */
@@ -242,8 +245,8 @@ export function createResolvers(deps: ResolverDeps) {
         const q = { time: range(f['time']), ...(f['code'] ? { code: String(f['code']) } : {}), ...(f['source'] ? { source: String(f['source']) } : {}) };
         return connection(await store.searchDeadLetters(q, pageRequest(a, limits)), () => 0);
       },
-      evidence: (_: unknown, a: Args) => audit().proveById(String(a['id'])),
-      verifyEvidence: (_: unknown, a: Args) => {
+      evidence: (_: unknown, a: Args, ctx: ApiContext) => heavy(ctx, () => audit().proveById(String(a['id']))),
+      verifyEvidence: (_: unknown, a: Args, ctx: ApiContext) => heavy(ctx, () => {
         let bundle = a['bundle'];
         if (typeof bundle === 'string') {
           try {
@@ -253,7 +256,7 @@ export function createResolvers(deps: ResolverDeps) {
           }
         }
         return audit().verify(bundle);
-      },
+      }),
       ledgerStatus: () => {
         const s = audit().status();
         return { origin: s.origin, size: s.size, publicKey: s.publicKeyPem, latestCheckpoint: s.latestCheckpoint ?? null, latestPublished: s.latestPublished ?? null };
@@ -453,7 +456,7 @@ export function createResolvers(deps: ResolverDeps) {
       timestamp: (p: ActionRecord) => p.ts,
       comment: (p: ActionRecord) => p.comment ?? null,
       ledgerIndex: (p: ActionRecord) => p.ledgerIndex ?? null,
-      evidence: (p: ActionRecord) => audit().proveById(p.id),
+      evidence: (p: ActionRecord, _: Args, ctx: ApiContext) => heavy(ctx, () => audit().proveById(p.id)),
     },
 
     ReputationPoint: { timestamp: (p: { ts: number }) => p.ts },

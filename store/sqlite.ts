@@ -234,7 +234,8 @@ CREATE TABLE IF NOT EXISTS api_tokens (
   created_at INTEGER NOT NULL,
   created_by TEXT NOT NULL,
   last_used_at INTEGER,
-  revoked_at INTEGER
+  revoked_at INTEGER,
+  expires_at INTEGER
 );
 `;
 
@@ -284,6 +285,10 @@ export class SqliteStore implements Store, TokenRepository {
     this.migrateEvents();
     this.db.exec(EVENTS_INDEXES);
     this.migrateFts();
+    // Databases made before tokens expired: their tokens keep no expiry (null).
+    if (!(this.db.prepare('PRAGMA table_info(api_tokens)').all() as Array<{ name: string }>).some((c) => c.name === 'expires_at')) {
+      this.db.exec('ALTER TABLE api_tokens ADD COLUMN expires_at INTEGER');
+    }
     // A new id is inserted; one already stored is not (a redelivery). Check and insert run
     // in the same write transaction, so no other writer can come between them.
     this.eventStored = this.db.prepare('SELECT 1 FROM events WHERE id_key = ? AND id = ?').pluck();
@@ -763,8 +768,8 @@ export class SqliteStore implements Store, TokenRepository {
   // ---------------------------------------------------------------- tokens
 
   insertToken(record: TokenRecord, hash: string): void {
-    this.stmt('INSERT INTO api_tokens (id, name, role, hash, created_at, created_by, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)').run(
-      record.id, record.name, record.role, hash, record.createdAt, record.createdBy,
+    this.stmt('INSERT INTO api_tokens (id, name, role, hash, created_at, created_by, last_used_at, revoked_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?)').run(
+      record.id, record.name, record.role, hash, record.createdAt, record.createdBy, record.expiresAt,
     );
   }
 
@@ -785,6 +790,17 @@ export class SqliteStore implements Store, TokenRepository {
 
   touchToken(id: string, at: number): void {
     this.stmt('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(at, id);
+  }
+
+  actionsNotInLedger(): ActionRecord[] {
+    return (this.stmt('SELECT doc FROM actions WHERE ledger_index IS NULL ORDER BY seq').all() as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as ActionRecord);
+  }
+
+  setActionLedgerIndex(id: string, index: number): void {
+    const row = this.stmt('SELECT doc FROM actions WHERE id = ?').get(id) as { doc: string } | undefined;
+    if (!row) return;
+    const doc = JSON.stringify({ ...(JSON.parse(row.doc) as ActionRecord), ledgerIndex: index });
+    this.stmt('UPDATE actions SET ledger_index = ?, doc = ? WHERE id = ?').run(index, doc, id);
   }
 
   // ---------------------------------------------------------------- retention
@@ -995,6 +1011,7 @@ interface RawTokenRow {
   created_by: string;
   last_used_at: number | null;
   revoked_at: number | null;
+  expires_at: number | null;
 }
 
 function toEventRow(row: RawEventRow): StoredEventRow {
@@ -1033,5 +1050,5 @@ function toEntity(r: RawEntityRow): EntitySummary {
 }
 
 function toToken(r: RawTokenRow): TokenRecord {
-  return { id: r.id, name: r.name, role: r.role, createdAt: r.created_at, createdBy: r.created_by, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at };
+  return { id: r.id, name: r.name, role: r.role, createdAt: r.created_at, createdBy: r.created_by, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at, expiresAt: r.expires_at ?? null };
 }

@@ -209,6 +209,8 @@ export interface TokenRecord {
   createdBy: string;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  /** Epoch milliseconds after which the token is refused; null: never (tokens made before expiry existed). */
+  expiresAt: number | null;
 }
 
 /**
@@ -217,11 +219,18 @@ export interface TokenRecord {
  */
 export interface TokenRepository {
   insertToken(record: TokenRecord, hash: string): void;
-  /** The live (not revoked) token whose hash this is. */
+  /** The not-revoked token whose hash this is (expired ones too: the caller says why it refuses). */
   tokenByHash(hash: string): TokenRecord | undefined;
   listTokens(): TokenRecord[];
   revokeToken(id: string, at: number): TokenRecord | undefined;
   touchToken(id: string, at: number): void;
+  /**
+   * Token actions made where the ledger was not writable (the CLI while the node runs, the
+   * demo's first start): kept in the action history with no ledger index until the node
+   * appends them.
+   */
+  actionsNotInLedger(): ActionRecord[];
+  setActionLedgerIndex(id: string, index: number): void;
 }
 
 export interface Store {
