@@ -30,7 +30,7 @@ import {
   type Resolution,
   type Severity,
 } from '../store/index.js';
-import { createToken, requirePermission, revokeToken, type Principal } from './auth.js';
+import { createToken, parseLifetime, requirePermission, revokeToken, type Principal } from './auth.js';
 import { heavy } from './heavy.js';
 import { ApiError } from './errors.js';
 import { pageSize, type Limits } from './limits.js';
@@ -352,7 +352,8 @@ export function createResolvers(deps: ResolverDeps) {
       createToken: (_: unknown, a: Args, ctx: ApiContext) => {
         requirePermission(ctx.principal, 'tokens');
         return serialised('tokens', async () => {
-          const { token, record } = createToken(deps.tokens, { name: String(a['name']), role: String(a['role']), createdBy: ctx.principal.name }, now);
+          const lifetime = a['expires'] === undefined || a['expires'] === null ? {} : { lifetimeMs: parseLifetime(String(a['expires'])) };
+          const { token, record } = createToken(deps.tokens, { name: String(a['name']), role: String(a['role']), createdBy: ctx.principal.name, ...lifetime }, now);
           // The secret never enters the ledger or the store; only who got which role.
           const rec = await recordToLedger(ctx, 'token.create', { type: 'token', id: record.id }, null, record);
           await store.recordAction(rec);

@@ -72,6 +72,9 @@ export interface VigilApi {
 const CLIENT_STORE_ERRORS = { BAD_CURSOR: 'BAD_INPUT', BAD_QUERY: 'BAD_INPUT', NOT_FOUND: 'NOT_FOUND', CONFLICT: 'CONFLICT' } as const;
 
 export function createApi(options: ApiOptions): VigilApi {
+  for (const k of Object.keys(options.limits ?? {})) {
+    if (!(k in DEFAULT_LIMITS)) throw new ApiError('BAD_INPUT', `limits.${k}: unknown limit; expected one of ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
+  }
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   for (const [k, v] of Object.entries(limits)) {
     if (!Number.isInteger(v) || v < 1) throw new ApiError('BAD_INPUT', `limits.${k}: expected a positive whole number, got ${String(v)}`);

@@ -11,7 +11,7 @@
  * and the index costs no second copy of the documents. Orderings are keyset paginated on
  * indexed columns with a unique tie-breaker (see cursor.ts).
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -260,8 +260,11 @@ export class SqliteStore implements Store, TokenRepository {
   private readonly stmts = new Map<string, Database.Statement>();
 
   private constructor(options: SqliteStoreOptions) {
-    mkdirSync(options.dataDir, { recursive: true });
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     this.path = join(options.dataDir, 'vigil.db');
+    // Owner-only from the first byte: SQLite gives the -wal and -shm files the database file's
+    // mode, so creating it 0600 here covers all three (better-sqlite3 takes no mode).
+    closeSync(openSync(this.path, 'a', 0o600));
     this.maxDeadLetterBytes = options.maxDeadLetterBytes ?? 65_536;
     if (!Number.isInteger(this.maxDeadLetterBytes) || this.maxDeadLetterBytes < 0) {
       throw new StoreError('BAD_OPTION', `maxDeadLetterBytes: expected a non-negative integer, got ${this.maxDeadLetterBytes}`);
