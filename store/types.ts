@@ -224,13 +224,6 @@ export interface TokenRepository {
   listTokens(): TokenRecord[];
   revokeToken(id: string, at: number): TokenRecord | undefined;
   touchToken(id: string, at: number): void;
-  /**
-   * Token actions made where the ledger was not writable (the CLI while the node runs, the
-   * demo's first start): kept in the action history with no ledger index until the node
-   * appends them.
-   */
-  actionsNotInLedger(): ActionRecord[];
-  setActionLedgerIndex(id: string, index: number): void;
 }
 
 export interface Store {

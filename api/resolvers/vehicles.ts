@@ -1,0 +1,62 @@
+/** Vehicles and devices: reputation, the detector's and the authority's flags, and each one's history. */
+import type { EntityType } from '../../events/index.js';
+import type { EntityFlag } from '../../store/index.js';
+import { requirePermission } from '../auth.js';
+import { ApiError } from '../errors.js';
+import type { DeviceResolvers, Resolvers } from '../generated/schema-types.js';
+import { pageSize } from '../limits.js';
+import { entityConnection, entityFilter, pageRequest, range } from './args.js';
+import { text, type ApiContext, type EntityParent, type Kit } from './context.js';
+
+export function vehicleResolvers(kit: Kit): Resolvers {
+  const { store, limits, now } = kit;
+
+  async function entity(id: string, type: EntityType): Promise<EntityParent> {
+    return { id, type, summary: await store.getEntity(id, type) };
+  }
+
+  async function entityFlag(ctx: ApiContext, id: string, flagged: boolean, reason: string) {
+    requirePermission(ctx.principal, 'vehicles');
+    return kit.serialised(`vehicle:${id}`, async () => {
+      const before = (await store.getEntity(id, 'vehicle'))?.flag ?? null;
+      const flag: EntityFlag = { flagged, reason, by: ctx.principal.name, at: now() };
+      const rec = await kit.recordToLedger(ctx, flagged ? 'vehicle.flag' : 'vehicle.clear', { type: 'vehicle', id }, before, flag);
+      const summary = await store.setEntityFlag(id, 'vehicle', flag, rec);
+      return { vehicle: { id, type: 'vehicle', summary } satisfies EntityParent, action: rec };
+    });
+  }
+
+  // Vehicle and Device have the same fields (the SDL keeps them apart for the clients).
+  const entityFields: DeviceResolvers = {
+    reputation: (p) => p.summary?.reputation ?? null,
+    detectorFlagged: (p) => p.summary?.detectorFlagged ?? false,
+    flag: (p) => p.summary?.flag ?? null,
+    flagged: (p) => (p.summary?.detectorFlagged ?? false) || (p.summary?.flag?.flagged ?? false),
+    lastSeen: (p) => p.summary?.lastSeen ?? null,
+    alertCount: (p) => p.summary?.alertCount ?? 0,
+    reputationHistory: (p, a) => {
+      const limit = a.limit ?? 500;
+      if (!Number.isInteger(limit) || limit < 0 || limit > 10_000) throw new ApiError('BAD_INPUT', 'limit: expected 0 to 10000');
+      return store.reputationHistory(p.id, range(a.time), limit);
+    },
+    recentAlerts: async (p, a) => (await store.searchAlerts({ entity: p.id, entityType: p.type }, { first: pageSize(a.first, limits, 10) })).edges.map((e) => e.node),
+    recentEvents: async (p, a) => (await store.searchEvents({ entity: p.id }, { first: pageSize(a.first, limits, 10) })).edges.map((e) => e.node),
+    history: (p) => store.actionsFor({ type: p.type === 'vehicle' ? 'vehicle' : 'device', id: p.id }),
+  };
+
+  return {
+    Query: {
+      vehicle: (_, a) => entity(a.id, 'vehicle'),
+      device: (_, a) => entity(a.id, 'device'),
+      vehicles: async (_, a) => entityConnection(await store.searchEntities({ type: 'vehicle', ...entityFilter(a.filter) }, pageRequest(a, limits))),
+      devices: async (_, a) => entityConnection(await store.searchEntities({ type: 'device', ...entityFilter(a.filter) }, pageRequest(a, limits))),
+    },
+    Mutation: {
+      flagVehicle: (_, a, ctx) => entityFlag(ctx, text('id', a.id), true, text('reason', a.reason, 1000)),
+      clearVehicle: (_, a, ctx) => entityFlag(ctx, text('id', a.id), false, text('reason', a.reason, 1000)),
+    },
+    Vehicle: entityFields,
+    Device: entityFields,
+    ReputationPoint: { timestamp: (p) => p.ts },
+  };
+}
