@@ -3,6 +3,7 @@
  * value validated, and a wrong option fails with a message naming it.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { DEFAULT_LIMITS, type Limits } from '../api/index.js';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -37,7 +38,9 @@ export const configSchema = z.strictObject({
        */
       metricsToken: z.string().min(16).max(256).optional(),
       /** GraphQL limits (api/limits.ts `Limits`: maxDepth, maxCost, maxAliases, maxTokens, rateLimit, rateWindowMs, budgetMs, …). */
-      limits: z.record(z.string(), z.number().int().min(1)).optional(),
+      limits: z
+        .strictObject(Object.fromEntries(Object.keys(DEFAULT_LIMITS).map((k) => [k, z.number().int().min(1).optional()])) as Record<keyof Limits, z.ZodOptional<z.ZodNumber>>)
+        .optional(),
     })
     .prefault({}),
   validation: z

@@ -9,7 +9,7 @@ import { startAnalysis, type Analysis } from './analysis.js';
 import { MqttBrokerCollector, MqttClientCollector, SyslogCollector, SYSLOG_TCP_SOURCE, SYSLOG_UDP_SOURCE, KafkaCollector } from '../collectors/index.js';
 import { readFileSync } from 'node:fs';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { hostCheck } from '../api/index.js';
+import { hostCheck, type Limits } from '../api/index.js';
 import { MemoryBus, type Bus } from './bus.js';
 import { KafkaBus, createKafkaClient } from './bus-kafka.js';
 import { BusRelay } from './bus-relay.js';
@@ -149,7 +149,8 @@ export class VigilNode {
         logger: deps.logger,
         now: deps.now ?? Date.now,
         ledger: config.ledger,
-        api: { corsOrigins: config.api.corsOrigins, ...(config.api.limits ? { limits: config.api.limits } : {}) },
+        // The config schema admits only known limits, each a positive whole number; unset ones are absent.
+        api: { corsOrigins: config.api.corsOrigins, ...(config.api.limits ? { limits: config.api.limits as Partial<Limits> } : {}) },
         ...(config.store.elasticsearch ? { elasticsearch: config.store.elasticsearch } : {}),
         detect: config.detector.enabled,
         trainDemoModel: config.demo.enabled,

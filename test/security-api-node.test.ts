@@ -83,21 +83,27 @@ describe('an abusive client over TCP', () => {
   it('gets refusals while /healthz keeps answering in time', async () => {
     const { node } = await startNode({ api: { limits: { rateLimit: 1_000_000 } } });
     const { token } = createToken(node.store, { name: 'abuser', role: 'auditor', createdBy: 'test' });
+    const probe = async (): Promise<number> => {
+      const t = performance.now();
+      const r = await get(`${node.url}/healthz`);
+      expect(r.status).toBe(200);
+      return performance.now() - t;
+    };
+    const idle: number[] = [];
+    for (let i = 0; i < 10; i++) idle.push(await probe());
+    idle.sort((a, b) => a - b);
     const latencies: number[] = [];
     const abuser = abuse(`${node.url}/graphql`, token, 4_000, 4);
     const until = Date.now() + 4_000;
     while (Date.now() < until) {
-      const t = performance.now();
-      const r = await get(`${node.url}/healthz`);
-      latencies.push(performance.now() - t);
-      expect(r.status).toBe(200);
+      latencies.push(await probe());
       await new Promise((res) => setTimeout(res, 50));
     }
     const codes = await abuser;
     latencies.sort((a, b) => a - b);
     const median = latencies[Math.floor(latencies.length / 2)]!;
     const max = latencies[latencies.length - 1]!;
-    console.log(`/healthz under abuse: ${latencies.length} probes, median ${median.toFixed(1)} ms, max ${max.toFixed(1)} ms; abuser answers ${JSON.stringify(codes)}`);
+    console.log(`/healthz idle: median ${idle[5]!.toFixed(1)} ms; under abuse: ${latencies.length} probes, median ${median.toFixed(1)} ms, max ${max.toFixed(1)} ms; abuser answers ${JSON.stringify(codes)}`);
     expect(codes['error']).toBeUndefined();
     expect(codes['200:QUERY_TOO_COSTLY']).toBeGreaterThan(0);
     expect(codes['200:GRAPHQL_PARSE_FAILED']).toBeGreaterThan(0);
@@ -116,6 +122,15 @@ describe('the Host header', () => {
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'vigil.city.example', 'VIGIL.city.example.']) {
       expect((await get(`${node.url}/healthz`, { Host: host })).status, host).toBe(200);
     }
+  });
+});
+
+describe('the API configuration', () => {
+  it('refuses an unknown limit, a limit below 1 and a short metrics token, naming the key', () => {
+    expect(() => resolveConfig({ api: { limits: { maxAliasez: 5 } } })).toThrow(/api\.limits\.maxAliasez: unknown key/);
+    expect(() => resolveConfig({ api: { limits: { rateLimit: 0 } } })).toThrow(/api\.limits\.rateLimit/);
+    expect(() => resolveConfig({ api: { metricsToken: 'short' } })).toThrow(/api\.metricsToken/);
+    expect(resolveConfig({ api: { limits: { maxAliases: 5 } } }).api.limits).toEqual({ maxAliases: 5 });
   });
 });
 
