@@ -21,10 +21,19 @@ export type ApiErrorCode =
   | 'PAGE_TOO_LARGE'
   | 'QUERY_TOO_DEEP'
   | 'QUERY_TOO_COSTLY'
+  | 'TOO_MANY_ALIASES'
+  /** The token made more requests than its rate limit allows; retry after `Retry-After` seconds. */
+  | 'RATE_LIMITED'
+  /** The operation ran past its wall-clock budget and was stopped. */
+  | 'TIMEOUT'
+  /** The token's expiry time has passed; make a new one. */
+  | 'TOKEN_EXPIRED'
+  /** A browser request from an origin this node does not serve. */
+  | 'FORBIDDEN_ORIGIN'
   /** The ledger or rule book is not wired on this node. */
   | 'UNAVAILABLE';
 
-const HTTP_STATUS: Partial<Record<ApiErrorCode, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403 };
+const HTTP_STATUS: Partial<Record<ApiErrorCode, number>> = { UNAUTHENTICATED: 401, TOKEN_EXPIRED: 401, FORBIDDEN: 403, FORBIDDEN_ORIGIN: 403, RATE_LIMITED: 429 };
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';

@@ -243,7 +243,7 @@ export const typeDefs = /* GraphQL */ `
 
   type RuleItem { kind: RuleItemKind!, id: ID!, title: String!, enabled: Boolean!, spec: JSON! }
 
-  type ApiToken { id: ID!, name: String!, role: Role!, createdAt: Timestamp!, createdBy: String!, lastUsedAt: Timestamp, revokedAt: Timestamp }
+  type ApiToken { id: ID!, name: String!, role: Role!, createdAt: Timestamp!, createdBy: String!, lastUsedAt: Timestamp, revokedAt: Timestamp, "After this the token is refused; null: never." expiresAt: Timestamp }
   type CreatedToken { "Shown once; only its SHA-256 is kept." token: String!, info: ApiToken! }
   type Principal { tokenId: ID!, name: String!, role: Role! }
 
@@ -300,7 +300,8 @@ export const typeDefs = /* GraphQL */ `
     "id: the rule id the suppression is for."
     disableSuppression(id: ID!, reason: String!): RuleItemPayload!
 
-    createToken(name: String!, role: Role!): CreatedTokenPayload!
+    "expires: a lifetime such as 30d, 12h, 90m, 2w or never; default 90d."
+    createToken(name: String!, role: Role!, expires: String): CreatedTokenPayload!
     revokeToken(id: ID!): TokenPayload!
   }
 

@@ -4,8 +4,11 @@
  * call `fetch` directly, in process.
  *
  * Safe to expose: a bearer token is required on every request (checked before the body is
- * parsed); request bodies are capped; depth, cost and page size are limited; unexpected
- * errors are masked; CORS is off unless configured; GraphiQL and batching are off.
+ * parsed) and expires; each token is rate-limited; request bodies are capped; tokens,
+ * depth, aliases, cost and page size are limited by checks linear in the document; each
+ * operation has a wall-clock budget; unexpected errors are masked; CORS is off unless
+ * configured, and cross-origin or non-JSON POSTs are refused (CSRF); GraphiQL and batching
+ * are off.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLError } from 'graphql';
@@ -13,7 +16,8 @@ import { createPubSub, createSchema, createYoga, maskError, type Plugin, type Yo
 import { StoreError, type Alert, type DetectorOutput, type Store, type StoredIncident, type TokenRepository } from '../store/index.js';
 import { Authenticator, type Principal } from './auth.js';
 import { ApiError, toClientError } from './errors.js';
-import { DEFAULT_LIMITS, depthLimitRule, operationCost, type Limits } from './limits.js';
+import { csrfGuard, errorResponse, executionBudget, tokenLimit, TokenRateLimiter } from './guards.js';
+import { DEFAULT_LIMITS, operationCost, validationRules, type Limits } from './limits.js';
 import { RuleAdminError, type AuditLog, type RuleAdmin } from './ports.js';
 import { createResolvers, type ApiContext, type PubSubTopics } from './resolvers.js';
 import { typeDefs } from './schema.graphql.js';
@@ -68,6 +72,9 @@ export interface VigilApi {
 const CLIENT_STORE_ERRORS = { BAD_CURSOR: 'BAD_INPUT', BAD_QUERY: 'BAD_INPUT', NOT_FOUND: 'NOT_FOUND', CONFLICT: 'CONFLICT' } as const;
 
 export function createApi(options: ApiOptions): VigilApi {
+  for (const k of Object.keys(options.limits ?? {})) {
+    if (!(k in DEFAULT_LIMITS)) throw new ApiError('BAD_INPUT', `limits.${k}: unknown limit; expected one of ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
+  }
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   for (const [k, v] of Object.entries(limits)) {
     if (!Number.isInteger(v) || v < 1) throw new ApiError('BAD_INPUT', `limits.${k}: expected a positive whole number, got ${String(v)}`);
@@ -82,13 +89,20 @@ export function createApi(options: ApiOptions): VigilApi {
   const cors = options.corsOrigins?.length ? { origin: [...options.corsOrigins], credentials: false, methods: ['GET', 'POST'] } : false;
   const report = options.onUnexpectedError ?? ((err: unknown) => console.error(err));
 
+  const rate = new TokenRateLimiter(limits);
   const authPlugin: Plugin = {
-    onRequest({ request, endResponse, fetchAPI }) {
+    async onRequest({ request, endResponse, fetchAPI }) {
       if (cors && request.method === 'OPTIONS') return; // a preflight carries no credentials
-      const principal = auth.authenticate(request.headers.get('authorization'));
-      if (!principal) {
-        const body = JSON.stringify({ errors: [{ message: 'a valid API token is required (Authorization: Bearer …)', extensions: { code: 'UNAUTHENTICATED' } }] });
-        endResponse(new fetchAPI.Response(body, { status: 401, headers: { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer realm="vigil"' } }));
+      const respond = errorResponse(fetchAPI);
+      const principal = auth.check(request.headers.get('authorization'));
+      if (!('tokenId' in principal)) {
+        const challenge = principal.code === 'TOKEN_EXPIRED' ? 'Bearer realm="vigil", error="invalid_token", error_description="token expired"' : 'Bearer realm="vigil"';
+        endResponse(respond(401, principal.code, principal.message, { 'WWW-Authenticate': challenge }));
+        return;
+      }
+      const wait = await rate.take(principal.tokenId);
+      if (wait !== undefined) {
+        endResponse(respond(429, 'RATE_LIMITED', `this token made more than ${limits.rateLimit} requests in ${limits.rateWindowMs / 1000} s; retry in ${wait} s`, { 'Retry-After': String(wait) }));
         return;
       }
       principals.set(request, principal);
@@ -97,7 +111,7 @@ export function createApi(options: ApiOptions): VigilApi {
 
   const limitsPlugin: Plugin = {
     onValidate({ addValidationRule }) {
-      addValidationRule(depthLimitRule(limits.maxDepth));
+      for (const rule of validationRules(limits)) addValidationRule(rule);
     },
     onExecute({ args, setResultAndStopExecution }) {
       const cost = operationCost(args.schema, args.document, args.operationName, args.variableValues, limits);
@@ -118,7 +132,7 @@ export function createApi(options: ApiOptions): VigilApi {
     batching: false,
     maxRequestBodySize: options.maxBodyBytes ?? 1024 * 1024,
     logging: false,
-    plugins: [authPlugin, limitsPlugin],
+    plugins: [csrfGuard(options.corsOrigins ?? []), authPlugin, tokenLimit(limits.maxTokens), limitsPlugin, executionBudget(limits.budgetMs)],
     context: ({ request }) => {
       const principal = principals.get(request);
       if (!principal) throw toClientError(new ApiError('UNAUTHENTICATED', 'a valid API token is required'));

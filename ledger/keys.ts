@@ -3,8 +3,8 @@
  * written, so it is never readable by others, even briefly.
  */
 import { constants } from 'node:fs';
-import { open, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { parsePublicKey, parseSecretKeyPem, publicKeyToPem, secretKeyToPem } from './checkpoint.js';
 import { LedgerError } from './errors.js';
@@ -14,10 +14,15 @@ export interface KeyPair {
   publicKey: Uint8Array;
 }
 
-/** Loads `<dir>/<base>.pem` and `<dir>/<base>.pub.pem`, or makes them on first start. */
-export async function loadOrCreateKeyPair(dir: string, privateName: string, publicName: string): Promise<KeyPair> {
-  const privatePath = join(dir, privateName);
-  const publicPath = join(dir, publicName);
+/**
+ * Loads the private key `privateName` and its public twin `publicName`, or makes them on
+ * first start. Either name may be a path of its own (absolute, or relative to `dir`): the
+ * signing key can live outside the data folder, so a copy of the log is not a copy of the
+ * key. `warn` hears of a private key others may read.
+ */
+export async function loadOrCreateKeyPair(dir: string, privateName: string, publicName: string, warn?: (message: string) => void): Promise<KeyPair> {
+  const privatePath = resolve(dir, privateName);
+  const publicPath = resolve(dir, publicName);
   let text: string | undefined;
   try {
     text = await readFile(privatePath, 'utf8');
@@ -29,6 +34,7 @@ export async function loadOrCreateKeyPair(dir: string, privateName: string, publ
   if (text === undefined) {
     const secretKey = ed25519.utils.randomSecretKey();
     const publicKey = ed25519.getPublicKey(secretKey);
+    await mkdir(dirname(privatePath), { recursive: true, mode: 0o700 });
     // O_EXCL: two processes starting at once must not each write a different key.
     const fh = await open(privatePath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
     try {
@@ -40,6 +46,8 @@ export async function loadOrCreateKeyPair(dir: string, privateName: string, publ
     await writeFile(publicPath, publicKeyToPem(publicKey), { mode: 0o644 });
     return { secretKey, publicKey };
   }
+  const mode = (await stat(privatePath)).mode & 0o777;
+  if (warn && (mode & 0o077) !== 0) warn(`the signing key ${privatePath} is readable by others (mode ${mode.toString(8)}); chmod 600 it`);
   const secretKey = parseSecretKeyPem(text);
   const publicKey = ed25519.getPublicKey(secretKey);
   // Re-export if the public file is missing or stale: it is derived data.

@@ -73,6 +73,11 @@ export interface LedgerOptions {
   origin?: string;
   /** Witnesses that must co-sign a checkpoint before it counts as published. @default none */
   witnesses?: WitnessPolicy;
+  /**
+   * The signing key's file (absolute, or relative to `dir`); made, mode 0600, if absent.
+   * The public key is always `dir/public.pem`, where verifiers look. @default 'private.pem'
+   */
+  keyPath?: string;
 }
 
 export interface AppendReceipt {
@@ -115,6 +120,7 @@ interface Config {
   logger: LedgerLogger;
   origin: string | undefined;
   witnesses: NormalisedWitnessPolicy | undefined;
+  keyPath: string;
 }
 
 interface LedgerFiles {
@@ -145,6 +151,7 @@ function normalise(options: LedgerOptions): Config {
     bad('checkpointIntervalMs', 'milliseconds between 1 and 2^31-1', interval);
   }
   if (options.clock !== undefined && typeof options.clock !== 'function') bad('clock', 'a function', typeof options.clock);
+  if (options.keyPath !== undefined && (typeof options.keyPath !== 'string' || options.keyPath === '')) bad('keyPath', 'a file path', options.keyPath);
   if (options.origin !== undefined && !/^[\x21-\x7e][\x20-\x7e]{0,254}$/.test(options.origin)) {
     bad('origin', '1-255 printable ASCII characters', options.origin);
   }
@@ -156,6 +163,7 @@ function normalise(options: LedgerOptions): Config {
     logger: options.logger ?? stderrLogger,
     origin: options.origin,
     witnesses: options.witnesses ? WitnessPool.normalise(options.witnesses) : undefined,
+    keyPath: options.keyPath ?? PRIVATE_KEY_FILE,
   };
 }
 
@@ -287,11 +295,12 @@ export class Ledger {
   static async open(options: LedgerOptions): Promise<Ledger> {
     const cfg = normalise(options);
     const dir = cfg.dir;
-    await mkdir(dir, { recursive: true });
+    // Owner-only: the log, its index and (by default) the signing key live here.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const lock = join(await realpath(dir), LOCK_FILE);
     await takeLock(lock);
     try {
-      const keys = await loadOrCreateKeyPair(dir, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE);
+      const keys = await loadOrCreateKeyPair(dir, cfg.keyPath, PUBLIC_KEY_FILE, (m) => cfg.logger.warn(m));
       const recovered = await recover(dir, keys, cfg);
       const defaultOrigin = `vigil/${toHex(keys.publicKey).slice(0, 16)}`;
       const logOrigin = recovered.latest?.checkpoint.origin;
@@ -301,10 +310,10 @@ export class Ledger {
       const origin = logOrigin ?? cfg.origin ?? defaultOrigin;
       const append = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
       const files = {
-        entries: await open(join(dir, ENTRIES_FILE), append, 0o644),
-        index: await open(join(dir, INDEX_FILE), append, 0o644),
-        checkpoints: await open(join(dir, CHECKPOINTS_FILE), append, 0o644),
-        cosignatures: await open(join(dir, COSIGNATURES_FILE), append, 0o644),
+        entries: await open(join(dir, ENTRIES_FILE), append, 0o600),
+        index: await open(join(dir, INDEX_FILE), append, 0o600),
+        checkpoints: await open(join(dir, CHECKPOINTS_FILE), append, 0o600),
+        cosignatures: await open(join(dir, COSIGNATURES_FILE), append, 0o600),
         read: await open(join(dir, ENTRIES_FILE), 'r'),
       };
       await syncDir(dir);
@@ -735,7 +744,7 @@ async function takeLock(path: string): Promise<void> {
   if (heldLocks.has(path)) throw new LedgerError('IO_ERROR', `another writer in this process has this ledger open (${path})`);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      await writeFile(path, `${process.pid}\n`, { flag: 'wx' });
+      await writeFile(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
       heldLocks.add(path);
       return;
     } catch (err) {
@@ -920,7 +929,7 @@ async function rebuildIndex(entriesPath: string, indexPath: string, count: numbe
   const state = writerState(indexPath);
   const { tree, offsets } = state;
   const tmp = `${indexPath}.rebuild`;
-  const out = openSync(tmp, 'w', 0o644);
+  const out = openSync(tmp, 'w', 0o600);
   try {
     const scan = withFd(entriesPath, (fd) => indexEntries(fd, bytes, count, out, tree, offsets));
     if (offsets.length < count) throw new LedgerError('CORRUPT_ENTRY', `${ENTRIES_FILE} ends after ${scan.lines} entries, the checkpoint covers ${count}`);

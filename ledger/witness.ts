@@ -94,7 +94,7 @@ export class Witness {
     if (typeof options.dataDir !== 'string' || options.dataDir === '') {
       throw new LedgerError('INVALID_ARGUMENT', 'option dataDir must be a directory path');
     }
-    await mkdir(join(options.dataDir, 'evidence'), { recursive: true });
+    await mkdir(join(options.dataDir, 'evidence'), { recursive: true, mode: 0o700 });
     const keys = await loadOrCreateKeyPair(options.dataDir, 'witness.pem', 'witness.pub.pem');
     const name = options.name ?? `vigil-witness/${toHex(keys.publicKey).slice(0, 16)}`;
     if (!/^[\x21-\x7e]{1,255}$/.test(name)) throw new LedgerError('INVALID_ARGUMENT', 'option name must be printable ASCII without spaces');
@@ -210,7 +210,7 @@ export class Witness {
   async #persist(): Promise<void> {
     const path = join(this.#dir, STATE_FILE);
     const tmp = `${path}.tmp`;
-    const fh = await open(tmp, 'w', 0o644);
+    const fh = await open(tmp, 'w', 0o600);
     try {
       await fh.writeFile(JSON.stringify(this.#state));
       await fh.sync();
@@ -233,7 +233,7 @@ export class Witness {
       oldSize: request['oldSize'],
       consistency: request['consistency'],
     };
-    const fh = await open(path, 'w', 0o644);
+    const fh = await open(path, 'w', 0o600);
     try {
       await fh.writeFile(`${JSON.stringify(evidence, null, 2)}\n`);
       await fh.sync();

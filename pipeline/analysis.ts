@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import type { CityDescription } from '../collectors/index.js';
 import { Detector, DetectorError, saveModel, type CityMap, type Incident, type IncidentBook, type DetectorOutput } from '../detector/index.js';
 import { Ledger, type LedgerEntry } from '../ledger/index.js';
-import { createApi, ledgerAuditLog, ruleBookAdmin, type RuleAdmin, type RuleItem, type VigilApi, type ExceptionSpec, type SuppressionSpec } from '../api/index.js';
+import { createApi, ledgerAuditLog, type ApiOptions, ruleBookAdmin, type RuleAdmin, type RuleItem, type VigilApi, type ExceptionSpec, type SuppressionSpec } from '../api/index.js';
 import type { SqliteStore } from '../store/index.js';
 import type { Bus, BusSubscription } from './bus.js';
 import type { IngestPipeline, StoredEvent } from './ingest.js';
 import type { Logger } from './logger.js';
 import { ElasticsearchReplica, type ReplicaOptions } from './replica.js';
+import { startPendingActions } from './token-actions.js';
 import { cityFromDescription, trainDemoModelFromSimulator } from './demo.js';
 
 export interface AnalysisOptions {
@@ -26,7 +27,9 @@ export interface AnalysisOptions {
   city?: CityDescription;
   /** The operator's city file (`detector.city`), read at start; takes the place of `city` for the detector. */
   cityMap?: CityMap;
-  ledger: { checkpointEvery: number; checkpointIntervalMs: number };
+  ledger: { checkpointEvery: number; checkpointIntervalMs: number; keyPath?: string | undefined };
+  /** What the API takes from configuration (CORS origins, limits). */
+  api?: Pick<ApiOptions, 'corsOrigins' | 'limits'>;
   /** Replicate to Elasticsearch (see replica.ts). */
   elasticsearch?: ReplicaOptions;
   /** With no saved model, train one in the background from simulated normal traffic (the demo). */
@@ -43,6 +46,8 @@ export interface Analysis {
   ledger: Ledger;
   detector: Detector;
   api: VigilApi;
+  /** Append token actions made outside the API (CLI, demo) to the ledger now. */
+  appendPendingActions(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -57,9 +62,13 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     dir: join(options.dataDir, 'ledger'),
     checkpointEvery: options.ledger.checkpointEvery,
     checkpointIntervalMs: options.ledger.checkpointIntervalMs,
+    ...(options.ledger.keyPath ? { keyPath: options.ledger.keyPath } : {}),
     clock: now,
     logger: { info: (msg: string) => logger.info(msg), warn: (msg: string) => logger.warn(msg), error: (msg: string) => logger.error(msg) },
   });
+  if (!options.ledger.keyPath) {
+    logger.warn({ key: join(options.dataDir, 'ledger', 'private.pem') }, 'the ledger signing key is in the data folder, so a copy of the data is a copy of the key; set ledger.keyPath (VIGIL_LEDGER_KEY) to keep it elsewhere');
+  }
   await catchUpLedger(ledger, store, logger, options.retentionDays);
   // Every accepted event becomes a leaf, in commit order, in the ingesting process (whatever the bus).
   options.ingest.onStored((events) => {
@@ -117,12 +126,16 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
 
   const rules = new PersistentRuleAdmin(ruleBookAdmin(detector.rules), store);
   await rules.restore(logger);
+  const audit = ledgerAuditLog(ledger);
+  const pendingActions = startPendingActions(store, audit, logger);
+  await pendingActions.poke();
   const api = createApi({
     store,
     tokens: store,
-    audit: ledgerAuditLog(ledger),
+    audit,
     rules,
     now,
+    ...options.api,
     onUnexpectedError: (err) => logger.error({ err }, 'API error'),
   });
 
@@ -161,8 +174,10 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     ledger,
     detector,
     api,
+    appendPendingActions: pendingActions.poke,
     async stop() {
       stopped = true;
+      await pendingActions.stop();
       clearInterval(ticker);
       clearInterval(retention);
       await replica?.stop();

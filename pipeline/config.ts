@@ -3,6 +3,7 @@
  * value validated, and a wrong option fails with a message naming it.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { DEFAULT_LIMITS, type Limits } from '../api/index.js';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -27,6 +28,26 @@ export const configSchema = z.strictObject({
       port: port.default(4000),
       /** Largest POST /ingest body, bytes. @default 33554432 */
       maxBodyBytes: z.number().int().min(1024).default(32 * 1024 * 1024),
+      /**
+       * Host names (with or without `:port`) the `Host` header may carry, besides `localhost`,
+       * `127.0.0.1`, `[::1]` and `api.host`. Anything else is refused with 421, so a page on
+       * another site cannot reach this node through DNS rebinding. `*` allows any host (only
+       * behind a proxy that checks it). @default []
+       */
+      allowedHosts: z.array(z.string().min(1).max(255)).default([]),
+      /** Browser origins allowed to call /graphql cross-origin (CORS). @default [] (none) */
+      corsOrigins: z.array(z.string().url()).default([]),
+      /** Serve HTTPS with this PEM key and certificate (paths). @default none (plain HTTP) */
+      tls: z.strictObject({ key: z.string().min(1), cert: z.string().min(1) }).optional(),
+      /**
+       * A bearer token `GET /metrics` requires (`Authorization: Bearer …`); at least 16
+       * characters. @default none (/metrics open, like /healthz)
+       */
+      metricsToken: z.string().min(16).max(256).optional(),
+      /** GraphQL limits (api/limits.ts `Limits`: maxDepth, maxCost, maxAliases, maxTokens, rateLimit, rateWindowMs, budgetMs, …). */
+      limits: z
+        .strictObject(Object.fromEntries(Object.keys(DEFAULT_LIMITS).map((k) => [k, z.number().int().min(1).optional()])) as Record<keyof Limits, z.ZodOptional<z.ZodNumber>>)
+        .optional(),
     })
     .prefault({}),
   validation: z
@@ -88,6 +109,12 @@ export const configSchema = z.strictObject({
       checkpointEvery: z.number().int().min(1).default(10_000),
       /** …or after this many milliseconds, whichever comes first. @default 1000 */
       checkpointIntervalMs: z.number().int().min(1).default(1_000),
+      /**
+       * The signing key (Ed25519, PKCS #8 PEM, mode 0600; made on first start if absent). Keep
+       * it outside the data folder in a deployment, so a copy or backup of the log is not a
+       * copy of the key. @default '<dataDir>/ledger/private.pem'
+       */
+      keyPath: z.string().min(1).optional(),
     })
     .prefault({}),
   detector: z
@@ -251,6 +278,10 @@ type EnvType = 'string' | 'int' | 'bool' | 'list';
  * |---|---|
  * | VIGIL_DATA_DIR | dataDir |
  * | VIGIL_API_HOST, VIGIL_API_PORT | api.host, api.port |
+ * | VIGIL_API_ALLOWED_HOSTS | api.allowedHosts |
+ * | VIGIL_API_TLS_KEY, VIGIL_API_TLS_CERT | api.tls.key, api.tls.cert |
+ * | VIGIL_METRICS_TOKEN | api.metricsToken |
+ * | VIGIL_LEDGER_KEY | ledger.keyPath |
  * | VIGIL_INGEST_QUEUE_CAPACITY | ingest.queueCapacity |
  * | VIGIL_DEMO | demo.enabled |
  * | VIGIL_DETECTOR | detector.enabled |
@@ -277,6 +308,11 @@ export const ENV_VARS: Readonly<Record<string, { key: string; type: EnvType }>> 
   VIGIL_DATA_DIR: { key: 'dataDir', type: 'string' },
   VIGIL_API_HOST: { key: 'api.host', type: 'string' },
   VIGIL_API_PORT: { key: 'api.port', type: 'int' },
+  VIGIL_API_ALLOWED_HOSTS: { key: 'api.allowedHosts', type: 'list' },
+  VIGIL_API_TLS_KEY: { key: 'api.tls.key', type: 'string' },
+  VIGIL_API_TLS_CERT: { key: 'api.tls.cert', type: 'string' },
+  VIGIL_METRICS_TOKEN: { key: 'api.metricsToken', type: 'string' },
+  VIGIL_LEDGER_KEY: { key: 'ledger.keyPath', type: 'string' },
   VIGIL_INGEST_QUEUE_CAPACITY: { key: 'ingest.queueCapacity', type: 'int' },
   VIGIL_DEMO: { key: 'demo.enabled', type: 'bool' },
   VIGIL_DETECTOR: { key: 'detector.enabled', type: 'bool' },

@@ -5,7 +5,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createToken, listTokens } from '../api/index.js';
+import { createToken, listTokens, tokenAction } from '../api/index.js';
 import type { SqliteStore } from '../store/index.js';
 import { describeNetwork, roadNetwork, simulate } from '../collectors/index.js';
 import { trainDemoModel, type CityMap, type ModelBundle } from '../detector/index.js';
@@ -18,7 +18,13 @@ export function ensureDemoTokens(store: SqliteStore, dataDir: string, now: () =>
   const path = join(dataDir, 'demo-tokens.json');
   if (listTokens(store).length > 0) return { path, created: false };
   const tokens: Record<string, string> = {};
-  for (const role of DEMO_ROLES) tokens[role] = createToken(store, { name: `demo ${role}`, role, createdBy: 'vigil start --demo' }, now).token;
+  for (const role of DEMO_ROLES) {
+    // The demo's tokens live as long as the node's data (a person is looking at it); a
+    // deployment makes its own, which expire (api/auth.ts DEFAULT_TOKEN_LIFETIME_MS).
+    const { token, record } = createToken(store, { name: `demo ${role}`, role, createdBy: 'vigil start --demo', lifetimeMs: null }, now);
+    store.recordAction(tokenAction('token.create', null, record, 'vigil start --demo', now));
+    tokens[role] = token;
+  }
   writeFileSync(path, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
   return { path, created: true };
 }

@@ -9,6 +9,8 @@ import { SimulatorSource, describeNetwork, roadNetwork, type CityDescription } f
 import { startAnalysis, type Analysis } from './analysis.js';
 import { MqttBrokerCollector, MqttClientCollector, SyslogCollector, SYSLOG_TCP_SOURCE, SYSLOG_UDP_SOURCE, KafkaCollector } from '../collectors/index.js';
 import { readFileSync } from 'node:fs';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { hostCheck, type Limits } from '../api/index.js';
 import { MemoryBus, type Bus } from './bus.js';
 import { KafkaBus, createKafkaClient } from './bus-kafka.js';
 import { BusRelay } from './bus-relay.js';
@@ -72,12 +74,19 @@ export class VigilNode {
       now,
       onListenerError: (err) => deps.logger.error({ err }, 'a consumer of stored events failed (ledger, bus or replica)'),
     });
-    this.http = new HttpServer((err) => deps.logger.error({ err }, 'request failed'));
+    this.http = new HttpServer((err) => deps.logger.error({ err }, 'request failed'), {
+      hostAllowed: hostCheck(config.api.allowedHosts, config.api.host),
+      ...(config.api.tls ? { tls: { key: readKeyFile('api.tls.key', config.api.tls.key), cert: readKeyFile('api.tls.cert', config.api.tls.cert) } } : {}),
+    });
     this.http.route('/healthz', (_req, res) => {
       const body = JSON.stringify({ status: 'ok', events: this.store.lastEventSeq(), queueDepth: this.ingest.depth });
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
     });
-    this.http.route('/metrics', async (_req, res) => {
+    const metricsAllowed = bearerCheck(config.api.metricsToken);
+    this.http.route('/metrics', async (req, res) => {
+      if (!metricsAllowed(req.headers.authorization)) {
+        return void res.writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer realm="vigil-metrics"' }).end('{"error":{"code":"UNAUTHENTICATED","message":"/metrics needs Authorization: Bearer <api.metricsToken>"}}');
+      }
       const text = await this.metrics.registry.metrics();
       res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType }).end(text);
     });
@@ -151,6 +160,8 @@ export class VigilNode {
         logger: deps.logger,
         now: deps.now ?? Date.now,
         ledger: config.ledger,
+        // The config schema admits only known limits, each a positive whole number; unset ones are absent.
+        api: { corsOrigins: config.api.corsOrigins, ...(config.api.limits ? { limits: config.api.limits as Partial<Limits> } : {}) },
         ...(config.store.elasticsearch ? { elasticsearch: config.store.elasticsearch } : {}),
         detect: config.detector.enabled,
         trainDemoModel: config.demo.enabled,
@@ -176,7 +187,7 @@ export class VigilNode {
   get url(): string {
     if (!this.address) throw new Error('node not listening');
     const host = this.address.host.includes(':') ? `[${this.address.host}]` : this.address.host;
-    return `http://${host}:${this.address.port}`;
+    return `${this.config.api.tls ? 'https' : 'http'}://${host}:${this.address.port}`;
   }
 
   async addSource(source: EventSource): Promise<void> {
@@ -200,6 +211,28 @@ export class VigilNode {
       this.deps.logger.info('vigil node stopped');
     })();
     return this.stopping;
+  }
+}
+
+/**
+ * A check of `Authorization: Bearer <secret>` against a configured secret (always true when
+ * none is configured). Both sides are hashed first so the comparison is constant-time
+ * whatever their lengths.
+ */
+function bearerCheck(secret: string | undefined): (header: string | undefined) => boolean {
+  if (secret === undefined) return () => true;
+  const want = createHash('sha256').update(secret).digest();
+  return (header) => {
+    const m = header === undefined ? null : /^Bearer\s+(\S{1,256})\s*$/i.exec(header);
+    return m !== null && timingSafeEqual(createHash('sha256').update(m[1]!).digest(), want);
+  };
+}
+
+function readKeyFile(key: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ConfigError(key, `configuration ${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 }
 

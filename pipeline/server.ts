@@ -4,7 +4,15 @@
  * (pipeline/node.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+
+export interface HttpServerOptions {
+  /** Serve HTTPS with this key and certificate (PEM). @default plain HTTP */
+  tls?: { key: Buffer; cert: Buffer };
+  /** Whether a request's `Host` header names this node (api/host-check.ts). @default every host */
+  hostAllowed?: (host: string | undefined) => boolean;
+}
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -13,8 +21,15 @@ export class HttpServer {
   private readonly exact = new Map<string, Handler>();
   private readonly prefixes: Array<[string, Handler]> = [];
 
-  constructor(private readonly onError: (err: unknown) => void) {
-    this.server = createServer((req, res) => this.dispatch(req, res));
+  private readonly hostAllowed: (host: string | undefined) => boolean;
+
+  constructor(
+    private readonly onError: (err: unknown) => void,
+    options: HttpServerOptions = {},
+  ) {
+    this.hostAllowed = options.hostAllowed ?? (() => true);
+    const listener = (req: IncomingMessage, res: ServerResponse): void => this.dispatch(req, res);
+    this.server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, listener) : createServer(listener);
     // Slow-loris defence: a client must send its headers and body in bounded time.
     this.server.headersTimeout = 20_000;
     this.server.requestTimeout = 120_000;
@@ -33,6 +48,11 @@ export class HttpServer {
   }
 
   private dispatch(req: IncomingMessage, res: ServerResponse): void {
+    if (!this.hostAllowed(req.headers.host)) {
+      // RFC 9110 §15.5.20: 421 Misdirected Request, "not able to produce a response" for this authority.
+      res.writeHead(421, { 'Content-Type': 'application/json', Connection: 'close' }).end(JSON.stringify({ error: { code: 'MISDIRECTED', message: 'this node does not serve that host name; add it to api.allowedHosts' } }));
+      return;
+    }
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);

@@ -15,7 +15,7 @@
  * `sqlite/` over the one connection (events and search, dead letters, alerts, incidents,
  * entities and reputation, actions, tokens, meta).
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EntityType, InputKind } from '../events/index.js';
@@ -96,8 +96,11 @@ export class SqliteStore implements Store, TokenRepository {
   private readonly detectorTx: (output: DetectorOutput) => { newAlerts: Alert[]; incidents: StoredIncident[] };
 
   private constructor(options: SqliteStoreOptions) {
-    mkdirSync(options.dataDir, { recursive: true });
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     this.path = join(options.dataDir, 'vigil.db');
+    // Owner-only from the first byte: SQLite gives the -wal and -shm files the database file's
+    // mode, so creating it 0600 here covers all three (better-sqlite3 takes no mode).
+    closeSync(openSync(this.path, 'a', 0o600));
     const maxDeadLetterBytes = options.maxDeadLetterBytes ?? 65_536;
     if (!Number.isInteger(maxDeadLetterBytes) || maxDeadLetterBytes < 0) {
       throw new StoreError('BAD_OPTION', `maxDeadLetterBytes: expected a non-negative integer, got ${maxDeadLetterBytes}`);
@@ -324,6 +327,19 @@ export class SqliteStore implements Store, TokenRepository {
 
   touchToken(id: string, at: number): void {
     this.tokens.touchToken(id, at);
+  }
+
+  /**
+   * Actions made where the ledger was not writable (`vigil token` while the node runs, the
+   * demo's first start): kept in the history with no ledger index until the node appends
+   * them (pipeline/token-actions.ts).
+   */
+  actionsNotInLedger(): ActionRecord[] {
+    return this.actions.notInLedger();
+  }
+
+  setActionLedgerIndex(id: string, index: number): void {
+    this.actions.setLedgerIndex(id, index);
   }
 
   // ---------------------------------------------------------------- retention

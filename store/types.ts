@@ -210,6 +210,8 @@ export interface TokenRecord {
   createdBy: string;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  /** Epoch milliseconds after which the token is refused; null: never (tokens made before expiry existed). */
+  expiresAt: number | null;
 }
 
 /**
@@ -218,7 +220,7 @@ export interface TokenRecord {
  */
 export interface TokenRepository {
   insertToken(record: TokenRecord, hash: string): void;
-  /** The live (not revoked) token whose hash this is. */
+  /** The not-revoked token whose hash this is (expired ones too: the caller says why it refuses). */
   tokenByHash(hash: string): TokenRecord | undefined;
   listTokens(): TokenRecord[];
   revokeToken(id: string, at: number): TokenRecord | undefined;

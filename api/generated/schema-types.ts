@@ -113,6 +113,8 @@ export type ApiToken = {
   __typename?: 'ApiToken';
   createdAt: Scalars['Timestamp']['output'];
   createdBy: Scalars['String']['output'];
+  /** After this the token is refused; null: never. */
+  expiresAt?: Maybe<Scalars['Timestamp']['output']>;
   id: Scalars['ID']['output'];
   lastUsedAt?: Maybe<Scalars['Timestamp']['output']>;
   name: Scalars['String']['output'];
@@ -438,6 +440,7 @@ export type Mutation = {
   assignIncident: IncidentPayload;
   clearVehicle: VehiclePayload;
   commentIncident: IncidentPayload;
+  /** expires: a lifetime such as 30d, 12h, 90m, 2w or never; default 90d. */
   createToken: CreatedTokenPayload;
   disableException: RuleItemPayload;
   disableRule: RuleItemPayload;
@@ -491,6 +494,7 @@ export type MutationCommentIncidentArgs = {
 
 
 export type MutationCreateTokenArgs = {
+  expires?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
   role: Role;
 };
@@ -1113,6 +1117,7 @@ export type AlertOriginResolvers<ContextType = ApiContext, ParentType extends Re
 export type ApiTokenResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['ApiToken'] = ResolversParentTypes['ApiToken']> = {
   createdAt?: Resolver<ResolversTypes['Timestamp'], ParentType, ContextType>;
   createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['Timestamp']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastUsedAt?: Resolver<Maybe<ResolversTypes['Timestamp']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

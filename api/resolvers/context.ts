@@ -14,6 +14,8 @@ import type { AuditLog, RuleAdmin } from '../ports.js';
 
 export interface ApiContext {
   principal: Principal;
+  /** Fires when the operation's wall-clock budget runs out (guards.ts). */
+  signal?: AbortSignal;
 }
 
 /** What subscribers receive. */

@@ -1,5 +1,6 @@
 /** The signed log as investigators and auditors see it: evidence bundles, their verification, the log's state, each action's proof. */
 import { ApiError } from '../errors.js';
+import { heavy } from '../heavy.js';
 import type { Resolvers } from '../generated/schema-types.js';
 import { orNull } from './args.js';
 import type { Kit } from './context.js';
@@ -7,8 +8,8 @@ import type { Kit } from './context.js';
 export function ledgerResolvers(kit: Kit): Resolvers {
   return {
     Query: {
-      evidence: (_, a) => orNull(kit.ledger().proveById(a.id)),
-      verifyEvidence: (_, a) => {
+      evidence: (_, a, ctx) => heavy(ctx, () => orNull(kit.ledger().proveById(a.id))),
+      verifyEvidence: (_, a, ctx) => heavy(ctx, () => {
         let bundle: unknown = a.bundle;
         if (typeof bundle === 'string') {
           try {
@@ -18,7 +19,7 @@ export function ledgerResolvers(kit: Kit): Resolvers {
           }
         }
         return kit.ledger().verify(bundle);
-      },
+      }),
       ledgerStatus: () => {
         const s = kit.ledger().status();
         return { origin: s.origin, size: s.size, publicKey: s.publicKeyPem, latestCheckpoint: s.latestCheckpoint ?? null, latestPublished: s.latestPublished ?? null };
@@ -29,7 +30,7 @@ export function ledgerResolvers(kit: Kit): Resolvers {
       timestamp: (p) => p.ts,
       comment: (p) => p.comment ?? null,
       ledgerIndex: (p) => p.ledgerIndex ?? null,
-      evidence: (p) => orNull(kit.ledger().proveById(p.id)),
+      evidence: (p, _, ctx) => heavy(ctx, () => orNull(kit.ledger().proveById(p.id))),
     },
 
     Checkpoint: { timestamp: (p) => p.ts },

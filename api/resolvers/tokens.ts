@@ -1,6 +1,6 @@
 /** Who is asking, and API tokens (admin only): the secret is shown once and never enters the ledger or the store. */
 import type { TokenRecord } from '../../store/index.js';
-import { createToken, requirePermission, revokeToken } from '../auth.js';
+import { createToken, parseLifetime, requirePermission, revokeToken } from '../auth.js';
 import { ApiError } from '../errors.js';
 import type { Resolvers } from '../generated/schema-types.js';
 import type { Kit } from './context.js';
@@ -20,7 +20,8 @@ export function tokenResolvers(kit: Kit): Resolvers {
       createToken: (_, a, ctx) => {
         requirePermission(ctx.principal, 'tokens');
         return kit.serialised('tokens', async () => {
-          const { token, record } = createToken(tokens, { name: a.name, role: a.role, createdBy: ctx.principal.name }, now);
+          const lifetime = a.expires === undefined || a.expires === null ? {} : { lifetimeMs: parseLifetime(a.expires) };
+          const { token, record } = createToken(tokens, { name: a.name, role: a.role, createdBy: ctx.principal.name, ...lifetime }, now);
           // The secret never enters the ledger or the store; only who got which role.
           const rec = await kit.recordToLedger(ctx, 'token.create', { type: 'token', id: record.id }, null, record);
           await store.recordAction(rec);

@@ -31,12 +31,16 @@ export function register(program: Command): void {
     .option('--bus <type>', 'event bus to the detector: memory or kafka')
     .option('--city <CITY.geojson>', 'the city file: roads, speed limits, roadside units, service area (vigil city import makes one from OpenStreetMap)')
     .action(async (opts: Record<string, unknown> & { config?: string }, cmd: Command) => {
+      // Owner-only for everything the node creates (database and its -wal/-shm, ledger, model,
+      // rules, tokens): the store and ledger also set their modes explicitly; this covers the rest.
+      process.umask(0o077);
       const flags = configFromFlags(opts, (option) => cmd.getOptionValueSource(option) === 'cli');
       const config = loadConfig({ ...(opts.config !== undefined ? { file: opts.config } : {}), flags });
       const logger = createLogger();
       const node = await VigilNode.start(config, { logger });
       const url = node.url;
       const demoTokens = config.demo.enabled ? ensureDemoTokens(node.store, config.dataDir, Date.now) : undefined;
+      if (demoTokens?.created) await node.analysis?.appendPendingActions();
       process.stdout.write(
         [
           `Vigil is running${config.demo.enabled ? ' with the city simulator' : ''}. Data in ${config.dataDir}`,

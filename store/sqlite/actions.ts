@@ -21,6 +21,17 @@ export class ActionRepository {
     return rows.map((r) => JSON.parse(r.doc) as ActionRecord);
   }
 
+  /** Actions the ledger has not taken yet (see `TokenRepository.actionsNotInLedger`). */
+  notInLedger(): ActionRecord[] {
+    return (this.sql.stmt('SELECT doc FROM actions WHERE ledger_index IS NULL ORDER BY seq').all() as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as ActionRecord);
+  }
+
+  setLedgerIndex(id: string, index: number): void {
+    const a = this.get(id);
+    if (!a) return;
+    this.sql.stmt('UPDATE actions SET ledger_index = ?, doc = ? WHERE id = ?').run(index, JSON.stringify({ ...a, ledgerIndex: index }), id);
+  }
+
   get(id: string): ActionRecord | undefined {
     const row = this.sql.stmt('SELECT doc FROM actions WHERE id = ?').get(id) as { doc: string } | undefined;
     return row && (JSON.parse(row.doc) as ActionRecord);

@@ -127,7 +127,8 @@ CREATE TABLE IF NOT EXISTS api_tokens (
   created_at INTEGER NOT NULL,
   created_by TEXT NOT NULL,
   last_used_at INTEGER,
-  revoked_at INTEGER
+  revoked_at INTEGER,
+  expires_at INTEGER
 );
 `;
 
@@ -143,6 +144,14 @@ export function createSchema(db: Database.Database): void {
   migrateEvents(db);
   db.exec(EVENTS_INDEXES);
   migrateFts(db);
+  migrateTokenExpiry(db);
+}
+
+/** Databases made before tokens expired: their tokens keep no expiry (null). */
+function migrateTokenExpiry(db: Database.Database): void {
+  if (!(db.prepare('PRAGMA table_info(api_tokens)').all() as Array<{ name: string }>).some((c) => c.name === 'expires_at')) {
+    db.exec('ALTER TABLE api_tokens ADD COLUMN expires_at INTEGER');
+  }
 }
 
 /**

@@ -10,14 +10,15 @@ interface RawTokenRow {
   created_by: string;
   last_used_at: number | null;
   revoked_at: number | null;
+  expires_at: number | null;
 }
 
 export class SqliteTokens implements TokenRepository {
   constructor(private readonly sql: Sql) {}
 
   insertToken(record: TokenRecord, hash: string): void {
-    this.sql.stmt('INSERT INTO api_tokens (id, name, role, hash, created_at, created_by, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)').run(
-      record.id, record.name, record.role, hash, record.createdAt, record.createdBy,
+    this.sql.stmt('INSERT INTO api_tokens (id, name, role, hash, created_at, created_by, last_used_at, revoked_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?)').run(
+      record.id, record.name, record.role, hash, record.createdAt, record.createdBy, record.expiresAt,
     );
   }
 
@@ -42,5 +43,5 @@ export class SqliteTokens implements TokenRepository {
 }
 
 function toToken(r: RawTokenRow): TokenRecord {
-  return { id: r.id, name: r.name, role: r.role, createdAt: r.created_at, createdBy: r.created_by, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at };
+  return { id: r.id, name: r.name, role: r.role, createdAt: r.created_at, createdBy: r.created_by, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at, expiresAt: r.expires_at ?? null };
 }

@@ -1,0 +1,117 @@
+/**
+ * Request guards of the GraphQL endpoint, as yoga plugins: who may send a browser request
+ * (CSRF), how often one token may ask (rate limit), how long one operation may run
+ * (wall-clock budget), and how many tokens a document may have. Each answers with a typed
+ * code a client can act on, never a hang.
+ */
+import type { Plugin } from 'graphql-yoga';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { ApiError, toClientError } from './errors.js';
+import type { Limits } from './limits.js';
+
+type Respond = (status: number, code: string, message: string, headers?: Record<string, string>) => Response;
+
+/** A JSON error response in the shape yoga's own errors have. */
+export function errorResponse(fetchAPI: { Response: typeof Response }): Respond {
+  return (status, code, message, headers = {}) =>
+    new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), { status, headers: { 'Content-Type': 'application/json', ...headers } });
+}
+
+/**
+ * Media types a browser cannot send cross-origin without a CORS preflight (Fetch standard,
+ * "CORS-safelisted request-header"): a form or `navigator.sendBeacon` on another site can
+ * POST only `application/x-www-form-urlencoded`, `multipart/form-data` or `text/plain`.
+ */
+const JSON_TYPES = ['application/json', 'application/graphql-response+json'];
+
+/**
+ * Cross-site request forgery. A bearer token (never a cookie) already keeps a foreign page
+ * from acting as a user; this refuses such requests before their body is read, in case a
+ * proxy or a future cookie sign-in ever adds ambient credentials: a POST must be JSON, and a
+ * request whose `Origin` is neither this node's own nor an allowed CORS origin is refused.
+ */
+export function csrfGuard(allowedOrigins: readonly string[]): Plugin {
+  return {
+    onRequest({ request, endResponse, fetchAPI }) {
+      const respond = errorResponse(fetchAPI);
+      const origin = request.headers.get('origin');
+      if (origin !== null && origin !== new URL(request.url).origin && !allowedOrigins.includes(origin)) {
+        endResponse(respond(403, 'FORBIDDEN_ORIGIN', `requests from ${origin.slice(0, 200)} are not accepted; configure api.corsOrigins to allow a browser origin`));
+        return;
+      }
+      if (request.method === 'POST') {
+        const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+        if (!JSON_TYPES.includes(type)) {
+          endResponse(respond(415, 'BAD_INPUT', `Content-Type: expected application/json, got ${JSON.stringify(type.slice(0, 100))}`));
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Per-token rate limiting (fixed window, in memory: one node's tokens). A leaked or abusive
+ * token can then cost the node at most `rateLimit` requests' work per window, each bounded
+ * by the cost and time limits.
+ */
+export class TokenRateLimiter {
+  private readonly limiter: RateLimiterMemory;
+
+  constructor(limits: Pick<Limits, 'rateLimit' | 'rateWindowMs'>) {
+    this.limiter = new RateLimiterMemory({ points: limits.rateLimit, duration: limits.rateWindowMs / 1000 });
+  }
+
+  /** Undefined when allowed, else the seconds to wait before the window reopens. */
+  async take(tokenId: string): Promise<number | undefined> {
+    try {
+      await this.limiter.consume(tokenId, 1);
+      return undefined;
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return Math.max(1, Math.ceil(err.msBeforeNext / 1000));
+      throw err;
+    }
+  }
+}
+
+/** Counting tokens while parsing (graphql-js `maxTokens`): a huge document is refused before any of it is walked. */
+export function tokenLimit(maxTokens: number): Plugin {
+  return {
+    onParse({ parseFn, setParseFn }) {
+      setParseFn((source, options) => parseFn(source, { ...options, maxTokens }));
+    },
+  };
+}
+
+/**
+ * A wall-clock budget per operation. Execution gets an AbortSignal (graphql-tools' executor
+ * stops resolving further fields once it fires; resolvers doing heavy work read it from
+ * the context as `signal`) and the client gets a `TIMEOUT` error when the budget runs out,
+ * whatever is still pending. This cannot preempt one synchronous resolver: heavy resolvers
+ * yield to the event loop (see heavy.ts) so the timer can fire between them.
+ */
+export function executionBudget(budgetMs: number): Plugin {
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const own = new AbortController();
+      // graphql-tools' executor reads `signal` from the arguments (as yoga's own useExecutionCancellation sets it).
+      const withSignal = args as typeof args & { signal?: AbortSignal };
+      const signal = withSignal.signal ? AbortSignal.any([withSignal.signal, own.signal]) : own.signal;
+      withSignal.signal = signal;
+      (args.contextValue as { signal?: AbortSignal }).signal = signal;
+      setExecuteFn(async (a) => {
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<{ errors: ReturnType<typeof toClientError>[] }>((resolve) => {
+          timer = setTimeout(() => {
+            own.abort(new ApiError('TIMEOUT', `the operation ran past its budget of ${budgetMs} ms`));
+            resolve({ errors: [toClientError(new ApiError('TIMEOUT', `the operation ran past its budget of ${budgetMs} ms and was stopped; ask for less`))] });
+          }, budgetMs);
+        });
+        try {
+          return await Promise.race([executeFn(a), timedOut]);
+        } finally {
+          clearTimeout(timer);
+        }
+      });
+    },
+  };
+}
