@@ -22,6 +22,8 @@ const commands: Record<string, string> = {
   eval: 'detector',
   // api (issue 6)
   token: 'token',
+  // collectors' credentials (issue 16)
+  sensor: 'sensor',
 };
 const loadCommand = (file: string): Promise<{ register: Registrar }> => import(`./commands/${file}.js`);
 
