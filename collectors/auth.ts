@@ -35,9 +35,11 @@ export interface SensorAuthenticator {
 
 /**
  * How a collector admits senders: `open` takes anyone (the demo on loopback; the node says
- * so at start), `keys` takes only senders with a live sensor key.
+ * so at start), `keys` takes only senders with a live sensor key. In open mode a sender that
+ * does present a key is held to it all the same (a wrong key is refused, its scope applies,
+ * and only a key can grant MQTT subscriptions to city traffic).
  */
-export type IngestAccess = { mode: 'open' } | { mode: 'keys'; keys: SensorAuthenticator };
+export type IngestAccess = { mode: 'open'; keys?: SensorAuthenticator } | { mode: 'keys'; keys: SensorAuthenticator };
 
 export const OPEN_ACCESS: IngestAccess = { mode: 'open' };
 

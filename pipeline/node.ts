@@ -3,7 +3,7 @@
  * else receives what it needs through its options.
  */
 import { resolveValidationOptions, type ResolvedValidationOptions } from '../events/index.js';
-import { ConnectionGuard, OPEN_ACCESS, SYSLOG_TLS_SOURCE, createHttpCollector, type EventSource, type IngestAccess } from '../collectors/index.js';
+import { ConnectionGuard, SYSLOG_TLS_SOURCE, createHttpCollector, type EventSource, type IngestAccess } from '../collectors/index.js';
 import { SimulatorSource, describeNetwork, roadNetwork, type CityDescription } from '../collectors/index.js';
 import { startAnalysis, type Analysis } from './analysis.js';
 import { MqttBrokerCollector, MqttClientCollector, SyslogCollector, SYSLOG_TCP_SOURCE, SYSLOG_UDP_SOURCE, KafkaCollector } from '../collectors/index.js';
@@ -83,7 +83,8 @@ export class VigilNode {
       onListenerError: (err) => deps.logger.error({ err }, 'a consumer of stored events failed (ledger, bus or replica)'),
     });
     this.sensorKeys = new SensorKeyStore(this.store.db);
-    const access: IngestAccess = config.ingest.requireKeys ? { mode: 'keys', keys: sensorAuthenticator(this.sensorKeys) } : OPEN_ACCESS;
+    const keys = sensorAuthenticator(this.sensorKeys);
+    const access: IngestAccess = config.ingest.requireKeys ? { mode: 'keys', keys } : { mode: 'open', keys };
     this.http = new HttpServer((err) => deps.logger.error({ err }, 'request failed'));
     new ConnectionGuard(config.ingest.connections, (reason) => this.metrics.refused.inc({ source: 'http', reason })).attach(this.http.server);
     this.http.route('/healthz', (_req, res) => {

@@ -87,9 +87,9 @@ export function createHttpCollector(sink: IngestSink, validation: ResolvedValida
       });
     }
     let scope: SensorScope | undefined;
-    if (access.mode === 'keys') {
-      const secret = bearerSecret(req.headers.authorization);
-      const principal = secret === undefined ? undefined : access.keys.authenticate(secret);
+    const secret = bearerSecret(req.headers.authorization);
+    if (access.mode === 'keys' || (secret !== undefined && access.keys)) {
+      const principal = secret === undefined ? undefined : access.keys?.authenticate(secret);
       if (!principal) {
         return refuse(res, req, 401, 'unauthenticated', 'UNAUTHENTICATED', 'a live sensor key is required (Authorization: Bearer <key>)', { 'WWW-Authenticate': 'Bearer realm="vigil-ingest"' });
       }

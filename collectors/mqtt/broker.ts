@@ -232,7 +232,7 @@ export class MqttBrokerCollector implements EventSource {
       : createTcpServer(onSocket);
     const server = this.server;
     server.maxConnections = this.guard.limits.maxConnections;
-    if (this.access.mode === 'keys') this.watchRevocations(this.access.keys);
+    if (this.access.keys) this.watchRevocations(this.access.keys);
     this.boundPort = await new Promise<number>((resolve, rejectListen) => {
       server.once('error', (err) => rejectListen(new CollectorError('LISTEN_FAILED', `mqtt broker ${this.opts.host}:${this.opts.port}: ${err.message}`, true, { cause: err })));
       server.listen(this.opts.port, this.opts.host, () => {
@@ -463,7 +463,7 @@ export class MqttBrokerCollector implements EventSource {
 
   /** The principal of a CONNECT's credentials, 'anonymous' where none are needed, undefined when refused. */
   private principalOf(username: string | undefined, password: Buffer | undefined): SensorPrincipal | 'anonymous' | undefined {
-    if (password !== undefined && this.access.mode === 'keys') {
+    if (password !== undefined && this.access.keys) {
       const principal = this.access.keys.authenticate(password.toString('utf8'));
       if (principal) return principal;
     }
@@ -474,7 +474,8 @@ export class MqttBrokerCollector implements EventSource {
       const passOk = same(password, Buffer.from(this.opts.password ?? '', 'utf8'));
       if (userOk && passOk) return { keyId: `mqtt-user:${this.opts.username}`, name: this.opts.username, entities: ['*'], rsus: ['*'], subscribe: ['#'], agentType: 'mqtt-user' };
     }
-    return this.access.mode === 'open' && this.opts.username === undefined ? 'anonymous' : undefined;
+    // Open: anyone without credentials; a wrong credential is still refused.
+    return this.access.mode === 'open' && this.opts.username === undefined && password === undefined ? 'anonymous' : undefined;
   }
 
   private authorizePublish(client: Client | null, packet: PublishPacket, done: (err?: Error | null) => void): void {

@@ -4,7 +4,7 @@
  * (net/ipv4/udp.c, udp4_format_sock). Node cannot see them otherwise, so a flood that the
  * kernel sheds would look like silence (issue 16: 88 % of a flood dropped, `/metrics` said 0).
  */
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 /**
  * The drops of the UDP socket with this inode (or, when the inode is unknown, of every UDP
@@ -40,12 +40,24 @@ export function udpKernelDrops(port: number, inode: string | undefined, procNet 
   return found ? drops : undefined;
 }
 
-/** The inode of the socket behind a file descriptor (`socket:[12345]`), where /proc has it. */
-export function socketInode(fd: number | undefined): string | undefined {
-  if (fd === undefined || fd < 0) return undefined;
-  try {
-    return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1];
-  } catch {
-    return undefined;
+/**
+ * The inode of the one UDP socket bound to this port, or undefined when none or several are
+ * (then the port alone identifies what is counted). Read once, right after binding.
+ */
+export function udpSocketInode(port: number, procNet = '/proc/self/net'): string | undefined {
+  const portHex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const inodes: string[] = [];
+  for (const file of ['udp', 'udp6']) {
+    let text: string;
+    try {
+      text = readFileSync(`${procNet}/${file}`, 'latin1');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length >= 13 && cols[1]!.endsWith(portHex)) inodes.push(cols[9]!);
+    }
   }
+  return inodes.length === 1 ? inodes[0] : undefined;
 }

@@ -31,7 +31,7 @@ import { SyslogFramer } from './framing.js';
 import { syslogToItem } from './parse.js';
 import { RepeatCounter } from '../sequence.js';
 import { ConnectionGuard, type ConnectionLimits, type ConnectionRefusal } from '../connections.js';
-import { socketInode, udpKernelDrops } from './kernel-drops.js';
+import { udpKernelDrops, udpSocketInode } from './kernel-drops.js';
 import type { VigilEvent } from '../../events/index.js';
 
 export interface SyslogTlsOptions {
@@ -205,16 +205,15 @@ export class SyslogCollector implements EventSource {
         socket.removeAllListeners('error');
         socket.on('error', this.onError);
         const bound = socket.address().port;
-        this.watchKernelDrops(socket, bound);
+        this.watchKernelDrops(bound);
         resolve(bound);
       });
     });
   }
 
   /** Count what the kernel dropped on this socket since it was bound, every `kernelDropsPollMs`. */
-  private watchKernelDrops(socket: UdpSocket, port: number): void {
-    // dgram keeps its descriptor on the handle (not public API; without it the port alone identifies the socket).
-    this.udpInode = socketInode((socket as unknown as { _handle?: { fd?: number } })._handle?.fd);
+  private watchKernelDrops(port: number): void {
+    this.udpInode = udpSocketInode(port);
     this.udpPortForDrops = port;
     this.kernelDropsSeen = udpKernelDrops(port, this.udpInode);
     if (this.kernelDropsSeen === undefined) return; // not Linux: nothing to read
