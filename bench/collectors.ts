@@ -21,7 +21,7 @@ import mqtt from 'mqtt';
 import type { BenchContext, Figures } from './main.js';
 import { connect as tlsConnect } from 'node:tls';
 import { freePort, waitHealthy } from './util.js';
-import { prepareAuth } from './auth.js';
+import { prepareAuth } from './credentials.js';
 
 const MQTT_TOTAL = Number(process.env.BENCH_MQTT_EVENTS ?? 200_000);
 const SYSLOG_TOTAL = Number(process.env.BENCH_SYSLOG_EVENTS ?? 200_000);

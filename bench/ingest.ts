@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { SqliteStore } from '../store/index.js';
 import type { BenchContext, Figures } from './main.js';
 import { freePort, waitHealthy } from './util.js';
-import { prepareAuth } from './auth.js';
+import { prepareAuth } from './credentials.js';
 
 const TOTAL = Number(process.env.BENCH_INGEST_EVENTS ?? 300_000);
 const BATCH = 1_000;
