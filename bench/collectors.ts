@@ -76,7 +76,7 @@ export async function measure(ctx: BenchContext, label: string, env: Record<stri
     env: { ...process.env, VIGIL_LOG_LEVEL: 'warn', ...env },
   });
   try {
-    await waitHealthy(port);
+    await waitHealthy(port, 120_000);
     // /healthz answers before the node's collectors have bound their ports.
     await waitListening(mqttPort);
     await waitListening(credentials ? credentials.syslogTlsPort : syslogPort);

@@ -45,7 +45,7 @@ export async function measure(ctx: BenchContext, label: string, env: Record<stri
     env: { ...process.env, VIGIL_LOG_LEVEL: 'warn', ...env },
   });
   try {
-    await waitHealthy(port);
+    await waitHealthy(port, 120_000);
     const now = Date.now();
     const bodies: string[] = [];
     for (let b = 0; b < TOTAL / BATCH; b++) {
