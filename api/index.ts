@@ -25,3 +25,5 @@ export type {
   VerificationView,
   LedgerStatusView,
 } from './ports.js';
+export { sensorKeyScope, sensorKeyName, sensorKeyActionFlusher } from './sensors.js';
+export type { SensorKeyActionFlusher } from './sensors.js';

@@ -13,7 +13,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLError } from 'graphql';
 import { createPubSub, createSchema, createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { StoreError, type Alert, type DetectorOutput, type Store, type StoredIncident, type TokenRepository } from '../store/index.js';
+import { StoreError, type Alert, type DetectorOutput, type SensorKeyStore, type Store, type StoredIncident, type TokenRepository } from '../store/index.js';
+import { createSensorResolvers, sensorKeyActionFlusher, sensorTypeDefs, type SensorKeyActionFlusher } from './sensors.js';
 import { Authenticator, type Principal } from './auth.js';
 import { ApiError, toClientError } from './errors.js';
 import { csrfGuard, errorResponse, executionBudget, tokenLimit, TokenRateLimiter } from './guards.js';
@@ -34,6 +35,8 @@ export interface ApiOptions {
   audit?: AuditLog;
   /** The detector's rule book; without it rule administration is refused. */
   rules?: RuleAdmin;
+  /** Sensor keys for the collectors (api/sensors.ts); without them their mutations are absent. */
+  sensorKeys?: SensorKeyStore;
   limits?: Partial<Limits>;
   /** Largest request body, bytes. @default 1048576 */
   maxBodyBytes?: number;
@@ -66,6 +69,8 @@ export interface VigilApi {
    */
   recordDetectorOutput(output: DetectorOutput): Promise<{ newAlerts: Alert[]; incidents: StoredIncident[] }>;
   readonly limits: Limits;
+  /** Ledger the sensor-key changes `vigil sensor` queued (the node runs it every second). */
+  sensorKeyActions: SensorKeyActionFlusher | undefined;
 }
 
 /** Store errors a client caused (a bad cursor, a too-long search), shown instead of masked. */
@@ -85,7 +90,11 @@ export function createApi(options: ApiOptions): VigilApi {
   const auth = new Authenticator(options.tokens, now);
   const principals = new WeakMap<Request, Principal>();
   const resolvers = createResolvers({ store: options.store, tokens: options.tokens, audit: options.audit, rules: options.rules, limits, now, pubsub });
-  const schema = createSchema<ApiContext>({ typeDefs, resolvers });
+  const sensorKeys = options.sensorKeys;
+  const sensorKeyActions = sensorKeys && options.audit ? sensorKeyActionFlusher(sensorKeys, options.audit, options.store, now) : undefined;
+  const schema = sensorKeys
+    ? createSchema<ApiContext>({ typeDefs: [typeDefs, sensorTypeDefs], resolvers: [resolvers, createSensorResolvers({ keys: sensorKeys, audit: options.audit, flusher: sensorKeyActions, now })] })
+    : createSchema<ApiContext>({ typeDefs, resolvers });
   const cors = options.corsOrigins?.length ? { origin: [...options.corsOrigins], credentials: false, methods: ['GET', 'POST'] } : false;
   const report = options.onUnexpectedError ?? ((err: unknown) => console.error(err));
 
@@ -165,6 +174,7 @@ export function createApi(options: ApiOptions): VigilApi {
   return {
     yoga,
     limits,
+    sensorKeyActions,
     handler: async (req, res) => {
       await yoga.requestListener(req, res);
     },

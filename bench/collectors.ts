@@ -19,7 +19,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import type { BenchContext, Figures } from './main.js';
+import { connect as tlsConnect } from 'node:tls';
 import { freePort, waitHealthy } from './util.js';
+import { prepareAuth } from './credentials.js';
 
 const MQTT_TOTAL = Number(process.env.BENCH_MQTT_EVENTS ?? 200_000);
 const SYSLOG_TOTAL = Number(process.env.BENCH_SYSLOG_EVENTS ?? 200_000);
@@ -57,27 +59,32 @@ interface Measured {
   syslogCpuUs: number;
 }
 
-async function measure(ctx: BenchContext, label: string, env: Record<string, string>): Promise<Measured> {
+/**
+ * One node under the MQTT, then the syslog load. `auth` (bench/auth.ts): sensor keys required,
+ * each MQTT client CONNECTs with one, and syslog goes over TLS with an allow-listed certificate.
+ */
+export async function measure(ctx: BenchContext, label: string, env: Record<string, string>, auth = false): Promise<Measured> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-collectors-'));
   const [port, mqttPort, syslogPort] = [await freePort(), await freePort(), await freePort()];
+  const credentials = auth ? await prepareAuth(dataDir) : undefined;
   const bin = resolve(import.meta.dirname, '../bin/vigil.js');
   // BENCH_PROFILE=DIR: a V8 CPU profile of the node (one file per thread) into DIR (node refuses --cpu-prof in NODE_OPTIONS).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const args = [...profile, bin, 'start', '--data-dir', dataDir, '--port', String(port), '--mqtt-port', String(mqttPort), '--syslog-port', String(syslogPort)];
+  const args = [...profile, bin, 'start', '--data-dir', dataDir, '--port', String(port), '--mqtt-port', String(mqttPort), '--syslog-port', String(syslogPort), ...(credentials ? ['--config', credentials.configFile] : [])];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, VIGIL_LOG_LEVEL: 'warn', ...env },
   });
   try {
-    await waitHealthy(port);
+    await waitHealthy(port, 120_000);
     // /healthz answers before the node's collectors have bound their ports.
     await waitListening(mqttPort);
-    await waitListening(syslogPort);
+    await waitListening(credentials ? credentials.syslogTlsPort : syslogPort);
     const now = Date.now();
 
     // MQTT
     const perClient = Math.ceil(MQTT_TOTAL / CLIENTS);
-    const clients = await Promise.all(Array.from({ length: CLIENTS }, () => mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { reconnectPeriod: 0 })));
+    const clients = await Promise.all(Array.from({ length: CLIENTS }, () => mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { reconnectPeriod: 0, ...(credentials ? { username: 'bench', password: credentials.key } : {}) })));
     const payloads = clients.map((_, c) =>
       Array.from({ length: perClient }, (_, i) => {
         const n = c * perClient + i;
@@ -126,7 +133,7 @@ async function measure(ctx: BenchContext, label: string, env: Record<string, str
       }
       return Buffer.from(lines.join(''));
     });
-    ctx.progress(`collectors (${label}): sending ${perConn * CLIENTS} syslog lines over ${CLIENTS} TCP connections`);
+    ctx.progress(`collectors (${label}): sending ${perConn * CLIENTS} syslog lines over ${CLIENTS} ${credentials ? "TLS" : "TCP"} connections`);
     const target = afterMqtt + perConn * CLIENTS;
     const syslogCommits0 = await commits(port);
     const syslogCpu0 = childCpuMs(child.pid!);
@@ -135,7 +142,9 @@ async function measure(ctx: BenchContext, label: string, env: Record<string, str
       bodies.map(
         (body) =>
           new Promise<void>((resolveSend, rejectSend) => {
-            const sock = connect(syslogPort, '127.0.0.1', () => sock.end(body));
+            const sock = credentials
+              ? tlsConnect({ host: '127.0.0.1', port: credentials.syslogTlsPort, servername: 'localhost', ...credentials.tls }, () => sock.end(body))
+              : connect(syslogPort, '127.0.0.1', () => sock.end(body));
             sock.on('error', rejectSend);
             sock.on('close', () => resolveSend());
           }),

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { SqliteStore } from '../store/index.js';
 import type { BenchContext, Figures } from './main.js';
 import { freePort, waitHealthy } from './util.js';
+import { prepareAuth } from './credentials.js';
 
 const TOTAL = Number(process.env.BENCH_INGEST_EVENTS ?? 300_000);
 const BATCH = 1_000;
@@ -30,18 +31,21 @@ export async function run(ctx: BenchContext): Promise<Figures> {
   };
 }
 
-async function measure(ctx: BenchContext, label: string, env: Record<string, string>): Promise<{ perSecond: number; loss: number }> {
+/** One node under the HTTP load; `auth`: sensor keys required and every post carrying one (bench/auth.ts). */
+export async function measure(ctx: BenchContext, label: string, env: Record<string, string>, auth = false): Promise<{ perSecond: number; loss: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
   const port = await freePort();
+  const credentials = auth ? await prepareAuth(dataDir) : undefined;
+  const headers: Record<string, string> = { 'Content-Type': 'application/x-ndjson', ...(credentials ? { Authorization: `Bearer ${credentials.key}` } : {}) };
   const bin = resolve(import.meta.dirname, '../bin/vigil.js');
   // BENCH_PROFILE=dir writes a CPU profile per thread of the node (--cpu-prof is refused in NODE_OPTIONS).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, bin, 'start', '--data-dir', dataDir, '--port', String(port), '--no-mqtt-broker', '--no-syslog'], {
+  const child = spawn(process.execPath, [...profile, bin, 'start', '--data-dir', dataDir, '--port', String(port), '--no-mqtt-broker', '--no-syslog', ...(credentials ? ['--config', credentials.configFile] : [])], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, VIGIL_LOG_LEVEL: 'warn', ...env },
   });
   try {
-    await waitHealthy(port);
+    await waitHealthy(port, 120_000);
     const now = Date.now();
     const bodies: string[] = [];
     for (let b = 0; b < TOTAL / BATCH; b++) {
@@ -62,7 +66,7 @@ async function measure(ctx: BenchContext, label: string, env: Record<string, str
         while (next < bodies.length) {
           const body = bodies[next++]!;
           for (;;) {
-            const res = await fetch(`http://127.0.0.1:${port}/ingest`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-ndjson' } });
+            const res = await fetch(`http://127.0.0.1:${port}/ingest`, { method: 'POST', body, headers });
             if (res.status === 429) {
               retries++;
               await res.arrayBuffer();

@@ -13,7 +13,9 @@ export interface BenchContext {
 type Suite = (ctx: BenchContext) => Promise<Figures>;
 
 /** Suite names, each a module `bench/<name>.ts` exporting `run`. */
-const suites = ['ingest', 'collectors', 'ledger', 'detector', 'api'];
+const suites = ['ingest', 'collectors', 'ledger', 'detector', 'api', 'auth'];
+/** Suites that repeat others (the auth on/off comparison): run only when named in --only. */
+const onlyWhenNamed = new Set(['auth']);
 const loadSuite = (name: string): Promise<{ run: Suite }> => import(`./${name}.js`);
 
 const { values } = parseArgs({
@@ -24,7 +26,7 @@ const only = values.only ? new Set(values.only.split(',')) : undefined;
 const ctx: BenchContext = { progress: (m) => process.stderr.write(`bench: ${m}\n`) };
 const figures: Figures = {};
 for (const name of suites) {
-  if (only && !only.has(name)) continue;
+  if (only ? !only.has(name) : onlyWhenNamed.has(name)) continue;
   let mod: { run: Suite };
   try {
     mod = await loadSuite(name);

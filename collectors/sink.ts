@@ -41,9 +41,11 @@ export interface IngestSink {
    * Count inputs a collector received but had to drop before it could submit them (UDP
    * datagrams it had no room for: UDP cannot push back). Never for anything that could
    * have waited. They count as received and dropped, so that
-   * received = accepted + rejected + dropped holds per source.
+   * received = accepted + rejected + dropped holds per source. `where`: `kernel` for what
+   * the operating system dropped before the collector could read it (a full UDP receive
+   * buffer). @default 'collector'
    */
-  dropped(source: string, count: number, reason: string): void;
+  dropped(source: string, count: number, reason: string, where?: 'collector' | 'kernel'): void;
 }
 
 /** A collector: one source of input. */

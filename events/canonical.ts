@@ -62,16 +62,19 @@ export function remember(event: VigilEvent, canonical: string): VigilEvent {
  */
 export function eventJson(event: VigilEvent): string {
   const canonical = (event as { [MADE_FROM]?: string })[MADE_FROM];
-  return canonical === undefined || canonical.length <= 2 ? JSON.stringify(event) : `{"id":"${event.id}",${canonical.slice(1)}`;
+  if (canonical === undefined || canonical.length <= 2) return JSON.stringify(event);
+  // `agent` is set after the event was made and is not in the canonical text (see model.ts).
+  const agent = event.agent === undefined ? '' : `"agent":${JSON.stringify(event.agent)},`;
+  return `{"id":"${event.id}",${agent}${canonical.slice(1)}`;
 }
 
-/** The stable id of an event: SHA-256 of the canonical encoding of everything but `id`. */
+/**
+ * The stable id of an event: SHA-256 of the canonical encoding of everything but `id` and
+ * `agent` (who delivered it is not what the sender said; model.ts).
+ */
 export function eventId(event: Omit<VigilEvent, 'id'> | VigilEvent): string {
-  if ('id' in event) {
-    const { id: _ignored, ...content } = event;
-    return sha256Hex(canonicalJson(content));
-  }
-  return sha256Hex(canonicalJson(event));
+  const { id: _id, agent: _agent, ...content } = event as VigilEvent;
+  return sha256Hex(canonicalJson(content));
 }
 
 /** True when `event.id` is the hash of its content: the event was not altered after it was made. */

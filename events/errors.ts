@@ -33,6 +33,8 @@ export type RejectionCode =
   | 'TIMESTAMP_OUT_OF_RANGE'
   /** The channel's identity disagrees with the payload's (an MQTT topic naming another device). */
   | 'ID_MISMATCH'
+  /** The sender's credential may not speak for this entity or roadside unit (a sensor key used outside its scope). */
+  | 'UNAUTHORIZED_ENTITY'
   /** A line of a structured format (syslog, CSV, candump) that cannot be parsed. */
   | 'PARSE_ERROR';
 

@@ -16,6 +16,13 @@
  * Ingest metadata (which collector, when it arrived) is deliberately not part of the event:
  * the event's id and its ledger hash cover what the sender said, and the same message
  * arriving twice (an MQTT redelivery, a retried HTTP post) is the same event.
+ *
+ * `agent` (ECS `agent.*`: who delivered the event — the sensor key, MQTT credential or TLS
+ * client certificate) is kept on the stored event but is not covered by its id, like `id`
+ * itself: a sender that retries an unacknowledged batch after its key was rotated, or
+ * through another authorised path, is still sending the same message, and two ids for it
+ * would show the detector a replay that never happened. The credential is proved all the
+ * same: the event's ledger leaf names it beside the id (pipeline/analysis.ts).
  */
 
 export const INPUT_KINDS = ['bsm', 'telemetry', 'net', 'auth', 'log', 'can'] as const;
@@ -85,6 +92,12 @@ export interface VigilEvent {
   destination?: { ip?: string; port?: number };
   network?: { transport?: string; bytes?: number; packets?: number; protocol?: string };
   user?: { name: string };
+  /**
+   * The credential that delivered the event (ECS agent.*): `type` is `sensor-key`,
+   * `mqtt-user` or `tls-client`; `id` the key id or the certificate's SHA-256 fingerprint.
+   * Absent on an open (unauthenticated) collector. Not covered by `id` (see above).
+   */
+  agent?: { id: string; name?: string; type: string };
   /** The roadside unit (or gateway) that received the message. */
   observer?: { name: string; type?: string };
   device?: { id: string };

@@ -8,7 +8,7 @@ import type { CityDescription } from '../collectors/index.js';
 import { Detector, DetectorError, saveModel, type CityMap, type Incident, type IncidentBook, type DetectorOutput } from '../detector/index.js';
 import { Ledger, type LedgerEntry } from '../ledger/index.js';
 import { createApi, ledgerAuditLog, type ApiOptions, ruleBookAdmin, type RuleAdmin, type RuleItem, type VigilApi, type ExceptionSpec, type SuppressionSpec } from '../api/index.js';
-import type { SqliteStore } from '../store/index.js';
+import type { SensorKeyStore, SqliteStore } from '../store/index.js';
 import type { Bus, BusSubscription } from './bus.js';
 import type { IngestPipeline, StoredEvent } from './ingest.js';
 import type { Logger } from './logger.js';
@@ -40,6 +40,8 @@ export interface AnalysisOptions {
   tickMs: number;
   /** The store's retention (0: keeps everything): events the ledger logged may have aged out. */
   retentionDays: number;
+  /** The collectors' sensor keys, administered through the API. */
+  sensorKeys?: SensorKeyStore;
 }
 
 export interface Analysis {
@@ -53,7 +55,10 @@ export interface Analysis {
 
 /** The ledger entry of a stored event: its id commits to its whole content (a SHA-256 of it). */
 function eventEntry(e: StoredEvent): LedgerEntry {
-  return { type: 'event', ts: e.receivedAt, body: { id: e.event.id, kind: e.event.vigil.kind, entity: e.event.vigil.entity.id, source: e.source } };
+  const body: Record<string, unknown> & { id: string } = { id: e.event.id, kind: e.event.vigil.kind, entity: e.event.vigil.entity.id, source: e.source };
+  // The credential that delivered it (not covered by the event id, events/model.ts): proved here.
+  if (e.event.agent !== undefined) body['agent'] = e.event.agent.id;
+  return { type: 'event', ts: e.receivedAt, body };
 }
 
 export async function startAnalysis(options: AnalysisOptions): Promise<Analysis> {
@@ -134,6 +139,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     tokens: store,
     audit,
     rules,
+    ...(options.sensorKeys ? { sensorKeys: options.sensorKeys } : {}),
     now,
     ...options.api,
     onUnexpectedError: (err) => logger.error({ err }, 'API error'),

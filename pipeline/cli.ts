@@ -24,6 +24,8 @@ const commands: Record<string, string> = {
   token: 'token',
   // the city file (issue 13)
   city: 'city',
+  // collectors' credentials (issue 16)
+  sensor: 'sensor',
 };
 const loadCommand = (file: string): Promise<{ register: Registrar }> => import(`./commands/${file}.js`);
 

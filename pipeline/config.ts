@@ -74,6 +74,36 @@ export const configSchema = z.strictObject({
       writer: z.enum(['worker', 'inline']).default('worker'),
       /** Largest dead-letter raw input kept, bytes. @default 65536 */
       maxDeadLetterBytes: z.number().int().min(0).default(65_536),
+      /**
+       * HTTP ingest and the MQTT broker take only senders with a live sensor key (`vigil sensor
+       * create`), each event within its key's scope. Off, they are open: allowed on a loopback
+       * address, refused at start on any other unless `insecureOpen`. `--require-keys`,
+       * `VIGIL_INGEST_REQUIRE_KEYS`. @default false
+       */
+      requireKeys: z.boolean().default(false),
+      /**
+       * Let a collector that authenticates nobody (open HTTP ingest or MQTT, plain syslog UDP/TCP)
+       * listen on a non-loopback address. `--insecure-open`, `VIGIL_INSECURE_OPEN`. @default false
+       */
+      insecureOpen: z.boolean().default(false),
+      /**
+       * Bytes of request bodies held at once across every concurrent POST /ingest; more answer
+       * 429 with Retry-After. At least api.maxBodyBytes. @default 67108864 (64 MiB)
+       */
+      maxInflightBytes: z.number().int().min(1024).default(64 * 1024 * 1024),
+      /** Browser origins besides the node's own that may POST /ingest (a dashboard elsewhere). @default [] */
+      allowedOrigins: z.array(z.string().url()).default([]),
+      /** Bounds on every collector TCP connection (syslog TCP/TLS, MQTT, the HTTP port). */
+      connections: z
+        .strictObject({
+          /** Milliseconds without a byte before a connection is closed. @default 300000 */
+          idleTimeoutMs: z.number().int().min(100).default(300_000),
+          /** Most concurrent connections from one address, per listener. @default 128 */
+          maxPerAddress: z.number().int().min(1).default(128),
+          /** Most concurrent connections per listener. @default 1024 */
+          maxConnections: z.number().int().min(1).default(1024),
+        })
+        .prefault({}),
     })
     .prefault({}),
   demo: z
@@ -146,8 +176,8 @@ export const configSchema = z.strictObject({
           host: z.string().min(1).default('127.0.0.1'),
           /** @default 1883 */
           port: port.default(1883),
-          /** PEM files: both set means MQTT over TLS. */
-          tls: z.strictObject({ key: z.string().min(1), cert: z.string().min(1) }).optional(),
+          /** PEM files: key and cert set means MQTT over TLS; `ca` also requires client certificates it issued (mutual TLS). */
+          tls: z.strictObject({ key: z.string().min(1), cert: z.string().min(1), ca: z.string().min(1).optional() }).optional(),
           /** Credentials every client must CONNECT with; unset lets anyone connect (loopback default). */
           username: z.string().min(1).optional(),
           password: z.string().min(1).optional(),
@@ -194,6 +224,23 @@ export const configSchema = z.strictObject({
       maxMessageBytes: z.number().int().min(480).default(65_536),
       /** UDP messages held while the pipeline is busy; more are dropped and counted. @default 50000 */
       udpBufferMessages: z.number().int().min(1).default(50_000),
+      /** The UDP socket's kernel receive buffer, bytes (Linux caps it at net.core.rmem_max). @default 8388608 */
+      udpReceiveBufferBytes: z.number().int().min(1024).default(8 * 1024 * 1024),
+      /**
+       * Syslog over TLS (RFC 5425) with client certificates: PEM files of this server, and who may
+       * send — a CA file, SHA-256 fingerprints of allowed client certificates, or both.
+       */
+      tls: z
+        .strictObject({
+          /** @default 6514 */
+          port: port.default(6514),
+          key: z.string().min(1),
+          cert: z.string().min(1),
+          ca: z.string().min(1).optional(),
+          allowFingerprints: z.array(z.string().regex(/^(?:[0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, 'expected a SHA-256 fingerprint in hex')).default([]),
+        })
+        .refine((t) => t.ca !== undefined || t.allowFingerprints.length > 0, { message: 'set ca or allowFingerprints: who may send', path: ['ca'] })
+        .optional(),
     })
     .prefault({}),
   kafka: z
@@ -233,6 +280,9 @@ export const configSchema = z.strictObject({
   .superRefine((c, ctx) => {
     if (c.bus.type === 'kafka' && c.kafka.brokers.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['kafka', 'brokers'], message: 'bus.type kafka needs at least one broker' });
+    }
+    if (c.ingest.maxInflightBytes < c.api.maxBodyBytes) {
+      ctx.addIssue({ code: 'custom', path: ['ingest', 'maxInflightBytes'], message: `expected at least api.maxBodyBytes (${c.api.maxBodyBytes})` });
     }
     if (c.kafka.topics.length > 0 && c.kafka.brokers.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['kafka', 'brokers'], message: 'kafka.topics needs at least one broker' });
@@ -283,6 +333,7 @@ type EnvType = 'string' | 'int' | 'bool' | 'list';
  * | VIGIL_METRICS_TOKEN | api.metricsToken |
  * | VIGIL_LEDGER_KEY | ledger.keyPath |
  * | VIGIL_INGEST_QUEUE_CAPACITY | ingest.queueCapacity |
+ * | VIGIL_INGEST_REQUIRE_KEYS, VIGIL_INSECURE_OPEN | ingest.requireKeys, ingest.insecureOpen |
  * | VIGIL_DEMO | demo.enabled |
  * | VIGIL_DETECTOR | detector.enabled |
  * | VIGIL_CITY | detector.city |
@@ -314,6 +365,8 @@ export const ENV_VARS: Readonly<Record<string, { key: string; type: EnvType }>> 
   VIGIL_METRICS_TOKEN: { key: 'api.metricsToken', type: 'string' },
   VIGIL_LEDGER_KEY: { key: 'ledger.keyPath', type: 'string' },
   VIGIL_INGEST_QUEUE_CAPACITY: { key: 'ingest.queueCapacity', type: 'int' },
+  VIGIL_INGEST_REQUIRE_KEYS: { key: 'ingest.requireKeys', type: 'bool' },
+  VIGIL_INSECURE_OPEN: { key: 'ingest.insecureOpen', type: 'bool' },
   VIGIL_DEMO: { key: 'demo.enabled', type: 'bool' },
   VIGIL_DETECTOR: { key: 'detector.enabled', type: 'bool' },
   VIGIL_CITY: { key: 'detector.city', type: 'string' },
@@ -459,6 +512,8 @@ export const FLAG_KEYS: Readonly<Record<string, string>> = {
   port: 'api.port',
   host: 'api.host',
   demo: 'demo.enabled',
+  requireKeys: 'ingest.requireKeys',
+  insecureOpen: 'ingest.insecureOpen',
   mqttBroker: 'mqtt.broker.enabled',
   mqttHost: 'mqtt.broker.host',
   mqttPort: 'mqtt.broker.port',

@@ -114,10 +114,10 @@ export class IngestPipeline implements IngestSink {
     return receipt;
   }
 
-  dropped(source: string, count: number, reason: string): void {
+  dropped(source: string, count: number, reason: string, where: 'collector' | 'kernel' = 'collector'): void {
     if (count <= 0) return;
     this.metrics.received.inc({ source }, count);
-    this.metrics.dropped.inc({ source, reason }, count);
+    this.metrics.dropped.inc({ source, reason, where }, count);
   }
 
   private scheduleFlush(): void {

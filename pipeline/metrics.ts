@@ -15,8 +15,10 @@ export interface Metrics {
   /** Inputs stored as dead letters. */
   rejected: Counter<'source'>;
   rejectedByCode: Counter<'source' | 'code'>;
-  /** Inputs a collector could not keep (UDP overflow). */
-  dropped: Counter<'source' | 'reason'>;
+  /** Inputs a collector could not keep (UDP overflow), or that the kernel dropped before it read them (`where`). */
+  dropped: Counter<'source' | 'reason' | 'where'>;
+  /** Requests, connections and subscriptions a collector refused (no or a wrong credential, cross-origin, caps, idle). */
+  refused: Counter<'source' | 'reason'>;
   queueDepth: Gauge;
   commitSeconds: Histogram;
   /** Make a source's counters appear at 0 before its first input, so dashboards and alerts see it. */
@@ -34,7 +36,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     duplicates: new Counter({ name: 'vigil_events_duplicate_total', help: 'Accepted inputs that repeated a stored event', labelNames: ['source'], registers }),
     rejected: new Counter({ name: 'vigil_events_rejected_total', help: 'Inputs stored as dead letters', labelNames: ['source'], registers }),
     rejectedByCode: new Counter({ name: 'vigil_events_rejected_by_reason_total', help: 'Dead letters by rejection code', labelNames: ['source', 'code'], registers }),
-    dropped: new Counter({ name: 'vigil_events_dropped_total', help: 'Inputs a collector had to drop (UDP overflow)', labelNames: ['source', 'reason'], registers }),
+    dropped: new Counter({ name: 'vigil_events_dropped_total', help: 'Inputs dropped before they could be stored (UDP overflow in Vigil or in the kernel)', labelNames: ['source', 'reason', 'where'], registers }),
+    refused: new Counter({ name: 'vigil_ingest_refused_total', help: 'Requests, connections and subscriptions a collector refused', labelNames: ['source', 'reason'], registers }),
     queueDepth: new Gauge({ name: 'vigil_ingest_queue_depth', help: 'Inputs waiting to be stored', registers }),
     commitSeconds: new Histogram({
       name: 'vigil_store_commit_seconds',
@@ -47,7 +50,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     ...metrics,
     initSource(source: string) {
       for (const c of [metrics.received, metrics.accepted, metrics.duplicates, metrics.rejected]) c.inc({ source }, 0);
-      metrics.dropped.inc({ source, reason: 'overflow' }, 0);
+      metrics.dropped.inc({ source, reason: 'overflow', where: 'collector' }, 0);
+      if (source === 'syslog-udp') metrics.dropped.inc({ source, reason: 'receive-buffer', where: 'kernel' }, 0);
     },
   };
 }

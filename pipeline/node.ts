@@ -3,7 +3,7 @@
  * else receives what it needs through its options.
  */
 import { resolveValidationOptions, type ResolvedValidationOptions } from '../events/index.js';
-import { createHttpCollector, type EventSource } from '../collectors/index.js';
+import { ConnectionGuard, SYSLOG_TLS_SOURCE, createHttpCollector, type EventSource, type IngestAccess } from '../collectors/index.js';
 import { readCityFile } from './city.js';
 import { SimulatorSource, describeNetwork, roadNetwork, type CityDescription } from '../collectors/index.js';
 import { startAnalysis, type Analysis } from './analysis.js';
@@ -16,7 +16,8 @@ import { KafkaBus, createKafkaClient } from './bus-kafka.js';
 import { BusRelay } from './bus-relay.js';
 import { KafkaLagMonitor, type LagGroup } from './kafka-lag.js';
 import { ConfigError } from './config.js';
-import { SqliteStore } from '../store/index.js';
+import { SensorKeyStore, SqliteStore } from '../store/index.js';
+import { isLoopback, openListeners, sensorAuthenticator, type OpenListener } from './sensor-auth.js';
 import { IngestPipeline } from './ingest.js';
 import { InlineStoreWriter, WorkerStoreWriter, type StoreWriter } from './store-writer.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -49,6 +50,11 @@ export class VigilNode {
   analysis: Analysis | undefined;
   /** The simulated city (demo mode), served at /city.json for the map. */
   readonly city: CityDescription | undefined;
+  /** The collectors' credentials (`vigil sensor`, the API's createSensorKey). */
+  readonly sensorKeys: SensorKeyStore;
+  /** Collectors that take input from anyone (allowed on loopback; the node warns at start). */
+  readonly openListeners: readonly OpenListener[];
+  private sensorKeyTimer: NodeJS.Timeout | undefined;
   private readonly sources: EventSource[] = [];
   private readonly busRelay: BusRelay | undefined;
   private readonly kafkaLag: KafkaLagMonitor | undefined;
@@ -60,6 +66,13 @@ export class VigilNode {
     private readonly deps: NodeDependencies,
   ) {
     const now = deps.now ?? Date.now;
+    // Refuse before anything is opened: an open collector on a reachable address lets anyone forge events (issue 16).
+    this.openListeners = openListeners(config);
+    const exposed = this.openListeners.filter((l) => !isLoopback(l.host));
+    if (exposed.length > 0 && !config.ingest.insecureOpen) {
+      const list = exposed.map((l) => `${l.what} on ${l.host}`).join(', ');
+      throw new ConfigError('ingest.insecureOpen', `refusing to start: ${list} would take events from anyone; set ingest.requireKeys (and syslog.tls, or syslog.udp/tcp false), or allow it with --insecure-open`);
+    }
     this.validation = resolveValidationOptions({ ...config.validation, now });
     this.metrics = createMetrics();
     this.store = SqliteStore.open({ dataDir: config.dataDir, maxDeadLetterBytes: config.ingest.maxDeadLetterBytes, retentionDays: config.store.retentionDays, now });
@@ -74,10 +87,14 @@ export class VigilNode {
       now,
       onListenerError: (err) => deps.logger.error({ err }, 'a consumer of stored events failed (ledger, bus or replica)'),
     });
+    this.sensorKeys = new SensorKeyStore(this.store.db);
+    const keys = sensorAuthenticator(this.sensorKeys);
+    const access: IngestAccess = config.ingest.requireKeys ? { mode: 'keys', keys } : { mode: 'open', keys };
     this.http = new HttpServer((err) => deps.logger.error({ err }, 'request failed'), {
       hostAllowed: hostCheck(config.api.allowedHosts, config.api.host),
       ...(config.api.tls ? { tls: { key: readKeyFile('api.tls.key', config.api.tls.key), cert: readKeyFile('api.tls.cert', config.api.tls.cert) } } : {}),
     });
+    new ConnectionGuard(config.ingest.connections, (reason) => this.metrics.refused.inc({ source: 'http', reason })).attach(this.http.server);
     this.http.route('/healthz', (_req, res) => {
       const body = JSON.stringify({ status: 'ok', events: this.store.lastEventSeq(), queueDepth: this.ingest.depth });
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
@@ -90,7 +107,16 @@ export class VigilNode {
       const text = await this.metrics.registry.metrics();
       res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType }).end(text);
     });
-    this.http.route('/ingest', createHttpCollector(this.ingest, this.validation, { maxBodyBytes: config.api.maxBodyBytes }));
+    this.http.route(
+      '/ingest',
+      createHttpCollector(this.ingest, this.validation, {
+        maxBodyBytes: config.api.maxBodyBytes,
+        maxInflightBytes: config.ingest.maxInflightBytes,
+        allowedOrigins: config.ingest.allowedOrigins,
+        access,
+        onRefused: (reason) => this.metrics.refused.inc({ source: 'http', reason }),
+      }),
+    );
     // The investigators' API is made with the ledger and the rule book (pipeline/analysis.ts);
     // in the moment before they are open, it answers 503 rather than serve unaudited mutations.
     this.http.mount('/graphql', (req, res) => {
@@ -101,7 +127,7 @@ export class VigilNode {
     this.http.mount('/', createDashboards({ onError: (err) => deps.logger.error({ err }, 'dashboards could not be built') }).handler);
     this.metrics.initSource('http');
     this.sources.push(...(deps.sources ?? []));
-    const wired = networkSources(config, this.validation, deps.logger);
+    const wired = networkSources(config, this.validation, deps.logger, access, (source, reason) => this.metrics.refused.inc({ source, reason }));
     this.mqttBroker = wired.mqttBroker;
     this.syslog = wired.syslog;
     this.sources.push(...wired.sources);
@@ -125,7 +151,7 @@ export class VigilNode {
       );
     }
     for (const source of this.sources) if (source !== this.syslog) this.metrics.initSource(source.name);
-    if (this.syslog) for (const name of [SYSLOG_UDP_SOURCE, SYSLOG_TCP_SOURCE]) this.metrics.initSource(name);
+    if (this.syslog) for (const name of [SYSLOG_UDP_SOURCE, SYSLOG_TCP_SOURCE, SYSLOG_TLS_SOURCE]) this.metrics.initSource(name);
     this.bus = wired.bus;
     const lagGroups: LagGroup[] = [];
     if (config.kafka.topics.length > 0) lagGroups.push({ groupId: config.kafka.groupId, topics: config.kafka.topics });
@@ -167,9 +193,11 @@ export class VigilNode {
         trainDemoModel: config.demo.enabled,
         tickMs: config.detector.tickMs,
         retentionDays: config.store.retentionDays,
+        sensorKeys: node.sensorKeys,
         ...(node.city ? { city: node.city } : {}),
         ...(config.detector.city ? { cityMap: await readCityFile(config.detector.city, (m) => deps.logger.warn(m)) } : {}),
       });
+      await node.ledgerSensorKeyActions();
       node.busRelay?.start();
       node.kafkaLag?.start();
       const addr = await node.http.listen(config.api.port, config.api.host);
@@ -180,7 +208,27 @@ export class VigilNode {
       throw err;
     }
     deps.logger.info({ dataDir: config.dataDir, ...node.address }, 'vigil node started');
+    if (node.openListeners.length > 0) {
+      deps.logger.warn(
+        { open: node.openListeners.map((l) => `${l.what} on ${l.host}`) },
+        'OPEN INGEST: these collectors take events from anyone who can reach them (loopback here); a deployment sets ingest.requireKeys and syslog.tls (README, "Securing a deployment")',
+      );
+    }
     return node;
+  }
+
+  /**
+   * Ledger the sensor-key changes `vigil sensor` made on this machine (a created key works
+   * only once its action is in the ledger), now and every second.
+   */
+  private async ledgerSensorKeyActions(): Promise<void> {
+    const flusher = this.analysis?.api.sensorKeyActions;
+    if (!flusher) return;
+    await flusher.flush();
+    this.sensorKeyTimer = setInterval(() => {
+      flusher.flush().catch((err: unknown) => this.deps.logger.error({ err }, 'sensor-key actions could not be ledgered; retrying'));
+    }, 1_000);
+    this.sensorKeyTimer.unref();
   }
 
   /** Where the HTTP port listens. */
@@ -199,6 +247,7 @@ export class VigilNode {
   /** Stop sources, finish storing what was taken, close the port and the database. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      clearInterval(this.sensorKeyTimer);
       for (const source of this.sources) await source.stop().catch((err: unknown) => this.deps.logger.warn({ err, source: source.name }, 'source did not stop cleanly'));
       await this.http.close();
       await this.ingest.close();
@@ -237,7 +286,7 @@ function readKeyFile(key: string, path: string): Buffer {
 }
 
 /** The collectors and bus the configuration asks for (mqtt, syslog, kafka, bus sections). */
-function networkSources(config: VigilConfig, validation: ResolvedValidationOptions, logger: Logger) {
+function networkSources(config: VigilConfig, validation: ResolvedValidationOptions, logger: Logger, access: IngestAccess, refused: (source: string, reason: string) => void) {
   const sources: EventSource[] = [];
   const onError = (err: unknown, context?: string) => logger.warn({ err, context }, 'collector error');
   const readPem = (key: string, path: string): Buffer => {
@@ -256,7 +305,18 @@ function networkSources(config: VigilConfig, validation: ResolvedValidationOptio
         host: b.host,
         port: b.port,
         maxPacketBytes: b.maxPacketBytes,
-        ...(b.tls ? { tls: { key: readPem('mqtt.broker.tls.key', b.tls.key), cert: readPem('mqtt.broker.tls.cert', b.tls.cert) } } : {}),
+        access,
+        connections: config.ingest.connections,
+        onRefused: (reason) => refused('mqtt', reason),
+        ...(b.tls
+          ? {
+              tls: {
+                key: readPem('mqtt.broker.tls.key', b.tls.key),
+                cert: readPem('mqtt.broker.tls.cert', b.tls.cert),
+                ...(b.tls.ca !== undefined ? { ca: readPem('mqtt.broker.tls.ca', b.tls.ca) } : {}),
+              },
+            }
+          : {}),
         ...(b.username !== undefined && b.password !== undefined ? { username: b.username, password: b.password } : {}),
       },
       onError,
@@ -284,8 +344,30 @@ function networkSources(config: VigilConfig, validation: ResolvedValidationOptio
   let syslog: SyslogCollector | undefined;
   const s = config.syslog;
   if (s.enabled) {
-    syslog = new SyslogCollector(validation, { host: s.host, port: s.port, udp: s.udp, tcp: s.tcp, maxMessageBytes: s.maxMessageBytes, udpBufferMessages: s.udpBufferMessages }, (err) =>
-      onError(err, 'syslog'),
+    const { idleTimeoutMs, maxPerAddress, maxConnections } = config.ingest.connections;
+    const tls = s.tls && {
+      port: s.tls.port,
+      key: readPem('syslog.tls.key', s.tls.key),
+      cert: readPem('syslog.tls.cert', s.tls.cert),
+      allowFingerprints: s.tls.allowFingerprints,
+      ...(s.tls.ca !== undefined ? { ca: readPem('syslog.tls.ca', s.tls.ca) } : {}),
+    };
+    syslog = new SyslogCollector(
+      validation,
+      {
+        host: s.host,
+        port: s.port,
+        udp: s.udp,
+        tcp: s.tcp,
+        maxMessageBytes: s.maxMessageBytes,
+        udpBufferMessages: s.udpBufferMessages,
+        udpReceiveBufferBytes: s.udpReceiveBufferBytes,
+        maxConnections,
+        connections: { idleTimeoutMs, maxPerAddress },
+        onRefused: (reason, source) => refused(source, reason),
+        ...(tls ? { tls } : {}),
+      },
+      (err) => onError(err, 'syslog'),
     );
     sources.push(syslog);
   }

@@ -1,5 +1,7 @@
 export { SqliteStore, pushEventRow, EVENT_ROW_WIDTH } from './sqlite.js';
 export { triageOf, withTriage } from './triage.js';
+export { SensorKeyStore, SENSOR_KEY_PREFIX, hashSensorKey } from './sensor-keys.js';
+export type { SensorKeyRecord, SensorKeyScope, PendingSensorAction } from './sensor-keys.js';
 export { ElasticsearchStore } from './elasticsearch.js';
 export type { ElasticsearchStoreOptions, BulkOptions } from './elasticsearch.js';
 export { DEFAULT_TEMPLATE_OPTIONS, ilmPolicy, eventsComponentTemplate, eventsIndexTemplate, recordTemplates } from './elasticsearch-templates.js';

@@ -128,7 +128,7 @@ export interface ActionRecord {
   role: string;
   /** `incident.acknowledge`, `vehicle.flag`, `rule.disable`, … */
   action: string;
-  target: { type: 'incident' | 'vehicle' | 'device' | 'rule' | 'token'; id: string };
+  target: { type: 'incident' | 'vehicle' | 'device' | 'rule' | 'token' | 'sensor-key'; id: string };
   before: unknown;
   after: unknown;
   comment?: string;

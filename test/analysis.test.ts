@@ -8,6 +8,9 @@ import { VigilNode } from '../pipeline/node.js';
 import { SqliteStore } from '../store/index.js';
 import { tempDir } from './helpers.js';
 
+/** POST /ingest takes only JSON and NDJSON content types (collectors/http). */
+const NDJSON = { 'Content-Type': 'application/x-ndjson' };
+
 const RULE = `
 title: Test rule, door opened by the admin account
 id: 0b4f6a2e-1c1d-4c55-9a1e-6a7f1d2b9c01
@@ -63,7 +66,7 @@ describe('the wired node', () => {
     expect((await fetch(`${node.url}/graphql`, { method: 'POST', body: '{}' })).status).toBe(401);
     const now = Date.now();
     const body = Array.from({ length: 50 }, (_, i) => JSON.stringify({ kind: 'auth', device: 'D-9', ts: now - 1000 + i, user: `u${i}`, outcome: 'failure' })).join('\n');
-    const res = (await (await fetch(`${node.url}/ingest`, { method: 'POST', body })).json()) as { results: Array<{ id: string }> };
+    const res = (await (await fetch(`${node.url}/ingest`, { method: 'POST', body, headers: NDJSON })).json()) as { results: Array<{ id: string }> };
     const ledger = node.analysis!.ledger;
     for (const r of res.results) expect(await ledger.indexOf(r.id)).toBeTypeOf('number');
     const bundle = await ledger.proveById(res.results[7]!.id);
@@ -77,7 +80,7 @@ describe('the wired node', () => {
     // Imported history: event time two days back, so retention removes it within the hour.
     const old = Date.now() - 2 * 86_400_000;
     const body = Array.from({ length: 20 }, (_, i) => JSON.stringify({ kind: 'auth', device: 'D-1', ts: old + i, user: `u${i}`, outcome: 'failure' })).join('\n');
-    expect((await fetch(`${node.url}/ingest`, { method: 'POST', body })).status).toBe(200);
+    expect((await fetch(`${node.url}/ingest`, { method: 'POST', body, headers: NDJSON })).status).toBe(200);
     const logged = node.analysis!.ledger.size;
     await node.stop();
     node = undefined;
@@ -91,7 +94,7 @@ describe('the wired node', () => {
     expect(warnings.join('\n')).toMatch(/no longer in the store/);
     expect(node.analysis!.ledger.size).toBe(logged); // nothing appended twice
     const fresh = JSON.stringify({ kind: 'auth', device: 'D-2', ts: Date.now(), user: 'x', outcome: 'success' });
-    const res = (await (await fetch(`${node.url}/ingest`, { method: 'POST', body: fresh })).json()) as { results: Array<{ id: string }> };
+    const res = (await (await fetch(`${node.url}/ingest`, { method: 'POST', body: fresh, headers: NDJSON })).json()) as { results: Array<{ id: string }> };
     expect(await node.analysis!.ledger.indexOf(res.results[0]!.id)).toBe(logged);
   }, 60_000);
 
@@ -105,6 +108,6 @@ describe('the wired node', () => {
     expect(errors.join('\n')).toMatch(/saved model cannot be used/);
     expect(node.analysis!.detector.modelInfo).toBeUndefined();
     const body = JSON.stringify({ kind: 'auth', device: 'D-3', ts: Date.now(), user: 'x', outcome: 'failure' });
-    expect((await fetch(`${node.url}/ingest`, { method: 'POST', body })).status).toBe(200);
+    expect((await fetch(`${node.url}/ingest`, { method: 'POST', body, headers: NDJSON })).status).toBe(200);
   }, 60_000);
 });

@@ -15,6 +15,9 @@ import { silentLogger } from '../pipeline/logger.js';
 import { VigilNode } from '../pipeline/node.js';
 import { repoRoot, tempDir } from './helpers.js';
 
+/** POST /ingest takes only JSON and NDJSON content types (collectors/http). */
+const NDJSON = { 'Content-Type': 'application/x-ndjson' };
+
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(repoRoot, 'test-artifacts', 'dashboards');
 const ROGUE = 'V-6666';
@@ -80,7 +83,7 @@ describe('the node serving the dashboards', () => {
     it('leaves the API, ingest and health routes to their owners', async () => {
       expect((await fetch(`${node.url}/graphql`, { method: 'POST', body: '{}' })).status).toBe(401);
       expect(await (await fetch(`${node.url}/healthz`)).json()).toMatchObject({ status: 'ok' });
-      expect((await fetch(`${node.url}/ingest`, { method: 'POST', body: '' })).status).not.toBe(404);
+      expect((await fetch(`${node.url}/ingest`, { method: 'POST', body: '', headers: NDJSON })).status).not.toBe(404);
     });
 
     it('answers other paths with 404 and writes with 405', async () => {
@@ -147,7 +150,7 @@ describe.skipIf(!haveChromium)('the dashboards in headless Chromium', () => {
       const p = i % 2 ? a : b;
       return JSON.stringify({ kind: 'bsm', vehicle: ROGUE, ts: now - 15_000 + i * 500, lat: p.lat, lon: p.lon, speed: 12, heading: 90, seq: i, rsu: nearest(p).id });
     });
-    const res = await fetch(`${node.url}/ingest`, { method: 'POST', body: lines.join('\n') });
+    const res = await fetch(`${node.url}/ingest`, { method: 'POST', body: lines.join('\n'), headers: NDJSON });
     expect(await res.json()).toMatchObject({ accepted: 30, rejected: 0 });
   }
 

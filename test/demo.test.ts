@@ -44,6 +44,10 @@ describe('vigil start --demo (what `npm start` runs)', () => {
       }, 15_000, 'accepted events to grow');
       expect(later).toBeGreaterThan(first!);
       expect(out).toContain(`http://127.0.0.1:${port}/healthz`);
+      // Issue 16: the demo runs open on loopback, says so loudly, and says where its credentials are.
+      expect(out).toMatch(/OPEN INGEST[\s\S]*HTTP ingest \(POST \/ingest\) on 127\.0\.0\.1/);
+      expect(out).toContain('demo-tokens.json');
+      expect(out).toContain('demo-sensor-key.json');
     } finally {
       child.kill('SIGTERM');
       await exited(child);

@@ -340,7 +340,7 @@ describe('the in-memory bus', () => {
     try {
       const seen: string[] = [];
       await node.bus.subscribe('detector', (es) => void seen.push(...es.map((e) => e.event.id)));
-      const res = await fetch(`${node.url}/ingest`, { method: 'POST', body: `${bsm('V-1', 1)}\n${bsm('V-1', 2)}\n` });
+      const res = await fetch(`${node.url}/ingest`, { method: 'POST', body: `${bsm('V-1', 1)}\n${bsm('V-1', 2)}\n`, headers: { 'Content-Type': 'application/x-ndjson' } });
       expect(res.status).toBe(200);
       await waitFor(() => (seen.length === 2 ? true : undefined), 5000, 'the bus delivery');
     } finally {

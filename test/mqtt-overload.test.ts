@@ -14,6 +14,9 @@ import { silentLogger } from '../pipeline/logger.js';
 import { VigilNode } from '../pipeline/node.js';
 import { metricValue, tempDir } from './helpers.js';
 
+/** POST /ingest takes only JSON and NDJSON content types (collectors/http). */
+const NDJSON = { 'Content-Type': 'application/x-ndjson' };
+
 const NOW = Date.now();
 const SECONDS = Number(process.env.VIGIL_OVERLOAD_SECONDS ?? 3);
 const bsm = (vehicle: string, i: number) => JSON.stringify({ kind: 'bsm', vehicle, ts: NOW - 1_000_000 + i, lat: 1.3, lon: 103.8, speed: 10, heading: 90, seq: i });
@@ -107,7 +110,7 @@ describe('overload at well over the pipeline capacity', () => {
       while (Date.now() < deadline) {
         const body = Array.from({ length: 200 }, () => bsm('H-1', i++)).join('\n');
         for (;;) {
-          const res = await fetch(`${node.url}/ingest`, { method: 'POST', body });
+          const res = await fetch(`${node.url}/ingest`, { method: 'POST', body, headers: NDJSON });
           if (res.status === 200) {
             httpStored += 200;
             break;

@@ -8,6 +8,7 @@ import { MqttBrokerCollector, mayMatchCityTopics, parseTopic } from '../collecto
 import { resolveValidationOptions } from '../events/index.js';
 import type { IngestItem, IngestReceipt, IngestSink } from '../collectors/index.js';
 import { metricValue, tempDir, waitFor } from './helpers.js';
+import { sensorKey } from './sensor-fixtures.js';
 
 const NOW = Date.now();
 
@@ -81,7 +82,8 @@ describe('the embedded MQTT broker of a running node', () => {
 
   it('does not forward a rejected message to subscribers of its topic', async () => {
     client = await connectClient(node.mqttBroker!.port);
-    const watcher = await connectClient(node.mqttBroker!.port);
+    // Watching city traffic takes a key with the right to subscribe (anonymous subscriptions are refused).
+    const watcher = await connectClient(node.mqttBroker!.port, { username: 'watcher', password: (await sensorKey(node, { subscribe: ['city/#'] })).secret });
     const seen: string[] = [];
     watcher.on('message', (_topic, payload) => seen.push(payload.toString()));
     await watcher.subscribeAsync('city/#', { qos: 1 });
@@ -330,7 +332,7 @@ describe('forwarding stored messages', () => {
     const tmp = tempDir();
     const node = await VigilNode.start(resolveConfig({ dataDir: tmp.dir, api: { port: 0 }, mqtt: { broker: { enabled: true, port: 0 } } }), { logger: silentLogger() });
     const publisher = await connectClient(node.mqttBroker!.port);
-    const watcher = await connectClient(node.mqttBroker!.port);
+    const watcher = await connectClient(node.mqttBroker!.port, { username: 'watcher', password: (await sensorKey(node, { subscribe: ['+/v2x/#'] })).secret });
     try {
       // Nobody subscribes yet: the retained one must still be kept by the broker.
       await publisher.publishAsync('city/v2x/V-1/bsm', bsm('V-1', 1), { qos: 1, retain: true });

@@ -5,6 +5,9 @@ import { SqliteStore } from '../store/index.js';
 import { Ledger, auditLedger } from '../ledger/index.js';
 import { exited, freePort, tempDir, vigilBin, waitFor } from './helpers.js';
 
+/** POST /ingest takes only JSON and NDJSON content types (collectors/http). */
+const NDJSON = { 'Content-Type': 'application/x-ndjson' };
+
 function startVigil(dataDir: string, port: number): ChildProcess {
   return spawn(process.execPath, [vigilBin, 'start', '--data-dir', dataDir, '--port', String(port), '--no-mqtt-broker', '--no-syslog'], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -43,7 +46,7 @@ describe('when vigil start is killed with SIGKILL in the middle of an ingest', (
           return JSON.stringify({ kind: 'auth', device: `D-${worker}`, ts: now - 1000, user: `u${batch}-${i}`, outcome: 'failure' });
         });
         try {
-          const res = await fetch(`http://127.0.0.1:${port}/ingest`, { method: 'POST', body: lines.join('\n') });
+          const res = await fetch(`http://127.0.0.1:${port}/ingest`, { method: 'POST', body: lines.join('\n'), headers: NDJSON });
           if (res.status !== 200) continue;
           const json = (await res.json()) as { results: Array<{ id?: string }> };
           for (const r of json.results) if (r.id) acknowledged.add(r.id);

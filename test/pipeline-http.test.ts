@@ -6,6 +6,9 @@ import { metricValue, tempDir } from './helpers.js';
 import { toItems } from '../collectors/http/index.js';
 import { parseJsonRecord, resolveValidationOptions } from '../events/index.js';
 
+/** POST /ingest takes only JSON and NDJSON content types (collectors/http). */
+const NDJSON = { 'Content-Type': 'application/x-ndjson' };
+
 const NOW = Date.now();
 
 function bsm(i: number): string {
@@ -93,7 +96,7 @@ describe('the embedded pipeline over real HTTP', () => {
 
   it('answers each line with its id or its rejection, in order', async () => {
     const body = `${bsm(1)}\n{"kind":"bsm"}\n\n${bsm(2)}\r\n`;
-    const res = await fetch(`${node.url}/ingest`, { method: 'POST', body });
+    const res = await fetch(`${node.url}/ingest`, { method: 'POST', body, headers: NDJSON });
     const json = (await res.json()) as { accepted: number; rejected: number; results: Array<{ id?: string; error?: { code: string } }> };
     expect(json.accepted).toBe(2);
     expect(json.rejected).toBe(1);
@@ -109,8 +112,8 @@ describe('the embedded pipeline over real HTTP', () => {
   });
 
   it('stores a redelivered event once and still answers it as stored', async () => {
-    await fetch(`${node.url}/ingest`, { method: 'POST', body: bsm(7) });
-    const res = await fetch(`${node.url}/ingest`, { method: 'POST', body: bsm(7) });
+    await fetch(`${node.url}/ingest`, { method: 'POST', body: bsm(7), headers: NDJSON });
+    const res = await fetch(`${node.url}/ingest`, { method: 'POST', body: bsm(7), headers: NDJSON });
     const json = (await res.json()) as { accepted: number; duplicates: number };
     expect(json).toMatchObject({ accepted: 1, duplicates: 1 });
     expect(node.store.countEvents()).toBe(1);
@@ -178,7 +181,7 @@ describe('limits of the HTTP collector', () => {
     cleanup = tmp.cleanup;
     node = await VigilNode.start(resolveConfig({ dataDir: tmp.dir, api: { port: 0, maxBodyBytes: 4096 } }), { logger: silentLogger() });
     const body = Array.from({ length: 100 }, (_, i) => bsm(i)).join('\n');
-    const res = await fetch(`${node.url}/ingest`, { method: 'POST', body });
+    const res = await fetch(`${node.url}/ingest`, { method: 'POST', body, headers: NDJSON });
     expect(res.status).toBe(413);
     expect(node.store.countEvents()).toBe(0);
     expect(node.store.countDeadLetters()).toBe(0);
@@ -193,13 +196,13 @@ describe('limits of the HTTP collector', () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     node.ingest.onStored(() => held);
-    const waiting: Promise<Response>[] = [fetch(`${node.url}/ingest`, { method: 'POST', body: bsm(1) })];
+    const waiting: Promise<Response>[] = [fetch(`${node.url}/ingest`, { method: 'POST', body: bsm(1), headers: NDJSON })];
     let sent = 1;
     let refused: Response | undefined;
     for (let k = 0; k < 5 && !refused; k++) {
       await new Promise((r) => setTimeout(r, 200));
       const body = Array.from({ length: 10 }, (_, i) => bsm(100 + 10 * k + i)).join('\n');
-      const res = fetch(`${node.url}/ingest`, { method: 'POST', body });
+      const res = fetch(`${node.url}/ingest`, { method: 'POST', body, headers: NDJSON });
       const outcome = await Promise.race([res, new Promise<'waiting'>((r) => setTimeout(() => r('waiting'), 300))]);
       if (outcome === 'waiting') {
         waiting.push(res);
@@ -211,7 +214,7 @@ describe('limits of the HTTP collector', () => {
     expect(waiting.length).toBeLessThanOrEqual(3); // the one held, at most one more committed, one queue-full
     release();
     for (const w of waiting) expect((await w).status).toBe(200);
-    const retry = await fetch(`${node.url}/ingest`, { method: 'POST', body: bsm(999) });
+    const retry = await fetch(`${node.url}/ingest`, { method: 'POST', body: bsm(999), headers: NDJSON });
     expect(retry.status).toBe(200);
     expect(node.store.countEvents()).toBe(sent + 1);
     const metrics = await node.metrics.registry.metrics();
@@ -233,10 +236,10 @@ describe('when a consumer of stored events fails', () => {
       node.ingest.onStored(() => {
         if (fail) throw new Error('consumer down');
       });
-      const first = await fetch(`${node.url}/ingest`, { method: 'POST', body: bsm(1) });
+      const first = await fetch(`${node.url}/ingest`, { method: 'POST', body: bsm(1), headers: NDJSON });
       expect(first.status).toBe(200);
       fail = false;
-      const second = await fetch(`${node.url}/ingest`, { method: 'POST', body: bsm(2) });
+      const second = await fetch(`${node.url}/ingest`, { method: 'POST', body: bsm(2), headers: NDJSON });
       expect(second.status).toBe(200);
       expect(node.store.countEvents()).toBe(2);
       expect(failures.length).toBeGreaterThanOrEqual(1);

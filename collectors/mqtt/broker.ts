@@ -31,6 +31,21 @@
  * header's Remaining Length is known; a packet over `maxPacketBytes` is not read — a dead
  * letter records it (TOO_LARGE, with its first bytes) and the connection is closed, which
  * is all MQTT 3.1.1 offers (it has no per-message refusal).
+ *
+ * Who may publish and subscribe (issue 16): with `access: keys` a client must CONNECT with a
+ * sensor key as its password (CONNACK 5, not authorized, otherwise), may deliver events only
+ * for the entities (or roadside units) of its key — anything else is an UNAUTHORIZED_ENTITY
+ * dead letter, acknowledged as mosquitto acknowledges an ACL denial under MQTT 3.1.1, and
+ * never forwarded — and may subscribe to Vigil's topics only within its key's `subscribe`
+ * filters. In open mode anyone may publish, but nobody unauthenticated may subscribe to a
+ * filter that can match city traffic (`#`, `+/…`, `city/…`: SUBACK 0x80), so an anonymous
+ * client cannot watch every vehicle. A revoked key's sessions end within `revocationPollMs`.
+ *
+ * aedes internals: the short path and the size guard use aedes' and mqtt-packet's private
+ * members (`_parser`, `_nextBatch`, `_parsingBatch`, `_parseLength`, …), so aedes is pinned
+ * to one exact version in package.json, and `checkAedesInternals` fails the first
+ * connection with a message naming the member that moved (test/mqtt-internals.test.ts runs
+ * it on every `npm test`).
  */
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
@@ -39,6 +54,10 @@ import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { reject, type ResolvedValidationOptions } from '../../events/index.js';
 import { CollectorError } from '../errors.js';
 import type { EventSource, IngestSink } from '../sink.js';
+import { OPEN_ACCESS, SensorScope, type IngestAccess, type SensorPrincipal } from '../auth.js';
+import { ConnectionGuard, type ConnectionLimits, type ConnectionRefusal } from '../connections.js';
+import { filterCovers } from './acl.js';
+import { checkAedesInternals, type BrokerInternals, type ClientInternals, type PacketParser } from './internals.js';
 import { SubmitBatcher } from './batcher.js';
 import { claimToItem, isCityTopic, mayMatchCityTopics, messageToItem, parseTopic } from './topics.js';
 
@@ -47,11 +66,26 @@ export interface MqttBrokerOptions {
   host?: string;
   /** TCP port (8883 is usual with TLS); 0 picks a free one (see `port` after start). @default 1883 */
   port?: number;
-  /** PEM key and certificate: listen with TLS (MQTT over TLS, RFC 5246/8446). */
-  tls?: { key: string | Buffer; cert: string | Buffer };
-  /** When set, clients must CONNECT with this username and password; otherwise anyone may. */
+  /**
+   * PEM key and certificate: listen with TLS (MQTT over TLS, RFC 5246/8446). With `ca`,
+   * every client must also present a certificate that CA issued (mutual TLS).
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer; ca?: string | Buffer };
+  /**
+   * One operator credential (a bridge, the operator's tools) that may publish and subscribe
+   * to everything. In `keys` access it is accepted beside the sensor keys; in open access it
+   * makes the broker require it (the former behaviour).
+   */
   username?: string;
   password?: string;
+  /** Who may connect: anyone (`open`), or clients whose CONNECT password is a live sensor key (`keys`). @default { mode: 'open' } */
+  access?: IngestAccess;
+  /** Idle timeout and connection caps (collectors/connections.ts for the defaults). */
+  connections?: ConnectionLimits;
+  /** Told of each refused connection, subscription or CONNECT, for metrics. */
+  onRefused?: (reason: ConnectionRefusal | 'unauthenticated' | 'subscribe') => void;
+  /** How often connected clients' keys are checked for revocation, milliseconds. @default 1000 */
+  revocationPollMs?: number;
   /**
    * Largest MQTT packet read, bytes. Larger packets are refused unread and their
    * connection closed; a payload under this but over the record limit is a TOO_LARGE dead letter.
@@ -79,24 +113,6 @@ const QUARANTINE_PREFIX = '$vigil/rejected/';
 const SYS_PREFIX = '$SYS/';
 const OVERSIZED_PREFIX_BYTES = 1024;
 
-/** What of aedes's Client the short publish path touches (lib/client.js; not in aedes's types). */
-interface ClientInternals {
-  _parser: PacketParser & NodeJS.EventEmitter;
-  _nextBatch: (err?: Error | null) => void;
-  _parsingBatch: number;
-  _keepaliveInterval: number;
-  _keepaliveTimer: NodeJS.Timeout | null;
-  connackSent: boolean;
-  closed: boolean;
-  conn: Socket;
-  emit(event: 'error', err: Error): boolean;
-}
-
-/** aedes's publish takes the publishing client too (aedes.js; its types name only (packet, done)). */
-interface BrokerInternals {
-  publish(packet: PublishPacket, client: ClientInternals, done: (err?: Error) => void): void;
-}
-
 /** One connection's messages taken by the short path and not yet stored. */
 interface ConnectionState {
   messages: number;
@@ -115,17 +131,19 @@ interface ConnectionState {
 const noop = (): void => {};
 
 
-/** What of mqtt-packet's parser the size guard touches (not in aedes's types). */
-interface PacketParser {
-  packet: { cmd?: string; length: number };
-  _list: { length: number; slice(start: number, end: number): Buffer };
-  _parseLength(): boolean;
-  _emitError(err: Error): unknown;
-}
+
+type OptionalKeys = 'tls' | 'username' | 'password' | 'access' | 'connections' | 'onRefused';
 
 export class MqttBrokerCollector implements EventSource {
   readonly name: string;
-  private readonly opts: Required<Omit<MqttBrokerOptions, 'tls' | 'username' | 'password'>> & Pick<MqttBrokerOptions, 'tls' | 'username' | 'password'>;
+  private readonly opts: Required<Omit<MqttBrokerOptions, OptionalKeys>> & Pick<MqttBrokerOptions, 'tls' | 'username' | 'password'>;
+  private readonly access: IngestAccess;
+  private readonly guard: ConnectionGuard;
+  private readonly refused: NonNullable<MqttBrokerOptions['onRefused']>;
+  /** The credential each connected client authenticated with (none in open access). */
+  private readonly scopes = new WeakMap<Client, SensorScope>();
+  private readonly keyed = new Set<Client>();
+  private revocationTimer: NodeJS.Timeout | undefined;
   private broker: Aedes | undefined;
   private server: Server | undefined;
   private batcher: SubmitBatcher | undefined;
@@ -153,11 +171,15 @@ export class MqttBrokerCollector implements EventSource {
       maxInflightMessages: options.maxInflightMessages ?? 2_000,
       maxInflightBytes: options.maxInflightBytes ?? 4 * 1024 * 1024,
       source: options.source ?? 'mqtt',
+      revocationPollMs: options.revocationPollMs ?? 1_000,
       ...(options.tls ? { tls: options.tls } : {}),
       ...(options.username !== undefined ? { username: options.username } : {}),
       ...(options.password !== undefined ? { password: options.password } : {}),
     };
     this.name = this.opts.source;
+    this.access = options.access ?? OPEN_ACCESS;
+    this.refused = options.onRefused ?? (() => {});
+    this.guard = new ConnectionGuard(options.connections, (reason) => this.refused(reason));
     for (const key of ['maxBatch', 'maxInflightMessages', 'maxInflightBytes'] as const) {
       if (!Number.isInteger(this.opts[key]) || this.opts[key] < 1) throw new CollectorError('BAD_OPTION', `mqtt broker option ${key}: expected a positive integer, got ${this.opts[key]}`, false);
     }
@@ -178,22 +200,39 @@ export class MqttBrokerCollector implements EventSource {
     this.sink = sink;
     this.batcher = new SubmitBatcher(sink, this.opts.source, this.opts.maxBatch);
     this.broker = await Aedes.createBroker({
-      authenticate: (_client, username, password, done) => done(null, this.authenticate(username, password)),
+      authenticate: (client, username, password, done) => done(null, this.authenticate(client, username, password)),
       authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
-      authorizeSubscribe: (_client, sub, done) => {
+      authorizeSubscribe: (client, sub, done) => {
+        if (mayMatchCityTopics(sub.topic) && !this.maySubscribe(client, sub.topic)) {
+          // SUBACK 0x80 for this filter (aedes: a null subscription is negated), the session goes on.
+          this.refused('subscribe');
+          done(null, null);
+          return;
+        }
         // Runs before the subscription is active (aedes lib/handlers/subscribe.js), so no stored message can miss it.
         if (mayMatchCityTopics(sub.topic)) this.forwardCity = true;
         done(null, sub);
       },
+      // A client that connects and never sends CONNECT (slow loris) is dropped after this.
+      connectTimeout: 10_000,
       authorizeForward: (_client, packet) => (packet.topic.startsWith(QUARANTINE_PREFIX) ? null : packet),
       // A slow subscriber must not stall delivery to everyone (aedes's own DoS advice).
       drainTimeout: 30_000,
     });
     this.broker.on('clientError', (_client: Client, err: Error) => this.onError(err, 'mqtt client'));
     this.broker.on('connectionError', (_client: Client, err: Error) => this.onError(err, 'mqtt connection'));
+    this.broker.on('clientDisconnect', (client: Client) => this.keyed.delete(client));
     const onSocket = (socket: Socket) => this.accept(socket);
-    this.server = this.opts.tls ? createTlsServer({ key: this.opts.tls.key, cert: this.opts.tls.cert }, onSocket) : createTcpServer(onSocket);
+    const tls = this.opts.tls;
+    this.server = tls
+      ? createTlsServer(
+          { key: tls.key, cert: tls.cert, handshakeTimeout: 10_000, ...(tls.ca !== undefined ? { ca: tls.ca, requestCert: true, rejectUnauthorized: true } : {}) },
+          onSocket,
+        )
+      : createTcpServer(onSocket);
     const server = this.server;
+    server.maxConnections = this.guard.limits.maxConnections;
+    if (this.access.keys) this.watchRevocations(this.access.keys);
     this.boundPort = await new Promise<number>((resolve, rejectListen) => {
       server.once('error', (err) => rejectListen(new CollectorError('LISTEN_FAILED', `mqtt broker ${this.opts.host}:${this.opts.port}: ${err.message}`, true, { cause: err })));
       server.listen(this.opts.port, this.opts.host, () => {
@@ -209,6 +248,7 @@ export class MqttBrokerCollector implements EventSource {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.revocationTimer);
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -227,11 +267,42 @@ export class MqttBrokerCollector implements EventSource {
       socket.destroy();
       return;
     }
+    let connection: ConnectionState | undefined;
+    // A connection the broker stopped reading (its window is full) waits on Vigil: not idle.
+    if (!this.guard.admit(socket, () => connection?.holding ?? false)) return;
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     const client = broker.handle(socket) as unknown as ClientInternals;
+    try {
+      checkAedesInternals(client);
+    } catch (err) {
+      this.onError(err, 'mqtt broker');
+      socket.destroy();
+      return;
+    }
     this.guardPacketSize(client._parser, socket);
-    this.shortenPublishPath(client);
+    connection = this.shortenPublishPath(client);
+  }
+
+  /** End the sessions of clients whose key was revoked since they connected. */
+  private watchRevocations(keys: { isLive(keyId: string): boolean }): void {
+    this.revocationTimer = setInterval(() => {
+      for (const client of this.keyed) {
+        const scope = this.scopes.get(client);
+        if (scope && !keys.isLive(scope.principal.keyId)) {
+          this.keyed.delete(client);
+          client.close();
+        }
+      }
+    }, this.opts.revocationPollMs);
+    this.revocationTimer.unref();
+  }
+
+  private maySubscribe(client: Client | null, filter: string): boolean {
+    const scope = client ? this.scopes.get(client) : undefined;
+    if (!scope) return false;
+    for (const allowed of scope.principal.subscribe) if (filterCovers(allowed, filter)) return true;
+    return false;
   }
 
   /**
@@ -239,7 +310,7 @@ export class MqttBrokerCollector implements EventSource {
    * parsed, and let the connection be read on until `maxInflight*` are waiting; every other
    * packet goes to aedes as it would have.
    */
-  private shortenPublishPath(client: ClientInternals): void {
+  private shortenPublishPath(client: ClientInternals): ConnectionState {
     const parser = client._parser;
     const aedesListeners = parser.listeners('packet') as Array<(this: unknown, packet: unknown) => void>;
     const conn = client.conn;
@@ -280,6 +351,7 @@ export class MqttBrokerCollector implements EventSource {
       if (packet.cmd === 'publish' && client.connackSent && !client.closed && collector.takePublish(client, state, packet as PublishPacket)) return;
       for (const listener of aedesListeners) listener.call(this, packet);
     });
+    return state;
   }
 
   /**
@@ -296,7 +368,8 @@ export class MqttBrokerCollector implements EventSource {
     if (!claim) return false;
     if (client._keepaliveInterval > 0) client._keepaliveTimer?.refresh();
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
-    const item = claimToItem(claim, topic, payload, this.validation);
+    const scope = this.scopes.get(client as unknown as Client);
+    const item = scope ? scope.admit(claimToItem(claim, topic, payload, this.validation)) : claimToItem(claim, topic, payload, this.validation);
     const size = payload.byteLength;
     state.messages++;
     state.bytes += size;
@@ -376,14 +449,33 @@ export class MqttBrokerCollector implements EventSource {
     };
   }
 
-  private authenticate(username: string | undefined, password: Buffer | undefined): boolean {
-    if (this.opts.username === undefined) return true;
-    if (username === undefined || password === undefined) return false;
-    // Compare digests: timingSafeEqual needs equal lengths, and the length must not leak either.
-    const same = (a: Buffer, b: Buffer) => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
-    const userOk = same(Buffer.from(username, 'utf8'), Buffer.from(this.opts.username, 'utf8'));
-    const passOk = same(password, Buffer.from(this.opts.password ?? '', 'utf8'));
-    return userOk && passOk;
+  private authenticate(client: Client, username: string | undefined, password: Buffer | undefined): boolean {
+    const principal = this.principalOf(username, password);
+    if (principal === 'anonymous') return true;
+    if (!principal) {
+      this.refused('unauthenticated');
+      return false;
+    }
+    this.scopes.set(client, new SensorScope(principal));
+    if ((principal.agentType ?? 'sensor-key') === 'sensor-key') this.keyed.add(client);
+    return true;
+  }
+
+  /** The principal of a CONNECT's credentials, 'anonymous' where none are needed, undefined when refused. */
+  private principalOf(username: string | undefined, password: Buffer | undefined): SensorPrincipal | 'anonymous' | undefined {
+    if (password !== undefined && this.access.keys) {
+      const principal = this.access.keys.authenticate(password.toString('utf8'));
+      if (principal) return principal;
+    }
+    if (this.opts.username !== undefined && username !== undefined && password !== undefined) {
+      // Compare digests: timingSafeEqual needs equal lengths, and the length must not leak either.
+      const same = (a: Buffer, b: Buffer) => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+      const userOk = same(Buffer.from(username, 'utf8'), Buffer.from(this.opts.username, 'utf8'));
+      const passOk = same(password, Buffer.from(this.opts.password ?? '', 'utf8'));
+      if (userOk && passOk) return { keyId: `mqtt-user:${this.opts.username}`, name: this.opts.username, entities: ['*'], rsus: ['*'], subscribe: ['#'], agentType: 'mqtt-user' };
+    }
+    // Open: anyone without credentials; a wrong credential is still refused.
+    return this.access.mode === 'open' && this.opts.username === undefined && password === undefined ? 'anonymous' : undefined;
   }
 
   private authorizePublish(client: Client | null, packet: PublishPacket, done: (err?: Error | null) => void): void {
@@ -403,7 +495,8 @@ export class MqttBrokerCollector implements EventSource {
       return;
     }
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
-    const item = messageToItem(topic, payload, this.validation);
+    const scope = client ? this.scopes.get(client) : undefined;
+    const item = scope ? scope.admit(messageToItem(topic, payload, this.validation)) : messageToItem(topic, payload, this.validation);
     if (item.rejection) {
       // Kept as evidence, not delivered: subscribers must not see an impersonating message.
       packet.topic = `${QUARANTINE_PREFIX}${item.rejection.code}`;

@@ -1,5 +1,6 @@
-export { SyslogCollector, SYSLOG_UDP_SOURCE, SYSLOG_TCP_SOURCE } from './server.js';
-export type { SyslogCollectorOptions } from './server.js';
+export { SyslogCollector, SYSLOG_UDP_SOURCE, SYSLOG_TCP_SOURCE, SYSLOG_TLS_SOURCE } from './server.js';
+export type { SyslogCollectorOptions, SyslogTlsOptions } from './server.js';
+export { udpKernelDrops } from './kernel-drops.js';
 export { parseSyslog, syslogToItem, toRecord } from './parse.js';
 export type { SyslogMessage, Peer, ParseResult } from './parse.js';
 export { SyslogFramer } from './framing.js';

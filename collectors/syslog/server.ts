@@ -9,16 +9,42 @@
  * batches; what does not fit while the pipeline is full is dropped and counted
  * (`vigil_events_dropped_total{source="syslog-udp",reason="overflow"}`), so that loss is
  * visible rather than silent. The kernel's receive buffer may also overflow before Node
- * reads it; that loss is the kernel's (`netstat -su`, "receive buffer errors").
+ * reads it: that loss is read from /proc/net/udp for this socket and counted too
+ * (`vigil_events_dropped_total{source="syslog-udp",where="kernel"}`).
+ *
+ * Syslog over TLS (RFC 5425) on its own port: every client must present a certificate, and
+ * only one that the configured CA issued or whose SHA-256 fingerprint is on the allow-list
+ * is served; its events record the certificate as their ECS `agent` (`type: tls-client`).
+ * Plain UDP and TCP authenticate nobody: the node allows them on a non-loopback address
+ * only when told to (pipeline/node.ts).
+ *
+ * Every TCP and TLS connection is bounded (collectors/connections.ts): an idle timeout, a
+ * per-address and a total cap, and for TLS a handshake deadline.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { reject, type ResolvedValidationOptions } from '../../events/index.js';
 import { CollectorError } from '../errors.js';
 import type { EventSource, IngestItem, IngestSink } from '../sink.js';
 import { SyslogFramer } from './framing.js';
 import { syslogToItem } from './parse.js';
 import { RepeatCounter } from '../sequence.js';
+import { ConnectionGuard, type ConnectionLimits, type ConnectionRefusal } from '../connections.js';
+import { udpKernelDrops, udpSocketInode } from './kernel-drops.js';
+import type { VigilEvent } from '../../events/index.js';
+
+export interface SyslogTlsOptions {
+  /** TLS port (RFC 5425's is 6514); 0 picks a free one. @default 6514 */
+  port?: number;
+  /** PEM key and certificate of this server. */
+  key: string | Buffer;
+  cert: string | Buffer;
+  /** PEM CA certificate(s): a client certificate they issued is allowed. */
+  ca?: string | Buffer;
+  /** SHA-256 fingerprints (hex, colons optional) of client certificates allowed beside the CA's. */
+  allowFingerprints?: readonly string[];
+}
 
 export interface SyslogCollectorOptions {
   /** Address to listen on. @default '127.0.0.1' */
@@ -46,16 +72,38 @@ export interface SyslogCollectorOptions {
   udpBatchMessages?: number;
   /** Most concurrent TCP connections; more are refused (a sender cannot exhaust descriptors). @default 1024 */
   maxConnections?: number;
+  /** Idle timeout and per-address cap of TCP and TLS connections (collectors/connections.ts). */
+  connections?: Omit<ConnectionLimits, 'maxConnections'>;
+  /** Syslog over TLS with client certificates (RFC 5425); off when unset. */
+  tls?: SyslogTlsOptions;
+  /** The UDP socket's kernel receive buffer, bytes (SO_RCVBUF; Linux caps it at net.core.rmem_max). @default 8388608 */
+  udpReceiveBufferBytes?: number;
+  /** How often the kernel's drop count of the UDP socket is read, milliseconds. @default 1000 */
+  kernelDropsPollMs?: number;
+  /** Told of each refused or reaped connection, for metrics. */
+  onRefused?: (reason: ConnectionRefusal | 'certificate', source: string) => void;
 }
 
 export const SYSLOG_UDP_SOURCE = 'syslog-udp';
 export const SYSLOG_TCP_SOURCE = 'syslog-tcp';
+export const SYSLOG_TLS_SOURCE = 'syslog-tls';
+
+type ResolvedOptions = Required<Omit<SyslogCollectorOptions, 'tls' | 'connections' | 'onRefused'>> & Pick<SyslogCollectorOptions, 'tls'>;
 
 export class SyslogCollector implements EventSource {
   readonly name = 'syslog';
   /** The source names this collector reports under (metrics, dead letters). */
-  readonly sources = [SYSLOG_UDP_SOURCE, SYSLOG_TCP_SOURCE] as const;
-  private readonly opts: Required<SyslogCollectorOptions>;
+  readonly sources = [SYSLOG_UDP_SOURCE, SYSLOG_TCP_SOURCE, SYSLOG_TLS_SOURCE] as const;
+  private readonly opts: ResolvedOptions;
+  private readonly tcpGuard: ConnectionGuard;
+  private readonly tlsGuard: ConnectionGuard;
+  private readonly refused: NonNullable<SyslogCollectorOptions['onRefused']>;
+  private readonly allowed: Set<string>;
+  private tlsServer: Server | undefined;
+  private tlsPort = 0;
+  private kernelTimer: NodeJS.Timeout | undefined;
+  private kernelDropsSeen: number | undefined;
+  private udpInode: string | undefined;
   private sink: IngestSink | undefined;
   private udp: UdpSocket | undefined;
   private tcp: Server | undefined;
@@ -84,8 +132,19 @@ export class SyslogCollector implements EventSource {
       udpBatchMessages: options.udpBatchMessages ?? 5_000,
       tcpPendingMessages: options.tcpPendingMessages ?? 10_000,
       maxConnections: options.maxConnections ?? 1024,
+      udpReceiveBufferBytes: options.udpReceiveBufferBytes ?? 8 * 1024 * 1024,
+      kernelDropsPollMs: options.kernelDropsPollMs ?? 1_000,
+      ...(options.tls ? { tls: options.tls } : {}),
     };
-    for (const key of ['maxMessageBytes', 'udpBufferMessages', 'udpBatchMessages', 'tcpPendingMessages', 'maxConnections'] as const) {
+    this.refused = options.onRefused ?? (() => {});
+    const limits = { ...options.connections, maxConnections: this.opts.maxConnections };
+    this.tcpGuard = new ConnectionGuard(limits, (reason) => this.refused(reason, SYSLOG_TCP_SOURCE));
+    this.tlsGuard = new ConnectionGuard(limits, (reason) => this.refused(reason, SYSLOG_TLS_SOURCE));
+    this.allowed = new Set((options.tls?.allowFingerprints ?? []).map(normaliseFingerprint));
+    if (options.tls && options.tls.ca === undefined && this.allowed.size === 0) {
+      throw new CollectorError('BAD_OPTION', 'syslog option tls: expected a ca or allowFingerprints (who may send), got neither', false);
+    }
+    for (const key of ['maxMessageBytes', 'udpBufferMessages', 'udpBatchMessages', 'tcpPendingMessages', 'maxConnections', 'udpReceiveBufferBytes', 'kernelDropsPollMs'] as const) {
       const v = this.opts[key];
       if (!Number.isInteger(v) || v < 1) throw new CollectorError('BAD_OPTION', `syslog option ${key}: expected a positive integer, got ${v}`, false);
     }
@@ -95,8 +154,13 @@ export class SyslogCollector implements EventSource {
   }
 
   /** The ports actually bound (useful with port 0). */
-  get ports(): { udp: number; tcp: number } {
-    return { udp: this.udpPort, tcp: this.tcpPort };
+  get ports(): { udp: number; tcp: number; tls: number } {
+    return { udp: this.udpPort, tcp: this.tcpPort, tls: this.tlsPort };
+  }
+
+  /** Open TCP and TLS connections now (for tests). */
+  get openConnections(): number {
+    return this.tcpGuard.open + this.tlsGuard.open;
   }
 
   async start(sink: IngestSink): Promise<void> {
@@ -104,6 +168,7 @@ export class SyslogCollector implements EventSource {
     // With port 0 TCP picks first and UDP takes the same number, so senders need one port.
     if (this.opts.tcp) this.tcpPort = await this.listenTcp(this.opts.port);
     if (this.opts.udp) this.udpPort = await this.listenUdp(this.opts.tcp && this.opts.port === 0 ? this.tcpPort : this.opts.port);
+    if (this.opts.tls) this.tlsPort = await this.listenTls(this.opts.tls);
   }
 
   async stop(): Promise<void> {
@@ -114,10 +179,9 @@ export class SyslogCollector implements EventSource {
       const udp = this.udp;
       closing.push(new Promise((resolve) => udp.close(() => resolve())));
     }
-    if (this.tcp) {
-      const tcp = this.tcp;
-      closing.push(new Promise((resolve) => tcp.close(() => resolve())));
-    }
+    for (const server of [this.tcp, this.tlsServer]) if (server) closing.push(new Promise((resolve) => server.close(() => resolve())));
+    clearInterval(this.kernelTimer);
+    this.readKernelDrops();
     for (const socket of this.connections) socket.end();
     // Finish storing what was taken.
     this.flushUdp();
@@ -132,7 +196,7 @@ export class SyslogCollector implements EventSource {
   private listenUdp(port: number): Promise<number> {
     const type = this.opts.host.includes(':') ? 'udp6' : 'udp4';
     // A large receive buffer absorbs bursts while a batch commits (the kernel may cap it).
-    const socket = createSocket({ type, recvBufferSize: 8 * 1024 * 1024 });
+    const socket = createSocket({ type, recvBufferSize: this.opts.udpReceiveBufferBytes });
     this.udp = socket;
     socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address));
     return new Promise((resolve, rejectListen) => {
@@ -140,9 +204,30 @@ export class SyslogCollector implements EventSource {
       socket.bind(port, this.opts.host, () => {
         socket.removeAllListeners('error');
         socket.on('error', this.onError);
-        resolve(socket.address().port);
+        const bound = socket.address().port;
+        this.watchKernelDrops(bound);
+        resolve(bound);
       });
     });
+  }
+
+  /** Count what the kernel dropped on this socket since it was bound, every `kernelDropsPollMs`. */
+  private watchKernelDrops(port: number): void {
+    this.udpInode = udpSocketInode(port);
+    this.udpPortForDrops = port;
+    this.kernelDropsSeen = udpKernelDrops(port, this.udpInode);
+    if (this.kernelDropsSeen === undefined) return; // not Linux: nothing to read
+    this.kernelTimer = setInterval(() => this.readKernelDrops(), this.opts.kernelDropsPollMs);
+    this.kernelTimer.unref();
+  }
+
+  private udpPortForDrops = 0;
+  private readKernelDrops(): void {
+    if (this.kernelDropsSeen === undefined || !this.sink) return;
+    const now = udpKernelDrops(this.udpPortForDrops, this.udpInode);
+    if (now === undefined || now <= this.kernelDropsSeen) return;
+    this.sink.dropped(SYSLOG_UDP_SOURCE, now - this.kernelDropsSeen, 'receive-buffer', 'kernel');
+    this.kernelDropsSeen = now;
   }
 
   private onDatagram(msg: Buffer, address: string): void {
@@ -210,11 +295,55 @@ export class SyslogCollector implements EventSource {
     });
   }
 
-  private onConnection(socket: Socket): void {
+  /** RFC 5425: TLS with a required client certificate, checked against the CA and the allow-list. */
+  private listenTls(tls: SyslogTlsOptions): Promise<number> {
+    const server = createTlsServer(
+      // The handshake itself is verified below (a fingerprint-listed self-signed certificate has no chain).
+      { key: tls.key, cert: tls.cert, requestCert: true, rejectUnauthorized: false, handshakeTimeout: 10_000, ...(tls.ca !== undefined ? { ca: tls.ca } : {}) },
+      (socket) => {
+        const agent = this.clientCertificate(socket);
+        if (!agent) {
+          this.refused('certificate', SYSLOG_TLS_SOURCE);
+          socket.destroy();
+          return;
+        }
+        this.onConnection(socket, SYSLOG_TLS_SOURCE, this.tlsGuard, agent);
+      },
+    );
+    server.maxConnections = this.opts.maxConnections;
+    server.on('tlsClientError', () => this.refused('certificate', SYSLOG_TLS_SOURCE));
+    this.tlsServer = server;
+    const port = tls.port ?? 6514;
+    return new Promise((resolve, rejectListen) => {
+      server.once('error', (err) => rejectListen(new CollectorError('LISTEN_FAILED', `syslog TLS ${this.opts.host}:${port}: ${err.message}`, true, { cause: err })));
+      server.listen(port, this.opts.host, () => {
+        server.removeAllListeners('error');
+        server.on('error', this.onError);
+        const addr = server.address();
+        resolve(typeof addr === 'object' && addr ? addr.port : port);
+      });
+    });
+  }
+
+  /** The agent a client certificate makes, or undefined when it is not allowed. */
+  private clientCertificate(socket: TLSSocket): NonNullable<VigilEvent['agent']> | undefined {
+    const cert = socket.getPeerCertificate();
+    if (!cert || !cert.fingerprint256) return undefined;
+    const fingerprint = normaliseFingerprint(cert.fingerprint256);
+    const chained = this.opts.tls?.ca !== undefined && socket.authorized;
+    if (!chained && !this.allowed.has(fingerprint)) return undefined;
+    const cn = cert.subject?.CN;
+    const name = Array.isArray(cn) ? cn[0] : cn;
+    return { id: `sha256:${fingerprint}`, ...(name ? { name: String(name).slice(0, 128) } : {}), type: 'tls-client' };
+  }
+
+  private onConnection(socket: Socket, source = SYSLOG_TCP_SOURCE, guard = this.tcpGuard, agent?: VigilEvent['agent']): void {
     if (this.stopped || !this.sink) {
       socket.destroy();
       return;
     }
+    // A socket paused for backpressure waits on the pipeline: not idle.
+    if (!guard.admit(socket, () => socket.isPaused())) return;
     const sink = this.sink;
     this.connections.add(socket);
     const framer = new SyslogFramer(this.opts.maxMessageBytes);
@@ -234,7 +363,7 @@ export class SyslogCollector implements EventSource {
       const items = waiting;
       waiting = [];
       if (socket.isPaused() && !ended && !socket.destroyed) socket.resume();
-      storing = sink.submit(SYSLOG_TCP_SOURCE, items, { wait: true }).then(
+      storing = sink.submit(source, items, { wait: true }).then(
         () => {
           storing = undefined;
           flush();
@@ -249,7 +378,11 @@ export class SyslogCollector implements EventSource {
       this.track(storing);
     };
     const take = (frames: ReturnType<SyslogFramer['push']>) => {
-      for (const f of frames) waiting.push(f.rejection ? { raw: f.bytes, rejection: f.rejection } : syslogToItem(f.bytes, peer, this.validation, this.repeats));
+      for (const f of frames) {
+        const item = f.rejection ? { raw: f.bytes, rejection: f.rejection } : syslogToItem(f.bytes, peer, this.validation, this.repeats);
+        if (agent && item.event) item.event.agent = agent;
+        waiting.push(item);
+      }
       if (waiting.length >= maxPending) socket.pause();
       flush();
     };
@@ -266,4 +399,9 @@ export class SyslogCollector implements EventSource {
     this.inflight.add(p);
     void p.finally(() => this.inflight.delete(p));
   }
+}
+
+/** Upper-case hex without separators: `AB:CD:…` and `abcd…` name the same certificate. */
+function normaliseFingerprint(f: string): string {
+  return f.replace(/[^0-9a-fA-F]/g, '').toUpperCase();
 }

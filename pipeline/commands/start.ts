@@ -3,6 +3,7 @@ import { configFromFlags, DEFAULT_DATA_DIR, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { VigilNode } from '../node.js';
 import { ensureDemoTokens } from '../demo.js';
+import { ensureDemoSensorKey } from '../demo-sensor.js';
 import { intOption } from './options.js';
 
 export function register(program: Command): void {
@@ -13,6 +14,8 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'where the database, ledger and model live', DEFAULT_DATA_DIR)
     .option('--port <port>', 'HTTP port for /ingest, /metrics, /healthz, the API and dashboards', intOption('--port', 0, 65_535), 4000)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--require-keys', 'HTTP ingest and MQTT take only senders with a sensor key (`vigil sensor create`)')
+    .option('--insecure-open', 'let collectors that authenticate nobody listen on a non-loopback address')
     // Configuration layers: --config FILE (else ./vigil.config.json|.yaml), then VIGIL_* variables, then these flags.
     .option('--config <file>', 'configuration file (JSON or YAML); default ./vigil.config.json or ./vigil.config.yaml if present')
     .option('--mqtt-port <port>', 'embedded MQTT broker port', intOption('--mqtt-port', 0, 65_535), 1883)
@@ -41,6 +44,9 @@ export function register(program: Command): void {
       const url = node.url;
       const demoTokens = config.demo.enabled ? ensureDemoTokens(node.store, config.dataDir, Date.now) : undefined;
       if (demoTokens?.created) await node.analysis?.appendPendingActions();
+      // The node's timer ledgers the new key within a second; it works from then on.
+      const demoSensor = config.demo.enabled ? ensureDemoSensorKey(node.sensorKeys, config.dataDir, Date.now) : undefined;
+      const open = node.openListeners.map((l) => `${l.what} on ${l.host}`);
       process.stdout.write(
         [
           `Vigil is running${config.demo.enabled ? ' with the city simulator' : ''}. Data in ${config.dataDir}`,
@@ -50,11 +56,22 @@ export function register(program: Command): void {
           `  metrics    ${url}/metrics`,
           `  ingest     POST ${url}/ingest  (NDJSON or a JSON array)`,
           ...(demoTokens ? [`  tokens     ${demoTokens.path}  (one per role${demoTokens.created ? ', made now' : ''}; readable only by you)`] : []),
+          ...(demoSensor ? [`  sensor key ${demoSensor.path}  (for ingest with --require-keys and MQTT subscriptions; readable only by you)`] : []),
           ...(node.mqttBroker ? [`  mqtt       ${config.mqtt.broker.tls ? 'mqtts' : 'mqtt'}://${config.mqtt.broker.host}:${node.mqttBroker.port}  (city/v2x/<vehicle>/bsm, city/iot/<device>/<kind>)`] : []),
           ...(config.mqtt.client.url !== undefined ? [`  mqtt in    subscribed to ${config.mqtt.client.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')}`] : []),
-          ...(node.syslog ? [`  syslog     ${config.syslog.host}:${node.syslog.ports.udp || node.syslog.ports.tcp} (${[config.syslog.udp && 'UDP', config.syslog.tcp && 'TCP'].filter(Boolean).join(' and ')})`] : []),
+          ...(node.syslog && (config.syslog.udp || config.syslog.tcp) ? [`  syslog     ${config.syslog.host}:${node.syslog.ports.udp || node.syslog.ports.tcp} (${[config.syslog.udp && 'UDP', config.syslog.tcp && 'TCP'].filter(Boolean).join(' and ')})`] : []),
+          ...(node.syslog && config.syslog.tls ? [`  syslog tls ${config.syslog.host}:${node.syslog.ports.tls} (RFC 5425, client certificates required)`] : []),
           ...(config.kafka.topics.length > 0 ? [`  kafka      consuming ${config.kafka.topics.join(', ')} from ${config.kafka.brokers.join(',')}`] : []),
           ...(config.sources.length > 0 ? [`  config     ${config.sources.join(', ')}`] : []),
+          ...(open.length > 0
+            ? [
+                '',
+                '  !!! OPEN INGEST: anyone who can reach these takes part in what the ledger proves:',
+                ...open.map((o) => `  !!!   ${o}`),
+                '  !!! Fine for the demo on loopback; a deployment sets --require-keys and syslog.tls (README, "Securing a deployment").',
+                '',
+              ]
+            : []),
           'Stop with Ctrl-C.',
           '',
         ].join('\n'),
