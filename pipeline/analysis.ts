@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import type { CityDescription } from '../collectors/index.js';
 import { Detector, DetectorError, saveModel, type Incident, type IncidentBook, type DetectorOutput } from '../detector/index.js';
-import { Ledger, type LedgerEntry } from '../ledger/index.js';
-import { createApi, ledgerAuditLog, ruleBookAdmin, type RuleAdmin, type RuleItem, type VigilApi, type ExceptionSpec, type SuppressionSpec } from '../api/index.js';
+import { Ledger, type LedgerEntry, type WitnessPolicy } from '../ledger/index.js';
+import { createApi, ledgerAuditLog, ruleBookAdmin, type AuditLog, type EvidenceBundleView, type RuleAdmin, type RuleItem, type VigilApi, type ExceptionSpec, type SuppressionSpec } from '../api/index.js';
 import type { SqliteStore } from '../store/index.js';
 import type { Bus, BusSubscription } from './bus.js';
 import type { IngestPipeline, StoredEvent } from './ingest.js';
@@ -35,6 +35,10 @@ export interface AnalysisOptions {
   tickMs: number;
   /** The store's retention (0: keeps everything): events the ledger logged may have aged out. */
   retentionDays: number;
+  /** Witnesses that co-sign the ledger's checkpoints (config `witnesses`, pipeline/anchor.ts). */
+  witnesses?: WitnessPolicy;
+  /** Adds to every evidence bundle the API serves (the anchor covering it, pipeline/anchor.ts). */
+  decorateEvidence?: (bundle: EvidenceBundleView) => EvidenceBundleView;
 }
 
 export interface Analysis {
@@ -57,6 +61,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     checkpointIntervalMs: options.ledger.checkpointIntervalMs,
     clock: now,
     logger: { info: (msg: string) => logger.info(msg), warn: (msg: string) => logger.warn(msg), error: (msg: string) => logger.error(msg) },
+    ...(options.witnesses ? { witnesses: options.witnesses } : {}),
   });
   await catchUpLedger(ledger, store, logger, options.retentionDays);
   // Every accepted event becomes a leaf, in commit order, in the ingesting process (whatever the bus).
@@ -118,7 +123,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
   const api = createApi({
     store,
     tokens: store,
-    audit: ledgerAuditLog(ledger),
+    audit: withEvidenceDecorator(ledgerAuditLog(ledger), options.decorateEvidence),
     rules,
     now,
     onUnexpectedError: (err) => logger.error({ err }, 'API error'),
@@ -169,6 +174,14 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
       await ledger.close();
     },
   };
+}
+
+function withEvidenceDecorator(audit: AuditLog, decorate: AnalysisOptions['decorateEvidence']): AuditLog {
+  if (!decorate) return audit;
+  return { ...audit, proveById: async (id) => {
+    const bundle = await audit.proveById(id);
+    return bundle && decorate(bundle);
+  } };
 }
 
 /**

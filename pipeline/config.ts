@@ -189,7 +189,70 @@ export const configSchema = z.strictObject({
       groupId: z.string().min(1).default('vigil-detectors'),
     })
     .prefault({}),
+  // --- Anchoring on chain and witnesses (anchor/, pipeline/anchor.ts) --------------------
+  anchor: z
+    .strictObject({
+      /**
+       * `off`; `rpc`: anchor through `rpcUrl` to `contract` on `chainId` with the account in
+       * `keyFile`; `local`: start a local anvil chain (state in DATA_DIR/anvil), make an
+       * account key and deploy the contract there on first start — what `vigil start --demo` does.
+       * `VIGIL_ANCHOR`. @default 'off' ('local' for `vigil start --demo`)
+       */
+      mode: z.enum(['off', 'rpc', 'local']).default('off'),
+      /** An Ethereum JSON-RPC endpoint. `VIGIL_ANCHOR_RPC_URL`. */
+      rpcUrl: z.string().url().optional(),
+      /** EIP-155 chain id the endpoint must serve. `VIGIL_ANCHOR_CHAIN_ID`. */
+      chainId: z.number().int().min(1).optional(),
+      /** The VigilAnchor contract's address. `VIGIL_ANCHOR_CONTRACT`. */
+      contract: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x address').optional(),
+      /** File with the node's account key (0x-hex), mode 0600, outside the ledger directory. `VIGIL_ANCHOR_KEY_FILE`. @default DATA_DIR/anchor-account.key in local mode */
+      keyFile: z.string().min(1).optional(),
+      /** Anchor after this many new checkpoints… @default 60 */
+      everyCheckpoints: z.number().int().min(1).default(60),
+      /** …or this many milliseconds after the last anchor, whichever comes first. @default 60000 */
+      intervalMs: z.number().int().min(100).default(60_000),
+      /** How often receipts and reorganisations are checked, milliseconds. @default 1000 */
+      pollMs: z.number().int().min(10).default(1_000),
+      /** First retry delay after a chain failure, milliseconds (doubles per failure). @default 1000 */
+      retryBaseMs: z.number().int().min(1).default(1_000),
+      /** Longest retry delay, milliseconds. @default 60000 */
+      retryMaxMs: z.number().int().min(1).default(60_000),
+      /** Anchors in the last this-many blocks are re-checked for reorganisations. @default 64 */
+      reorgDepth: z.number().int().min(0).default(64),
+      /** The RPC URL the auditor's page is given (one without credentials). @default rpcUrl */
+      browserRpcUrl: z.string().url().optional(),
+      /** Local mode: anvil's port (0: a free one). @default 0 */
+      localPort: port.default(0),
+      /** Local mode: seconds between blocks. @default 1 */
+      localBlockTime: z.number().int().min(0).max(60).default(1),
+    })
+    .prefault({}),
+  witnesses: z
+    .strictObject({
+      /** Base URLs of `vigil witness` nodes that co-sign this node's checkpoints. `VIGIL_WITNESS_URLS=a,b`. @default [] */
+      urls: z.array(z.string().url()).default([]),
+      /** Witness public keys (PEM or hex) by URL; a witness without one is trusted on first use. @default {} */
+      keys: z.record(z.string(), z.string()).default({}),
+      /** Distinct witnesses that must co-sign before a checkpoint counts as published. @default all of them */
+      required: z.number().int().min(1).optional(),
+      /** Per-request timeout, milliseconds. @default 5000 */
+      timeoutMs: z.number().int().min(1).default(5_000),
+      /** Also run this many witnesses inside this node's process, each with its own key in DATA_DIR/witnesses (the demo: 2). @default 0 */
+      local: z.number().int().min(0).max(8).default(0),
+    })
+    .prefault({}),
 })
+  .superRefine((c, ctx) => {
+    if (c.anchor.mode === 'rpc') {
+      for (const k of ['rpcUrl', 'chainId', 'contract', 'keyFile'] as const) {
+        if (c.anchor[k] === undefined) ctx.addIssue({ code: 'custom', path: ['anchor', k], message: `anchor.mode rpc needs anchor.${k}` });
+      }
+    }
+    const w = c.witnesses.urls.length + c.witnesses.local;
+    if (c.witnesses.required !== undefined && c.witnesses.required > w) {
+      ctx.addIssue({ code: 'custom', path: ['witnesses', 'required'], message: `${c.witnesses.required} cosignatures required of ${w} witness(es)` });
+    }
+  })
   .superRefine((c, ctx) => {
     if (c.bus.type === 'kafka' && c.kafka.brokers.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['kafka', 'brokers'], message: 'bus.type kafka needs at least one broker' });
@@ -256,6 +319,9 @@ type EnvType = 'string' | 'int' | 'bool' | 'list';
  * | VIGIL_KAFKA_BROKERS, VIGIL_KAFKA_TOPICS | kafka.brokers, kafka.topics |
  * | VIGIL_KAFKA_CLIENT_ID, VIGIL_KAFKA_GROUP_ID, VIGIL_KAFKA_SSL | kafka.clientId, kafka.groupId, kafka.ssl |
  * | VIGIL_BUS, VIGIL_BUS_TOPIC, VIGIL_BUS_GROUP_ID | bus.type, bus.topic, bus.groupId |
+ * | VIGIL_ANCHOR, VIGIL_ANCHOR_RPC_URL, VIGIL_ANCHOR_CHAIN_ID | anchor.mode, anchor.rpcUrl, anchor.chainId |
+ * | VIGIL_ANCHOR_CONTRACT, VIGIL_ANCHOR_KEY_FILE | anchor.contract, anchor.keyFile |
+ * | VIGIL_WITNESS_URLS | witnesses.urls |
  *
  * Other VIGIL_* variables (VIGIL_LOG_LEVEL, …) belong to other parts and are not read here.
  */
@@ -293,10 +359,18 @@ export const ENV_VARS: Readonly<Record<string, { key: string; type: EnvType }>> 
   VIGIL_BUS: { key: 'bus.type', type: 'string' },
   VIGIL_BUS_TOPIC: { key: 'bus.topic', type: 'string' },
   VIGIL_BUS_GROUP_ID: { key: 'bus.groupId', type: 'string' },
+  VIGIL_ANCHOR: { key: 'anchor.mode', type: 'string' },
+  VIGIL_ANCHOR_RPC_URL: { key: 'anchor.rpcUrl', type: 'string' },
+  VIGIL_ANCHOR_CHAIN_ID: { key: 'anchor.chainId', type: 'int' },
+  VIGIL_ANCHOR_CONTRACT: { key: 'anchor.contract', type: 'string' },
+  VIGIL_ANCHOR_KEY_FILE: { key: 'anchor.keyFile', type: 'string' },
+  VIGIL_WITNESS_URLS: { key: 'witnesses.urls', type: 'list' },
 };
 
 /** What `vigil start` runs unless told otherwise: the lowest layer under file, environment and flags. */
 export const COMMAND_DEFAULTS: VigilConfigInput = { mqtt: { broker: { enabled: true } }, syslog: { enabled: true } };
+/** What `vigil start --demo` adds under the file, environment and flags: a local chain to anchor to and two witnesses. */
+export const DEMO_DEFAULTS: VigilConfigInput = { anchor: { mode: 'local' }, witnesses: { local: 2 } };
 
 export interface LoadConfigOptions {
   /** `--config FILE`: this file must exist. Otherwise the first of CONFIG_FILE_NAMES found in `cwd` is read, if any. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { configFromFlags, loadConfig } from '../config.js';
+import { COMMAND_DEFAULTS, DEMO_DEFAULTS, configFromFlags, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { VigilNode } from '../node.js';
 import { ensureDemoTokens } from '../demo.js';
@@ -31,7 +31,9 @@ export function register(program: Command): void {
     .option('--bus <type>', 'event bus to the detector: memory or kafka')
     .action(async (opts: Record<string, unknown> & { config?: string }, cmd: Command) => {
       const flags = configFromFlags(opts, (option) => cmd.getOptionValueSource(option) === 'cli');
-      const config = loadConfig({ ...(opts.config !== undefined ? { file: opts.config } : {}), flags });
+      // --demo adds a local chain to anchor to and two witnesses, under whatever the file, environment and flags say.
+      const defaults = opts['demo'] === true ? { ...COMMAND_DEFAULTS, ...DEMO_DEFAULTS } : COMMAND_DEFAULTS;
+      const config = loadConfig({ ...(opts.config !== undefined ? { file: opts.config } : {}), flags, defaults });
       const logger = createLogger();
       const node = await VigilNode.start(config, { logger });
       const url = node.url;
@@ -49,6 +51,8 @@ export function register(program: Command): void {
           ...(config.mqtt.client.url !== undefined ? [`  mqtt in    subscribed to ${config.mqtt.client.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')}`] : []),
           ...(node.syslog ? [`  syslog     ${config.syslog.host}:${node.syslog.ports.udp || node.syslog.ports.tcp} (${[config.syslog.udp && 'UDP', config.syslog.tcp && 'TCP'].filter(Boolean).join(' and ')})`] : []),
           ...(config.kafka.topics.length > 0 ? [`  kafka      consuming ${config.kafka.topics.join(', ')} from ${config.kafka.brokers.join(',')}`] : []),
+          ...(node.anchoring ? [`  anchors    chain ${node.anchoring.chain.chainId} via ${node.anchoring.chain.browserRpcUrl}, contract ${node.anchoring.chain.contract}${node.anchoring.chain.anvil ? ' (local anvil)' : ''}  (${url}/anchors.json)`] : ['  anchors    off: without anchors or witnesses a rollback of the ledger cannot be detected']),
+          ...(config.witnesses.urls.length + config.witnesses.local > 0 ? [`  witnesses  ${config.witnesses.urls.length + config.witnesses.local} (${config.witnesses.local} beside this node)`] : []),
           ...(config.sources.length > 0 ? [`  config     ${config.sources.join(', ')}`] : []),
           'Stop with Ctrl-C.',
           '',
