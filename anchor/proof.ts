@@ -1,7 +1,6 @@
 /** Choosing the anchor an evidence bundle carries. Browser-safe (pure). */
 import type { Checkpoint } from '../ledger/verifier.js';
-import type { AnchoredEntry } from './state.js';
-import { ANCHOR_PROOF_FORMAT, type AnchorProof } from './types.js';
+import { ANCHOR_PROOF_FORMAT, type AnchoredEntry, type AnchorProof } from './types.js';
 
 /**
  * The anchor for a bundle of entry `leafIndex` under `bundleCheckpoint`: the largest

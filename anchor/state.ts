@@ -11,15 +11,9 @@ import { join } from 'node:path';
 import { parseCheckpoint, type Checkpoint } from '../ledger/verifier.js';
 import { AnchorError } from './errors.js';
 import { parseAnchorRecord } from './parse.js';
-import type { AnchorRecord, Hex } from './types.js';
+import type { AnchoredEntry, Hex } from './types.js';
 
-export interface AnchoredEntry {
-  anchor: AnchorRecord;
-  /** The signed checkpoint anchored (bundles carry it). */
-  checkpoint: Checkpoint;
-  /** When the node recorded it, epoch milliseconds. */
-  at: number;
-}
+export type { AnchoredEntry };
 
 export interface PendingAnchor {
   txHash: Hex;

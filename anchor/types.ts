@@ -35,3 +35,12 @@ export interface AnchorProof {
   checkpoint: Checkpoint;
   consistency: { from: number; to: number; proof: string[] };
 }
+
+/** An anchor as the node recorded it, with the signed checkpoint it anchored. */
+export interface AnchoredEntry {
+  anchor: AnchorRecord;
+  /** The signed checkpoint anchored (bundles carry it). */
+  checkpoint: Checkpoint;
+  /** When the node recorded it, epoch milliseconds. */
+  at: number;
+}
