@@ -42,7 +42,7 @@ export function vigil(args: string[], timeoutMs = 120_000): Promise<{ code: numb
 
 /** `n` telemetry events as NDJSON. */
 export function telemetry(n: number, device = 'D-1', from = 0): string {
-  return Array.from({ length: n }, (_, i) => JSON.stringify({ kind: 'telemetry', device, ts: Date.now(), metrics: { temperature: 20 + ((from + i) % 10) } })).join('\n');
+  return Array.from({ length: n }, (_, i) => JSON.stringify({ kind: 'telemetry', device, ts: Date.now(), metrics: { temperature: 20 + ((from + i) % 10), n: from + i } })).join('\n');
 }
 
 /** Twelve failed logins on one device within a minute: the starter rules' password guessing. */
