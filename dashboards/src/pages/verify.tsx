@@ -99,7 +99,7 @@ export function VerifyPage() {
       </div>
       <p class="muted">
         The check runs in this browser with the ledger's own verifier code: the entry is re-encoded and hashed, the inclusion proof is recomputed up to the signed root, and the
-        checkpoint's Ed25519 signature is checked against the key below. Nothing is sent to the node.
+        checkpoint's Ed25519 signature is checked against the key below. Nothing is sent to the node; a bundle's chain anchor is looked up on the chain itself, through its JSON-RPC URL.
       </p>
       <div class="grid-side">
         <div class="stack">
