@@ -135,3 +135,40 @@ describe('when the node is SIGKILLed between sending an anchor and its mining', 
     }
   }, 240_000);
 });
+
+describe('when a chain reorganisation drops a mined anchor', () => {
+  const tmp = tempDir();
+  afterAll(() => tmp.cleanup());
+
+  it('notices the receipt is gone, counts it, and anchors the latest checkpoint again', async () => {
+    const chain = await startChain(tmp.dir);
+    const node = await VigilNode.start(
+      resolveConfig({ dataDir: join(tmp.dir, 'node'), api: { port: 0 }, detector: { enabled: false }, anchor: anchorConfig(chain) }),
+      { logger: silentLogger() },
+    );
+    try {
+      const anchorer = node.anchoring!.anchorer;
+      const ledger = node.analysis!.ledger;
+      const anchoredUpTo = (size: number) => waitFor(() => ((anchorer.anchors.at(-1)?.anchor.size ?? 0) >= size ? anchorer.anchors.at(-1)! : undefined), 30_000, `an anchor of size ${size}`);
+      await fetch(`${node.url}/ingest`, { method: 'POST', body: telemetry(10, 'D-r1') });
+      await anchoredUpTo((await ledger.checkpoint()).size);
+      const snapshot = await anvilCall<string>(chain.anvil.url, 'evm_snapshot');
+      await fetch(`${node.url}/ingest`, { method: 'POST', body: telemetry(10, 'D-r2') });
+      const doomed = await anchoredUpTo((await ledger.checkpoint()).size);
+
+      // The chain goes back to before that anchor's block: its transaction is no longer on chain.
+      expect(await anvilCall<boolean>(chain.anvil.url, 'evm_revert', [snapshot])).toBe(true);
+      await waitFor(() => (!anchorer.anchors.some((e) => e.anchor.txHash === doomed.anchor.txHash) ? true : undefined), 30_000, 'the dropped anchor noticed');
+      const again = await anchoredUpTo(doomed.anchor.size);
+      expect(again.anchor.txHash).not.toBe(doomed.anchor.txHash);
+      const metrics = await (await fetch(`${node.url}/metrics`)).text();
+      expect(metricValue(metrics, 'vigil_anchor_reorg_dropped_total')).toBeGreaterThanOrEqual(1);
+      const onChain = await fetchAnchors(createChainReader(chain.anvil.url), chain.contract, ledger.origin);
+      expect(onChain.map((a) => a.txHash)).toEqual(anchorer.anchors.map((e) => e.anchor.txHash));
+      expect(onChain.at(-1)!.size).toBeGreaterThanOrEqual(doomed.anchor.size);
+    } finally {
+      await node.stop();
+      await chain.anvil.stop();
+    }
+  }, 120_000);
+});
