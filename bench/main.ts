@@ -13,7 +13,7 @@ export interface BenchContext {
 type Suite = (ctx: BenchContext) => Promise<Figures>;
 
 /** Suite names, each a module `bench/<name>.ts` exporting `run`. */
-const suites = ['ingest', 'collectors', 'ledger', 'detector', 'api'];
+const suites = ['ingest', 'collectors', 'ledger', 'detector', 'api', 'anchor'];
 const loadSuite = (name: string): Promise<{ run: Suite }> => import(`./${name}.js`);
 
 const { values } = parseArgs({
