@@ -51,8 +51,7 @@ export function register(program: Command): void {
           ...(config.mqtt.client.url !== undefined ? [`  mqtt in    subscribed to ${config.mqtt.client.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')}`] : []),
           ...(node.syslog ? [`  syslog     ${config.syslog.host}:${node.syslog.ports.udp || node.syslog.ports.tcp} (${[config.syslog.udp && 'UDP', config.syslog.tcp && 'TCP'].filter(Boolean).join(' and ')})`] : []),
           ...(config.kafka.topics.length > 0 ? [`  kafka      consuming ${config.kafka.topics.join(', ')} from ${config.kafka.brokers.join(',')}`] : []),
-          ...(node.anchoring ? [`  anchors    chain ${node.anchoring.chain.chainId} via ${node.anchoring.chain.browserRpcUrl}, contract ${node.anchoring.chain.contract}${node.anchoring.chain.anvil ? ' (local anvil)' : ''}  (${url}/anchors.json)`] : ['  anchors    off: without anchors or witnesses a rollback of the ledger cannot be detected']),
-          ...(config.witnesses.urls.length + config.witnesses.local > 0 ? [`  witnesses  ${config.witnesses.urls.length + config.witnesses.local} (${config.witnesses.local} beside this node)`] : []),
+          ...anchorLines(node, config, url),
           ...(config.sources.length > 0 ? [`  config     ${config.sources.join(', ')}`] : []),
           'Stop with Ctrl-C.',
           '',
@@ -71,4 +70,15 @@ export function register(program: Command): void {
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
     });
+}
+
+/** What `vigil start` says about anchors and witnesses: plainly, when neither guards against a rollback. */
+function anchorLines(node: VigilNode, config: ReturnType<typeof loadConfig>, url: string): string[] {
+  const witnesses = config.witnesses.urls.length + config.witnesses.local;
+  const lines: string[] = [];
+  const chain = node.anchoring?.chain;
+  if (chain) lines.push(`  anchors    chain ${chain.chainId} via ${chain.browserRpcUrl}, contract ${chain.contract}${chain.anvil ? ' (local anvil)' : ''}  (${url}/anchors.json)`);
+  if (witnesses > 0) lines.push(`  witnesses  ${witnesses} (${config.witnesses.local} beside this node)`);
+  if (!chain && witnesses === 0) lines.push('  anchors    off, and no witnesses: a rollback of the ledger could not be detected (see README, "Anchors on chain and witnesses")');
+  return lines;
 }
