@@ -102,6 +102,8 @@ export class Anchorer {
   #wake: (() => void) | undefined;
   #watch: NodeJS.Timeout | undefined;
   #lastBroadcast = 0;
+  /** The head at the last reorganisation check: nothing can have changed without a new block. */
+  #checkedHead: string | null = null;
 
   constructor(options: AnchorerOptions) {
     this.#o = normalise(options);
@@ -284,24 +286,32 @@ export class Anchorer {
     }
   }
 
+  /**
+   * From the newest anchor back, while the chain no longer has an anchor where it was
+   * recorded. A block hash commits to all its ancestors, so the first anchor found intact
+   * vouches for every older one: in the usual case this is one receipt per new block.
+   */
   async #checkReorgs(): Promise<void> {
-    const recent = this.#state.anchors.slice(-8);
-    if (recent.length === 0) return;
-    const head = Number(await rpc('eth_blockNumber', () => this.#client.getBlockNumber()));
-    for (const e of recent) {
-      if (e.anchor.blockNumber < head - this.#o.reorgDepth) continue;
+    const newest = this.#state.last;
+    if (!newest) return;
+    const block = await rpc('eth_getBlockByNumber', () => this.#client.getBlock({ blockTag: 'latest' }));
+    const head = Number(block.number);
+    // The head's hash, not its number: a reorganisation can replace blocks at the same height.
+    if (block.hash === this.#checkedHead) return;
+    for (let e = this.#state.last; e && e.anchor.blockNumber >= head - this.#o.reorgDepth; e = this.#state.last) {
       const receipt = await this.#receipt(e.anchor.txHash);
-      if (receipt && receipt.status === 'success' && receipt.blockHash.toLowerCase() === e.anchor.blockHash) continue;
+      if (receipt && receipt.status === 'success' && receipt.blockHash.toLowerCase() === e.anchor.blockHash) break;
+      await this.#state.drop(e.anchor.txHash, this.#o.clock());
       if (receipt && receipt.status === 'success') {
         // Re-included in another block: the same anchor, located anew.
-        await this.#state.drop(e.anchor.txHash, this.#o.clock());
         await this.#reconcile();
+        if (this.#state.has(e.anchor.txHash)) break;
         continue;
       }
-      await this.#state.drop(e.anchor.txHash, this.#o.clock());
       this.#o.hooks.dropped?.(e.anchor);
       this.#o.hooks.warn?.(`anchor of size ${e.anchor.size} (tx ${e.anchor.txHash}, block ${e.anchor.blockNumber}) is no longer on chain: a reorganisation dropped it; anchoring again`);
     }
+    this.#checkedHead = block.hash;
   }
 
   async #send(cp: Checkpoint): Promise<void> {
