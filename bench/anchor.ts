@@ -3,7 +3,9 @@
  * local anvil with 1 s blocks (so about half a block on average, plus the node's polling);
  * median of BENCH_ANCHOR_ROUNDS. anchor_gas: gas of one anchor transaction (median, a
  * repeat anchor of the same origin; anchor_gas_first: the origin's first, which writes
- * fresh storage).
+ * fresh storage). anchor_node_cpu_ms: CPU time of this process per round (the
+ * anchorer's RPC calls, signing and bookkeeping, plus a 100-entry append and checkpoint):
+ * what one anchor costs the node, whatever else the shared machine is doing.
  * ingest_anchor_on_events_per_s / _off_: `vigil start` (detector off) ingesting over HTTP
  * with anchoring on (an anchor after every checkpoint, i.e. every second: harsher than the
  * defaults) and off, interleaved off, on, off, on, … so that a shared machine's drift hits
@@ -46,6 +48,8 @@ async function latencyAndGas(ctx: BenchContext): Promise<Figures> {
     const anchorer = new Anchorer({ stateDir: join(dir, 'anchor'), rpcUrl: anvil.url, chainId: d.chainId, contract: d.contract, privateKey: ANVIL_DEV_KEY, latestCheckpoint: () => ledger.latestCheckpoint, everyCheckpoints: 1, intervalMs: 1, pollMs: 50 });
     await anchorer.start();
     const latencies: number[] = [];
+    const cpu0 = process.cpuUsage();
+    let cpuMs = 0;
     try {
       for (let r = 0; r < ROUNDS; r++) {
         ledger.appendMany(Array.from({ length: 100 }, (_, i) => ({ type: 'event' as const, ts: Date.now(), body: { id: `bench-${r}-${i}` } })));
@@ -54,6 +58,8 @@ async function latencyAndGas(ctx: BenchContext): Promise<Figures> {
         while ((anchorer.anchors.at(-1)?.anchor.size ?? 0) < cp.size) await new Promise((res) => setTimeout(res, 5));
         latencies.push(performance.now() - cut);
       }
+      const used = process.cpuUsage(cpu0);
+      cpuMs = (used.user + used.system) / 1000 / ROUNDS;
     } finally {
       await anchorer.stop();
       await ledger.close();
@@ -61,7 +67,7 @@ async function latencyAndGas(ctx: BenchContext): Promise<Figures> {
     const client = createChainReader(anvil.url);
     const gas = await Promise.all(anchorer.anchors.map(async (e) => Number((await client.getTransactionReceipt({ hash: e.anchor.txHash })).gasUsed)));
     ctx.progress(`anchor: ${ROUNDS} checkpoints anchored, latency median ${median(latencies).toFixed(0)} ms (min ${Math.min(...latencies).toFixed(0)}, max ${Math.max(...latencies).toFixed(0)}), gas ${gas.join(' ')}`);
-    return { anchor_latency_ms: Math.round(median(latencies)), anchor_gas: median(gas.slice(1)), anchor_gas_first: gas[0] ?? 0 };
+    return { anchor_latency_ms: Math.round(median(latencies)), anchor_gas: median(gas.slice(1)), anchor_gas_first: gas[0] ?? 0, anchor_node_cpu_ms: Number(cpuMs.toFixed(1)) };
   } finally {
     await anvil.stop();
     rmSync(dir, { recursive: true, force: true });
