@@ -2,7 +2,7 @@
  * The allowed imports between Vigil's parts (../shared/DESIGN.md, "Folders and what each
  * may touch"), checked on every `npm test` so the layering is kept by a tool, not memory.
  */
-const parts = ['events', 'collectors', 'detector', 'ledger', 'store', 'api', 'dashboards', 'pipeline', 'bench', 'test'];
+const parts = ['events', 'collectors', 'detector', 'ledger', 'anchor', 'store', 'api', 'dashboards', 'pipeline', 'bench', 'test'];
 const others = (...allowed) => `^(${parts.filter((p) => !allowed.includes(p)).join('|')})/`;
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -28,6 +28,26 @@ module.exports = {
       severity: 'error',
       from: { path: '^ledger/' },
       to: { path: others('ledger') },
+    },
+    {
+      name: 'anchor-only-ledger-verifier',
+      comment: "anchor/ takes only the ledger's public face for checkpoints and consistency proofs (ledger/verifier.ts, browser-safe), nothing else of ours.",
+      severity: 'error',
+      from: { path: '^anchor/' },
+      to: { path: [others('anchor', 'ledger'), '^ledger/'], pathNot: '^ledger/verifier\\.ts$' },
+    },
+    {
+      name: 'anchor-verifier-browser-safe',
+      comment: "anchor/verifier.ts is the part's browser face: it and what it imports must not touch node: modules or the node-side files.",
+      severity: 'error',
+      from: { path: '^anchor/(verifier|chain|parse|audit|proof|types|errors|contract)\\.ts$' },
+      to: { path: '^anchor/(anchorer|state|keys|anvil|deploy|compile|build-contract|index)\\.ts$' },
+    },
+    {
+      name: 'anchor-verifier-no-node-modules',
+      severity: 'error',
+      from: { path: '^anchor/(verifier|chain|parse|audit|proof|types|errors|contract)\\.ts$' },
+      to: { dependencyTypes: ['core'] },
     },
     {
       name: 'collectors-only-events',
@@ -64,14 +84,14 @@ module.exports = {
       name: 'api-only-store-ledger-events',
       severity: 'error',
       from: { path: '^api/' },
-      to: { path: others('api', 'store', 'ledger', 'events') },
+      to: { path: others('api', 'store', 'ledger', 'anchor', 'events') },
     },
     {
       name: 'dashboards-only-ledger-verifier',
-      comment: 'dashboards/ talk to the API over HTTP; the only code they share is the ledger verifier.',
+      comment: "dashboards/ talk to the API over HTTP; the only code they share is the ledger's and the anchor's verifiers.",
       severity: 'error',
       from: { path: '^dashboards/' },
-      to: { path: others('dashboards', 'ledger') },
+      to: { path: others('dashboards', 'ledger', 'anchor') },
     },
     {
       name: 'dashboards-browser-code-only-verifier',
@@ -81,13 +101,20 @@ module.exports = {
       to: { path: '^ledger/', pathNot: '^ledger/verifier\\.ts$' },
     },
     {
+      name: 'dashboards-browser-code-only-anchor-verifier',
+      comment: "Of anchor/ the pages bundle anchor/verifier.ts and the browser-safe files it imports, never the node-side index.",
+      severity: 'error',
+      from: { path: '^dashboards/src/' },
+      to: { path: '^anchor/', pathNot: '^anchor/verifier\\.ts$' },
+    },
+    {
       name: 'small-face-per-part',
       comment: "Outside a part, import only its index.ts (STYLE.md 1). Tests may reach inside.",
       severity: 'error',
-      from: { path: '^(events|collectors|detector|ledger|store|api|dashboards|pipeline|bench)/([^/]+)', pathNot: '^dashboards/src/' },
+      from: { path: '^(events|collectors|detector|ledger|anchor|store|api|dashboards|pipeline|bench)/([^/]+)', pathNot: '^(dashboards/src|anchor)/' },
       to: {
-        path: '^(events|collectors|detector|ledger|store|api)/.+',
-        pathNot: ['^$1/', '^(events|collectors|detector|ledger|store|api)/index\\.ts$'],
+        path: '^(events|collectors|detector|ledger|anchor|store|api)/.+',
+        pathNot: ['^$1/', '^(events|collectors|detector|ledger|anchor|store|api)/index\\.ts$'],
       },
     },
     {

@@ -13,7 +13,7 @@ export interface BenchContext {
 type Suite = (ctx: BenchContext) => Promise<Figures>;
 
 /** Suite names, each a module `bench/<name>.ts` exporting `run`. */
-const suites = ['ingest', 'collectors', 'ledger', 'detector', 'api', 'auth'];
+const suites = ['ingest', 'collectors', 'ledger', 'detector', 'api', 'anchor', 'auth'];
 /** Suites that repeat others (the auth on/off comparison): run only when named in --only. */
 const onlyWhenNamed = new Set(['auth']);
 const loadSuite = (name: string): Promise<{ run: Suite }> => import(`./${name}.js`);

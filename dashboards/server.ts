@@ -18,6 +18,12 @@ export interface DashboardsOptions {
   minify?: boolean;
   /** Where bundling problems are reported. @default console.error */
   onError?: (err: unknown) => void;
+  /**
+   * Origins besides this one the pages may connect to: the node's anchor chain RPC URL, so
+   * the auditor's page checks an anchor against the chain itself, not through the node it
+   * audits. Read per request (a local chain's port is known only once it started). @default none
+   */
+  connectSources?: () => readonly string[];
 }
 
 export interface Asset {
@@ -44,6 +50,19 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/** The policy with extra `connect-src` origins (each reduced to its scheme, host and port). */
+export function contentSecurityPolicy(connectSources: readonly string[] = []): string {
+  const extra = connectSources.flatMap((u) => {
+    try {
+      const url = new URL(u);
+      return url.protocol === 'http:' || url.protocol === 'https:' ? [url.origin] : [];
+    } catch {
+      return [];
+    }
+  });
+  return extra.length === 0 ? CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY.replace("connect-src 'self'", `connect-src 'self' ${extra.join(' ')}`);
+}
 
 const SECURITY_HEADERS = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
@@ -164,6 +183,7 @@ export function createDashboards(options: DashboardsOptions = {}): Dashboards {
       // Revalidate every time: a restarted node may serve a new bundle under the same name.
       'Cache-Control': 'no-cache',
       ...SECURITY_HEADERS,
+      ...(options.connectSources ? { 'Content-Security-Policy': contentSecurityPolicy(options.connectSources()) } : {}),
     };
     if (req.headers['if-none-match'] === found.etag) {
       res.writeHead(304, headers).end();

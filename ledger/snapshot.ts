@@ -43,6 +43,10 @@ export interface LedgerSnapshot {
    */
   prove(index: number): EvidenceBundle;
   proveById(id: string): EvidenceBundle;
+  /** RFC 9162 consistency proof (hex) from the tree of `size1` to that of `size2`, 0 < size1 <= size2 <= checkpoint.size. */
+  consistencyProof(size1: number, size2: number): string[];
+  /** Root (hex) of the first `size` entries, 0 <= size <= checkpoint.size: what an anchor of that size must hold. */
+  rootAt(size: number): string;
   /** Closes entries.log. */
   close(): void;
 }
@@ -192,6 +196,16 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
       const index = indexOf(id);
       if (index === undefined) throw new LedgerError('NOT_FOUND', `no checkpointed entry has body.id ${JSON.stringify(id)}`);
       return prove(index);
+    },
+    consistencyProof(size1, size2) {
+      if (!Number.isSafeInteger(size1) || !Number.isSafeInteger(size2) || size1 < 1 || size1 > size2 || size2 > size) {
+        throw new LedgerError('INVALID_ARGUMENT', `consistency proof from ${size1} to ${size2}: sizes must satisfy 0 < size1 <= size2 <= ${size}`);
+      }
+      return tree.consistencyProof(size1, size2).map(toHex);
+    },
+    rootAt(n) {
+      if (!Number.isSafeInteger(n) || n < 0 || n > size) throw new LedgerError('INVALID_ARGUMENT', `no tree of size ${n}: the last checkpoint covers ${size}`);
+      return toHex(tree.root(n));
     },
     close() {
       closeAll();

@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import type { CityDescription } from '../collectors/index.js';
 import { Detector, DetectorError, saveModel, type CityMap, type Incident, type IncidentBook, type DetectorOutput } from '../detector/index.js';
-import { Ledger, type LedgerEntry } from '../ledger/index.js';
-import { createApi, ledgerAuditLog, type ApiOptions, ruleBookAdmin, type RuleAdmin, type RuleItem, type VigilApi, type ExceptionSpec, type SuppressionSpec } from '../api/index.js';
+import { Ledger, type LedgerEntry, type WitnessPolicy } from '../ledger/index.js';
+import { createApi, ledgerAuditLog, type ApiOptions, ruleBookAdmin, type AuditLog, type EvidenceBundleView, type RuleAdmin, type RuleItem, type VigilApi, type ExceptionSpec, type SuppressionSpec } from '../api/index.js';
 import type { SensorKeyStore, SqliteStore } from '../store/index.js';
 import type { Bus, BusSubscription } from './bus.js';
 import type { IngestPipeline, StoredEvent } from './ingest.js';
@@ -42,6 +42,10 @@ export interface AnalysisOptions {
   retentionDays: number;
   /** The collectors' sensor keys, administered through the API. */
   sensorKeys?: SensorKeyStore;
+  /** Witnesses that co-sign the ledger's checkpoints (config `witnesses`, pipeline/anchor.ts). */
+  witnesses?: WitnessPolicy;
+  /** Adds to every evidence bundle the API serves (the anchor covering it, pipeline/anchor.ts). */
+  decorateEvidence?: (bundle: EvidenceBundleView) => EvidenceBundleView;
 }
 
 export interface Analysis {
@@ -70,6 +74,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     ...(options.ledger.keyPath ? { keyPath: options.ledger.keyPath } : {}),
     clock: now,
     logger: { info: (msg: string) => logger.info(msg), warn: (msg: string) => logger.warn(msg), error: (msg: string) => logger.error(msg) },
+    ...(options.witnesses ? { witnesses: options.witnesses } : {}),
   });
   if (!options.ledger.keyPath) {
     logger.warn({ key: join(options.dataDir, 'ledger', 'private.pem') }, 'the ledger signing key is in the data folder, so a copy of the data is a copy of the key; set ledger.keyPath (VIGIL_LEDGER_KEY) to keep it elsewhere');
@@ -137,7 +142,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
   const api = createApi({
     store,
     tokens: store,
-    audit,
+    audit: withEvidenceDecorator(audit, options.decorateEvidence),
     rules,
     ...(options.sensorKeys ? { sensorKeys: options.sensorKeys } : {}),
     now,
@@ -192,6 +197,14 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
       await ledger.close();
     },
   };
+}
+
+function withEvidenceDecorator(audit: AuditLog, decorate: AnalysisOptions['decorateEvidence']): AuditLog {
+  if (!decorate) return audit;
+  return { ...audit, proveById: async (id) => {
+    const bundle = await audit.proveById(id);
+    return bundle && decorate(bundle);
+  } };
 }
 
 /**

@@ -7,6 +7,7 @@ import { DEFAULT_LIMITS, type Limits } from '../api/index.js';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { anchorSection, refineAnchorConfig, witnessesSection } from './anchor-config.js';
 
 /**
  * The data directory every command uses unless told otherwise (`--data-dir`, or `dataDir`
@@ -276,7 +277,11 @@ export const configSchema = z.strictObject({
       groupId: z.string().min(1).default('vigil-detectors'),
     })
     .prefault({}),
+  // Anchoring on chain and witnesses: their own file (pipeline/anchor-config.ts).
+  anchor: anchorSection,
+  witnesses: witnessesSection,
 })
+  .superRefine(refineAnchorConfig)
   .superRefine((c, ctx) => {
     if (c.bus.type === 'kafka' && c.kafka.brokers.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['kafka', 'brokers'], message: 'bus.type kafka needs at least one broker' });
@@ -352,6 +357,9 @@ type EnvType = 'string' | 'int' | 'bool' | 'list';
  * | VIGIL_KAFKA_BROKERS, VIGIL_KAFKA_TOPICS | kafka.brokers, kafka.topics |
  * | VIGIL_KAFKA_CLIENT_ID, VIGIL_KAFKA_GROUP_ID, VIGIL_KAFKA_SSL | kafka.clientId, kafka.groupId, kafka.ssl |
  * | VIGIL_BUS, VIGIL_BUS_TOPIC, VIGIL_BUS_GROUP_ID | bus.type, bus.topic, bus.groupId |
+ * | VIGIL_ANCHOR, VIGIL_ANCHOR_RPC_URL, VIGIL_ANCHOR_CHAIN_ID | anchor.mode, anchor.rpcUrl, anchor.chainId |
+ * | VIGIL_ANCHOR_CONTRACT, VIGIL_ANCHOR_KEY_FILE | anchor.contract, anchor.keyFile |
+ * | VIGIL_WITNESS_URLS | witnesses.urls |
  *
  * Other VIGIL_* variables (VIGIL_LOG_LEVEL, …) belong to other parts and are not read here.
  */
@@ -397,10 +405,18 @@ export const ENV_VARS: Readonly<Record<string, { key: string; type: EnvType }>> 
   VIGIL_BUS: { key: 'bus.type', type: 'string' },
   VIGIL_BUS_TOPIC: { key: 'bus.topic', type: 'string' },
   VIGIL_BUS_GROUP_ID: { key: 'bus.groupId', type: 'string' },
+  VIGIL_ANCHOR: { key: 'anchor.mode', type: 'string' },
+  VIGIL_ANCHOR_RPC_URL: { key: 'anchor.rpcUrl', type: 'string' },
+  VIGIL_ANCHOR_CHAIN_ID: { key: 'anchor.chainId', type: 'int' },
+  VIGIL_ANCHOR_CONTRACT: { key: 'anchor.contract', type: 'string' },
+  VIGIL_ANCHOR_KEY_FILE: { key: 'anchor.keyFile', type: 'string' },
+  VIGIL_WITNESS_URLS: { key: 'witnesses.urls', type: 'list' },
 };
 
 /** What `vigil start` runs unless told otherwise: the lowest layer under file, environment and flags. */
 export const COMMAND_DEFAULTS: VigilConfigInput = { mqtt: { broker: { enabled: true } }, syslog: { enabled: true } };
+/** What `vigil start --demo` adds under the file, environment and flags: a local chain to anchor to and two witnesses. */
+export const DEMO_DEFAULTS: VigilConfigInput = { anchor: { mode: 'local' }, witnesses: { local: 2 } };
 
 export interface LoadConfigOptions {
   /** `--config FILE`: this file must exist. Otherwise the first of CONFIG_FILE_NAMES found in `cwd` is read, if any. */

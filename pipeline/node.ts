@@ -24,6 +24,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { HttpServer } from './server.js';
 import { createDashboards } from '../dashboards/index.js';
 import type { VigilConfig } from './config.js';
+import { AnchorWiring, prepareChain, startLocalWitnesses, witnessPolicy, type ChainSetup, type LocalWitnesses } from './anchor.js';
 import type { Logger } from './logger.js';
 
 export interface NodeDependencies {
@@ -60,6 +61,10 @@ export class VigilNode {
   private readonly kafkaLag: KafkaLagMonitor | undefined;
   private address: { host: string; port: number } | undefined;
   private stopping: Promise<void> | undefined;
+  /** Anchoring on chain (config `anchor`), once started; and the witnesses run beside the node. */
+  anchoring: AnchorWiring | undefined;
+  private chain: ChainSetup | undefined;
+  private localWitnesses: LocalWitnesses | undefined;
 
   private constructor(
     readonly config: VigilConfig,
@@ -124,7 +129,17 @@ export class VigilNode {
       return void res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end('{"errors":[{"message":"starting: the ledger is being opened","extensions":{"code":"UNAVAILABLE"}}]}');
     });
     // The web dashboards, bundled on the first request. Exact routes and longer prefixes (/graphql) win over '/'.
-    this.http.mount('/', createDashboards({ onError: (err) => deps.logger.error({ err }, 'dashboards could not be built') }).handler);
+    this.http.mount(
+      '/',
+      createDashboards({
+        onError: (err) => deps.logger.error({ err }, 'dashboards could not be built'),
+        // The auditor's page checks anchors against the chain itself (its RPC URL), not through this node.
+        connectSources: () => (this.chain ? [this.chain.browserRpcUrl] : []),
+      }).handler,
+    );
+    this.http.route('/anchors.json', async (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' }).end(JSON.stringify(await this.anchorInfo()));
+    });
     this.metrics.initSource('http');
     this.sources.push(...(deps.sources ?? []));
     const wired = networkSources(config, this.validation, deps.logger, access, (source, reason) => this.metrics.refused.inc({ source, reason }));
@@ -176,6 +191,11 @@ export class VigilNode {
     const node = new VigilNode(config, deps);
     try {
       if (node.writer instanceof WorkerStoreWriter) await node.writer.start();
+      // Witnesses beside the node and the chain are up before the ledger opens: the ledger
+      // is given the witness policy, and the anchorer the chain (pipeline/anchor.ts).
+      node.localWitnesses = await startLocalWitnesses(config, deps.logger);
+      node.chain = await prepareChain(config, deps.logger);
+      const witnesses = witnessPolicy(config, node.localWitnesses);
       // The ledger (with its crash catch-up) and the detector are ready before the port
       // opens: nothing can be stored that they would not see, and /healthz means ready.
       node.analysis = await startAnalysis({
@@ -195,9 +215,18 @@ export class VigilNode {
         retentionDays: config.store.retentionDays,
         sensorKeys: node.sensorKeys,
         ...(node.city ? { city: node.city } : {}),
+        ...(witnesses ? { witnesses } : {}),
+        decorateEvidence: (bundle) => {
+          const anchor = node.anchoring?.proofFor(bundle);
+          return anchor ? { ...bundle, anchor } : bundle;
+        },
         ...(config.detector.city ? { cityMap: await readCityFile(config.detector.city, (m) => deps.logger.warn(m)) } : {}),
       });
       await node.ledgerSensorKeyActions();
+      if (node.chain) {
+        node.anchoring = new AnchorWiring(node.chain, node.analysis.ledger, config, node.metrics, deps.logger);
+        await node.anchoring.start();
+      }
       node.busRelay?.start();
       node.kafkaLag?.start();
       const addr = await node.http.listen(config.api.port, config.api.host);
@@ -238,6 +267,21 @@ export class VigilNode {
     return `${this.config.api.tls ? 'https' : 'http'}://${host}:${this.address.port}`;
   }
 
+  /** The anchors and witnesses, as /anchors.json serves them to the auditor's page. */
+  async anchorInfo(): Promise<Record<string, unknown>> {
+    const ledger = this.analysis?.ledger;
+    const witnesses = [...this.config.witnesses.urls, ...(this.localWitnesses?.servers.map((s) => s.url) ?? [])];
+    const published = witnesses.length > 0 ? ledger?.latestPublished : undefined;
+    // The cosignatures of the latest published checkpoint, as a bundle of its last entry carries them.
+    const cosignatures = published && published.size > 0 ? (await ledger!.prove(published.size - 1).catch(() => undefined))?.cosignatures : undefined;
+    return {
+      ...(this.anchoring ? this.anchoring.info() : { enabled: false }),
+      witnesses,
+      latestPublished: published ?? null,
+      cosignatures: cosignatures ?? [],
+    };
+  }
+
   async addSource(source: EventSource): Promise<void> {
     this.sources.push(source);
     this.metrics.initSource(source.name);
@@ -253,6 +297,9 @@ export class VigilNode {
       await this.ingest.close();
       await this.writer.close();
       await this.analysis?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'ledger or detector did not stop cleanly'));
+      // After the ledger's last checkpoint: the anchorer only reads it, and anvil goes last.
+      await (this.anchoring ? this.anchoring.stop() : this.chain?.anvil?.stop())?.catch((err: unknown) => this.deps.logger.warn({ err }, 'anchoring did not stop cleanly'));
+      await this.localWitnesses?.stop();
       await this.busRelay?.stop();
       await this.kafkaLag?.stop();
       await this.bus.close().catch((err: unknown) => this.deps.logger.warn({ err }, 'bus did not close cleanly'));

@@ -1,8 +1,9 @@
 /**
  * The ledger's commands:
- *   vigil verify [--data-dir DIR] [--key KEY] [--json]     full audit; exit 0 sound, 1 not
- *   vigil prove [--data-dir DIR] (--id ID | --index N) [--out FILE]   an evidence bundle
- *   vigil verify-proof BUNDLE.json --key KEY [--witness-key K]… [--required N] [--json]
+ *   vigil verify [--data-dir DIR] [--key KEY] [--rpc URL [--contract ADDR]] [--json]
+ *       full audit, and with --rpc the log held against every anchor on chain; exit 0 sound, 1 not
+ *   vigil prove [--data-dir DIR] (--id ID | --index N) [--out FILE]   an evidence bundle (with its anchor)
+ *   vigil verify-proof BUNDLE.json --key KEY [--witness-key K]… [--required N] [--rpc URL [--contract ADDR]] [--json]
  *   vigil witness --port P --data-dir DIR [--host H] [--name N] [--log-key KEY]…
  * Bad input is one line on stderr and exit 1 (cli.ts prints thrown errors that way).
  */
@@ -16,9 +17,11 @@ import {
   verifyBundle,
   Witness,
   type AuditReport,
-  type VerificationResult,
 } from '../../ledger/index.js';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { auditAnchors, createChainReader, fetchAnchors, readRecordedAnchors, anchorProofFor, verifyAnchorProof, verifyAnchoredBundle, type AnchorAudit, type AnchoredVerificationResult, type Hex } from '../../anchor/index.js';
+import { ANCHOR_STATE_DIR, readDeployment } from '../anchor.js';
 import { intOption } from './options.js';
 import { DEFAULT_DATA_DIR } from '../config.js';
 
@@ -45,8 +48,10 @@ export function register(program: Command): void {
     .description('recompute a ledger: every entry hash, root, checkpoint signature and cosignature; exit 0 when sound')
     .option('--data-dir <dir>', "the node's data directory (or its ledger/ directory)", DEFAULT_DATA_DIR)
     .option('--key <file-or-key>', "the log's public key (PEM file, hex or base64); default: DIR/public.pem")
+    .option('--rpc <url>', 'also hold the log against every anchor of its origin on this Ethereum JSON-RPC endpoint')
+    .option('--contract <address>', "the anchor contract to trust (default: the one the node recorded in DIR/anchor/deployment.json)")
     .option('--json', 'print the report as one JSON object')
-    .action(async (opts: { dataDir: string; key?: string; json?: boolean }) => {
+    .action(async (opts: { dataDir: string; key?: string; rpc?: string; contract?: string; json?: boolean }) => {
       const dir = await ledgerDir(opts.dataDir);
       const publicKey = opts.key === undefined ? undefined : await readPublicKey(opts.key);
       let lastProgress = Date.now();
@@ -58,8 +63,10 @@ export function register(program: Command): void {
           process.stderr.write(`verify: ${done} of ${total} entries\n`);
         },
       });
-      out(opts.json ? JSON.stringify(report) : describeAudit(report));
-      if (!report.ok) process.exitCode = 1;
+      const nodeDir = dir === opts.dataDir || !dir.endsWith('/ledger') ? dirname(dir) : opts.dataDir;
+      const anchors = await checkAnchors(dir, existsSync(join(opts.dataDir, 'anchor')) ? opts.dataDir : nodeDir, report, opts);
+      out(opts.json ? JSON.stringify({ ...report, ok: report.ok && (anchors.audit?.ok ?? true), anchors }) : `${describeAudit(report)}\n${anchors.lines.join('\n')}`);
+      if (!report.ok || anchors.audit?.ok === false) process.exitCode = 1;
     });
 
   program
@@ -73,8 +80,16 @@ export function register(program: Command): void {
       if (opts.id === undefined && opts.index === undefined) throw new LedgerError('INVALID_ARGUMENT', 'give --id ID or --index N');
       const snapshot = await openSnapshot(await ledgerDir(opts.dataDir));
       let bundle;
+      const stateDir = [join(opts.dataDir, ANCHOR_STATE_DIR), join(dirname(opts.dataDir), ANCHOR_STATE_DIR)].find((d) => existsSync(d));
+      const recorded = stateDir ? await readRecordedAnchors(stateDir) : [];
       try {
         bundle = opts.id !== undefined ? snapshot.proveById(opts.id) : snapshot.prove(opts.index!);
+        // The anchor covering the entry, with a consistency proof between its tree and the bundle's.
+        const anchor = anchorProofFor(recorded, bundle.checkpoint, bundle.leafIndex, (m, n) => snapshot.consistencyProof(m, n), snapshot.checkpoint.size);
+        if (anchor) {
+          verifyAnchorProof(bundle.checkpoint, bundle.leafIndex, anchor, snapshot.publicKey);
+          bundle = { ...bundle, anchor };
+        } else if (recorded.length > 0) process.stderr.write(`prove: entry ${bundle.leafIndex} is newer than the last anchor (size ${recorded.at(-1)!.anchor.size}); the bundle carries none\n`);
       } finally {
         snapshot.close();
       }
@@ -97,8 +112,11 @@ export function register(program: Command): void {
     .requiredOption('--key <file-or-key>', "the log's public key (PEM file, hex or base64)")
     .option('--witness-key <file-or-key>', 'a trusted witness public key (repeatable)', collect)
     .addOption(new Option('--required <k>', 'trusted witness cosignatures required').argParser(intOption('--required', 0, 256)))
+    .option('--rpc <url>', "check the bundle's anchor against the chain through this Ethereum JSON-RPC endpoint")
+    .option('--contract <address>', 'the anchor contract to trust (default: the one the bundle names)')
+    .option('--require-anchor', 'fail a bundle that carries no anchor')
     .option('--json', 'print the result as one JSON object')
-    .action(async (file: string, opts: { key: string; witnessKey?: string[]; required?: number; json?: boolean }) => {
+    .action(async (file: string, opts: { key: string; witnessKey?: string[]; required?: number; rpc?: string; contract?: string; requireAnchor?: boolean; json?: boolean }) => {
       let text: string;
       try {
         text = await readFile(file, 'utf8');
@@ -113,9 +131,12 @@ export function register(program: Command): void {
       }
       const key = await readPublicKey(opts.key);
       const witnessKeys = await Promise.all((opts.witnessKey ?? []).map((k) => readPublicKey(k)));
-      const result = verifyBundle(bundle, key, {
+      const result = await verifyAnchoredBundle(bundle, key, {
         witnessKeys,
         ...(opts.required !== undefined ? { requiredCosignatures: opts.required } : {}),
+        ...(opts.rpc !== undefined ? { rpcUrl: opts.rpc } : {}),
+        ...(opts.contract !== undefined ? { contract: opts.contract } : {}),
+        ...(opts.requireAnchor ? { requireAnchor: true } : {}),
       });
       out(opts.json ? JSON.stringify(result) : describeProof(result));
       if (!result.ok) process.exitCode = 1;
@@ -163,9 +184,47 @@ function describeAudit(r: AuditReport): string {
   return lines.join('\n');
 }
 
-function describeProof(r: VerificationResult): string {
+function describeProof(r: AnchoredVerificationResult): string {
   const mark = { passed: 'ok  ', failed: 'FAIL', skipped: 'skip' } as const;
   const lines = r.steps.map((s) => `${mark[s.outcome]} ${s.step}: ${s.detail}`);
-  lines.push(r.ok ? 'proof holds' : `proof does NOT hold: ${r.reason ?? ''}`);
+  lines.push(r.ok ? (r.anchorChecked ? 'proof holds, anchor checked on chain' : 'proof holds; the anchor was NOT checked against a chain (give --rpc URL)') : `proof does NOT hold: ${r.reason ?? ''}`);
   return lines.join('\n');
+}
+
+/**
+ * `vigil verify --rpc`: every anchor of the log's origin, read from the chain (never from
+ * the data directory, which whoever rolled the log back could rewrite too), against the
+ * roots the local entries give. Without --rpc, says what that leaves undetectable.
+ */
+async function checkAnchors(dir: string, nodeDir: string, report: AuditReport, opts: { rpc?: string; contract?: string }): Promise<{ lines: string[]; audit?: AnchorAudit; contract?: string; rpc?: string }> {
+  const deployment = await readDeployment(nodeDir).catch(() => undefined);
+  if (opts.rpc === undefined) {
+    const lines: string[] = [];
+    if (deployment) lines.push(`  note: this node anchors to contract ${deployment.contract} on chain ${deployment.chainId}; the anchors were NOT checked (give --rpc URL)`);
+    if (report.cosignatures === 0) lines.push('  note: no anchors were checked and no witness co-signed: a rollback (the latest checkpoints and their entries removed) cannot be detected from these files alone');
+    else if (!deployment) lines.push('  note: no anchors were checked: a rollback is detectable only by asking the witnesses that co-signed, or with --rpc URL');
+    return { lines };
+  }
+  const contract = (opts.contract ?? deployment?.contract) as Hex | undefined;
+  if (!contract || !/^0x[0-9a-fA-F]{40}$/.test(contract)) throw new LedgerError('INVALID_ARGUMENT', '--rpc needs the anchor contract: give --contract ADDRESS (none is recorded in the data directory)');
+  if (!report.origin) throw new LedgerError('INVALID_ARGUMENT', 'the ledger has no checkpoint, so no origin to look up anchors for');
+  const anchors = await fetchAnchors(createChainReader(opts.rpc), contract.toLowerCase() as Hex, report.origin);
+  let snapshot: Awaited<ReturnType<typeof openSnapshot>> | undefined;
+  try {
+    snapshot = report.entries > 0 ? await openSnapshot(dir) : undefined;
+    const s = snapshot;
+    const audit = await auditAnchors(anchors, { origin: report.origin, size: s?.checkpoint.size ?? 0, rootAt: (n) => s!.rootAt(n) });
+    const lines = [
+      audit.ok
+        ? `anchors hold: ${audit.anchors} anchor(s) of ${report.origin} in contract ${contract} agree with the local log (largest anchored size ${audit.anchoredSize})${opts.contract === undefined ? '; contract taken from the data directory (pin it with --contract)' : ''}`
+        : `ledger CONTRADICTS ${audit.contradictions.length} of ${audit.anchors} anchor(s) on chain:`,
+      // The newest anchor first: it is the one that says how much history went missing.
+      ...[...audit.contradictions].sort((x, y) => y.anchor.size - x.anchor.size).slice(0, 5).map((c) => `  ${c.kind}: ${c.reason}`),
+      ...(audit.contradictions.length > 5 ? [`  … and ${audit.contradictions.length - 5} more older anchor(s) (--json lists them all)`] : []),
+    ];
+    if (audit.anchors === 0) lines.push(`  note: contract ${contract} holds no anchor of ${report.origin}: nothing to hold the log against`);
+    return { lines, audit, contract, rpc: opts.rpc };
+  } finally {
+    snapshot?.close();
+  }
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { configFromFlags, DEFAULT_DATA_DIR, loadConfig } from '../config.js';
+import { COMMAND_DEFAULTS, DEMO_DEFAULTS, DEFAULT_DATA_DIR, configFromFlags, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { VigilNode } from '../node.js';
 import { ensureDemoTokens } from '../demo.js';
@@ -38,7 +38,9 @@ export function register(program: Command): void {
       // rules, tokens): the store and ledger also set their modes explicitly; this covers the rest.
       process.umask(0o077);
       const flags = configFromFlags(opts, (option) => cmd.getOptionValueSource(option) === 'cli');
-      const config = loadConfig({ ...(opts.config !== undefined ? { file: opts.config } : {}), flags });
+      // --demo adds a local chain to anchor to and two witnesses, under whatever the file, environment and flags say.
+      const defaults = opts['demo'] === true ? { ...COMMAND_DEFAULTS, ...DEMO_DEFAULTS } : COMMAND_DEFAULTS;
+      const config = loadConfig({ ...(opts.config !== undefined ? { file: opts.config } : {}), flags, defaults });
       const logger = createLogger();
       const node = await VigilNode.start(config, { logger });
       const url = node.url;
@@ -62,6 +64,7 @@ export function register(program: Command): void {
           ...(node.syslog && (config.syslog.udp || config.syslog.tcp) ? [`  syslog     ${config.syslog.host}:${node.syslog.ports.udp || node.syslog.ports.tcp} (${[config.syslog.udp && 'UDP', config.syslog.tcp && 'TCP'].filter(Boolean).join(' and ')})`] : []),
           ...(node.syslog && config.syslog.tls ? [`  syslog tls ${config.syslog.host}:${node.syslog.ports.tls} (RFC 5425, client certificates required)`] : []),
           ...(config.kafka.topics.length > 0 ? [`  kafka      consuming ${config.kafka.topics.join(', ')} from ${config.kafka.brokers.join(',')}`] : []),
+          ...anchorLines(node, config, url),
           ...(config.sources.length > 0 ? [`  config     ${config.sources.join(', ')}`] : []),
           ...(open.length > 0
             ? [
@@ -89,4 +92,15 @@ export function register(program: Command): void {
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
     });
+}
+
+/** What `vigil start` says about anchors and witnesses: plainly, when neither guards against a rollback. */
+function anchorLines(node: VigilNode, config: ReturnType<typeof loadConfig>, url: string): string[] {
+  const witnesses = config.witnesses.urls.length + config.witnesses.local;
+  const lines: string[] = [];
+  const chain = node.anchoring?.chain;
+  if (chain) lines.push(`  anchors    chain ${chain.chainId} via ${chain.browserRpcUrl}, contract ${chain.contract}${chain.anvil ? ' (local anvil)' : ''}  (${url}/anchors.json)`);
+  if (witnesses > 0) lines.push(`  witnesses  ${witnesses} (${config.witnesses.local} beside this node)`);
+  if (!chain && witnesses === 0) lines.push('  anchors    off, and no witnesses: a rollback of the ledger could not be detected (see README, "Anchors on chain and witnesses")');
+  return lines;
 }

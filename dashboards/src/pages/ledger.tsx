@@ -5,6 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { gql, type ApiError, type Severity } from '../api.js';
+import { AnchorsPanel } from './anchors.js';
 import { ErrorBox, Panel, SeverityBadge, downloadJson, fmtTime, href, useQuery, useSession } from '../ui.js';
 
 interface Checkpoint {
@@ -119,6 +120,7 @@ export function LedgerPage() {
               <CheckpointView c={s.latestPublished} />
             </Panel>
           </div>
+          <AnchorsPanel />
           <Panel
             title="Witness cosignatures"
             actions={

@@ -6,6 +6,8 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { verifyBundle, type VerificationResult } from '../../../ledger/verifier.js';
+import { verifyAnchoredBundle } from '../../../anchor/verifier.js';
+import { useAnchorInfo } from './anchors.js';
 import { gql } from '../api.js';
 import { ErrorBox, Panel, useSession } from '../ui.js';
 
@@ -16,6 +18,8 @@ const STEP_TITLES: Record<string, string> = {
   inclusion: 'Inclusion proof reaches the checkpoint root',
   checkpoint: "Checkpoint carries the log's signature",
   cosignatures: 'Witness cosignatures',
+  anchor: 'Anchored checkpoint is consistent with the bundle',
+  chain: 'Anchor found on chain (through its JSON-RPC)',
 };
 
 type Outcome = { result: VerificationResult; summary?: string; ms: number } | null;
@@ -30,6 +34,7 @@ export function VerifyPage() {
   const [required, setRequired] = useState(0);
   const [outcome, setOutcome] = useState<Outcome>(null);
   const [dragging, setDragging] = useState(false);
+  const anchorInfo = useAnchorInfo();
 
   useEffect(() => {
     gql<{ ledgerStatus: { publicKey: string } }>(token, '{ ledgerStatus { publicKey } }').then(
@@ -61,6 +66,15 @@ export function VerifyPage() {
       // A malformed witness key is the auditor's input, not the bundle's fault: say so.
       result = { ok: false, reason: `cosignatures: ${err instanceof Error ? err.message : String(err)}`, steps: [{ step: 'cosignatures', outcome: 'failed', detail: String(err) }] };
     }
+    const hasAnchor = typeof parsed === 'object' && parsed !== null && 'anchor' in parsed;
+    if (hasAnchor && result.ok) {
+      // The anchor is checked against the chain itself, through the RPC URL the node names
+      // (the page's CSP admits that origin only): the chain, not the node, says it holds.
+      const rpcUrl = anchorInfo?.rpcUrl;
+      void verifyAnchoredBundle(parsed, key, { witnessKeys: keys, requiredCosignatures: required, ...(rpcUrl ? { rpcUrl } : {}) }).then((r) =>
+        setOutcome((o) => ({ ...(o ?? {}), result: r as unknown as VerificationResult, ms: performance.now() - started })),
+      );
+    }
     const entry = (parsed as { entry?: { type?: string; ts?: number; body?: { id?: string; title?: string } } }).entry;
     const summary = entry ? `${entry.type ?? '?'} ${entry.body?.title ? `“${entry.body.title}” ` : ''}${entry.body?.id ?? ''}${entry.ts ? ` at ${new Date(entry.ts).toISOString()}` : ''}` : undefined;
     setOutcome({ result, ...(summary ? { summary } : {}), ms: performance.now() - started });
@@ -85,7 +99,7 @@ export function VerifyPage() {
       </div>
       <p class="muted">
         The check runs in this browser with the ledger's own verifier code: the entry is re-encoded and hashed, the inclusion proof is recomputed up to the signed root, and the
-        checkpoint's Ed25519 signature is checked against the key below. Nothing is sent to the node.
+        checkpoint's Ed25519 signature is checked against the key below. Nothing is sent to the node; a bundle's chain anchor is looked up on the chain itself, through its JSON-RPC URL.
       </p>
       <div class="grid-side">
         <div class="stack">

@@ -1,0 +1,150 @@
+/**
+ * anchor_latency_ms: a checkpoint cut → its anchor mined and recorded by the node, on a
+ * local anvil with 1 s blocks (so about half a block on average, plus the node's polling);
+ * median of BENCH_ANCHOR_ROUNDS. anchor_gas: gas of one anchor transaction (median, a
+ * repeat anchor of the same origin; anchor_gas_first: the origin's first, which writes
+ * fresh storage). anchor_node_cpu_ms: CPU time of this process per round (the
+ * anchorer's RPC calls, signing and bookkeeping, plus a 100-entry append and checkpoint):
+ * what one anchor costs the node, whatever else the shared machine is doing.
+ * ingest_anchor_on_events_per_s / _off_: `vigil start` (detector off) ingesting over HTTP
+ * with anchoring on (an anchor after every checkpoint, i.e. every second: harsher than the
+ * defaults) and off, interleaved off, on, off, on, … so that a shared machine's drift hits
+ * both alike; medians of BENCH_ANCHOR_INGEST_RUNS each, and their ratio. One anvil (1 s
+ * blocks) runs through all of them, on as off: in a deployment the chain is not on the
+ * node's cores, so what is compared is the node's own cost of anchoring.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Anchorer, ANVIL_DEV_KEY, createChainReader, deployAnchorContract, startAnvil } from '../anchor/index.js';
+import { Ledger } from '../ledger/index.js';
+import type { BenchContext, Figures } from './main.js';
+import { freePort, waitHealthy } from './util.js';
+
+const ROUNDS = Number(process.env.BENCH_ANCHOR_ROUNDS ?? 10);
+const INGEST_RUNS = Number(process.env.BENCH_ANCHOR_INGEST_RUNS ?? 3);
+const INGEST_EVENTS = Number(process.env.BENCH_ANCHOR_INGEST_EVENTS ?? 100_000);
+const BATCH = 1_000;
+const CONCURRENCY = 32;
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+export async function run(ctx: BenchContext): Promise<Figures> {
+  const chainFigures = await latencyAndGas(ctx);
+  const ingest = await ingestOnOff(ctx);
+  return { ...chainFigures, ...ingest };
+}
+
+async function latencyAndGas(ctx: BenchContext): Promise<Figures> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-anchor-'));
+  const anvil = await startAnvil({ blockTime: 1 });
+  try {
+    const d = await deployAnchorContract({ rpcUrl: anvil.url, privateKey: ANVIL_DEV_KEY });
+    const ledger = await Ledger.open({ dir: join(dir, 'ledger'), checkpointEvery: 1 << 30, checkpointIntervalMs: 2 ** 31 - 1 });
+    const anchorer = new Anchorer({ stateDir: join(dir, 'anchor'), rpcUrl: anvil.url, chainId: d.chainId, contract: d.contract, privateKey: ANVIL_DEV_KEY, latestCheckpoint: () => ledger.latestCheckpoint, everyCheckpoints: 1, intervalMs: 1, pollMs: 50 });
+    await anchorer.start();
+    const latencies: number[] = [];
+    const cpu0 = process.cpuUsage();
+    let cpuMs = 0;
+    try {
+      for (let r = 0; r < ROUNDS; r++) {
+        ledger.appendMany(Array.from({ length: 100 }, (_, i) => ({ type: 'event' as const, ts: Date.now(), body: { id: `bench-${r}-${i}` } })));
+        const cp = await ledger.checkpoint();
+        const cut = performance.now();
+        while ((anchorer.anchors.at(-1)?.anchor.size ?? 0) < cp.size) await new Promise((res) => setTimeout(res, 5));
+        latencies.push(performance.now() - cut);
+      }
+      const used = process.cpuUsage(cpu0);
+      cpuMs = (used.user + used.system) / 1000 / ROUNDS;
+    } finally {
+      await anchorer.stop();
+      await ledger.close();
+    }
+    const client = createChainReader(anvil.url);
+    const gas = await Promise.all(anchorer.anchors.map(async (e) => Number((await client.getTransactionReceipt({ hash: e.anchor.txHash })).gasUsed)));
+    ctx.progress(`anchor: ${ROUNDS} checkpoints anchored, latency median ${median(latencies).toFixed(0)} ms (min ${Math.min(...latencies).toFixed(0)}, max ${Math.max(...latencies).toFixed(0)}), gas ${gas.join(' ')}`);
+    return { anchor_latency_ms: Math.round(median(latencies)), anchor_gas: median(gas.slice(1)), anchor_gas_first: gas[0] ?? 0, anchor_node_cpu_ms: Number(cpuMs.toFixed(1)) };
+  } finally {
+    await anvil.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function ingestOnOff(ctx: BenchContext): Promise<Figures> {
+  const on: number[] = [];
+  const off: number[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-anchor-chain-'));
+  const anvil = await startAnvil({ blockTime: 1 });
+  try {
+    const d = await deployAnchorContract({ rpcUrl: anvil.url, privateKey: ANVIL_DEV_KEY });
+    const keyFile = join(dir, 'account.key');
+    writeFileSync(keyFile, `${ANVIL_DEV_KEY}\n`, { mode: 0o600 });
+    const anchor = { mode: 'rpc', rpcUrl: anvil.url, chainId: d.chainId, contract: d.contract, keyFile, everyCheckpoints: 1, intervalMs: 1000 };
+    for (let i = 0; i < INGEST_RUNS; i++) {
+      off.push(await ingestOnce(ctx, undefined));
+      on.push(await ingestOnce(ctx, anchor));
+    }
+  } finally {
+    await anvil.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const mOn = median(on);
+  const mOff = median(off);
+  ctx.progress(`anchor: ingest off ${off.join(' ')} on ${on.join(' ')} events/s`);
+  return { ingest_anchor_off_events_per_s: Math.round(mOff), ingest_anchor_on_events_per_s: Math.round(mOn), ingest_anchor_on_off_ratio: Number((mOn / mOff).toFixed(3)) };
+}
+
+async function ingestOnce(ctx: BenchContext, anchor: Record<string, unknown> | undefined): Promise<number> {
+  const anchoring = anchor !== undefined;
+  const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-anchor-ingest-'));
+  const configFile = join(dataDir, 'config.json');
+  writeFileSync(configFile, JSON.stringify({ detector: { enabled: false }, anchor: anchor ?? { mode: 'off' } }));
+  const port = await freePort();
+  const child = spawn(process.execPath, [resolve(import.meta.dirname, '../bin/vigil.js'), 'start', '--config', configFile, '--data-dir', join(dataDir, 'data'), '--port', String(port), '--no-mqtt-broker', '--no-syslog'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, VIGIL_LOG_LEVEL: 'warn' },
+  });
+  try {
+    await waitHealthy(port, 60_000);
+    const now = Date.now();
+    const bodies: string[] = [];
+    for (let b = 0; b < INGEST_EVENTS / BATCH; b++) {
+      const lines: string[] = [];
+      for (let i = 0; i < BATCH; i++) {
+        const n = b * BATCH + i;
+        lines.push(JSON.stringify({ kind: 'bsm', vehicle: `V-${n % 1000}`, ts: now - 3_600_000 + n, lat: 1.3 + (n % 997) * 1e-5, lon: 103.8 + (n % 991) * 1e-5, speed: 10 + (n % 13), heading: n % 360, seq: n, rsu: `RSU-${n % 40}` }));
+      }
+      bodies.push(lines.join('\n'));
+    }
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < bodies.length) {
+          const body = bodies[next++]!;
+          for (;;) {
+            const res = await fetch(`http://127.0.0.1:${port}/ingest`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-ndjson' } });
+            await res.arrayBuffer();
+            if (res.status === 429) {
+              await new Promise((r) => setTimeout(r, 20));
+              continue;
+            }
+            if (res.status !== 200) throw new Error(`ingest answered ${res.status}`);
+            break;
+          }
+        }
+      }),
+    );
+    const perSecond = Math.round(INGEST_EVENTS / ((performance.now() - t0) / 1000));
+    ctx.progress(`anchor: ingest with anchoring ${anchoring ? 'on' : 'off'}: ${perSecond} events/s`);
+    return perSecond;
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
