@@ -317,7 +317,9 @@ function familyOf(name: string, meta: z.infer<z.ZodObject<typeof metaShape>>, ne
   return fm;
 }
 
-function verified(head: Omit<ModelBundle, 'families' | 'thresholds'> & { thresholds?: Record<string, number> | undefined }, families: Record<string, FamilyModel>): ModelBundle {
+function verified(
+  head: Omit<ModelBundle, 'families' | 'thresholds' | 'features' | 'city'> & { thresholds?: Record<string, number> | undefined; features?: Record<string, unknown> | undefined; city?: LearntCity | undefined },
+  families: Record<string, FamilyModel>): ModelBundle {
   const bundle: ModelBundle = { format: head.format, createdAt: head.createdAt, backend: head.backend, seed: head.seed, families, threshold: head.threshold, thresholdSource: head.thresholdSource, hash: head.hash };
   if (head.thresholds) bundle.thresholds = head.thresholds;
   if (head.features) bundle.features = head.features;
