@@ -161,11 +161,12 @@ export class VehicleFeatures {
     const n = this.noise;
     const tr = this.tr;
     const settled = veh.track.settled;
+    const steady = veh.track.steady;
     const r = (sg.pos * n.nisScale) ** 2;
     const tail = n.nisTail;
     veh.track.step(f, r, sg.speed * sg.speed, sg.heading * sg.heading, veh.calm >= 5, tail, tr);
     let calm = settled;
-    if (settled && tr.pp > 0 && !tr.switched) n.foldNis(tr.nis);
+    if (steady && tr.pp > 0 && !tr.switched) n.foldNis(tr.nis);
     if (veh.prev && veh.prev2) this.foldPosition(veh.prev2, veh.prev, f, sg.pos, veh);
     const ready = n.ready;
     if (ready) {

@@ -173,7 +173,8 @@ export class NoiseModel {
 
   /** The NIS factor in use (1 until warm). */
   get nisScale(): number {
-    return this.nisFactor.ready ? this.nisFactor.value : 1;
+    // within the loose gate's factor of 1: second differences are a fair first estimate
+    return this.nisFactor.ready ? Math.min(OWN_GATE_FACTOR, Math.max(1 / OWN_GATE_FACTOR, this.nisFactor.value)) : 1;
   }
 
   /**

@@ -71,6 +71,11 @@ export class Track {
     return this.fusedN >= 5;
   }
 
+  /** Long past the transient (four times `settled`): its NIS may teach the fleet's NIS calibration. */
+  get steady(): boolean {
+    return this.fusedN >= 20;
+  }
+
   /**
    * Tests `f` against the track, then fuses it when it passes. `r` is the message's
    * position variance per axis (m²); `s2`, `h2` the reported speed and heading variances
