@@ -6,7 +6,9 @@
  */
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
 import { KafkaBus } from '../pipeline/bus-kafka.js';
+import { KafkaLagMonitor } from '../pipeline/kafka-lag.js';
 import type { StoredEvent } from '../pipeline/ingest.js';
 import { resolveConfig } from '../pipeline/config.js';
 import { silentLogger } from '../pipeline/logger.js';
@@ -55,6 +57,11 @@ describe.skipIf(why !== undefined)('against a live Kafka broker', () => {
       await producer.disconnect();
       await waitFor(() => (node.store.countEvents() === 100 ? true : undefined), 30_000, '100 events from Kafka');
       await waitFor(async () => ((await committed(groupId, topic)) === 100 ? true : undefined), 30_000, 'committed offsets');
+      // The node exports its collectors' group lag as the broker sees it.
+      await waitFor(async () => {
+        const text = await (await fetch(`${node.url}/metrics`)).text();
+        return text.includes(`vigil_kafka_consumer_lag_total{group="${groupId}"} 0`) ? true : undefined;
+      }, 30_000, 'the lag at 0 in /metrics');
     } finally {
       await node.stop();
       tmp.cleanup();
@@ -137,4 +144,52 @@ describe.skipIf(why !== undefined)('against a live Kafka broker', () => {
       await Promise.all([publisher, ...members].map((b) => b.close()));
     }
   }, 300_000);
+
+  it('shows a stalled consumer group in the lag the broker reports, and its recovery', async () => {
+    const topic = unique('lag');
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: Array.from({ length: 900 }, (_, i) => ({ key: `V-${i % 11}`, value: String(i) })) });
+    await producer.disconnect();
+    const registry = new Registry();
+    const groupId = unique('stalling');
+    const monitor = new KafkaLagMonitor(kafka.admin(), [{ groupId, topics: [topic] }], registry, { intervalMs: 60_000 });
+    const lagOf = async () => {
+      // A broker just started may not have a group coordinator yet: a miss is retried by waitFor.
+      if (!(await monitor.sample().then(() => true, () => false))) return NaN;
+      const m = (await registry.getMetricsAsJSON()).find((x) => x.name === 'vigil_kafka_consumer_lag_total');
+      return Number(m?.values.find((v) => v.labels['group'] === groupId)?.value ?? NaN);
+    };
+    // Before the group commits anything it has the whole topic to do.
+    expect(await waitFor(async () => ((await lagOf()) === 900 ? 900 : undefined), 60_000, 'the lag of a new group')).toBe(900);
+    let release: () => void = () => {};
+    const stalled = new Promise<void>((r) => (release = r));
+    let handled = 0;
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        // The worker hangs after 300 messages (a stuck handler), committing nothing more.
+        if (handled >= 300) await stalled;
+        handled++;
+        await consumer.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+      },
+    });
+    try {
+      const stuck = await waitFor(async () => {
+        const lag = await lagOf();
+        return handled >= 300 && lag === 600 ? lag : undefined;
+      }, 60_000, 'the lag of a stalled group');
+      expect(stuck).toBe(600);
+      release();
+      await waitFor(async () => ((await lagOf()) === 0 ? true : undefined), 60_000, 'the lag back to 0');
+    } finally {
+      release();
+      await consumer.disconnect();
+      await monitor.stop();
+    }
+  }, 180_000);
 });
