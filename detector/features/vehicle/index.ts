@@ -161,15 +161,19 @@ export class VehicleFeatures {
     const n = this.noise;
     const tr = this.tr;
     const settled = veh.track.settled;
-    veh.track.step(f, sg.pos * sg.pos, sg.speed * sg.speed, sg.heading * sg.heading, veh.calm >= 5, tr);
+    const steady = veh.track.steady;
+    const r = (sg.pos * n.nisScale) ** 2;
+    const tail = n.nisTail;
+    veh.track.step(f, r, sg.speed * sg.speed, sg.heading * sg.heading, veh.calm >= 5, tail, tr);
     let calm = settled;
+    if (steady && tr.pp > 0 && !tr.switched) n.foldNis(tr.nis);
     if (veh.prev && veh.prev2) this.foldPosition(veh.prev2, veh.prev, f, sg.pos, veh);
     const ready = n.ready;
     if (ready) {
-      out[o + S.pos_nis] = tr.nis;
-      out[o + S.pos_nis_log] = Math.log1p(tr.nis);
-      out[o + S.offset_nis] = tr.offsetNis;
-      out[o + S.offset_nis_log] = Math.log1p(tr.offsetNis);
+      out[o + S.pos_nis] = tr.nis / tail;
+      out[o + S.pos_nis_log] = Math.log1p(tr.nis / tail);
+      out[o + S.offset_nis] = tr.offsetNis / tail;
+      out[o + S.offset_nis_log] = Math.log1p(tr.offsetNis / tail);
     }
     if (settled && tr.speedV > 0) {
       const z = tr.speedR / Math.sqrt(tr.speedV + sg.speed * sg.speed);

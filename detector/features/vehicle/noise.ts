@@ -5,8 +5,8 @@
  * `vigil train` stores the fleet and per-unit values in the model bundle; detection starts
  * from them and keeps every estimate up to date online (the same estimators).
  */
-import { CHI2_2_MEDIAN, GATE_NIS, HALF_NORMAL_MEDIAN, OWN_GATE_FACTOR, HEADING_RESOLUTION, POSITION_RESOLUTION, SPEED_RESOLUTION } from './bounds.js';
-import { RobustScale, runBin, RunSurvival, RUN_BINS, shrunk, type ScaleState } from './scale.js';
+import { chi2Quantile2, CHI2_2_MEDIAN, GATE_NIS, HALF_NORMAL_MEDIAN, OWN_GATE_FACTOR, HEADING_RESOLUTION, POSITION_RESOLUTION, SPEED_RESOLUTION } from './bounds.js';
+import { RobustQuantile, RobustScale, runBin, RunSurvival, RUN_BINS, shrunk, type ScaleState } from './scale.js';
 
 /** Memory of the fleet-wide estimates (≈ 1 / step² values): slow, so no burst of attacks moves them far. */
 const FLEET_STEP = 0.002;
@@ -30,6 +30,14 @@ export interface VehicleLearnt {
   hstep: ScaleState;
   /** Scale of the smoothed speed residual. */
   drift: ScaleState;
+  /**
+   * Factor on the position σ that makes the tracker's median NIS the chi-square median:
+   * noise correlated in time (GNSS errors are, over seconds) hides from second differences
+   * but not from a track.
+   */
+  nisFactor: ScaleState;
+  /** The 0.9 quantile of the tracker's NIS (a few per cent of attackers barely move it). */
+  nisQ90: ScaleState;
   /** Message interval, s (median). */
   interval: ScaleState;
   /** Survival of runs of exactly repeated speed / position by length bin (median over vehicles). */
@@ -55,6 +63,8 @@ export class NoiseModel {
   step: RobustScale;
   hstep: RobustScale;
   drift: RobustScale;
+  nisFactor: RobustScale;
+  nisQ90: RobustQuantile;
   interval: RobustScale;
   /** Learnt run survivals (fixed from training), or undefined: the running pooled ones. */
   private speedRunsLearnt: number[] | undefined;
@@ -69,6 +79,8 @@ export class NoiseModel {
     this.hstep = new RobustScale(1, FLEET_STEP, learnt?.hstep);
     this.step = new RobustScale(1, FLEET_STEP, learnt?.step);
     this.drift = new RobustScale(1, FLEET_STEP, learnt?.drift);
+    this.nisFactor = new RobustScale(1, FLEET_STEP, learnt?.nisFactor);
+    this.nisQ90 = new RobustQuantile(0.9, FLEET_STEP, learnt?.nisQ90);
     this.interval = new RobustScale(1, FLEET_STEP, learnt?.interval);
     for (const [k, s] of Object.entries(learnt?.rsu ?? {})) this.rsu.set(k, new RobustScale(1, OWN_STEP, s));
     this.speedRunsLearnt = learnt?.speedRuns;
@@ -159,6 +171,29 @@ export class NoiseModel {
     own.step.fold(Math.abs(r) / HALF_NORMAL_MEDIAN);
   }
 
+  /** The NIS factor in use (1 until warm). */
+  get nisScale(): number {
+    // within the loose gate's factor of 1: second differences are a fair first estimate
+    return this.nisFactor.ready ? Math.min(OWN_GATE_FACTOR, Math.max(1 / OWN_GATE_FACTOR, this.nisFactor.value)) : 1;
+  }
+
+  /**
+   * How much heavier than chi-square the honest NIS tail is: the learnt 0.9 quantile over
+   * chi-square's (−2 ln 0.1 = 4.61), at least 1. NIS divided by it keeps an exponential
+   * tail's rarity (P(NIS > x) = exp(−x / 2τ)), so the statistical gates and rules hold for
+   * receivers whose errors are correlated in time or whose vehicles manoeuvre more.
+   */
+  get nisTail(): number {
+    return this.nisQ90.ready ? Math.max(1, this.nisQ90.value / chi2Quantile2(0.1)) : 1;
+  }
+
+  /** Folds a settled track's NIS (computed with the factor in use). */
+  foldNis(nis: number): void {
+    this.nisQ90.fold(nis);
+    if (this.nisFactor.ready && nis > GATE_NIS * this.nisTail * OWN_GATE_FACTOR * OWN_GATE_FACTOR) return;
+    this.nisFactor.foldRatio(Math.sqrt(nis / CHI2_2_MEDIAN));
+  }
+
   /** Folds a smoothed speed z into the fleet's scale of it. */
   foldDrift(e: number): void {
     this.drift.fold(Math.abs(e) / HALF_NORMAL_MEDIAN);
@@ -220,6 +255,8 @@ export class NoiseModel {
       step: this.step.state(),
       hstep: this.hstep.state(),
       drift: this.drift.state(),
+      nisFactor: this.nisFactor.state(),
+      nisQ90: this.nisQ90.state(),
       interval: this.interval.state(),
       speedRuns: sp.length < 5 && this.speedRunsLearnt ? this.speedRunsLearnt : medianSurvival(sp, this.speedRunsAll),
       posRuns: po.length < 5 && this.posRunsLearnt ? this.posRunsLearnt : medianSurvival(po, this.posRunsAll),
@@ -253,7 +290,7 @@ export function parseLearnt(raw: unknown): VehicleLearnt | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const o = raw as Record<string, unknown>;
   if (o.version !== 1) return undefined;
-  const scales = ['pos', 'posAccFactor', 'headingAccFactor', 'step', 'hstep', 'drift', 'interval'] as const;
+  const scales = ['pos', 'posAccFactor', 'headingAccFactor', 'step', 'hstep', 'drift', 'nisFactor', 'nisQ90', 'interval'] as const;
   for (const k of scales) if (!isScale(o[k])) return undefined;
   if (typeof o.rsu !== 'object' || o.rsu === null || !Object.values(o.rsu).every(isScale)) return undefined;
   if (!isSurvival(o.speedRuns) || !isSurvival(o.posRuns)) return undefined;

@@ -87,6 +87,45 @@ export function shrunk(own: RobustScale | undefined, broader: number, prior: num
   return Math.exp(w * own.avg + (1 - w) * Math.log(broader));
 }
 
+/**
+ * An upper quantile of a positive value, learnt online: the log-quantile moves up by
+ * step·p on a value above it and down by step·(1 − p) below (the stochastic approximation
+ * of the p quantile). A quantile well below 1 − (share of attackers) is barely moved by them.
+ */
+export class RobustQuantile {
+  l = 0;
+  n = 0;
+  constructor(
+    readonly p: number,
+    private readonly minStep: number,
+    state?: ScaleState,
+  ) {
+    if (state && state.n > 0 && Number.isFinite(state.l)) {
+      this.l = state.l;
+      this.n = state.n;
+    }
+  }
+  get ready(): boolean {
+    return this.n >= 100;
+  }
+  get value(): number {
+    return Math.exp(this.l);
+  }
+  fold(x: number): void {
+    if (!(x > 0) || !Number.isFinite(x)) return;
+    this.n++;
+    if (this.n === 1) {
+      this.l = Math.log(x);
+      return;
+    }
+    const step = Math.max(this.minStep, 1 / Math.sqrt(this.n));
+    this.l += Math.log(x) > this.l ? step * this.p : -step * (1 - this.p);
+  }
+  state(): ScaleState {
+    return { l: this.l, n: this.n };
+  }
+}
+
 /** Run-length bins: run ≥ 1, 2, 4, … 1024 messages. */
 export const RUN_BINS = 11;
 

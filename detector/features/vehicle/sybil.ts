@@ -52,6 +52,8 @@ export interface Tolerance {
 export class SybilIndex {
   private readonly cells = new Map<number, Spot[]>();
   private bucket = -1;
+  /** The stream's first ts: an identity heard in its first NEW_MS was there before monitoring began, not newly appeared. */
+  private start = -1;
 
   /**
    * [colocated, formation_log]: other identities within the noise of the same place, speed
@@ -59,10 +61,11 @@ export class SybilIndex {
    */
   check(st: SybilState, id: string, f: Fix, tol: Tolerance): [number, number] {
     this.expire(f.ts);
+    if (this.start < 0) this.start = f.ts;
     const cosLat = Math.cos((f.lat * Math.PI) / 180);
     const cy = Math.floor((f.lat * 111_195) / CELL_M);
     const cx = Math.floor((f.lon * 111_195 * cosLat) / CELL_M);
-    const young = f.ts - st.firstTs <= NEW_MS;
+    const young = f.ts - st.firstTs <= NEW_MS && st.firstTs - this.start > NEW_MS;
     const ps = st.partners;
     let held = 0;
     let colocated = 0;

@@ -71,14 +71,21 @@ export class Track {
     return this.fusedN >= 5;
   }
 
+  /** Long past the transient (four times `settled`): its NIS may teach the fleet's NIS calibration. */
+  get steady(): boolean {
+    return this.fusedN >= 20;
+  }
+
   /**
    * Tests `f` against the track, then fuses it when it passes. `r` is the message's
    * position variance per axis (m²); `s2`, `h2` the reported speed and heading variances
    * used to dead-reckon the memory; `consistent`: the vehicle's reported speeds and headings
    * have lately agreed with this track (only such a track is worth remembering: a frozen or
-   * forged stretch the vehicle started with is not where it truly was).
+   * forged stretch the vehicle started with is not where it truly was); `tail` how much
+   * heavier than chi-square the honest NIS tail is (noise.ts nisTail): the gate scales with it.
    */
-  step(f: Fix, r: number, s2: number, h2: number, consistent: boolean, out: TrackResult): void {
+  step(f: Fix, r: number, s2: number, h2: number, consistent: boolean, tail: number, out: TrackResult): void {
+    const gate = GATE_NIS * tail;
     out.nis = out.d2 = out.pp = out.offsetNis = out.speedR = out.speedV = out.headingR = out.headingV = 0;
     out.switched = out.fused = false;
     const kf = this.kf;
@@ -102,7 +109,7 @@ export class Track {
       // Back on the old track: where the reported motion since puts the vehicle (a position
       // lie with true speeds ends), or a jump away from the new track to a place the old one
       // could physically have reached (the truth resuming after a stretch whose speeds lied too).
-      if (mn <= GATE_NIS || (out.nis > GATE_NIS && m.kf.nis(f.x, f.y, r) <= GATE_NIS)) {
+      if (mn <= gate || (out.nis > gate && m.kf.nis(f.x, f.y, r) <= gate)) {
         kf.init(f.ts, f.x, f.y, r, m.kf.vx, m.kf.vy, m.kf.vv, AA0);
         this.memory = undefined;
         this.misses = 0;
@@ -112,7 +119,7 @@ export class Track {
       }
       out.offsetNis = mn;
     }
-    if (out.nis <= GATE_NIS) {
+    if (out.nis <= gate) {
       kf.update(f.x, f.y, r);
       this.misses = 0;
       this.fusedN++;
