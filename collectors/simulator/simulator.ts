@@ -11,7 +11,7 @@ import { ATTACK_TYPES, DOS_RATE_HZ, FEIGNED_BRAKING, MIRAI_PORTS, MIRAI_USERS, R
 import { Device, deviceEventRate, kindOfIndex, type Metrics } from './devices.js';
 import { describeNetwork, receivingRsu, roadNetwork, toLatLon, type CityDescription, type RoadNetwork } from './network.js';
 import { resolveSimulatorOptions, type ResolvedSimulatorOptions, type SimulatorOptions } from './options.js';
-import { Random } from './random.js';
+import { Random } from '../../events/index.js';
 import { TICK_MS, Vehicle, type Kinematics } from './vehicles.js';
 
 /** One simulated message: the input line a collector would receive, and its ground truth. */

@@ -5,7 +5,7 @@
  * of an honest vehicle, so they are exported and tested.
  */
 import type { RoadNetwork } from './network.js';
-import type { Random } from './random.js';
+import type { Random } from '../../events/index.js';
 
 /** Physics step, milliseconds. BSM send times are multiples of it. */
 export const TICK_MS = 100;
