@@ -3,26 +3,12 @@
  * (STYLE.md 5): the ledger, for writing every action and proving entries, and the
  * detector's rule book, for rule administration. The API never reaches into either.
  */
+import type { Checkpoint, Cosignature } from '../ledger/index.js';
 import type { Awaitable } from '../store/index.js';
 
-/** A signed checkpoint (mirrors ledger/checkpoint.ts `Checkpoint`). */
-export interface CheckpointView {
-  origin: string;
-  size: number;
-  root: string;
-  prev: string;
-  ts: number;
-  keyId: string;
-  signature: string;
-}
-
-export interface CosignatureView {
-  witness: string;
-  keyId: string;
-  publicKey: string;
-  time: number;
-  signature: string;
-}
+/** A signed checkpoint and a witness's cosignature, as the ledger defines them. */
+export type CheckpointView = Checkpoint;
+export type CosignatureView = Cosignature;
 
 /** An evidence bundle (mirrors ledger/verifier.ts `EvidenceBundle`, format `vigil-evidence/v1`). */
 export interface EvidenceBundleView {

@@ -3,6 +3,7 @@ export type { InputKind, EntityType, MetricValue, VehicleKinematics, CanFrame, V
 export { EventError, reject } from './errors.js';
 export type { Rejection, RejectionCode } from './errors.js';
 export { canonicalJson, sha256Hex, eventId, hasValidId, eventJson } from './canonical.js';
+export { Random, seededRandom } from './random.js';
 export { parseJsonRecord, validateInput, resolveValidationOptions, decodeCan } from './validate.js';
 export type {
   ValidationOptions,

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { RuleBook, type RuleHit } from '../detector/index.js';
 import { MAX_WINDOW_EVENTS, SlidingWindow, windowWork, type WindowEvent } from '../detector/rules/window.js';
-import { seededRandom } from '../detector/model/random.js';
+import { seededRandom } from '../events/index.js';
 import { ev, T0 } from './detector-fixtures.js';
 
 const entity: WindowEvent['entity'] = { id: 'D-1', type: 'device' };

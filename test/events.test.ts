@@ -239,23 +239,7 @@ describe('RFC 8785 canonical encoding', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
-  it.each([
-    ['0000000000000000', '0'],
-    ['8000000000000000', '0'],
-    ['0000000000000001', '5e-324'],
-    ['8000000000000001', '-5e-324'],
-    ['7fefffffffffffff', '1.7976931348623157e+308'],
-    ['4340000000000000', '9007199254740992'],
-    ['4430000000000000', '295147905179352830000'],
-    ['44b52d02c7e14af5', '9.999999999999997e+22'],
-    ['44b52d02c7e14af6', '1e+23'],
-    ['3eb0c6f7a0b5ed8d', '0.000001'],
-    ['3eb0c6f7a0b5ed8c', '9.999999999999997e-7'],
-    ['41b3de4355555553', '333333333.3333332'],
-  ])('serialises the IEEE 754 value %s as %s (appendix B)', (hex, expected) => {
-    const value = Buffer.from(hex, 'hex').readDoubleBE(0);
-    expect(canonicalJson(value)).toBe(expected);
-  });
+  // The RFC's number vectors (appendix B) are held by test/jcs.test.ts, against the one encoder this calls.
 
   it.each([NaN, Infinity, -Infinity])('refuses %s', (value) => {
     expect(() => canonicalJson({ x: value })).toThrow();

@@ -51,13 +51,5 @@ export function exited(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Seeded pseudo-random numbers in [0, 1) (mulberry32), so a failing run can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded pseudo-random numbers in [0, 1), so a failing run can be replayed: the project's one generator. */
+export { seededRandom } from '../events/index.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createHttpCollector, PipelineFullError, type IngestItem, type IngestReceipt, type IngestSink, type SubmitOptions } from '../collectors/index.js';
 import { parseJsonRecord, resolveValidationOptions } from '../events/index.js';
-import { runIngest, type IngestOptions } from '../pipeline/commands/ingest.js';
+import { runIngest, type IngestOptions } from '../pipeline/client/ingest.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'file');

@@ -3,7 +3,7 @@
  * documented in README.md beside this file; the vehicle attacks follow the VeReMi
  * extension's definitions (Kamel et al., "VeReMi Extension", ICC 2020) where it has one.
  */
-import type { Random } from './random.js';
+import type { Random } from '../../events/index.js';
 
 export const VEHICLE_ATTACKS = [
   'constant_position',

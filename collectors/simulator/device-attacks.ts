@@ -5,7 +5,7 @@
 import { MIRAI_PORTS, MIRAI_USERS, randomPublicIp, type IotAttack } from './attacks.js';
 import type { Device, Metrics } from './devices.js';
 import type { Episode } from './episodes.js';
-import type { Random } from './random.js';
+import type { Random } from '../../events/index.js';
 
 export interface DeviceEpisode extends Episode {
   type: IotAttack;

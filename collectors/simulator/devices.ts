@@ -4,7 +4,7 @@
  * per-entity baseline learnt by the detector has something real to learn.
  */
 import { pointAlong, toLatLon, type RoadNetwork } from './network.js';
-import type { Random } from './random.js';
+import type { Random } from '../../events/index.js';
 
 export const DEVICE_KINDS = ['environment', 'meter', 'camera', 'traffic_light'] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];

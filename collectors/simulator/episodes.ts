@@ -1,6 +1,6 @@
 /** What every attack episode has: its type, window, planned size and its own random stream. */
 import type { AttackType } from './attacks.js';
-import type { Random } from './random.js';
+import type { Random } from '../../events/index.js';
 
 export interface Episode {
   type: AttackType;

@@ -20,4 +20,4 @@ export { DEVICE_KINDS, KIND_PROFILES, SERVICES } from './devices.js';
 export type { DeviceKind, Peer } from './devices.js';
 export { ATTACK_TYPES, VEHICLE_ATTACKS, IOT_ATTACKS, FLOOD_ATTACKS, SYBIL_ATTACKS, DOS_RATE_HZ } from './attacks.js';
 export type { AttackType, VehicleAttack, IotAttack } from './attacks.js';
-export { Random } from './random.js';
+export { Random } from '../../events/index.js';

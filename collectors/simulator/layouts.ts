@@ -10,7 +10,7 @@
  * - `irregular`: a grid with jittered junctions, bent streets and pruned blocks (an old
  *   town grown over centuries), drawn from the layout seed.
  */
-import type { Random } from './random.js';
+import type { Random } from '../../events/index.js';
 
 /** Speed-limit classes, fastest first. */
 export type RoadClass = 'arterial' | 'collector' | 'side';

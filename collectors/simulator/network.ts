@@ -12,7 +12,7 @@
  * latitude below the polar circles' last few degrees.
  */
 import { buildLayout, type LayoutOptions, type RoadClass } from './layouts.js';
-import { Random } from './random.js';
+import { Random } from '../../events/index.js';
 
 export interface LatLon {
   lat: number;

@@ -6,7 +6,7 @@
  * acceleration errors. Attackers carry the same error: their reports start from their own
  * receiver's readings.
  */
-import type { Random } from './random.js';
+import type { Random } from '../../events/index.js';
 
 /** A closed range [lowest, highest] each vehicle draws its own value from. */
 export type Span = readonly [number, number];

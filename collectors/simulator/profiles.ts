@@ -10,7 +10,7 @@ import { CollectorError } from '../errors.js';
 import { LAYOUTS } from './layouts.js';
 import type { RoadNetworkOptions } from './network.js';
 import type { AccuracyProfile, NoiseProfile } from './noise.js';
-import { Random } from './random.js';
+import { Random } from '../../events/index.js';
 
 export interface CityProfile {
   name: string;

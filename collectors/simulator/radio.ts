@@ -8,7 +8,7 @@
  */
 import { toLatLon, receivingRsu, type RoadNetwork } from './network.js';
 import { accuracyReport, SensorError, type AccuracyProfile, type NoiseProfile } from './noise.js';
-import type { Random } from './random.js';
+import type { Random } from '../../events/index.js';
 import type { Kinematics, Vehicle } from './vehicles.js';
 
 export interface Transmitter {

@@ -17,7 +17,7 @@ import type { Episode } from './episodes.js';
 import { cityGeoJson, describeNetwork, receivingRsu, roadNetwork, type CityDescription, type RoadNetwork } from './network.js';
 import { resolveSimulatorOptions, type ResolvedSimulatorOptions, type SimulatorOptions } from './options.js';
 import { Radio, type Transmitter } from './radio.js';
-import { Random } from './random.js';
+import { Random } from '../../events/index.js';
 import { planVehicleEpisode, type VehicleEpisode } from './vehicle-attacks.js';
 import { VehicleTraffic } from './vehicle-traffic.js';
 import { TICK_MS, Vehicle, type Kinematics } from './vehicles.js';

@@ -10,7 +10,7 @@ import { DOS_RATE_HZ, FEIGNED_BRAKING, NEIGHBOUR_RANGE_M, RANDOM_POSITION_OFFSET
 import type { Episode } from './episodes.js';
 import type { SensorError } from './noise.js';
 import type { RoadNetwork } from './network.js';
-import type { Random } from './random.js';
+import type { Random } from '../../events/index.js';
 import { TICK_MS, type Kinematics, type Vehicle } from './vehicles.js';
 
 /** A second identity an attacker sends under: a Sybil ghost or a pseudonym. */

@@ -8,7 +8,7 @@ import type { Episode } from './episodes.js';
 import type { RoadNetwork } from './network.js';
 import type { NoiseProfile } from './noise.js';
 import type { Radio } from './radio.js';
-import type { Random } from './random.js';
+import type { Random } from '../../events/index.js';
 import { falsify, isSybil, neighbourMessage, randomState, replayed, type VehicleEpisode } from './vehicle-attacks.js';
 import { TICK_MS, type Kinematics, type Vehicle } from './vehicles.js';
 

@@ -7,7 +7,7 @@
  * exported and tested.
  */
 import type { Road, RoadNetwork } from './network.js';
-import type { Random } from './random.js';
+import type { Random } from '../../events/index.js';
 
 /** Physics step, milliseconds. BSM send times are multiples of it. */
 export const TICK_MS = 100;

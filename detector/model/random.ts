@@ -1,16 +1,6 @@
-/** A seeded PRNG (mulberry32): training is reproducible for a seed, and tests control it. */
+/** Training is reproducible for a seed, and tests control it: the project's one seeded generator (events/). */
+export { seededRandom } from '../../events/index.js';
 export type Random = () => number;
-
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Fisher–Yates shuffle of 0..n-1 with the given source. */
 export function permutation(n: number, random: Random): Int32Array {

@@ -1,8 +1,9 @@
 /**
- * The simulator's only source of randomness: a small seeded generator (sfc32, seeded
- * through splitmix32), so that a seed and the options fix every byte the simulator
- * writes. `Math.random` is never used; each part of the city takes its own `fork`, so
- * adding a vehicle does not change what the devices do.
+ * Vigil's one seeded random generator (sfc32, seeded through splitmix32), for everything
+ * that must be reproducible for a seed: the simulator (a seed and the options fix every
+ * byte it writes; each part of the city takes its own `fork`, so adding a vehicle does not
+ * change what the devices do), model training, and the tests. `Math.random` is never
+ * used where a seed is promised.
  */
 
 export class Random {
@@ -93,4 +94,10 @@ export class Random {
     for (const ch of String(label)) h = Math.imul(h ^ (ch.codePointAt(0) ?? 0), 0x01000193);
     return new Random(((h >>> 0) ^ this.c) >>> 0);
   }
+}
+
+/** `Random`'s stream as a function, for code that takes a `() => number` (uniform in [0, 1)). */
+export function seededRandom(seed: number): () => number {
+  const random = new Random(seed);
+  return () => random.next();
 }
