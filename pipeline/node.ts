@@ -13,6 +13,7 @@ import { hostCheck, type Limits } from '../api/index.js';
 import { MemoryBus, type Bus } from './bus.js';
 import { KafkaBus, createKafkaClient } from './bus-kafka.js';
 import { BusRelay } from './bus-relay.js';
+import { KafkaLagMonitor, type LagGroup } from './kafka-lag.js';
 import { ConfigError } from './config.js';
 import { SqliteStore } from '../store/index.js';
 import { IngestPipeline } from './ingest.js';
@@ -49,6 +50,7 @@ export class VigilNode {
   readonly city: CityDescription | undefined;
   private readonly sources: EventSource[] = [];
   private readonly busRelay: BusRelay | undefined;
+  private readonly kafkaLag: KafkaLagMonitor | undefined;
   private address: { host: string; port: number } | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -124,6 +126,14 @@ export class VigilNode {
     for (const source of this.sources) if (source !== this.syslog) this.metrics.initSource(source.name);
     if (this.syslog) for (const name of [SYSLOG_UDP_SOURCE, SYSLOG_TCP_SOURCE]) this.metrics.initSource(name);
     this.bus = wired.bus;
+    const lagGroups: LagGroup[] = [];
+    if (config.kafka.topics.length > 0) lagGroups.push({ groupId: config.kafka.groupId, topics: config.kafka.topics });
+    if (config.bus.type === 'kafka') lagGroups.push({ groupId: config.bus.groupId, topics: [config.bus.topic] });
+    if (lagGroups.length > 0) {
+      this.kafkaLag = new KafkaLagMonitor(createKafkaClient(config.kafka).admin(), lagGroups, this.metrics.registry, {
+        onError: (err) => deps.logger.warn({ err }, 'cannot read Kafka consumer lag'),
+      });
+    }
     if (this.bus instanceof KafkaBus) {
       // Kafka can be down: what it did not take is replayed from the store by cursor (pipeline/bus-relay.ts).
       const relay = new BusRelay(this.bus, this.store, { onError: (err, behind) => deps.logger.error({ err, behind }, 'bus publish failed; replaying from the store') });
@@ -159,6 +169,7 @@ export class VigilNode {
         ...(node.city ? { city: node.city } : {}),
       });
       node.busRelay?.start();
+      node.kafkaLag?.start();
       const addr = await node.http.listen(config.api.port, config.api.host);
       node.address = { host: addr.address, port: addr.port };
       for (const source of node.sources) await source.start(node.ingest);
@@ -192,6 +203,7 @@ export class VigilNode {
       await this.writer.close();
       await this.analysis?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'ledger or detector did not stop cleanly'));
       await this.busRelay?.stop();
+      await this.kafkaLag?.stop();
       await this.bus.close().catch((err: unknown) => this.deps.logger.warn({ err }, 'bus did not close cleanly'));
       this.store.close();
       this.deps.logger.info('vigil node stopped');

@@ -18,6 +18,7 @@ import { sha256Hex } from '../../events/index.js';
 import { DetectorError } from '../errors.js';
 import type { Severity } from '../types.js';
 import { compileCondition, compileSearch, getter, parseTimespan, type Getter, type MatchContext, type Predicate } from './match.js';
+import { MAX_WINDOW_EVENTS, SlidingWindow } from './window.js';
 
 export type CorrelationType = 'event_count' | 'value_count' | 'temporal' | 'temporal_ordered' | 'vigil_silence';
 
@@ -65,12 +66,13 @@ interface Seen {
   ts: number;
   id: string;
   entity: MatchContext['event']['vigil']['entity'];
-  value?: string;
-  ref?: string;
 }
 
 interface GroupState {
-  seen: Seen[];
+  /** event_count, value_count, temporal, temporal_ordered: the sliding window (window.ts). */
+  window?: SlidingWindow;
+  /** vigil_silence: the group's last matching event. */
+  last?: Seen;
   /** vigil_silence: whether the silence was already reported. */
   reported?: boolean;
   /** vigil_silence: mean interval between matches, milliseconds (exponentially weighted). */
@@ -290,7 +292,7 @@ export class RuleBook {
     for (const c of this.correlations.values()) {
       if (c.type !== 'vigil_silence' || this.disabled.has(c.id)) continue;
       for (const [, g] of c.groups) {
-        const last = g.seen[0];
+        const last = g.last;
         if (!last || g.reported) continue;
         // silent for the timespan, and for `condition.gte` times the group's usual interval
         const limit = Math.max(c.timespanMs, (c.condition.gte ?? 0) * (g.interval ?? 0));
@@ -306,53 +308,43 @@ export class RuleBook {
     const ts = e.vigil.ts;
     const key = c.groupBy.map((g) => String(g(ctx))).join('\u0000');
     let g = c.groups.get(key);
-    if (!g) c.groups.set(key, (g = { seen: [] }));
+    if (!g) c.groups.set(key, (g = {}));
     if (c.type === 'vigil_silence') {
-      const prev = g.seen[0];
+      const prev = g.last;
       // a gap (an earlier silence) is not the rhythm: it counts at most three intervals
       if (prev && ts > prev.ts) g.interval = g.interval === undefined ? ts - prev.ts : 0.9 * g.interval + 0.1 * Math.min(ts - prev.ts, 3 * g.interval);
-      g.seen[0] = { ts, id: e.id, entity: e.vigil.entity };
+      g.last = { ts, id: e.id, entity: e.vigil.entity };
       g.reported = false;
       return;
     }
-    const item: Seen = { ts, id: e.id, entity: e.vigil.entity, ref };
+    let value: string | undefined;
     if (c.type === 'value_count') {
       const v = c.condition.field?.(ctx);
       if (v === undefined || v === null) return;
-      item.value = String(v);
+      value = String(v);
     }
-    g.seen.push(item);
-    let drop = 0;
-    while (drop < g.seen.length && g.seen[drop]!.ts < ts - c.timespanMs) drop++;
-    if (drop > 0) g.seen.splice(0, drop);
+    const w = (g.window ??= new SlidingWindow({ spanMs: c.timespanMs, refs: c.refs }));
+    if (!w.add({ ts, id: e.id, entity: e.vigil.entity, value, ref })) return;
     let fired = false;
     let detail = '';
     const span = `${c.timespanMs / 1000} s`;
     switch (c.type) {
-      case 'event_count': {
-        fired = compare(c.condition, g.seen.length);
-        detail = `${g.seen.length} events in ${span}`;
+      case 'event_count':
+        fired = compare(c.condition, w.size);
+        detail = `${w.size} events in ${span}`;
         break;
-      }
-      case 'value_count': {
-        const distinct = new Set(g.seen.map((s) => s.value)).size;
-        fired = compare(c.condition, distinct);
-        detail = `${distinct} distinct values in ${span}`;
+      case 'value_count':
+        fired = compare(c.condition, w.distinct);
+        detail = `${w.distinct} distinct values in ${span}`;
         break;
-      }
-      case 'temporal': {
-        const present = new Set(g.seen.map((s) => s.ref));
-        fired = c.refs.every((r) => present.has(r));
+      case 'temporal':
+        fired = w.allRefsPresent();
         detail = `all of ${c.refs.length} rules matched within ${span}`;
         break;
-      }
-      case 'temporal_ordered': {
-        let k = 0;
-        for (const s of g.seen) if (s.ref === c.refs[k]) k++;
-        fired = k >= c.refs.length;
+      case 'temporal_ordered':
+        fired = w.orderedComplete();
         detail = `${c.refs.length} rules matched in order within ${span}`;
         break;
-      }
       default:
         break;
     }
@@ -363,10 +355,12 @@ export class RuleBook {
       }
       return;
     }
-    hits.push({ rule: c, origin: 'correlation', entity: e.vigil.entity, ts, evidence: g.seen.map((s) => s.id), eventIndex, detail });
+    const evidence = w.evidence();
+    if (evidence.omitted > 0) detail += ` (evidence: the newest ${evidence.ids.length}, ${evidence.omitted} older left out)`;
+    hits.push({ rule: c, origin: 'correlation', entity: e.vigil.entity, ts, evidence: evidence.ids, eventIndex, detail });
     // A fired window starts over: the next alert needs fresh evidence; until the activity
     // pauses for a timespan, matching events count as part of this finding.
-    g.seen = [];
+    w.reset();
     g.activeUntil = ts + c.timespanMs;
   }
 
@@ -447,6 +441,9 @@ export class RuleBook {
         throw new DetectorError('RULE_INVALID', `rule ${id}: ${type} needs a condition such as {gte: 10}`);
       }
       if (type === 'value_count' && !condition.field) throw new DetectorError('RULE_INVALID', `rule ${id}: value_count needs condition.field`);
+      // A window holds at most MAX_WINDOW_EVENTS events (window.ts): a count above it could never be reached.
+      const least = Math.max(condition.gt !== undefined ? condition.gt + 1 : 0, condition.gte ?? 0, condition.eq ?? 0);
+      if (least > MAX_WINDOW_EVENTS) throw new DetectorError('RULE_INVALID', `rule ${id}: ${type} condition needs ${least}, above the ${MAX_WINDOW_EVENTS} events a window holds`);
       return { ...base, kind: 'correlation', type, refs, groupBy, timespanMs: parseTimespan(c.timespan, id), condition, generate: c.generate === true, groups: new Map() };
     }
     const det = doc.detection as Record<string, unknown> | undefined;
