@@ -13,7 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyslogCollector, SYSLOG_TLS_SOURCE, SYSLOG_UDP_SOURCE } from '../collectors/syslog/index.js';
 import type { IngestItem, IngestReceipt, IngestSink } from '../collectors/index.js';
 import { resolveValidationOptions } from '../events/index.js';
-import { tempDir, waitFor } from './helpers.js';
+import { metricValue, tempDir, waitFor } from './helpers.js';
+import { resolveConfig } from '../pipeline/config.js';
+import { silentLogger } from '../pipeline/logger.js';
+import { VigilNode } from '../pipeline/node.js';
 
 /** Records what the collector submits, as stored at once. */
 class RecordingSink implements IngestSink {
@@ -189,6 +192,30 @@ describe('UDP receive-buffer drops read from the kernel', () => {
       expect(sink.items.length + kernel()).toBe(5000);
     } finally {
       await collector.stop();
+    }
+  });
+});
+
+describe("a node's syslog metrics", () => {
+  it('export the kernel drops of the UDP socket, and refused TLS clients, from the first scrape', async () => {
+    const tmp = tempDir();
+    const certs = makeCertificates(tmp.dir);
+    const node = await VigilNode.start(
+      resolveConfig({
+        dataDir: tmp.dir,
+        api: { port: 0 },
+        syslog: { enabled: true, port: 0, tls: { port: 0, key: join(tmp.dir, 'server.key'), cert: join(tmp.dir, 'server.crt'), allowFingerprints: [certs.fingerprint] } },
+      }),
+      { logger: silentLogger() },
+    );
+    try {
+      await sendTls(node.syslog!.ports.tls, certs.read('server.crt'), certs.read('stranger.key'), certs.read('stranger.crt'), line('refused'));
+      const text = await (await fetch(`${node.url}/metrics`)).text();
+      expect(text).toMatch(/vigil_events_dropped_total\{source="syslog-udp",reason="receive-buffer",where="kernel"\} 0/);
+      expect(metricValue(text, 'vigil_ingest_refused_total', { source: 'syslog-tls', reason: 'certificate' })).toBeGreaterThanOrEqual(1);
+    } finally {
+      await node.stop();
+      tmp.cleanup();
     }
   });
 });

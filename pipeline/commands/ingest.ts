@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .addOption(new Option('--kind <kind>', 'csv: the input kind of every row').choices(INPUT_KINDS).default('telemetry'))
     .option('--entity <id>', 'the vehicle (candump, j1939) or device (ton-iot, odds) id; default from the file name')
     .option('--start <time>', 'epoch ms or ISO-8601 time that relative candump/J1939 times and ODDS rows count from (default 2020-01-01T00:00:00Z)', timeOption)
-    .option('--token <token>', 'bearer token for the node')
+    .option('--token <token>', 'bearer token for the node: a sensor key (`vigil sensor create`) where it requires keys')
     .option('--batch-bytes <n>', 'largest request body in bytes (under 1 MiB)', intOption('--batch-bytes', 1024, 1_048_575), 512 * 1024)
     .option('--batch-lines <n>', 'most lines per request', intOption('--batch-lines', 1, 100_000), 2000)
     .option('--concurrency <n>', 'requests in flight at once', intOption('--concurrency', 1, 16), 2)
