@@ -49,14 +49,13 @@
  */
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { reject, type ResolvedValidationOptions } from '../../events/index.js';
 import { CollectorError } from '../errors.js';
 import type { EventSource, IngestSink } from '../sink.js';
-import { OPEN_ACCESS, SensorScope, type IngestAccess, type SensorPrincipal } from '../auth.js';
+import { OPEN_ACCESS, type IngestAccess } from '../auth.js';
+import { BrokerAccess } from './access.js';
 import { ConnectionGuard, type ConnectionLimits, type ConnectionRefusal } from '../connections.js';
-import { filterCovers } from './acl.js';
 import { checkAedesInternals, type BrokerInternals, type ClientInternals, type PacketParser } from './internals.js';
 import { SubmitBatcher } from './batcher.js';
 import { claimToItem, isCityTopic, mayMatchCityTopics, messageToItem, parseTopic } from './topics.js';
@@ -140,10 +139,7 @@ export class MqttBrokerCollector implements EventSource {
   private readonly access: IngestAccess;
   private readonly guard: ConnectionGuard;
   private readonly refused: NonNullable<MqttBrokerOptions['onRefused']>;
-  /** The credential each connected client authenticated with (none in open access). */
-  private readonly scopes = new WeakMap<Client, SensorScope>();
-  private readonly keyed = new Set<Client>();
-  private revocationTimer: NodeJS.Timeout | undefined;
+  private readonly control: BrokerAccess;
   private broker: Aedes | undefined;
   private server: Server | undefined;
   private batcher: SubmitBatcher | undefined;
@@ -179,6 +175,8 @@ export class MqttBrokerCollector implements EventSource {
     this.name = this.opts.source;
     this.access = options.access ?? OPEN_ACCESS;
     this.refused = options.onRefused ?? (() => {});
+    const operator = options.username !== undefined && options.password !== undefined ? { username: options.username, password: options.password } : undefined;
+    this.control = new BrokerAccess(this.access, operator, () => this.refused('unauthenticated'));
     this.guard = new ConnectionGuard(options.connections, (reason) => this.refused(reason));
     for (const key of ['maxBatch', 'maxInflightMessages', 'maxInflightBytes'] as const) {
       if (!Number.isInteger(this.opts[key]) || this.opts[key] < 1) throw new CollectorError('BAD_OPTION', `mqtt broker option ${key}: expected a positive integer, got ${this.opts[key]}`, false);
@@ -200,10 +198,10 @@ export class MqttBrokerCollector implements EventSource {
     this.sink = sink;
     this.batcher = new SubmitBatcher(sink, this.opts.source, this.opts.maxBatch);
     this.broker = await Aedes.createBroker({
-      authenticate: (client, username, password, done) => done(null, this.authenticate(client, username, password)),
+      authenticate: (client, username, password, done) => done(null, this.control.authenticate(client, username, password)),
       authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
       authorizeSubscribe: (client, sub, done) => {
-        if (mayMatchCityTopics(sub.topic) && !this.maySubscribe(client, sub.topic)) {
+        if (mayMatchCityTopics(sub.topic) && !this.control.maySubscribe(client, sub.topic)) {
           // SUBACK 0x80 for this filter (aedes: a null subscription is negated), the session goes on.
           this.refused('subscribe');
           done(null, null);
@@ -221,7 +219,7 @@ export class MqttBrokerCollector implements EventSource {
     });
     this.broker.on('clientError', (_client: Client, err: Error) => this.onError(err, 'mqtt client'));
     this.broker.on('connectionError', (_client: Client, err: Error) => this.onError(err, 'mqtt connection'));
-    this.broker.on('clientDisconnect', (client: Client) => this.keyed.delete(client));
+    this.broker.on('clientDisconnect', (client: Client) => this.control.forget(client));
     const onSocket = (socket: Socket) => this.accept(socket);
     const tls = this.opts.tls;
     this.server = tls
@@ -232,7 +230,7 @@ export class MqttBrokerCollector implements EventSource {
       : createTcpServer(onSocket);
     const server = this.server;
     server.maxConnections = this.guard.limits.maxConnections;
-    if (this.access.keys) this.watchRevocations(this.access.keys);
+    this.control.watchRevocations(this.opts.revocationPollMs);
     this.boundPort = await new Promise<number>((resolve, rejectListen) => {
       server.once('error', (err) => rejectListen(new CollectorError('LISTEN_FAILED', `mqtt broker ${this.opts.host}:${this.opts.port}: ${err.message}`, true, { cause: err })));
       server.listen(this.opts.port, this.opts.host, () => {
@@ -248,7 +246,7 @@ export class MqttBrokerCollector implements EventSource {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.revocationTimer);
+    this.control.stop();
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -282,27 +280,6 @@ export class MqttBrokerCollector implements EventSource {
     }
     this.guardPacketSize(client._parser, socket);
     connection = this.shortenPublishPath(client);
-  }
-
-  /** End the sessions of clients whose key was revoked since they connected. */
-  private watchRevocations(keys: { isLive(keyId: string): boolean }): void {
-    this.revocationTimer = setInterval(() => {
-      for (const client of this.keyed) {
-        const scope = this.scopes.get(client);
-        if (scope && !keys.isLive(scope.principal.keyId)) {
-          this.keyed.delete(client);
-          client.close();
-        }
-      }
-    }, this.opts.revocationPollMs);
-    this.revocationTimer.unref();
-  }
-
-  private maySubscribe(client: Client | null, filter: string): boolean {
-    const scope = client ? this.scopes.get(client) : undefined;
-    if (!scope) return false;
-    for (const allowed of scope.principal.subscribe) if (filterCovers(allowed, filter)) return true;
-    return false;
   }
 
   /**
@@ -368,7 +345,7 @@ export class MqttBrokerCollector implements EventSource {
     if (!claim) return false;
     if (client._keepaliveInterval > 0) client._keepaliveTimer?.refresh();
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
-    const scope = this.scopes.get(client as unknown as Client);
+    const scope = this.control.scopeOf(client as unknown as Client);
     const item = scope ? scope.admit(claimToItem(claim, topic, payload, this.validation)) : claimToItem(claim, topic, payload, this.validation);
     const size = payload.byteLength;
     state.messages++;
@@ -449,35 +426,6 @@ export class MqttBrokerCollector implements EventSource {
     };
   }
 
-  private authenticate(client: Client, username: string | undefined, password: Buffer | undefined): boolean {
-    const principal = this.principalOf(username, password);
-    if (principal === 'anonymous') return true;
-    if (!principal) {
-      this.refused('unauthenticated');
-      return false;
-    }
-    this.scopes.set(client, new SensorScope(principal));
-    if ((principal.agentType ?? 'sensor-key') === 'sensor-key') this.keyed.add(client);
-    return true;
-  }
-
-  /** The principal of a CONNECT's credentials, 'anonymous' where none are needed, undefined when refused. */
-  private principalOf(username: string | undefined, password: Buffer | undefined): SensorPrincipal | 'anonymous' | undefined {
-    if (password !== undefined && this.access.keys) {
-      const principal = this.access.keys.authenticate(password.toString('utf8'));
-      if (principal) return principal;
-    }
-    if (this.opts.username !== undefined && username !== undefined && password !== undefined) {
-      // Compare digests: timingSafeEqual needs equal lengths, and the length must not leak either.
-      const same = (a: Buffer, b: Buffer) => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
-      const userOk = same(Buffer.from(username, 'utf8'), Buffer.from(this.opts.username, 'utf8'));
-      const passOk = same(password, Buffer.from(this.opts.password ?? '', 'utf8'));
-      if (userOk && passOk) return { keyId: `mqtt-user:${this.opts.username}`, name: this.opts.username, entities: ['*'], rsus: ['*'], subscribe: ['#'], agentType: 'mqtt-user' };
-    }
-    // Open: anyone without credentials; a wrong credential is still refused.
-    return this.access.mode === 'open' && this.opts.username === undefined && password === undefined ? 'anonymous' : undefined;
-  }
-
   private authorizePublish(client: Client | null, packet: PublishPacket, done: (err?: Error | null) => void): void {
     const topic = packet.topic;
     if (topic.startsWith(SYS_PREFIX)) {
@@ -495,7 +443,7 @@ export class MqttBrokerCollector implements EventSource {
       return;
     }
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload, 'utf8') : packet.payload;
-    const scope = client ? this.scopes.get(client) : undefined;
+    const scope = this.control.scopeOf(client);
     const item = scope ? scope.admit(messageToItem(topic, payload, this.validation)) : messageToItem(topic, payload, this.validation);
     if (item.rejection) {
       // Kept as evidence, not delivered: subscribers must not see an impersonating message.
