@@ -35,7 +35,7 @@ describe('a node anchoring to a real chain', () => {
     try {
       const ledger = node.analysis!.ledger;
       origin = ledger.origin;
-      const post = (body: string) => fetch(`${node.url}/ingest`, { method: 'POST', body }).then((r) => expect(r.status).toBeLessThan(300));
+      const post = (body: string) => fetch(`${node.url}/ingest`, { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson' } }).then((r) => expect(r.status).toBeLessThan(300));
       await post(passwordGuessing('D-GUESSED'));
       for (let i = 0; i < CHECKPOINTS; i++) {
         await post(telemetry(3, `D-${i % 7}`, i));

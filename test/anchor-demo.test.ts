@@ -45,6 +45,8 @@ describe.skipIf(!existsSync(CHROMIUM))('npm start on a fresh data directory', ()
     const url = `http://127.0.0.1:${port}`;
     await waitFor(() => fetch(`${url}/healthz`).then((r) => (r.ok ? true : undefined), () => undefined), 60_000, `vigil start --demo (${output})`);
     const healthyAt = Date.now() - started;
+    // The banner follows once the demo's tokens and sensor key are made and ledgered.
+    await waitFor(() => (output.includes('Stop with Ctrl-C') ? true : undefined), 60_000, `the start banner (${output})`);
     // The pages are bundled on their first request: ask for them now, as a person's first visit would.
     await fetch(`${url}/assets/app.js`).then((r) => r.arrayBuffer());
     const bundledAt = Date.now() - started;

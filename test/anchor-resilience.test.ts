@@ -56,7 +56,7 @@ describe('when the RPC endpoint is down', () => {
       const anchorer = node.anchoring!.anchorer;
       let sent = 0;
       const post = async (n: number) => {
-        const r = await fetch(`${node.url}/ingest`, { method: 'POST', body: telemetry(n, 'D-out', sent) });
+        const r = await fetch(`${node.url}/ingest`, { method: 'POST', body: telemetry(n, 'D-out', sent), headers: { 'content-type': 'application/x-ndjson' } });
         expect(r.status).toBeLessThan(300);
         sent += n;
       };
@@ -105,11 +105,11 @@ describe('when the node is SIGKILLed between sending an anchor and its mining', 
     let child = start();
     try {
       await waitFor(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => (r.ok ? true : undefined), () => undefined), 60_000, 'vigil to start');
-      await fetch(`http://127.0.0.1:${port}/ingest`, { method: 'POST', body: telemetry(30) });
+      await fetch(`http://127.0.0.1:${port}/ingest`, { method: 'POST', body: telemetry(30), headers: { 'content-type': 'application/x-ndjson' } });
       await waitFor(() => (existsSync(anchorsFile) && readFileSync(anchorsFile, 'utf8').length > 0 ? true : undefined), 30_000, 'a first anchor');
       // The chain stops mining: the next anchor stays between sent and mined.
       await anvilCall(chain.anvil.url, 'evm_setAutomine', [false]);
-      await fetch(`http://127.0.0.1:${port}/ingest`, { method: 'POST', body: telemetry(30, 'D-2') });
+      await fetch(`http://127.0.0.1:${port}/ingest`, { method: 'POST', body: telemetry(30, 'D-2'), headers: { 'content-type': 'application/x-ndjson' } });
       const pending = await waitFor(() => (existsSync(pendingFile) ? (JSON.parse(readFileSync(pendingFile, 'utf8')) as { txHash: string }) : undefined), 30_000, 'a pending anchor');
       await waitFor(async () => ((await anvilCall<{ blockNumber: string | null } | null>(chain.anvil.url, 'eth_getTransactionByHash', [pending.txHash])) ? true : undefined), 10_000, 'the anchor in the mempool');
       child.kill('SIGKILL');
@@ -150,10 +150,10 @@ describe('when a chain reorganisation drops a mined anchor', () => {
       const anchorer = node.anchoring!.anchorer;
       const ledger = node.analysis!.ledger;
       const anchoredUpTo = (size: number) => waitFor(() => ((anchorer.anchors.at(-1)?.anchor.size ?? 0) >= size ? anchorer.anchors.at(-1)! : undefined), 30_000, `an anchor of size ${size}`);
-      await fetch(`${node.url}/ingest`, { method: 'POST', body: telemetry(10, 'D-r1') });
+      await fetch(`${node.url}/ingest`, { method: 'POST', body: telemetry(10, 'D-r1'), headers: { 'content-type': 'application/x-ndjson' } });
       await anchoredUpTo((await ledger.checkpoint()).size);
       const snapshot = await anvilCall<string>(chain.anvil.url, 'evm_snapshot');
-      await fetch(`${node.url}/ingest`, { method: 'POST', body: telemetry(10, 'D-r2') });
+      await fetch(`${node.url}/ingest`, { method: 'POST', body: telemetry(10, 'D-r2'), headers: { 'content-type': 'application/x-ndjson' } });
       const doomed = await anchoredUpTo((await ledger.checkpoint()).size);
 
       // The chain goes back to before that anchor's block: its transaction is no longer on chain.
