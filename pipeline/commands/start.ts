@@ -39,7 +39,6 @@ export function register(program: Command): void {
       const node = await VigilNode.start(config, { logger });
       const url = node.url;
       const demoTokens = config.demo.enabled ? ensureDemoTokens(node.store, config.dataDir, Date.now) : undefined;
-      if (demoTokens?.created) await node.analysis?.appendPendingActions();
       process.stdout.write(
         [
           `Vigil is running${config.demo.enabled ? ' with the city simulator' : ''}. Data in ${config.dataDir}`,
@@ -58,6 +57,8 @@ export function register(program: Command): void {
           '',
         ].join('\n'),
       );
+      // The demo's token actions reach the ledger now rather than at the next 2 s sweep.
+      if (demoTokens?.created) void node.analysis?.appendPendingActions();
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           logger.info({ signal }, 'stopping');
