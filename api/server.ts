@@ -141,7 +141,8 @@ export function createApi(options: ApiOptions): VigilApi {
     batching: false,
     maxRequestBodySize: options.maxBodyBytes ?? 1024 * 1024,
     logging: false,
-    plugins: [csrfGuard(options.corsOrigins ?? []), authPlugin, tokenLimit(limits.maxTokens), limitsPlugin, executionBudget(limits.budgetMs)],
+    // Credentials first: a request without them is told so (401) whatever else is wrong with it.
+    plugins: [authPlugin, csrfGuard(options.corsOrigins ?? []), tokenLimit(limits.maxTokens), limitsPlugin, executionBudget(limits.budgetMs)],
     context: ({ request }) => {
       const principal = principals.get(request);
       if (!principal) throw toClientError(new ApiError('UNAUTHENTICATED', 'a valid API token is required'));

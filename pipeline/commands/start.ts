@@ -45,7 +45,6 @@ export function register(program: Command): void {
       const node = await VigilNode.start(config, { logger });
       const url = node.url;
       const demoTokens = config.demo.enabled ? ensureDemoTokens(node.store, config.dataDir, Date.now) : undefined;
-      if (demoTokens?.created) await node.analysis?.appendPendingActions();
       // The node's timer ledgers the new key within a second; it works from then on.
       const demoSensor = config.demo.enabled ? ensureDemoSensorKey(node.sensorKeys, config.dataDir, Date.now) : undefined;
       const open = node.openListeners.map((l) => `${l.what} on ${l.host}`);
@@ -79,6 +78,8 @@ export function register(program: Command): void {
           '',
         ].join('\n'),
       );
+      // The demo's token actions reach the ledger now rather than at the next 2 s sweep.
+      if (demoTokens?.created) void node.analysis?.appendPendingActions();
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           logger.info({ signal }, 'stopping');
