@@ -81,7 +81,7 @@ describe('the node serving the dashboards', () => {
 
   describe('when mounted at /', () => {
     it('leaves the API, ingest and health routes to their owners', async () => {
-      expect((await fetch(`${node.url}/graphql`, { method: 'POST', body: '{}' })).status).toBe(401);
+      expect((await fetch(`${node.url}/graphql`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(401);
       expect(await (await fetch(`${node.url}/healthz`)).json()).toMatchObject({ status: 'ok' });
       expect((await fetch(`${node.url}/ingest`, { method: 'POST', body: '', headers: NDJSON })).status).not.toBe(404);
     });

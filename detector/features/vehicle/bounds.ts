@@ -23,6 +23,15 @@ export const MAX_JERK = MAX_ACCEL / 0.5;
  * the world and the governed top speed of most production cars).
  */
 export const MAX_ROAD_SPEED = 250 / 3.6;
+/**
+ * Largest error of one GNSS fix from a working receiver, m, whatever the feed's learnt noise:
+ * the GPS SPS Performance Standard (5th ed., 2020, 3.8) bounds the horizontal error at 15 m
+ * (95 %) at the worst site, and urban-canyon multipath adds tens of metres, up to about 100 m
+ * in measurement studies. A displacement beyond what the fastest road vehicle covers plus
+ * this on both fixes is a teleport, even before any noise has been learnt (a liar alone on
+ * the air teaches the fleet noise nothing honest).
+ */
+export const GNSS_WORST_M = 100;
 /** Highest BSM rate, Hz: SAE J2735 / J2945/1 send at a nominal 10 Hz at most. */
 export const MAX_BSM_HZ = 10;
 /**

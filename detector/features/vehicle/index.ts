@@ -7,7 +7,7 @@
  */
 import type { VigilEvent } from '../../../events/index.js';
 import type { CityMap } from '../city.js';
-import { GATE_Z, HEADING_RESOLUTION, MAX_ROAD_SPEED, POSITION_RESOLUTION, RULE_P, SPEED_RESOLUTION } from './bounds.js';
+import { GATE_Z, GNSS_WORST_M, HEADING_RESOLUTION, MAX_ROAD_SPEED, POSITION_RESOLUTION, RULE_P, SPEED_RESOLUTION } from './bounds.js';
 import { angleDiff, fixOf, Plane, RAD, type Fix } from './fix.js';
 import { S, VEHICLE_FEATURES } from './list.js';
 import { motion, newMotionState, type MotionResult, type MotionState } from './motion.js';
@@ -42,6 +42,8 @@ class Vehicle {
   prev2: Fix | undefined;
   /** The last message that passed the track's gate with no memory pending and broke no physics. */
   trusted: Fix | undefined;
+  /** The last fix within physical reach of the one before it: where a teleport is measured from. */
+  reach: Fix | undefined;
   drift = 0;
   /** Messages in a row whose speed and heading agreed with the track (within the gate). */
   calm = 0;
@@ -192,6 +194,12 @@ export class VehicleFeatures {
       if (ready) out[o + S.heading_z] = hz;
     }
     veh.calm = calm ? veh.calm + 1 : 0;
+    // Measured from the last fix that was itself within reach, so a run of teleports is
+    // judged against where the vehicle could have been, not against the previous lie.
+    const ref = veh.reach;
+    const excess = ref && f.ts > ref.ts ? Math.hypot(f.x - ref.x, f.y - ref.y) - MAX_ROAD_SPEED * ((f.ts - ref.ts) / 1000) - 2 * GNSS_WORST_M : 0;
+    out[o + S.teleport_m] = Math.max(0, excess);
+    if (excess <= 0) veh.reach = f;
     this.mo.accelExcessZ = 0;
     if (veh.prev) this.motionChecks(veh, veh.prev, f, sg, out, o);
     if (tr.fused && !veh.track.remembering && this.mo.accelExcessZ === 0) veh.trusted = f;

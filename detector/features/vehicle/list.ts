@@ -59,6 +59,8 @@ export const VEHICLE_FEATURES = [
   'speed',
   /** m/s beyond the highest plausible road speed (bounds.ts). Rule only. */
   'speed_excess',
+  /** Metres the position moved since the previous message beyond the fastest road vehicle plus two worst-case GNSS errors (bounds.ts). Rule only. */
+  'teleport_m',
   /** Metres outside the service area / position σ (0 inside, or with no area). Rule only. */
   'area_out_z',
   /** Messages from this identity in the last second (saturates at 33). Rule only. */
