@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { Anchorer, ANVIL_DEV_KEY, createChainReader, deployAnchorContract, startAnvil } from '../anchor/index.js';
 import { Ledger } from '../ledger/index.js';
 import type { BenchContext, Figures } from './main.js';
-import { freePort, waitHealthy } from './util.js';
+import { benchBsm, freePort, postIngestBodies, waitHealthy } from './util.js';
 
 const ROUNDS = Number(process.env.BENCH_ANCHOR_ROUNDS ?? 10);
 const INGEST_RUNS = Number(process.env.BENCH_ANCHOR_INGEST_RUNS ?? 3);
@@ -116,29 +116,12 @@ async function ingestOnce(ctx: BenchContext, anchor: Record<string, unknown> | u
       const lines: string[] = [];
       for (let i = 0; i < BATCH; i++) {
         const n = b * BATCH + i;
-        lines.push(JSON.stringify({ kind: 'bsm', vehicle: `V-${n % 1000}`, ts: now - 3_600_000 + n, lat: 1.3 + (n % 997) * 1e-5, lon: 103.8 + (n % 991) * 1e-5, speed: 10 + (n % 13), heading: n % 360, seq: n, rsu: `RSU-${n % 40}` }));
+        lines.push(benchBsm(n, now));
       }
       bodies.push(lines.join('\n'));
     }
-    let next = 0;
     const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < bodies.length) {
-          const body = bodies[next++]!;
-          for (;;) {
-            const res = await fetch(`http://127.0.0.1:${port}/ingest`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-ndjson' } });
-            await res.arrayBuffer();
-            if (res.status === 429) {
-              await new Promise((r) => setTimeout(r, 20));
-              continue;
-            }
-            if (res.status !== 200) throw new Error(`ingest answered ${res.status}`);
-            break;
-          }
-        }
-      }),
-    );
+    await postIngestBodies(port, bodies, CONCURRENCY);
     const perSecond = Math.round(INGEST_EVENTS / ((performance.now() - t0) / 1000));
     ctx.progress(`anchor: ingest with anchoring ${anchoring ? 'on' : 'off'}: ${perSecond} events/s`);
     return perSecond;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SqliteStore } from '../store/index.js';
 import type { BenchContext, Figures } from './main.js';
-import { freePort, waitHealthy } from './util.js';
+import { benchBsm, freePort, postIngestBodies, waitHealthy } from './util.js';
 import { prepareAuth } from './credentials.js';
 
 const TOTAL = Number(process.env.BENCH_INGEST_EVENTS ?? 300_000);
@@ -52,34 +52,13 @@ export async function measure(ctx: BenchContext, label: string, env: Record<stri
       const lines: string[] = new Array(BATCH);
       for (let i = 0; i < BATCH; i++) {
         const n = b * BATCH + i;
-        lines[i] = JSON.stringify({ kind: 'bsm', vehicle: `V-${n % 1000}`, ts: now - 3_600_000 + n, lat: 1.3 + (n % 997) * 1e-5, lon: 103.8 + (n % 991) * 1e-5, speed: 10 + (n % 13), heading: n % 360, seq: n, rsu: `RSU-${n % 40}` });
+        lines[i] = benchBsm(n, now);
       }
       bodies.push(lines.join('\n'));
     }
     ctx.progress(`ingest (${label}): sending ${TOTAL} events in batches of ${BATCH} over ${CONCURRENCY} connections`);
-    let next = 0;
-    let stored = 0;
-    let retries = 0;
     const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < bodies.length) {
-          const body = bodies[next++]!;
-          for (;;) {
-            const res = await fetch(`http://127.0.0.1:${port}/ingest`, { method: 'POST', body, headers });
-            if (res.status === 429) {
-              retries++;
-              await res.arrayBuffer();
-              await new Promise((r) => setTimeout(r, 20));
-              continue;
-            }
-            if (res.status !== 200) throw new Error(`ingest answered ${res.status}`);
-            stored += ((await res.json()) as { accepted: number }).accepted;
-            break;
-          }
-        }
-      }),
-    );
+    const { stored, retries } = await postIngestBodies(port, bodies, CONCURRENCY, headers);
     const seconds = (performance.now() - t0) / 1000;
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
