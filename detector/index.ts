@@ -23,7 +23,7 @@
  * ```
  */
 export { SEVERITIES } from './types.js';
-export type { Severity, AlertOrigin, Alert, Incident, IncidentStatus, Resolution, ReputationPoint } from './types.js';
+export type { Severity, AlertOrigin, Alert, AlertFold, Incident, IncidentStatus, Resolution, ReputationPoint } from './types.js';
 export { Detector } from './detector.js';
 export type { DetectorOptions, DetectorOutput, DetectorLimits, DetectorLogger, ModelInfo } from './detector.js';
 export { DetectorError } from './errors.js';

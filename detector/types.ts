@@ -34,6 +34,25 @@ export interface Alert {
   /** Attack type the detector believes it is (`dos`, `sybil`, `mirai_scan`, …), when it can tell. */
   category?: string;
   incidentId?: string;
+  /**
+   * Alerts of the same origin on the same entity that were folded into this one in an alert
+   * storm (pipeline/alert-fold.ts). Like `incidentId`, not covered by `id`: each folded
+   * alert keeps its own deterministic id and its own ledger entry.
+   */
+  folded?: AlertFold;
+}
+
+export interface AlertFold {
+  /** Alerts folded in, this one not counted. */
+  count: number;
+  /** Epoch milliseconds of the last one folded in. */
+  lastTs: number;
+  /** Their ids, the newest `kept`; `truncated` says how many there were. */
+  alertIds: string[];
+  /** Their evidence event ids not already in `evidence`, the newest kept. */
+  evidence: string[];
+  /** Present when a list was capped: nothing is lost silently (the ledger holds every folded alert). */
+  truncated?: { alertIds: number; evidence: number; kept: number };
 }
 
 export type IncidentStatus = 'open' | 'acknowledged' | 'resolved';

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { CityDescription } from '../collectors/index.js';
-import { Detector, DetectorError, saveModel, type CityMap, type Incident, type IncidentBook, type DetectorOutput } from '../detector/index.js';
+import { Detector, DetectorError, saveModel, type CityMap, type Incident, type IncidentBook } from '../detector/index.js';
 import { Ledger, type LedgerEntry, type WitnessPolicy } from '../ledger/index.js';
 import { createApi, ledgerAuditLog, type ApiOptions, ruleBookAdmin, type AuditLog, type EvidenceBundleView, type RuleAdmin, type RuleItem, type VigilApi, type ExceptionSpec, type SuppressionSpec } from '../api/index.js';
 import type { SensorKeyStore, SqliteStore } from '../store/index.js';
@@ -15,6 +15,9 @@ import type { Logger } from './logger.js';
 import { ElasticsearchReplica, type ReplicaOptions } from './replica.js';
 import { startPendingActions } from './token-actions.js';
 import { cityFromDescription, trainDemoModelFromSimulator } from './demo.js';
+import { AlertFolder, type AlertFoldOptions } from './alert-fold.js';
+import { DetectorOutputWriter } from './detector-output.js';
+import type { Metrics } from './metrics.js';
 
 export interface AnalysisOptions {
   dataDir: string;
@@ -44,6 +47,10 @@ export interface AnalysisOptions {
   sensorKeys?: SensorKeyStore;
   /** Witnesses that co-sign the ledger's checkpoints (config `witnesses`, pipeline/anchor.ts). */
   witnesses?: WitnessPolicy;
+  /** Node metrics: detector output retries, folded alerts. */
+  metrics?: Metrics;
+  /** Alert storms (pipeline/alert-fold.ts). */
+  alertFold?: AlertFoldOptions;
   /** Adds to every evidence bundle the API serves (the anchor covering it, pipeline/anchor.ts). */
   decorateEvidence?: (bundle: EvidenceBundleView) => EvidenceBundleView;
 }
@@ -150,21 +157,25 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     onUnexpectedError: (err) => logger.error({ err }, 'API error'),
   });
 
-  const persist = (out: Pick<DetectorOutput, 'alerts' | 'incidents' | 'reputation'>): void => {
-    if (out.alerts.length === 0 && out.incidents.length === 0 && out.reputation.length === 0) return;
-    const saved = store.saveDetectorOutput(out);
-    if (saved.newAlerts.length > 0) ledger.appendMany(saved.newAlerts.map((a) => ({ type: 'alert', ts: a.ts, body: { ...a } })));
-    api.publishDetectorOutput(saved);
-    replica?.replicate(out);
-  };
+  const output = new DetectorOutputWriter({
+    store,
+    ledger,
+    folder: new AlertFolder(options.alertFold),
+    logger,
+    metrics: options.metrics,
+    published: (saved, stored) => {
+      api.publishDetectorOutput(saved);
+      replica?.replicate(stored);
+    },
+  });
   const subscription: BusSubscription | undefined = options.detect
     ? await options.bus.subscribe('detector', (batch) => {
-        persist(detector.process(batch.map((s) => s.event)));
+        output.push(detector.process(batch.map((s) => s.event)));
       })
     : undefined;
   const ticker = setInterval(() => {
     try {
-      persist(detector.tick(now()));
+      output.push(detector.tick(now()));
     } catch (err) {
       logger.error({ err }, 'detector tick failed');
     }
@@ -193,6 +204,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
       clearInterval(retention);
       await replica?.stop();
       await subscription?.unsubscribe();
+      await output.drain();
       await ledger.checkpoint().catch((err: unknown) => logger.warn({ err }, 'final checkpoint failed'));
       await ledger.close();
     },

@@ -21,6 +21,12 @@ export interface Metrics {
   refused: Counter<'source' | 'reason'>;
   queueDepth: Gauge;
   commitSeconds: Histogram;
+  /** Detector output writes that failed and were queued for a retry (`busy`: the database stayed locked). */
+  detectorOutputRetries: Counter<'reason'>;
+  /** Alerts, incidents and reputation points waiting for such a retry. */
+  detectorOutputQueued: Gauge;
+  /** Alerts folded into an earlier one of the same origin and entity (an alert storm, pipeline/alert-fold.ts). */
+  alertsFolded: Counter;
   /** Make a source's counters appear at 0 before its first input, so dashboards and alerts see it. */
   initSource(source: string): void;
 }
@@ -45,7 +51,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
+    detectorOutputRetries: new Counter({ name: 'vigil_detector_output_retries_total', help: 'Detector output writes retried (the database was locked, or another failure)', labelNames: ['reason'], registers }),
+    detectorOutputQueued: new Gauge({ name: 'vigil_detector_output_queued', help: 'Detector decisions waiting for a retried write', registers }),
+    alertsFolded: new Counter({ name: 'vigil_alerts_folded_total', help: 'Alerts folded into an earlier alert of the same origin and entity', registers }),
   };
+  metrics.detectorOutputRetries.inc({ reason: 'busy' }, 0);
   return {
     ...metrics,
     initSource(source: string) {

@@ -204,6 +204,7 @@ export class VigilNode {
         ingest: node.ingest,
         bus: node.bus,
         logger: deps.logger,
+        metrics: node.metrics,
         now: deps.now ?? Date.now,
         ledger: config.ledger,
         // The config schema admits only known limits, each a positive whole number; unset ones are absent.

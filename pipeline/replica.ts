@@ -8,7 +8,7 @@
  */
 import { Client } from '@elastic/elasticsearch';
 import { ElasticsearchStore, type SqliteStore } from '../store/index.js';
-import type { DetectorOutput } from '../detector/index.js';
+import type { DetectorOutput } from '../store/index.js';
 import type { Logger } from './logger.js';
 
 export interface ReplicaOptions {
@@ -59,7 +59,7 @@ export class ElasticsearchReplica {
   }
 
   /** Send detector output; failures are logged (the store has it, and the API answers from the store). */
-  replicate(output: Pick<DetectorOutput, 'alerts' | 'incidents' | 'reputation'>): void {
+  replicate(output: DetectorOutput): void {
     this.es.saveDetectorOutput(output).catch((err: unknown) => this.logger.warn({ err }, 'elasticsearch: detector output not replicated'));
   }
 

@@ -2,6 +2,8 @@ export type StoreErrorCode =
   | 'BAD_OPTION'
   | 'OPEN_FAILED'
   | 'WRITE_FAILED'
+  /** The database stayed locked by another connection past `busy_timeout`: retrying can help. */
+  | 'BUSY'
   | 'READ_FAILED'
   | 'NOT_FOUND'
   /** An optimistic-concurrency update found the row changed since it was read. */

@@ -98,7 +98,7 @@ export class SensorKeyStore {
         .prepare('INSERT INTO sensor_keys (id, name, hash, scope, created_at, created_by, active_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)')
         .run(record.id, record.name, hashSensorKey(secret), JSON.stringify(input.scope), now, input.actor);
       this.queue(action);
-    })();
+    }).immediate();
     return { secret, record, action };
   }
 
@@ -112,7 +112,7 @@ export class SensorKeyStore {
       const action = newAction(input.actor, input.role, 'sensor-key.revoke', id, before, record, now);
       this.queue(action);
       return { record, action };
-    })();
+    }).immediate();
   }
 
   private queue(action: ActionRecord): void {
@@ -130,7 +130,7 @@ export class SensorKeyStore {
     this.db.transaction(() => {
       this.db.prepare('UPDATE sensor_key_actions SET ledger_index = ? WHERE seq = ?').run(index, pending.seq);
       if (pending.action.action === 'sensor-key.create') this.db.prepare('UPDATE sensor_keys SET active_at = coalesce(active_at, ?) WHERE id = ?').run(now, pending.action.target.id);
-    })();
+    }).immediate();
   }
 
   /** The live, ledgered key whose secret hashes to this. */

@@ -78,6 +78,12 @@ export interface SqliteStoreOptions {
   retentionDays?: number;
   /** Clock, epoch milliseconds. @default Date.now */
   now?: () => number;
+  /**
+   * How long a write waits for another connection's lock (the store writer's thread)
+   * before it fails with code `BUSY`, milliseconds.
+   * @default 5000
+   */
+  busyTimeoutMs?: number;
 }
 
 export class SqliteStore implements Store, TokenRepository {
@@ -93,7 +99,7 @@ export class SqliteStore implements Store, TokenRepository {
   private readonly actions: ActionRepository;
   private readonly tokens: SqliteTokens;
   private readonly meta: MetaRepository;
-  private readonly detectorTx: (output: DetectorOutput) => { newAlerts: Alert[]; incidents: StoredIncident[] };
+  private readonly detectorTx: Database.Transaction<(output: DetectorOutput) => { newAlerts: Alert[]; incidents: StoredIncident[] }>;
 
   private constructor(options: SqliteStoreOptions) {
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
@@ -117,7 +123,9 @@ export class SqliteStore implements Store, TokenRepository {
     }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw new StoreError('BAD_OPTION', `busyTimeoutMs: expected a non-negative integer, got ${busyTimeoutMs}`);
+    this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // Pages of the random-order id key index stay cached between commits (default: 2 MB).
     this.db.pragma('cache_size = -32768');
     createSchema(this.db);
@@ -217,12 +225,21 @@ export class SqliteStore implements Store, TokenRepository {
 
   // ---------------------------------------------------------------- detector output
 
+  /**
+   * In one `BEGIN IMMEDIATE` transaction: the incident upsert reads before it writes, and a
+   * deferred transaction that does so while the store writer's thread holds the lock gets
+   * SQLITE_BUSY at once, without waiting for `busy_timeout` (its snapshot can no longer be
+   * upgraded). Taking the write lock first makes a busy database wait instead. What still
+   * fails for a busy database throws code `BUSY`, which the caller retries.
+   */
   saveDetectorOutput(output: DetectorOutput): { newAlerts: Alert[]; incidents: StoredIncident[] } {
     try {
-      return this.detectorTx(output);
+      return this.detectorTx.immediate(output);
     } catch (err) {
       if (err instanceof StoreError) throw err;
-      throw new StoreError('WRITE_FAILED', `cannot save detector output: ${(err as Error).message}`, { cause: err });
+      const code = (err as { code?: unknown }).code;
+      const busy = typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+      throw new StoreError(busy ? 'BUSY' : 'WRITE_FAILED', `cannot save detector output: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -235,6 +252,7 @@ export class SqliteStore implements Store, TokenRepository {
         this.entities.touch(a.entity.id, a.entity.type, a.ts, 1);
       }
     }
+    for (const f of output.folds ?? []) this.alerts.setFolded(f.id, f.folded);
     const incidents: StoredIncident[] = [];
     for (const inc of output.incidents ?? []) incidents.push(this.incidents.upsert(inc, now));
     for (const p of output.reputation ?? []) this.entities.saveReputation(p);

@@ -8,7 +8,7 @@
  * answers with promises. Callers that must work with either simply `await`.
  */
 import type { EntityType, InputKind, Rejection, VigilEvent } from '../events/index.js';
-import type { Alert, DetectorOutput as DetectorResult, Incident, IncidentStatus, ReputationPoint, Resolution, Severity } from '../detector/index.js';
+import type { Alert, AlertFold, DetectorOutput as DetectorResult, Incident, IncidentStatus, ReputationPoint, Resolution, Severity } from '../detector/index.js';
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -190,7 +190,10 @@ export interface DeadLetterQuery {
  * alerts, incidents and reputation points, any of them absent; the scores stay with the
  * caller.
  */
-export type DetectorOutput = { readonly [K in 'alerts' | 'incidents' | 'reputation']?: Readonly<DetectorResult[K]> };
+export type DetectorOutput = { readonly [K in 'alerts' | 'incidents' | 'reputation']?: Readonly<DetectorResult[K]> } & {
+  /** Stored alerts whose fold (later alerts of an alert storm, pipeline/alert-fold.ts) changed: their new `folded`. */
+  readonly folds?: ReadonlyArray<{ id: string; folded: AlertFold }>;
+};
 
 export interface EventInput {
   event: VigilEvent;

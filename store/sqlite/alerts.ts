@@ -1,5 +1,5 @@
 /** Alerts: immutable once stored (only their incident link may be set later), searchable in full text. */
-import type { Alert } from '../../detector/index.js';
+import type { Alert, AlertFold } from '../../detector/index.js';
 import { checkFirst, decodeCursor, encodeCursor } from '../cursor.js';
 import { alertText, ftsQuery } from '../text.js';
 import type { AlertQuery, Page, PageRequest } from '../types.js';
@@ -31,6 +31,11 @@ export class AlertRepository {
       }
     }
     return false;
+  }
+
+  /** An alert storm's fold changed (pipeline/alert-fold.ts); the alert itself does not. */
+  setFolded(id: string, folded: AlertFold): void {
+    this.sql.stmt("UPDATE alerts SET doc = json_set(doc, '$.folded', json(?)) WHERE id = ?").run(JSON.stringify(folded), id);
   }
 
   get(id: string): Alert | undefined {

@@ -94,7 +94,7 @@ export class EntityRepository {
       ).run(type, id, flag.flagged ? 1 : 0, JSON.stringify(flag));
       this.actions.insert(action);
       return this.get(id, type)!;
-    })();
+    }).immediate();
   }
 
   /** Deletes up to `chunk` reputation points older than `cutoff`; returns how many. */

@@ -186,7 +186,7 @@ export class EventRepository {
         this.sql.stmt('DELETE FROM events WHERE seq = ?').run(seq);
       }
       return seqs.length;
-    })();
+    }).immediate();
   }
 }
 

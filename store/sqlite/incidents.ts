@@ -90,7 +90,7 @@ export class IncidentRepository {
       );
       this.actions.insert(action);
       return { incident, version, updatedAt: now };
-    })();
+    }).immediate();
   }
 }
 
