@@ -4,23 +4,24 @@
  * syslog_events_per_s: RFC 5424 lines over TCP (newline framing) into the same node,
  * counted when the store holds them all. Loss figures must be 0.
  *
- * As in bench/ingest.ts, the headline figures are a node with the detector off
+ * As in bench/ingest.ts, the headline figures `full_node_{mqtt,syslog}_*` are the node as it
+ * runs, scoring every event with a model trained on simulator traffic on the same two
+ * cores; `mqtt_events_per_s` and `syslog_events_per_s` are a node with the detector off
  * (VIGIL_DETECTOR=false: validated, stored and logged in the ledger, what a collector node
- * feeding a Kafka bus runs); `*_full_node_events_per_s` is the same load on a node that
- * also scores every event on the same two cores. `*_node_cpu_us_per_event` is the
- * detector-off node's CPU (all its threads, from /proc) per event while it took that load:
- * the figure to compare on a shared machine, where wall-clock rates are noisy.
+ * feeding a Kafka bus runs). `*_cpu_us_per_event` is the node's CPU (all its threads, from
+ * /proc) per event while it took that load: the figure to compare on a shared machine,
+ * where wall-clock rates are noisy. BENCH_ROUNDS interleaves rounds (medians reported).
  * BENCH_INGEST_ONLY=1 runs only the detector-off node, BENCH_FULL_NODE_ONLY=1 only the full one.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import type { BenchContext, Figures } from './main.js';
 import { connect as tlsConnect } from 'node:tls';
-import { freePort, waitHealthy } from './util.js';
+import { childCpuMs, cpuSince, cpuText, freePort, installTrainedModel, median, waitHealthy } from './util.js';
 import { prepareAuth } from './credentials.js';
 
 const MQTT_TOTAL = Number(process.env.BENCH_MQTT_EVENTS ?? 200_000);
@@ -29,24 +30,42 @@ const SYSLOG_TOTAL = Number(process.env.BENCH_SYSLOG_EVENTS ?? 200_000);
 const CLIENTS = Number(process.env.BENCH_COLLECTOR_CONNECTIONS ?? 32);
 /** Unacknowledged QoS 1 messages per client: a real fleet has many devices each with one or a few in flight. */
 const WINDOW = 2_000;
-/** Linux's USER_HZ, the unit of /proc/<pid>/stat times (100 on every mainstream architecture). */
-const CLOCK_TICKS = 100;
 
 export async function run(ctx: BenchContext): Promise<Figures> {
-  const ingestOnly = process.env.BENCH_FULL_NODE_ONLY === '1' ? undefined : await measure(ctx, 'detector off', { VIGIL_DETECTOR: 'false' });
-  const full = process.env.BENCH_INGEST_ONLY === '1' ? undefined : await measure(ctx, 'full node', {});
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
+  const full: Measured[] = [];
+  const off: Measured[] = [];
+  for (let r = 0; r < rounds; r++) {
+    // Alternate which goes first, so neither always runs on the warmer (or busier) machine.
+    const order = r % 2 === 0 ? (['full', 'off'] as const) : (['off', 'full'] as const);
+    for (const which of order) {
+      if (which === 'full' && process.env.BENCH_INGEST_ONLY !== '1') full.push(await measure(ctx, 'full node, trained model', {}, false, { model: true }));
+      if (which === 'off' && process.env.BENCH_FULL_NODE_ONLY !== '1') off.push(await measure(ctx, 'detector off', { VIGIL_DETECTOR: 'false' }));
+    }
+  }
+  const med = (ms: Measured[], k: keyof Measured) => median(ms.map((m) => m[k]));
+  const sum = (ms: Measured[], k: keyof Measured) => ms.reduce((n, m) => n + m[k], 0);
   return {
-    ...(ingestOnly
+    ...(full.length > 0
       ? {
-          mqtt_events_per_s: ingestOnly.mqttPerSecond,
-          syslog_events_per_s: ingestOnly.syslogPerSecond,
+          full_node_mqtt_events_per_s: med(full, 'mqttPerSecond'),
+          full_node_mqtt_cpu_us_per_event: med(full, 'mqttCpuUs'),
+          full_node_mqtt_loss: sum(full, 'mqttLoss'),
+          full_node_syslog_events_per_s: med(full, 'syslogPerSecond'),
+          full_node_syslog_cpu_us_per_event: med(full, 'syslogCpuUs'),
+          full_node_syslog_loss: sum(full, 'syslogLoss'),
         }
       : {}),
-    ...(full ? { mqtt_full_node_events_per_s: full.mqttPerSecond, syslog_full_node_events_per_s: full.syslogPerSecond } : {}),
-    ...(ingestOnly ? { mqtt_node_cpu_us_per_event: ingestOnly.mqttCpuUs, syslog_node_cpu_us_per_event: ingestOnly.syslogCpuUs } : {}),
-    ...(full ? { mqtt_full_node_cpu_us_per_event: full.mqttCpuUs, syslog_full_node_cpu_us_per_event: full.syslogCpuUs } : {}),
-    mqtt_loss: (ingestOnly?.mqttLoss ?? 0) + (full?.mqttLoss ?? 0),
-    syslog_tcp_loss: (ingestOnly?.syslogLoss ?? 0) + (full?.syslogLoss ?? 0),
+    ...(off.length > 0
+      ? {
+          mqtt_events_per_s: med(off, 'mqttPerSecond'),
+          syslog_events_per_s: med(off, 'syslogPerSecond'),
+          mqtt_node_cpu_us_per_event: med(off, 'mqttCpuUs'),
+          syslog_node_cpu_us_per_event: med(off, 'syslogCpuUs'),
+          mqtt_loss: sum(off, 'mqttLoss'),
+          syslog_tcp_loss: sum(off, 'syslogLoss'),
+        }
+      : {}),
   };
 }
 
@@ -63,8 +82,9 @@ interface Measured {
  * One node under the MQTT, then the syslog load. `auth` (bench/auth.ts): sensor keys required,
  * each MQTT client CONNECTs with one, and syslog goes over TLS with an allow-listed certificate.
  */
-export async function measure(ctx: BenchContext, label: string, env: Record<string, string>, auth = false): Promise<Measured> {
+export async function measure(ctx: BenchContext, label: string, env: Record<string, string>, auth = false, opts: { model?: boolean } = {}): Promise<Measured> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-collectors-'));
+  if (opts.model) await installTrainedModel(dataDir, (m) => ctx.progress(m));
   const [port, mqttPort, syslogPort] = [await freePort(), await freePort(), await freePort()];
   const credentials = auth ? await prepareAuth(dataDir) : undefined;
   const bin = resolve(import.meta.dirname, '../bin/vigil.js');
@@ -174,56 +194,10 @@ export async function measure(ctx: BenchContext, label: string, env: Record<stri
   }
 }
 
-/**
- * CPU time of a process, milliseconds (Linux /proc; 0 elsewhere): all its threads, and per
- * thread (the main thread, the event loop, has the process id; the busiest other one under
- * ingest is the store writer).
- */
-function childCpuMs(pid: number): { all: number; threads: Map<string, number> } {
-  // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
-  const read = (path: string): number => {
-    try {
-      const stat = readFileSync(path, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-    } catch {
-      return 0;
-    }
-  };
-  const threads = new Map<string, number>();
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) threads.set(tid, read(`/proc/${pid}/task/${tid}/stat`));
-  } catch {
-    // not Linux
-  }
-  return { all: read(`/proc/${pid}/stat`), threads };
-}
-
-interface CpuSpent {
-  all: number;
-  main: number;
-  /** Other threads, busiest first. */
-  others: number[];
-}
-
-function cpuSince(pid: number, start: ReturnType<typeof childCpuMs>): CpuSpent {
-  const now = childCpuMs(pid);
-  const others: number[] = [];
-  for (const [tid, ms] of now.threads) if (tid !== String(pid)) others.push(ms - (start.threads.get(tid) ?? 0));
-  others.sort((a, b) => b - a);
-  return { all: now.all - start.all, main: (now.threads.get(String(pid)) ?? 0) - (start.threads.get(String(pid)) ?? 0), others };
-}
-
 const commitText = (before: { count: number; seconds: number }, after: { count: number; seconds: number }, events: number) => {
   const n = after.count - before.count;
   return `${n} commits, ${n > 0 ? Math.round(events / n) : 0} events and ${n > 0 ? (((after.seconds - before.seconds) / n) * 1000).toFixed(1) : 0} ms each`;
 };
-
-const cpuText = (cpu: CpuSpent) =>
-  `node CPU ${(cpu.all / 1000).toFixed(2)} s (event loop ${(cpu.main / 1000).toFixed(2)} s, busiest other threads ${cpu.others
-    .slice(0, 3)
-    .map((ms) => (ms / 1000).toFixed(2))
-    .join(' / ')} s)`;
 
 /** Store commits so far and their total time, seconds (the node's own histogram). */
 async function commits(port: number): Promise<{ count: number; seconds: number }> {

@@ -37,5 +37,9 @@ for (const name of suites) {
   ctx.progress(`running ${name}`);
   Object.assign(figures, await mod.run(ctx));
 }
-if (values.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
-else for (const [k, v] of Object.entries(figures)) process.stdout.write(`${k.padEnd(32)} ${v}\n`);
+// The full node's figures lead (issue 20: nobody runs Vigil with its detector off).
+const ordered: Figures = {};
+for (const [k, v] of Object.entries(figures)) if (k.startsWith('full_node_')) ordered[k] = v;
+Object.assign(ordered, figures);
+if (values.json) process.stdout.write(`${JSON.stringify(ordered)}\n`);
+else for (const [k, v] of Object.entries(ordered)) process.stdout.write(`${k.padEnd(36)} ${v}\n`);

@@ -1,5 +1,13 @@
 /** What the benchmark programs that run a real `vigil start` share. */
+import { cpSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { saveModel } from '../detector/index.js';
+import { trainDemoModelFromSimulator } from '../pipeline/demo.js';
+
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat times (100 on every mainstream architecture). */
+const CLOCK_TICKS = 100;
 
 /** A loopback TCP port that was free a moment ago. */
 export function freePort(): Promise<number> {
@@ -61,4 +69,75 @@ export async function postIngestBodies(port: number, bodies: readonly string[], 
     }),
   );
   return { stored, retries };
+}
+
+/**
+ * CPU time of a process, milliseconds (Linux /proc; 0 elsewhere): all its threads, and per
+ * thread (the main thread, the event loop, has the process id; the busiest other one under
+ * ingest is the store writer).
+ */
+export function childCpuMs(pid: number): { all: number; threads: Map<string, number> } {
+  // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+  const read = (path: string): number => {
+    try {
+      const stat = readFileSync(path, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    } catch {
+      return 0;
+    }
+  };
+  const threads = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) threads.set(tid, read(`/proc/${pid}/task/${tid}/stat`));
+  } catch {
+    // not Linux
+  }
+  return { all: read(`/proc/${pid}/stat`), threads };
+}
+
+export interface CpuSpent {
+  all: number;
+  main: number;
+  /** Other threads, busiest first. */
+  others: number[];
+}
+
+export function cpuSince(pid: number, start: ReturnType<typeof childCpuMs>): CpuSpent {
+  const now = childCpuMs(pid);
+  const others: number[] = [];
+  for (const [tid, ms] of now.threads) if (tid !== String(pid)) others.push(ms - (start.threads.get(tid) ?? 0));
+  others.sort((a, b) => b - a);
+  return { all: now.all - start.all, main: (now.threads.get(String(pid)) ?? 0) - (start.threads.get(String(pid)) ?? 0), others };
+}
+
+export const cpuText = (cpu: CpuSpent) =>
+  `node CPU ${(cpu.all / 1000).toFixed(2)} s (event loop ${(cpu.main / 1000).toFixed(2)} s, busiest other threads ${cpu.others
+    .slice(0, 3)
+    .map((ms) => (ms / 1000).toFixed(2))
+    .join(' / ')} s)`;
+
+
+let trained: Promise<string> | undefined;
+
+/**
+ * A model trained once per bench run on the simulator's normal traffic (as the demo trains
+ * its first one), copied into a node's data directory before it starts: the full node
+ * scores with a model, as a deployment does.
+ */
+export async function installTrainedModel(dataDir: string, progress: (m: string) => void): Promise<void> {
+  trained ??= (async () => {
+    progress('training a model on simulated normal traffic for the full node');
+    const dir = join(mkdtempSync(join(tmpdir(), 'vigil-bench-model-')), 'model');
+    await saveModel(dir, (await trainDemoModelFromSimulator({ seed: 7919 })).bundle);
+    return dir;
+  })();
+  cpSync(await trained, join(dataDir, 'model'), { recursive: true });
+}
+
+/** The median of a non-empty list (the mean of the middle two for an even length). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : Math.round((s[m - 1]! + s[m]!) / 2);
 }
