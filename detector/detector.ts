@@ -290,6 +290,16 @@ export class Detector {
     alerts.push(this.makeAlert(origin, last, 'medium', 100, origin.title, description, ['attack.defense_evasion', 'attack.t1036'], idx.map((i) => events[i]!.id), 'position_falsification'));
   }
 
+  /**
+   * Forgets per-entity state of entities not seen since `before` (epoch milliseconds of event
+   * time): their reputation and, where a feature module offers `evictIdle`, its state.
+   * Returns how many entities' state was forgotten.
+   */
+  evictIdle(before: number): number {
+    const features = this.features as unknown as { evictIdle?: (before: number) => number };
+    return this.reputation.evictIdle(before) + (features.evictIdle?.(before) ?? 0);
+  }
+
   /** Time-driven rules (a device gone silent) at `now` (epoch milliseconds), without new events. */
   tick(now: number = this.clock()): DetectorOutput {
     const hits: RuleHit[] = [];

@@ -49,6 +49,13 @@ export interface AnalysisOptions {
   witnesses?: WitnessPolicy;
   /** Node metrics: detector output retries, folded alerts. */
   metrics?: Metrics;
+  /**
+   * The detector forgets an entity's state (reputation, and feature state where its module
+   * supports it) after this long without an event from it, milliseconds of event time; flagged
+   * entities are kept. Checked on every tick. Bounds memory in a city of transient vehicles.
+   * @default 3600000 (1 h: 12 reputation half-lives)
+   */
+  entityIdleMs?: number;
   /** Alert storms (pipeline/alert-fold.ts). */
   alertFold?: AlertFoldOptions;
   /** Adds to every evidence bundle the API serves (the anchor covering it, pipeline/anchor.ts). */
@@ -168,14 +175,30 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
       replica?.replicate(stored);
     },
   });
+  // Event time, not the wall clock: an import of last week's traffic must not evict as it goes.
+  let latestEventTs = -Infinity;
   const subscription: BusSubscription | undefined = options.detect
     ? await options.bus.subscribe('detector', (batch) => {
-        output.push(detector.process(batch.map((s) => s.event)));
+        const events = new Array<StoredEvent['event']>(batch.length);
+        for (let i = 0; i < batch.length; i++) {
+          const e = batch[i]!.event;
+          events[i] = e;
+          if (e.vigil.ts > latestEventTs) latestEventTs = e.vigil.ts;
+        }
+        output.push(detector.process(events));
       })
     : undefined;
+  const entityIdleMs = options.entityIdleMs ?? 3_600_000;
+  let lastEviction = now();
   const ticker = setInterval(() => {
     try {
       output.push(detector.tick(now()));
+      // A scan of every entity: once a minute is plenty for an idle time of an hour.
+      if (now() - lastEviction >= Math.min(60_000, entityIdleMs)) {
+        lastEviction = now();
+        options.metrics?.entitiesEvicted.inc(detector.evictIdle(Math.min(latestEventTs, now()) - entityIdleMs));
+        options.metrics?.detectorEntities.set(detector.reputation.size);
+      }
     } catch (err) {
       logger.error({ err }, 'detector tick failed');
     }

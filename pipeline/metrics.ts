@@ -27,6 +27,10 @@ export interface Metrics {
   detectorOutputQueued: Gauge;
   /** Alerts folded into an earlier one of the same origin and entity (an alert storm, pipeline/alert-fold.ts). */
   alertsFolded: Counter;
+  /** Entities whose detector state was forgotten after `detector.entityIdleMs` without an event. */
+  entitiesEvicted: Counter;
+  /** Entities whose reputation the detector keeps. */
+  detectorEntities: Gauge;
   /** Make a source's counters appear at 0 before its first input, so dashboards and alerts see it. */
   initSource(source: string): void;
 }
@@ -54,6 +58,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     detectorOutputRetries: new Counter({ name: 'vigil_detector_output_retries_total', help: 'Detector output writes retried (the database was locked, or another failure)', labelNames: ['reason'], registers }),
     detectorOutputQueued: new Gauge({ name: 'vigil_detector_output_queued', help: 'Detector decisions waiting for a retried write', registers }),
     alertsFolded: new Counter({ name: 'vigil_alerts_folded_total', help: 'Alerts folded into an earlier alert of the same origin and entity', registers }),
+    entitiesEvicted: new Counter({ name: 'vigil_detector_entities_evicted_total', help: 'Entities whose detector state was forgotten after an idle time', registers }),
+    detectorEntities: new Gauge({ name: 'vigil_detector_entities', help: 'Entities whose reputation the detector keeps', registers }),
   };
   metrics.detectorOutputRetries.inc({ reason: 'busy' }, 0);
   return {

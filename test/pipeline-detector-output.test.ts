@@ -145,3 +145,19 @@ describe('an alert storm', () => {
     await ledger.close();
   });
 });
+
+describe('per-entity detector state', () => {
+  it('forgets entities idle past the idle time, but keeps recent ones', async () => {
+    const { Detector } = await import('../detector/index.js');
+    const { auth } = await import('./api-fixtures.js');
+    const detector = await Detector.create({ model: null, clock: () => T0 });
+    const hour = 3_600_000;
+    detector.process([auth('D-old', T0, 'ops', 'success'), auth('D-new', T0 + 2 * hour, 'ops', 'success')]);
+    const before = detector.reputation.size;
+    expect(detector.reputation.get('D-old')).toBeDefined();
+    expect(detector.evictIdle(T0 + 2 * hour - hour)).toBe(1);
+    expect(detector.reputation.size).toBe(before - 1);
+    expect(detector.reputation.get('D-old')).toBeUndefined();
+    expect(detector.reputation.get('D-new')).toBeDefined();
+  });
+});

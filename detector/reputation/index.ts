@@ -139,6 +139,28 @@ export class ReputationBook {
     return this.entities.get(id)?.flagged ?? false;
   }
 
+  /** Entities whose reputation is kept. */
+  get size(): number {
+    return this.entities.size;
+  }
+
+  /**
+   * Forgets entities last seen before `before` (epoch milliseconds, event time) so that a
+   * city of millions of transient vehicles keeps bounded state. Called with an idle time of
+   * many half-lives, what it forgets is the prior again (after 12 half-lives, 1/4096 of the
+   * evidence is left). Flagged entities are kept: a rogue vehicle that goes quiet and comes
+   * back must not come back trusted. Returns how many were forgotten.
+   */
+  evictIdle(before: number): number {
+    let n = 0;
+    for (const [id, r] of this.entities) {
+      if (r.lastTs >= before || r.flagged) continue;
+      this.entities.delete(id);
+      n++;
+    }
+    return n;
+  }
+
   /** Entities currently flagged rogue. */
   flagged(): string[] {
     return [...this.entities].filter(([, r]) => r.flagged).map(([id]) => id);
