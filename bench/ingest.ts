@@ -23,7 +23,8 @@ const CONCURRENCY = Number(process.env.BENCH_INGEST_CONNECTIONS ?? 32);
  * detector on the same two cores), and one with the detector off (VIGIL_DETECTOR=false):
  * validated, stored and logged in the ledger, which is what "ingest" alone costs.
  * `*_cpu_us_per_event` is the node's CPU (all threads, /proc) per event: on a shared
- * machine, where wall-clock rates are noisy, the figure to compare.
+ * machine, where wall-clock rates are noisy, the figure to compare. BENCH_INGEST_ONLY=1 runs
+ * only the detector-off node, BENCH_FULL_NODE_ONLY=1 only the full one.
  */
 export async function run(ctx: BenchContext): Promise<Figures> {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
@@ -33,17 +34,25 @@ export async function run(ctx: BenchContext): Promise<Figures> {
     // Alternate which goes first, so neither always runs on the warmer (or busier) machine.
     const order = r % 2 === 0 ? (['full', 'off'] as const) : (['off', 'full'] as const);
     for (const which of order) {
-      if (which === 'full') full.push(await measure(ctx, 'full node, trained model', {}, false, { model: true }));
-      else off.push(await measure(ctx, 'detector off', { VIGIL_DETECTOR: 'false' }));
+      if (which === 'full' && process.env.BENCH_INGEST_ONLY !== '1') full.push(await measure(ctx, 'full node, trained model', {}, false, { model: true }));
+      if (which === 'off' && process.env.BENCH_FULL_NODE_ONLY !== '1') off.push(await measure(ctx, 'detector off', { VIGIL_DETECTOR: 'false' }));
     }
   }
   return {
-    full_node_http_events_per_s: median(full.map((m) => m.perSecond)),
-    full_node_http_cpu_us_per_event: median(full.map((m) => m.cpuUs)),
-    full_node_http_loss: full.reduce((n, m) => n + m.loss, 0),
-    ingest_events_per_s: median(off.map((m) => m.perSecond)),
-    ingest_cpu_us_per_event: median(off.map((m) => m.cpuUs)),
-    ingest_loss: off.reduce((n, m) => n + m.loss, 0),
+    ...(full.length > 0
+      ? {
+          full_node_http_events_per_s: median(full.map((m) => m.perSecond)),
+          full_node_http_cpu_us_per_event: median(full.map((m) => m.cpuUs)),
+          full_node_http_loss: full.reduce((n, m) => n + m.loss, 0),
+        }
+      : {}),
+    ...(off.length > 0
+      ? {
+          ingest_events_per_s: median(off.map((m) => m.perSecond)),
+          ingest_cpu_us_per_event: median(off.map((m) => m.cpuUs)),
+          ingest_loss: off.reduce((n, m) => n + m.loss, 0),
+        }
+      : {}),
   };
 }
 

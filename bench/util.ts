@@ -42,8 +42,8 @@ export function benchBsm(n: number, now: number): string {
 
 /**
  * POSTs NDJSON bodies to `/ingest` over `concurrency` connections, each body until it is
- * taken (a 429 waits 20 ms and sends it again). Resolves with the events acknowledged and the
- * retries; any other answer than 200 fails the benchmark.
+ * taken (a 429 waits 20 ms and sends it again, as does a reset connection). Resolves with the
+ * events acknowledged and the retries; any other answer than 200 fails the benchmark.
  */
 export async function postIngestBodies(port: number, bodies: readonly string[], concurrency: number, headers: Record<string, string> = {}): Promise<{ stored: number; retries: number }> {
   let next = 0;
@@ -53,8 +53,19 @@ export async function postIngestBodies(port: number, bodies: readonly string[], 
     Array.from({ length: concurrency }, async () => {
       while (next < bodies.length) {
         const body = bodies[next++]!;
-        for (;;) {
-          const res = await fetch(`http://127.0.0.1:${port}/ingest`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-ndjson', ...headers } });
+        for (let resets = 0; ; ) {
+          let res: Response;
+          try {
+            res = await fetch(`http://127.0.0.1:${port}/ingest`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-ndjson', ...headers } });
+          } catch (err) {
+            // A node starved of CPU (a shared machine) can reset a keep-alive connection as it is
+            // reused. Sending the body again is safe: an event's id is its content's hash, and
+            // the store answers a redelivery as stored without storing it twice.
+            if (++resets > 5) throw err;
+            retries++;
+            await new Promise((r) => setTimeout(r, 100 * resets));
+            continue;
+          }
           if (res.status === 429) {
             retries++;
             await res.arrayBuffer();
