@@ -18,6 +18,7 @@ import { cityFromDescription, trainDemoModelFromSimulator } from './demo.js';
 import { AlertFolder, type AlertFoldOptions } from './alert-fold.js';
 import { DetectorOutputWriter } from './detector-output.js';
 import type { Metrics } from './metrics.js';
+import type { StoreWriter } from './store-writer.js';
 
 export interface AnalysisOptions {
   dataDir: string;
@@ -47,6 +48,8 @@ export interface AnalysisOptions {
   sensorKeys?: SensorKeyStore;
   /** Witnesses that co-sign the ledger's checkpoints (config `witnesses`, pipeline/anchor.ts). */
   witnesses?: WitnessPolicy;
+  /** The store writer: detector output is written in its transactions (pipeline/detector-output.ts). @default the store's own connection */
+  writer?: StoreWriter;
   /** Node metrics: detector output retries, folded alerts. */
   metrics?: Metrics;
   /**
@@ -165,7 +168,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
   });
 
   const output = new DetectorOutputWriter({
-    store,
+    store: options.writer ?? store,
     ledger,
     folder: new AlertFolder(options.alertFold),
     logger,

@@ -1,15 +1,17 @@
 /**
  * Where the detector's decisions go: alerts, incidents and reputation to the store in one
- * `BEGIN IMMEDIATE` transaction per flush (store/sqlite.ts), then new and folded alerts to
- * the ledger, then everything to the API's live subscribers. Nothing the detector decided
- * is dropped: when the database stays locked past `busy_timeout` (the store writer's thread
- * commits ingest batches on its own connection), the output stays queued, in order, and is
- * retried with a growing delay; each retry is counted in /metrics. Outputs queued behind a
- * retry are written together in the next transaction (one commit, not one per batch).
+ * transaction per flush, through the store writer (on its thread, in order with the event
+ * batches, so the event loop never waits for the database lock; store/sqlite.ts takes it
+ * with `BEGIN IMMEDIATE`), then new and folded alerts to the ledger, then everything to the
+ * API's live subscribers. One write is in flight at a time: outputs that arrive meanwhile
+ * are written together in the next transaction (one commit, not one per batch). Nothing
+ * the detector decided is dropped: when the database stays locked past `busy_timeout` (or
+ * any other failure), the output stays queued, in order, and is retried with a growing
+ * delay; each retry is counted in /metrics.
  */
 import type { Alert, Incident, ReputationPoint } from '../detector/index.js';
 import type { Ledger, LedgerEntry } from '../ledger/index.js';
-import { StoreError, type SqliteStore, type StoredIncident } from '../store/index.js';
+import { StoreError, type DetectorOutput, type StoredIncident } from '../store/index.js';
 import type { AlertFolder } from './alert-fold.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -21,7 +23,8 @@ export interface DetectorDecisions {
 }
 
 export interface DetectorOutputSinks {
-  store: SqliteStore;
+  /** The store writer (pipeline/store-writer.ts) or a store. */
+  store: { saveDetectorOutput(output: DetectorOutput): Promise<{ newAlerts: Alert[]; incidents: StoredIncident[] }> | { newAlerts: Alert[]; incidents: StoredIncident[] } };
   ledger: Ledger;
   folder: AlertFolder;
   logger: Logger;
@@ -47,6 +50,7 @@ const empty = (): Pending => ({ alerts: [], folded: [], folds: new Map(), incide
 export class DetectorOutputWriter {
   private pending = empty();
   private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<boolean> | undefined;
   private delay: number;
   private readonly retryMs: number;
   private readonly maxRetryMs: number;
@@ -77,31 +81,41 @@ export class DetectorOutputWriter {
     }
     p.reputation.push(...out.reputation);
     this.sinks.metrics?.alertsFolded.inc(f.folded.length);
-    if (this.timer === undefined) this.flush();
+    if (this.timer === undefined && this.writing === undefined) void this.flush();
   }
 
-  /** Writes what is queued; on a busy database, schedules a retry. Returns whether the queue is empty. */
-  flush(): boolean {
+  /** Writes what is queued; on a failure, schedules a retry. Resolves with whether the queue was written. */
+  flush(): Promise<boolean> {
     this.timer = undefined;
+    this.writing ??= this.write().finally(() => {
+      this.writing = undefined;
+      // What arrived during the write goes in the next one, unless a retry is scheduled.
+      if (this.timer === undefined && this.queued > 0) void this.flush();
+    });
+    return this.writing;
+  }
+
+  private async write(): Promise<boolean> {
     const p = this.pending;
-    if (p.alerts.length + p.folded.length + p.incidents.size + p.reputation.length === 0) return true;
+    if (this.queued === 0) return true;
+    this.pending = empty();
     const incidents = [...p.incidents.values()];
     const folds = [...p.folds].map(([id, folded]) => ({ id, folded }));
     let saved: { newAlerts: Alert[]; incidents: StoredIncident[] };
     try {
-      saved = this.sinks.store.saveDetectorOutput({ alerts: p.alerts, incidents, reputation: p.reputation, folds });
+      saved = await this.sinks.store.saveDetectorOutput({ alerts: p.alerts, incidents, reputation: p.reputation, folds });
     } catch (err) {
+      this.requeue(p);
       const busy = err instanceof StoreError && err.code === 'BUSY';
       this.sinks.metrics?.detectorOutputRetries.inc({ reason: busy ? 'busy' : 'error' });
       this.sinks.metrics?.detectorOutputQueued.set(this.queued);
       this.sinks.logger.warn({ err, queued: this.queued, retryInMs: this.delay }, 'detector output not stored yet; retrying');
-      this.timer = setTimeout(() => this.flush(), this.delay);
+      this.timer = setTimeout(() => void this.flush(), this.delay);
       this.delay = Math.min(this.maxRetryMs, this.delay * 2);
       return false;
     }
-    this.pending = empty();
     this.delay = this.retryMs;
-    this.sinks.metrics?.detectorOutputQueued.set(0);
+    this.sinks.metrics?.detectorOutputQueued.set(this.queued);
     const entries: LedgerEntry[] = saved.newAlerts.map((a) => ({ type: 'alert', ts: a.ts, body: { ...a } }));
     // Every folded alert is a finding of its own: the ledger proves it by its own id.
     for (const { alert, into } of p.folded) entries.push({ type: 'alert', ts: alert.ts, body: { ...alert, foldedInto: into } });
@@ -110,13 +124,34 @@ export class DetectorOutputWriter {
     return true;
   }
 
+  /** A failed write goes back before what arrived since, so the order stays the detector's. */
+  private requeue(failed: Pending): void {
+    const later = this.pending;
+    this.pending = failed;
+    failed.alerts.push(...later.alerts);
+    failed.folded.push(...later.folded);
+    for (const [id, f] of later.folds) failed.folds.set(id, f);
+    for (const [id, inc] of later.incidents) {
+      failed.incidents.delete(id);
+      failed.incidents.set(id, inc);
+    }
+    failed.reputation.push(...later.reputation);
+  }
+
   /** At stop: keeps retrying what is queued for up to `timeoutMs`, then says what is left. */
   async drain(timeoutMs = 10_000): Promise<void> {
-    clearTimeout(this.timer);
     const deadline = Date.now() + timeoutMs;
-    while (!this.flush()) {
+    for (;;) {
+      await this.writing;
       clearTimeout(this.timer);
+      if (await this.flush()) {
+        await this.writing;
+        if (this.queued === 0) return;
+        continue;
+      }
       if (Date.now() > deadline) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
         this.sinks.logger.error({ queued: this.queued }, 'detector output still not stored at stop');
         return;
       }

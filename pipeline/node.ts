@@ -83,7 +83,7 @@ export class VigilNode {
     this.store = SqliteStore.open({ dataDir: config.dataDir, maxDeadLetterBytes: config.ingest.maxDeadLetterBytes, retentionDays: config.store.retentionDays, now });
     this.writer =
       config.ingest.writer === 'worker'
-        ? new WorkerStoreWriter({ dataDir: config.dataDir, maxDeadLetterBytes: config.ingest.maxDeadLetterBytes, retentionDays: config.store.retentionDays })
+        ? new WorkerStoreWriter({ dataDir: config.dataDir, maxDeadLetterBytes: config.ingest.maxDeadLetterBytes, retentionDays: config.store.retentionDays }, this.store)
         : new InlineStoreWriter(this.store);
     const { queueCapacity, maxBatchItems } = config.ingest;
     this.ingest = new IngestPipeline(this.writer, this.metrics, {
@@ -205,6 +205,7 @@ export class VigilNode {
         bus: node.bus,
         logger: deps.logger,
         metrics: node.metrics,
+        writer: node.writer,
         now: deps.now ?? Date.now,
         ledger: config.ledger,
         // The config schema admits only known limits, each a positive whole number; unset ones are absent.

@@ -1,6 +1,6 @@
-/** The store writer's thread: one connection, one durable transaction per message. */
+/** The store writer's thread: one connection, one durable transaction per message (an event batch or a detector output). */
 import { parentPort, workerData } from 'node:worker_threads';
-import { SqliteStore, type EventRows, type SqliteStoreOptions } from '../store/index.js';
+import { SqliteStore, StoreError, type DetectorOutput, type EventRows, type SqliteStoreOptions } from '../store/index.js';
 
 const port = parentPort!;
 let store: SqliteStore;
@@ -12,15 +12,16 @@ try {
   process.exit(1);
 }
 
-port.on('message', (m: { close?: true; id: number; rows: EventRows; deadLetters: Parameters<SqliteStore['writeBatch']>[1] }) => {
+port.on('message', (m: { close?: true; id: number; rows: EventRows; deadLetters: Parameters<SqliteStore['writeBatch']>[1]; detector?: DetectorOutput }) => {
   if (m.close) {
     store.close();
     port.close();
     return;
   }
   try {
-    port.postMessage({ id: m.id, inserted: store.writeRows(m.rows, m.deadLetters) });
+    if (m.detector) port.postMessage({ id: m.id, saved: store.saveDetectorOutput(m.detector) });
+    else port.postMessage({ id: m.id, inserted: store.writeRows(m.rows, m.deadLetters) });
   } catch (err) {
-    port.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) });
+    port.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err), ...(err instanceof StoreError ? { code: err.code } : {}) });
   }
 });

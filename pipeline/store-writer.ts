@@ -5,11 +5,20 @@
  * The semantics are the same either way: the promise resolves after the commit.
  */
 import { Worker } from 'node:worker_threads';
-import { pushEventRow, type DeadLetterToStore, type EventRows, type EventToStore, type SqliteStore, type SqliteStoreOptions } from '../store/index.js';
+import type { Alert } from '../detector/index.js';
+import { pushEventRow, StoreError, type DeadLetterToStore, type DetectorOutput, type EventRows, type EventToStore, type SqliteStore, type SqliteStoreOptions, type StoreErrorCode, type StoredIncident } from '../store/index.js';
+
+export type SavedDetectorOutput = { newAlerts: Alert[]; incidents: StoredIncident[] };
 
 export interface StoreWriter {
   /** Store in one durable transaction; per event, whether it was new. */
   writeBatch(events: readonly EventToStore[], deadLetters: readonly DeadLetterToStore[]): Promise<boolean[]>;
+  /**
+   * The detector's output in one transaction of the same writer, in order with the event
+   * batches: on the writer's thread the node's event loop never waits for a database lock.
+   * After `close`, through the node's own connection.
+   */
+  saveDetectorOutput(output: DetectorOutput): Promise<SavedDetectorOutput>;
   close(): Promise<void>;
 }
 
@@ -21,20 +30,29 @@ export class InlineStoreWriter implements StoreWriter {
     return this.store.writeBatch(events, deadLetters);
   }
 
+  async saveDetectorOutput(output: DetectorOutput): Promise<SavedDetectorOutput> {
+    return this.store.saveDetectorOutput(output);
+  }
+
   async close(): Promise<void> {}
 }
 
-type Reply = { id: number; inserted: boolean[] } | { id: number; error: string; code?: string };
+type Reply = { id: number; inserted: boolean[] } | { id: number; saved: SavedDetectorOutput } | { id: number; error: string; code?: StoreErrorCode };
 
 /** On a worker thread with its own connection to the same database (WAL: readers never wait). */
 export class WorkerStoreWriter implements StoreWriter {
   private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (v: boolean[]) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (v: never) => void; reject: (e: Error) => void }>();
   private next = 0;
   private failed: Error | undefined;
+  private closed = false;
   private readonly ready: Promise<void>;
 
-  constructor(options: Pick<SqliteStoreOptions, 'dataDir' | 'maxDeadLetterBytes' | 'retentionDays'>) {
+  constructor(
+    options: Pick<SqliteStoreOptions, 'dataDir' | 'maxDeadLetterBytes' | 'retentionDays'>,
+    /** Where detector output goes once the thread is closed (the node's own connection). */
+    private readonly fallback?: SqliteStore,
+  ) {
     this.worker = new Worker(new URL('./store-writer-worker.js', import.meta.url), { workerData: options });
     this.ready = new Promise((resolve, reject) => {
       this.worker.once('message', (m: { ready?: true; error?: string }) => (m.ready ? resolve() : reject(new Error(m.error ?? 'store writer failed to start'))));
@@ -45,8 +63,9 @@ export class WorkerStoreWriter implements StoreWriter {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
-      if ('error' in m) p.reject(new Error(m.error));
-      else p.resolve(m.inserted);
+      if ('error' in m) p.reject(m.code ? new StoreError(m.code, m.error) : new Error(m.error));
+      else if ('saved' in m) p.resolve(m.saved as never);
+      else p.resolve(m.inserted as never);
     });
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => this.fail(new Error(`store writer exited with code ${code}`)));
@@ -70,13 +89,24 @@ export class WorkerStoreWriter implements StoreWriter {
     // canonical text it was hashed from (no second encoding), and the worker decodes nothing.
     const rows: EventRows = [];
     for (const e of events) pushEventRow(rows, e);
-    return new Promise((resolve, reject) => {
+    return new Promise<boolean[]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ id, rows, deadLetters });
     });
   }
 
+  async saveDetectorOutput(output: DetectorOutput): Promise<SavedDetectorOutput> {
+    if (this.closed && this.fallback) return this.fallback.saveDetectorOutput(output);
+    if (this.failed) throw this.failed;
+    const id = this.next++;
+    return new Promise<SavedDetectorOutput>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, detector: output });
+    });
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     if (this.failed) return;
     await new Promise<void>((resolve) => {
       this.worker.once('exit', () => resolve());

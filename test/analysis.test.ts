@@ -81,8 +81,10 @@ describe('the wired node', () => {
     const old = Date.now() - 2 * 86_400_000;
     const body = Array.from({ length: 20 }, (_, i) => JSON.stringify({ kind: 'auth', device: 'D-1', ts: old + i, user: `u${i}`, outcome: 'failure' })).join('\n');
     expect((await fetch(`${node.url}/ingest`, { method: 'POST', body, headers: NDJSON })).status).toBe(200);
-    const logged = node.analysis!.ledger.size;
+    // read at stop: the detector's alerts on these events reach the ledger after their commit
+    const analysis = node.analysis!;
     await node.stop();
+    const logged = analysis.ledger.size;
     node = undefined;
     const store = SqliteStore.open({ dataDir: dir, retentionDays: 1 });
     expect(store.applyRetention().events).toBe(20);

@@ -28,14 +28,14 @@ describe('detector output under a busy store', () => {
     for (const c of closers.splice(0).reverse()) await c();
   });
 
-  async function open(busyTimeoutMs?: number, foldMs = 0) {
+  async function open(busyTimeoutMs?: number, foldMs = 0, via?: WorkerStoreWriter) {
     const store = SqliteStore.open({ dataDir: tmp.dir, now: () => T0, ...(busyTimeoutMs !== undefined ? { busyTimeoutMs } : {}) });
     const ledger = await Ledger.open({ dir: join(tmp.dir, 'ledger'), checkpointEvery: 1_000_000, checkpointIntervalMs: 3_600_000, clock: () => T0 });
     closers.push(() => store.close(), () => ledger.close());
     const metrics = createMetrics({ defaultMetrics: false });
     const published: string[] = [];
     const writer = new DetectorOutputWriter({
-      store, ledger, metrics, logger: silentLogger(), folder: new AlertFolder({ windowMs: foldMs, listLimit: 100 }), retryMs: 5, maxRetryMs: 20,
+      store: via ?? store, ledger, metrics, logger: silentLogger(), folder: new AlertFolder({ windowMs: foldMs, listLimit: 100 }), retryMs: 5, maxRetryMs: 20,
       published: (saved) => published.push(...saved.newAlerts.map((a) => a.id)),
     });
     return { store, ledger, metrics, writer, published };
@@ -63,11 +63,12 @@ describe('detector output under a busy store', () => {
     expect(published).toEqual(first.map((a) => a.id));
   });
 
-  it('stores and ledgers every alert and incident while the store writer thread commits ingest batches', async () => {
-    const { store, ledger, writer, metrics } = await open();
+  it.each(['through the node\'s own connection', 'through the writer thread, in its transactions'])('stores and ledgers every alert and incident while the store writer thread commits ingest batches, %s', async (path) => {
+    const viaThread = path.includes('thread');
     const ingest = new WorkerStoreWriter({ dataDir: tmp.dir });
     closers.push(() => ingest.close());
     await ingest.start();
+    const { store, ledger, writer, metrics } = await open(undefined, 0, viaThread ? ingest : undefined);
     let loading = true;
     const load = (async () => {
       for (let b = 0; loading; b++) {
