@@ -45,6 +45,11 @@ interface Pending {
   reputation: ReputationPoint[];
 }
 
+/** `push(...src)` without one argument per element: a queue behind a long retry can be large. */
+function append<T>(dst: T[], src: readonly T[]): void {
+  for (let i = 0; i < src.length; i++) dst.push(src[i]!);
+}
+
 const empty = (): Pending => ({ alerts: [], folded: [], folds: new Map(), incidents: new Map(), reputation: [] });
 
 export class DetectorOutputWriter {
@@ -71,15 +76,15 @@ export class DetectorOutputWriter {
     if (out.alerts.length === 0 && out.incidents.length === 0 && out.reputation.length === 0) return;
     const f = this.sinks.folder.fold(out.alerts, out.incidents);
     const p = this.pending;
-    p.alerts.push(...f.alerts);
-    p.folded.push(...f.folded);
+    append(p.alerts, f.alerts);
+    append(p.folded, f.folded);
     for (const x of f.folds) p.folds.set(x.id, x.folded);
     // An incident's latest state is all the store needs: a later one replaces an earlier one.
     for (const inc of f.incidents) {
       p.incidents.delete(inc.id);
       p.incidents.set(inc.id, inc);
     }
-    p.reputation.push(...out.reputation);
+    append(p.reputation, out.reputation);
     this.sinks.metrics?.alertsFolded.inc(f.folded.length);
     if (this.timer === undefined && this.writing === undefined) void this.flush();
   }
@@ -128,14 +133,14 @@ export class DetectorOutputWriter {
   private requeue(failed: Pending): void {
     const later = this.pending;
     this.pending = failed;
-    failed.alerts.push(...later.alerts);
-    failed.folded.push(...later.folded);
+    append(failed.alerts, later.alerts);
+    append(failed.folded, later.folded);
     for (const [id, f] of later.folds) failed.folds.set(id, f);
     for (const [id, inc] of later.incidents) {
       failed.incidents.delete(id);
       failed.incidents.set(id, inc);
     }
-    failed.reputation.push(...later.reputation);
+    append(failed.reputation, later.reputation);
   }
 
   /** At stop: keeps retrying what is queued for up to `timeoutMs`, then says what is left. */
