@@ -68,9 +68,20 @@ export interface VigilApi {
    * the pipeline makes per detector batch.
    */
   recordDetectorOutput(output: DetectorOutput): Promise<{ newAlerts: Alert[]; incidents: StoredIncident[] }>;
+  /**
+   * Hear what is published to subscribers (the pipeline's notifications, pipeline/notify.ts),
+   * after it was persisted. A listener that throws is reported, never breaks the publish.
+   * Returns the unsubscribe.
+   */
+  onDetectorOutput(listener: (saved: PublishedOutput) => void): () => void;
   readonly limits: Limits;
   /** Ledger the sensor-key changes `vigil sensor` queued (the node runs it every second). */
   sensorKeyActions: SensorKeyActionFlusher | undefined;
+}
+
+export interface PublishedOutput {
+  newAlerts: readonly Alert[];
+  incidents: readonly StoredIncident[];
 }
 
 /** Store errors a client caused (a bad cursor, a too-long search), shown instead of masked. */
@@ -167,9 +178,17 @@ export function createApi(options: ApiOptions): VigilApi {
     },
   });
 
-  const publishDetectorOutput = (saved: { newAlerts: readonly Alert[]; incidents: readonly StoredIncident[] }): void => {
+  const listeners = new Set<(saved: PublishedOutput) => void>();
+  const publishDetectorOutput = (saved: PublishedOutput): void => {
     for (const alert of saved.newAlerts) pubsub.publish('alert', alert);
     for (const incident of saved.incidents) pubsub.publish('incident', { incident, action: null });
+    for (const listener of listeners) {
+      try {
+        listener(saved);
+      } catch (err) {
+        report(err);
+      }
+    }
   };
 
   return {
@@ -181,6 +200,10 @@ export function createApi(options: ApiOptions): VigilApi {
     },
     fetch: async (input, init) => yoga.fetch(input instanceof Request ? input : new Request(new URL(String(input), 'http://localhost'), init)),
     publishDetectorOutput,
+    onDetectorOutput(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     async recordDetectorOutput(output) {
       const saved = await options.store.saveDetectorOutput(output);
       publishDetectorOutput(saved);

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { anchorSection, refineAnchorConfig, witnessesSection } from './anchor-config.js';
+import { notifySection } from '../notify/index.js';
 
 /**
  * The data directory every command uses unless told otherwise (`--data-dir`, or `dataDir`
@@ -280,6 +281,8 @@ export const configSchema = z.strictObject({
   // Anchoring on chain and witnesses: their own file (pipeline/anchor-config.ts).
   anchor: anchorSection,
   witnesses: witnessesSection,
+  /** Outbound notifications and case export (notify/config.ts; README "Notifications and cases"). */
+  notify: notifySection,
 })
   .superRefine(refineAnchorConfig)
   .superRefine((c, ctx) => {

@@ -10,7 +10,8 @@ import { startAnalysis, type Analysis } from './analysis.js';
 import { MqttBrokerCollector, MqttClientCollector, SyslogCollector, SYSLOG_TCP_SOURCE, SYSLOG_UDP_SOURCE, KafkaCollector } from '../collectors/index.js';
 import { readFileSync } from 'node:fs';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { hostCheck, type Limits } from '../api/index.js';
+import { hostCheck, ledgerAuditLog, type Limits } from '../api/index.js';
+import { startNotifications, type Notifications } from './notify.js';
 import { MemoryBus, type Bus } from './bus.js';
 import { KafkaBus, createKafkaClient } from './bus-kafka.js';
 import { BusRelay } from './bus-relay.js';
@@ -65,6 +66,8 @@ export class VigilNode {
   anchoring: AnchorWiring | undefined;
   private chain: ChainSetup | undefined;
   private localWitnesses: LocalWitnesses | undefined;
+  /** Outbound notifications (config `notify`), when connectors are configured. */
+  notifications: Notifications | undefined;
 
   private constructor(
     readonly config: VigilConfig,
@@ -223,6 +226,8 @@ export class VigilNode {
         ...(config.detector.city ? { cityMap: await readCityFile(config.detector.city, (m) => deps.logger.warn(m)) } : {}),
       });
       await node.ledgerSensorKeyActions();
+      const { api, ledger } = node.analysis;
+      node.notifications = startNotifications({ config: config.notify, dataDir: config.dataDir, api, audit: ledgerAuditLog(ledger), store: node.store, registry: node.metrics.registry, logger: deps.logger, now: deps.now ?? Date.now });
       if (node.chain) {
         node.anchoring = new AnchorWiring(node.chain, node.analysis.ledger, config, node.metrics, deps.logger);
         await node.anchoring.start();
@@ -296,6 +301,7 @@ export class VigilNode {
       await this.http.close();
       await this.ingest.close();
       await this.writer.close();
+      await this.notifications?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'notifications did not stop cleanly'));
       await this.analysis?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'ledger or detector did not stop cleanly'));
       // After the ledger's last checkpoint: the anchorer only reads it, and anvil goes last.
       await (this.anchoring ? this.anchoring.stop() : this.chain?.anvil?.stop())?.catch((err: unknown) => this.deps.logger.warn({ err }, 'anchoring did not stop cleanly'));
