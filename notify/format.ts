@@ -38,7 +38,8 @@ export function slackMessage(n: Notice): Record<string, unknown> {
   return {
     text: slackEscape(subject(n)),
     blocks: [
-      { type: 'header', text: { type: 'plain_text', text: `Vigil ${i.severity}: ${i.title}`.slice(0, 150) } },
+      // plain_text renders no markup, but a client that copies it might: no angle brackets at all.
+      { type: 'header', text: { type: 'plain_text', text: `Vigil ${i.severity}: ${i.title}`.replace(/[<>]/g, '').slice(0, 150) } },
       {
         type: 'section',
         fields: [
