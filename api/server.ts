@@ -11,7 +11,7 @@
  * are off.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GraphQLError } from 'graphql';
+import { getOperationAST, type GraphQLError } from 'graphql';
 import { createPubSub, createSchema, createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { StoreError, type Alert, type DetectorOutput, type SensorKeyStore, type Store, type StoredIncident, type TokenRepository } from '../store/index.js';
 import { createSensorResolvers, sensorKeyActionFlusher, sensorTypeDefs, type SensorKeyActionFlusher } from './sensors.js';
@@ -50,6 +50,19 @@ export interface ApiOptions {
   now?: () => number;
   /** Where masked (unexpected) errors are reported. @default console.error */
   onUnexpectedError?: (err: unknown) => void;
+  /**
+   * Told of each executed query and mutation (the node's latency histogram, pipeline/api-metrics.ts).
+   * `name` is the client's operation name: unbounded, so not for a metric label. @default none
+   */
+  onOperation?: (op: OperationReport) => void;
+}
+
+export interface OperationReport {
+  type: 'query' | 'mutation' | 'subscription';
+  name: string;
+  /** No errors in the result. */
+  ok: boolean;
+  seconds: number;
 }
 
 export interface VigilApi {
@@ -143,6 +156,21 @@ export function createApi(options: ApiOptions): VigilApi {
     },
   };
 
+  const onOperation = options.onOperation;
+  const timingPlugin: Plugin = {
+    onExecute({ args }) {
+      if (!onOperation) return undefined;
+      const started = performance.now();
+      const op = getOperationAST(args.document, args.operationName);
+      return {
+        onExecuteDone({ result }) {
+          const ok = !('errors' in result && result.errors !== undefined && result.errors.length > 0);
+          onOperation({ type: op?.operation ?? 'query', name: op?.name?.value ?? 'anonymous', ok, seconds: (performance.now() - started) / 1000 });
+        },
+      };
+    },
+  };
+
   const yoga = createYoga<ServerContext, ApiContext>({
     schema,
     graphqlEndpoint: endpoint,
@@ -153,7 +181,7 @@ export function createApi(options: ApiOptions): VigilApi {
     maxRequestBodySize: options.maxBodyBytes ?? 1024 * 1024,
     logging: false,
     // Credentials first: a request without them is told so (401) whatever else is wrong with it.
-    plugins: [authPlugin, csrfGuard(options.corsOrigins ?? []), tokenLimit(limits.maxTokens), limitsPlugin, executionBudget(limits.budgetMs)],
+    plugins: [authPlugin, csrfGuard(options.corsOrigins ?? []), tokenLimit(limits.maxTokens), limitsPlugin, executionBudget(limits.budgetMs), timingPlugin],
     context: ({ request }) => {
       const principal = principals.get(request);
       if (!principal) throw toClientError(new ApiError('UNAUTHENTICATED', 'a valid API token is required'));
