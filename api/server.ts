@@ -22,6 +22,7 @@ import { DEFAULT_LIMITS, operationCost, validationRules, type Limits } from './l
 import { RuleAdminError, type AuditLog, type RuleAdmin } from './ports.js';
 import { createResolvers, type ApiContext, type PubSubTopics } from './resolvers.js';
 import { typeDefs } from './schema.graphql.js';
+import { createWsEndpoint, type WsEndpoint, type WsOptions } from './ws.js';
 
 /** Yoga's server context: nothing beyond the request (the node handler adds req/res). */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
@@ -42,8 +43,8 @@ export interface ApiOptions {
   maxBodyBytes?: number;
   /** Allowed browser origins. @default [] (CORS off: no Access-Control headers at all) */
   corsOrigins?: readonly string[];
-  /** Serve GraphiQL on GET /graphql to browsers (it still needs a token). @default false */
-  graphiql?: boolean;
+  /** graphql-ws over WebSocket: caps on sockets and messages (api/ws.ts). */
+  ws?: WsOptions;
   /** @default '/graphql' */
   endpoint?: string;
   /** Clock, epoch milliseconds. @default Date.now */
@@ -90,6 +91,8 @@ export interface VigilApi {
   readonly limits: Limits;
   /** Ledger the sensor-key changes `vigil sensor` queued (the node runs it every second). */
   sensorKeyActions: SensorKeyActionFlusher | undefined;
+  /** graphql-ws subscriptions (api/ws.ts): the node's server hands `/graphql` upgrades here. */
+  ws: WsEndpoint;
 }
 
 export interface PublishedOutput {
@@ -174,7 +177,8 @@ export function createApi(options: ApiOptions): VigilApi {
   const yoga = createYoga<ServerContext, ApiContext>({
     schema,
     graphqlEndpoint: endpoint,
-    graphiql: options.graphiql ?? false,
+    // GraphiQL is served from local assets by api/graphiql.ts (api.graphiql), never yoga's CDN page.
+    graphiql: false,
     landingPage: false,
     cors,
     batching: false,
@@ -182,8 +186,9 @@ export function createApi(options: ApiOptions): VigilApi {
     logging: false,
     // Credentials first: a request without them is told so (401) whatever else is wrong with it.
     plugins: [authPlugin, csrfGuard(options.corsOrigins ?? []), tokenLimit(limits.maxTokens), limitsPlugin, executionBudget(limits.budgetMs), timingPlugin],
-    context: ({ request }) => {
-      const principal = principals.get(request);
+    context: (initial) => {
+      // Over WebSocket (api/ws.ts) the principal was checked at subscribe; over HTTP, by authPlugin.
+      const principal = (initial as { wsPrincipal?: Principal }).wsPrincipal ?? (initial.request ? principals.get(initial.request) : undefined);
       if (!principal) throw toClientError(new ApiError('UNAUTHENTICATED', 'a valid API token is required'));
       return { principal };
     },
@@ -219,9 +224,15 @@ export function createApi(options: ApiOptions): VigilApi {
     }
   };
 
+  const ws = createWsEndpoint(
+    { yoga, auth, rate, rateDescription: `this token made more than ${limits.rateLimit} requests in ${limits.rateWindowMs / 1000} s`, allowedOrigins: options.corsOrigins ?? [] },
+    options.ws,
+  );
+
   return {
     yoga,
     limits,
+    ws,
     sensorKeyActions,
     handler: async (req, res) => {
       await yoga.requestListener(req, res);

@@ -131,6 +131,10 @@ export class VigilNode {
       if (this.analysis) return this.analysis.api.handler(req, res);
       return void res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end('{"errors":[{"message":"starting: the ledger is being opened","extensions":{"code":"UNAVAILABLE"}}]}');
     });
+    this.http.upgrade('/graphql', (req, socket, head) => {
+      if (this.analysis) this.analysis.api.ws.handleUpgrade(req, socket, head);
+      else socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n');
+    });
     // The web dashboards, bundled on the first request. Exact routes and longer prefixes (/graphql) win over '/'.
     this.http.mount(
       '/',
@@ -210,7 +214,7 @@ export class VigilNode {
         now: deps.now ?? Date.now,
         ledger: config.ledger,
         // The config schema admits only known limits, each a positive whole number; unset ones are absent.
-        api: { corsOrigins: config.api.corsOrigins, ...(config.api.limits ? { limits: config.api.limits as Partial<Limits> } : {}) },
+        api: { corsOrigins: config.api.corsOrigins, ws: config.api.ws, ...(config.api.limits ? { limits: config.api.limits as Partial<Limits> } : {}) },
         ...(config.store.elasticsearch ? { elasticsearch: config.store.elasticsearch } : {}),
         detect: config.detector.enabled,
         trainDemoModel: config.demo.enabled,
@@ -297,6 +301,8 @@ export class VigilNode {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       clearInterval(this.sensorKeyTimer);
+      // Upgraded sockets are no longer the HTTP server's: closed here, or its close would wait for them.
+      await this.analysis?.api.ws.close().catch((err: unknown) => this.deps.logger.warn({ err }, 'GraphQL WebSockets did not close cleanly'));
       for (const source of this.sources) await source.stop().catch((err: unknown) => this.deps.logger.warn({ err, source: source.name }, 'source did not stop cleanly'));
       await this.http.close();
       await this.ingest.close();
