@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { hostCheck, ledgerAuditLog, type Limits } from '../api/index.js';
 import { startNotifications, type Notifications } from './notify.js';
+import { createApiMetrics, type ApiMetrics } from './api-metrics.js';
 import { MemoryBus, type Bus } from './bus.js';
 import { KafkaBus, createKafkaClient } from './bus-kafka.js';
 import { BusRelay } from './bus-relay.js';
@@ -66,6 +67,7 @@ export class VigilNode {
   anchoring: AnchorWiring | undefined;
   private chain: ChainSetup | undefined;
   private localWitnesses: LocalWitnesses | undefined;
+  private readonly apiMetrics: ApiMetrics;
   /** Outbound notifications (config `notify`), when connectors are configured. */
   notifications: Notifications | undefined;
 
@@ -83,6 +85,7 @@ export class VigilNode {
     }
     this.validation = resolveValidationOptions({ ...config.validation, now });
     this.metrics = createMetrics();
+    this.apiMetrics = createApiMetrics(this.metrics.registry);
     this.store = SqliteStore.open({ dataDir: config.dataDir, maxDeadLetterBytes: config.ingest.maxDeadLetterBytes, retentionDays: config.store.retentionDays, now });
     this.writer =
       config.ingest.writer === 'worker'
@@ -214,7 +217,7 @@ export class VigilNode {
         now: deps.now ?? Date.now,
         ledger: config.ledger,
         // The config schema admits only known limits, each a positive whole number; unset ones are absent.
-        api: { corsOrigins: config.api.corsOrigins, ws: config.api.ws, ...(config.api.limits ? { limits: config.api.limits as Partial<Limits> } : {}) },
+        api: { corsOrigins: config.api.corsOrigins, ws: config.api.ws, onOperation: node.apiMetrics.onOperation, ...(config.api.limits ? { limits: config.api.limits as Partial<Limits> } : {}) },
         ...(config.store.elasticsearch ? { elasticsearch: config.store.elasticsearch } : {}),
         detect: config.detector.enabled,
         trainDemoModel: config.demo.enabled,
@@ -231,6 +234,7 @@ export class VigilNode {
       });
       await node.ledgerSensorKeyActions();
       const { api, ledger } = node.analysis;
+      node.apiMetrics.attach(api, ledger, deps.now ?? Date.now);
       node.notifications = startNotifications({ config: config.notify, dataDir: config.dataDir, api, audit: ledgerAuditLog(ledger), store: node.store, registry: node.metrics.registry, logger: deps.logger, now: deps.now ?? Date.now });
       if (node.chain) {
         node.anchoring = new AnchorWiring(node.chain, node.analysis.ledger, config, node.metrics, deps.logger);

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToken } from '../api/index.js';
 import { verifyWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../notify/index.js';
 import { resolveConfig } from '../pipeline/config.js';
 import { silentLogger } from '../pipeline/logger.js';
@@ -112,7 +113,16 @@ describe('when a node raises an incident with notifications configured', () => {
     expect(byConnector['hive']!.after).toMatchObject({ outcome: 'delivered', reference: '~4097' });
     const entry = await node.analysis!.ledger.entry(byConnector['soc-mail']!.ledgerIndex!);
     expect(entry).toMatchObject({ type: 'action', body: { action: 'incident.notify', actor: 'vigil-notify', target: { id: incident.incident.id } } });
+    const { token } = createToken(store, { name: 'analyst-m', role: 'analyst', createdBy: 'test' });
+    const q = await fetch(`${node.url}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: '{"query":"{ low: devices(reputationBelow: 1) { edges { node { id } } } }"}' });
+    expect(q.status).toBe(200);
     const metrics = await (await fetch(`${node.url}/metrics`)).text();
+    // The API, detector and ledger figures of issue 18 item 5, from the same run.
+    expect(metricValue(metrics, 'vigil_api_operation_seconds_count', { type: 'query', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
+    expect(metricValue(metrics, 'vigil_detector_alerts_total', { origin: 'rule', severity: 'high' })).toBeGreaterThanOrEqual(1);
+    expect(metricValue(metrics, 'vigil_detector_incident_updates_total')).toBeGreaterThanOrEqual(1);
+    expect(metricValue(metrics, 'vigil_ledger_entries')).toBeGreaterThanOrEqual(12 + 3);
+    expect(metricValue(metrics, 'vigil_ledger_checkpoint_size')).toBeGreaterThan(0);
     expect(metricValue(metrics, 'vigil_notify_deliveries_total', { connector: 'soc-mail', outcome: 'delivered' })).toBe(1);
     expect(metricValue(metrics, 'vigil_notify_deliveries_total', { connector: 'chat' })).toBe(0);
     expect(http.received.filter((r) => r.path === '/slack')).toHaveLength(0);
