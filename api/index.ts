@@ -27,3 +27,4 @@ export type {
 } from './ports.js';
 export { sensorKeyScope, sensorKeyName, sensorKeyActionFlusher } from './sensors.js';
 export type { SensorKeyActionFlusher } from './sensors.js';
+export { createGraphiql, GRAPHIQL_CSP } from './graphiql.js';

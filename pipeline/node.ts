@@ -10,7 +10,7 @@ import { startAnalysis, type Analysis } from './analysis.js';
 import { MqttBrokerCollector, MqttClientCollector, SyslogCollector, SYSLOG_TCP_SOURCE, SYSLOG_UDP_SOURCE, KafkaCollector } from '../collectors/index.js';
 import { readFileSync } from 'node:fs';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { hostCheck, ledgerAuditLog, type Limits } from '../api/index.js';
+import { createGraphiql, hostCheck, ledgerAuditLog, type Limits } from '../api/index.js';
 import { startNotifications, type Notifications } from './notify.js';
 import { createApiMetrics, type ApiMetrics } from './api-metrics.js';
 import { MemoryBus, type Bus } from './bus.js';
@@ -134,6 +134,8 @@ export class VigilNode {
       if (this.analysis) return this.analysis.api.handler(req, res);
       return void res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end('{"errors":[{"message":"starting: the ledger is being opened","extensions":{"code":"UNAVAILABLE"}}]}');
     });
+    // GraphiQL from local assets, asking for a token before anything (api/graphiql.ts); off by default.
+    if (config.api.graphiql) this.http.mount('/graphiql', createGraphiql().handler);
     this.http.upgrade('/graphql', (req, socket, head) => {
       if (this.analysis) this.analysis.api.ws.handleUpgrade(req, socket, head);
       else socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n');
