@@ -3,6 +3,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNotifier, notifySection, slackEscape, NotifyError, type DeliveryRecord, type Notice, type NotifyConfig } from '../notify/index.js';
+import { resolveConfig } from '../pipeline/config.js';
 import { tempDir } from './helpers.js';
 import { httpReceiver, smtpReceiver } from './notify-receivers.js';
 
@@ -124,6 +125,19 @@ describe('notify', () => {
 
     it('refuses a route naming an unknown connector', () => {
       expect(() => config({ routes: [{ connectors: ['nobody'] }] })).toThrow(/no connector is named nobody/);
+    });
+  });
+
+  describe('in the node configuration', () => {
+    it('names the key of a bad connector option', () => {
+      expect(() => resolveConfig({ notify: { connectors: [{ type: 'webhook', name: 'h', url: 'ftp://x/', secret: { env: 'S' } }] } })).toThrow(/notify\.connectors\.0\.url/);
+      expect(() => resolveConfig({ notify: { connectors: [{ type: 'thehive', name: 't', url: 'http://127.0.0.1/', apiKey: { file: 'a', env: 'B' } }] } })).toThrow(/exactly one of file or env/);
+      expect(() => resolveConfig({ notify: { connectors: [{ type: 'pager', name: 'p' }] } })).toThrow(/notify\.connectors\.0/);
+    });
+
+    it('keeps notifications off by default', () => {
+      expect(resolveConfig({}).notify).toMatchObject({ connectors: [], routes: [], attempts: 5, initialRetryMs: 1000, maxRetryMs: 60000 });
+      expect(resolveConfig({}).api).toMatchObject({ graphiql: false, ws: { maxConnections: 256 } });
     });
   });
 
