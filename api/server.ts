@@ -11,13 +11,13 @@
  * are off.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getOperationAST, type GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import { createPubSub, createSchema, createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { StoreError, type Alert, type DetectorOutput, type SensorKeyStore, type Store, type StoredIncident, type TokenRepository } from '../store/index.js';
 import { createSensorResolvers, sensorKeyActionFlusher, sensorTypeDefs, type SensorKeyActionFlusher } from './sensors.js';
 import { Authenticator, type Principal } from './auth.js';
 import { ApiError, toClientError } from './errors.js';
-import { csrfGuard, errorResponse, executionBudget, tokenLimit, TokenRateLimiter } from './guards.js';
+import { csrfGuard, errorResponse, executionBudget, operationTiming, tokenLimit, TokenRateLimiter, type OperationReport } from './guards.js';
 import { DEFAULT_LIMITS, operationCost, validationRules, type Limits } from './limits.js';
 import { RuleAdminError, type AuditLog, type RuleAdmin } from './ports.js';
 import { createResolvers, type ApiContext, type PubSubTopics } from './resolvers.js';
@@ -58,13 +58,7 @@ export interface ApiOptions {
   onOperation?: (op: OperationReport) => void;
 }
 
-export interface OperationReport {
-  type: 'query' | 'mutation' | 'subscription';
-  name: string;
-  /** No errors in the result. */
-  ok: boolean;
-  seconds: number;
-}
+export type { OperationReport };
 
 export interface VigilApi {
   yoga: YogaServerInstance<ServerContext, ApiContext>;
@@ -159,21 +153,6 @@ export function createApi(options: ApiOptions): VigilApi {
     },
   };
 
-  const onOperation = options.onOperation;
-  const timingPlugin: Plugin = {
-    onExecute({ args }) {
-      if (!onOperation) return undefined;
-      const started = performance.now();
-      const op = getOperationAST(args.document, args.operationName);
-      return {
-        onExecuteDone({ result }) {
-          const ok = !('errors' in result && result.errors !== undefined && result.errors.length > 0);
-          onOperation({ type: op?.operation ?? 'query', name: op?.name?.value ?? 'anonymous', ok, seconds: (performance.now() - started) / 1000 });
-        },
-      };
-    },
-  };
-
   const yoga = createYoga<ServerContext, ApiContext>({
     schema,
     graphqlEndpoint: endpoint,
@@ -185,7 +164,7 @@ export function createApi(options: ApiOptions): VigilApi {
     maxRequestBodySize: options.maxBodyBytes ?? 1024 * 1024,
     logging: false,
     // Credentials first: a request without them is told so (401) whatever else is wrong with it.
-    plugins: [authPlugin, csrfGuard(options.corsOrigins ?? []), tokenLimit(limits.maxTokens), limitsPlugin, executionBudget(limits.budgetMs), timingPlugin],
+    plugins: [authPlugin, csrfGuard(options.corsOrigins ?? []), tokenLimit(limits.maxTokens), limitsPlugin, executionBudget(limits.budgetMs), operationTiming(options.onOperation)],
     context: (initial) => {
       // Over WebSocket (api/ws.ts) the principal was checked at subscribe; over HTTP, by authPlugin.
       const principal = (initial as { wsPrincipal?: Principal }).wsPrincipal ?? (initial.request ? principals.get(initial.request) : undefined);
