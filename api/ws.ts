@@ -25,6 +25,8 @@ export interface WsOptions {
   maxPayloadBytes?: number;
   /** Milliseconds a client has to send `connection_init`. @default 10000 */
   connectionInitWaitMs?: number;
+  /** How often open sockets' tokens are checked again, milliseconds. @default 30000 */
+  recheckMs?: number;
 }
 
 export interface WsDeps {
@@ -49,6 +51,12 @@ type Extra = { socket: WebSocket; request: IncomingMessage; principal?: Principa
 export function createWsEndpoint(deps: WsDeps, options: WsOptions = {}): WsEndpoint {
   const maxConnections = options.maxConnections ?? 256;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 65_536 });
+  // A token revoked or expired while its subscriptions run: their sockets are closed within a recheck.
+  const held = new Map<WebSocket, string | undefined>();
+  const recheck = setInterval(() => {
+    for (const [socket, header] of held) if (!('tokenId' in deps.auth.check(header ?? null))) socket.close(CloseCode.Forbidden, 'token expired or revoked');
+  }, options.recheckMs ?? 30_000);
+  recheck.unref();
   const server = useServer<Record<string, unknown>, Extra>(
     {
       connectionInitWaitTimeout: options.connectionInitWaitMs ?? 10_000,
@@ -59,6 +67,8 @@ export function createWsEndpoint(deps: WsDeps, options: WsOptions = {}): WsEndpo
         if (!('tokenId' in principal)) return false;
         ctx.extra.principal = principal;
         if (header !== undefined) ctx.extra.authorization = header;
+        held.set(ctx.extra.socket, header);
+        ctx.extra.socket.once('close', () => held.delete(ctx.extra.socket));
         return true;
       },
       async onSubscribe(ctx, _id, payload) {
@@ -107,6 +117,7 @@ export function createWsEndpoint(deps: WsDeps, options: WsOptions = {}): WsEndpo
       return wss.clients.size;
     },
     async close() {
+      clearInterval(recheck);
       await server.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

@@ -60,6 +60,8 @@ export const configSchema = z.strictObject({
           maxPayloadBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(65_536),
           /** Milliseconds a client has to send connection_init. @default 10000 */
           connectionInitWaitMs: z.number().int().min(100).default(10_000),
+          /** How often open sockets' tokens are checked again (revoked, expired: closed), milliseconds. @default 30000 */
+          recheckMs: z.number().int().min(100).default(30_000),
         })
         .prefault({}),
       /** GraphQL limits (api/limits.ts `Limits`: maxDepth, maxCost, maxAliases, maxTokens, rateLimit, rateWindowMs, budgetMs, …). */

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Counter, type Registry } from 'prom-client';
 import type { AuditLog, PublishedOutput, VigilApi } from '../api/index.js';
-import { createNotifier, NOTICE_SEVERITIES, type DeliveryRecord, type Notice, type NotifyConfig, type Notifier, type Observable } from '../notify/index.js';
+import { createNotifier, NOTICE_SEVERITIES, type DeliveryRecord, type Notice, type NoticeSeverity, type NotifyConfig, type Notifier, type Observable } from '../notify/index.js';
 import type { ActionRecord, Alert, SqliteStore, StoredIncident } from '../store/index.js';
 import type { Logger } from './logger.js';
 
@@ -53,7 +53,7 @@ export function startNotifications(deps: NotificationDeps): Notifications | unde
   const unsubscribe = deps.api.onDetectorOutput((saved) => {
     for (const { notice, incidentId } of noticesOf(saved, deps.store)) {
       const rank = NOTICE_SEVERITIES.indexOf(notice.incident.severity);
-      const seen = told.get(incidentId) ?? new Map<string, number>();
+      const seen = told.get(incidentId) ?? toldBefore(deps.store, incidentId);
       const targets = notifier.route(notice).filter((c) => (seen.get(c) ?? -1) < rank);
       if (targets.length === 0) continue;
       for (const c of targets) seen.set(c, rank);
@@ -72,6 +72,18 @@ export function startNotifications(deps: NotificationDeps): Notifications | unde
       await Promise.all([...recording]);
     },
   };
+}
+
+/** What the incident's history says connectors were told (after a restart, so nobody is told twice). */
+function toldBefore(store: SqliteStore, incidentId: string): Map<string, number> {
+  const seen = new Map<string, number>();
+  for (const a of store.actionsFor({ type: 'incident', id: incidentId })) {
+    const after = a.after as { connector?: unknown; severity?: unknown; outcome?: unknown } | null;
+    if (a.action !== 'incident.notify' || after?.outcome !== 'delivered' || typeof after.connector !== 'string') continue;
+    const rank = NOTICE_SEVERITIES.indexOf(after.severity as NoticeSeverity);
+    seen.set(after.connector, Math.max(seen.get(after.connector) ?? -1, rank));
+  }
+  return seen;
 }
 
 function* noticesOf(saved: PublishedOutput, store: SqliteStore): Generator<{ notice: Notice; incidentId: string }> {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createToken } from '../api/index.js';
+import { createToken, revokeToken } from '../api/index.js';
 import { resolveConfig } from '../pipeline/config.js';
 import { silentLogger } from '../pipeline/logger.js';
 import { VigilNode } from '../pipeline/node.js';
@@ -50,7 +50,7 @@ function first(c: Client, query: string, onSubscribed?: () => void): Promise<{ d
 }
 
 beforeAll(async () => {
-  node = await VigilNode.start(resolveConfig({ dataDir: tmp.dir, api: { port: 0, ws: { maxConnections: 2 } } }), { logger: silentLogger() });
+  node = await VigilNode.start(resolveConfig({ dataDir: tmp.dir, api: { port: 0, ws: { maxConnections: 2, recheckMs: 200 } } }), { logger: silentLogger() });
   token = createToken(node.store, { name: 'analyst-1', role: 'analyst', createdBy: 'test' }).token;
 }, 60_000);
 
@@ -87,6 +87,15 @@ describe('graphql-ws on /graphql', () => {
     });
     expect(got).toMatchObject({ data: { alertRaised: { entity: { id: 'D-5' } } } });
   }, 30_000);
+
+  it('closes a running subscription once its token is revoked (4403)', async () => {
+    const { token: doomed, record } = createToken(node.store, { name: 'analyst-doomed', role: 'analyst', createdBy: 'test' });
+    const c = client(`Bearer ${doomed}`);
+    const ended = first(c, 'subscription { alertRaised(entity: "NOBODY") { id } }', () => {
+      setTimeout(() => revokeToken(node.store, record.id), 100);
+    });
+    expect(await ended).toEqual({ closed: 4403 });
+  }, 20_000);
 
   it('refuses sockets beyond api.ws.maxConnections with 503', async () => {
     const open = (): Promise<WebSocket> => new Promise((resolve, reject) => {
