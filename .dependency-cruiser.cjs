@@ -2,7 +2,7 @@
  * The allowed imports between Vigil's parts (../shared/DESIGN.md, "Folders and what each
  * may touch"), checked on every `npm test` so the layering is kept by a tool, not memory.
  */
-const parts = ['events', 'collectors', 'detector', 'ledger', 'anchor', 'store', 'api', 'dashboards', 'pipeline', 'bench', 'test'];
+const parts = ['events', 'collectors', 'detector', 'ledger', 'anchor', 'notify', 'store', 'api', 'dashboards', 'pipeline', 'bench', 'test'];
 const others = (...allowed) => `^(${parts.filter((p) => !allowed.includes(p)).join('|')})/`;
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -13,7 +13,7 @@ module.exports = {
       comment: 'packages/* are libraries of our own (events/ and ledger/ both use @vigil/jcs): they import nothing else of ours.',
       severity: 'error',
       from: { path: '^packages/([^/]+)/' },
-      to: { path: '^(packages/(?!$1/)|(events|collectors|detector|ledger|store|api|dashboards|pipeline|bench|test)/)' },
+      to: { path: '^(packages/(?!$1/)|(events|collectors|detector|ledger|notify|store|api|dashboards|pipeline|bench|test)/)' },
     },
     {
       name: 'events-stands-alone',
@@ -69,6 +69,13 @@ module.exports = {
       to: { path: others('detector', 'events') },
     },
     {
+      name: 'notify-only-events',
+      comment: 'notify/ (outbound notifications and case export) takes its own shapes; the pipeline maps incidents onto them.',
+      severity: 'error',
+      from: { path: '^notify/' },
+      to: { path: others('notify', 'events') },
+    },
+    {
       name: 'store-only-events-and-detector-types',
       severity: 'error',
       from: { path: '^store/' },
@@ -111,10 +118,10 @@ module.exports = {
       name: 'small-face-per-part',
       comment: "Outside a part, import only its index.ts (STYLE.md 1). Tests may reach inside.",
       severity: 'error',
-      from: { path: '^(events|collectors|detector|ledger|anchor|store|api|dashboards|pipeline|bench)/([^/]+)', pathNot: '^(dashboards/src|anchor)/' },
+      from: { path: '^(events|collectors|detector|ledger|anchor|notify|store|api|dashboards|pipeline|bench)/([^/]+)', pathNot: '^(dashboards/src|anchor)/' },
       to: {
-        path: '^(events|collectors|detector|ledger|anchor|store|api)/.+',
-        pathNot: ['^$1/', '^(events|collectors|detector|ledger|anchor|store|api)/index\\.ts$'],
+        path: '^(events|collectors|detector|ledger|anchor|notify|store|api)/.+',
+        pathNot: ['^$1/', '^(events|collectors|detector|ledger|anchor|notify|store|api)/index\\.ts$'],
       },
     },
     {

@@ -4,6 +4,7 @@
  * (wall-clock budget), and how many tokens a document may have. Each answers with a typed
  * code a client can act on, never a hang.
  */
+import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { ApiError, toClientError } from './errors.js';
@@ -111,6 +112,32 @@ export function executionBudget(budgetMs: number): Plugin {
           clearTimeout(timer);
         }
       });
+    },
+  };
+}
+
+export interface OperationReport {
+  type: 'query' | 'mutation' | 'subscription';
+  /** The client's operation name (`anonymous` when none): unbounded, so never a metric label. */
+  name: string;
+  /** No errors in the result. */
+  ok: boolean;
+  seconds: number;
+}
+
+/** Each executed operation's type, outcome and time, for the node's latency histogram. */
+export function operationTiming(onOperation: ((op: OperationReport) => void) | undefined): Plugin {
+  return {
+    onExecute({ args }) {
+      if (!onOperation) return undefined;
+      const started = performance.now();
+      const op = getOperationAST(args.document, args.operationName);
+      return {
+        onExecuteDone({ result }) {
+          const ok = !('errors' in result && result.errors !== undefined && result.errors.length > 0);
+          onOperation({ type: op?.operation ?? 'query', name: op?.name?.value ?? 'anonymous', ok, seconds: (performance.now() - started) / 1000 });
+        },
+      };
     },
   };
 }

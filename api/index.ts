@@ -3,7 +3,7 @@ export { ledgerAuditLog } from './ledger-audit.js';
 export { ruleBookAdmin } from './rulebook-admin.js';
 export type { RuleBookPort } from './rulebook-admin.js';
 export type { LedgerAuditOptions } from './ledger-audit.js';
-export type { ApiOptions, VigilApi } from './server.js';
+export type { ApiOptions, VigilApi, PublishedOutput, OperationReport } from './server.js';
 export { createToken, listTokens, revokeToken, hashToken, Authenticator, can, TOKEN_PREFIX, DEFAULT_TOKEN_LIFETIME_MS, parseLifetime, tokenAction } from './auth.js';
 export { hostCheck, hostName, LOOPBACK_HOSTS } from './host-check.js';
 export type { Principal, Permission } from './auth.js';
@@ -27,3 +27,4 @@ export type {
 } from './ports.js';
 export { sensorKeyScope, sensorKeyName, sensorKeyActionFlusher } from './sensors.js';
 export type { SensorKeyActionFlusher } from './sensors.js';
+export { createGraphiql, GRAPHIQL_CSP } from './graphiql.js';

@@ -256,9 +256,9 @@ export const typeDefs = /* GraphQL */ `
     incident(id: ID!): Incident
     incidents(filter: IncidentFilter, sort: IncidentSort, first: Int = 20, after: String): IncidentConnection!
     vehicle(id: ID!): Vehicle!
-    vehicles(filter: EntityFilter, first: Int = 20, after: String): VehicleConnection!
+    vehicles(filter: EntityFilter, reputationBelow: Float, first: Int = 20, after: String): VehicleConnection!
     device(id: ID!): Device!
-    devices(filter: EntityFilter, first: Int = 20, after: String): DeviceConnection!
+    devices(filter: EntityFilter, reputationBelow: Float, first: Int = 20, after: String): DeviceConnection!
     deadLetters(filter: DeadLetterFilter, first: Int = 20, after: String): DeadLetterConnection!
     "An evidence bundle for the ledger entry whose body.id is this (an event, alert or action id)."
     evidence(id: ID!): EvidenceBundle

@@ -17,11 +17,12 @@ import { StoreError, type Alert, type DetectorOutput, type SensorKeyStore, type 
 import { createSensorResolvers, sensorKeyActionFlusher, sensorTypeDefs, type SensorKeyActionFlusher } from './sensors.js';
 import { Authenticator, type Principal } from './auth.js';
 import { ApiError, toClientError } from './errors.js';
-import { csrfGuard, errorResponse, executionBudget, tokenLimit, TokenRateLimiter } from './guards.js';
+import { csrfGuard, errorResponse, executionBudget, operationTiming, tokenLimit, TokenRateLimiter, type OperationReport } from './guards.js';
 import { DEFAULT_LIMITS, operationCost, validationRules, type Limits } from './limits.js';
 import { RuleAdminError, type AuditLog, type RuleAdmin } from './ports.js';
 import { createResolvers, type ApiContext, type PubSubTopics } from './resolvers.js';
 import { typeDefs } from './schema.graphql.js';
+import { createWsEndpoint, type WsEndpoint, type WsOptions } from './ws.js';
 
 /** Yoga's server context: nothing beyond the request (the node handler adds req/res). */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
@@ -42,15 +43,22 @@ export interface ApiOptions {
   maxBodyBytes?: number;
   /** Allowed browser origins. @default [] (CORS off: no Access-Control headers at all) */
   corsOrigins?: readonly string[];
-  /** Serve GraphiQL on GET /graphql to browsers (it still needs a token). @default false */
-  graphiql?: boolean;
+  /** graphql-ws over WebSocket: caps on sockets and messages (api/ws.ts). */
+  ws?: WsOptions;
   /** @default '/graphql' */
   endpoint?: string;
   /** Clock, epoch milliseconds. @default Date.now */
   now?: () => number;
   /** Where masked (unexpected) errors are reported. @default console.error */
   onUnexpectedError?: (err: unknown) => void;
+  /**
+   * Told of each executed query and mutation (the node's latency histogram, pipeline/api-metrics.ts).
+   * `name` is the client's operation name: unbounded, so not for a metric label. @default none
+   */
+  onOperation?: (op: OperationReport) => void;
 }
+
+export type { OperationReport };
 
 export interface VigilApi {
   yoga: YogaServerInstance<ServerContext, ApiContext>;
@@ -68,9 +76,22 @@ export interface VigilApi {
    * the pipeline makes per detector batch.
    */
   recordDetectorOutput(output: DetectorOutput): Promise<{ newAlerts: Alert[]; incidents: StoredIncident[] }>;
+  /**
+   * Hear what is published to subscribers (the pipeline's notifications, pipeline/notify.ts),
+   * after it was persisted. A listener that throws is reported, never breaks the publish.
+   * Returns the unsubscribe.
+   */
+  onDetectorOutput(listener: (saved: PublishedOutput) => void): () => void;
   readonly limits: Limits;
   /** Ledger the sensor-key changes `vigil sensor` queued (the node runs it every second). */
   sensorKeyActions: SensorKeyActionFlusher | undefined;
+  /** graphql-ws subscriptions (api/ws.ts): the node's server hands `/graphql` upgrades here. */
+  ws: WsEndpoint;
+}
+
+export interface PublishedOutput {
+  newAlerts: readonly Alert[];
+  incidents: readonly StoredIncident[];
 }
 
 /** Store errors a client caused (a bad cursor, a too-long search), shown instead of masked. */
@@ -135,16 +156,18 @@ export function createApi(options: ApiOptions): VigilApi {
   const yoga = createYoga<ServerContext, ApiContext>({
     schema,
     graphqlEndpoint: endpoint,
-    graphiql: options.graphiql ?? false,
+    // GraphiQL is served from local assets by api/graphiql.ts (api.graphiql), never yoga's CDN page.
+    graphiql: false,
     landingPage: false,
     cors,
     batching: false,
     maxRequestBodySize: options.maxBodyBytes ?? 1024 * 1024,
     logging: false,
     // Credentials first: a request without them is told so (401) whatever else is wrong with it.
-    plugins: [authPlugin, csrfGuard(options.corsOrigins ?? []), tokenLimit(limits.maxTokens), limitsPlugin, executionBudget(limits.budgetMs)],
-    context: ({ request }) => {
-      const principal = principals.get(request);
+    plugins: [authPlugin, csrfGuard(options.corsOrigins ?? []), tokenLimit(limits.maxTokens), limitsPlugin, executionBudget(limits.budgetMs), operationTiming(options.onOperation)],
+    context: (initial) => {
+      // Over WebSocket (api/ws.ts) the principal was checked at subscribe; over HTTP, by authPlugin.
+      const principal = (initial as { wsPrincipal?: Principal }).wsPrincipal ?? (initial.request ? principals.get(initial.request) : undefined);
       if (!principal) throw toClientError(new ApiError('UNAUTHENTICATED', 'a valid API token is required'));
       return { principal };
     },
@@ -167,20 +190,38 @@ export function createApi(options: ApiOptions): VigilApi {
     },
   });
 
-  const publishDetectorOutput = (saved: { newAlerts: readonly Alert[]; incidents: readonly StoredIncident[] }): void => {
+  const listeners = new Set<(saved: PublishedOutput) => void>();
+  const publishDetectorOutput = (saved: PublishedOutput): void => {
     for (const alert of saved.newAlerts) pubsub.publish('alert', alert);
     for (const incident of saved.incidents) pubsub.publish('incident', { incident, action: null });
+    for (const listener of listeners) {
+      try {
+        listener(saved);
+      } catch (err) {
+        report(err);
+      }
+    }
   };
+
+  const ws = createWsEndpoint(
+    { yoga, auth, rate, rateDescription: `this token made more than ${limits.rateLimit} requests in ${limits.rateWindowMs / 1000} s`, allowedOrigins: options.corsOrigins ?? [] },
+    options.ws,
+  );
 
   return {
     yoga,
     limits,
+    ws,
     sensorKeyActions,
     handler: async (req, res) => {
       await yoga.requestListener(req, res);
     },
     fetch: async (input, init) => yoga.fetch(input instanceof Request ? input : new Request(new URL(String(input), 'http://localhost'), init)),
     publishDetectorOutput,
+    onDetectorOutput(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     async recordDetectorOutput(output) {
       const saved = await options.store.saveDetectorOutput(output);
       publishDetectorOutput(saved);

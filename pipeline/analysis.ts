@@ -32,8 +32,8 @@ export interface AnalysisOptions {
   /** The operator's city file (`detector.city`), read at start; takes the place of `city` for the detector. */
   cityMap?: CityMap;
   ledger: { checkpointEvery: number; checkpointIntervalMs: number; keyPath?: string | undefined };
-  /** What the API takes from configuration (CORS origins, limits). */
-  api?: Pick<ApiOptions, 'corsOrigins' | 'limits'>;
+  /** What the API takes from configuration (CORS origins, limits, WebSocket caps). */
+  api?: Pick<ApiOptions, 'corsOrigins' | 'limits' | 'ws' | 'onOperation'>;
   /** Replicate to Elasticsearch (see replica.ts). */
   elasticsearch?: ReplicaOptions;
   /** With no saved model, train one in the background from simulated normal traffic (the demo). */

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { anchorSection, refineAnchorConfig, witnessesSection } from './anchor-config.js';
+import { notifySection } from '../notify/index.js';
 
 /**
  * The data directory every command uses unless told otherwise (`--data-dir`, or `dataDir`
@@ -45,6 +46,24 @@ export const configSchema = z.strictObject({
        * characters. @default none (/metrics open, like /healthz)
        */
       metricsToken: z.string().min(16).max(256).optional(),
+      /**
+       * Serve GraphiQL at /graphiql from local assets (no CDN), under the dashboards' strict CSP;
+       * it asks for an API token before it shows anything. `VIGIL_API_GRAPHIQL`. @default false
+       */
+      graphiql: z.boolean().default(false),
+      /** graphql-ws subscriptions on /graphql (WebSocket), beside SSE. */
+      ws: z
+        .strictObject({
+          /** Open sockets at once; more are refused with 503. @default 256 */
+          maxConnections: z.number().int().min(1).max(100_000).default(256),
+          /** Largest message, bytes. @default 65536 */
+          maxPayloadBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(65_536),
+          /** Milliseconds a client has to send connection_init. @default 10000 */
+          connectionInitWaitMs: z.number().int().min(100).default(10_000),
+          /** How often open sockets' tokens are checked again (revoked, expired: closed), milliseconds. @default 30000 */
+          recheckMs: z.number().int().min(100).default(30_000),
+        })
+        .prefault({}),
       /** GraphQL limits (api/limits.ts `Limits`: maxDepth, maxCost, maxAliases, maxTokens, rateLimit, rateWindowMs, budgetMs, …). */
       limits: z
         .strictObject(Object.fromEntries(Object.keys(DEFAULT_LIMITS).map((k) => [k, z.number().int().min(1).optional()])) as Record<keyof Limits, z.ZodOptional<z.ZodNumber>>)
@@ -280,6 +299,8 @@ export const configSchema = z.strictObject({
   // Anchoring on chain and witnesses: their own file (pipeline/anchor-config.ts).
   anchor: anchorSection,
   witnesses: witnessesSection,
+  /** Outbound notifications and case export (notify/config.ts; README "Notifications and cases"). */
+  notify: notifySection,
 })
   .superRefine(refineAnchorConfig)
   .superRefine((c, ctx) => {
@@ -336,6 +357,7 @@ type EnvType = 'string' | 'int' | 'bool' | 'list';
  * | VIGIL_API_ALLOWED_HOSTS | api.allowedHosts |
  * | VIGIL_API_TLS_KEY, VIGIL_API_TLS_CERT | api.tls.key, api.tls.cert |
  * | VIGIL_METRICS_TOKEN | api.metricsToken |
+ * | VIGIL_API_GRAPHIQL | api.graphiql |
  * | VIGIL_LEDGER_KEY | ledger.keyPath |
  * | VIGIL_INGEST_QUEUE_CAPACITY | ingest.queueCapacity |
  * | VIGIL_INGEST_REQUIRE_KEYS, VIGIL_INSECURE_OPEN | ingest.requireKeys, ingest.insecureOpen |
@@ -371,6 +393,7 @@ export const ENV_VARS: Readonly<Record<string, { key: string; type: EnvType }>> 
   VIGIL_API_TLS_KEY: { key: 'api.tls.key', type: 'string' },
   VIGIL_API_TLS_CERT: { key: 'api.tls.cert', type: 'string' },
   VIGIL_METRICS_TOKEN: { key: 'api.metricsToken', type: 'string' },
+  VIGIL_API_GRAPHIQL: { key: 'api.graphiql', type: 'bool' },
   VIGIL_LEDGER_KEY: { key: 'ledger.keyPath', type: 'string' },
   VIGIL_INGEST_QUEUE_CAPACITY: { key: 'ingest.queueCapacity', type: 'int' },
   VIGIL_INGEST_REQUIRE_KEYS: { key: 'ingest.requireKeys', type: 'bool' },

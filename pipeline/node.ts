@@ -10,7 +10,9 @@ import { startAnalysis, type Analysis } from './analysis.js';
 import { MqttBrokerCollector, MqttClientCollector, SyslogCollector, SYSLOG_TCP_SOURCE, SYSLOG_UDP_SOURCE, KafkaCollector } from '../collectors/index.js';
 import { readFileSync } from 'node:fs';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { hostCheck, type Limits } from '../api/index.js';
+import { createGraphiql, hostCheck, ledgerAuditLog, type Limits } from '../api/index.js';
+import { startNotifications, type Notifications } from './notify.js';
+import { createApiMetrics, type ApiMetrics } from './api-metrics.js';
 import { MemoryBus, type Bus } from './bus.js';
 import { KafkaBus, createKafkaClient } from './bus-kafka.js';
 import { BusRelay } from './bus-relay.js';
@@ -65,6 +67,9 @@ export class VigilNode {
   anchoring: AnchorWiring | undefined;
   private chain: ChainSetup | undefined;
   private localWitnesses: LocalWitnesses | undefined;
+  private readonly apiMetrics: ApiMetrics;
+  /** Outbound notifications (config `notify`), when connectors are configured. */
+  notifications: Notifications | undefined;
 
   private constructor(
     readonly config: VigilConfig,
@@ -80,6 +85,7 @@ export class VigilNode {
     }
     this.validation = resolveValidationOptions({ ...config.validation, now });
     this.metrics = createMetrics();
+    this.apiMetrics = createApiMetrics(this.metrics.registry);
     this.store = SqliteStore.open({ dataDir: config.dataDir, maxDeadLetterBytes: config.ingest.maxDeadLetterBytes, retentionDays: config.store.retentionDays, now });
     this.writer =
       config.ingest.writer === 'worker'
@@ -127,6 +133,12 @@ export class VigilNode {
     this.http.mount('/graphql', (req, res) => {
       if (this.analysis) return this.analysis.api.handler(req, res);
       return void res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end('{"errors":[{"message":"starting: the ledger is being opened","extensions":{"code":"UNAVAILABLE"}}]}');
+    });
+    // GraphiQL from local assets, asking for a token before anything (api/graphiql.ts); off by default.
+    if (config.api.graphiql) this.http.mount('/graphiql', createGraphiql().handler);
+    this.http.upgrade('/graphql', (req, socket, head) => {
+      if (this.analysis) this.analysis.api.ws.handleUpgrade(req, socket, head);
+      else socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n');
     });
     // The web dashboards, bundled on the first request. Exact routes and longer prefixes (/graphql) win over '/'.
     this.http.mount(
@@ -209,7 +221,7 @@ export class VigilNode {
         now: deps.now ?? Date.now,
         ledger: config.ledger,
         // The config schema admits only known limits, each a positive whole number; unset ones are absent.
-        api: { corsOrigins: config.api.corsOrigins, ...(config.api.limits ? { limits: config.api.limits as Partial<Limits> } : {}) },
+        api: { corsOrigins: config.api.corsOrigins, ws: config.api.ws, onOperation: node.apiMetrics.onOperation, ...(config.api.limits ? { limits: config.api.limits as Partial<Limits> } : {}) },
         ...(config.store.elasticsearch ? { elasticsearch: config.store.elasticsearch } : {}),
         detect: config.detector.enabled,
         trainDemoModel: config.demo.enabled,
@@ -225,6 +237,9 @@ export class VigilNode {
         ...(config.detector.city ? { cityMap: await readCityFile(config.detector.city, (m) => deps.logger.warn(m)) } : {}),
       });
       await node.ledgerSensorKeyActions();
+      const { api, ledger } = node.analysis;
+      node.apiMetrics.attach(api, ledger, deps.now ?? Date.now);
+      node.notifications = startNotifications({ config: config.notify, dataDir: config.dataDir, api, audit: ledgerAuditLog(ledger), store: node.store, registry: node.metrics.registry, logger: deps.logger, now: deps.now ?? Date.now });
       if (node.chain) {
         node.anchoring = new AnchorWiring(node.chain, node.analysis.ledger, config, node.metrics, deps.logger);
         await node.anchoring.start();
@@ -294,10 +309,13 @@ export class VigilNode {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       clearInterval(this.sensorKeyTimer);
+      // Upgraded sockets are no longer the HTTP server's: closed here, or its close would wait for them.
+      await this.analysis?.api.ws.close().catch((err: unknown) => this.deps.logger.warn({ err }, 'GraphQL WebSockets did not close cleanly'));
       for (const source of this.sources) await source.stop().catch((err: unknown) => this.deps.logger.warn({ err, source: source.name }, 'source did not stop cleanly'));
       await this.http.close();
       await this.ingest.close();
       await this.writer.close();
+      await this.notifications?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'notifications did not stop cleanly'));
       await this.analysis?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'ledger or detector did not stop cleanly'));
       // After the ledger's last checkpoint: the anchorer only reads it, and anvil goes last.
       await (this.anchoring ? this.anchoring.stop() : this.chain?.anvil?.stop())?.catch((err: unknown) => this.deps.logger.warn({ err }, 'anchoring did not stop cleanly'));

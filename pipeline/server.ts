@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export interface HttpServerOptions {
   /** Serve HTTPS with this key and certificate (PEM). @default plain HTTP */
@@ -15,11 +16,13 @@ export interface HttpServerOptions {
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 export class HttpServer {
   readonly server: Server;
   private readonly exact = new Map<string, Handler>();
   private readonly prefixes: Array<[string, Handler]> = [];
+  private readonly upgrades = new Map<string, UpgradeHandler>();
 
   private readonly hostAllowed: (host: string | undefined) => boolean;
 
@@ -34,6 +37,23 @@ export class HttpServer {
     this.server.headersTimeout = 20_000;
     this.server.requestTimeout = 120_000;
     this.server.keepAliveTimeout = 10_000;
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      const handler = this.upgrades.get(path);
+      // The Host check holds for WebSockets too: DNS rebinding works on them as on fetch.
+      if (!handler || !this.hostAllowed(req.headers.host)) return void socket.end(`HTTP/1.1 ${handler ? 421 : 404} ${handler ? 'Misdirected Request' : 'Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      try {
+        handler(req, socket, head);
+      } catch (err) {
+        this.onError(err);
+        socket.destroy();
+      }
+    });
+  }
+
+  /** Take HTTP upgrades (WebSocket) on `path` exactly. */
+  upgrade(path: string, handler: UpgradeHandler): void {
+    this.upgrades.set(path, handler);
   }
 
   /** Serve `path` exactly (query string ignored). */

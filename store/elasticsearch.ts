@@ -562,6 +562,7 @@ export class ElasticsearchStore implements Store {
     const filter: Query[] = [{ term: { type: query.type } }];
     if (query.flagged !== undefined) filter.push({ term: { flagged: query.flagged } });
     if (query.idPrefix) filter.push({ prefix: { id: query.idPrefix } });
+    if (query.reputationBelow !== undefined) filter.push({ range: { reputation: { lt: query.reputationBelow } } });
     const tag = `entities:${query.type}`;
     const res = await this.call('search entities', () =>
       this.client.search<EntityDoc>({

@@ -164,6 +164,8 @@ export interface EntityQuery {
   flagged?: boolean;
   /** Prefix of the id. */
   idPrefix?: string;
+  /** Only those whose latest reputation is below this (in [0, 1]); entities never scored are left out. */
+  reputationBelow?: number;
 }
 
 export interface DeadLetterRecord {

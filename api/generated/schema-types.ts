@@ -616,6 +616,7 @@ export type QueryDevicesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<EntityFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  reputationBelow?: InputMaybe<Scalars['Float']['input']>;
 };
 
 
@@ -664,6 +665,7 @@ export type QueryVehiclesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<EntityFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  reputationBelow?: InputMaybe<Scalars['Float']['input']>;
 };
 
 

@@ -48,8 +48,8 @@ export function vehicleResolvers(kit: Kit): Resolvers {
     Query: {
       vehicle: (_, a) => entity(a.id, 'vehicle'),
       device: (_, a) => entity(a.id, 'device'),
-      vehicles: async (_, a) => entityConnection(await store.searchEntities({ type: 'vehicle', ...entityFilter(a.filter) }, pageRequest(a, limits))),
-      devices: async (_, a) => entityConnection(await store.searchEntities({ type: 'device', ...entityFilter(a.filter) }, pageRequest(a, limits))),
+      vehicles: async (_, a) => entityConnection(await store.searchEntities({ type: 'vehicle', ...entityFilter(a.filter), ...reputationBelow(a.reputationBelow) }, pageRequest(a, limits))),
+      devices: async (_, a) => entityConnection(await store.searchEntities({ type: 'device', ...entityFilter(a.filter), ...reputationBelow(a.reputationBelow) }, pageRequest(a, limits))),
     },
     Mutation: {
       flagVehicle: (_, a, ctx) => entityFlag(ctx, text('id', a.id), true, text('reason', a.reason, 1000)),
@@ -59,4 +59,11 @@ export function vehicleResolvers(kit: Kit): Resolvers {
     Device: entityFields,
     ReputationPoint: { timestamp: (p) => p.ts },
   };
+}
+
+/** `reputationBelow`: a trust value in [0, 1], filtered in the store so pages stay full. */
+function reputationBelow(v: number | null | undefined): { reputationBelow?: number } {
+  if (v === undefined || v === null) return {};
+  if (!Number.isFinite(v) || v < 0 || v > 1) throw new ApiError('BAD_INPUT', `reputationBelow: expected a number from 0 to 1, got ${v}`);
+  return { reputationBelow: v };
 }

@@ -40,6 +40,10 @@ export class EntityRepository {
       clauses.push('id >= ? AND id < ?');
       params.push(query.idPrefix, `${query.idPrefix}\u{10ffff}`);
     }
+    if (query.reputationBelow !== undefined) {
+      clauses.push('reputation < ?');
+      params.push(query.reputationBelow);
+    }
     const tag = `entities:${query.type}`;
     if (page.after !== undefined) {
       const [id] = decodeCursor(page.after, tag);

@@ -1,0 +1,14 @@
+export { createNotifier } from './build.js';
+export type { NotifierDependencies } from './build.js';
+export { Notifier } from './notifier.js';
+export type { NotifierOptions, Route } from './notifier.js';
+export { notifySection, connectorSchema } from './config.js';
+export type { NotifyConfig, ConnectorConfig, SecretRef } from './config.js';
+export { NotifyError } from './errors.js';
+export type { NotifyErrorCode } from './errors.js';
+export { signWebhook, verifyWebhook, webhookConnector, slackConnector, theHiveConnector, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './connectors.js';
+export { smtpConnector } from './smtp.js';
+export { checkUrl, checkHost, isLoopbackHost, readSecret } from './guard.js';
+export { slackEscape } from './format.js';
+export { NOTICE_SEVERITIES } from './types.js';
+export type { Notice, NoticeAlert, NoticeSeverity, Observable, DeliveryRecord, Connector, ConnectorType, EntityRef } from './types.js';
