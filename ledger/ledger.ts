@@ -30,10 +30,10 @@ import {
 } from './files.js';
 import { HashWorker } from './hash-worker.js';
 import { IdIndex, scanIdIndex } from './id-index.js';
-import type { IndexReader, OffsetList } from './index-reader.js';
+import type { IndexReader } from './index-reader.js';
 import { loadOrCreateKeyPair, type KeyPair } from './keys.js';
 import { normaliseLedgerOptions, type LedgerConfig, type LedgerOptions } from './options.js';
-import { recover } from './recover.js';
+import { recover, type Recovered } from './recover.js';
 import type { MerkleTree } from './tree.js';
 import { BUNDLE_FORMAT, type EvidenceBundle } from './verifier.js';
 import { settle, type Waiter } from './waiters.js';
@@ -70,19 +70,7 @@ export class Ledger {
   #closing: Promise<void> | undefined;
   #failure: LedgerError | undefined;
 
-  private constructor(init: {
-    cfg: LedgerConfig;
-    keys: KeyPair;
-    origin: string;
-    tree: MerkleTree;
-    offsets: OffsetList;
-    index: IndexReader;
-    bytes: number;
-    latest: CheckpointRecord | undefined;
-    published: Checkpoint | undefined;
-    files: LedgerFiles;
-    lock: string;
-  }) {
+  private constructor(init: Omit<Recovered, 'cosigs'> & { cfg: LedgerConfig; keys: KeyPair; origin: string; files: LedgerFiles; lock: string }) {
     this.#indexReader = init.index;
     this.#lock = init.lock;
     this.#cfg = init.cfg;
