@@ -16,6 +16,7 @@ import {
   type Checkpoint,
   type Cosignature,
 } from './checkpoint.js';
+import { CosignatureBook } from './cosignatures.js';
 import { openLedgerFiles, releaseLock, takeLock, writeAll, type LedgerFiles } from './durable-io.js';
 import { toHex } from './encoding.js';
 import { encodeEntry, parseEntry, type LedgerEntry } from './entry.js';
@@ -59,7 +60,7 @@ export class Ledger {
   #waiters: Waiter[] = [];
   #published: Checkpoint | undefined;
   #pubWaiters: Waiter[] = [];
-  #cosigs = new Map<number, { checkpoint: Checkpoint; list: Cosignature[] }>();
+  readonly #cosigs: CosignatureBook;
   #witnesses: WitnessPool | undefined;
   /** body.id → leaf index, built on first use; appends meanwhile wait in `#idsAppended`. */
   #ids: IdIndex | undefined;
@@ -70,7 +71,7 @@ export class Ledger {
   #closing: Promise<void> | undefined;
   #failure: LedgerError | undefined;
 
-  private constructor(init: Omit<Recovered, 'cosigs'> & { cfg: LedgerConfig; keys: KeyPair; origin: string; files: LedgerFiles; lock: string }) {
+  private constructor(init: Recovered & { cfg: LedgerConfig; keys: KeyPair; origin: string; files: LedgerFiles; lock: string }) {
     this.#indexReader = init.index;
     this.#lock = init.lock;
     this.#cfg = init.cfg;
@@ -88,6 +89,7 @@ export class Ledger {
     this.#requestedCutAt = init.tree.size;
     this.#latest = init.latest;
     this.#published = init.published;
+    this.#cosigs = new CosignatureBook(init.cosigs);
     this.#files = init.files;
     if (init.cfg.witnesses) {
       this.#witnesses = new WitnessPool(init.cfg.witnesses, {
@@ -126,9 +128,7 @@ export class Ledger {
       }
       const origin = logOrigin ?? cfg.origin ?? defaultOrigin;
       const files = await openLedgerFiles(dir);
-      const ledger = new Ledger({ cfg, keys, origin, ...recovered, files, lock });
-      for (const [size, entry] of recovered.cosigs) ledger.#cosigs.set(size, entry);
-      return ledger;
+      return new Ledger({ cfg, keys, origin, ...recovered, files, lock });
     } catch (err) {
       await releaseLock(lock);
       throw err;
@@ -292,22 +292,17 @@ export class Ledger {
   }
 
   #onCosignature(cp: Checkpoint, c: Cosignature): void {
-    let slot = this.#cosigs.get(cp.size);
-    if (!slot) {
-      slot = { checkpoint: cp, list: [] };
-      this.#cosigs.set(cp.size, slot);
-    }
-    if (slot.checkpoint.root !== cp.root || slot.list.some((x) => x.publicKey === c.publicKey)) return;
-    slot.list.push(c);
+    const count = this.#cosigs.add(cp, c);
+    if (count === undefined) return;
     this.#files.cosignatures.write(encodeCosignatureRecord(cp, c)).catch((err: unknown) => {
       this.#cfg.logger.warn(`cannot record a cosignature: ${String(err)}`);
     });
     const required = this.#cfg.witnesses?.required ?? 0;
-    if (slot.list.length >= required && (!this.#published || this.#published.size < cp.size)) {
+    if (count >= required && (!this.#published || this.#published.size < cp.size)) {
       this.#published = cp;
       this.#pubWaiters = settle(this.#pubWaiters, cp);
       this.#settle(this.#latest?.checkpoint ?? cp);
-      for (const size of this.#cosigs.keys()) if (size < cp.size) this.#cosigs.delete(size);
+      this.#cosigs.published(cp.size);
     }
   }
 
@@ -344,7 +339,7 @@ export class Ledger {
       leafHash: toHex(this.#tree.leafHash(index)),
       inclusionProof: this.#tree.inclusionProof(index, cp.size).map(toHex),
       checkpoint: cp,
-      cosignatures: [...(this.#cosigs.get(cp.size)?.list ?? [])],
+      cosignatures: this.#cosigs.of(cp.size),
     };
   }
 

@@ -6,7 +6,8 @@
 import { closeSync, openSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Checkpoint, Cosignature } from './checkpoint.js';
+import type { Checkpoint } from './checkpoint.js';
+import type { CosignedCheckpoint } from './cosignatures.js';
 import { fileSize, truncate, withFd } from './durable-io.js';
 import { toHex } from './encoding.js';
 import { LedgerError } from './errors.js';
@@ -46,7 +47,7 @@ export interface Recovered {
   bytes: number;
   latest: CheckpointRecord | undefined;
   published: Checkpoint | undefined;
-  cosigs: Map<number, { checkpoint: Checkpoint; list: Cosignature[] }>;
+  cosigs: Map<number, CosignedCheckpoint>;
 }
 
 /**
@@ -148,7 +149,7 @@ async function recoverPublished(
   verifyLog: (cp: Checkpoint) => void,
 ): Promise<Pick<Recovered, 'published' | 'cosigs'>> {
   const log = cfg.logger;
-  const cosigs = new Map<number, { checkpoint: Checkpoint; list: Cosignature[] }>();
+  const cosigs = new Map<number, CosignedCheckpoint>();
   let published: Checkpoint | undefined;
   const cosigPath = join(dir, COSIGNATURES_FILE);
   // Read backwards from the end until a checkpoint has enough distinct witnesses: that is the
