@@ -41,7 +41,7 @@ module.exports = {
       comment: "anchor/verifier.ts is the part's browser face: it and what it imports must not touch node: modules or the node-side files.",
       severity: 'error',
       from: { path: '^anchor/(verifier|chain|parse|audit|proof|types|errors|contract)\\.ts$' },
-      to: { path: '^anchor/(anchorer|state|keys|anvil|deploy|compile|build-contract|index)\\.ts$' },
+      to: { path: '^anchor/(anchorer|anchorer-thread|anchorer-worker-thread|state|keys|anvil|deploy|compile|build-contract|index)\\.ts$' },
     },
     {
       name: 'anchor-verifier-no-node-modules',

@@ -14,7 +14,7 @@ import { checkpointHash, type Checkpoint } from '../ledger/verifier.js';
 import { createChainReader, fetchAnchors, rpc, type ChainReader } from './chain.js';
 import { ANCHOR_ABI } from './contract.js';
 import { AnchorError } from './errors.js';
-import { AnchorState, type AnchoredEntry, type PendingAnchor } from './state.js';
+import { AnchorState, type AnchoredEntry, type PendingAnchor, type StateChange } from './state.js';
 import type { AnchorRecord, Hex } from './types.js';
 
 export interface AnchorerOptions {
@@ -53,12 +53,17 @@ export interface AnchorHooks {
   mined?(entry: AnchoredEntry): void;
   failed?(err: AnchorError): void;
   dropped?(anchor: AnchorRecord): void;
+  /** The first success after one or more failures. */
+  recovered?(): void;
+  /** Every durable change of the recorded state (a mirror on another thread applies them). */
+  changed?(change: StateChange): void;
   warn?(message: string, err?: unknown): void;
 }
 
 type Resolved = Required<Omit<AnchorerOptions, 'hooks'>> & { hooks: AnchorHooks };
 
-function normalise(o: AnchorerOptions): Resolved {
+/** The options complete and checked (CONFIG_ERROR naming the first wrong one). */
+export function normaliseAnchorerOptions(o: AnchorerOptions): Resolved {
   const bad = (name: string, want: string): never => {
     throw new AnchorError('CONFIG_ERROR', `anchor option ${name} must be ${want}`);
   };
@@ -106,7 +111,7 @@ export class Anchorer {
   #checkedHead: string | null = null;
 
   constructor(options: AnchorerOptions) {
-    this.#o = normalise(options);
+    this.#o = normaliseAnchorerOptions(options);
     this.#account = privateKeyToAccount(this.#o.privateKey);
     const chain = defineChain({ id: this.#o.chainId, name: `chain ${this.#o.chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [this.#o.rpcUrl] } } });
     const transport = http(this.#o.rpcUrl, { timeout: this.#o.timeoutMs, retryCount: 0 });
@@ -135,11 +140,18 @@ export class Anchorer {
   /** Opens the state and starts the loop; the chain need not be reachable. */
   async start(): Promise<void> {
     this.#state = await AnchorState.open(this.#o.stateDir);
+    const changed = this.#o.hooks.changed;
+    if (changed) this.#state.onChange = changed;
     // Checkpoints are counted as they are seen: a cheap read of the ledger's latest, often
     // enough that a due anchor is sent within ~100 ms of its checkpoint.
     this.#watch = setInterval(() => this.#observe(), 100);
     this.#watch.unref();
     this.#loop = this.#run();
+  }
+
+  /** Looks at the latest checkpoint now rather than at the next 100 ms tick (a new one was cut). */
+  notify(): void {
+    if (this.#state) this.#observe();
   }
 
   async stop(): Promise<void> {
@@ -178,7 +190,10 @@ export class Anchorer {
           reconciled = true;
         }
         await this.#step();
-        this.#failures = 0;
+        if (this.#failures > 0) {
+          this.#failures = 0;
+          this.#o.hooks.recovered?.();
+        }
       } catch (err) {
         const e = asAnchorError(err);
         this.#failures++;

@@ -9,9 +9,10 @@ export type AnchorErrorCode =
   | 'NOT_FOUND'
   | 'INVALID_ANCHOR'
   | 'ANCHOR_MISMATCH'
-  | 'STATE_ERROR';
+  | 'STATE_ERROR'
+  | 'WORKER_ERROR';
 
-const RETRIABLE: ReadonlySet<AnchorErrorCode> = new Set(['RPC_ERROR']);
+const RETRIABLE: ReadonlySet<AnchorErrorCode> = new Set(['RPC_ERROR', 'WORKER_ERROR']);
 
 export class AnchorError extends Error {
   override readonly name = 'AnchorError';

@@ -25,6 +25,9 @@ export interface PendingAnchor {
   sentAt: number;
 }
 
+/** One change to the state, as a mirror on another thread applies it (anchorer-thread.ts). */
+export type StateChange = { op: 'record'; entry: AnchoredEntry } | { op: 'drop'; txHash: string } | { op: 'pending'; pending: PendingAnchor | undefined };
+
 const ANCHORS_FILE = 'anchors.ndjson';
 const PENDING_FILE = 'pending.json';
 
@@ -35,6 +38,9 @@ export class AnchorState {
     private pendingTx: PendingAnchor | undefined,
     private readonly file: Awaited<ReturnType<typeof open>>,
   ) {}
+
+  /** Told of every change after it is durable. */
+  onChange: ((change: StateChange) => void) | undefined;
 
   static async open(dir: string): Promise<AnchorState> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -90,12 +96,14 @@ export class AnchorState {
 
   async record(entry: AnchoredEntry): Promise<void> {
     await this.append({ type: 'anchored', ...entry });
-    this.live = [...this.live.filter((e) => e.anchor.txHash !== entry.anchor.txHash), entry].sort((a, b) => a.anchor.size - b.anchor.size);
+    this.live = withEntry(this.live, entry);
+    this.onChange?.({ op: 'record', entry });
   }
 
   async drop(txHash: string, at: number): Promise<void> {
     await this.append({ type: 'dropped', txHash, at });
-    this.live = this.live.filter((e) => e.anchor.txHash !== txHash);
+    this.live = withoutTx(this.live, txHash);
+    this.onChange?.({ op: 'drop', txHash });
   }
 
   async setPending(p: PendingAnchor | undefined): Promise<void> {
@@ -114,6 +122,7 @@ export class AnchorState {
       await d.close();
     }
     this.pendingTx = p;
+    this.onChange?.({ op: 'pending', pending: p });
   }
 
   async close(): Promise<void> {
@@ -124,6 +133,18 @@ export class AnchorState {
     await this.file.write(`${JSON.stringify(rec)}\n`);
     await this.file.datasync();
   }
+}
+
+/** `live` with `entry` in its place by size (replacing one of the same transaction). */
+export function withEntry(live: readonly AnchoredEntry[], entry: AnchoredEntry): AnchoredEntry[] {
+  const rest = withoutTx(live, entry.anchor.txHash);
+  // The usual case, a new anchor above every recorded one, without a sort.
+  if (rest.length === 0 || rest.at(-1)!.anchor.size < entry.anchor.size) return [...rest, entry];
+  return [...rest, entry].sort((a, b) => a.anchor.size - b.anchor.size);
+}
+
+export function withoutTx(live: readonly AnchoredEntry[], txHash: string): AnchoredEntry[] {
+  return live.filter((e) => e.anchor.txHash !== txHash);
 }
 
 /** Reads the anchors a node recorded (for `vigil prove`), without opening the state for writing. */

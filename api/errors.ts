@@ -10,6 +10,7 @@
  */
 import type { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
+import { CodedError } from '../events/index.js';
 
 export type ApiErrorCode =
   | 'UNAUTHENTICATED'
@@ -35,15 +36,8 @@ export type ApiErrorCode =
 
 const HTTP_STATUS: Partial<Record<ApiErrorCode, number>> = { UNAUTHENTICATED: 401, TOKEN_EXPIRED: 401, FORBIDDEN: 403, FORBIDDEN_ORIGIN: 403, RATE_LIMITED: 429 };
 
-export class ApiError extends Error {
+export class ApiError extends CodedError<ApiErrorCode> {
   override readonly name = 'ApiError';
-  constructor(
-    readonly code: ApiErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 
   get extensions(): Record<string, unknown> {
     const status = HTTP_STATUS[this.code];

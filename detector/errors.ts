@@ -3,6 +3,8 @@
  * API, model files on disk) never throws anything else; `code` says what went wrong and
  * whether retrying with the same input can help (it cannot, for all of these).
  */
+import { CodedError } from '../events/index.js';
+
 export type DetectorErrorCode =
   /** An option is missing, of the wrong type or out of range (named in the message). */
   | 'BAD_OPTION'
@@ -23,13 +25,6 @@ export type DetectorErrorCode =
   /** Evaluation input (labels, data set files) that cannot be used. */
   | 'EVAL_INPUT';
 
-export class DetectorError extends Error {
+export class DetectorError extends CodedError<DetectorErrorCode> {
   override readonly name = 'DetectorError';
-  constructor(
-    readonly code: DetectorErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

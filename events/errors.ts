@@ -46,6 +46,20 @@ export interface Rejection {
   field?: string;
 }
 
+/**
+ * The base of a part's one error class (STYLE.md 4): a string-literal code a caller
+ * switches on, a short message, and the cause. Parts that import `events/` extend it.
+ */
+export class CodedError<C extends string> extends Error {
+  constructor(
+    readonly code: C,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** Thrown by the event model's functions that cannot return a rejection (programming errors, bad options). */
 export class EventError extends Error {
   override readonly name = 'EventError';

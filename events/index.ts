@@ -1,6 +1,6 @@
 export { INPUT_KINDS, entityOf } from './model.js';
 export type { InputKind, EntityType, MetricValue, VehicleKinematics, CanFrame, VigilEvent, IngestRecord } from './model.js';
-export { EventError, reject } from './errors.js';
+export { CodedError, EventError, reject } from './errors.js';
 export type { Rejection, RejectionCode } from './errors.js';
 export { canonicalJson, sha256Hex, eventId, hasValidId, eventJson } from './canonical.js';
 export { Random, seededRandom } from './random.js';

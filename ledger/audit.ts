@@ -403,24 +403,11 @@ function checkRange(
   const cp = rec;
   const root = toHex(range.root());
   if (root !== cp.root) {
-    if (suspect) {
-      return {
-        code: 'CORRUPT_ENTRY',
-        file: ENTRIES_FILE,
-        offset: suspect.offset,
-        entry: suspect.entry,
-        checkpoint: recordNo,
-        reason: `entry ${suspect.entry} ${suspect.why}, and the entries no longer hash to the root checkpoint ${recordNo} signed: the entry was altered, moved or removed`,
-      };
-    }
-    return {
-      code: 'CORRUPT_ENTRY',
-      file: ENTRIES_FILE,
-      offset: rangeStartOffset,
-      entry: rangeStart,
-      checkpoint: recordNo,
-      reason: `entries ${rangeStart}..${cp.size - 1} do not hash to the root checkpoint ${recordNo} signed (${cp.root}), though they agree with the index: both were rewritten`,
-    };
+    const at = suspect ?? { entry: rangeStart, offset: rangeStartOffset };
+    const reason = suspect
+      ? `entry ${suspect.entry} ${suspect.why}, and the entries no longer hash to the root checkpoint ${recordNo} signed: the entry was altered, moved or removed`
+      : `entries ${rangeStart}..${cp.size - 1} do not hash to the root checkpoint ${recordNo} signed (${cp.root}), though they agree with the index: both were rewritten`;
+    return { code: 'CORRUPT_ENTRY', file: ENTRIES_FILE, offset: at.offset, entry: at.entry, checkpoint: recordNo, reason };
   }
   if (suspect) {
     return {

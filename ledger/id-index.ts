@@ -6,6 +6,9 @@
  * keep in memory. Fingerprints can collide, so a lookup returns candidates, smallest leaf
  * index first, and the caller confirms each against the entry on disk.
  */
+import type { FileHandle } from 'node:fs/promises';
+import type { LedgerEntry } from './entry.js';
+import { LedgerError } from './errors.js';
 
 const EMPTY = 0; // slots hold leaf index + 1
 
@@ -69,4 +72,28 @@ export class IdIndex {
     this.#slots = new Uint32Array(capacity);
     for (let i = 0; i < this.#size; i++) this.#place(this.#fps[i]!, i);
   }
+}
+
+/** entries.log is read in pieces of this size when the id index is built. */
+const ID_SCAN_CHUNK = 8 << 20;
+
+/** The id index of the first `upTo` entries (`bytes` bytes) of entries.log, read in chunks. */
+export async function scanIdIndex(read: FileHandle, bytes: number, upTo: number): Promise<IdIndex> {
+  const ids = new IdIndex();
+  const chunk = Buffer.allocUnsafe(ID_SCAN_CHUNK);
+  let carry = Buffer.alloc(0);
+  for (let pos = 0; pos < bytes && ids.size < upTo; ) {
+    const { bytesRead } = await read.read(chunk, 0, Math.min(chunk.length, bytes - pos), pos);
+    if (bytesRead === 0) throw new LedgerError('IO_ERROR', `entries.log ends at ${pos}, before the ${bytes} bytes written`);
+    pos += bytesRead;
+    const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+    let at = 0;
+    for (let end = buf.indexOf(0x0a, at); end !== -1 && ids.size < upTo; end = buf.indexOf(0x0a, at)) {
+      ids.add((JSON.parse(buf.toString('utf8', at, end)) as LedgerEntry).body['id'] as string);
+      at = end + 1;
+    }
+    carry = Buffer.from(buf.subarray(at)); // a copy: `chunk` is read into again
+  }
+  if (ids.size !== upTo) throw new LedgerError('IO_ERROR', `entries.log holds ${ids.size} entries, ${upTo} expected`);
+  return ids;
 }

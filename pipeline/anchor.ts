@@ -9,7 +9,6 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Counter, Gauge } from 'prom-client';
 import {
-  Anchorer,
   anchorProofFor,
   anvilCall,
   createAccountKey,
@@ -20,6 +19,7 @@ import {
   type AnchorProof,
   type Anvil,
   type Hex,
+  ThreadedAnchorer,
 } from '../anchor/index.js';
 import { Witness, type Ledger, type WitnessPolicy, type WitnessServer } from '../ledger/index.js';
 import { ConfigError, type VigilConfig } from './config.js';
@@ -129,7 +129,8 @@ export function witnessPolicy(config: VigilConfig, local: LocalWitnesses): Witne
 
 /** The Anchorer over a ledger, with its Prometheus metrics on the node's registry. */
 export class AnchorWiring {
-  readonly anchorer: Anchorer;
+  /** On a worker thread of its own: signing, encoding and RPC cost ingest's thread nothing. */
+  readonly anchorer: ThreadedAnchorer;
 
   constructor(
     readonly chain: ChainSetup,
@@ -172,7 +173,7 @@ export class AnchorWiring {
     });
     const a = config.anchor;
     let lastLogged = 0;
-    this.anchorer = new Anchorer({
+    this.anchorer = new ThreadedAnchorer({
       stateDir: join(config.dataDir, ANCHOR_STATE_DIR),
       rpcUrl: chain.rpcUrl,
       chainId: chain.chainId,

@@ -1,3 +1,5 @@
+import { CodedError } from '../events/index.js';
+
 export type StoreErrorCode =
   | 'BAD_OPTION'
   | 'OPEN_FAILED'
@@ -15,13 +17,6 @@ export type StoreErrorCode =
   /** Elasticsearch refused or failed a request after the retries allowed. */
   | 'BACKEND_FAILED';
 
-export class StoreError extends Error {
+export class StoreError extends CodedError<StoreErrorCode> {
   override readonly name = 'StoreError';
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

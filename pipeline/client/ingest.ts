@@ -102,35 +102,62 @@ interface Pending {
  * printing the summary so far.
  */
 export async function runIngest(options: IngestOptions, io: IngestIo = {}): Promise<IngestSummary> {
+  checkOptions(options);
   const now = io.now ?? Date.now;
-  const stderr = io.stderr ?? process.stderr;
-  const interval = io.progressIntervalMs ?? 1000;
-  const maxBatchBytes = options.maxBatchBytes ?? 512 * 1024;
-  const maxBatchLines = options.maxBatchLines ?? 2000;
+  // Before any output file is opened: a bad URL fails here with nothing to close.
+  const client = clientFor(options, io, now);
+  const outputs: Outputs = {
+    out: options.out !== undefined ? await openOutput(options.out, '--out') : undefined,
+    labels: options.labels !== undefined ? await openOutput(options.labels, '--labels') : undefined,
+    rejects: options.rejects !== undefined ? await openOutput(options.rejects, '--rejects') : undefined,
+  };
+  const run = new IngestRun(options, io, client, outputs);
+  try {
+    await run.readAll();
+  } catch (err) {
+    if (run.summary.records > 0) run.progress(true);
+    throw err;
+  } finally {
+    for (const stream of Object.values(outputs)) if (stream) await close(stream);
+  }
+  run.progress(true);
+  return run.summary;
+}
+
+function checkOptions(options: IngestOptions): void {
   const concurrency = options.concurrency ?? 2;
+  const maxBatchBytes = options.maxBatchBytes ?? 512 * 1024;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) throw new CollectorError('BAD_OPTION', `concurrency: expected 1 to 16 requests, got ${concurrency}`, false);
   if (maxBatchBytes >= 1024 * 1024) throw new CollectorError('BAD_OPTION', `--batch-bytes: expected under 1 MiB, got ${maxBatchBytes}`, false);
   if (options.labels !== undefined && !LABELLED.includes(options.format)) {
     throw new CollectorError('BAD_OPTION', `--labels: format ${options.format} has no labels (only ${LABELLED.join(', ')})`, false);
   }
-  const client =
-    options.out === undefined
-      ? new IngestClient({
-          url: options.url ?? 'http://127.0.0.1:4000',
-          ...(options.token !== undefined ? { token: options.token } : {}),
-          ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
-          ...(options.maxBackpressureWaitMs !== undefined ? { maxBackpressureWaitMs: options.maxBackpressureWaitMs } : {}),
-          ...(io.fetch !== undefined ? { fetch: io.fetch } : {}),
-          ...(io.sleep !== undefined ? { sleep: io.sleep } : {}),
-          now,
-        })
-      : undefined;
+}
 
-  const started = now();
-  const summary: IngestSummary = {
+interface Outputs {
+  out: WriteStream | undefined;
+  labels: WriteStream | undefined;
+  rejects: WriteStream | undefined;
+}
+
+function clientFor(options: IngestOptions, io: IngestIo, now: () => number): IngestClient | undefined {
+  if (options.out !== undefined) return undefined;
+  return new IngestClient({
+    url: options.url ?? 'http://127.0.0.1:4000',
+    ...(options.token !== undefined ? { token: options.token } : {}),
+    ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+    ...(options.maxBackpressureWaitMs !== undefined ? { maxBackpressureWaitMs: options.maxBackpressureWaitMs } : {}),
+    ...(io.fetch !== undefined ? { fetch: io.fetch } : {}),
+    ...(io.sleep !== undefined ? { sleep: io.sleep } : {}),
+    now,
+  });
+}
+
+function emptySummary(options: IngestOptions, destination: string): IngestSummary {
+  return {
     file: options.file,
     format: options.format,
-    destination: client?.endpoint.href ?? (options.out as string),
+    destination,
     lines: 0,
     records: 0,
     bytesRead: 0,
@@ -145,129 +172,163 @@ export async function runIngest(options: IngestOptions, io: IngestIo = {}): Prom
     elapsedMs: 0,
     linesPerSecond: 0,
   };
-  let stats: ReadStats | undefined;
-  let lastProgress = started;
-  const progress = (final: boolean): void => {
-    if (client) {
-      summary.retries = client.retries;
-      summary.duplicates = client.duplicates;
+}
+
+type NodeAnswer = { sent: Pending[]; outcomes: LineOutcome[] };
+
+/** One `vigil ingest`: the batch being filled, the requests in flight, the summary. */
+class IngestRun {
+  readonly summary: IngestSummary;
+  readonly #options: IngestOptions;
+  readonly #outputs: Outputs;
+  readonly #client: IngestClient | undefined;
+  readonly #now: () => number;
+  readonly #stderr: NonNullable<IngestIo['stderr']>;
+  readonly #interval: number;
+  readonly #maxBatchBytes: number;
+  readonly #maxBatchLines: number;
+  readonly #concurrency: number;
+  readonly #started: number;
+  #lastProgress: number;
+  #stats: ReadStats | undefined;
+  #batch: Pending[] = [];
+  #batchBytes = 0;
+  /**
+   * Requests in flight, oldest first: the node's group commit overlaps one batch's storing
+   * with the next one's transfer; answers are still settled in file order.
+   */
+  readonly #inFlight: Array<Promise<NodeAnswer>> = [];
+
+  constructor(options: IngestOptions, io: IngestIo, client: IngestClient | undefined, outputs: Outputs) {
+    this.#options = options;
+    this.#outputs = outputs;
+    this.#now = io.now ?? Date.now;
+    this.#stderr = io.stderr ?? process.stderr;
+    this.#interval = io.progressIntervalMs ?? 1000;
+    this.#maxBatchBytes = options.maxBatchBytes ?? 512 * 1024;
+    this.#maxBatchLines = options.maxBatchLines ?? 2000;
+    this.#concurrency = options.concurrency ?? 2;
+    this.#client = client;
+    this.#started = this.#lastProgress = this.#now();
+    this.summary = emptySummary(options, this.#client?.endpoint.href ?? (options.out as string));
+  }
+
+  async readAll(): Promise<void> {
+    const o = this.#options;
+    for await (const chunk of readRecords(o.file, {
+      format: o.format,
+      ...(o.map !== undefined ? { map: o.map } : {}),
+      ...(o.kind !== undefined ? { kind: o.kind } : {}),
+      ...(o.entity !== undefined ? { entity: o.entity } : {}),
+      ...(o.start !== undefined ? { start: o.start } : {}),
+    })) {
+      this.#stats = chunk.stats;
+      this.summary.lines = chunk.stats.lines;
+      this.summary.records = chunk.stats.records;
+      this.summary.bytesRead = chunk.stats.bytesRead;
+      for (const record of chunk.records) await this.#add(record);
     }
-    summary.elapsedMs = Math.max(0, now() - started);
-    summary.linesPerSecond = summary.elapsedMs > 0 ? Math.round((summary.lines * 1000) / summary.elapsedMs) : 0;
-    const tty = stderr.isTTY === true;
-    if (final) {
-      stderr.write(`${tty ? '\r\x1b[K' : ''}ingest: ${describeSummary(summary)}\n`);
-    } else {
-      const pct = stats && stats.totalBytes > 0 ? ` (${Math.floor((100 * stats.bytesRead) / stats.totalBytes)}%)` : '';
-      const line = `ingest: ${fmt(summary.lines)} lines, ${mb(summary.bytesRead)}${pct}, ${fmt(summary.linesPerSecond)} lines/s; sent ${fmt(summary.sent)}, accepted ${fmt(summary.accepted)}, rejected ${fmt(summary.rejected + summary.notConverted)}`;
-      stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+    await this.#flush();
+    while (this.#inFlight.length > 0) await this.#settleOldest();
+  }
+
+  async #add(record: FileRecord): Promise<void> {
+    // NDJSON goes as written: the node judges it and keeps the dead letter. Converted rows go only if valid here.
+    const sendable = this.#options.format === 'ndjson' && !this.#outputs.out ? record.json !== undefined : record.result.ok;
+    if (!sendable || record.json === undefined) {
+      this.summary.notConverted += 1;
+      if (!record.result.ok) await this.#writeReject(record, record.result.rejection, 'local');
+      return;
     }
-  };
+    const size = Buffer.byteLength(record.json) + 1;
+    if (this.#batch.length > 0 && (this.#batchBytes + size > this.#maxBatchBytes || this.#batch.length >= this.#maxBatchLines)) await this.#flush();
+    this.#batch.push({ record, line: record.json });
+    this.#batchBytes += size;
+  }
 
-  const out = options.out !== undefined ? await openOutput(options.out, '--out') : undefined;
-  const labels = options.labels !== undefined ? await openOutput(options.labels, '--labels') : undefined;
-  const rejects = options.rejects !== undefined ? await openOutput(options.rejects, '--rejects') : undefined;
-
-  const writeReject = async (record: FileRecord, rejection: Rejection | { code: string; message: string; field?: string }, by: 'local' | 'node'): Promise<void> => {
-    if (!rejects) return;
-    const raw = typeof record.raw === 'string' ? { raw: record.raw } : { rawBase64: Buffer.from(record.raw).toString('base64') };
-    await write(rejects, `${JSON.stringify({ line: record.line, by, code: rejection.code, message: rejection.message, ...(rejection.field !== undefined ? { field: rejection.field } : {}), ...raw })}\n`);
-  };
-  const writeLabel = async (record: FileRecord, id: string): Promise<void> => {
-    const label = labelOf(record);
-    if (!labels || label === undefined) return;
-    if (label.id !== id) summary.idMismatches += 1;
-    summary.labels += 1;
-    await write(labels, `${JSON.stringify({ ...label, id })}\n`);
-  };
-
-  /** Count a batch's answers and write its labels and rejects, in file order. */
-  const settle = async (sent: Pending[], outcomes: LineOutcome[]): Promise<void> => {
-    summary.sent += sent.length;
-    for (const [i, outcome] of outcomes.entries()) {
-      const pending = sent[i] as Pending;
-      if ('id' in outcome) {
-        summary.accepted += 1;
-        await writeLabel(pending.record, outcome.id);
-      } else {
-        summary.rejected += 1;
-        await writeReject(pending.record, outcome.error, 'node');
-      }
-    }
-  };
-  // Requests in flight, oldest first: the node's group commit overlaps one batch's
-  // storing with the next one's transfer; answers are still settled in file order.
-  const inFlight: Array<Promise<{ sent: Pending[]; outcomes: LineOutcome[] }>> = [];
-  const settleOldest = async (): Promise<void> => {
-    const oldest = inFlight.shift();
-    if (oldest === undefined) return;
-    const { sent, outcomes } = await oldest;
-    await settle(sent, outcomes);
-  };
-
-  let batch: Pending[] = [];
-  let batchBytes = 0;
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    const sending = batch;
-    batch = [];
-    batchBytes = 0;
+  async #flush(): Promise<void> {
+    if (this.#batch.length === 0) return;
+    const sending = this.#batch;
+    this.#batch = [];
+    this.#batchBytes = 0;
+    const out = this.#outputs.out;
     if (out) {
       for (const p of sending) {
         if (!p.record.result.ok) continue;
         await write(out, `${p.line}\n`);
-        summary.sent += 1;
-        summary.accepted += 1;
-        await writeLabel(p.record, p.record.result.event.id);
+        this.summary.sent += 1;
+        this.summary.accepted += 1;
+        await this.#writeLabel(p.record, p.record.result.event.id);
       }
     } else {
-      const request = (client as IngestClient).post(sending.map((p) => ({ text: p.line, line: p.record.line }))).then((outcomes) => ({ sent: sending, outcomes }));
-      request.catch(() => {}); // observed by settleOldest, in order
-      inFlight.push(request);
-      if (inFlight.length >= concurrency) await settleOldest();
+      const request = this.#client!.post(sending.map((p) => ({ text: p.line, line: p.record.line }))).then((outcomes) => ({ sent: sending, outcomes }));
+      request.catch(() => {}); // observed by #settleOldest, in order
+      this.#inFlight.push(request);
+      if (this.#inFlight.length >= this.#concurrency) await this.#settleOldest();
     }
-    if (now() - lastProgress >= interval) {
-      lastProgress = now();
-      progress(false);
+    if (this.#now() - this.#lastProgress >= this.#interval) {
+      this.#lastProgress = this.#now();
+      this.progress(false);
     }
-  };
+  }
 
-  try {
-    for await (const chunk of readRecords(options.file, {
-      format: options.format,
-      ...(options.map !== undefined ? { map: options.map } : {}),
-      ...(options.kind !== undefined ? { kind: options.kind } : {}),
-      ...(options.entity !== undefined ? { entity: options.entity } : {}),
-      ...(options.start !== undefined ? { start: options.start } : {}),
-    })) {
-      stats = chunk.stats;
-      summary.lines = stats.lines;
-      summary.records = stats.records;
-      summary.bytesRead = stats.bytesRead;
-      for (const record of chunk.records) {
-        // NDJSON goes as written: the node judges it and keeps the dead letter. Converted rows go only if valid here.
-        const sendable = options.format === 'ndjson' && !out ? record.json !== undefined : record.result.ok;
-        if (!sendable || record.json === undefined) {
-          summary.notConverted += 1;
-          if (!record.result.ok) await writeReject(record, record.result.rejection, 'local');
-          continue;
-        }
-        const size = Buffer.byteLength(record.json) + 1;
-        if (batch.length > 0 && (batchBytes + size > maxBatchBytes || batch.length >= maxBatchLines)) await flush();
-        batch.push({ record, line: record.json });
-        batchBytes += size;
+  async #settleOldest(): Promise<void> {
+    const oldest = this.#inFlight.shift();
+    if (oldest === undefined) return;
+    const { sent, outcomes } = await oldest;
+    await this.#settle(sent, outcomes);
+  }
+
+  /** Count a batch's answers and write its labels and rejects, in file order. */
+  async #settle(sent: Pending[], outcomes: LineOutcome[]): Promise<void> {
+    this.summary.sent += sent.length;
+    for (const [i, outcome] of outcomes.entries()) {
+      const pending = sent[i] as Pending;
+      if ('id' in outcome) {
+        this.summary.accepted += 1;
+        await this.#writeLabel(pending.record, outcome.id);
+      } else {
+        this.summary.rejected += 1;
+        await this.#writeReject(pending.record, outcome.error, 'node');
       }
     }
-    await flush();
-    while (inFlight.length > 0) await settleOldest();
-  } catch (err) {
-    if (summary.records > 0) progress(true);
-    throw err;
-  } finally {
-    for (const stream of [out, labels, rejects]) if (stream) await close(stream);
   }
-  progress(true);
-  return summary;
+
+  async #writeReject(record: FileRecord, rejection: Rejection | { code: string; message: string; field?: string }, by: 'local' | 'node'): Promise<void> {
+    const rejects = this.#outputs.rejects;
+    if (!rejects) return;
+    const raw = typeof record.raw === 'string' ? { raw: record.raw } : { rawBase64: Buffer.from(record.raw).toString('base64') };
+    await write(rejects, `${JSON.stringify({ line: record.line, by, code: rejection.code, message: rejection.message, ...(rejection.field !== undefined ? { field: rejection.field } : {}), ...raw })}\n`);
+  }
+
+  async #writeLabel(record: FileRecord, id: string): Promise<void> {
+    const label = labelOf(record);
+    const labels = this.#outputs.labels;
+    if (!labels || label === undefined) return;
+    if (label.id !== id) this.summary.idMismatches += 1;
+    this.summary.labels += 1;
+    await write(labels, `${JSON.stringify({ ...label, id })}\n`);
+  }
+
+  /** A progress line (over itself on a terminal), or the final summary line. */
+  progress(final: boolean): void {
+    const summary = this.summary;
+    if (this.#client) {
+      summary.retries = this.#client.retries;
+      summary.duplicates = this.#client.duplicates;
+    }
+    summary.elapsedMs = Math.max(0, this.#now() - this.#started);
+    summary.linesPerSecond = summary.elapsedMs > 0 ? Math.round((summary.lines * 1000) / summary.elapsedMs) : 0;
+    const tty = this.#stderr.isTTY === true;
+    if (final) {
+      this.#stderr.write(`${tty ? '\r\x1b[K' : ''}ingest: ${describeSummary(summary)}\n`);
+      return;
+    }
+    const stats = this.#stats;
+    const pct = stats && stats.totalBytes > 0 ? ` (${Math.floor((100 * stats.bytesRead) / stats.totalBytes)}%)` : '';
+    const line = `ingest: ${fmt(summary.lines)} lines, ${mb(summary.bytesRead)}${pct}, ${fmt(summary.linesPerSecond)} lines/s; sent ${fmt(summary.sent)}, accepted ${fmt(summary.accepted)}, rejected ${fmt(summary.rejected + summary.notConverted)}`;
+    this.#stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+  }
 }
 
 async function openOutput(path: string, option: string): Promise<WriteStream> {

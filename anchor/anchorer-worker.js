@@ -1,0 +1,5 @@
+// The anchorer's thread runs TypeScript through tsx, as bin/vigil.js does.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('./anchorer-worker-thread.ts');
