@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { DetectorError } from '../errors.js';
@@ -21,4 +21,56 @@ export async function loadRuleDir(book: RuleBook, dir: string): Promise<string[]
     }
   }
   return ids;
+}
+
+/** What happened to one rule file of an import. */
+export interface FileResult {
+  file: string;
+  ids: string[];
+  error?: { code: string; message: string };
+}
+
+/**
+ * Adds rule files and folders (searched recursively for `*.yml` / `*.yaml`), each file on
+ * its own: one bad file is reported and the others still load. A file that refers to a
+ * rule of a later file (a correlation beside its rules) is retried once all others are in.
+ */
+export async function loadRuleFiles(book: RuleBook, paths: readonly string[]): Promise<FileResult[]> {
+  const files: string[] = [];
+  for (const p of paths) files.push(...(await ruleFiles(p)));
+  const results = new Map<string, FileResult>();
+  let pending = files;
+  for (let round = 0; round < 3 && pending.length > 0; round++) {
+    const again: string[] = [];
+    for (const file of pending) {
+      const r = await addFile(book, file);
+      results.set(file, r);
+      if (r.error?.code === 'RULE_NOT_FOUND') again.push(file);
+    }
+    if (again.length === pending.length) break;
+    pending = again;
+  }
+  return files.map((f) => results.get(f)!);
+}
+
+async function addFile(book: RuleBook, file: string): Promise<FileResult> {
+  try {
+    return { file, ids: book.add(await readFile(file, 'utf8')) };
+  } catch (err) {
+    if (err instanceof DetectorError) return { file, ids: [], error: { code: err.code, message: err.message } };
+    const e = err as NodeJS.ErrnoException;
+    return { file, ids: [], error: { code: e.code ?? 'READ_FAILED', message: e.message } };
+  }
+}
+
+async function ruleFiles(path: string): Promise<string[]> {
+  const s = await stat(path);
+  if (!s.isDirectory()) return [path];
+  const out: string[] = [];
+  for (const entry of (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = join(path, entry.name);
+    if (entry.isDirectory()) out.push(...(await ruleFiles(full)));
+    else if (/\.ya?ml$/.test(entry.name)) out.push(full);
+  }
+  return out;
 }
