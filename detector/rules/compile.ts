@@ -6,8 +6,8 @@
 import { sha256Hex } from '../../events/index.js';
 import { DetectorError } from '../errors.js';
 import type { Severity } from '../types.js';
-import { mapField, resolveLogsource, type FieldTarget, type SigmaMapping } from './mapping.js';
-import { compileCondition, compileSearch, getter, parseTimespan, type Getter, type Predicate } from './match.js';
+import { mapField, resolveLogsource, type SigmaMapping } from './mapping.js';
+import { compileCondition, compileFieldMatcher, compileSearch, getter, parseTimespan, type Getter, type MatchContext, type Predicate } from './match.js';
 import { MAX_WINDOW_EVENTS } from './window.js';
 
 export type CorrelationType =
@@ -136,7 +136,7 @@ function compileFilter(doc: Record<string, unknown>, id: string, mapping: SigmaM
   const { condition, rules: _r, ...searches } = f;
   const ls = resolveLogsource(mapping, doc.logsource) ?? resolveLogsource(mapping, undefined)!;
   const compiled: Record<string, Predicate> = {};
-  for (const [n, b] of Object.entries(searches)) compiled[n] = compileSearch(n, mapBody(b, ls.field, new Set()), id, { placeholders: mapping.placeholders });
+  for (const [n, b] of Object.entries(searches)) compiled[n] = compileSearch(n, mapBody(b, ls, new Set(), id), id, { placeholders: mapping.placeholders });
   return { kind: 'filter', rules, id, match: compileCondition(String(condition ?? 'all of them'), compiled, id) };
 }
 
@@ -150,10 +150,10 @@ function compileDetection(doc: Record<string, unknown>, base: RuleMeta, mapping:
   }
   const ls = resolveLogsource(mapping, doc.logsource);
   const used = new Set<string>();
-  const mapName = ls?.field ?? ((name: string) => ({ field: name }));
+  const mapper: Mapper = ls ?? { field: (name: string) => ({ field: name }), constants: {} };
   const options = { placeholders: mapping.placeholders };
   const searches: Record<string, Predicate> = {};
-  for (const [n, b] of Object.entries(bodies)) searches[n] = compileSearch(n, mapBody(b, mapName, used), id, options);
+  for (const [n, b] of Object.entries(bodies)) searches[n] = compileSearch(n, mapBody(b, mapper, used, id), id, options);
   // Sigma: a list of conditions is their disjunction.
   const conditions = Array.isArray(condition) ? condition : [condition];
   let match = compileCondition(conditions.map((c) => `(${c})`).join(' or '), searches, id);
@@ -177,17 +177,24 @@ function detectionStatus(logsource: unknown, ls: ReturnType<typeof resolveLogsou
   return missing.length === 0 ? { canFire: true, missing } : { canFire: false, missing, reason: `no Vigil event of kind ${ls.kinds.join('/')} carries ${missing.join(', ')}` };
 }
 
+type Mapper = Pick<NonNullable<ReturnType<typeof resolveLogsource>>, 'field' | 'constants'>;
+
+/** Search entries that always / never hold (what a constant field's matcher comes to). */
+const ALWAYS: Readonly<Record<string, unknown>> = { 'vigil.ts|exists': true };
+const NEVER: Readonly<Record<string, unknown>> = { 'vigil.kind|exists': false };
+
 /**
  * A search body with its field names (and mapped values) translated to Vigil's; every
- * Vigil field read is added to `used`. Keyword searches read `message`.
+ * Vigil field read is added to `used`. Keyword searches read `message`; a field the source
+ * fixes (`constants`) is decided here, once.
  */
-function mapBody(body: unknown, map: (name: string) => FieldTarget, used: Set<string>): unknown {
+function mapBody(body: unknown, map: Mapper, used: Set<string>, ruleId: string): unknown {
   if (Array.isArray(body)) {
     if (body.every((b) => typeof b === 'string' || typeof b === 'number')) {
       used.add('message');
       return body;
     }
-    return body.map((b) => mapBody(b, map, used));
+    return body.map((b) => mapBody(b, map, used, ruleId));
   }
   if (body === null || typeof body !== 'object') return body;
   const out: Record<string, unknown> = {};
@@ -198,12 +205,17 @@ function mapBody(body: unknown, map: (name: string) => FieldTarget, used: Set<st
       out[key] = value;
       continue;
     }
-    const target = map(field);
+    if (Object.hasOwn(map.constants, field)) {
+      const fixed = { event: { [field]: map.constants[field] } } as unknown as MatchContext;
+      Object.assign(out, compileFieldMatcher(key, value, ruleId)(fixed) ? ALWAYS : NEVER);
+      continue;
+    }
+    const target = map.field(field);
     used.add(target.field);
     let v = value;
     if (mods.includes('fieldref')) {
       v = (Array.isArray(value) ? value : [value]).map((x) => {
-        const t = map(String(x)).field;
+        const t = map.field(String(x)).field;
         used.add(t);
         return t;
       });

@@ -24,6 +24,8 @@ export interface LogsourceEntry {
   kinds: string[];
   conditions?: Record<string, unknown>;
   fields?: Record<string, FieldTarget>;
+  /** Sigma field → the value every event of this source has. */
+  constants?: Record<string, unknown>;
 }
 
 export interface SigmaMapping {
@@ -42,6 +44,8 @@ export interface ResolvedLogsource {
   conditions?: Record<string, unknown>;
   /** The mapped field for a Sigma field name (identity when unmapped). */
   field(name: string): FieldTarget;
+  /** Sigma fields with one value for every event of this source. */
+  constants: Readonly<Record<string, unknown>>;
   /** Whether events of these kinds carry `field` (a mapped name). */
   produces(field: string): boolean;
 }
@@ -78,6 +82,7 @@ export function parseMapping(text: string, name = 'mapping'): SigmaMapping {
     const entry: LogsourceEntry = { match: stringMap(e.match), kinds: e.kinds.map(String) };
     if (isMap(e.conditions)) entry.conditions = e.conditions;
     if (isMap(e.fields)) entry.fields = fieldMap(e.fields, `${name}: logsources[${i}].fields`);
+    if (isMap(e.constants)) entry.constants = e.constants;
     return entry;
   });
   const produces: Record<string, string[]> = {};
@@ -113,8 +118,10 @@ export function combineMappings(mappings: readonly SigmaMapping[]): SigmaMapping
 /** The entry for a rule's logsource, or undefined when the mapping has no source for it. */
 export function resolveLogsource(mapping: SigmaMapping, logsource: unknown): ResolvedLogsource | undefined {
   const ls = isMap(logsource) ? stringMap(logsource) : {};
+  // '*' accepts anything; a key the entry leaves out must be absent from the rule too, so
+  // { product: linux } is Linux's logs in general, not its process creations.
   const entry = mapping.logsources.find((e) =>
-    (['product', 'service', 'category'] as const).every((k) => e.match[k] === undefined || e.match[k]!.toLowerCase() === ls[k]?.toLowerCase()),
+    (['product', 'service', 'category'] as const).every((k) => e.match[k] === '*' || e.match[k]?.toLowerCase() === ls[k]?.toLowerCase()),
   );
   // A rule with no logsource at all sees every kind (Vigil's own rules may omit it).
   if (!entry && Object.keys(ls).length > 0) return undefined;
@@ -124,6 +131,7 @@ export function resolveLogsource(mapping: SigmaMapping, logsource: unknown): Res
   const resolved: ResolvedLogsource = {
     kinds,
     field: (name) => local[name] ?? mapping.fields[name] ?? { field: name },
+    constants: entry?.constants ?? {},
     produces: (field) => ALWAYS.some((p) => field.startsWith(p)) || carried.some((c) => field === c || field.startsWith(`${c}.`)),
   };
   if (entry?.conditions) resolved.conditions = entry.conditions;
