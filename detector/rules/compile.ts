@@ -95,8 +95,8 @@ export interface RuleSuppression {
 export function compileDocument(value: unknown, source: string, mapping: SigmaMapping): { rule: Compiled; suppress?: RuleSuppression } {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new DetectorError('RULE_INVALID', 'a rule document must be a YAML map');
   const doc = value as Record<string, unknown>;
-  const id = typeof doc.id === 'string' && doc.id !== '' ? doc.id : typeof doc.name === 'string' ? doc.name : undefined;
-  if (!id) throw new DetectorError('RULE_INVALID', `rule "${String(doc.title ?? '?')}": needs an id (or a name)`);
+  // Sigma makes `id` optional (recommended); a rule without id or name is known by its content.
+  const id = typeof doc.id === 'string' && doc.id !== '' ? doc.id : typeof doc.name === 'string' ? doc.name : `sha256:${sha256Hex(source).slice(0, 16)}`;
   const base = ruleMeta(doc, id, source);
   const ext = (doc.vigil ?? {}) as Record<string, unknown>;
   let suppress: RuleSuppression | undefined;
