@@ -84,6 +84,15 @@ interface Exception {
   note?: string;
 }
 
+/** `explain`'s answer. */
+export interface RuleExplanation {
+  matched: boolean;
+  /** Each named search: whether it holds on the event. */
+  searches: Record<string, boolean>;
+  /** Why the rule does not match, in words (empty when it does). */
+  reasons: string[];
+}
+
 /** One rule as `list()` shows it. */
 export type RuleListing = RuleMeta & { kind: 'detection' | 'correlation'; enabled: boolean; type?: CorrelationType; status: RuleStatus };
 
@@ -275,6 +284,32 @@ export class RuleBook {
     for (const r of this.detections.values()) out.push({ ...meta(r), kind: 'detection', enabled: !this.disabled.has(r.id), status: r.status });
     for (const r of this.correlations.values()) out.push({ ...meta(r), kind: 'correlation', enabled: !this.disabled.has(r.id), type: r.type, status: r.status });
     return out;
+  }
+
+  /**
+   * Why `ctx` matches detection rule `id` or not: the event kind, the logsource's
+   * conditions, each search, and for a search that failed the field tests that failed with
+   * the value the event has.
+   */
+  explain(id: string, ctx: MatchContext): RuleExplanation {
+    const r = this.detections.get(id);
+    if (!r) throw new DetectorError('RULE_NOT_FOUND', `no detection rule with id ${id}`);
+    const reasons: string[] = [];
+    const matched = r.status.canFire && (!r.kinds || r.kinds.has(ctx.event.vigil.kind)) && r.match(ctx) && !this.excepted(r.id, ctx);
+    if (!r.status.canFire) reasons.push(`the rule cannot fire: ${r.status.reason}`);
+    if (r.kinds && !r.kinds.has(ctx.event.vigil.kind)) reasons.push(`event kind ${ctx.event.vigil.kind} is not among the rule's kinds (${[...r.kinds].join(', ')})`);
+    if (r.conditions && !r.conditions(ctx)) reasons.push('the logsource condition does not hold (another program or source)');
+    const searches: Record<string, boolean> = {};
+    for (const [name, p] of Object.entries(r.searches)) searches[name] = p(ctx);
+    if (!matched) {
+      for (const t of r.tests) {
+        if (searches[t.search] || t.test(ctx)) continue;
+        reasons.push(`${t.search}: ${t.key} expects ${JSON.stringify(t.expected)}, the event has ${JSON.stringify(t.read(ctx) ?? null)}`);
+      }
+      if (r.match(ctx) && this.excepted(r.id, ctx)) reasons.push('an exception or filter of the rule matches');
+      else if (reasons.length === 0) reasons.push(`the condition is false with ${Object.entries(searches).map(([n, v]) => `${n}=${v}`).join(', ')}`);
+    }
+    return { matched, searches, reasons };
   }
 
   get size(): number {

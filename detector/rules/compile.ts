@@ -47,10 +47,26 @@ export interface Condition {
   neq?: number;
 }
 
+/** One field test of a search, kept to say why an event did not match (`vigil rules test`). */
+export interface FieldTest {
+  /** The search, and which of its alternatives (a list of maps) the test is in. */
+  search: string;
+  alternative: number;
+  /** `field|modifiers` as mapped onto Vigil's fields, and the rule's value(s). */
+  key: string;
+  expected: unknown;
+  test: Predicate;
+  read: Getter;
+}
+
 export interface DetectionRule extends RuleMeta {
   kind: 'detection';
   kinds?: Set<string>;
   match: Predicate;
+  /** Each named search on its own, the logsource's extra conditions, and their field tests. */
+  searches: Record<string, Predicate>;
+  conditions?: Predicate;
+  tests: FieldTest[];
   /** false when only correlations use it (Sigma: referenced rules do not alert unless `generate`). */
   generate: boolean;
   referencedBy: CorrelationRule[];
@@ -162,9 +178,28 @@ function compileDetection(doc: Record<string, unknown>, base: RuleMeta, mapping:
     const inner = match;
     match = (ctx) => extra(ctx) && inner(ctx);
   }
-  const rule: DetectionRule = { ...base, kind: 'detection', match, generate: true, referencedBy: [], status: detectionStatus(doc.logsource, ls, used) };
+  const tests: FieldTest[] = [];
+  for (const [n, b] of Object.entries(bodies)) tests.push(...fieldTests(n, mapBody(b, mapper, used, id), id, options));
+  const rule: DetectionRule = { ...base, kind: 'detection', match, searches, tests, generate: true, referencedBy: [], status: detectionStatus(doc.logsource, ls, used) };
   if (ls) rule.kinds = new Set(ls.kinds);
+  if (ls?.conditions) rule.conditions = compileSearch('logsource', ls.conditions, id, options);
   return rule;
+}
+
+function fieldTests(search: string, body: unknown, id: string, options: { placeholders: Record<string, string[]> }): FieldTest[] {
+  const maps = Array.isArray(body) ? body : [body];
+  const out: FieldTest[] = [];
+  maps.forEach((m, alternative) => {
+    if (m === null || typeof m !== 'object') {
+      out.push({ search, alternative, key: 'message (keywords)', expected: maps, test: compileSearch(search, maps, id, options), read: getter('message') });
+      return;
+    }
+    for (const [key, expected] of Object.entries(m as Record<string, unknown>)) {
+      out.push({ search, alternative, key, expected, test: compileFieldMatcher(key, expected, id, options), read: getter(key.split('|')[0] || 'message') });
+    }
+  });
+  // keywords: one test for the whole list
+  return Array.isArray(body) && body.every((b) => b === null || typeof b !== 'object') ? out.slice(0, 1) : out;
 }
 
 function detectionStatus(logsource: unknown, ls: ReturnType<typeof resolveLogsource>, used: Set<string>): RuleStatus {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -73,4 +74,29 @@ async function ruleFiles(path: string): Promise<string[]> {
     else if (/\.ya?ml$/.test(entry.name)) out.push(full);
   }
   return out;
+}
+
+/** The rules folder of a data directory: `vigil rules import` writes there, the detector reads it at start. */
+export function rulesFolder(dataDir: string): string {
+  return join(dataDir, 'rules');
+}
+
+/**
+ * Loads the detector's rule sources: `starter` (Vigil's pack, where any error is a bug and
+ * stops the start) and folders of the operator's rules, where a file that does not load is
+ * reported through `warn` and skipped, and an absent folder is nothing to load.
+ */
+export async function loadRuleSources(book: RuleBook, sources: readonly string[], warn: (msg: string) => void): Promise<void> {
+  for (const src of sources) {
+    if (src === 'starter') {
+      await loadRuleDir(book, STARTER_PACK_DIR);
+      continue;
+    }
+    if (!existsSync(src)) continue;
+    const results = await loadRuleFiles(book, [src]);
+    for (const r of results) if (r.error) warn(`rules: ${r.file} not loaded: ${r.error.message}`);
+    const ids = new Set(results.flatMap((r) => r.ids));
+    const silent = book.list().filter((r) => ids.has(r.id) && !r.status.canFire).length;
+    if (silent > 0) warn(`rules: ${silent} of ${ids.size} rules from ${src} cannot fire here (no source for their logsource or fields; see vigil rules list)`);
+  }
 }
