@@ -12,7 +12,7 @@ export interface RuleBookPort {
   addException(ruleId: string, selection: Record<string, unknown>, note?: string): string;
   removeException(exceptionId: string): boolean;
   addSuppression(ruleId: string, suppression: { timespanMs: number; groupBy?: string[] }): void;
-  list(): Array<{ id: string; title: string; enabled: boolean; kind: string; level: string; hash: string }>;
+  list(): Array<{ id: string; title: string; enabled: boolean; kind: string; level: string; hash: string; status?: { canFire: boolean; missing: string[]; reason?: string } }>;
 }
 
 export function ruleBookAdmin(book: RuleBookPort): RuleAdmin {
@@ -35,6 +35,8 @@ export function ruleBookAdmin(book: RuleBookPort): RuleAdmin {
       return kind === undefined ? all : all.filter((i) => i.kind === kind);
     },
     addRule(source) {
+      // The book adds all of a text's documents or none (it compiles and resolves every one
+      // before committing), so a chain of correlations never lands half-added.
       const ids = translate(() => book.add(source));
       if (ids.length === 0) throw new RuleAdminError('INVALID_RULE', 'source: no rule in the YAML');
       return rule(ids[0]!);

@@ -12,7 +12,7 @@ import { learntCityFor, OFF_TRAFFIC_M, type LearntCityIndex } from './features/c
 import { MemoryIncidentBook, type IncidentBook } from './incidents.js';
 import { loadModel, scoreFamily, type ModelBundle } from './model/index.js';
 import { ReputationBook, type ReputationOptions } from './reputation/index.js';
-import { loadRuleDir, RuleBook, STARTER_PACK_DIR, type MatchContext, type RuleHit } from './rules/index.js';
+import { loadRuleSources, RuleBook, rulesFolder, type MatchContext, type RuleHit } from './rules/index.js';
 import { SEVERITIES, type Alert, type AlertOrigin, type Incident, type ReputationPoint, type Severity } from './types.js';
 import { join } from 'node:path';
 
@@ -37,7 +37,7 @@ export interface DetectorOptions {
   dataDir?: string;
   /** A trained model, `null` for none (rules and reputation only), or absent to load from `dataDir`. */
   model?: ModelBundle | null;
-  /** Rule folders; `starter` is Vigil's starter pack. @default ['starter'] */
+  /** Rule folders; `starter` is Vigil's starter pack. @default ['starter', '<dataDir>/rules'] */
   rules?: Array<string | 'starter'>;
   /**
    * City geometry for the range, off-road and service-area features. Without it, the city
@@ -128,7 +128,7 @@ export class Detector {
     if (model) log.info(`detector: model ${model.hash.slice(0, 12)} (families ${Object.keys(model.families).join(', ')}; threshold ${model.threshold.toFixed(2)})`);
     else log.warn('detector: no model loaded; scoring with rules and reputation only (run `vigil train`)');
     const rules = new RuleBook();
-    for (const dir of options.rules ?? ['starter']) await loadRuleDir(rules, dir === 'starter' ? STARTER_PACK_DIR : dir);
+    await loadRuleSources(rules, options.rules ?? ['starter', ...(options.dataDir ? [rulesFolder(options.dataDir)] : [])], (msg) => log.warn(msg));
     log.info(`detector: ${rules.size} rules`);
     return new Detector(options, rules, model);
   }

@@ -105,6 +105,8 @@ export interface VigilEvent {
   process?: { name?: string; pid?: number };
   log?: {
     level?: string;
+    /** ECS log.source.address: the address the log line was received from (a syslog sender). */
+    source?: { address: string };
     syslog?: {
       facility?: { code: number };
       severity?: { code: number };

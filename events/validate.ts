@@ -128,7 +128,14 @@ const auth = z.strictObject({
   user: shortText(256),
   outcome: z.enum(['success', 'failure']),
   src: ip.optional(),
+  /** The client's port, which tells one attempt from the next (sshd: "… from A port N"). */
+  sport: port.optional(),
   method: shortText(32).optional(),
+  /** The daemon that reported it, and its process id. */
+  app: shortText(48).optional(),
+  pid: count.optional(),
+  /** The line as the daemon wrote it, for the analyst and for keyword rules. */
+  message: z.string().max(65_536).optional(),
   seq: count.optional(),
 });
 
@@ -319,8 +326,10 @@ function normalise(input: AnyInput, ts: number): VigilEvent {
         vigil: { kind: 'auth', ts, entity: { id: input.device, type: 'device' } },
         device: { id: input.device },
         user: { name: input.user },
-        ...(input.src !== undefined ? { source: { ip: input.src } } : {}),
+        ...(input.src !== undefined ? { source: input.sport !== undefined ? { ip: input.src, port: input.sport } : { ip: input.src } } : {}),
         ...(input.method !== undefined ? { network: { protocol: input.method } } : {}),
+        ...(input.app !== undefined || input.pid !== undefined ? { process: processOf(input.app, input.pid) } : {}),
+        ...(input.message !== undefined ? { message: input.message } : {}),
       };
       break;
     case 'log': {
@@ -330,18 +339,18 @@ function normalise(input: AnyInput, ts: number): VigilEvent {
       if (input.version !== undefined) syslog.version = input.version;
       if (input.msgid !== undefined) syslog.msgid = input.msgid;
       if (input.sd !== undefined) syslog.structured_data = input.sd;
-      const proc: NonNullable<VigilEvent['process']> = {};
-      if (input.app !== undefined) proc.name = input.app;
-      if (input.pid !== undefined) proc.pid = input.pid;
+      const proc = processOf(input.app, input.pid);
       event = {
         ...base,
         event: { kind: 'event', category: ['host'], type: ['info'], action: 'log', dataset: 'vigil.log' },
         vigil: { kind: 'log', ts, entity: { id: input.host, type: 'host' } },
         host: { name: input.host },
         message: input.message,
-        ...(Object.keys(syslog).length > 0 ? { log: { syslog } } : {}),
+        // ECS: the sender of a log line is log.source.address; source.* is the peer the line is about.
+        ...(Object.keys(syslog).length > 0 || input.src !== undefined
+          ? { log: { ...(Object.keys(syslog).length > 0 ? { syslog } : {}), ...(input.src !== undefined ? { source: { address: input.src } } : {}) } }
+          : {}),
         ...(Object.keys(proc).length > 0 ? { process: proc } : {}),
-        ...(input.src !== undefined ? { source: { ip: input.src } } : {}),
       };
       break;
     }
@@ -442,6 +451,13 @@ export function decodeCan(input: Pick<CanInput, 'can_id' | 'data' | 'dlc' | 'ifa
 
 // ---------------------------------------------------------------------------------------
 // Rejections.
+
+function processOf(name: string | undefined, pid: number | undefined): NonNullable<VigilEvent['process']> {
+  const proc: NonNullable<VigilEvent['process']> = {};
+  if (name !== undefined) proc.name = name;
+  if (pid !== undefined) proc.pid = pid;
+  return proc;
+}
 
 function fail(code: RejectionCode, message: string, field?: string): ValidationResult {
   return { ok: false, rejection: reject(code, message, field) };

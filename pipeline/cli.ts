@@ -26,6 +26,8 @@ const commands: Record<string, string> = {
   city: 'city',
   // collectors' credentials (issue 16)
   sensor: 'sensor',
+  // Sigma rules as files (issue 18)
+  rules: 'rules',
 };
 const loadCommand = (file: string): Promise<{ register: Registrar }> => import(`./commands/${file}.js`);
 

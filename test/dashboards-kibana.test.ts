@@ -30,7 +30,8 @@ function flatten(props: Record<string, Mapping>, prefix = ''): Map<string, strin
 /** Mapped fields per index name (events through its component template). */
 function mappedFields(): Map<string, Map<string, string>> {
   const byIndex = new Map<string, Map<string, string>>();
-  const read = (f: string) => JSON.parse(readFileSync(join(TEMPLATES, f), 'utf8')) as { name: string; template: { mappings?: { properties: Record<string, Mapping> } } };
+  // Each file is a request body; the object's name is the file's (component-template.NAME.json).
+  const read = (f: string) => ({ ...(JSON.parse(readFileSync(join(TEMPLATES, f), 'utf8')) as { template: { mappings?: { properties: Record<string, Mapping> } } }), name: f.replace(/^[a-z-]+template\./, '').replace(/\.json$/, '') });
   const components = new Map<string, Map<string, string>>();
   for (const f of readdirSync(TEMPLATES).filter((f) => f.startsWith('component-template.'))) {
     const t = read(f);
@@ -58,14 +59,23 @@ describe('the Kibana saved objects', () => {
     expect(ids.size).toBe(objects.length);
     for (const o of objects) {
       expect(o.id).toMatch(/^[a-z0-9-]+$/);
-      expect(['index-pattern', 'visualization', 'search', 'dashboard']).toContain(o.type);
+      expect(['index-pattern', 'lens', 'search', 'dashboard']).toContain(o.type);
       expect(typeof o.attributes['title']).toBe('string');
       for (const r of o.references) expect(ids.has(`${r.type}:${r.id}`), `${o.id} → ${r.type}:${r.id}`).toBe(true);
     }
-    // The JSON-in-JSON attributes parse (Kibana reads them with JSON.parse).
-    for (const o of objects.filter((o) => o.type === 'visualization')) {
-      const vis = JSON.parse(o.attributes['visState'] as string) as { aggs: unknown[]; type: string };
-      expect(vis.aggs.length).toBeGreaterThan(0);
+    // Lens: every layer has its data view reference, and the visualization shows only columns the layer has.
+    for (const o of objects.filter((o) => o.type === 'lens')) {
+      const state = o.attributes['state'] as { visualization: unknown; datasourceStates: { formBased: { layers: Record<string, { columns: Record<string, { operationType: string }>; columnOrder: string[] }> } } };
+      expect(['lnsXY', 'lnsPie', 'lnsDatatable', 'lnsMetric']).toContain(o.attributes['visualizationType']);
+      const layers = Object.entries(state.datasourceStates.formBased.layers);
+      expect(layers).toHaveLength(1);
+      for (const [id, layer] of layers) {
+        expect(o.references.map((r) => r.name)).toContain(`indexpattern-datasource-layer-${id}`);
+        expect(new Set(layer.columnOrder)).toEqual(new Set(Object.keys(layer.columns)));
+        const shown = JSON.stringify(state.visualization).match(new RegExp(`${o.id}-col-\\d+`, 'g')) ?? [];
+        expect(shown.length).toBeGreaterThan(0);
+        for (const c of shown) expect(layer.columns[c], `${o.id} shows ${c}`).toBeDefined();
+      }
     }
   });
 
@@ -73,7 +83,7 @@ describe('the Kibana saved objects', () => {
     const dashboard = objects.find((o) => o.type === 'dashboard')!;
     const panels = JSON.parse(dashboard.attributes['panelsJSON'] as string) as Array<{ panelRefName: string; gridData: { x: number; w: number } }>;
     expect(panels).toHaveLength(dashboard.references.length);
-    expect(new Set(dashboard.references.map((r) => r.id))).toEqual(new Set(objects.filter((o) => o.type === 'visualization' || o.type === 'search').map((o) => o.id)));
+    expect(new Set(dashboard.references.map((r) => r.id))).toEqual(new Set(objects.filter((o) => o.type === 'lens' || o.type === 'search').map((o) => o.id)));
     for (const p of panels) expect(p.gridData.x + p.gridData.w).toBeLessThanOrEqual(48);
   });
 

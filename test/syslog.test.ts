@@ -29,7 +29,9 @@ describe('RFC 5424 messages', () => {
     expect(e.process).toEqual({ name: 'mqttd', pid: 4242 });
     expect(e.log?.syslog).toMatchObject({ facility: { code: 20 }, severity: { code: 5 }, version: 1, msgid: 'ID47' });
     expect(e.log?.syslog?.structured_data).toEqual({ 'exampleSDID@32473': { iut: '3', eventSource: 'Application', eventID: '1011' }, meta: { x: 'a"b]c' } });
-    expect(e.source?.ip).toBe('192.0.2.7');
+    // ECS: the sender is log.source.address; source.* would claim it is the peer the line is about
+    expect(e.log?.source?.address).toBe('192.0.2.7');
+    expect(e.source).toBeUndefined();
   });
 
   it('take the receive time for a nil timestamp and the sender address for a nil hostname', () => {
@@ -90,10 +92,10 @@ describe('login outcomes in syslog', () => {
   });
 
   it.each([
-    ['sshd', 'Accepted publickey for ops from 2001:db8::5 port 40000 ssh2', { user: 'ops', outcome: 'success', src: '2001:db8::5', method: 'ssh' }],
-    ['sshd', 'Invalid user pi from 198.51.100.4 port 2222', { user: 'pi', outcome: 'failure', src: '198.51.100.4', method: 'ssh' }],
-    ['dropbear', "Bad password attempt for 'root' from 198.51.100.9:40312", { user: 'root', outcome: 'failure', src: '198.51.100.9', method: 'ssh' }],
-    ['dropbear', "Password auth succeeded for 'root' from 198.51.100.9:40312", { user: 'root', outcome: 'success', src: '198.51.100.9', method: 'ssh' }],
+    ['sshd', 'Accepted publickey for ops from 2001:db8::5 port 40000 ssh2', { user: 'ops', outcome: 'success', src: '2001:db8::5', port: 40000, method: 'ssh' }],
+    ['sshd', 'Invalid user pi from 198.51.100.4 port 2222', { user: 'pi', outcome: 'failure', src: '198.51.100.4', port: 2222, method: 'ssh' }],
+    ['dropbear', "Bad password attempt for 'root' from 198.51.100.9:40312", { user: 'root', outcome: 'failure', src: '198.51.100.9', port: 40312, method: 'ssh' }],
+    ['dropbear', "Password auth succeeded for 'root' from 198.51.100.9:40312", { user: 'root', outcome: 'success', src: '198.51.100.9', port: 40312, method: 'ssh' }],
     ['login', "FAILED LOGIN (1) on '/dev/pts/0' FROM '198.51.100.77' FOR 'root', Authentication failure", { user: 'root', outcome: 'failure', src: '198.51.100.77', method: 'telnet' }],
     ['login', 'LOGIN ON pts/0 BY admin FROM 198.51.100.77', { user: 'admin', outcome: 'success', src: '198.51.100.77', method: 'telnet' }],
     ['login', 'pam_unix(login:auth): authentication failure; logname=LOGIN uid=0 euid=0 tty=pts/1 ruser= rhost=198.51.100.78  user=guest', { user: 'guest', outcome: 'failure', src: '198.51.100.78', method: 'telnet' }],
@@ -181,6 +183,24 @@ describe('the syslog listeners of a running node', () => {
     expect(auth.device?.id).toBe('gw-3');
     expect(auth.event.outcome).toBe('failure');
     expect(rows.map((r) => r.source)).toEqual(['syslog-tcp', 'syslog-tcp', 'syslog-tcp']);
+  });
+
+  it('keeps twelve sshd "Failed password … port N" lines of one second over UDP as twelve events, and they trigger the brute-force rule', async () => {
+    const sock = createSocket('udp4');
+    const at = 'Jun 15 11:59:00';
+    const lines = Array.from({ length: 12 }, (_, i) => `<38>${at} gw-9 sshd[${4100 + i}]: Failed password for root from 203.0.113.77 port ${50000 + i} ssh2`);
+    for (const l of lines) await new Promise<void>((r) => sock.send(l, port, '127.0.0.1', () => r()));
+    sock.close();
+    await waitFor(() => (node.store.countEvents() === 12 ? true : undefined), 10_000, '12 sshd events');
+    const events = node.store.eventsAfter(0, 20).map((r) => r.event);
+    expect(new Set(events.map((e) => e.source?.port))).toEqual(new Set(lines.map((_, i) => 50000 + i)));
+    expect(events.every((e) => e.vigil.kind === 'auth' && e.process?.name === 'sshd' && e.message?.startsWith('Failed password for root'))).toBe(true);
+    // the starter pack's brute-force correlation: ten failed logins on one device within a minute
+    const alerts = await waitFor(() => {
+      const n = node.store.countAlertsMatching({ rule: '3f1c6a52-1d0e-4c55-9a61-0b7a5f0c1002' });
+      return n > 0 ? n : undefined;
+    }, 10_000, 'the password-guessing alert');
+    expect(alerts).toBe(1);
   });
 
   it('keeps an oversized TCP frame as a TOO_LARGE dead letter and goes on reading the connection', async () => {

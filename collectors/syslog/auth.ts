@@ -13,6 +13,8 @@ export interface AuthOutcome {
   outcome: 'success' | 'failure';
   /** The remote address the login came from, when the daemon names one. */
   src?: string;
+  /** The remote port (sshd "port N", dropbear "addr:N"): each attempt comes from its own. */
+  port?: number;
   /** `ssh` or `telnet` or `login` (a local console). */
   method: 'ssh' | 'telnet' | 'login';
 }
@@ -25,14 +27,14 @@ const USER = '(?<user>\\S{1,256}?)';
 /** In order: the first rule that matches decides. */
 const RULES: Rule[] = [
   // OpenSSH (auth.c, auth2.c): "Failed password for [invalid user ]root from 10.0.0.1 port 22 ssh2"
-  { apps: /^sshd/, re: new RegExp(`^Failed (?:password|publickey|keyboard-interactive/pam|none|hostbased) for (?:invalid user )?${USER} from ${ADDR}(?: port \\d+)?`), outcome: 'failure', method: 'ssh' },
-  { apps: /^sshd/, re: new RegExp(`^Accepted (?:password|publickey|keyboard-interactive/pam|hostbased|gssapi-with-mic) for ${USER} from ${ADDR}(?: port \\d+)?`), outcome: 'success', method: 'ssh' },
-  { apps: /^sshd/, re: new RegExp(`^Invalid user ${USER} from ${ADDR}(?: port \\d+)?$`), outcome: 'failure', method: 'ssh' },
+  { apps: /^sshd/, re: new RegExp(`^Failed (?:password|publickey|keyboard-interactive/pam|none|hostbased) for (?:invalid user )?${USER} from ${ADDR}(?: port (?<port>\\d{1,5}))?`), outcome: 'failure', method: 'ssh' },
+  { apps: /^sshd/, re: new RegExp(`^Accepted (?:password|publickey|keyboard-interactive/pam|hostbased|gssapi-with-mic) for ${USER} from ${ADDR}(?: port (?<port>\\d{1,5}))?`), outcome: 'success', method: 'ssh' },
+  { apps: /^sshd/, re: new RegExp(`^Invalid user ${USER} from ${ADDR}(?: port (?<port>\\d{1,5}))?$`), outcome: 'failure', method: 'ssh' },
   { apps: /^sshd/, re: new RegExp(`^error: maximum authentication attempts exceeded for (?:invalid user )?${USER} from ${ADDR}`), outcome: 'failure', method: 'ssh' },
   // dropbear (svr-authpasswd.c, svr-auth.c): "Bad password attempt for 'root' from 10.0.0.1:4242"
-  { apps: /^dropbear/, re: new RegExp(`^Bad password attempt for '${USER}' from ${ADDR}:\\d+$`), outcome: 'failure', method: 'ssh' },
-  { apps: /^dropbear/, re: new RegExp(`^(?:Password|Pubkey) auth succeeded for '${USER}' (?:with (?:key|\\S+ key) .{0,200} )?from ${ADDR}:\\d+$`), outcome: 'success', method: 'ssh' },
-  { apps: /^dropbear/, re: new RegExp(`^Login attempt for nonexistent user (?:\\('${USER}'\\) )?from ${ADDR}:\\d+$`), outcome: 'failure', method: 'ssh' },
+  { apps: /^dropbear/, re: new RegExp(`^Bad password attempt for '${USER}' from ${ADDR}:(?<port>\\d{1,5})$`), outcome: 'failure', method: 'ssh' },
+  { apps: /^dropbear/, re: new RegExp(`^(?:Password|Pubkey) auth succeeded for '${USER}' (?:with (?:key|\\S+ key) .{0,200} )?from ${ADDR}:(?<port>\\d{1,5})$`), outcome: 'success', method: 'ssh' },
+  { apps: /^dropbear/, re: new RegExp(`^Login attempt for nonexistent user (?:\\('${USER}'\\) )?from ${ADDR}:(?<port>\\d{1,5})$`), outcome: 'failure', method: 'ssh' },
   // login(1) from shadow-utils and util-linux, as run by telnetd: FAILED LOGIN (1) on '/dev/pts/0' FROM '10.0.0.1' FOR 'root', Authentication failure
   { apps: /^(login|telnetd|in\.telnetd)/, re: new RegExp(`^FAILED LOGIN \\(?\\d+\\)? (?:on '?\\S+?'? )?FROM '?${ADDR}'? FOR '?${USER}'?, `), outcome: 'failure', method: 'telnet' },
   { apps: /^(login|telnetd|in\.telnetd)/, re: new RegExp(`^FAILED LOGIN \\(?\\d+\\)? on '?\\S+?'? FOR '?${USER}'?, `), outcome: 'failure', method: 'by-tty' },
@@ -68,5 +70,8 @@ function build(rule: Rule, m: RegExpExecArray): AuthOutcome {
   const src = m.groups?.src;
   // A console login (tty1) is local; a pseudo-terminal without an address may be telnet or ssh: call it a login.
   const method = rule.method === 'by-tty' ? 'login' : rule.method;
-  return src !== undefined ? { user, outcome: rule.outcome, src, method } : { user, outcome: rule.outcome, method };
+  const out: AuthOutcome = src !== undefined ? { user, outcome: rule.outcome, src, method } : { user, outcome: rule.outcome, method };
+  const port = m.groups?.port === undefined ? Number.NaN : Number(m.groups.port);
+  if (port >= 1 && port <= 65_535) out.port = port;
+  return out;
 }

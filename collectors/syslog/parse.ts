@@ -360,8 +360,15 @@ export function toRecord(m: SyslogMessage, peer: Peer): Record<string, unknown> 
   const host = m.hostname !== undefined && ENTITY_ID.test(m.hostname) ? m.hostname : peerId(peer.address);
   const auth = authFromMessage(m.app, m.message);
   if (auth) {
-    const record: Record<string, unknown> = { kind: 'auth', device: host, ts: m.ts, user: auth.user, outcome: auth.outcome, method: auth.method };
-    if (auth.src !== undefined && isIP(auth.src) !== 0) record.src = auth.src;
+    // The pid, port and line keep one attempt apart from the next: twelve guesses in one
+    // second differ only there, and without them they would deduplicate into one event.
+    const record: Record<string, unknown> = { kind: 'auth', device: host, ts: m.ts, user: auth.user, outcome: auth.outcome, method: auth.method, message: m.message };
+    if (auth.src !== undefined && isIP(auth.src) !== 0) {
+      record.src = auth.src;
+      if (auth.port !== undefined) record.sport = auth.port;
+    }
+    if (m.app !== undefined) record.app = m.app;
+    if (m.pid !== undefined) record.pid = m.pid;
     return record;
   }
   const record: Partial<LogInput> & Record<string, unknown> = { kind: 'log', host, ts: m.ts, message: m.message, facility: m.facility, severity: m.severity };

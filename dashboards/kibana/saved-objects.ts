@@ -1,21 +1,23 @@
 /**
  * Kibana saved objects for Vigil's Elasticsearch indices: data views, a saved search and
- * aggregation-based visualizations gathered on one "security overview" dashboard. The
+ * Lens visualizations (lens.ts) gathered on one "security overview" dashboard. The
  * committed `vigil-security-overview.ndjson` is this module's output (a test keeps them
  * equal, and checks every field used here against the index templates in
  * `dashboards/elasticsearch/`), so edit here and regenerate:
  *
  *   npx tsx dashboards/kibana/saved-objects.ts > dashboards/kibana/vigil-security-overview.ndjson
  *
- * Aggregation-based visualizations, not Lens: they import into Kibana 7.10 and later
- * (each object names the version it was written for; Kibana migrates it forward). No map:
+ * Lens objects import into Kibana 8.9 and later (each object names the version it was
+ * written for; Kibana migrates it forward). No map:
  * Kibana's maps need a tile service, and Vigil's machines are offline (the node's own
  * dashboard draws the city without tiles).
  */
 
+import { LENS_TYPES, layerRef, lensState, type Agg } from './lens.js';
+
 export interface SavedObject {
   id: string;
-  type: 'index-pattern' | 'visualization' | 'search' | 'dashboard';
+  type: 'index-pattern' | 'lens' | 'search' | 'dashboard';
   attributes: Record<string, unknown>;
   references: Array<{ id: string; name: string; type: string }>;
   migrationVersion: Record<string, string>;
@@ -28,13 +30,6 @@ export interface FieldUse {
 }
 
 const KQL = (query: string) => ({ query, language: 'kuery' });
-
-interface Agg {
-  id: string;
-  type: string;
-  schema: string;
-  params: Record<string, unknown>;
-}
 
 const count = (label?: string): Agg => ({ id: '1', type: 'count', schema: 'metric', params: label ? { customLabel: label } : {} });
 const terms = (id: string, schema: string, field: string, size: number, extra: Record<string, unknown> = {}): Agg => ({
@@ -49,53 +44,6 @@ const dateHistogram = (field: string): Agg => ({
   schema: 'segment',
   params: { field, useNormalizedEsInterval: true, scaleMetricValues: false, interval: 'auto', drop_partials: false, min_doc_count: 1, extended_bounds: {} },
 });
-
-function histogramParams(valueLabel: string) {
-  return {
-    type: 'histogram',
-    grid: { categoryLines: false },
-    categoryAxes: [{ id: 'CategoryAxis-1', type: 'category', position: 'bottom', show: true, style: {}, scale: { type: 'linear' }, labels: { show: true, filter: true, truncate: 100 }, title: {} }],
-    valueAxes: [
-      {
-        id: 'ValueAxis-1',
-        name: 'LeftAxis-1',
-        type: 'value',
-        position: 'left',
-        show: true,
-        style: {},
-        scale: { type: 'linear', mode: 'normal' },
-        labels: { show: true, rotate: 0, filter: false, truncate: 100 },
-        title: { text: valueLabel },
-      },
-    ],
-    seriesParams: [{ show: true, type: 'histogram', mode: 'stacked', data: { label: valueLabel, id: '1' }, valueAxis: 'ValueAxis-1', drawLinesBetweenPoints: true, lineWidth: 2, showCircles: true }],
-    addTooltip: true,
-    addLegend: true,
-    legendPosition: 'right',
-    times: [],
-    addTimeMarker: false,
-    labels: { show: false },
-    thresholdLine: { show: false, value: 10, width: 1, style: 'full', color: '#E7664C' },
-  };
-}
-
-const pieParams = { type: 'pie', addTooltip: true, addLegend: true, legendPosition: 'right', isDonut: true, labels: { show: false, values: true, last_level: true, truncate: 100 } };
-const tableParams = { perPage: 10, showPartialRows: false, showMetricsAtAllLevels: false, showTotal: false, totalFunc: 'sum', percentageCol: '' };
-const metricParams = {
-  addTooltip: true,
-  addLegend: false,
-  type: 'metric',
-  metric: {
-    percentageMode: false,
-    useRanges: false,
-    colorSchema: 'Green to Red',
-    metricColorMode: 'None',
-    colorsRange: [{ from: 0, to: 10000 }],
-    labels: { show: true },
-    invertColors: false,
-    style: { bgFill: '#000', bgColor: false, labelColor: false, subText: '', fontSize: 60 },
-  },
-};
 
 interface VisSpec {
   id: string;
@@ -281,19 +229,6 @@ const SEARCH_COLUMNS = ['severity', 'title', 'entity.id', 'category', 'score', '
 
 const searchSource = (query = '') => JSON.stringify({ query: KQL(query), filter: [], indexRefName: 'kibanaSavedObjectMeta.searchSourceJSON.index' });
 
-function visParams(vis: VisSpec): Record<string, unknown> {
-  switch (vis.type) {
-    case 'histogram':
-      return histogramParams(vis.valueLabel ?? 'Count');
-    case 'pie':
-      return pieParams;
-    case 'table':
-      return tableParams;
-    case 'metric':
-      return metricParams;
-  }
-}
-
 export function savedObjects(prefix = 'vigil'): SavedObject[] {
   const objects: SavedObject[] = [];
   for (const d of dataViews(prefix)) {
@@ -309,17 +244,10 @@ export function savedObjects(prefix = 'vigil'): SavedObject[] {
   for (const s of vis) {
     objects.push({
       id: s.id,
-      type: 'visualization',
-      attributes: {
-        title: s.title,
-        description: s.description,
-        version: 1,
-        uiStateJSON: '{}',
-        visState: JSON.stringify({ title: s.title, type: s.type, aggs: s.aggs.map((a) => ({ ...a, enabled: true })), params: visParams(s) }),
-        kibanaSavedObjectMeta: { searchSourceJSON: searchSource(s.query) },
-      },
-      references: [{ id: s.dataView, name: 'kibanaSavedObjectMeta.searchSourceJSON.index', type: 'index-pattern' }],
-      migrationVersion: { visualization: '7.10.0' },
+      type: 'lens',
+      attributes: { title: s.title, description: s.description, visualizationType: LENS_TYPES[s.type], state: lensState(s.id, s.type, s.aggs, s.query ?? '') },
+      references: [{ id: s.dataView, name: layerRef(s.id), type: 'index-pattern' }],
+      migrationVersion: { lens: '8.9.0' },
     });
   }
   const searchId = `${prefix}-search-alerts`;
@@ -346,8 +274,9 @@ export function savedObjects(prefix = 'vigil'): SavedObject[] {
   ids.slice(0, 4).forEach((id, i) => put(id, i * 12, 0, 12, 7));
   ids.slice(4).forEach((id, i) => put(id, (i % 2) * 24, 7 + Math.floor(i / 2) * 15, 24, 15));
   put(searchId, 0, 7 + Math.ceil((ids.length - 4) / 2) * 15, 48, 18);
-  const panels = layout.map(([, x, y, w, h], i) => ({
-    version: '7.10.0',
+  const panels = layout.map(([id, x, y, w, h], i) => ({
+    version: '8.9.0',
+    type: id === searchId ? 'search' : 'lens',
     gridData: { x, y, w, h, i: String(i + 1) },
     panelIndex: String(i + 1),
     embeddableConfig: {},
@@ -369,8 +298,8 @@ export function savedObjects(prefix = 'vigil'): SavedObject[] {
       panelsJSON: JSON.stringify(panels),
       kibanaSavedObjectMeta: { searchSourceJSON: JSON.stringify({ query: KQL(''), filter: [] }) },
     },
-    references: layout.map(([id], i) => ({ id, name: `panel_${i}`, type: id === searchId ? 'search' : 'visualization' })),
-    migrationVersion: { dashboard: '7.9.3' },
+    references: layout.map(([id], i) => ({ id, name: `panel_${i}`, type: id === searchId ? 'search' : 'lens' })),
+    migrationVersion: { dashboard: '8.9.0' },
   });
   return objects;
 }

@@ -1,8 +1,13 @@
 /**
- * The rule book: Sigma detection rules, Sigma correlation rules (event_count, value_count,
- * temporal, temporal_ordered, with group-by and timespan), Sigma filters, and two things
- * every rule — and the model and reputation alerts — gets from Vigil: exceptions (events
- * a rule must ignore) and suppression (repeat alerts for the same key folded for a while).
+ * The rule book: Sigma detection rules, Sigma correlation rules (every type of the
+ * correlation specification 2.x — event_count, value_count, value_sum, value_avg,
+ * value_percentile, temporal, temporal_ordered — with group-by, aliases, timespan and
+ * chains of correlations), Sigma filters, and two things every rule — and the model and
+ * reputation alerts — gets from Vigil: exceptions (events a rule must ignore) and
+ * suppression (repeat alerts for the same key folded for a while).
+ *
+ * Rules reach Vigil's events through a logsource and field mapping (mapping.ts); a rule
+ * the mapping has no source for is kept, listed with its status, and never evaluated.
  *
  * Vigil extensions, kept apart from Sigma's own keys so the rules stay valid Sigma:
  * - correlation `type: vigil_silence`: a group whose referenced rule stops matching for
@@ -11,29 +16,20 @@
  *   (0–100, else from `level`) and `suppress: {timespan, group-by}`.
  *
  * Rules are added at run time through the API (`add`, `disable`, `addException`,
- * `addSuppression`); all of these validate first and change nothing on error.
+ * `addSuppression`); all of these validate first and change nothing on error: `add`
+ * compiles and resolves every document before it commits any.
  */
 import { parseAllDocuments } from 'yaml';
-import { sha256Hex } from '../../events/index.js';
 import { DetectorError } from '../errors.js';
-import type { Severity } from '../types.js';
-import { compileCondition, compileSearch, getter, parseTimespan, type Getter, type MatchContext, type Predicate } from './match.js';
-import { MAX_WINDOW_EVENTS, SlidingWindow } from './window.js';
+import { compileDocument, type Compiled, type CorrelationRule, type CorrelationType, type DetectionRule, type RuleMeta, type RuleStatus, type RuleSuppression } from './compile.js';
+import { combineMappings, defaultSigmaMapping, type SigmaMapping } from './mapping.js';
+import { compileSearch, getter, type MatchContext, type Predicate } from './match.js';
+import { SlidingWindow } from './window.js';
+import { decide, groupKey, meta, type GroupState, type RuleHit } from './correlate.js';
 
-export type CorrelationType = 'event_count' | 'value_count' | 'temporal' | 'temporal_ordered' | 'vigil_silence';
+export type { RuleHit };
 
-export interface RuleMeta {
-  id: string;
-  name?: string;
-  title: string;
-  description: string;
-  level: Severity;
-  score: number;
-  tags: string[];
-  category?: string;
-  /** hex SHA-256 of the rule's YAML source. */
-  hash: string;
-}
+export type { CorrelationType, RuleMeta, RuleStatus };
 
 export interface Suppression {
   /** Milliseconds during which repeats for the same key are folded. */
@@ -42,60 +38,14 @@ export interface Suppression {
   groupBy: string[];
 }
 
-interface DetectionRule extends RuleMeta {
-  kind: 'detection';
-  kinds?: Set<string>;
-  match: Predicate;
-  /** false when only correlations use it (Sigma: referenced rules do not alert unless `generate`). */
-  generate: boolean;
-  referencedBy: CorrelationRule[];
+export interface RuleBookOptions {
+  /**
+   * Logsource and field mappings, tried in order before Vigil's default (mappings/vigil.yml).
+   * @default []
+   */
+  mappings?: readonly SigmaMapping[];
 }
 
-interface CorrelationRule extends RuleMeta {
-  kind: 'correlation';
-  type: CorrelationType;
-  refs: string[];
-  groupBy: Getter[];
-  timespanMs: number;
-  condition: { field?: Getter; gt?: number; gte?: number; lt?: number; lte?: number; eq?: number };
-  generate: boolean;
-  groups: Map<string, GroupState>;
-}
-
-interface Seen {
-  ts: number;
-  id: string;
-  entity: MatchContext['event']['vigil']['entity'];
-}
-
-interface GroupState {
-  /** event_count, value_count, temporal, temporal_ordered: the sliding window (window.ts). */
-  window?: SlidingWindow;
-  /** vigil_silence: the group's last matching event. */
-  last?: Seen;
-  /** vigil_silence: whether the silence was already reported. */
-  reported?: boolean;
-  /** vigil_silence: mean interval between matches, milliseconds (exponentially weighted). */
-  interval?: number;
-  /** After firing, matching events until then are evidence of the same finding. */
-  activeUntil?: number;
-}
-
-export interface RuleHit {
-  rule: RuleMeta;
-  origin: 'detection' | 'correlation';
-  entity: MatchContext['event']['vigil']['entity'];
-  /** Epoch milliseconds of the last evidence. */
-  ts: number;
-  /** Evidence event ids, oldest first (the correlation window, or the one event). */
-  evidence: string[];
-  /** Index in the batch of the event that triggered it (absent for tick-driven hits). */
-  eventIndex?: number;
-  /** Correlation details in words ("12 events in 60 s"). */
-  detail?: string;
-  /** A matching event while a fired correlation is still active: scored, not alerted again. */
-  continuing?: boolean;
-}
 
 interface Exception {
   id: string;
@@ -103,8 +53,20 @@ interface Exception {
   note?: string;
 }
 
-const LEVEL_SCORE: Record<Severity, number> = { low: 30, medium: 55, high: 80, critical: 95 };
-const LEVELS: Record<string, Severity> = { informational: 'low', low: 'low', medium: 'medium', high: 'high', critical: 'critical' };
+/** `explain`'s answer. */
+export interface RuleExplanation {
+  matched: boolean;
+  /** Each named search: whether it holds on the event. */
+  searches: Record<string, boolean>;
+  /** Why the rule does not match, in words (empty when it does). */
+  reasons: string[];
+}
+
+/** One rule as `list()` shows it. */
+export type RuleListing = RuleMeta & { kind: 'detection' | 'correlation'; enabled: boolean; type?: CorrelationType; status: RuleStatus };
+
+/** Chains of correlations deeper than this are refused (a cycle cannot be built: refs must exist first). */
+const MAX_CHAIN = 8;
 
 export class RuleBook {
   private readonly detections = new Map<string, DetectionRule>();
@@ -122,70 +84,123 @@ export class RuleBook {
    * logsource, and those naming none), in evaluation order; `anyKind` for other kinds.
    */
   private byKind = new Map<string, DetectionRule[]>();
+  /** Each correlation's groups (by group-by key). */
+  private readonly groups = new Map<CorrelationRule, Map<string, GroupState>>();
   private anyKind: DetectionRule[] = [];
 
-  /** Adds every rule in a YAML text (one or more `---` documents); returns their ids. */
+  private readonly mapping: SigmaMapping;
+
+  constructor(options: RuleBookOptions = {}) {
+    this.mapping = combineMappings([...(options.mappings ?? []), defaultSigmaMapping()]);
+  }
+
+  /**
+   * Adds every rule in a YAML text (one or more `---` documents); returns their ids.
+   * All or nothing: every document is parsed, compiled and its references resolved before
+   * the first is committed, and committing cannot fail.
+   */
   add(yamlText: string): string[] {
+    const staged = this.stage(yamlText);
+    this.commit(staged);
+    return staged.ids;
+  }
+
+  /** Parses, compiles and resolves `yamlText` without changing the book (what `add` commits). */
+  check(yamlText: string): { ids: string[]; statuses: Array<{ id: string; status: RuleStatus }> } {
+    const staged = this.stage(yamlText);
+    return { ids: staged.ids, statuses: staged.rules.flatMap((r) => (r.kind === 'filter' ? [] : [{ id: r.id, status: r.status }])) };
+  }
+
+  private stage(yamlText: string): Staged {
     const docs = parseAllDocuments(yamlText);
-    const parsed: unknown[] = [];
+    const rules: Compiled[] = [];
+    const suppress = new Map<string, RuleSuppression>();
     for (const doc of docs) {
       if (doc.errors.length > 0) throw new DetectorError('RULE_INVALID', `rule YAML: ${doc.errors[0]!.message}`);
       const value: unknown = doc.toJSON();
-      if (value !== null && value !== undefined) parsed.push({ value, source: String(doc) });
+      if (value === null || value === undefined) continue;
+      const c = compileDocument(value, String(doc), this.mapping);
+      rules.push(c.rule);
+      if (c.suppress) suppress.set(c.rule.id, c.suppress);
     }
-    // Compile everything first, then commit: a bad document leaves the book unchanged.
-    const staged: Array<DetectionRule | CorrelationRule | { kind: 'filter'; rules: string[]; match: Predicate; id: string }> = [];
-    for (const p of parsed as Array<{ value: unknown; source: string }>) staged.push(this.compile(p.value, p.source));
     const ids: string[] = [];
-    const newNames = new Map<string, string>();
-    for (const r of staged) {
+    const names = new Map<string, string>();
+    for (const r of rules) {
       if (r.kind === 'filter') continue;
       if (this.detections.has(r.id) || this.correlations.has(r.id) || ids.includes(r.id)) throw new DetectorError('RULE_DUPLICATE', `rule ${r.id} already exists`);
+      if (r.name && (names.has(r.name) || this.byName.has(r.name))) throw new DetectorError('RULE_DUPLICATE', `rule name ${r.name} is already taken`);
       ids.push(r.id);
-      if (r.name) newNames.set(r.name, r.id);
+      if (r.name) names.set(r.name, r.id);
     }
-    const resolve = (ref: string): string | undefined => {
-      for (const id of [ref, newNames.get(ref), this.byName.get(ref)]) if (id && (this.detections.has(id) || ids.includes(id))) return id;
-      return undefined;
+    const staged = new Map(rules.flatMap((r) => (r.kind === 'filter' ? [] : [[r.id, r] as const])));
+    const find = (ref: string): DetectionRule | CorrelationRule | undefined => {
+      const id = names.get(ref) ?? this.byName.get(ref) ?? ref;
+      return staged.get(id) ?? this.detections.get(id) ?? this.correlations.get(id);
     };
-    for (const r of staged) {
+    const resolved = new Map<string, string[]>();
+    for (const r of rules) {
       if (r.kind === 'detection') continue;
       const refs = r.kind === 'filter' ? r.rules : r.refs;
-      const resolved = refs.map((ref) => {
-        const id = resolve(ref) ?? (r.kind === 'filter' ? this.correlationId(ref) : undefined);
-        if (!id) throw new DetectorError('RULE_NOT_FOUND', `rule ${r.id} refers to ${ref}, which is not a detection rule here`);
-        return id;
+      const out = refs.map((ref) => {
+        const t = find(ref);
+        if (!t) throw new DetectorError('RULE_NOT_FOUND', `rule ${r.id} refers to ${ref}, which is not a rule here`);
+        if (t.id === r.id) throw new DetectorError('RULE_INVALID', `rule ${r.id} refers to itself`);
+        return t.id;
       });
-      if (r.kind === 'filter') r.rules = resolved;
-      else r.refs = resolved;
+      resolved.set(r.id, out);
     }
-    for (const r of staged) {
-      if (r.kind === 'detection') {
-        this.detections.set(r.id, r);
-        if (r.name) this.byName.set(r.name, r.id);
-      } else if (r.kind === 'correlation') {
-        this.correlations.set(r.id, r);
-        if (r.name) this.byName.set(r.name, r.id);
+    for (const r of rules) if (r.kind === 'correlation') this.stageCorrelation(r, resolved.get(r.id)!, find);
+    return { rules, ids, suppress, resolved };
+  }
+
+  /** Checks a staged correlation's chain depth and aliases, and works out its status. */
+  private stageCorrelation(r: CorrelationRule, refs: string[], find: (ref: string) => DetectionRule | CorrelationRule | undefined): void {
+    const depth = (c: DetectionRule | CorrelationRule, seen: number): number => {
+      if (seen > MAX_CHAIN) throw new DetectorError('RULE_INVALID', `rule ${r.id}: correlations chained deeper than ${MAX_CHAIN} (or in a cycle)`);
+      if (c.kind === 'detection') return 0;
+      const inner = c === r ? refs : c.refs;
+      return 1 + Math.max(0, ...inner.map((x) => depth(find(x)!, seen + 1)));
+    };
+    depth(r, 0);
+    for (const g of r.groupBy) {
+      if (!g.alias) continue;
+      for (const [ruleName, field] of Object.entries(g.alias)) {
+        const t = find(ruleName);
+        if (!t || !refs.includes(t.id)) throw new DetectorError('RULE_INVALID', `rule ${r.id}: alias names ${ruleName}, which the correlation does not refer to`);
+        g.byRef.set(t.id, getter(field));
       }
     }
-    for (const r of staged) {
+    const blocked = refs.map((x) => find(x)!).filter((t) => !t.status.canFire);
+    if (blocked.length === refs.length || ((r.type === 'temporal' || r.type === 'temporal_ordered') && blocked.length > 0)) {
+      r.status = { canFire: false, missing: [...new Set(blocked.flatMap((b) => b.status.missing))].sort(), reason: `refers to ${blocked.map((b) => b.id).join(', ')}, which cannot fire` };
+    }
+  }
+
+  private commit(s: Staged): void {
+    for (const r of s.rules) {
+      if (r.kind === 'detection') this.detections.set(r.id, r);
+      else if (r.kind === 'correlation') {
+        r.refs = s.resolved.get(r.id)!;
+        this.correlations.set(r.id, r);
+      } else r.rules = s.resolved.get(r.id)!;
+      if (r.kind !== 'filter' && r.name) this.byName.set(r.name, r.id);
+    }
+    for (const [id, sup] of s.suppress) this.suppressions.set(id, sup);
+    for (const r of s.rules) {
       if (r.kind === 'correlation') {
         for (const ref of r.refs) {
-          const d = this.detections.get(ref)!;
-          d.referencedBy.push(r);
-          if (!r.generate) d.generate = false;
+          const t = this.detections.get(ref) ?? this.correlations.get(ref)!;
+          t.referencedBy.push(r);
+          if (!r.generate) {
+            if (t.kind === 'detection') t.generate = false;
+            else t.alerts = false;
+          }
         }
       } else if (r.kind === 'filter') {
-        for (const id of r.rules) this.pushException(id, { id: `${r.id}`, match: (ctx) => !r.match(ctx) });
+        for (const id of r.rules) this.pushException(id, { id: r.id, match: (ctx) => !r.match(ctx) });
       }
     }
     this.refresh();
-    return ids;
-  }
-
-  private correlationId(ref: string): string | undefined {
-    const id = this.correlations.has(ref) ? ref : this.byName.get(ref);
-    return id && this.correlations.has(id) ? id : undefined;
   }
 
   /** Stops a rule (detection or correlation) from matching; its state is kept. */
@@ -232,12 +247,38 @@ export class RuleBook {
     this.suppressions.set(ruleId, { timespanMs: suppression.timespanMs, groupBy: suppression.groupBy ?? ['vigil.entity.id'] });
   }
 
-  /** Every rule's metadata, for the API. */
-  list(): Array<RuleMeta & { kind: 'detection' | 'correlation'; enabled: boolean; type?: CorrelationType }> {
-    const out: Array<RuleMeta & { kind: 'detection' | 'correlation'; enabled: boolean; type?: CorrelationType }> = [];
-    for (const r of this.detections.values()) out.push({ ...meta(r), kind: 'detection', enabled: !this.disabled.has(r.id) });
-    for (const r of this.correlations.values()) out.push({ ...meta(r), kind: 'correlation', enabled: !this.disabled.has(r.id), type: r.type });
+  /** Every rule's metadata and status, for the API and `vigil rules list`. */
+  list(): RuleListing[] {
+    const out: RuleListing[] = [];
+    for (const r of this.detections.values()) out.push({ ...meta(r), kind: 'detection', enabled: !this.disabled.has(r.id), status: r.status });
+    for (const r of this.correlations.values()) out.push({ ...meta(r), kind: 'correlation', enabled: !this.disabled.has(r.id), type: r.type, status: r.status });
     return out;
+  }
+
+  /**
+   * Why `ctx` matches detection rule `id` or not: the event kind, the logsource's
+   * conditions, each search, and for a search that failed the field tests that failed with
+   * the value the event has.
+   */
+  explain(id: string, ctx: MatchContext): RuleExplanation {
+    const r = this.detections.get(id);
+    if (!r) throw new DetectorError('RULE_NOT_FOUND', `no detection rule with id ${id}`);
+    const reasons: string[] = [];
+    const matched = r.status.canFire && (!r.kinds || r.kinds.has(ctx.event.vigil.kind)) && r.match(ctx) && !this.excepted(r.id, ctx);
+    if (!r.status.canFire) reasons.push(`the rule cannot fire: ${r.status.reason}`);
+    if (r.kinds && !r.kinds.has(ctx.event.vigil.kind)) reasons.push(`event kind ${ctx.event.vigil.kind} is not among the rule's kinds (${[...r.kinds].join(', ')})`);
+    if (r.conditions && !r.conditions(ctx)) reasons.push('the logsource condition does not hold (another program or source)');
+    const searches: Record<string, boolean> = {};
+    for (const [name, p] of Object.entries(r.searches)) searches[name] = p(ctx);
+    if (!matched) {
+      for (const t of r.tests) {
+        if (searches[t.search] || t.test(ctx)) continue;
+        reasons.push(`${t.search}: ${t.key} expects ${JSON.stringify(t.expected)}, the event has ${JSON.stringify(t.read(ctx) ?? null)}`);
+      }
+      if (r.match(ctx) && this.excepted(r.id, ctx)) reasons.push('an exception or filter of the rule matches');
+      else if (reasons.length === 0) reasons.push(`the condition is false with ${Object.entries(searches).map(([n, v]) => `${n}=${v}`).join(', ')}`);
+    }
+    return { matched, searches, reasons };
   }
 
   get size(): number {
@@ -291,7 +332,7 @@ export class RuleBook {
   tick(now: number, hits: RuleHit[]): void {
     for (const c of this.correlations.values()) {
       if (c.type !== 'vigil_silence' || this.disabled.has(c.id)) continue;
-      for (const [, g] of c.groups) {
+      for (const [, g] of this.groups.get(c) ?? []) {
         const last = g.last;
         if (!last || g.reported) continue;
         // silent for the timespan, and for `condition.gte` times the group's usual interval
@@ -306,9 +347,11 @@ export class RuleBook {
   private correlate(c: CorrelationRule, ref: string, ctx: MatchContext, eventIndex: number, hits: RuleHit[]): void {
     const e = ctx.event;
     const ts = e.vigil.ts;
-    const key = c.groupBy.map((g) => String(g(ctx))).join('\u0000');
-    let g = c.groups.get(key);
-    if (!g) c.groups.set(key, (g = {}));
+    const key = groupKey(c, ref, ctx);
+    let groups = this.groups.get(c);
+    if (!groups) this.groups.set(c, (groups = new Map()));
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = {}));
     if (c.type === 'vigil_silence') {
       const prev = g.last;
       // a gap (an earlier silence) is not the rhythm: it counts at most three intervals
@@ -318,38 +361,21 @@ export class RuleBook {
       return;
     }
     let value: string | undefined;
-    if (c.type === 'value_count') {
-      const v = c.condition.field?.(ctx);
+    let num: number | undefined;
+    if (c.condition.field && c.type !== 'event_count') {
+      const v = c.condition.field(ctx);
       if (v === undefined || v === null) return;
-      value = String(v);
+      if (c.type === 'value_sum' || c.type === 'value_avg') {
+        num = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+        if (!Number.isFinite(num)) return;
+      } else value = String(v);
     }
     const w = (g.window ??= new SlidingWindow({ spanMs: c.timespanMs, refs: c.refs }));
-    if (!w.add({ ts, id: e.id, entity: e.vigil.entity, value, ref })) return;
-    let fired = false;
-    let detail = '';
-    const span = `${c.timespanMs / 1000} s`;
-    switch (c.type) {
-      case 'event_count':
-        fired = compare(c.condition, w.size);
-        detail = `${w.size} events in ${span}`;
-        break;
-      case 'value_count':
-        fired = compare(c.condition, w.distinct);
-        detail = `${w.distinct} distinct values in ${span}`;
-        break;
-      case 'temporal':
-        fired = w.allRefsPresent();
-        detail = `all of ${c.refs.length} rules matched within ${span}`;
-        break;
-      case 'temporal_ordered':
-        fired = w.orderedComplete();
-        detail = `${c.refs.length} rules matched in order within ${span}`;
-        break;
-      default:
-        break;
-    }
+    if (!w.add({ ts, id: e.id, entity: e.vigil.entity, value, num, ref })) return;
+    const { fired, detail: said } = decide(c, w, value);
+    let detail = said;
     if (!fired) {
-      if (g.activeUntil !== undefined && ts <= g.activeUntil) {
+      if (c.alerts && g.activeUntil !== undefined && ts <= g.activeUntil) {
         hits.push({ rule: c, origin: 'correlation', entity: e.vigil.entity, ts, evidence: [e.id], eventIndex, continuing: true });
         g.activeUntil = ts + c.timespanMs;
       }
@@ -357,11 +383,16 @@ export class RuleBook {
     }
     const evidence = w.evidence();
     if (evidence.omitted > 0) detail += ` (evidence: the newest ${evidence.ids.length}, ${evidence.omitted} older left out)`;
-    hits.push({ rule: c, origin: 'correlation', entity: e.vigil.entity, ts, evidence: evidence.ids, eventIndex, detail });
+    if (c.alerts) hits.push({ rule: c, origin: 'correlation', entity: e.vigil.entity, ts, evidence: evidence.ids, eventIndex, detail });
     // A fired window starts over: the next alert needs fresh evidence; until the activity
     // pauses for a timespan, matching events count as part of this finding.
     w.reset();
     g.activeUntil = ts + c.timespanMs;
+    // A chain: this correlation's firing is one matching "event" of those referring to it.
+    for (const next of c.referencedBy) {
+      if (this.disabled.has(next.id) || this.excepted(next.id, ctx)) continue;
+      this.correlate(next, c.id, ctx, eventIndex, hits);
+    }
   }
 
   private pushException(ruleId: string, e: Exception): void {
@@ -375,102 +406,18 @@ export class RuleBook {
   }
 
   private refresh(): void {
-    this.active = [...this.detections.values()].filter((r) => !this.disabled.has(r.id) && (r.generate || r.referencedBy.some((c) => !this.disabled.has(c.id))));
+    this.active = [...this.detections.values()].filter((r) => r.status.canFire && !this.disabled.has(r.id) && (r.generate || r.referencedBy.some((c) => !this.disabled.has(c.id))));
     this.anyKind = this.active.filter((r) => !r.kinds);
     this.byKind = new Map();
     for (const r of this.active) for (const k of r.kinds ?? []) if (!this.byKind.has(k)) this.byKind.set(k, this.active.filter((x) => !x.kinds || x.kinds.has(k)));
   }
-
-  private compile(value: unknown, source: string): DetectionRule | CorrelationRule | { kind: 'filter'; rules: string[]; match: Predicate; id: string } {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new DetectorError('RULE_INVALID', 'a rule document must be a YAML map');
-    const doc = value as Record<string, unknown>;
-    const id = typeof doc.id === 'string' && doc.id !== '' ? doc.id : typeof doc.name === 'string' ? doc.name : undefined;
-    if (!id) throw new DetectorError('RULE_INVALID', `rule "${String(doc.title ?? '?')}": needs an id (or a name)`);
-    if (typeof doc.title !== 'string') throw new DetectorError('RULE_INVALID', `rule ${id}: needs a title`);
-    const levelText = String(doc.level ?? 'medium').toLowerCase();
-    const level = LEVELS[levelText];
-    if (!level) throw new DetectorError('RULE_INVALID', `rule ${id}: level must be one of informational, low, medium, high, critical`);
-    const ext = (doc.vigil ?? {}) as Record<string, unknown>;
-    const score = ext.score === undefined ? LEVEL_SCORE[level] : Number(ext.score);
-    if (!(score >= 0 && score <= 100)) throw new DetectorError('RULE_INVALID', `rule ${id}: vigil.score must be 0–100`);
-    const tags = Array.isArray(doc.tags) ? doc.tags.map(String) : [];
-    const base: RuleMeta = {
-      id,
-      title: doc.title,
-      description: typeof doc.description === 'string' ? doc.description.trim() : doc.title,
-      level,
-      score,
-      tags,
-      hash: sha256Hex(source),
-    };
-    if (typeof doc.name === 'string') base.name = doc.name;
-    if (typeof ext.category === 'string') base.category = ext.category;
-    if (ext.suppress !== undefined) {
-      const s = ext.suppress as Record<string, unknown>;
-      this.suppressions.set(id, { timespanMs: parseTimespan(s.timespan, id), groupBy: Array.isArray(s['group-by']) ? s['group-by'].map(String) : ['vigil.entity.id'] });
-    }
-    if (doc.filter !== undefined) {
-      const f = doc.filter as Record<string, unknown>;
-      const rules = Array.isArray(f.rules) ? f.rules.map(String) : [];
-      if (rules.length === 0) throw new DetectorError('RULE_INVALID', `filter ${id}: needs rules`);
-      const { condition, ...searches } = f;
-      delete (searches as Record<string, unknown>).rules;
-      const compiled: Record<string, Predicate> = {};
-      for (const [n, b] of Object.entries(searches)) compiled[n] = compileSearch(n, b, id);
-      return { kind: 'filter', rules, id, match: compileCondition(String(condition ?? 'all of them'), compiled, id) };
-    }
-    if (doc.correlation !== undefined) {
-      const c = doc.correlation as Record<string, unknown>;
-      const type = String(c.type) as CorrelationType;
-      if (!['event_count', 'value_count', 'temporal', 'temporal_ordered', 'vigil_silence'].includes(type)) {
-        throw new DetectorError('RULE_INVALID', `rule ${id}: correlation type must be event_count, value_count, temporal, temporal_ordered or vigil_silence`);
-      }
-      const refs = Array.isArray(c.rules) ? c.rules.map(String) : typeof c.rules === 'string' ? [c.rules] : [];
-      if (refs.length === 0) throw new DetectorError('RULE_INVALID', `rule ${id}: correlation needs rules`);
-      const groupBy = (Array.isArray(c['group-by']) ? c['group-by'].map(String) : typeof c['group-by'] === 'string' ? [c['group-by']] : []).map(getter);
-      const cond = (c.condition ?? {}) as Record<string, unknown>;
-      const condition: CorrelationRule['condition'] = {};
-      for (const op of ['gt', 'gte', 'lt', 'lte', 'eq'] as const) {
-        if (cond[op] === undefined) continue;
-        const n = Number(cond[op]);
-        if (!Number.isFinite(n)) throw new DetectorError('RULE_INVALID', `rule ${id}: condition ${op} must be a number`);
-        condition[op] = n;
-      }
-      if (typeof cond.field === 'string') condition.field = getter(cond.field);
-      if ((type === 'event_count' || type === 'value_count') && Object.keys(condition).filter((k) => k !== 'field').length === 0) {
-        throw new DetectorError('RULE_INVALID', `rule ${id}: ${type} needs a condition such as {gte: 10}`);
-      }
-      if (type === 'value_count' && !condition.field) throw new DetectorError('RULE_INVALID', `rule ${id}: value_count needs condition.field`);
-      // A window holds at most MAX_WINDOW_EVENTS events (window.ts): a count above it could never be reached.
-      const least = Math.max(condition.gt !== undefined ? condition.gt + 1 : 0, condition.gte ?? 0, condition.eq ?? 0);
-      if (least > MAX_WINDOW_EVENTS) throw new DetectorError('RULE_INVALID', `rule ${id}: ${type} condition needs ${least}, above the ${MAX_WINDOW_EVENTS} events a window holds`);
-      return { ...base, kind: 'correlation', type, refs, groupBy, timespanMs: parseTimespan(c.timespan, id), condition, generate: c.generate === true, groups: new Map() };
-    }
-    const det = doc.detection as Record<string, unknown> | undefined;
-    if (!det || typeof det !== 'object') throw new DetectorError('RULE_INVALID', `rule ${id}: needs detection, correlation or filter`);
-    const { condition, timeframe: _t, ...searchBodies } = det;
-    if (typeof condition !== 'string') throw new DetectorError('RULE_INVALID', `rule ${id}: detection needs a condition`);
-    const searches: Record<string, Predicate> = {};
-    for (const [n, b] of Object.entries(searchBodies)) searches[n] = compileSearch(n, b, id);
-    const rule: DetectionRule = { ...base, kind: 'detection', match: compileCondition(condition, searches, id), generate: true, referencedBy: [] };
-    const ls = (doc.logsource ?? {}) as Record<string, unknown>;
-    if (typeof ls.service === 'string') rule.kinds = new Set([ls.service]);
-    return rule;
-  }
 }
 
-function compare(c: CorrelationRule['condition'], n: number): boolean {
-  if (c.gt !== undefined && !(n > c.gt)) return false;
-  if (c.gte !== undefined && !(n >= c.gte)) return false;
-  if (c.lt !== undefined && !(n < c.lt)) return false;
-  if (c.lte !== undefined && !(n <= c.lte)) return false;
-  if (c.eq !== undefined && n !== c.eq) return false;
-  return true;
-}
 
-function meta(r: RuleMeta): RuleMeta {
-  const m: RuleMeta = { id: r.id, title: r.title, description: r.description, level: r.level, score: r.score, tags: r.tags, hash: r.hash };
-  if (r.name !== undefined) m.name = r.name;
-  if (r.category !== undefined) m.category = r.category;
-  return m;
+interface Staged {
+  rules: Compiled[];
+  ids: string[];
+  suppress: Map<string, RuleSuppression>;
+  /** Rule and correlation references, resolved to ids. */
+  resolved: Map<string, string[]>;
 }

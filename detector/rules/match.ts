@@ -7,6 +7,13 @@
 import { BlockList, isIP } from 'node:net';
 import type { VigilEvent } from '../../events/index.js';
 import { DetectorError } from '../errors.js';
+import { ALL_MODIFIERS, sigmaRegex, TIME_PARTS, timePart, transformValues } from './modifiers.js';
+
+/** What a field matcher needs beyond the rule text. */
+export interface FieldOptions {
+  /** `expand` placeholders (mapping file). */
+  placeholders?: Readonly<Record<string, readonly string[]>>;
+}
 
 /** What a rule sees of one event: the event, and its computed features and model score. */
 export interface MatchContext {
@@ -154,7 +161,6 @@ function eventNumberComparison([p0, p1, p2]: [string, string, string], op: 'gt' 
   };
 }
 
-const MODIFIERS = new Set(['contains', 'startswith', 'endswith', 'all', 're', 'i', 'm', 's', 'cidr', 'gt', 'gte', 'lt', 'lte', 'exists', 'fieldref', 'cased']);
 
 function wildcardRegex(pattern: string, cased: boolean): RegExp {
   let out = '';
@@ -175,14 +181,28 @@ function toText(v: unknown): string | undefined {
   return undefined;
 }
 
-/** Compiles `field|mod|mod: value(s)` into a predicate. */
-export function compileFieldMatcher(key: string, value: unknown, ruleId: string): Predicate {
-  const [field, ...mods] = key.split('|');
-  if (!field) throw new DetectorError('RULE_INVALID', `rule ${ruleId}: empty field name in "${key}"`);
-  for (const m of mods) if (!MODIFIERS.has(m)) throw new DetectorError('RULE_INVALID', `rule ${ruleId}: unknown modifier "${m}" in "${key}"`);
-  const get = getter(field);
-  const values = Array.isArray(value) ? value : [value];
-  if (values.length === 0) throw new DetectorError('RULE_INVALID', `rule ${ruleId}: "${key}" has an empty list`);
+/**
+ * Compiles `field|mod|mod: value(s)` into a predicate. An empty field (`'|all': [a, b]`) is
+ * a keyword search of `message`; `neq` negates what the other modifiers describe.
+ */
+export function compileFieldMatcher(key: string, value: unknown, ruleId: string, options: FieldOptions = {}): Predicate {
+  const [rawField, ...given] = key.split('|');
+  for (const m of given) if (!ALL_MODIFIERS.has(m)) throw new DetectorError('RULE_INVALID', `rule ${ruleId}: unknown modifier "${m}" in "${key}"`);
+  if (given.includes('neq')) {
+    const inner = compileFieldMatcher([rawField, ...given.filter((m) => m !== 'neq')].join('|'), value, ruleId, options);
+    return (ctx) => !inner(ctx);
+  }
+  const keyword = !rawField;
+  const field = keyword ? 'message' : rawField;
+  let mods = given;
+  // Sigma keywords match anywhere in the message, like `contains`.
+  if (keyword && !['contains', 'startswith', 'endswith', 're', 'cidr'].some((m) => mods.includes(m))) mods = [...mods, 'contains'];
+  const part = mods.find((m) => TIME_PARTS.has(m));
+  const base = getter(field);
+  const get: Getter = part ? (ctx) => timePart(part, base(ctx)) : base;
+  const given0 = Array.isArray(value) ? value : [value];
+  if (given0.length === 0) throw new DetectorError('RULE_INVALID', `rule ${ruleId}: "${key}" has an empty list`);
+  const values = transformValues(mods, given0, { placeholders: options.placeholders ?? {}, ruleId, key });
   const has = (m: string) => mods.includes(m);
   if (has('exists')) {
     const want = values[0] === true || values[0] === 'true';
@@ -222,7 +242,8 @@ export function compileFieldMatcher(key: string, value: unknown, ruleId: string)
     if (has('re')) {
       let re: RegExp;
       try {
-        re = new RegExp(String(raw), (has('i') ? 'i' : '') + (has('m') ? 'm' : '') + (has('s') ? 's' : ''));
+        const { source, flags } = sigmaRegex(String(raw), mods);
+        re = new RegExp(source, flags);
       } catch (err) {
         throw new DetectorError('RULE_INVALID', `rule ${ruleId}: "${key}": bad regular expression`, { cause: err });
       }
@@ -262,7 +283,7 @@ export function compileFieldMatcher(key: string, value: unknown, ruleId: string)
       return t !== undefined && re.test(t);
     };
   });
-  if (field.startsWith('features.') && values.length === 1 && !has('fieldref')) {
+  if (field.startsWith('features.') && values.length === 1 && !has('fieldref') && !part) {
     // (the tests above have validated the value)
     const raw = values[0];
     const op = (['gt', 'gte', 'lt', 'lte'] as const).find(has);
@@ -278,7 +299,7 @@ export function compileFieldMatcher(key: string, value: unknown, ruleId: string)
   };
   const op = mods.length === 1 && values.length === 1 ? (['gt', 'gte', 'lt', 'lte'] as const).find(has) : undefined;
   const parts = field.split('.');
-  if (op && parts.length === 3 && field !== 'vigil.score' && !field.startsWith('features.')) {
+  if (op && !part && parts.length === 3 && field !== 'vigil.score' && !field.startsWith('features.')) {
     const t = tests[0]!;
     const general: Predicate = (ctx) => {
       const v = get(ctx);
@@ -306,7 +327,7 @@ export function compileFieldMatcher(key: string, value: unknown, ruleId: string)
 }
 
 /** A named search of a detection: a map (all fields match), a list of maps (any), or keywords. */
-export function compileSearch(name: string, body: unknown, ruleId: string): Predicate {
+export function compileSearch(name: string, body: unknown, ruleId: string, options: FieldOptions = {}): Predicate {
   if (Array.isArray(body)) {
     if (body.every((b) => typeof b === 'string' || typeof b === 'number')) {
       // keywords: full-text search of the message
@@ -319,10 +340,10 @@ export function compileSearch(name: string, body: unknown, ruleId: string): Pred
         return false;
       };
     }
-    return anyOf(body.map((b, i) => compileSearch(`${name}[${i}]`, b, ruleId)));
+    return anyOf(body.map((b, i) => compileSearch(`${name}[${i}]`, b, ruleId, options)));
   }
   if (body === null || typeof body !== 'object') throw new DetectorError('RULE_INVALID', `rule ${ruleId}: search "${name}" must be a map or a list`);
-  return allOf(Object.entries(body as Record<string, unknown>).map(([k, v]) => compileFieldMatcher(k, v, ruleId)));
+  return allOf(Object.entries(body as Record<string, unknown>).map(([k, v]) => compileFieldMatcher(k, v, ruleId, options)));
 }
 
 /** True when every predicate holds, in order, stopping at the first that fails (an empty list holds). */

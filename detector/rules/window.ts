@@ -26,6 +26,8 @@ export interface WindowEvent {
   id: string;
   entity: MatchContext['event']['vigil']['entity'];
   value?: string | undefined;
+  /** value_sum, value_avg: the event's number. */
+  num?: number | undefined;
   ref?: string | undefined;
 }
 
@@ -44,6 +46,10 @@ export class SlidingWindow {
   private head = 0;
   private newest = -Infinity;
   private readonly values = new Map<string, number>();
+  /** Events with a value, and the sum and count of those with a number (value_sum, value_avg). */
+  private valued = 0;
+  private sum = 0;
+  private numbered = 0;
   private readonly refCounts = new Map<string, number>();
   /** temporal_ordered: for each prefix of `refs`, the latest start of a chain matching it in order. */
   private chainStart: number[];
@@ -70,6 +76,24 @@ export class SlidingWindow {
     return this.values.size;
   }
 
+  /** value_sum: the sum of the numbers in the window. */
+  get total(): number {
+    return this.sum;
+  }
+
+  /** value_avg: their mean (NaN when none has a number, which meets no condition). */
+  get mean(): number {
+    return this.numbered === 0 ? Number.NaN : this.sum / this.numbered;
+  }
+
+  /**
+   * value_percentile: the share, in percent, of the window's events whose value is `value`
+   * (how rare it is: Sigma's example flags a process name below 1 % of a host's processes).
+   */
+  share(value: string): number {
+    return this.valued === 0 ? Number.NaN : (100 * (this.values.get(value) ?? 0)) / this.valued;
+  }
+
   /** Adds one matching event; false when it was too old to count. */
   add(e: WindowEvent): boolean {
     if (e.ts < this.newest - this.spanMs) {
@@ -84,7 +108,14 @@ export class SlidingWindow {
     }
     this.items.push(e);
     windowWork.steps++;
-    if (e.value !== undefined) bump(this.values, e.value, 1);
+    if (e.value !== undefined) {
+      bump(this.values, e.value, 1);
+      this.valued++;
+    }
+    if (e.num !== undefined) {
+      this.sum += e.num;
+      this.numbered++;
+    }
     if (e.ref !== undefined) {
       bump(this.refCounts, e.ref, 1);
       this.advanceChain(e.ref, e.ts);
@@ -117,6 +148,9 @@ export class SlidingWindow {
     this.items = [];
     this.head = 0;
     this.values.clear();
+    this.valued = 0;
+    this.sum = 0;
+    this.numbered = 0;
     this.refCounts.clear();
     this.chainStart = this.refs.map(() => -Infinity);
   }
@@ -134,7 +168,16 @@ export class SlidingWindow {
   private removeHead(): void {
     const e = this.items[this.head++]!;
     windowWork.steps++;
-    if (e.value !== undefined) bump(this.values, e.value, -1);
+    if (e.value !== undefined) {
+      bump(this.values, e.value, -1);
+      this.valued--;
+    }
+    if (e.num !== undefined) {
+      this.sum -= e.num;
+      this.numbered--;
+      // Sums of floats drift as numbers come and go; an empty window starts exact again.
+      if (this.numbered === 0) this.sum = 0;
+    }
     if (e.ref !== undefined) bump(this.refCounts, e.ref, -1);
   }
 

@@ -1,0 +1,60 @@
+/**
+ * A chain of correlations added through the API's rule administration (the `addRule`
+ * mutation's port over the detector's rule book): all documents at once, or none, with
+ * each rule's status in what the API lists.
+ */
+import { describe, expect, it } from 'vitest';
+import { ruleBookAdmin } from '../api/index.js';
+import { RuleBook } from '../detector/index.js';
+
+const CHAIN = `title: guessing then in
+id: chain-top
+correlation:
+  type: temporal_ordered
+  rules: [many_failures, login_ok]
+  group-by: [user.name]
+  timespan: 10m
+level: high
+---
+title: many failures
+id: chain-mid
+name: many_failures
+correlation:
+  type: event_count
+  rules: [login_failed]
+  group-by: [user.name]
+  timespan: 10m
+  condition: { gte: 5 }
+---
+title: failed
+id: chain-failed
+name: login_failed
+logsource: { product: vigil, service: auth }
+detection: { s: { event.outcome: failure }, condition: s }
+---
+title: ok
+id: chain-ok
+name: login_ok
+logsource: { product: vigil, service: auth }
+detection: { s: { event.outcome: success }, condition: s }
+`;
+
+describe('adding a correlation chain through the rule administration', () => {
+  it('adds the four rules at once and lists each with its status', () => {
+    const book = new RuleBook();
+    const admin = ruleBookAdmin(book);
+    const item = admin.addRule(CHAIN, 'analyst') as { id: string };
+    expect(item.id).toBe('chain-top');
+    const listed = admin.list('rule') as Array<{ id: string; spec: { status?: { canFire: boolean } } }>;
+    expect(listed.map((r) => r.id).sort()).toEqual(['chain-failed', 'chain-mid', 'chain-ok', 'chain-top']);
+    expect(listed.every((r) => r.spec.status?.canFire === true)).toBe(true);
+  });
+
+  it('adds nothing when one document is bad, and says which', () => {
+    const book = new RuleBook();
+    const admin = ruleBookAdmin(book);
+    expect(() => admin.addRule(CHAIN.replace('rules: [login_failed]', 'rules: [no_such_rule]'), 'analyst')).toThrow(/refers to no_such_rule/);
+    expect(book.size).toBe(0);
+    expect(admin.list('rule')).toEqual([]);
+  });
+});
