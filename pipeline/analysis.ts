@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { CityDescription } from '../collectors/index.js';
-import { Detector, DetectorError, saveModel, type CityMap, type Incident, type IncidentBook } from '../detector/index.js';
+import { Detector, DetectorError, rulesFolder, saveModel, type CityMap, type Incident, type IncidentBook } from '../detector/index.js';
 import { Ledger, type LedgerEntry, type WitnessPolicy } from '../ledger/index.js';
 import { createApi, ledgerAuditLog, type ApiOptions, ruleBookAdmin, type AuditLog, type EvidenceBundleView, type RuleAdmin, type RuleItem, type VigilApi, type ExceptionSpec, type SuppressionSpec } from '../api/index.js';
 import type { SensorKeyStore, SqliteStore } from '../store/index.js';
@@ -31,6 +31,8 @@ export interface AnalysisOptions {
   city?: CityDescription;
   /** The operator's city file (`detector.city`), read at start; takes the place of `city` for the detector. */
   cityMap?: CityMap;
+  /** Extra Sigma rule folders or files (`detector.rules`), after the starter pack and `<dataDir>/rules`. */
+  rules?: readonly string[];
   ledger: { checkpointEvery: number; checkpointIntervalMs: number; keyPath?: string | undefined };
   /** What the API takes from configuration (CORS origins, limits, WebSocket caps). */
   api?: Pick<ApiOptions, 'corsOrigins' | 'limits' | 'ws' | 'onOperation'>;
@@ -111,6 +113,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
   const incidents = new StoreIncidentBook(store);
   const detectorOptions = {
     dataDir: options.dataDir,
+    ...(options.rules ? { rules: ['starter', rulesFolder(options.dataDir), ...options.rules] } : {}),
     incidents,
     clock: now,
     logger: { info: (msg: string) => logger.info(msg), warn: (msg: string) => logger.warn(msg) },

@@ -179,6 +179,11 @@ export const configSchema = z.strictObject({
        * training traffic, or runs without map checks and says so. @default none
        */
       city: z.string().min(1).optional(),
+      /**
+       * Extra Sigma rule folders or files, loaded after the starter pack and the data
+       * directory's `rules/` folder (README "Rules"). @default none
+       */
+      rules: z.array(z.string().min(1)).default([]),
     })
     .prefault({}),
   mqtt: z
@@ -364,6 +369,7 @@ type EnvType = 'string' | 'int' | 'bool' | 'list';
  * | VIGIL_DEMO | demo.enabled |
  * | VIGIL_DETECTOR | detector.enabled |
  * | VIGIL_CITY | detector.city |
+ * | VIGIL_RULES | detector.rules |
  * | VIGIL_RETENTION_DAYS | store.retentionDays |
  * | VIGIL_ELASTICSEARCH_URL | store.elasticsearch.url |
  * | VIGIL_MQTT_BROKER | mqtt.broker.enabled |
@@ -401,6 +407,7 @@ export const ENV_VARS: Readonly<Record<string, { key: string; type: EnvType }>> 
   VIGIL_DEMO: { key: 'demo.enabled', type: 'bool' },
   VIGIL_DETECTOR: { key: 'detector.enabled', type: 'bool' },
   VIGIL_CITY: { key: 'detector.city', type: 'string' },
+  VIGIL_RULES: { key: 'detector.rules', type: 'list' },
   VIGIL_RETENTION_DAYS: { key: 'store.retentionDays', type: 'int' },
   VIGIL_ELASTICSEARCH_URL: { key: 'store.elasticsearch.url', type: 'string' },
   VIGIL_MQTT_BROKER: { key: 'mqtt.broker.enabled', type: 'bool' },
@@ -568,6 +575,7 @@ export const FLAG_KEYS: Readonly<Record<string, string>> = {
   kafkaTopics: 'kafka.topics',
   bus: 'bus.type',
   city: 'detector.city',
+  rules: 'detector.rules',
 };
 
 /**

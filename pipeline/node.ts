@@ -234,6 +234,7 @@ export class VigilNode {
           const anchor = node.anchoring?.proofFor(bundle);
           return anchor ? { ...bundle, anchor } : bundle;
         },
+        ...(config.detector.rules.length > 0 ? { rules: config.detector.rules } : {}),
         ...(config.detector.city ? { cityMap: await readCityFile(config.detector.city, (m) => deps.logger.warn(m)) } : {}),
       });
       await node.ledgerSensorKeyActions();

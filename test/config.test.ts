@@ -41,6 +41,15 @@ describe('configuration layers', () => {
     const flags = configFromFlags({ port: 4000, mqttPort: 1883, syslogPort: 7000, kafkaBrokers: 'a:1,b:2' }, (o) => o === 'syslogPort' || o === 'kafkaBrokers');
     expect(flags).toEqual({ syslog: { port: 7000 }, kafka: { brokers: ['a:1', 'b:2'] } });
   });
+
+  it('takes extra rule folders from --rules and from VIGIL_RULES, none by default', () => {
+    const tmp = tempDir();
+    expect(loadConfig({ cwd: tmp.dir, env: {} }).detector.rules).toEqual([]);
+    expect(loadConfig({ cwd: tmp.dir, env: { VIGIL_RULES: 'sigma/linux, sigma/network' } }).detector.rules).toEqual(['sigma/linux', 'sigma/network']);
+    const flags = configFromFlags({ rules: ['/srv/rules'] }, (o) => o === 'rules');
+    expect(loadConfig({ cwd: tmp.dir, env: { VIGIL_RULES: 'ignored' }, flags }).detector.rules).toEqual(['/srv/rules']);
+    tmp.cleanup();
+  });
 });
 
 describe('a wrong option fails at start, naming its key', () => {

@@ -32,6 +32,7 @@ export function register(program: Command): void {
     .option('--kafka-brokers <list>', 'Kafka bootstrap brokers, host:port,host:port')
     .option('--kafka-topics <list>', 'Kafka topics to consume input from (comma-separated)')
     .option('--bus <type>', 'event bus to the detector: memory or kafka')
+    .option('--rules <DIR...>', 'extra Sigma rule folders or files, loaded after the starter pack and <data-dir>/rules')
     .option('--city <CITY.geojson>', 'the city file: roads, speed limits, roadside units, service area (vigil city import makes one from OpenStreetMap)')
     .action(async (opts: Record<string, unknown> & { config?: string }, cmd: Command) => {
       // Owner-only for everything the node creates (database and its -wal/-shm, ledger, model,
