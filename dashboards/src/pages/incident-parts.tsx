@@ -7,7 +7,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { gql, type ApiError, type ActionRecord } from '../api.js';
 import { EventFlyout } from './event-flyout.js';
 import { ErrorBox, SeverityBadge, downloadJson, fmtTime, actionName, useSession } from '../ui.js';
-import type { AlertDetail, EvidenceEvent, IncidentDetail } from './incident.js';
+import type { AlertDetail, EvidenceEvent, IncidentDetail } from './incident-types.js';
 
 export function AlertItem({ alert }: { alert: AlertDetail }) {
   const { token } = useSession();

@@ -11,53 +11,17 @@ import {
   can,
   gql,
   subscribe,
-  type ActionRecord,
   type ApiError,
-  type IncidentSummary,
-  type Kinematics,
   type ReputationPoint,
   type Resolution,
-  type Severity,
 } from '../api.js';
 import { TimeChart } from '../chart.js';
 import { AlertItem, EvidenceTable, Timeline } from './incident-parts.js';
 import { CaseBundleButton } from './case-download.js';
+import { queueHref } from '../queue/state.js';
 import { ErrorBox, Panel, Reputation, SeverityBadge, StatusBadge, fmtTime, href, humanize, useQuery, useSession } from '../ui.js';
 
-export interface EvidenceEvent {
-  id: string;
-  timestamp: string;
-  kind: string;
-  action: string;
-  message: string | null;
-  source: string;
-  vehicle: Kinematics | null;
-  metrics: unknown;
-  /** The normalised (ECS) event, for the fields the summary line shows. */
-  document: Record<string, unknown> | null;
-}
-
-export interface AlertDetail {
-  id: string;
-  timestamp: string;
-  severity: Severity;
-  score: number;
-  title: string;
-  description: string;
-  category: string | null;
-  tags: string[];
-  origin: { type: string; id: string; title: string | null };
-  evidenceIds: string[];
-  evidenceTruncated: { total: number; kept: number } | null;
-  evidence: EvidenceEvent[];
-}
-
-export interface IncidentDetail extends IncidentSummary {
-  resolution: { reason: Resolution; comment: string | null; by: string; at: string } | null;
-  alertsTruncated: { total: number; kept: number } | null;
-  alerts: { totalCount: number; edges: { node: AlertDetail }[] };
-  history: ActionRecord[];
-}
+import type { IncidentDetail } from './incident-types.js';
 
 const QUERY = `query Incident($id: ID!) {
   incident(id: $id) {
@@ -89,7 +53,7 @@ export function IncidentPage({ id }: { id: string }) {
     return (
       <div class="page">
         <p>
-          <a href={href('incidents')}>← Incidents</a>
+          <a href={queueHref()}>← Incidents</a>
         </p>
         <ErrorBox error={error} />
         {!loading && !error && <p>No incident {id}.</p>}
@@ -101,7 +65,7 @@ export function IncidentPage({ id }: { id: string }) {
   return (
     <div class="page">
       <p class="crumbs">
-        <a href={href('incidents')}>← Incidents</a>
+        <a href={queueHref()}>← Incidents</a>
       </p>
       <div class="page-head">
         <h1>{incident.title}</h1>
