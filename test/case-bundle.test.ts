@@ -15,6 +15,7 @@ import { createToken } from '../api/index.js';
 import { resolveConfig } from '../pipeline/config.js';
 import { silentLogger } from '../pipeline/logger.js';
 import { VigilNode } from '../pipeline/node.js';
+import { teleports } from './case-fixtures.js';
 import { tempDir, vigilBin, waitFor } from './helpers.js';
 
 const run = promisify(execFile);
@@ -32,11 +33,6 @@ async function gql(query: string, variables: Record<string, unknown> = {}): Prom
   const body = (await res.json()) as { data?: any; errors?: Array<{ message: string }> };
   if (body.errors) throw new Error(body.errors.map((e) => e.message).join('; '));
   return body.data;
-}
-
-/** Safety messages jumping between two points 17 km apart every half second. */
-export function teleports(vehicle: string, n: number, now = Date.now()): string {
-  return Array.from({ length: n }, (_, i) => JSON.stringify({ kind: 'bsm', vehicle, ts: now - 20_000 + i * 500, lat: i % 2 ? 1.3 : 1.4, lon: i % 2 ? 103.8 : 103.92, speed: 12, heading: 90, seq: i })).join('\n');
 }
 
 beforeAll(async () => {

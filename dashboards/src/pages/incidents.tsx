@@ -181,7 +181,7 @@ export function IncidentsPage() {
       <IncidentCharts items={items} filters={filters} now={now} />
 
       <Panel title="Queue" actions={<span class="muted">{total === null ? 'loading…' : `${items.length} of ${total} shown`}</span>}>
-        {canTriage && selected.size > 0 && <BulkBar token={token} selected={[...selected]} onDone={() => { setSelected(new Set()); setReload((r) => r + 1); }} />}
+        {canTriage && <BulkBar token={token} selected={[...selected]} onDone={() => { setSelected(new Set()); setReload((r) => r + 1); }} />}
         <div class="table-wrap">
           <QueueTable items={items} filters={filters} now={now} fresh={fresh} selected={selected} setSelected={setSelected} sortBy={sortBy} canTriage={canTriage} />
         </div>

@@ -127,7 +127,7 @@ function QueryBar({ value, onChange }: { value: string; onChange: (q: string) =>
       <input
         type="search"
         aria-label="Query"
-        placeholder="entity:V-0042 kind:sybil rule:… assignee:bob status:open severity:high type:vehicle, or words of the title"
+        placeholder="entity:V-0042 kind:sybil assignee:bob status:open … or title words"
         value={text}
         onInput={(e) => setText(e.currentTarget.value)}
         onKeyDown={(e) => {
