@@ -322,4 +322,9 @@ export const caseTypeDefs = /* GraphQL */ `
     "One file for an auditor (format vigil-case/v1): the incident, its alerts, their evidence event documents, every triage action, each with its ledger proof, the checkpoints and the chain anchor when there is one. Null when there is no such incident."
     caseBundle(incidentId: ID!): JSON
   }
+
+  extend type Incident {
+    "Why the incident has its severity: one phrase per piece of evidence weighed (detector/severity.ts); empty for incidents stored before it existed."
+    severityReasons: [String!]!
+  }
 `;

@@ -344,6 +344,8 @@ export type Incident = {
   lastSeen: Scalars['Timestamp']['output'];
   resolution?: Maybe<IncidentResolution>;
   severity: Severity;
+  /** Why the incident has its severity: one phrase per piece of evidence weighed (detector/severity.ts); empty for incidents stored before it existed. */
+  severityReasons: Array<Scalars['String']['output']>;
   status: IncidentStatus;
   title: Scalars['String']['output'];
   updatedAt: Scalars['Timestamp']['output'];
@@ -1270,6 +1272,7 @@ export type IncidentResolvers<ContextType = ApiContext, ParentType extends Resol
   lastSeen?: Resolver<ResolversTypes['Timestamp'], ParentType, ContextType>;
   resolution?: Resolver<Maybe<ResolversTypes['IncidentResolution']>, ParentType, ContextType>;
   severity?: Resolver<ResolversTypes['Severity'], ParentType, ContextType>;
+  severityReasons?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['IncidentStatus'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['Timestamp'], ParentType, ContextType>;

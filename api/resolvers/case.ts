@@ -10,5 +10,8 @@ export function caseResolvers(kit: Kit): Resolvers {
       caseBundle: (_, a, ctx) =>
         heavy(ctx, async () => (await buildCaseBundle(a.incidentId, storeCaseSources(kit.store, (id) => kit.ledger().proveById(id)), { now: kit.now })) ?? null),
     },
+    Incident: {
+      severityReasons: (p) => p.incident.severityBasis?.reasons ?? [],
+    },
   };
 }

@@ -32,6 +32,7 @@ export interface AlertDetail {
 export interface IncidentDetail extends IncidentSummary {
   resolution: { reason: Resolution; comment: string | null; by: string; at: string } | null;
   alertsTruncated: { total: number; kept: number } | null;
+  severityReasons: string[];
   alerts: { totalCount: number; edges: { node: AlertDetail }[] };
   history: ActionRecord[];
 }

@@ -27,6 +27,7 @@ const QUERY = `query Incident($id: ID!) {
   incident(id: $id) {
     ${INCIDENT_SUMMARY}
     resolution { reason comment by at }
+    severityReasons
     alertsTruncated { total kept }
     alerts(first: 50) { totalCount edges { node {
       id timestamp severity score title description category tags origin { type id title } evidenceIds evidenceTruncated { total kept }
@@ -81,6 +82,10 @@ export function IncidentPage({ id }: { id: string }) {
             {incident.entity.type === 'VEHICLE' ? <a href={href('vehicle', incident.entity.id)}>{incident.entity.id}</a> : incident.entity.id}{' '}
             <span class="muted">{incident.entity.type.toLowerCase()}</span>
           </dd>
+        </div>
+        <div>
+          <dt>Severity from</dt>
+          <dd class="small">{incident.severityReasons.length ? incident.severityReasons.join('; ') : '—'}</dd>
         </div>
         <div>
           <dt>Kind</dt>
