@@ -25,6 +25,7 @@ import { hexToBytes } from 'viem';
 import { checkAnchorOnChain, createChainReader } from './chain.js';
 import { AnchorError } from './errors.js';
 import { parseAnchorProof } from './parse.js';
+import { verifyCaseWith, type CaseVerificationResult } from './case.js';
 import type { AnchorProof } from './types.js';
 
 const hexBytes = (h: string): Uint8Array => hexToBytes(`0x${h}`);
@@ -123,6 +124,13 @@ export async function verifyAnchoredBundle(bundle: unknown, publicKey: string | 
   }
   return result;
 }
+
+/** A case bundle (`vigil-case/v1`, ./case.ts): every part's proof and anchor, the documents' hashes, completeness. */
+export function verifyCaseBundle(value: unknown, publicKey: string | Uint8Array, options: AnchorVerifyOptions = {}): Promise<CaseVerificationResult> {
+  return verifyCaseWith(verifyAnchoredBundle, value, publicKey, options);
+}
+export { CASE_FORMAT, eventDocumentId } from './case.js';
+export type { CaseBundle, CaseCheckpoint, CasePart, CasePartRole, CaseStep, CaseStepName, CaseVerificationResult } from './case.js';
 
 export { checkAnchorOnChain, createChainReader, fetchAnchors, originHash } from './chain.js';
 export type { ChainReader, OnChainCheck } from './chain.js';

@@ -1,5 +1,7 @@
 export { createApi } from './server.js';
 export { ledgerAuditLog } from './ledger-audit.js';
+export { buildCaseBundle, storeCaseSources } from './case-bundle.js';
+export type { CaseSources, CaseBundleOptions } from './case-bundle.js';
 export { ruleBookAdmin } from './rulebook-admin.js';
 export type { RuleBookPort } from './rulebook-admin.js';
 export type { LedgerAuditOptions } from './ledger-audit.js';

@@ -312,3 +312,19 @@ export const typeDefs = /* GraphQL */ `
     incidentChanged(id: ID): IncidentChange!
   }
 `;
+
+/**
+ * The case bundle, a block of its own (other parts add theirs beside it): see
+ * api/case-bundle.ts and anchor/case.ts for the format and what is proved.
+ */
+export const caseTypeDefs = /* GraphQL */ `
+  extend type Query {
+    "One file for an auditor (format vigil-case/v1): the incident, its alerts, their evidence event documents, every triage action, each with its ledger proof, the checkpoints and the chain anchor when there is one. Null when there is no such incident."
+    caseBundle(incidentId: ID!): JSON
+  }
+
+  extend type Incident {
+    "Why the incident has its severity: one phrase per piece of evidence weighed (detector/severity.ts); empty for incidents stored before it existed."
+    severityReasons: [String!]!
+  }
+`;

@@ -21,7 +21,7 @@ import { csrfGuard, errorResponse, executionBudget, operationTiming, tokenLimit,
 import { DEFAULT_LIMITS, operationCost, validationRules, type Limits } from './limits.js';
 import { RuleAdminError, type AuditLog, type RuleAdmin } from './ports.js';
 import { createResolvers, type ApiContext, type PubSubTopics } from './resolvers.js';
-import { typeDefs } from './schema.graphql.js';
+import { caseTypeDefs, typeDefs } from './schema.graphql.js';
 import { createWsEndpoint, type WsEndpoint, type WsOptions } from './ws.js';
 
 /** Yoga's server context: nothing beyond the request (the node handler adds req/res). */
@@ -114,8 +114,8 @@ export function createApi(options: ApiOptions): VigilApi {
   const sensorKeys = options.sensorKeys;
   const sensorKeyActions = sensorKeys && options.audit ? sensorKeyActionFlusher(sensorKeys, options.audit, options.store, now) : undefined;
   const schema = sensorKeys
-    ? createSchema<ApiContext>({ typeDefs: [typeDefs, sensorTypeDefs], resolvers: [resolvers, createSensorResolvers({ keys: sensorKeys, audit: options.audit, flusher: sensorKeyActions, now })] })
-    : createSchema<ApiContext>({ typeDefs, resolvers });
+    ? createSchema<ApiContext>({ typeDefs: [typeDefs, caseTypeDefs, sensorTypeDefs], resolvers: [resolvers, createSensorResolvers({ keys: sensorKeys, audit: options.audit, flusher: sensorKeyActions, now })] })
+    : createSchema<ApiContext>({ typeDefs: [typeDefs, caseTypeDefs], resolvers });
   const cors = options.corsOrigins?.length ? { origin: [...options.corsOrigins], credentials: false, methods: ['GET', 'POST'] } : false;
   const report = options.onUnexpectedError ?? ((err: unknown) => console.error(err));
 

@@ -13,6 +13,7 @@ import { MemoryIncidentBook, type IncidentBook } from './incidents.js';
 import { loadModel, scoreFamily, type ModelBundle } from './model/index.js';
 import { ReputationBook, type ReputationOptions } from './reputation/index.js';
 import { loadRuleSources, RuleBook, rulesFolder, type MatchContext, type RuleHit } from './rules/index.js';
+import { incidentSeverity, resolveSeverityOptions, tallyAlert, type ResolvedSeverityOptions, type SeverityOptions } from './severity.js';
 import { SEVERITIES, type Alert, type AlertOrigin, type Incident, type ReputationPoint, type Severity } from './types.js';
 import { join } from 'node:path';
 
@@ -48,6 +49,8 @@ export interface DetectorOptions {
   features?: Omit<FeatureOptions, 'city'>;
   reputation?: ReputationOptions;
   incidents?: IncidentBook;
+  /** How incident severity weighs the evidence and the assets (detector/severity.ts). */
+  severity?: SeverityOptions;
   limits?: DetectorLimits;
   /** Epoch milliseconds. @default Date.now */
   clock?: () => number;
@@ -83,6 +86,7 @@ export class Detector {
   private model: ModelBundle | undefined;
   private readonly log: DetectorLogger;
   private readonly incidents: IncidentBook;
+  private readonly severity: ResolvedSeverityOptions;
   private readonly limits: Required<DetectorLimits>;
   private readonly featureIndex: Record<Family, Record<string, number>>;
   private learnt: LearntCityIndex | undefined;
@@ -96,6 +100,7 @@ export class Detector {
     this.reputation = new ReputationBook(options.reputation);
     this.features = new FeatureExtractor({ ...options.features, ...(options.city ? { city: options.city } : {}), ...(model?.features ? { learnt: model.features } : {}) });
     this.incidents = options.incidents ?? new MemoryIncidentBook();
+    this.severity = resolveSeverityOptions(options.severity);
     const l = options.limits ?? {};
     this.limits = {
       evidenceLimit: l.evidenceLimit ?? 100,
@@ -367,7 +372,7 @@ export class Detector {
           entity: { ...a.entity },
           title: `${a.entity.type === 'vehicle' ? 'Vehicle' : a.entity.type === 'device' ? 'Device' : 'Host'} ${a.entity.id}: ${a.title}`,
           status: 'open',
-          severity: a.severity,
+          severity: 'low',
           firstSeen: a.ts,
           lastSeen: a.ts,
           alertCount: 0,
@@ -378,7 +383,7 @@ export class Detector {
       inc.alertCount++;
       inc.lastSeen = Math.max(inc.lastSeen, a.ts);
       inc.firstSeen = Math.min(inc.firstSeen, a.ts);
-      if (SEVERITIES.indexOf(a.severity) > SEVERITIES.indexOf(inc.severity)) inc.severity = a.severity;
+      this.grade(inc, a);
       if (inc.alertIds.length < this.limits.alertLimit) inc.alertIds.push(a.id);
       else inc.alertsTruncated = { total: inc.alertCount, kept: inc.alertIds.length };
       if (a.category !== undefined && !inc.categories.includes(a.category)) inc.categories.push(a.category);
@@ -387,6 +392,17 @@ export class Detector {
       changed.set(inc.id, inc);
     }
     return [...changed.values()];
+  }
+
+  private grade(inc: Incident, a: Alert): void {
+    const { reasons: _r, ...prev } = inc.severityBasis ?? { reasons: [] };
+    const tally = tallyAlert('level' in prev ? prev : undefined, a);
+    const e = inc.entity;
+    const d = incidentSeverity({ ...tally, entity: e, trust: this.reputation.trust(e.id), flagged: this.reputation.isFlagged(e.id) }, this.severity);
+    if (SEVERITIES.indexOf(d.severity) >= SEVERITIES.indexOf(inc.severity)) {
+      inc.severity = d.severity;
+      inc.severityBasis = { ...tally, reasons: d.reasons };
+    } else inc.severityBasis = { ...tally, reasons: inc.severityBasis?.reasons ?? d.reasons };
   }
 }
 

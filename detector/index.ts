@@ -29,6 +29,8 @@ export type { DetectorOptions, DetectorOutput, DetectorLimits, DetectorLogger, M
 export { DetectorError } from './errors.js';
 export type { DetectorErrorCode } from './errors.js';
 export { MemoryIncidentBook } from './incidents.js';
+export { incidentSeverity, resolveSeverityOptions, tallyAlert, isRuleDetector } from './severity.js';
+export type { Criticality, SeverityOptions, SeverityEvidence, SeverityDecision, SeverityTally } from './severity.js';
 export type { IncidentBook } from './incidents.js';
 export { RuleBook, STARTER_PACK_DIR, loadRuleDir, loadRuleFiles, loadRuleSources, rulesFolder, defaultSigmaMapping, parseMapping, DEFAULT_MAPPING_FILE } from './rules/index.js';
 export type { RuleHit, RuleMeta, RuleListing, RuleExplanation, RuleStatus, RuleBookOptions, SigmaMapping, Suppression, CorrelationType, MatchContext } from './rules/index.js';

@@ -63,8 +63,10 @@ export interface Incident {
   entity: { id: string; type: EntityType };
   title: string;
   status: IncidentStatus;
-  /** The highest severity among its alerts. */
+  /** From the evidence of its alerts, the entity's reputation and the asset's criticality (detector/severity.ts); never drops as alerts join. */
   severity: Severity;
+  /** What the severity was computed from, and why (detector/severity.ts); absent on incidents stored before it existed. */
+  severityBasis?: { level: Severity; score: number; detectors: string[]; reasons: string[] };
   /** Epoch milliseconds. */
   firstSeen: number;
   lastSeen: number;

@@ -196,7 +196,7 @@ describe.skipIf(!haveChromium)('the dashboards in headless Chromium', () => {
     await analyst.getByRole('button', { name: 'Reopen' }).waitFor();
     const timeline = analyst.getByRole('list', { name: 'Timeline' });
     await timeline.getByText(/acknowledge/).waitFor();
-    await timeline.getByText(/resolve — “Teleports/).waitFor();
+    await timeline.getByText(/resolve as true positive — “Teleports/).waitFor();
 
     // The alert's evidence bundle, downloaded from the incident (the ledger checkpoints every 200 ms).
     const bundlePath = join(ARTIFACTS, 'evidence-bundle.json');

@@ -344,6 +344,8 @@ export type Incident = {
   lastSeen: Scalars['Timestamp']['output'];
   resolution?: Maybe<IncidentResolution>;
   severity: Severity;
+  /** Why the incident has its severity: one phrase per piece of evidence weighed (detector/severity.ts); empty for incidents stored before it existed. */
+  severityReasons: Array<Scalars['String']['output']>;
   status: IncidentStatus;
   title: Scalars['String']['output'];
   updatedAt: Scalars['Timestamp']['output'];
@@ -566,6 +568,8 @@ export type Query = {
   __typename?: 'Query';
   alert?: Maybe<Alert>;
   alerts: AlertConnection;
+  /** One file for an auditor (format vigil-case/v1): the incident, its alerts, their evidence event documents, every triage action, each with its ledger proof, the checkpoints and the chain anchor when there is one. Null when there is no such incident. */
+  caseBundle?: Maybe<Scalars['JSON']['output']>;
   deadLetters: DeadLetterConnection;
   device: Device;
   devices: DeviceConnection;
@@ -597,6 +601,11 @@ export type QueryAlertsArgs = {
   filter?: InputMaybe<AlertFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   sort?: InputMaybe<AlertSort>;
+};
+
+
+export type QueryCaseBundleArgs = {
+  incidentId: Scalars['ID']['input'];
 };
 
 
@@ -1265,6 +1274,7 @@ export type IncidentResolvers<ContextType = ApiContext, ParentType extends Resol
   lastSeen?: Resolver<ResolversTypes['Timestamp'], ParentType, ContextType>;
   resolution?: Resolver<Maybe<ResolversTypes['IncidentResolution']>, ParentType, ContextType>;
   severity?: Resolver<ResolversTypes['Severity'], ParentType, ContextType>;
+  severityReasons?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['IncidentStatus'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['Timestamp'], ParentType, ContextType>;
@@ -1345,6 +1355,7 @@ export type PrincipalResolvers<ContextType = ApiContext, ParentType extends Reso
 export type QueryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   alert?: Resolver<Maybe<ResolversTypes['Alert']>, ParentType, ContextType, RequireFields<QueryAlertArgs, 'id'>>;
   alerts?: Resolver<ResolversTypes['AlertConnection'], ParentType, ContextType, RequireFields<QueryAlertsArgs, 'first'>>;
+  caseBundle?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType, RequireFields<QueryCaseBundleArgs, 'incidentId'>>;
   deadLetters?: Resolver<ResolversTypes['DeadLetterConnection'], ParentType, ContextType, RequireFields<QueryDeadLettersArgs, 'first'>>;
   device?: Resolver<ResolversTypes['Device'], ParentType, ContextType, RequireFields<QueryDeviceArgs, 'id'>>;
   devices?: Resolver<ResolversTypes['DeviceConnection'], ParentType, ContextType, RequireFields<QueryDevicesArgs, 'first'>>;

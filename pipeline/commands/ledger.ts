@@ -2,7 +2,7 @@
  * The ledger's commands:
  *   vigil verify [--data-dir DIR] [--key KEY] [--rpc URL [--contract ADDR]] [--json]
  *       full audit, and with --rpc the log held against every anchor on chain; exit 0 sound, 1 not
- *   vigil prove [--data-dir DIR] (--id ID | --index N) [--out FILE]   an evidence bundle (with its anchor)
+ *   vigil prove [--data-dir DIR] (--id ID | --index N | --incident ID) [--out FILE]   an evidence bundle (with its anchor), or an incident's case bundle
  *   vigil verify-proof BUNDLE.json --key KEY [--witness-key K]… [--required N] [--rpc URL [--contract ADDR]] [--json]
  *   vigil witness --port P --data-dir DIR [--host H] [--name N] [--log-key KEY]…
  * Bad input is one line on stderr and exit 1 (cli.ts prints thrown errors that way).
@@ -20,9 +20,10 @@ import {
 } from '../../ledger/index.js';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { auditAnchors, createChainReader, fetchAnchors, readRecordedAnchors, anchorProofFor, verifyAnchorProof, verifyAnchoredBundle, type AnchorAudit, type AnchoredVerificationResult, type Hex } from '../../anchor/index.js';
+import { CASE_FORMAT, verifyCaseBundle, auditAnchors, createChainReader, fetchAnchors, readRecordedAnchors, anchorProofFor, verifyAnchorProof, verifyAnchoredBundle, type AnchorAudit, type AnchoredVerificationResult, type Hex } from '../../anchor/index.js';
 import { ANCHOR_STATE_DIR, readDeployment } from '../anchor.js';
 import { intOption } from './options.js';
+import { describeCase, proveCase } from './prove-case.js';
 import { DEFAULT_DATA_DIR } from '../config.js';
 
 const out = (text: string): void => {
@@ -75,9 +76,11 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', "the node's data directory (or its ledger/ directory)", DEFAULT_DATA_DIR)
     .addOption(new Option('--id <id>', 'the entry whose body.id this is').conflicts('index'))
     .addOption(new Option('--index <n>', 'the entry at this leaf index').argParser(intOption('--index', 0, Number.MAX_SAFE_INTEGER)))
+    .addOption(new Option('--incident <id>', "one case bundle for this incident: its alerts, their evidence event documents, every triage action, each proved").conflicts(['id', 'index']))
     .option('--out <file>', 'write the bundle here instead of stdout')
-    .action(async (opts: { dataDir: string; id?: string; index?: number; out?: string }) => {
-      if (opts.id === undefined && opts.index === undefined) throw new LedgerError('INVALID_ARGUMENT', 'give --id ID or --index N');
+    .action(async (opts: { dataDir: string; id?: string; index?: number; incident?: string; out?: string }) => {
+      if (opts.incident !== undefined) return writeCase(opts.dataDir, opts.incident, opts.out);
+      if (opts.id === undefined && opts.index === undefined) throw new LedgerError('INVALID_ARGUMENT', 'give --id ID, --index N or --incident ID');
       const snapshot = await openSnapshot(await ledgerDir(opts.dataDir));
       let bundle;
       const stateDir = [join(opts.dataDir, ANCHOR_STATE_DIR), join(dirname(opts.dataDir), ANCHOR_STATE_DIR)].find((d) => existsSync(d));
@@ -131,13 +134,20 @@ export function register(program: Command): void {
       }
       const key = await readPublicKey(opts.key);
       const witnessKeys = await Promise.all((opts.witnessKey ?? []).map((k) => readPublicKey(k)));
-      const result = await verifyAnchoredBundle(bundle, key, {
+      const options = {
         witnessKeys,
         ...(opts.required !== undefined ? { requiredCosignatures: opts.required } : {}),
         ...(opts.rpc !== undefined ? { rpcUrl: opts.rpc } : {}),
         ...(opts.contract !== undefined ? { contract: opts.contract } : {}),
         ...(opts.requireAnchor ? { requireAnchor: true } : {}),
-      });
+      };
+      if ((bundle as { format?: unknown } | null)?.format === CASE_FORMAT) {
+        const result = await verifyCaseBundle(bundle, key, options);
+        out(opts.json ? JSON.stringify(result) : describeCase(result));
+        if (!result.ok) process.exitCode = 1;
+        return;
+      }
+      const result = await verifyAnchoredBundle(bundle, key, options);
       out(opts.json ? JSON.stringify(result) : describeProof(result));
       if (!result.ok) process.exitCode = 1;
     });
@@ -163,6 +173,16 @@ export function register(program: Command): void {
         process.once('SIGTERM', stop);
       });
     });
+}
+
+async function writeCase(dataDir: string, incident: string, file: string | undefined): Promise<void> {
+  const bundle = await proveCase(dataDir, await ledgerDir(dataDir), incident);
+  const text = `${JSON.stringify(bundle, null, 2)}\n`;
+  const summary = `incident ${incident}: ${bundle.parts.length} part(s) under ${bundle.checkpoints.length} checkpoint(s)${bundle.checkpoints.some((c) => c.anchor) ? ', anchored' : ''}${bundle.missing.length ? `, ${bundle.missing.length} missing` : ''}`;
+  if (file) {
+    await writeFile(file, text);
+    process.stderr.write(`prove: ${summary}; written to ${file}\n`);
+  } else process.stdout.write(text);
 }
 
 function describeAudit(r: AuditReport): string {

@@ -3,7 +3,7 @@
  * evidence and triage steps, the entity's reputation, and the triage actions (each one a
  * ledger entry, see the API's `Action`).
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import {
   ACTION_FIELDS,
   INCIDENT_SUMMARY,
@@ -11,56 +11,23 @@ import {
   can,
   gql,
   subscribe,
-  type ActionRecord,
   type ApiError,
-  type IncidentSummary,
-  type Kinematics,
   type ReputationPoint,
   type Resolution,
-  type Severity,
 } from '../api.js';
 import { TimeChart } from '../chart.js';
-import { ErrorBox, Panel, Reputation, SeverityBadge, StatusBadge, downloadJson, fmtTime, href, humanize, actionName, useQuery, useSession } from '../ui.js';
+import { AlertItem, EvidenceTable, Timeline } from './incident-parts.js';
+import { CaseBundleButton } from './case-download.js';
+import { queueHref } from '../queue/state.js';
+import { ErrorBox, Panel, Reputation, SeverityBadge, StatusBadge, fmtTime, href, humanize, useQuery, useSession } from '../ui.js';
 
-interface EvidenceEvent {
-  id: string;
-  timestamp: string;
-  kind: string;
-  action: string;
-  message: string | null;
-  source: string;
-  vehicle: Kinematics | null;
-  metrics: unknown;
-  /** The normalised (ECS) event, for the fields the summary line shows. */
-  document: Record<string, unknown> | null;
-}
-
-interface AlertDetail {
-  id: string;
-  timestamp: string;
-  severity: Severity;
-  score: number;
-  title: string;
-  description: string;
-  category: string | null;
-  tags: string[];
-  origin: { type: string; id: string; title: string | null };
-  evidenceIds: string[];
-  evidenceTruncated: { total: number; kept: number } | null;
-  evidence: EvidenceEvent[];
-}
-
-interface IncidentDetail extends IncidentSummary {
-  resolution: { reason: Resolution; comment: string | null; by: string; at: string } | null;
-  alertsTruncated: { total: number; kept: number } | null;
-  alerts: { totalCount: number; edges: { node: AlertDetail }[] };
-  history: ActionRecord[];
-}
+import type { IncidentDetail } from './incident-types.js';
 
 const QUERY = `query Incident($id: ID!) {
   incident(id: $id) {
     ${INCIDENT_SUMMARY}
     resolution { reason comment by at }
+    severityReasons
     alertsTruncated { total kept }
     alerts(first: 50) { totalCount edges { node {
       id timestamp severity score title description category tags origin { type id title } evidenceIds evidenceTruncated { total kept }
@@ -87,7 +54,7 @@ export function IncidentPage({ id }: { id: string }) {
     return (
       <div class="page">
         <p>
-          <a href={href('incidents')}>← Incidents</a>
+          <a href={queueHref()}>← Incidents</a>
         </p>
         <ErrorBox error={error} />
         {!loading && !error && <p>No incident {id}.</p>}
@@ -99,12 +66,14 @@ export function IncidentPage({ id }: { id: string }) {
   return (
     <div class="page">
       <p class="crumbs">
-        <a href={href('incidents')}>← Incidents</a>
+        <a href={queueHref()}>← Incidents</a>
       </p>
       <div class="page-head">
         <h1>{incident.title}</h1>
         <SeverityBadge severity={incident.severity} />
         <StatusBadge status={incident.status} />
+        <span class="spacer" />
+        <CaseBundleButton id={incident.id} title={incident.title} />
       </div>
       <dl class="facts">
         <div>
@@ -113,6 +82,10 @@ export function IncidentPage({ id }: { id: string }) {
             {incident.entity.type === 'VEHICLE' ? <a href={href('vehicle', incident.entity.id)}>{incident.entity.id}</a> : incident.entity.id}{' '}
             <span class="muted">{incident.entity.type.toLowerCase()}</span>
           </dd>
+        </div>
+        <div>
+          <dt>Severity from</dt>
+          <dd class="small">{incident.severityReasons.length ? incident.severityReasons.join('; ') : '—'}</dd>
         </div>
         <div>
           <dt>Kind</dt>
@@ -167,116 +140,6 @@ export function IncidentPage({ id }: { id: string }) {
         </div>
       </div>
     </div>
-  );
-}
-
-function AlertItem({ alert }: { alert: AlertDetail }) {
-  const { token } = useSession();
-  const [error, setError] = useState<ApiError | null>(null);
-  const download = async (): Promise<void> => {
-    try {
-      const { evidence } = await gql<{ evidence: { json: unknown } | null }>(token, 'query ($id: ID!) { evidence(id: $id) { json } }', { id: alert.id });
-      if (!evidence) throw new Error('the ledger has no entry for this alert yet (it is written at the next checkpoint)');
-      downloadJson(`vigil-evidence-${alert.id.slice(0, 16)}.json`, evidence.json);
-    } catch (err) {
-      setError(err as ApiError);
-    }
-  };
-  return (
-    <li class="alert-item">
-      <div class="alert-line">
-        <SeverityBadge severity={alert.severity} />
-        <strong>{alert.title}</strong>
-        <span class="muted small">{fmtTime(alert.timestamp)}</span>
-        <span class="spacer" />
-        <button type="button" class="small" onClick={download} aria-label={`Download evidence bundle for alert ${alert.title} at ${fmtTime(alert.timestamp)}`}>
-          Download evidence
-        </button>
-      </div>
-      <p class="small">{alert.description}</p>
-      <p class="muted small">
-        {alert.origin.type.toLowerCase()} {alert.origin.title ?? alert.origin.id} · score {alert.score.toFixed(0)} · {alert.evidenceIds.length} evidence event(s)
-        {alert.tags.length ? ` · ${alert.tags.join(' ')}` : ''}
-      </p>
-      <ErrorBox error={error} />
-    </li>
-  );
-}
-
-function describeEvent(e: EvidenceEvent): string {
-  if (e.vehicle) {
-    const v = e.vehicle;
-    return `${v.lat.toFixed(5)}, ${v.lon.toFixed(5)} · ${v.speed.toFixed(1)} m/s · heading ${v.heading.toFixed(0)}°${v.seq != null ? ` · seq ${v.seq}` : ''}`;
-  }
-  const doc = (e.document ?? {}) as { source?: { ip?: string }; destination?: { ip?: string; port?: number }; network?: { transport?: string; protocol?: string; bytes?: number }; user?: { name?: string }; event?: { outcome?: string } };
-  if (e.kind === 'NET' && doc.destination) {
-    const n = doc.network ?? {};
-    return `${doc.source?.ip ?? '?'} → ${doc.destination.ip ?? '?'}:${doc.destination.port ?? '?'} ${n.transport ?? ''}${n.bytes != null ? ` · ${n.bytes} B` : ''}`;
-  }
-  if (e.kind === 'AUTH' && doc.user) return `${e.action}: user ${doc.user.name ?? '?'} ${doc.event?.outcome ?? ''}${doc.source?.ip ? ` from ${doc.source.ip}` : ''}`;
-  if (e.message) return e.message;
-  if (e.metrics) return JSON.stringify(e.metrics);
-  return e.action;
-}
-
-function EvidenceTable({ alerts }: { alerts: AlertDetail[] }) {
-  const events = useMemo(() => {
-    const seen = new Map<string, EvidenceEvent>();
-    for (const a of alerts) for (const e of a.evidence) seen.set(e.id, e);
-    return [...seen.values()].sort((a, b) => a.timestamp.localeCompare(b.timestamp));
-  }, [alerts]);
-  if (events.length === 0) return <p class="empty">No evidence events are still stored (the ledger keeps proving them).</p>;
-  return (
-    <table class="table compact" aria-label="Evidence events">
-      <thead>
-        <tr>
-          <th scope="col">Time</th>
-          <th scope="col">Kind</th>
-          <th scope="col">Source</th>
-          <th scope="col">Reported</th>
-        </tr>
-      </thead>
-      <tbody>
-        {events.map((e) => (
-          <tr>
-            <td class="mono">{fmtTime(e.timestamp)}</td>
-            <td>{e.kind.toLowerCase()}</td>
-            <td>{e.source}</td>
-            <td class="mono small">{describeEvent(e)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
-function Timeline({ incident, alerts }: { incident: IncidentDetail; alerts: AlertDetail[] }) {
-  const rows = useMemo(() => {
-    const out: Array<{ t: string; kind: 'alert' | 'event' | 'action'; text: string; who?: string }> = [];
-    for (const a of alerts) {
-      out.push({ t: a.timestamp, kind: 'alert', text: `${a.severity.toLowerCase()} alert: ${a.title}` });
-      for (const e of a.evidence) out.push({ t: e.timestamp, kind: 'event', text: `${e.kind.toLowerCase()} ${describeEvent(e)}` });
-    }
-    for (const h of incident.history) {
-      out.push({ t: h.timestamp, kind: 'action', text: `${actionName(h.action)}${h.comment ? ` — “${h.comment}”` : ''}`, who: `${h.actor} (${h.role.toLowerCase()})` });
-    }
-    const unique = new Map(out.map((r) => [`${r.kind}|${r.t}|${r.text}`, r]));
-    // Newest first: the latest triage step and alert are what the analyst opens the page for.
-    return [...unique.values()].sort((a, b) => b.t.localeCompare(a.t));
-  }, [incident, alerts]);
-  return (
-    <ol class="timeline" aria-label="Timeline">
-      {rows.map((r) => (
-        <li class={`tl-${r.kind}`}>
-          <span class="tl-time mono">{fmtTime(r.t)}</span>
-          <span class="tl-kind">{r.kind}</span>
-          <span class="tl-text">
-            {r.text}
-            {r.who && <span class="muted"> · {r.who}</span>}
-          </span>
-        </li>
-      ))}
-    </ol>
   );
 }
 

@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { verifyBundle, type VerificationResult } from '../../../ledger/verifier.js';
-import { verifyAnchoredBundle } from '../../../anchor/verifier.js';
+import { CASE_FORMAT, verifyAnchoredBundle, verifyCaseBundle, type CaseVerificationResult } from '../../../anchor/verifier.js';
 import { useAnchorInfo } from './anchors.js';
 import { gql } from '../api.js';
 import { ErrorBox, Panel, useSession } from '../ui.js';
@@ -20,7 +20,26 @@ const STEP_TITLES: Record<string, string> = {
   cosignatures: 'Witness cosignatures',
   anchor: 'Anchored checkpoint is consistent with the bundle',
   chain: 'Anchor found on chain (through its JSON-RPC)',
+  case: 'Case bundle format and fields',
+  alert: 'Alerts: each entry proved in the log and naming this incident',
+  evidence: 'Evidence events: each document hashes to the id its ledger entry proves',
+  action: 'Triage actions: each entry proved in the log and targeting this incident',
+  completeness: 'Every alert of the incident and every evidence event of its alerts is present',
 };
+
+/** A case has thousands of parts: one line per kind of part, naming the first that failed. */
+function caseSteps(r: CaseVerificationResult): VerificationResult {
+  const steps: VerificationResult['steps'] = [];
+  for (const s of r.steps) {
+    if (s.id === undefined) steps.push({ step: s.step as never, outcome: s.outcome, detail: s.detail });
+  }
+  for (const role of ['alert', 'evidence', 'action'] as const) {
+    const failed = r.steps.filter((s) => s.step === role && s.outcome === 'failed');
+    const detail = failed.length === 0 ? `${r.counts[role]} verified` : `${failed.length} failed; ${failed.slice(0, 3).map((f) => `${f.id ?? ''}: ${f.detail}`).join(' · ')}`;
+    steps.splice(steps.length - 1, 0, { step: role as never, outcome: failed.length === 0 ? 'passed' : 'failed', detail });
+  }
+  return { ok: r.ok, steps, ...(r.reason ? { reason: r.reason } : {}) };
+}
 
 type Outcome = { result: VerificationResult; summary?: string; ms: number } | null;
 
@@ -59,6 +78,15 @@ export function VerifyPage() {
     const keys = witnessKeys.includes('-----BEGIN')
       ? (witnessKeys.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? [])
       : witnessKeys.split('\n').map((k) => k.trim()).filter(Boolean);
+    if ((parsed as { format?: unknown } | null)?.format === CASE_FORMAT) {
+      const rpcUrl = anchorInfo?.rpcUrl;
+      const inc = (parsed as { incident?: { id?: string; title?: string } }).incident;
+      setOutcome({ result: { ok: false, steps: [], reason: 'checking…' }, ms: 0 });
+      void verifyCaseBundle(parsed, key, { witnessKeys: keys, requiredCosignatures: required, ...(rpcUrl ? { rpcUrl } : {}) }).then((r) =>
+        setOutcome({ result: caseSteps(r), summary: `case of incident “${inc?.title ?? ''}” ${inc?.id ?? ''}`, ms: performance.now() - started }),
+      );
+      return;
+    }
     let result: VerificationResult;
     try {
       result = verifyBundle(parsed, key, { witnessKeys: keys, requiredCosignatures: required });
@@ -82,8 +110,8 @@ export function VerifyPage() {
 
   const readFile = async (file: File | undefined): Promise<void> => {
     if (!file) return;
-    if (file.size > 5 * 1024 * 1024) {
-      setOutcome({ result: { ok: false, reason: 'json: the file is over 5 MB; an evidence bundle is a few kilobytes', steps: [] }, ms: 0 });
+    if (file.size > 100 * 1024 * 1024) {
+      setOutcome({ result: { ok: false, reason: 'json: the file is over 100 MB; an evidence bundle is a few kilobytes, a case bundle a few megabytes', steps: [] }, ms: 0 });
       return;
     }
     const content = await file.text();
@@ -127,7 +155,7 @@ export function VerifyPage() {
               </p>
             </div>
             <label for="bundle-text">Bundle JSON</label>
-            <textarea id="bundle-text" class="mono" rows={12} spellcheck={false} value={text} onInput={(e) => setText(e.currentTarget.value)} placeholder='{"format":"vigil-evidence/v1", …}' />
+            <textarea id="bundle-text" class="mono" rows={12} spellcheck={false} value={text} onInput={(e) => setText(e.currentTarget.value)} placeholder='{"format":"vigil-evidence/v1", …} or a case bundle {"format":"vigil-case/v1", …}' />
             <div class="button-row">
               <button type="button" class="primary" onClick={() => verify()} disabled={text.trim() === '' || key.trim() === ''}>
                 Verify
