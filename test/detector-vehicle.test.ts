@@ -101,6 +101,24 @@ describe.each([0.3, 5])('honest and forged tracks at %s m of GNSS noise', (sigma
     expect(after.filter(flagged).length).toBe(0);
   });
 
+  it('a vehicle lying in two bouts a second apart: both are caught, and neither the truth between nor after them is', () => {
+    const fx = new FeatureExtractor();
+    const events = fleet(sigma, 8, 90, 105);
+    const lying = (k: number) => (k >= 300 && k < 400) || (k >= 410 && k < 510);
+    const forged = events.map((e, i) => {
+      const v = e.vigil.vehicle!;
+      if (e.vigil.entity.id !== 'V-3' || !lying(Math.floor(i / 8))) return e;
+      return ev({ kind: 'bsm', vehicle: 'V-3', ts: e.vigil.ts, lat: v.lat, lon: v.lon + 150 * M, speed: v.speed, heading: 0, accel: v.accel, seq: v.seq });
+    });
+    const r = rows(fx, forged).filter((x) => x.vid === 'V-3');
+    const caught = (x: Record<string, number>) => x.pos_nis! > NIS_RULE || x.offset_nis! > NIS_RULE;
+    expect(r.slice(300, 400).filter(caught).length).toBeGreaterThan(90);
+    expect(r.slice(410, 510).filter(caught).length).toBeGreaterThan(90);
+    // the truth resuming is neither off the remembered track nor an impossible jump
+    const truth = [...r.slice(401, 410), ...r.slice(511, 700)];
+    expect(truth.filter((x) => flagged(x) || x.teleport_m! > 0)).toEqual([]);
+  });
+
   it('a frozen position is caught by its exact repeats', () => {
     const fx = new FeatureExtractor();
     const events = fleet(sigma, 8, 60, 103);

@@ -196,7 +196,10 @@ export class VehicleFeatures {
     veh.calm = calm ? veh.calm + 1 : 0;
     // Measured from the last fix that was itself within reach, so a run of teleports is
     // judged against where the vehicle could have been, not against the previous lie.
-    const ref = veh.reach;
+    // A message that switched back to the remembered pre-jump track is where the vehicle's
+    // own motion since puts it (track.ts), so it is the truth resuming, not a teleport,
+    // however far the lies in between had wandered.
+    const ref = tr.switched ? undefined : veh.reach;
     const excess = ref && f.ts > ref.ts ? Math.hypot(f.x - ref.x, f.y - ref.y) - MAX_ROAD_SPEED * ((f.ts - ref.ts) / 1000) - 2 * GNSS_WORST_M : 0;
     out[o + S.teleport_m] = Math.max(0, excess);
     if (excess <= 0) veh.reach = f;
