@@ -49,7 +49,7 @@ function fleet(sigma: number, vehicles: number, seconds: number, seed: number, e
 
 const rows = (fx: FeatureExtractor, events: VigilEvent[]): Array<Record<string, number> & { vid: string }> => events.map((e) => Object.assign({ ...fx.one(e)!.values }, { vid: e.vigil.entity.id }));
 /** The starter rules' statistical conditions on the track and motion features. */
-const flagged = (r: Record<string, number>) => r.offset_nis! > NIS_RULE || r.speed_z! > Z_RULE || r.accel_excess_z! > Z_RULE || r.pos_repeat_s! > 2.7 || r.speed_repeat_s! > 2.7;
+const flagged = (r: Record<string, number>) => r.offset_nis! > NIS_RULE || r.reach_z! > 10 || r.speed_z! > Z_RULE || r.accel_excess_z! > Z_RULE || r.pos_repeat_s! > 2.7 || r.speed_repeat_s! > 2.7;
 
 describe('the Kalman tracker', () => {
   it('predicts, tests and fuses a position with the answer computed by hand', () => {
@@ -117,6 +117,25 @@ describe.each([0.3, 5])('honest and forged tracks at %s m of GNSS noise', (sigma
     // the truth resuming is neither off the remembered track nor an impossible jump
     const truth = [...r.slice(401, 410), ...r.slice(511, 700)];
     expect(truth.filter((x) => flagged(x) || x.teleport_m! > 0)).toEqual([]);
+  });
+
+  it('positions offset at random by tens of metres are farther than the speeds carried the vehicle', () => {
+    const fx = new FeatureExtractor();
+    const events = fleet(sigma, 8, 60, 106);
+    const rnd = seededRandom(7);
+    const forged = events.map((e, i) => {
+      const v = e.vigil.vehicle!;
+      const k = Math.floor(i / 8);
+      if (e.vigil.entity.id !== 'V-2' || k < 300 || k >= 350) return e;
+      // VeReMi's random position offset: each axis uniform in ±70 m
+      const dx = (rnd() * 2 - 1) * 70;
+      const dy = (rnd() * 2 - 1) * 70;
+      return ev({ kind: 'bsm', vehicle: 'V-2', ts: e.vigil.ts, lat: v.lat + dy * M, lon: v.lon + dx * M, speed: v.speed, heading: 0, accel: v.accel, seq: v.seq });
+    });
+    const r = rows(fx, forged).filter((x) => x.vid === 'V-2');
+    // 10 σ of two fixes' difference is 4 m at 0.3 m of noise, 70 m at 5 m
+    expect(r.slice(300, 350).filter((x) => x.reach_z! > 10).length).toBeGreaterThan(sigma < 1 ? 35 : 0);
+    expect(r.slice(355).filter((x) => x.reach_z! > 10)).toEqual([]);
   });
 
   it('a frozen position is caught by its exact repeats', () => {

@@ -25,6 +25,8 @@ export { chi2Quantile2, GATE_P, RULE_P } from './bounds.js';
 
 /** Time constant of the smoothed speed residual, s: VeReMi-style speed lies last tens of seconds. */
 const DRIFT_TAU_S = 5;
+/** Fused in a row before a fix is trusted (where reach_z and the motion checks measure from): three at the gate's 1e-3 each are 1e-9 for lies at random. */
+const TRUSTED_RUN = 3;
 /** Messages between two refreshes of the fleet's run survivals. */
 const REFRESH_EVERY = 4096;
 /** Largest surprise a repeated state adds up to, nats (far beyond any rule: −ln RULE_P = 13.8). */
@@ -42,6 +44,11 @@ class Vehicle {
   prev2: Fix | undefined;
   /** The last message that passed the track's gate with no memory pending and broke no physics. */
   trusted: Fix | undefined;
+  /** Metres the reported speeds carried the vehicle (trapezoid over its in-order messages), and that reading at `trusted`. */
+  odo = 0;
+  trustedOdo = 0;
+  /** The previous in-order message's reach z. */
+  reach1 = 0;
   /** The last fix within physical reach of the one before it: where a teleport is measured from. */
   reach: Fix | undefined;
   drift = 0;
@@ -205,7 +212,35 @@ export class VehicleFeatures {
     if (excess <= 0) veh.reach = f;
     this.mo.accelExcessZ = 0;
     if (veh.prev) this.motionChecks(veh, veh.prev, f, sg, out, o);
-    if (tr.fused && !veh.track.remembering && this.mo.accelExcessZ === 0) veh.trusted = f;
+    if (veh.prev && f.ts > veh.prev.ts) veh.odo += ((veh.prev.speed + f.speed) / 2) * ((f.ts - veh.prev.ts) / 1000);
+    // two messages in a row beyond: an honest fix in the noise's tail is alone, a lie persists
+    const reach = this.reachZ(veh, f, sg);
+    out[o + S.reach_z] = Math.min(reach, veh.reach1);
+    veh.reach1 = reach;
+    if (tr.fused && veh.track.fusedRun >= TRUSTED_RUN && !veh.track.remembering && this.mo.accelExcessZ === 0) {
+      veh.trusted = f;
+      veh.trustedOdo = veh.odo;
+    }
+  }
+
+  /**
+   * The VeReMi position-against-speed check, judged against the learnt noise: the distance
+   * from the last trusted fix beyond the distance the reported speeds cover since (the
+   * triangle inequality: no path is shorter than the straight line), less the speeds'
+   * quantisation, in σ of two fixes' position noise (the tracker's calibrated σ) and of the
+   * reported speeds' noise over the interval (taken as fully correlated: a speed bias).
+   * Measured from the last trusted fix, so the truth resuming after a lie is judged against
+   * where the vehicle truly was, not against the lie.
+   */
+  private reachZ(veh: Vehicle, f: Fix, sg: Sigmas): number {
+    const ref = veh.trusted;
+    if (!ref || !(f.ts > ref.ts) || !this.noise.ready) return 0;
+    const dt = (f.ts - ref.ts) / 1000;
+    const moved = Math.hypot(f.x - ref.x, f.y - ref.y);
+    const excess = moved - (veh.odo - veh.trustedOdo) - SPEED_RESOLUTION * dt;
+    if (excess <= 0) return 0;
+    const sp = sg.pos * this.noise.nisScale;
+    return excess / Math.sqrt(2 * sp * sp + (sg.speed * dt) ** 2);
   }
 
   /** The middle fix's deviation from the line through its neighbours, for the position noise. */

@@ -69,6 +69,12 @@ export const VEHICLE_FEATURES = [
   'pos_nis',
   /** NIS against the remembered pre-jump track. Rule only. */
   'offset_nis',
+  /**
+   * Metres the position lies farther from the vehicle's last trusted fix than its reported
+   * speeds carried it since (a straight line is never longer than the path), in σ of that
+   * difference (two fixes' position noise and the speeds' noise over the interval). Rule only.
+   */
+  'reach_z',
 ] as const;
 
 /** The model reads the features before this one. */

@@ -79,6 +79,8 @@ export class Track {
    * be flagged against it for as long as it lasted. Cleared after LINEAGE_FIXES fused fixes.
    */
   private bornOfJump = false;
+  /** Positions fused in a row by the gate (a switch back or a restart starts it again). */
+  private run = 0;
 
   /**
    * Past the start-up transient: a constant-acceleration track is determined by three
@@ -131,6 +133,7 @@ export class Track {
         kf.init(f.ts, f.x, f.y, r, m.kf.vx, m.kf.vy, m.kf.vv, AA0);
         this.memory = undefined;
         this.misses = 0;
+        this.run = 0;
         // The track resumed is the remembered one, which had settled (only a settled track
         // is remembered) and keeps its velocity: it is settled again, so a second lie soon
         // after finds a memory to keep (a vehicle lying in bouts).
@@ -147,9 +150,11 @@ export class Track {
       kf.update(f.x, f.y, r);
       this.misses = 0;
       if (++this.fusedN >= LINEAGE_FIXES) this.bornOfJump = false;
+      this.run++;
       out.fused = true;
       return;
     }
+    this.run = 0;
     if (++this.misses < MISSES_TO_RESTART) return;
     // sustained failure: a new track here; the old one is remembered unless one already is
     // (a vehicle hopping between forged places keeps the memory of where it truly was), and
@@ -164,6 +169,11 @@ export class Track {
     kf.init(f.ts, f.x, f.y, r, kf.vx, kf.vy, MAX_ROAD_SPEED * MAX_ROAD_SPEED, AA0);
     this.misses = 0;
     this.fusedN = 1;
+  }
+
+  /** Positions the gate fused in a row: a random lie may pass it once, not several times running. */
+  get fusedRun(): number {
+    return this.run;
   }
 
   /** Whether a pre-jump memory is held. */
