@@ -230,6 +230,21 @@ describe('the geofence', () => {
 });
 
 describe('identities and radio', () => {
+  it('a flood of new identities at one unit is counted; honest arrivals and the stream’s start are not', () => {
+    const fx = new FeatureExtractor();
+    // the stream's first seconds: every identity is new to the monitor, none is an arrival
+    const start = Array.from({ length: 20 }, (_, i) => ev({ kind: 'bsm', vehicle: `V-${i}`, ts: T0 + i * 10, lat: 1.35, lon: 103.82 + i * 1e-4, speed: 10, heading: 0, rsu: 'RSU-1' }));
+    expect(start.map((e) => fx.one(e)!.values.arrivals_1s).filter((x) => x! > 0)).toEqual([]);
+    // two honest vehicles arriving later, then twenty fresh pseudonyms within a second
+    const honest = ['V-A', 'V-B'].map((v, i) => ev({ kind: 'bsm', vehicle: v, ts: T0 + 10_000 + i * 300, lat: 1.351, lon: 103.82, speed: 10, heading: 0, rsu: 'RSU-1' }));
+    expect(honest.map((e) => fx.one(e)!.values.arrivals_1s)).toEqual([1, 2]);
+    const flood = Array.from({ length: 20 }, (_, i) => ev({ kind: 'bsm', vehicle: `GHOST-${i}`, ts: T0 + 20_000 + i * 20, lat: 1.35 + i * 1e-5, lon: 103.821, speed: 5 + i, heading: 0, rsu: 'RSU-1' }));
+    const counts = flood.map((e) => fx.one(e)!.values.arrivals_1s!);
+    expect(counts.at(-1)).toBe(20);
+    // another unit hears its own vehicles only
+    expect(fx.one(ev({ kind: 'bsm', vehicle: 'V-C', ts: T0 + 20_500, lat: 1.36, lon: 103.83, speed: 10, heading: 0, rsu: 'RSU-2' }))!.values.arrivals_1s).toBe(1);
+  });
+
   it('identities moving as one are co-located', () => {
     const fx = new FeatureExtractor();
     const a = northTrack('V-10', 10, 10);

@@ -14,7 +14,7 @@ import { motion, newMotionState, type MotionResult, type MotionState } from './m
 import { NoiseModel, OwnNoise, parseLearnt, type VehicleLearnt } from './noise.js';
 import { CityChecks } from './position.js';
 import { ReplayIndex } from './replay.js';
-import { newSybilState, radio, SybilIndex, type SybilState } from './sybil.js';
+import { Arrivals, newSybilState, radio, SybilIndex, type SybilState } from './sybil.js';
 import { newTimingState, timing, Watermarks, type TimingResult, type TimingState } from './timing.js';
 import { Track, type TrackResult } from './track.js';
 
@@ -75,6 +75,7 @@ export class VehicleFeatures {
   private noise: NoiseModel;
   private readonly replays = new ReplayIndex();
   private readonly sybils = new SybilIndex();
+  private readonly arrivals = new Arrivals();
   private readonly marks = new Watermarks();
   private readonly checks: CityChecks;
   private readonly tr: TrackResult = { nis: 0, d2: 0, pp: 0, offsetNis: 0, switched: false, fused: false, speedR: 0, speedV: 0, headingR: 0, headingV: 0 };
@@ -124,6 +125,7 @@ export class VehicleFeatures {
     if (!ev) return;
     const id = event.vigil.entity.id;
     let veh = this.vehicles.get(id);
+    const first = !veh;
     if (!veh) this.vehicles.set(id, (veh = new Vehicle(ev.lat, ev.lon, event.vigil.ts)));
     const f = fixOf(event, veh.plane)!;
     const sg = this.sigmas(veh, f);
@@ -137,6 +139,7 @@ export class VehicleFeatures {
       veh.prev = f;
     }
     this.writeShared(veh, id, f, sg, out, offset);
+    out[offset + S.arrivals_1s] = this.arrivals.check(veh.sybil, first, f);
     // the run survivals follow the fleet (median over vehicles; cheap enough this rarely)
     const m = ++this.messages;
     if (m % REFRESH_EVERY === 0 || (m & (m - 1)) === 0) this.noise.refreshRuns([...this.vehicles.values()].map((x) => x.own));

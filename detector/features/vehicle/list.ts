@@ -75,6 +75,8 @@ export const VEHICLE_FEATURES = [
    * difference (two fixes' position noise and the speeds' noise over the interval). Rule only.
    */
   'reach_z',
+  /** Identities first heard in the last second by this message's roadside unit, for an identity itself new (0 otherwise). Rule only. */
+  'arrivals_1s',
 ] as const;
 
 /** The model reads the features before this one. */
