@@ -69,6 +69,12 @@ interface Sigmas {
   interval: number;
 }
 
+/** Metres `f` lies beyond where the fastest road vehicle could have got from `ref`, with a worst-case GNSS error on each fix (Infinity without a reference). */
+function beyondReach(ref: Fix | undefined, f: Fix): number {
+  if (!ref || !(f.ts > ref.ts)) return Infinity;
+  return Math.hypot(f.x - ref.x, f.y - ref.y) - MAX_ROAD_SPEED * ((f.ts - ref.ts) / 1000) - 2 * GNSS_WORST_M;
+}
+
 export class VehicleFeatures {
   readonly names = VEHICLE_FEATURES;
   private readonly vehicles = new Map<string, Vehicle>();
@@ -209,10 +215,13 @@ export class VehicleFeatures {
     // A message that switched back to the remembered pre-jump track is where the vehicle's
     // own motion since puts it (track.ts), so it is the truth resuming, not a teleport,
     // however far the lies in between had wandered.
-    const ref = tr.switched ? undefined : veh.reach;
-    const excess = ref && f.ts > ref.ts ? Math.hypot(f.x - ref.x, f.y - ref.y) - MAX_ROAD_SPEED * ((f.ts - ref.ts) / 1000) - 2 * GNSS_WORST_M : 0;
-    out[o + S.teleport_m] = Math.max(0, excess);
-    if (excess <= 0) veh.reach = f;
+    // A lie may itself fall within reach of the one before it (a flood of random positions),
+    // so the jump must also be beyond reach of the last trusted fix: the truth resuming
+    // after the lie is within reach of where the vehicle truly was.
+    const fromReach = beyondReach(veh.reach, f);
+    const excess = tr.switched ? 0 : Math.min(fromReach, beyondReach(veh.trusted, f));
+    out[o + S.teleport_m] = Number.isFinite(excess) ? Math.max(0, excess) : 0;
+    if (veh.reach === undefined || fromReach <= 0 || tr.switched) veh.reach = f;
     this.mo.accelExcessZ = 0;
     if (veh.prev) this.motionChecks(veh, veh.prev, f, sg, out, o);
     if (veh.prev && f.ts > veh.prev.ts) veh.odo += ((veh.prev.speed + f.speed) / 2) * ((f.ts - veh.prev.ts) / 1000);
