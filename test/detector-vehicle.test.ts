@@ -138,6 +138,25 @@ describe.each([0.3, 5])('honest and forged tracks at %s m of GNSS noise', (sigma
     expect(r.slice(355).filter((x) => x.reach_z! > 10)).toEqual([]);
   });
 
+  it('a jump a kilometre away is impossible travel, and the truth after a stretch of lies there is not', () => {
+    const fx = new FeatureExtractor();
+    const events = fleet(sigma, 8, 60, 107);
+    const rnd = seededRandom(9);
+    // lies 1 km east, scattered ±80 m: each within reach of the one before it
+    const forged = events.map((e, i) => {
+      const v = e.vigil.vehicle!;
+      const k = Math.floor(i / 8);
+      if (e.vigil.entity.id !== 'V-5' || k < 300 || k >= 340) return e;
+      const dx = 1_000 + (rnd() * 2 - 1) * 80;
+      const dy = (rnd() * 2 - 1) * 80;
+      // random speeds and headings too (DoS random): the remembered track cannot be dead-reckoned through them
+      return ev({ kind: 'bsm', vehicle: 'V-5', ts: e.vigil.ts, lat: v.lat + dy * M, lon: v.lon + dx * M, speed: Math.round(rnd() * 4000) / 100, heading: Math.round(rnd() * 3600) / 10, seq: v.seq });
+    });
+    const r = rows(fx, forged).filter((x) => x.vid === 'V-5');
+    expect(r[300]!.teleport_m).toBeGreaterThan(0);
+    expect(r.slice(340).filter((x) => x.teleport_m! > 0)).toEqual([]);
+  });
+
   it('a frozen position is caught by its exact repeats', () => {
     const fx = new FeatureExtractor();
     const events = fleet(sigma, 8, 60, 103);
