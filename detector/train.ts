@@ -97,7 +97,7 @@ export async function trainDetectorModel(batches: AsyncIterable<readonly VigilEv
   if (Object.keys(families).length === 0) throw new DetectorError('TRAINING_DATA', `no family had at least 20 events to learn from (${events} events read)`);
   const threshold = options.threshold ?? 99;
   const city = learner?.finish();
-  if (learner) options.onProgress?.(city ? `city: learnt ${city.cells.length / 4} cells of ${city.cellM} m from ${city.vehicles} vehicles` : 'city: too little vehicle traffic to learn where vehicles drive');
+  if (learner) options.onProgress?.(city ? `city: learnt ${city.cells.length / 4} cells of ${city.cellM} m from ${city.vehicles} vehicles` : `city: ${learner.reason ?? 'none learnt'}`);
   return sealModel({
     ...(city ? { city } : {}),
     format: MODEL_FORMAT,

@@ -49,7 +49,7 @@ function fleet(sigma: number, vehicles: number, seconds: number, seed: number, e
 
 const rows = (fx: FeatureExtractor, events: VigilEvent[]): Array<Record<string, number> & { vid: string }> => events.map((e) => Object.assign({ ...fx.one(e)!.values }, { vid: e.vigil.entity.id }));
 /** The starter rules' statistical conditions on the track and motion features. */
-const flagged = (r: Record<string, number>) => r.offset_nis! > NIS_RULE || r.speed_z! > Z_RULE || r.accel_excess_z! > Z_RULE || r.pos_repeat_s! > 2.7 || r.speed_repeat_s! > 2.7;
+const flagged = (r: Record<string, number>) => r.offset_nis! > NIS_RULE || r.reach_z! > 10 || r.speed_z! > Z_RULE || r.accel_excess_z! > Z_RULE || r.pos_repeat_s! > 2.7 || r.speed_repeat_s! > 2.7;
 
 describe('the Kalman tracker', () => {
   it('predicts, tests and fuses a position with the answer computed by hand', () => {
@@ -99,6 +99,62 @@ describe.each([0.3, 5])('honest and forged tracks at %s m of GNSS noise', (sigma
     expect(lie.filter((x) => x.pos_nis! > NIS_RULE || x.offset_nis! > NIS_RULE).length).toBeGreaterThan(90);
     const after = r.slice(605, 700);
     expect(after.filter(flagged).length).toBe(0);
+  });
+
+  it('a vehicle lying in two bouts a second apart: both are caught, and neither the truth between nor after them is', () => {
+    const fx = new FeatureExtractor();
+    const events = fleet(sigma, 8, 90, 105);
+    const lying = (k: number) => (k >= 300 && k < 400) || (k >= 410 && k < 510);
+    const forged = events.map((e, i) => {
+      const v = e.vigil.vehicle!;
+      if (e.vigil.entity.id !== 'V-3' || !lying(Math.floor(i / 8))) return e;
+      return ev({ kind: 'bsm', vehicle: 'V-3', ts: e.vigil.ts, lat: v.lat, lon: v.lon + 150 * M, speed: v.speed, heading: 0, accel: v.accel, seq: v.seq });
+    });
+    const r = rows(fx, forged).filter((x) => x.vid === 'V-3');
+    const caught = (x: Record<string, number>) => x.pos_nis! > NIS_RULE || x.offset_nis! > NIS_RULE;
+    expect(r.slice(300, 400).filter(caught).length).toBeGreaterThan(90);
+    expect(r.slice(410, 510).filter(caught).length).toBeGreaterThan(90);
+    // the truth resuming is neither off the remembered track nor an impossible jump
+    const truth = [...r.slice(401, 410), ...r.slice(511, 700)];
+    expect(truth.filter((x) => flagged(x) || x.teleport_m! > 0)).toEqual([]);
+  });
+
+  it('positions offset at random by tens of metres are farther than the speeds carried the vehicle', () => {
+    const fx = new FeatureExtractor();
+    const events = fleet(sigma, 8, 60, 106);
+    const rnd = seededRandom(7);
+    const forged = events.map((e, i) => {
+      const v = e.vigil.vehicle!;
+      const k = Math.floor(i / 8);
+      if (e.vigil.entity.id !== 'V-2' || k < 300 || k >= 350) return e;
+      // VeReMi's random position offset: each axis uniform in ±70 m
+      const dx = (rnd() * 2 - 1) * 70;
+      const dy = (rnd() * 2 - 1) * 70;
+      return ev({ kind: 'bsm', vehicle: 'V-2', ts: e.vigil.ts, lat: v.lat + dy * M, lon: v.lon + dx * M, speed: v.speed, heading: 0, accel: v.accel, seq: v.seq });
+    });
+    const r = rows(fx, forged).filter((x) => x.vid === 'V-2');
+    // 10 σ of two fixes' difference is 4 m at 0.3 m of noise, 70 m at 5 m
+    expect(r.slice(300, 350).filter((x) => x.reach_z! > 10).length).toBeGreaterThan(sigma < 1 ? 35 : 0);
+    expect(r.slice(355).filter((x) => x.reach_z! > 10)).toEqual([]);
+  });
+
+  it('a jump a kilometre away is impossible travel, and the truth after a stretch of lies there is not', () => {
+    const fx = new FeatureExtractor();
+    const events = fleet(sigma, 8, 60, 107);
+    const rnd = seededRandom(9);
+    // lies 1 km east, scattered ±80 m: each within reach of the one before it
+    const forged = events.map((e, i) => {
+      const v = e.vigil.vehicle!;
+      const k = Math.floor(i / 8);
+      if (e.vigil.entity.id !== 'V-5' || k < 300 || k >= 340) return e;
+      const dx = 1_000 + (rnd() * 2 - 1) * 80;
+      const dy = (rnd() * 2 - 1) * 80;
+      // random speeds and headings too (DoS random): the remembered track cannot be dead-reckoned through them
+      return ev({ kind: 'bsm', vehicle: 'V-5', ts: e.vigil.ts, lat: v.lat + dy * M, lon: v.lon + dx * M, speed: Math.round(rnd() * 4000) / 100, heading: Math.round(rnd() * 3600) / 10, seq: v.seq });
+    });
+    const r = rows(fx, forged).filter((x) => x.vid === 'V-5');
+    expect(r[300]!.teleport_m).toBeGreaterThan(0);
+    expect(r.slice(340).filter((x) => x.teleport_m! > 0)).toEqual([]);
   });
 
   it('a frozen position is caught by its exact repeats', () => {
@@ -193,6 +249,21 @@ describe('the geofence', () => {
 });
 
 describe('identities and radio', () => {
+  it('a flood of new identities at one unit is counted; honest arrivals and the stream’s start are not', () => {
+    const fx = new FeatureExtractor();
+    // the stream's first seconds: every identity is new to the monitor, none is an arrival
+    const start = Array.from({ length: 20 }, (_, i) => ev({ kind: 'bsm', vehicle: `V-${i}`, ts: T0 + i * 10, lat: 1.35, lon: 103.82 + i * 1e-4, speed: 10, heading: 0, rsu: 'RSU-1' }));
+    expect(start.map((e) => fx.one(e)!.values.arrivals_1s).filter((x) => x! > 0)).toEqual([]);
+    // two honest vehicles arriving later, then twenty fresh pseudonyms within a second
+    const honest = ['V-A', 'V-B'].map((v, i) => ev({ kind: 'bsm', vehicle: v, ts: T0 + 10_000 + i * 300, lat: 1.351, lon: 103.82, speed: 10, heading: 0, rsu: 'RSU-1' }));
+    expect(honest.map((e) => fx.one(e)!.values.arrivals_1s)).toEqual([1, 2]);
+    const flood = Array.from({ length: 20 }, (_, i) => ev({ kind: 'bsm', vehicle: `GHOST-${i}`, ts: T0 + 20_000 + i * 20, lat: 1.35 + i * 1e-5, lon: 103.821, speed: 5 + i, heading: 0, rsu: 'RSU-1' }));
+    const counts = flood.map((e) => fx.one(e)!.values.arrivals_1s!);
+    expect(counts.at(-1)).toBe(20);
+    // another unit hears its own vehicles only
+    expect(fx.one(ev({ kind: 'bsm', vehicle: 'V-C', ts: T0 + 20_500, lat: 1.36, lon: 103.83, speed: 10, heading: 0, rsu: 'RSU-2' }))!.values.arrivals_1s).toBe(1);
+  });
+
   it('identities moving as one are co-located', () => {
     const fx = new FeatureExtractor();
     const a = northTrack('V-10', 10, 10);

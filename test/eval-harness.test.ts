@@ -93,6 +93,25 @@ describe('the learnt city', () => {
     expect(city.speedsAt(1.35 + 1_000 * M, 103.82)?.median).toBeCloseTo(12.5, 1);
   });
 
+  it('is not learnt from training traffic that did not cover the city, and says why', () => {
+    // Identities split in two halves by their hash's parity (V-1, V-3, … and V-2, V-4, …):
+    // both halves drive street A, but street B only the first half and street C only the
+    // second, so each half's vehicles drive where none of the other half did.
+    const on = (vehicle: string, lon: number, t0: number) => northTrack(vehicle, 800, 12.5, 100, { t0, lon });
+    const learner = new CityLearner();
+    learner.add([...on('V-1', 103.82, T0), ...on('V-2', 103.82, T0 + 3_000), ...on('V-3', 103.82, T0 + 6_000), ...on('V-4', 103.82, T0 + 9_000)].sort((a, b) => a.vigil.ts - b.vigil.ts));
+    learner.add([...on('V-5', 103.87, T0), ...on('V-7', 103.87, T0 + 4_000), ...on('V-6', 103.92, T0), ...on('V-8', 103.92, T0 + 4_000)].sort((a, b) => a.vigil.ts - b.vigil.ts));
+    expect(learner.finish()).toBeUndefined();
+    expect(learner.reason).toMatch(/did not cover the city/);
+    // the same streets driven by both halves: covered, learnt
+    const both = new CityLearner();
+    const a = ['V-1', 'V-2', 'V-3', 'V-4'].flatMap((v, i) => on(v, 103.82, T0 + i * 3_000));
+    const b = ['V-5', 'V-6', 'V-7', 'V-8'].flatMap((v, i) => on(v, 103.87, T0 + i * 3_000));
+    both.add([...a, ...b].sort((x, y) => x.vigil.ts - y.vigil.ts));
+    expect(both.finish()).toBeDefined();
+    expect(both.reason).toBeUndefined();
+  });
+
   describe('in the detector, when no map is given', () => {
     let bundle: ModelBundle;
     beforeAll(async () => {

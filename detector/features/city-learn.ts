@@ -44,6 +44,16 @@ export interface CityLearnOptions {
 }
 
 const IDS_PER_CELL = 16;
+/**
+ * The learnt city is kept only when, in each half of the training vehicles, at most this
+ * share of them (and at least one is always allowed) left the city learnt from the other
+ * half: a training run too short or too small to have covered the city would otherwise flag
+ * every honest vehicle that later drives where none did. A count over vehicles, so a few per
+ * cent of liars in training (off the city by design) do not decide it.
+ */
+const LEAVERS = 0.1;
+/** A vehicle left the other half's city when more than this share of its messages lay off it (one glitch is not a drive). */
+const LEFT_SHARE = 0.01;
 const SPEEDS_PER_CELL = 64;
 
 /** Accumulates BSM positions; `finish()` gives the learnt city, or undefined when too little was seen. */
@@ -56,7 +66,11 @@ export class CityLearner {
   private origin: readonly [number, number] = [0, 0];
   private readonly cells = new Map<number, { ids: string[]; speeds: number[] }>();
   private readonly counts = new Map<string, number>();
+  /** Per identity, the messages it sent in each cell: for the coverage check. */
+  private readonly visits = new Map<string, Map<number, number>>();
   private messages = 0;
+  /** Why `finish()` learnt no city (undefined when it did, or before it ran). */
+  reason: string | undefined;
 
   constructor(options: CityLearnOptions = {}) {
     this.cellM = options.cellM ?? 50;
@@ -82,7 +96,34 @@ export class CityLearner {
       if (!c) this.cells.set(k, (c = { ids: [], speeds: [] }));
       if (c.ids.length < IDS_PER_CELL && !c.ids.includes(id)) c.ids.push(id);
       if (c.speeds.length < SPEEDS_PER_CELL) c.speeds.push(v.speed);
+      let seen = this.visits.get(id);
+      if (!seen) this.visits.set(id, (seen = new Map()));
+      seen.set(k, (seen.get(k) ?? 0) + 1);
     }
+  }
+
+  /**
+   * The larger, over the two halves of the established vehicles (split by identity), of the
+   * share of a half's vehicles that left the city the other half confirmed (more than
+   * LEFT_SHARE of their messages farther than the margin from its cells); 0 when the leavers
+   * of each half are within LEAVERS of it (at least one allowed): each half's city then holds
+   * the other's traffic, so the training run saw the city.
+   */
+  private uncovered(): number {
+    const halves: Array<Array<Map<number, number>>> = [[], []];
+    for (const [id, v] of this.visits) if ((this.counts.get(id) ?? 0) >= this.minTrack) halves[parity(id)]!.push(v);
+    if (halves[0]!.length < this.minVehicles || halves[1]!.length < this.minVehicles) return 1;
+    let worst = 0;
+    for (const h of [0, 1]) {
+      const users = new Map<number, number>();
+      for (const v of halves[h]!) for (const k of v.keys()) users.set(k, (users.get(k) ?? 0) + 1);
+      const confirmed = new Set<number>();
+      for (const [k, n] of users) if (n >= this.minVehicles) confirmed.add(k);
+      const other = halves[1 - h]!;
+      const left = other.filter((v) => offShare(v, confirmed, this.cellM, this.marginM) > LEFT_SHARE).length;
+      if (left > Math.max(1, Math.floor(LEAVERS * other.length))) worst = Math.max(worst, left / other.length);
+    }
+    return worst;
   }
 
   finish(): LearntCity | undefined {
@@ -102,7 +143,16 @@ export class CityLearner {
       const y0 = cy * this.cellM;
       corners.push([x0 - m, y0 - m], [x0 + this.cellM + m, y0 - m], [x0 - m, y0 + this.cellM + m], [x0 + this.cellM + m, y0 + this.cellM + m]);
     }
-    if (cells.length < 4 * 3) return undefined;
+    if (cells.length < 4 * 3) {
+      this.reason = 'too little vehicle traffic to learn where vehicles drive';
+      return undefined;
+    }
+    const gap = this.uncovered();
+    if (gap > 0) {
+      this.reason = `the training traffic did not cover the city (${(100 * gap).toFixed(0)} % of one half of its vehicles drove where none of the other half did): no learnt city; give --city, or train on longer traffic`;
+      return undefined;
+    }
+    this.reason = undefined;
     const unproject = inversePlane(this.origin);
     const hull = convexHull(corners).map(([x, y]) => unproject(x, y));
     hull.push(hull[0]!);
@@ -201,6 +251,30 @@ function inversePlane(origin: readonly [number, number]): (x: number, y: number)
   const [kx] = p(0, 1);
   const [, ky] = p(1, 0);
   return (x, y) => [round7(origin[0] + y / ky), round7(origin[1] + x / kx)] as const;
+}
+
+/** Which half of the training vehicles an identity falls in (a string hash's parity). */
+function parity(id: string): 0 | 1 {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0;
+  return (h & 1) as 0 | 1;
+}
+
+/** Share of a vehicle's messages in cells farther than `marginM` from every confirmed cell. */
+function offShare(visits: Map<number, number>, confirmed: Set<number>, cellM: number, marginM: number): number {
+  const reach = Math.ceil(marginM / cellM);
+  let off = 0;
+  let all = 0;
+  for (const [k, n] of visits) {
+    all += n;
+    if (confirmed.has(k)) continue;
+    const [cx, cy] = cellOf(k);
+    let near = false;
+    for (let dx = -reach; dx <= reach && !near; dx++)
+      for (let dy = -reach; dy <= reach && !near; dy++) near = Math.hypot(dx, dy) * cellM <= marginM && confirmed.has(cellKey(cx + dx, cy + dy));
+    if (!near) off += n;
+  }
+  return all > 0 ? off / all : 0;
 }
 
 function cellKey(x: number, y: number): number {

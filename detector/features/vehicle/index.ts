@@ -14,7 +14,7 @@ import { motion, newMotionState, type MotionResult, type MotionState } from './m
 import { NoiseModel, OwnNoise, parseLearnt, type VehicleLearnt } from './noise.js';
 import { CityChecks } from './position.js';
 import { ReplayIndex } from './replay.js';
-import { newSybilState, radio, SybilIndex, type SybilState } from './sybil.js';
+import { Arrivals, newSybilState, radio, SybilIndex, type SybilState } from './sybil.js';
 import { newTimingState, timing, Watermarks, type TimingResult, type TimingState } from './timing.js';
 import { Track, type TrackResult } from './track.js';
 
@@ -25,6 +25,8 @@ export { chi2Quantile2, GATE_P, RULE_P } from './bounds.js';
 
 /** Time constant of the smoothed speed residual, s: VeReMi-style speed lies last tens of seconds. */
 const DRIFT_TAU_S = 5;
+/** Fused in a row before a fix is trusted (where reach_z and the motion checks measure from): three at the gate's 1e-3 each are 1e-9 for lies at random. */
+const TRUSTED_RUN = 3;
 /** Messages between two refreshes of the fleet's run survivals. */
 const REFRESH_EVERY = 4096;
 /** Largest surprise a repeated state adds up to, nats (far beyond any rule: −ln RULE_P = 13.8). */
@@ -42,6 +44,11 @@ class Vehicle {
   prev2: Fix | undefined;
   /** The last message that passed the track's gate with no memory pending and broke no physics. */
   trusted: Fix | undefined;
+  /** Metres the reported speeds carried the vehicle (trapezoid over its in-order messages), and that reading at `trusted`. */
+  odo = 0;
+  trustedOdo = 0;
+  /** The previous in-order message's reach z. */
+  reach1 = 0;
   /** The last fix within physical reach of the one before it: where a teleport is measured from. */
   reach: Fix | undefined;
   drift = 0;
@@ -62,12 +69,19 @@ interface Sigmas {
   interval: number;
 }
 
+/** Metres `f` lies beyond where the fastest road vehicle could have got from `ref`, with a worst-case GNSS error on each fix (Infinity without a reference). */
+function beyondReach(ref: Fix | undefined, f: Fix): number {
+  if (!ref || !(f.ts > ref.ts)) return Infinity;
+  return Math.hypot(f.x - ref.x, f.y - ref.y) - MAX_ROAD_SPEED * ((f.ts - ref.ts) / 1000) - 2 * GNSS_WORST_M;
+}
+
 export class VehicleFeatures {
   readonly names = VEHICLE_FEATURES;
   private readonly vehicles = new Map<string, Vehicle>();
   private noise: NoiseModel;
   private readonly replays = new ReplayIndex();
   private readonly sybils = new SybilIndex();
+  private readonly arrivals = new Arrivals();
   private readonly marks = new Watermarks();
   private readonly checks: CityChecks;
   private readonly tr: TrackResult = { nis: 0, d2: 0, pp: 0, offsetNis: 0, switched: false, fused: false, speedR: 0, speedV: 0, headingR: 0, headingV: 0 };
@@ -117,6 +131,7 @@ export class VehicleFeatures {
     if (!ev) return;
     const id = event.vigil.entity.id;
     let veh = this.vehicles.get(id);
+    const first = !veh;
     if (!veh) this.vehicles.set(id, (veh = new Vehicle(ev.lat, ev.lon, event.vigil.ts)));
     const f = fixOf(event, veh.plane)!;
     const sg = this.sigmas(veh, f);
@@ -130,6 +145,7 @@ export class VehicleFeatures {
       veh.prev = f;
     }
     this.writeShared(veh, id, f, sg, out, offset);
+    out[offset + S.arrivals_1s] = this.arrivals.check(veh.sybil, first, f);
     // the run survivals follow the fleet (median over vehicles; cheap enough this rarely)
     const m = ++this.messages;
     if (m % REFRESH_EVERY === 0 || (m & (m - 1)) === 0) this.noise.refreshRuns([...this.vehicles.values()].map((x) => x.own));
@@ -196,13 +212,47 @@ export class VehicleFeatures {
     veh.calm = calm ? veh.calm + 1 : 0;
     // Measured from the last fix that was itself within reach, so a run of teleports is
     // judged against where the vehicle could have been, not against the previous lie.
-    const ref = veh.reach;
-    const excess = ref && f.ts > ref.ts ? Math.hypot(f.x - ref.x, f.y - ref.y) - MAX_ROAD_SPEED * ((f.ts - ref.ts) / 1000) - 2 * GNSS_WORST_M : 0;
-    out[o + S.teleport_m] = Math.max(0, excess);
-    if (excess <= 0) veh.reach = f;
+    // A message that switched back to the remembered pre-jump track is where the vehicle's
+    // own motion since puts it (track.ts), so it is the truth resuming, not a teleport,
+    // however far the lies in between had wandered.
+    // A lie may itself fall within reach of the one before it (a flood of random positions),
+    // so the jump must also be beyond reach of the last trusted fix: the truth resuming
+    // after the lie is within reach of where the vehicle truly was.
+    const fromReach = beyondReach(veh.reach, f);
+    const excess = tr.switched ? 0 : Math.min(fromReach, beyondReach(veh.trusted, f));
+    out[o + S.teleport_m] = Number.isFinite(excess) ? Math.max(0, excess) : 0;
+    if (veh.reach === undefined || fromReach <= 0 || tr.switched) veh.reach = f;
     this.mo.accelExcessZ = 0;
     if (veh.prev) this.motionChecks(veh, veh.prev, f, sg, out, o);
-    if (tr.fused && !veh.track.remembering && this.mo.accelExcessZ === 0) veh.trusted = f;
+    if (veh.prev && f.ts > veh.prev.ts) veh.odo += ((veh.prev.speed + f.speed) / 2) * ((f.ts - veh.prev.ts) / 1000);
+    // two messages in a row beyond: an honest fix in the noise's tail is alone, a lie persists
+    const reach = this.reachZ(veh, f, sg);
+    out[o + S.reach_z] = Math.min(reach, veh.reach1);
+    veh.reach1 = reach;
+    if (tr.fused && veh.track.fusedRun >= TRUSTED_RUN && !veh.track.remembering && this.mo.accelExcessZ === 0) {
+      veh.trusted = f;
+      veh.trustedOdo = veh.odo;
+    }
+  }
+
+  /**
+   * The VeReMi position-against-speed check, judged against the learnt noise: the distance
+   * from the last trusted fix beyond the distance the reported speeds cover since (the
+   * triangle inequality: no path is shorter than the straight line), less the speeds'
+   * quantisation, in σ of two fixes' position noise (the tracker's calibrated σ) and of the
+   * reported speeds' noise over the interval (taken as fully correlated: a speed bias).
+   * Measured from the last trusted fix, so the truth resuming after a lie is judged against
+   * where the vehicle truly was, not against the lie.
+   */
+  private reachZ(veh: Vehicle, f: Fix, sg: Sigmas): number {
+    const ref = veh.trusted;
+    if (!ref || !(f.ts > ref.ts) || !this.noise.ready) return 0;
+    const dt = (f.ts - ref.ts) / 1000;
+    const moved = Math.hypot(f.x - ref.x, f.y - ref.y);
+    const excess = moved - (veh.odo - veh.trustedOdo) - SPEED_RESOLUTION * dt;
+    if (excess <= 0) return 0;
+    const sp = sg.pos * this.noise.nisScale;
+    return excess / Math.sqrt(2 * sp * sp + (sg.speed * dt) ** 2);
   }
 
   /** The middle fix's deviation from the line through its neighbours, for the position noise. */

@@ -69,6 +69,14 @@ export const VEHICLE_FEATURES = [
   'pos_nis',
   /** NIS against the remembered pre-jump track. Rule only. */
   'offset_nis',
+  /**
+   * Metres the position lies farther from the vehicle's last trusted fix than its reported
+   * speeds carried it since (a straight line is never longer than the path), in σ of that
+   * difference (two fixes' position noise and the speeds' noise over the interval). Rule only.
+   */
+  'reach_z',
+  /** Identities first heard in the last second by this message's roadside unit, for an identity itself new (0 otherwise). Rule only. */
+  'arrivals_1s',
 ] as const;
 
 /** The model reads the features before this one. */

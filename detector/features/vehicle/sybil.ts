@@ -162,3 +162,35 @@ export function radio(st: SybilState, f: Fix, city: CityMap): [number, number] {
 
 /** Typical DSRC range, m (ETSI ITS-G5 / IEEE 802.11p: 300 m nominal in urban line of sight). */
 const DSRC_RANGE_M = 300;
+
+/**
+ * New identities each roadside unit heard in the last second. Road capacity bounds how fast
+ * real vehicles can come into a unit's range: about 2,400 vehicles an hour per lane at most
+ * (HCM 2010, basic freeway segment capacity), 0.67 a second, so ARRIVALS_MAX a second is
+ * fifteen lanes arriving at capacity at once. A flood of fresh pseudonyms (DoS Sybil) brings
+ * tens a second to the one unit that hears its sender.
+ */
+export const ARRIVALS_MAX = 10;
+
+export class Arrivals {
+  private readonly byUnit = new Map<string, number[]>();
+  private start = -1;
+
+  /**
+   * Records `st`'s identity when this is its first message (after the stream's first
+   * NEW_MS, when every identity is new to the monitor), and returns how many identities
+   * first heard in the last second the message's unit counts, for an identity itself new
+   * (0 for one heard longer, or without a unit).
+   */
+  check(st: SybilState, first: boolean, f: Fix): number {
+    if (this.start < 0) this.start = f.ts;
+    if (f.rsu === '' || f.ts - st.firstTs > NEW_MS || st.firstTs - this.start <= NEW_MS) return 0;
+    let times = this.byUnit.get(f.rsu);
+    if (!times) this.byUnit.set(f.rsu, (times = []));
+    if (first) times.push(f.ts);
+    let drop = 0;
+    while (drop < times.length && times[drop]! <= f.ts - WINDOW_MS) drop++;
+    if (drop > 0) times.splice(0, drop);
+    return times.length;
+  }
+}

@@ -16,6 +16,13 @@ import { CaKalman } from './kalman.js';
 const MISSES_TO_RESTART = 3;
 /** White-jerk spectral density of the tracker: the jerk bound is a 3 σ event. */
 const Q = (MAX_JERK / 3) ** 2;
+/**
+ * Fused fixes after which a track born at a jump is taken for the vehicle's own again: an
+ * honest restart (a GNSS glitch in the noise's tail) must not leave the vehicle unprotected
+ * for good, and a lie that lasts this long with no memory of the truth before it cannot be
+ * told from the truth by positions alone.
+ */
+const LINEAGE_FIXES = 100;
 /** Variance of an unknown acceleration (a new track): the 1 g bound as 2 σ. */
 const AA0 = (MAX_ACCEL / 2) ** 2;
 
@@ -33,6 +40,9 @@ interface Memory {
   pp: number;
   speed: number;
   heading: number;
+  /** The old track's fused count and lineage, restored when the vehicle switches back. */
+  fusedN: number;
+  bornOfJump: boolean;
 }
 
 export interface TrackResult {
@@ -61,6 +71,16 @@ export class Track {
   private memory: Memory | undefined;
   /** Positions fused since the track (re)started. */
   private fusedN = 0;
+  /**
+   * The track began at a jump away from another one (a restart), so which of the two was
+   * the truth is unknown: such a track is never remembered. Otherwise, when the vehicle
+   * jumps back from a lie whose start found no memory to keep (the jump came while the
+   * pre-jump track was young), the lie would become the memory and the truth after it would
+   * be flagged against it for as long as it lasted. Cleared after LINEAGE_FIXES fused fixes.
+   */
+  private bornOfJump = false;
+  /** Positions fused in a row by the gate (a switch back or a restart starts it again). */
+  private run = 0;
 
   /**
    * Past the start-up transient: a constant-acceleration track is determined by three
@@ -113,7 +133,14 @@ export class Track {
         kf.init(f.ts, f.x, f.y, r, m.kf.vx, m.kf.vy, m.kf.vv, AA0);
         this.memory = undefined;
         this.misses = 0;
-        this.fusedN = 1;
+        this.run = 0;
+        // The track resumed is the remembered one, which had settled (only a settled track
+        // is remembered) and keeps its velocity: it is settled again, so a second lie soon
+        // after finds a memory to keep (a vehicle lying in bouts).
+        this.fusedN = m.fusedN;
+        this.bornOfJump = m.bornOfJump;
+        // judged against the track it rejoins, not the lie it leaves
+        out.nis = Math.min(mn, m.kf.nis(f.x, f.y, r));
         out.switched = out.fused = true;
         return;
       }
@@ -122,23 +149,31 @@ export class Track {
     if (out.nis <= gate) {
       kf.update(f.x, f.y, r);
       this.misses = 0;
-      this.fusedN++;
+      if (++this.fusedN >= LINEAGE_FIXES) this.bornOfJump = false;
+      this.run++;
       out.fused = true;
       return;
     }
+    this.run = 0;
     if (++this.misses < MISSES_TO_RESTART) return;
     // sustained failure: a new track here; the old one is remembered unless one already is
     // (a vehicle hopping between forged places keeps the memory of where it truly was), and
     // only when it had settled (a track still in its start-up transient knows little)
-    if (!this.memory && this.settled && consistent) {
+    if (!this.memory && this.settled && consistent && !this.bornOfJump) {
       const old = new CaKalman();
       old.copyFrom(kf);
-      this.memory = { kf: old, ts: kf.ts, x: kf.x, y: kf.y, pp: kf.pp, vv: kf.vv, speed: f.speed, heading: f.heading };
+      this.memory = { kf: old, ts: kf.ts, x: kf.x, y: kf.y, pp: kf.pp, vv: kf.vv, speed: f.speed, heading: f.heading, fusedN: this.fusedN, bornOfJump: this.bornOfJump };
     }
+    this.bornOfJump = true;
     // (velocity unknown after a jump: the old one as a guess, vaguely)
     kf.init(f.ts, f.x, f.y, r, kf.vx, kf.vy, MAX_ROAD_SPEED * MAX_ROAD_SPEED, AA0);
     this.misses = 0;
     this.fusedN = 1;
+  }
+
+  /** Positions the gate fused in a row: a random lie may pass it once, not several times running. */
+  get fusedRun(): number {
+    return this.run;
   }
 
   /** Whether a pre-jump memory is held. */
