@@ -297,12 +297,12 @@ export class Detector {
 
   /**
    * Forgets per-entity state of entities not seen since `before` (epoch milliseconds of event
-   * time): their reputation and, where a feature module offers `evictIdle`, its state.
-   * Returns how many entities' state was forgotten.
+   * time): their reputation (flagged ones kept) and their feature state (tracks, windows).
+   * Returns how many entities' reputation was forgotten.
    */
   evictIdle(before: number): number {
-    const features = this.features as unknown as { evictIdle?: (before: number) => number };
-    return this.reputation.evictIdle(before) + (features.evictIdle?.(before) ?? 0);
+    this.features.evictIdle(before);
+    return this.reputation.evictIdle(before);
   }
 
   /** Time-driven rules (a device gone silent) at `now` (epoch milliseconds), without new events. */

@@ -161,4 +161,19 @@ describe('per-entity detector state', () => {
     expect(detector.reputation.get('D-old')).toBeUndefined();
     expect(detector.reputation.get('D-new')).toBeDefined();
   });
+
+  it('forgets the feature state (tracks, windows) of entities idle past the idle time', async () => {
+    const { FeatureExtractor } = await import('../detector/index.js');
+    const { auth, bsm, net } = await import('./api-fixtures.js');
+    const hour = 3_600_000;
+    const features = new FeatureExtractor();
+    features.batch([bsm('V-old', T0), bsm('V-old', T0 + 1000), auth('D-old', T0, 'ops', 'failure'), net('D-old', T0, '10.0.0.9', '10.0.0.1', 22)]);
+    features.batch([bsm('V-new', T0 + 2 * hour), auth('D-new', T0 + 2 * hour, 'ops', 'success')]);
+    // V-old's track, D-old's auth window and its flow window: three states, none of the new ones.
+    expect(features.evictIdle(T0 + hour)).toBe(3);
+    expect(features.evictIdle(T0 + hour)).toBe(0);
+    // A vehicle heard again after eviction starts a new track; the recent ones are still there.
+    features.batch([bsm('V-old', T0 + 3 * hour)]);
+    expect(features.evictIdle(T0 + 2 * hour + 1)).toBe(2);
+  });
 });

@@ -120,6 +120,11 @@ export class FeatureExtractor {
     return { vehicle: this.vehicle.learnt() };
   }
 
+  /** Forgets per-entity feature state of entities last heard before `before` (epoch ms, event time); returns how many states went. */
+  evictIdle(before: number): number {
+    return this.vehicle.evictIdle(before) + this.device.evictIdle(before);
+  }
+
   /** Checks that cannot run for lack of a map (to log once). */
   get notes(): string[] {
     return this.vehicle.notes;

@@ -6,6 +6,7 @@
 import type { VigilEvent } from '../../../events/index.js';
 import { Counter, isPublicIpv4, TimeWindow } from '../robust.js';
 import { AUTH, AUTH_FEATURES } from './names.js';
+import { LastSeen } from '../idle.js';
 
 class AuthState {
   window = new TimeWindow<{ fail: boolean; user: string }>();
@@ -17,6 +18,7 @@ class AuthState {
 
 export class AuthFeatures {
   private readonly devices = new Map<string, AuthState>();
+  private readonly seen = new LastSeen();
   private readonly fleetSources = new Set<string>();
   private fleetSeen = 0;
   private readonly srcFails = new TimeWindow<string>();
@@ -29,9 +31,15 @@ export class AuthFeatures {
     return this.devices.keys();
   }
 
+  /** Forgets the state of entities last heard before `before` (epoch ms, event time); returns how many. */
+  evictIdle(before: number): number {
+    return this.seen.evict(before, this.devices);
+  }
+
   extract(event: VigilEvent, out: Float32Array, offset: number): void {
     for (let i = 0; i < AUTH_FEATURES.length; i++) out[offset + i] = 0;
     const id = event.vigil.entity.id;
+    this.seen.touch(id, event.vigil.ts);
     let st = this.devices.get(id);
     if (!st) {
       st = new AuthState();

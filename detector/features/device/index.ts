@@ -28,6 +28,11 @@ export class DeviceFeatures {
     return new Set([...this.telemetry.entities, ...this.net.entities, ...this.auth.entities]).size;
   }
 
+  /** Forgets the state of devices last heard before `before` (epoch ms); returns how many device states went. */
+  evictIdle(before: number): number {
+    return this.telemetry.evictIdle(before) + this.net.evictIdle(before) + this.auth.evictIdle(before);
+  }
+
   extractTelemetry(event: VigilEvent, out: Float32Array, offset: number): void {
     this.telemetry.extract(event, out, offset);
   }

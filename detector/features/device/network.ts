@@ -7,6 +7,7 @@
 import type { VigilEvent } from '../../../events/index.js';
 import { Counter, isPublicIpv4, RobustBaseline, TimeWindow } from '../robust.js';
 import { NET, NET_FEATURES } from './names.js';
+import { LastSeen } from '../idle.js';
 
 /** Own-rate z beyond which a flow is not folded into the device's usual rates. */
 const OWN_GATE = 6;
@@ -56,6 +57,7 @@ class NetState {
 
 export class NetFeatures {
   private readonly devices = new Map<string, NetState>();
+  private readonly seen = new LastSeen();
   /** /24 of a source address → devices sending from it (at most 4 kept). */
   private readonly srcPrefixes = new Map<string, Set<string>>();
 
@@ -66,9 +68,15 @@ export class NetFeatures {
     return this.devices.keys();
   }
 
+  /** Forgets the state of entities last heard before `before` (epoch ms, event time); returns how many. */
+  evictIdle(before: number): number {
+    return this.seen.evict(before, this.devices);
+  }
+
   extract(event: VigilEvent, out: Float32Array, offset: number): void {
     for (let i = 0; i < NET_FEATURES.length; i++) out[offset + i] = 0;
     const id = event.vigil.entity.id;
+    this.seen.touch(id, event.vigil.ts);
     let s = this.devices.get(id);
     if (!s) {
       s = new NetState();

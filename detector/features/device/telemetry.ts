@@ -8,6 +8,7 @@ import { learn, measure, newMetric, OWN_GATE, PEER_GATE, OWN_WARMUP, PeerState, 
 import { TELEMETRY, TELEMETRY_FEATURES } from './names.js';
 import { ReplayMemory } from './replay.js';
 import { Beat, rhythm } from './rhythm.js';
+import { LastSeen } from '../idle.js';
 
 /** Consecutive rejected readings after which the device's own baseline accepts the new level. */
 const REJECTS_TO_ACCEPT = 12;
@@ -49,6 +50,7 @@ function keyOf(metrics: Record<string, unknown>): { key: string; schema: string 
 
 export class TelemetryFeatures {
   private readonly devices = new Map<string, TelemetryState>();
+  private readonly seen = new LastSeen();
   private readonly kinds = new Map<string, PeerState>();
   private readonly r = new Readings();
 
@@ -56,11 +58,17 @@ export class TelemetryFeatures {
     return this.devices.keys();
   }
 
+  /** Forgets the state of entities last heard before `before` (epoch ms, event time); returns how many. */
+  evictIdle(before: number): number {
+    return this.seen.evict(before, this.devices);
+  }
+
   extract(event: VigilEvent, out: Float32Array, offset: number): void {
     for (let i = 0; i < TELEMETRY_FEATURES.length; i++) out[offset + i] = 0;
     const metrics = event.vigil.metrics;
     if (!metrics) return;
     const id = event.vigil.entity.id;
+    this.seen.touch(id, event.vigil.ts);
     let s = this.devices.get(id);
     if (!s) {
       s = new TelemetryState();

@@ -17,6 +17,7 @@ import { ReplayIndex } from './replay.js';
 import { Arrivals, newSybilState, radio, SybilIndex, type SybilState } from './sybil.js';
 import { newTimingState, timing, Watermarks, type TimingResult, type TimingState } from './timing.js';
 import { Track, type TrackResult } from './track.js';
+import { LastSeen } from '../idle.js';
 
 export { VEHICLE_FEATURES, VEHICLE_MODEL_WIDTH } from './list.js';
 export type { VehicleLearnt } from './noise.js';
@@ -78,6 +79,7 @@ function beyondReach(ref: Fix | undefined, f: Fix): number {
 export class VehicleFeatures {
   readonly names = VEHICLE_FEATURES;
   private readonly vehicles = new Map<string, Vehicle>();
+  private readonly seen = new LastSeen();
   private noise: NoiseModel;
   private readonly replays = new ReplayIndex();
   private readonly sybils = new SybilIndex();
@@ -125,11 +127,20 @@ export class VehicleFeatures {
   }
 
   /** Writes the features of one BSM into `out` at `offset` and advances the vehicle's state. */
+  /**
+   * Forgets the tracks of vehicles last heard before `before` (epoch ms, event time); returns
+   * how many. A vehicle heard again later starts a new track, as a new arrival does.
+   */
+  evictIdle(before: number): number {
+    return this.seen.evict(before, this.vehicles);
+  }
+
   extract(event: VigilEvent, out: Float32Array, offset: number): void {
     out.fill(0, offset, offset + VEHICLE_FEATURES.length);
     const ev = event.vigil.vehicle;
     if (!ev) return;
     const id = event.vigil.entity.id;
+    this.seen.touch(id, event.vigil.ts);
     let veh = this.vehicles.get(id);
     const first = !veh;
     if (!veh) this.vehicles.set(id, (veh = new Vehicle(ev.lat, ev.lon, event.vigil.ts)));
