@@ -5,6 +5,7 @@
  * code a client can act on, never a hang.
  */
 import type { Plugin } from 'graphql-yoga';
+import { Counter, Registry } from 'prom-client';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { ApiError, toClientError } from './errors.js';
 import type { Limits } from './limits.js';
@@ -73,6 +74,33 @@ export class TokenRateLimiter {
   }
 }
 
+/**
+ * Failed token checks per client address (fixed window, in memory). While an address is
+ * over `authFailLimit`, `blocked` says how long it must wait, and the request is refused
+ * before its token is hashed and looked up, so a client cycling through guesses gets
+ * nothing but 429s. The address is the TCP peer's: behind a reverse proxy every client
+ * shares the proxy's address, and the proxy should do this limiting instead.
+ */
+export class AddressFailureLimiter {
+  private readonly limiter: RateLimiterMemory;
+
+  constructor(private readonly limits: Pick<Limits, 'authFailLimit' | 'authFailWindowMs'>) {
+    this.limiter = new RateLimiterMemory({ points: limits.authFailLimit, duration: limits.authFailWindowMs / 1000 });
+  }
+
+  /** Undefined when the address may try, else the seconds until its window ends. */
+  async blocked(address: string): Promise<number | undefined> {
+    const res = await this.limiter.get(address);
+    if (!res || res.consumedPoints < this.limits.authFailLimit) return undefined;
+    return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  }
+
+  /** Count one failed token check of this address. */
+  async failed(address: string): Promise<void> {
+    await this.limiter.penalty(address, 1);
+  }
+}
+
 /** Counting tokens while parsing (graphql-js `maxTokens`): a huge document is refused before any of it is walked. */
 export function tokenLimit(maxTokens: number): Plugin {
   return {
@@ -113,4 +141,22 @@ export function executionBudget(budgetMs: number): Plugin {
       });
     },
   };
+}
+
+export interface ApiMetrics {
+  registry: Registry;
+  /** Requests refused for their credentials: `invalid` (none or unknown), `expired`, or `address_limited` (429 for too many failures). */
+  authFailed: Counter<'reason'>;
+  /** Requests refused 429 by the per-token rate limit. */
+  rateLimited: Counter;
+}
+
+/** The API's counters, in a registry of its own that the node adds to `/metrics`. */
+export function createApiMetrics(): ApiMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const authFailed = new Counter({ name: 'vigil_api_auth_failed_total', help: 'API requests refused for their credentials, by reason', labelNames: ['reason'], registers });
+  for (const reason of ['invalid', 'expired', 'address_limited']) authFailed.inc({ reason }, 0);
+  const rateLimited = new Counter({ name: 'vigil_api_rate_limited_total', help: 'API requests refused by the per-token rate limit', registers });
+  return { registry, authFailed, rateLimited };
 }

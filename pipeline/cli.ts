@@ -26,6 +26,8 @@ const commands: Record<string, string> = {
   city: 'city',
   // collectors' credentials (issue 16)
   sensor: 'sensor',
+  // detector workers of the Kafka bus (issue 17)
+  worker: 'worker',
 };
 const loadCommand = (file: string): Promise<{ register: Registrar }> => import(`./commands/${file}.js`);
 
