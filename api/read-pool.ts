@@ -41,6 +41,9 @@ interface Call {
 interface Member {
   worker: Worker;
   pending: Map<number, Call>;
+  /** The thread has opened its connection. */
+  ready: boolean;
+  started: Promise<void>;
 }
 
 type Reply = { id: number; value: unknown } | { id: number; error: string; code?: StoreErrorCode };
@@ -67,6 +70,12 @@ export class ReadPool {
     }
   }
 
+  /** Start the threads now rather than at the first read; resolves when they can serve. */
+  async start(): Promise<void> {
+    while (this.members.length < this.size && this.retired < this.maxRetired) this.members.push(this.spawn());
+    await Promise.all(this.members.map((m) => m.started));
+  }
+
   /** Threads currently terminated but still inside a SQLite statement. */
   get retiredRunning(): number {
     return this.retired;
@@ -76,9 +85,7 @@ export class ReadPool {
   call(method: StoreRead, args: unknown[]): Promise<unknown> {
     if (this.closed) return Promise.reject(new ApiError('UNAVAILABLE', 'the API is shutting down'));
     return new Promise((resolve, reject) => {
-      const call: Call = { id: this.next++, method, args, resolve, reject, timer: undefined };
-      call.timer = setTimeout(() => this.timedOut(call), this.budgetMs);
-      this.dispatch(call);
+      this.dispatch({ id: this.next++, method, args, resolve, reject, timer: undefined });
     });
   }
 
@@ -97,7 +104,15 @@ export class ReadPool {
       return;
     }
     member.pending.set(call.id, call);
-    member.worker.postMessage({ id: call.id, method: call.method, args: call.args });
+    const post = (): void => {
+      if (member.pending.get(call.id) !== call) return; // failed, or moved to another thread meanwhile
+      // The budget is the read's: it starts when a thread can run it, not while one starts.
+      clearTimeout(call.timer);
+      call.timer = setTimeout(() => this.timedOut(call), this.budgetMs);
+      member.worker.postMessage({ id: call.id, method: call.method, args: call.args });
+    };
+    if (member.ready) post();
+    else member.started.then(post, () => {});
   }
 
   /** The least busy thread, starting one while there are fewer than `size`; none while too many are retired. */
@@ -112,10 +127,15 @@ export class ReadPool {
     const worker = new Worker(new URL('./read-worker.js', import.meta.url), { workerData: { dataDir: this.dataDir } });
     // Reads in flight keep the process alive through their promises; an idle pool must not.
     worker.unref();
-    const member: Member = { worker, pending: new Map() };
+    let started: () => void = () => {};
+    const member: Member = { worker, pending: new Map(), ready: false, started: new Promise<void>((resolve) => (started = resolve)) };
     worker.on('message', (m: Reply | { ready: true } | { error: string }) => {
       if (!('id' in m)) {
         if ('error' in m) this.retire(member, new StoreError('OPEN_FAILED', m.error), false);
+        else {
+          member.ready = true;
+          started();
+        }
         return;
       }
       const call = member.pending.get(m.id);
