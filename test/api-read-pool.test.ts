@@ -40,7 +40,7 @@ function fill(n: number): void {
 describe('the API reading through its read threads', () => {
   it('answers what the store holds, including a commit made just before, and dead letters as bytes', async () => {
     fill(50);
-    store.writeBatch([], [{ source: 'http', receivedAt: T0, raw: 'not json {', rejection: { code: 'MALFORMED', message: 'bad json' } }]);
+    store.writeBatch([], [{ source: 'http', receivedAt: T0, raw: 'not json {', rejection: { code: 'INVALID_FORMAT', message: 'bad json' } }]);
     const api = createApi({ store, tokens: store, onUnexpectedError: () => {} });
     expect(api.readPool).toBeDefined();
     const { token } = createToken(store, { name: 'a', role: 'admin', createdBy: 'test' });
