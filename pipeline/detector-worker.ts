@@ -28,12 +28,17 @@ export interface DetectorWorkerOptions {
   workerId?: string;
   /** Told of input it cannot use (a message that is not a stored event) and of failed batches. */
   onError?: (err: unknown, context: string) => void;
+  /**
+   * How long the group waits for a silent worker before its partitions move, milliseconds
+   * (Kafka's `session.timeout.ms`; the broker allows 6000 to 300000 by default). @default 30000
+   */
+  sessionTimeoutMs?: number;
   /** Told of each batch published (progress, tests). */
   onBatch?: (info: { partition: number; events: number; alerts: number }) => void;
 }
 
 type KafkaPort = {
-  consumer(config: { groupId: string }): Pick<Consumer, 'connect' | 'disconnect' | 'subscribe' | 'run' | 'commitOffsets'>;
+  consumer(config: { groupId: string; sessionTimeout?: number; heartbeatInterval?: number }): Pick<Consumer, 'connect' | 'disconnect' | 'subscribe' | 'run' | 'commitOffsets'>;
   producer(config: { idempotent: boolean; maxInFlightRequests: number }): Pick<Producer, 'connect' | 'disconnect' | 'send'>;
 };
 
@@ -55,7 +60,9 @@ export class DetectorWorker {
     const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.producer = producer;
     await producer.connect();
-    const consumer = this.kafka.consumer({ groupId: this.options.groupId });
+    const sessionTimeout = this.options.sessionTimeoutMs ?? 30_000;
+    // Heartbeats at a tenth of the session, as kafkajs's defaults have them (3 s of 30 s).
+    const consumer = this.kafka.consumer({ groupId: this.options.groupId, sessionTimeout, heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 10)) });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics: [this.options.topic], fromBeginning: true });

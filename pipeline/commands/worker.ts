@@ -21,7 +21,10 @@ export function register(program: Command): void {
     .option('--group <ID>', 'the workers\' consumer group (config bus.groupId)', 'vigil-detectors')
     .option('--data-dir <DIR>', 'where the trained model is (DIR/model); none: rules and reputation only', DEFAULT_DATA_DIR)
     .option('--client-id <ID>', 'Kafka client id', 'vigil-worker')
-    .action(async (o: { kafka: string; topic: string; detections: string; group: string; dataDir: string; clientId: string }) => {
+    .option('--session-timeout-ms <MS>', 'how long the group waits for a silent worker before moving its partitions', '30000')
+    .action(async (o: { kafka: string; topic: string; detections: string; group: string; dataDir: string; clientId: string; sessionTimeoutMs: string }) => {
+      const sessionTimeoutMs = Number(o.sessionTimeoutMs);
+      if (!Number.isInteger(sessionTimeoutMs) || sessionTimeoutMs < 1000) throw new Error(`--session-timeout-ms: expected a whole number of milliseconds, at least 1000, got ${JSON.stringify(o.sessionTimeoutMs)}`);
       const brokers = o.kafka.split(',').map((b) => b.trim()).filter(Boolean);
       if (brokers.length === 0 || brokers.some((b) => !/^[^\s:]+:\d{1,5}$/.test(b))) throw new Error(`--kafka: expected host:port[,host:port…], got ${JSON.stringify(o.kafka)}`);
       const detector = await Detector.create({ dataDir: o.dataDir, logger: { info: log, warn: log } }).catch(async (err: unknown) => {
@@ -35,6 +38,7 @@ export function register(program: Command): void {
         topic: o.topic,
         detectionsTopic: o.detections,
         groupId: o.group,
+        sessionTimeoutMs,
         onError: (err, context) => log(`worker: ${context}: ${err instanceof Error ? err.message : String(err)}`),
         onBatch: ({ partition, events, alerts }) => {
           if (++batches % 100 === 1) log(`worker: partition ${partition}: ${events} events, ${alerts} alerts (batch ${batches})`);
