@@ -98,6 +98,7 @@ export class DetectionSink {
   private async batch(consumer: Pick<Consumer, 'commitOffsets'>, payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
+    const newAlerts: Alert[] = [];
     for (const m of batch.messages) {
       const message = decodeDetections(m.value);
       if (!message) {
@@ -105,10 +106,13 @@ export class DetectionSink {
         continue;
       }
       const saved = await this.port.save({ alerts: message.alerts, incidents: message.incidents, reputation: message.reputation });
-      if (saved.newAlerts.length > 0) await this.port.logAlerts(saved.newAlerts);
+      newAlerts.push(...saved.newAlerts);
       this.port.stored?.(message, saved);
-      payload.resolveOffset(m.offset);
+      // A long batch must not look like a dead member to the group (kafkajs sends only when due).
+      await payload.heartbeat();
     }
+    // One checkpoint per batch covers all its new alerts, before the offsets say they are stored.
+    if (newAlerts.length > 0) await this.port.logAlerts(newAlerts);
     const last = batch.messages[batch.messages.length - 1]!.offset;
     await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
     await payload.heartbeat();
