@@ -5,8 +5,9 @@
  *
  * A real node (`VigilNode`, detector off so ingest runs at its fastest) over the API
  * bench's store (bench/api.ts `fillStore`: VIGIL_BENCH_API_EVENTS events, 10,000 incidents),
- * its API asked in process as bench/api.ts does, once with its reads on the read thread (the
- * default) and once through a second API on the same store reading on the main thread. The
+ * its API asked over HTTP by a client on another thread, once with its reads on the read
+ * thread (the default) and once through a second API on the same store reading on the main
+ * thread. The
  * ingest load is BSM bodies posted to /ingest from a worker thread (its own event loop) over
  * 8 keep-alive connections. BENCH_API_ROUNDS rounds (default 3) alternate the order of
  * idle/ingesting and threads/inline, so a shared machine's drift hits all four alike; the
@@ -15,13 +16,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { createApi, createToken, type VigilApi } from '../api/index.js';
 import { resolveConfig } from '../pipeline/config.js';
 import { silentLogger } from '../pipeline/logger.js';
 import { VigilNode } from '../pipeline/node.js';
 import { SqliteStore } from '../store/index.js';
-import { fillStore, measureQueries, percentile } from './api.js';
+import { fillStore, percentile, queryPlan } from './api.js';
 import type { BenchContext, Figures } from './main.js';
 import { freePort } from './util.js';
 
@@ -40,6 +43,7 @@ export async function run(ctx: BenchContext): Promise<Figures> {
   const queries = Number(process.env.BENCH_API_LOAD_QUERIES ?? 300);
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-api-load-'));
   let node: VigilNode | undefined;
+  const cleanup: Array<() => Promise<void>> = [];
   try {
     const seed = SqliteStore.open({ dataDir: dir });
     fillStore(seed, ctx);
@@ -51,6 +55,19 @@ export async function run(ctx: BenchContext): Promise<Figures> {
     node = await VigilNode.start(resolveConfig({ dataDir: dir, api: { port, limits }, detector: { enabled: false } }), { logger: silentLogger() });
     const apis: Record<Mode, VigilApi> = { threads: node.analysis!.api, inline: createApi({ store: node.store, tokens: node.store, limits, readThreads: 0 }) };
     await apis.threads.readPool?.start();
+    // Each API on a port of its own, asked over HTTP by a client on another thread: a query
+    // then waits for the node's event loop as a real client's does (in process, a chain of
+    // queries would run back to back in microtasks and never queue behind ingest).
+    const servers = { threads: createServer(apis.threads.handler), inline: createServer(apis.inline.handler) };
+    const ports = {} as Record<Mode, number>;
+    for (const mode of ['threads', 'inline'] as const) {
+      await new Promise<void>((res) => servers[mode].listen(0, '127.0.0.1', res));
+      ports[mode] = (servers[mode].address() as AddressInfo).port;
+    }
+    cleanup.push(() => Promise.all(Object.values(servers).map((srv) => new Promise<void>((res) => { srv.closeAllConnections(); srv.close(() => res()); }))).then(() => {}));
+    const plans = queryPlan();
+    // Warm both: the first queries read pages cold.
+    for (const mode of ['threads', 'inline'] as const) await timedOverHttp(ports[mode], token, plans, 20);
     const p99: Record<string, number[]> = {};
     const rates: number[] = [];
     for (let r = 1; r <= rounds; r++) {
@@ -58,9 +75,9 @@ export async function run(ctx: BenchContext): Promise<Figures> {
         const gen = load === 'ingesting' ? startIngestLoad(port) : undefined;
         if (gen) await new Promise((res) => setTimeout(res, 1_000)); // at full speed before measuring
         for (const mode of r % 2 === 1 ? (['threads', 'inline'] as const) : (['inline', 'threads'] as const)) {
-          const t = await measureQueries(apis[mode], token, queries, 20);
-          (p99[`${mode}_${load}_incidents`] ??= []).push(percentile(t.incTimes, 99));
-          (p99[`${mode}_${load}_search`] ??= []).push(percentile(t.searchTimes, 99));
+          const t = await timedOverHttp(ports[mode], token, plans, queries);
+          (p99[`${mode}_${load}_incidents`] ??= []).push(percentile(t.incidents, 99));
+          (p99[`${mode}_${load}_search`] ??= []).push(percentile(t.search, 99));
         }
         if (gen) rates.push(await gen.stop());
       }
@@ -76,10 +93,52 @@ export async function run(ctx: BenchContext): Promise<Figures> {
     figures['api_load_ingest_events_per_s'] = Math.round(median(rates));
     return figures;
   } finally {
+    for (const c of cleanup) await c();
     await node?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** `n` incident pages and `n` searches, one at a time over one keep-alive connection from a worker thread; sorted milliseconds. */
+async function timedOverHttp(port: number, token: string, plan: ReturnType<typeof queryPlan>, n: number): Promise<{ incidents: number[]; search: number[] }> {
+  const bodies: string[] = [];
+  for (let i = 0; i < n; i++) bodies.push(JSON.stringify({ query: plan.incidentsQuery, variables: { f: plan.filters[i % plan.filters.length] } }));
+  for (let i = 0; i < n; i++) bodies.push(JSON.stringify({ query: plan.searchQuery, variables: { t: plan.terms() } }));
+  const worker = new Worker(ASK, { eval: true, workerData: { port, token, bodies } });
+  const r = await new Promise<{ times: number[]; failed: number }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await worker.terminate();
+  if (r.failed > 0) throw new Error(`${r.failed} API queries failed`);
+  const sorted = (xs: number[]) => xs.sort((a, b) => a - b);
+  return { incidents: sorted(r.times.slice(0, n)), search: sorted(r.times.slice(n)) };
+}
+
+const ASK = `
+const { workerData, parentPort } = require('node:worker_threads');
+const http = require('node:http');
+const { port, token, bodies } = workerData;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+let failed = 0;
+const one = (body) => new Promise((resolve) => {
+  const t = performance.now();
+  const req = http.request({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Authorization: 'Bearer ' + token } }, (res) => {
+    let text = '';
+    res.setEncoding('utf8').on('data', (c) => (text += c)).on('end', () => {
+      if (res.statusCode !== 200 || text.includes('"errors"')) failed++;
+      resolve(performance.now() - t);
+    });
+  });
+  req.on('error', () => { failed++; resolve(0); });
+  req.end(body);
+});
+(async () => {
+  const times = [];
+  for (const b of bodies) times.push(await one(b));
+  parentPort.postMessage({ times, failed });
+})();
+`;
 
 /** Posts BSM bodies to /ingest from a worker thread until stopped; resolves to the events per second it got stored. */
 function startIngestLoad(port: number): { stop(): Promise<number> } {

@@ -151,16 +151,8 @@ export function fillStore(store: SqliteStore, ctx: BenchContext): number {
   return storeSeconds;
 }
 
-/** Timings, milliseconds sorted, of `n` incident pages and `n` free-text searches through the whole GraphQL path. */
-export async function measureQueries(api: VigilApi, token: string, n: number, warm = 50): Promise<{ incTimes: number[]; searchTimes: number[] }> {
-  const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` };
-  const post = async (query: string, variables: Record<string, unknown>): Promise<number> => {
-    const t = performance.now();
-    const res = await api.fetch('http://bench/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-    const body = (await res.json()) as { errors?: unknown[] };
-    if (body.errors) throw new Error(`bench query failed: ${JSON.stringify(body.errors)}`);
-    return performance.now() - t;
-  };
+/** The bench's two queries: incident pages under five filters, and free-text searches from a seeded list of terms. */
+export function queryPlan(): { incidentsQuery: string; filters: Array<Record<string, unknown>>; searchQuery: string; terms: () => string } {
   const incidentsQuery = `query($f: IncidentFilter, $after: String) { incidents(filter: $f, first: 50, after: $after) {
     edges { cursor node { id title status severity entity { id type } firstSeen lastSeen alertCount categories assignee } }
     pageInfo { hasNextPage endCursor } } }`;
@@ -171,6 +163,31 @@ export async function measureQueries(api: VigilApi, token: string, n: number, wa
     { rule: 'rule-7' },
     { entityType: 'VEHICLE', statuses: ['OPEN', 'ACKNOWLEDGED'] },
   ];
+  const searchQuery = `query($t: String!) { events(filter: { text: $t }, first: 50) { edges { node { id timestamp kind entity { id } message } } pageInfo { hasNextPage endCursor } } }`;
+  const rs = rng(7);
+  const terms = (): string => {
+    const k = rs();
+    if (k < 0.25) return `V-${String(Math.floor(rs() * 5000)).padStart(4, '0')}`;
+    if (k < 0.45) return `D-${Math.floor(rs() * 2000)}`;
+    if (k < 0.6) return `10.${Math.floor(rs() * 4)}.${Math.floor(rs() * 256)}.${Math.floor(rs() * 256)}`;
+    if (k < 0.75) return `failed ${USERS[Math.floor(rs() * USERS.length)]}`;
+    if (k < 0.9) return `RSU-${String(Math.floor(rs() * 64)).padStart(2, '0')}`;
+    return `${USERS[Math.floor(rs() * USERS.length)]}`;
+  };
+  return { incidentsQuery, filters, searchQuery, terms };
+}
+
+/** Timings, milliseconds sorted, of `n` incident pages and `n` free-text searches through the whole GraphQL path. */
+export async function measureQueries(api: VigilApi, token: string, n: number, warm = 50): Promise<{ incTimes: number[]; searchTimes: number[] }> {
+  const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` };
+  const post = async (query: string, variables: Record<string, unknown>): Promise<number> => {
+    const t = performance.now();
+    const res = await api.fetch('http://bench/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    const body = (await res.json()) as { errors?: unknown[] };
+    if (body.errors) throw new Error(`bench query failed: ${JSON.stringify(body.errors)}`);
+    return performance.now() - t;
+  };
+  const { incidentsQuery, filters, searchQuery, terms } = queryPlan();
   for (let i = 0; i < warm; i++) await post(incidentsQuery, { f: filters[i % filters.length] }); // warm-up
   const incTimes: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -185,17 +202,6 @@ export async function measureQueries(api: VigilApi, token: string, n: number, wa
   }
   incTimes.sort((a, b) => a - b);
 
-  const searchQuery = `query($t: String!) { events(filter: { text: $t }, first: 50) { edges { node { id timestamp kind entity { id } message } } pageInfo { hasNextPage endCursor } } }`;
-  const rs = rng(7);
-  const terms = (): string => {
-    const k = rs();
-    if (k < 0.25) return `V-${String(Math.floor(rs() * 5000)).padStart(4, '0')}`;
-    if (k < 0.45) return `D-${Math.floor(rs() * 2000)}`;
-    if (k < 0.6) return `10.${Math.floor(rs() * 4)}.${Math.floor(rs() * 256)}.${Math.floor(rs() * 256)}`;
-    if (k < 0.75) return `failed ${USERS[Math.floor(rs() * USERS.length)]}`;
-    if (k < 0.9) return `RSU-${String(Math.floor(rs() * 64)).padStart(2, '0')}`;
-    return `${USERS[Math.floor(rs() * USERS.length)]}`;
-  };
   for (let i = 0; i < warm; i++) await post(searchQuery, { t: terms() });
   const searchTimes: number[] = [];
   for (let i = 0; i < n; i++) searchTimes.push(await post(searchQuery, { t: terms() }));
