@@ -29,7 +29,7 @@ export interface AnalysisOptions {
   cityMap?: CityMap;
   ledger: { checkpointEvery: number; checkpointIntervalMs: number; keyPath?: string | undefined };
   /** What the API takes from configuration (CORS origins, limits). */
-  api?: Pick<ApiOptions, 'corsOrigins' | 'limits'>;
+  api?: Pick<ApiOptions, 'corsOrigins' | 'limits' | 'readThreads'>;
   /** Replicate to Elasticsearch (see replica.ts). */
   elasticsearch?: ReplicaOptions;
   /** With no saved model, train one in the background from simulated normal traffic (the demo). */

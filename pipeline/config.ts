@@ -38,6 +38,8 @@ export const configSchema = z.strictObject({
       allowedHosts: z.array(z.string().min(1).max(255)).default([]),
       /** Browser origins allowed to call /graphql cross-origin (CORS). @default [] (none) */
       corsOrigins: z.array(z.string().url()).default([]),
+      /** Threads with read-only SQLite connections serving the API's reads (api/read-pool.ts); 0: on the main thread. @default 1 */
+      readThreads: z.number().int().min(0).max(16).default(1),
       /** Serve HTTPS with this PEM key and certificate (paths). @default none (plain HTTP) */
       tls: z.strictObject({ key: z.string().min(1), cert: z.string().min(1) }).optional(),
       /**
@@ -343,6 +345,7 @@ type EnvType = 'string' | 'int' | 'bool' | 'list';
  * | VIGIL_DATA_DIR | dataDir |
  * | VIGIL_API_HOST, VIGIL_API_PORT | api.host, api.port |
  * | VIGIL_API_ALLOWED_HOSTS | api.allowedHosts |
+ * | VIGIL_API_READ_THREADS | api.readThreads |
  * | VIGIL_API_TLS_KEY, VIGIL_API_TLS_CERT | api.tls.key, api.tls.cert |
  * | VIGIL_METRICS_TOKEN | api.metricsToken |
  * | VIGIL_LEDGER_KEY | ledger.keyPath |
@@ -377,6 +380,7 @@ export const ENV_VARS: Readonly<Record<string, { key: string; type: EnvType }>> 
   VIGIL_API_HOST: { key: 'api.host', type: 'string' },
   VIGIL_API_PORT: { key: 'api.port', type: 'int' },
   VIGIL_API_ALLOWED_HOSTS: { key: 'api.allowedHosts', type: 'list' },
+  VIGIL_API_READ_THREADS: { key: 'api.readThreads', type: 'int' },
   VIGIL_API_TLS_KEY: { key: 'api.tls.key', type: 'string' },
   VIGIL_API_TLS_CERT: { key: 'api.tls.cert', type: 'string' },
   VIGIL_METRICS_TOKEN: { key: 'api.metricsToken', type: 'string' },

@@ -211,7 +211,7 @@ export class VigilNode {
         now: deps.now ?? Date.now,
         ledger: config.ledger,
         // The config schema admits only known limits, each a positive whole number; unset ones are absent.
-        api: { corsOrigins: config.api.corsOrigins, ...(config.api.limits ? { limits: config.api.limits as Partial<Limits> } : {}) },
+        api: { corsOrigins: config.api.corsOrigins, readThreads: config.api.readThreads, ...(config.api.limits ? { limits: config.api.limits as Partial<Limits> } : {}) },
         ...(config.store.elasticsearch ? { elasticsearch: config.store.elasticsearch } : {}),
         // With detector workers (`vigil worker`), the detector runs in them, not here.
         detect: config.detector.enabled && config.bus.detectionsTopic === undefined,
