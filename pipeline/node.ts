@@ -303,6 +303,7 @@ export class VigilNode {
       await this.ingest.close();
       await this.writer.close();
       await this.detections?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'detections consumer did not stop cleanly'));
+      await this.analysis?.api.readPool?.close();
       await this.analysis?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'ledger or detector did not stop cleanly'));
       // After the ledger's last checkpoint: the anchorer only reads it, and anvil goes last.
       await (this.anchoring ? this.anchoring.stop() : this.chain?.anvil?.stop())?.catch((err: unknown) => this.deps.logger.warn({ err }, 'anchoring did not stop cleanly'));
