@@ -191,13 +191,21 @@ export class ReadPool {
 }
 
 /**
- * The store as the API sees it: its reads through the pool, everything else (writes,
- * tokens, close) on the store itself. A write commits on the node's connection before the
+ * The reads whose cost grows with the data or the query (searches, counts, lists), which go
+ * to the read threads. Lookups by key (`getEvent`, `getAlert(s)`, `getIncident`, `getEntity`,
+ * `getAction`) are an index probe of microseconds and stay on the calling thread: a thread
+ * round trip would cost them more than it could save, and on a busy machine much more.
+ */
+export const OFF_THREAD_READS: readonly StoreRead[] = STORE_READS.filter((m) => !/^get/.test(m));
+
+/**
+ * The store as the API sees it: its searches and counts through the pool, everything else
+ * (lookups by key, writes, tokens, close) on the store itself. A write commits on the node's connection before the
  * mutation answers, so the next read, on a fresh snapshot, sees it.
  */
 export function readThrough<S extends Store>(store: S, pool: ReadPool): S {
   const reads = new Map<PropertyKey, (...args: unknown[]) => Promise<unknown>>();
-  for (const method of STORE_READS) reads.set(method, (...args) => pool.call(method, args));
+  for (const method of OFF_THREAD_READS) reads.set(method, (...args) => pool.call(method, args));
   // Structured clone turns a Buffer into a plain Uint8Array: dead letters' raw bytes are made Buffers again.
   reads.set('searchDeadLetters', async (...args) => {
     const page = (await pool.call('searchDeadLetters', args)) as Page<DeadLetterRecord>;

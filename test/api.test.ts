@@ -341,8 +341,6 @@ describe('incident triage', () => {
       }
       return cur;
     };
-    // The race is injected through the store object, so this API reads on the calling thread.
-    api = createApi({ store, tokens: store, audit, now: () => clock, onUnexpectedError: () => {}, readThreads: 0 });
     const r = await gql(tokens.analyst, 'mutation { acknowledgeIncident(id: "INC-000000") { incident { status alertCount version } } }');
     expect(r.errors).toBeUndefined();
     expect(r.data!['acknowledgeIncident'].incident).toEqual({ status: 'ACKNOWLEDGED', alertCount: 4, version: 3 });
