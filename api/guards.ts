@@ -6,6 +6,7 @@
  */
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { Counter, Registry } from 'prom-client';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { ApiError, toClientError } from './errors.js';
 import type { Limits } from './limits.js';
@@ -71,6 +72,33 @@ export class TokenRateLimiter {
       if (err instanceof RateLimiterRes) return Math.max(1, Math.ceil(err.msBeforeNext / 1000));
       throw err;
     }
+  }
+}
+
+/**
+ * Failed token checks per client address (fixed window, in memory). While an address is
+ * over `authFailLimit`, `blocked` says how long it must wait, and the request is refused
+ * before its token is hashed and looked up, so a client cycling through guesses gets
+ * nothing but 429s. The address is the TCP peer's: behind a reverse proxy every client
+ * shares the proxy's address, and the proxy should do this limiting instead.
+ */
+export class AddressFailureLimiter {
+  private readonly limiter: RateLimiterMemory;
+
+  constructor(private readonly limits: Pick<Limits, 'authFailLimit' | 'authFailWindowMs'>) {
+    this.limiter = new RateLimiterMemory({ points: limits.authFailLimit, duration: limits.authFailWindowMs / 1000 });
+  }
+
+  /** Undefined when the address may try, else the seconds until its window ends. */
+  async blocked(address: string): Promise<number | undefined> {
+    const res = await this.limiter.get(address);
+    if (!res || res.consumedPoints < this.limits.authFailLimit) return undefined;
+    return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  }
+
+  /** Count one failed token check of this address. */
+  async failed(address: string): Promise<void> {
+    await this.limiter.penalty(address, 1);
   }
 }
 
@@ -140,4 +168,22 @@ export function operationTiming(onOperation: ((op: OperationReport) => void) | u
       };
     },
   };
+}
+
+export interface ApiMetrics {
+  registry: Registry;
+  /** Requests refused for their credentials: `invalid` (none or unknown), `expired`, or `address_limited` (429 for too many failures). */
+  authFailed: Counter<'reason'>;
+  /** Requests refused 429 by the per-token rate limit. */
+  rateLimited: Counter;
+}
+
+/** The API's counters, in a registry of its own that the node adds to `/metrics`. */
+export function createApiMetrics(): ApiMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const authFailed = new Counter({ name: 'vigil_api_auth_failed_total', help: 'API requests refused for their credentials, by reason', labelNames: ['reason'], registers });
+  for (const reason of ['invalid', 'expired', 'address_limited']) authFailed.inc({ reason }, 0);
+  const rateLimited = new Counter({ name: 'vigil_api_rate_limited_total', help: 'API requests refused by the per-token rate limit', registers });
+  return { registry, authFailed, rateLimited };
 }

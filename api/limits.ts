@@ -78,6 +78,16 @@ export interface Limits {
   rateWindowMs: number;
   /** Wall-clock budget of one operation's execution, milliseconds. @default 10000 */
   budgetMs: number;
+  /**
+   * Failed token checks (no, a wrong or an expired token) one client address may make per
+   * `authFailWindowMs`; past it, every request from that address is answered 429 before its
+   * token is looked at, until the window ends. A token has 256 bits, so this is not what
+   * keeps it from being guessed: it bounds the work and the noise one address can cause, and
+   * makes a misbehaving script visible in `/metrics`. @default 30
+   */
+  authFailLimit: number;
+  /** The failed-login window, milliseconds. @default 60000 */
+  authFailWindowMs: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -90,6 +100,8 @@ export const DEFAULT_LIMITS: Limits = {
   rateLimit: 600,
   rateWindowMs: 60_000,
   budgetMs: 10_000,
+  authFailLimit: 30,
+  authFailWindowMs: 60_000,
 };
 
 const isIntrospection = (name: string): boolean => name.startsWith('__');

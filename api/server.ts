@@ -11,15 +11,18 @@
  * are off.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname } from 'node:path';
 import type { GraphQLError } from 'graphql';
+import type { Registry } from 'prom-client';
 import { createPubSub, createSchema, createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { StoreError, type Alert, type DetectorOutput, type SensorKeyStore, type Store, type StoredIncident, type TokenRepository } from '../store/index.js';
+import { SqliteStore, StoreError, type Alert, type DetectorOutput, type SensorKeyStore, type Store, type StoredIncident, type TokenRepository } from '../store/index.js';
 import { createSensorResolvers, sensorKeyActionFlusher, sensorTypeDefs, type SensorKeyActionFlusher } from './sensors.js';
 import { Authenticator, type Principal } from './auth.js';
 import { ApiError, toClientError } from './errors.js';
-import { csrfGuard, errorResponse, executionBudget, operationTiming, tokenLimit, TokenRateLimiter, type OperationReport } from './guards.js';
+import { AddressFailureLimiter, createApiMetrics, csrfGuard, errorResponse, executionBudget, operationTiming, tokenLimit, TokenRateLimiter, type OperationReport } from './guards.js';
 import { DEFAULT_LIMITS, operationCost, validationRules, type Limits } from './limits.js';
 import { RuleAdminError, type AuditLog, type RuleAdmin } from './ports.js';
+import { ReadPool, readThrough } from './read-pool.js';
 import { createResolvers, type ApiContext, type PubSubTopics } from './resolvers.js';
 import { caseTypeDefs, typeDefs } from './schema.graphql.js';
 import { createWsEndpoint, type WsEndpoint, type WsOptions } from './ws.js';
@@ -47,6 +50,11 @@ export interface ApiOptions {
   ws?: WsOptions;
   /** @default '/graphql' */
   endpoint?: string;
+  /**
+   * Threads with read-only connections that serve the queries (read-pool.ts), when the
+   * store is the node's SQLite store; `0`: reads run on the calling thread. @default 1
+   */
+  readThreads?: number;
   /** Clock, epoch milliseconds. @default Date.now */
   now?: () => number;
   /** Where masked (unexpected) errors are reported. @default console.error */
@@ -87,6 +95,10 @@ export interface VigilApi {
   sensorKeyActions: SensorKeyActionFlusher | undefined;
   /** graphql-ws subscriptions (api/ws.ts): the node's server hands `/graphql` upgrades here. */
   ws: WsEndpoint;
+  /** The API's own counters (failed token checks, rate-limited requests), for the node's `/metrics`. */
+  metrics: Registry;
+  /** The read threads, when reads run off the calling thread. */
+  readPool: ReadPool | undefined;
 }
 
 export interface PublishedOutput {
@@ -110,7 +122,10 @@ export function createApi(options: ApiOptions): VigilApi {
   const pubsub = createPubSub<PubSubTopics>();
   const auth = new Authenticator(options.tokens, now);
   const principals = new WeakMap<Request, Principal>();
-  const resolvers = createResolvers({ store: options.store, tokens: options.tokens, audit: options.audit, rules: options.rules, limits, now, pubsub });
+  const threads = options.readThreads ?? 1;
+  const readPool = threads > 0 && options.store instanceof SqliteStore ? new ReadPool({ dataDir: dirname(options.store.path), threads, budgetMs: limits.budgetMs }) : undefined;
+  const readStore = readPool ? readThrough(options.store, readPool) : options.store;
+  const resolvers = createResolvers({ store: readStore, tokens: options.tokens, audit: options.audit, rules: options.rules, limits, now, pubsub });
   const sensorKeys = options.sensorKeys;
   const sensorKeyActions = sensorKeys && options.audit ? sensorKeyActionFlusher(sensorKeys, options.audit, options.store, now) : undefined;
   const schema = sensorKeys
@@ -120,18 +135,31 @@ export function createApi(options: ApiOptions): VigilApi {
   const report = options.onUnexpectedError ?? ((err: unknown) => console.error(err));
 
   const rate = new TokenRateLimiter(limits);
+  const failures = new AddressFailureLimiter(limits);
+  const apiMetrics = createApiMetrics();
   const authPlugin: Plugin = {
-    async onRequest({ request, endResponse, fetchAPI }) {
+    async onRequest({ request, serverContext, endResponse, fetchAPI }) {
       if (cors && request.method === 'OPTIONS') return; // a preflight carries no credentials
       const respond = errorResponse(fetchAPI);
+      // The TCP peer; in-process requests (tests, the bench) have none and are not limited by address.
+      const address = (serverContext as { req?: IncomingMessage }).req?.socket?.remoteAddress;
+      const blockedFor = address === undefined ? undefined : await failures.blocked(address);
+      if (blockedFor !== undefined) {
+        apiMetrics.authFailed.inc({ reason: 'address_limited' });
+        endResponse(respond(429, 'RATE_LIMITED', `more than ${limits.authFailLimit} failed token checks from this address in ${limits.authFailWindowMs / 1000} s; retry in ${blockedFor} s`, { 'Retry-After': String(blockedFor) }));
+        return;
+      }
       const principal = auth.check(request.headers.get('authorization'));
       if (!('tokenId' in principal)) {
+        apiMetrics.authFailed.inc({ reason: principal.code === 'TOKEN_EXPIRED' ? 'expired' : 'invalid' });
+        if (address !== undefined) await failures.failed(address);
         const challenge = principal.code === 'TOKEN_EXPIRED' ? 'Bearer realm="vigil", error="invalid_token", error_description="token expired"' : 'Bearer realm="vigil"';
         endResponse(respond(401, principal.code, principal.message, { 'WWW-Authenticate': challenge }));
         return;
       }
       const wait = await rate.take(principal.tokenId);
       if (wait !== undefined) {
+        apiMetrics.rateLimited.inc();
         endResponse(respond(429, 'RATE_LIMITED', `this token made more than ${limits.rateLimit} requests in ${limits.rateWindowMs / 1000} s; retry in ${wait} s`, { 'Retry-After': String(wait) }));
         return;
       }
@@ -213,6 +241,8 @@ export function createApi(options: ApiOptions): VigilApi {
     limits,
     ws,
     sensorKeyActions,
+    readPool,
+    metrics: apiMetrics.registry,
     handler: async (req, res) => {
       await yoga.requestListener(req, res);
     },

@@ -13,9 +13,12 @@ export interface BenchContext {
 type Suite = (ctx: BenchContext) => Promise<Figures>;
 
 /** Suite names, each a module `bench/<name>.ts` exporting `run`. */
-const suites = ['ingest', 'collectors', 'ledger', 'detector', 'api', 'anchor', 'auth'];
-/** Suites that repeat others (the auth on/off comparison): run only when named in --only. */
-const onlyWhenNamed = new Set(['auth']);
+const suites = ['ingest', 'collectors', 'ledger', 'detector', 'api', 'anchor', 'auth', 'api-load', 'kafka-bus'];
+/**
+ * Suites run only when named in --only: ones that repeat others (the auth on/off
+ * comparison, the API under ingest load) and the Kafka bus (it needs a broker).
+ */
+const onlyWhenNamed = new Set(['auth', 'api-load', 'kafka-bus']);
 const loadSuite = (name: string): Promise<{ run: Suite }> => import(`./${name}.js`);
 
 const { values } = parseArgs({

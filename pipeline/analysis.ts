@@ -34,8 +34,8 @@ export interface AnalysisOptions {
   /** Extra Sigma rule folders or files (`detector.rules`), after the starter pack and `<dataDir>/rules`. */
   rules?: readonly string[];
   ledger: { checkpointEvery: number; checkpointIntervalMs: number; keyPath?: string | undefined };
-  /** What the API takes from configuration (CORS origins, limits, WebSocket caps). */
-  api?: Pick<ApiOptions, 'corsOrigins' | 'limits' | 'ws' | 'onOperation'>;
+  /** What the API takes from configuration (CORS origins, limits, WebSocket caps, read threads). */
+  api?: Pick<ApiOptions, 'corsOrigins' | 'limits' | 'ws' | 'onOperation' | 'readThreads'>;
   /** Replicate to Elasticsearch (see replica.ts). */
   elasticsearch?: ReplicaOptions;
   /** With no saved model, train one in the background from simulated normal traffic (the demo). */

@@ -102,7 +102,8 @@ export class KafkaBus implements Bus {
   }
 }
 
-function decodeStoredEvent(value: Buffer | null): StoredEvent | undefined {
+/** A bus message as a stored event, or undefined when it is not one (what else is on the topic is never trusted). */
+export function decodeStoredEvent(value: Buffer | null): StoredEvent | undefined {
   if (!value) return undefined;
   try {
     const v = JSON.parse(value.toString('utf8')) as Partial<StoredEvent>;

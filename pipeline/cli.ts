@@ -28,6 +28,8 @@ const commands: Record<string, string> = {
   sensor: 'sensor',
   // Sigma rules as files (issue 18)
   rules: 'rules',
+  // detector workers of the Kafka bus (issue 17)
+  worker: 'worker',
 };
 const loadCommand = (file: string): Promise<{ register: Registrar }> => import(`./commands/${file}.js`);
 

@@ -39,6 +39,8 @@ export const configSchema = z.strictObject({
       allowedHosts: z.array(z.string().min(1).max(255)).default([]),
       /** Browser origins allowed to call /graphql cross-origin (CORS). @default [] (none) */
       corsOrigins: z.array(z.string().url()).default([]),
+      /** Threads with read-only SQLite connections serving the API's reads (api/read-pool.ts); 0: on the main thread. @default 1 */
+      readThreads: z.number().int().min(0).max(16).default(1),
       /** Serve HTTPS with this PEM key and certificate (paths). @default none (plain HTTP) */
       tls: z.strictObject({ key: z.string().min(1), cert: z.string().min(1) }).optional(),
       /**
@@ -299,6 +301,12 @@ export const configSchema = z.strictObject({
       topic: z.string().min(1).max(249).default('vigil.events'),
       /** Consumer group of the detector workers. @default 'vigil-detectors' */
       groupId: z.string().min(1).default('vigil-detectors'),
+      /**
+       * Kafka topic where detector workers (`vigil worker`) publish what they found; when set,
+       * this node runs no detector of its own and stores what the workers publish
+       * (pipeline/detections.ts). Needs `type: kafka`. @default none
+       */
+      detectionsTopic: z.string().min(1).max(249).optional(),
     })
     .prefault({}),
   // Anchoring on chain and witnesses: their own file (pipeline/anchor-config.ts).
@@ -309,6 +317,9 @@ export const configSchema = z.strictObject({
 })
   .superRefine(refineAnchorConfig)
   .superRefine((c, ctx) => {
+    if (c.bus.detectionsTopic !== undefined && c.bus.type !== 'kafka') {
+      ctx.addIssue({ code: 'custom', path: ['bus', 'detectionsTopic'], message: 'detector workers need bus.type kafka' });
+    }
     if (c.bus.type === 'kafka' && c.kafka.brokers.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['kafka', 'brokers'], message: 'bus.type kafka needs at least one broker' });
     }
@@ -360,6 +371,7 @@ type EnvType = 'string' | 'int' | 'bool' | 'list';
  * | VIGIL_DATA_DIR | dataDir |
  * | VIGIL_API_HOST, VIGIL_API_PORT | api.host, api.port |
  * | VIGIL_API_ALLOWED_HOSTS | api.allowedHosts |
+ * | VIGIL_API_READ_THREADS | api.readThreads |
  * | VIGIL_API_TLS_KEY, VIGIL_API_TLS_CERT | api.tls.key, api.tls.cert |
  * | VIGIL_METRICS_TOKEN | api.metricsToken |
  * | VIGIL_API_GRAPHIQL | api.graphiql |
@@ -384,7 +396,7 @@ type EnvType = 'string' | 'int' | 'bool' | 'list';
  * | VIGIL_SYSLOG_HOST, VIGIL_SYSLOG_PORT | syslog.host, syslog.port |
  * | VIGIL_KAFKA_BROKERS, VIGIL_KAFKA_TOPICS | kafka.brokers, kafka.topics |
  * | VIGIL_KAFKA_CLIENT_ID, VIGIL_KAFKA_GROUP_ID, VIGIL_KAFKA_SSL | kafka.clientId, kafka.groupId, kafka.ssl |
- * | VIGIL_BUS, VIGIL_BUS_TOPIC, VIGIL_BUS_GROUP_ID | bus.type, bus.topic, bus.groupId |
+ * | VIGIL_BUS, VIGIL_BUS_TOPIC, VIGIL_BUS_GROUP_ID, VIGIL_BUS_DETECTIONS_TOPIC | bus.type, bus.topic, bus.groupId, bus.detectionsTopic |
  * | VIGIL_ANCHOR, VIGIL_ANCHOR_RPC_URL, VIGIL_ANCHOR_CHAIN_ID | anchor.mode, anchor.rpcUrl, anchor.chainId |
  * | VIGIL_ANCHOR_CONTRACT, VIGIL_ANCHOR_KEY_FILE | anchor.contract, anchor.keyFile |
  * | VIGIL_WITNESS_URLS | witnesses.urls |
@@ -396,6 +408,7 @@ export const ENV_VARS: Readonly<Record<string, { key: string; type: EnvType }>> 
   VIGIL_API_HOST: { key: 'api.host', type: 'string' },
   VIGIL_API_PORT: { key: 'api.port', type: 'int' },
   VIGIL_API_ALLOWED_HOSTS: { key: 'api.allowedHosts', type: 'list' },
+  VIGIL_API_READ_THREADS: { key: 'api.readThreads', type: 'int' },
   VIGIL_API_TLS_KEY: { key: 'api.tls.key', type: 'string' },
   VIGIL_API_TLS_CERT: { key: 'api.tls.cert', type: 'string' },
   VIGIL_METRICS_TOKEN: { key: 'api.metricsToken', type: 'string' },
@@ -435,6 +448,7 @@ export const ENV_VARS: Readonly<Record<string, { key: string; type: EnvType }>> 
   VIGIL_BUS: { key: 'bus.type', type: 'string' },
   VIGIL_BUS_TOPIC: { key: 'bus.topic', type: 'string' },
   VIGIL_BUS_GROUP_ID: { key: 'bus.groupId', type: 'string' },
+  VIGIL_BUS_DETECTIONS_TOPIC: { key: 'bus.detectionsTopic', type: 'string' },
   VIGIL_ANCHOR: { key: 'anchor.mode', type: 'string' },
   VIGIL_ANCHOR_RPC_URL: { key: 'anchor.rpcUrl', type: 'string' },
   VIGIL_ANCHOR_CHAIN_ID: { key: 'anchor.chainId', type: 'int' },

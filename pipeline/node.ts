@@ -16,6 +16,7 @@ import { createApiMetrics, type ApiMetrics } from './api-metrics.js';
 import { MemoryBus, type Bus } from './bus.js';
 import { KafkaBus, createKafkaClient } from './bus-kafka.js';
 import { BusRelay } from './bus-relay.js';
+import { startDetectionSink, type DetectionSink } from './detections.js';
 import { KafkaLagMonitor, type LagGroup } from './kafka-lag.js';
 import { ConfigError } from './config.js';
 import { SensorKeyStore, SqliteStore } from '../store/index.js';
@@ -61,6 +62,8 @@ export class VigilNode {
   private readonly sources: EventSource[] = [];
   private readonly busRelay: BusRelay | undefined;
   private readonly kafkaLag: KafkaLagMonitor | undefined;
+  /** What the detector workers publish, stored here (config `bus.detectionsTopic`). */
+  private detections: DetectionSink | undefined;
   private address: { host: string; port: number } | undefined;
   private stopping: Promise<void> | undefined;
   /** Anchoring on chain (config `anchor`), once started; and the witnesses run beside the node. */
@@ -115,7 +118,8 @@ export class VigilNode {
       if (!metricsAllowed(req.headers.authorization)) {
         return void res.writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer realm="vigil-metrics"' }).end('{"error":{"code":"UNAUTHENTICATED","message":"/metrics needs Authorization: Bearer <api.metricsToken>"}}');
       }
-      const text = await this.metrics.registry.metrics();
+      const api = this.analysis?.api.metrics;
+      const text = (await this.metrics.registry.metrics()) + (api ? await api.metrics() : '');
       res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType }).end(text);
     });
     this.http.route(
@@ -221,9 +225,10 @@ export class VigilNode {
         now: deps.now ?? Date.now,
         ledger: config.ledger,
         // The config schema admits only known limits, each a positive whole number; unset ones are absent.
-        api: { corsOrigins: config.api.corsOrigins, ws: config.api.ws, onOperation: node.apiMetrics.onOperation, ...(config.api.limits ? { limits: config.api.limits as Partial<Limits> } : {}) },
+        api: { corsOrigins: config.api.corsOrigins, ws: config.api.ws, readThreads: config.api.readThreads, onOperation: node.apiMetrics.onOperation, ...(config.api.limits ? { limits: config.api.limits as Partial<Limits> } : {}) },
         ...(config.store.elasticsearch ? { elasticsearch: config.store.elasticsearch } : {}),
-        detect: config.detector.enabled,
+        // With detector workers (`vigil worker`), the detector runs in them, not here.
+        detect: config.detector.enabled && config.bus.detectionsTopic === undefined,
         trainDemoModel: config.demo.enabled,
         tickMs: config.detector.tickMs,
         retentionDays: config.store.retentionDays,
@@ -246,6 +251,7 @@ export class VigilNode {
         await node.anchoring.start();
       }
       node.busRelay?.start();
+      node.detections = await startDetectionSink(config, node.store, node.analysis, deps.logger);
       node.kafkaLag?.start();
       const addr = await node.http.listen(config.api.port, config.api.host);
       node.address = { host: addr.address, port: addr.port };
@@ -317,6 +323,8 @@ export class VigilNode {
       await this.ingest.close();
       await this.writer.close();
       await this.notifications?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'notifications did not stop cleanly'));
+      await this.detections?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'detections consumer did not stop cleanly'));
+      await this.analysis?.api.readPool?.close();
       await this.analysis?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'ledger or detector did not stop cleanly'));
       // After the ledger's last checkpoint: the anchorer only reads it, and anvil goes last.
       await (this.anchoring ? this.anchoring.stop() : this.chain?.anvil?.stop())?.catch((err: unknown) => this.deps.logger.warn({ err }, 'anchoring did not stop cleanly'));

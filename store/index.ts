@@ -1,4 +1,6 @@
 export { SqliteStore, pushEventRow, EVENT_ROW_WIDTH } from './sqlite.js';
+export { SqliteReader, STORE_READS } from './sqlite-reader.js';
+export type { StoreRead } from './sqlite-reader.js';
 export { triageOf, withTriage } from './triage.js';
 export { SensorKeyStore, SENSOR_KEY_PREFIX, hashSensorKey } from './sensor-keys.js';
 export type { SensorKeyRecord, SensorKeyScope, PendingSensorAction } from './sensor-keys.js';
