@@ -94,6 +94,8 @@ export interface SuppressionSpec {
  */
 export interface RuleAdmin {
   list(kind?: RuleItemKind): Awaitable<RuleItem[]>;
+  /** Parses and validates a rule text without activating it: the item `addRule` would return. */
+  checkRule(source: string): Awaitable<RuleItem>;
   addRule(source: string, actor: string): Awaitable<RuleItem>;
   addException(spec: ExceptionSpec, actor: string): Awaitable<RuleItem>;
   addSuppression(spec: SuppressionSpec, actor: string): Awaitable<RuleItem>;

@@ -8,6 +8,8 @@ import { RuleAdminError, type ExceptionSpec, type RuleAdmin, type RuleItem, type
 /** What `detector`'s `RuleBook` offers for administration. */
 export interface RuleBookPort {
   add(yamlText: string): string[];
+  /** What `list` would show for the text's rules once added; validates without changing the book. */
+  preview(yamlText: string): Array<{ id: string; title: string; enabled: boolean }>;
   disable(id: string): void;
   addException(ruleId: string, selection: Record<string, unknown>, note?: string): string;
   removeException(exceptionId: string): boolean;
@@ -33,6 +35,12 @@ export function ruleBookAdmin(book: RuleBookPort): RuleAdmin {
     list(kind?: RuleItemKind) {
       const all = [...rules(), ...exceptions.values(), ...suppressions.values()];
       return kind === undefined ? all : all.filter((i) => i.kind === kind);
+    },
+    checkRule(source) {
+      const listed = translate(() => book.preview(source));
+      const first = listed[0];
+      if (!first) throw new RuleAdminError('INVALID_RULE', 'source: no rule in the YAML');
+      return { kind: 'rule', id: first.id, title: first.title, enabled: first.enabled, spec: { ...first } };
     },
     addRule(source) {
       // The book adds all of a text's documents or none (it compiles and resolves every one

@@ -365,6 +365,10 @@ class PersistentRuleAdmin implements RuleAdmin {
     return this.inner.list(kind);
   }
 
+  checkRule(source: string) {
+    return this.inner.checkRule(source);
+  }
+
   async addRule(source: string, actor: string): Promise<RuleItem> {
     const item = await this.inner.addRule(source, actor);
     this.ops.push({ op: 'addRule', source, actor });

@@ -57,4 +57,16 @@ describe('adding a correlation chain through the rule administration', () => {
     expect(book.size).toBe(0);
     expect(admin.list('rule')).toEqual([]);
   });
+
+  it('checks a text without activating it, and the check says what the addition then lists', () => {
+    const book = new RuleBook();
+    const admin = ruleBookAdmin(book);
+    const checked = admin.checkRule(CHAIN);
+    // Nothing runs yet: the API ledgers `rule.add` with this item before it activates the rules.
+    expect(book.size).toBe(0);
+    expect(admin.list('rule')).toEqual([]);
+    expect(() => admin.checkRule(CHAIN.replace('rules: [login_failed]', 'rules: [no_such_rule]'))).toThrow(/refers to no_such_rule/);
+    const added = admin.addRule(CHAIN, 'analyst');
+    expect(added).toEqual(checked);
+  });
 });

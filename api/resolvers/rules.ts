@@ -46,7 +46,16 @@ export function ruleResolvers(kit: Kit): Resolvers {
       addRule: (_, a, ctx) => {
         const source = a.source;
         if (source.trim() === '' || source.length > 200_000) throw new ApiError('BAD_INPUT', 'source: expected a Sigma rule of at most 200000 characters');
-        return ruleChange(ctx, 'rule', 'rule.add', async (r) => ({ before: null, after: await r.addRule(source, ctx.principal.name) }));
+        const admin = rules(ctx);
+        return kit.serialised('rules', async () => {
+          // Parsed, validated and in the ledger before it runs: a rule that ever fired has its
+          // `rule.add` entry, even if the node stops between the two steps.
+          const checked = await admin.checkRule(source);
+          const rec = await kit.recordToLedger(ctx, 'rule.add', { type: 'rule', id: `rule:${checked.id}` }, null, checked);
+          const item = await admin.addRule(source, ctx.principal.name);
+          await store.recordAction(rec);
+          return { item, action: rec };
+        });
       },
       addException: (_, a, ctx) => {
         const i = a.input;

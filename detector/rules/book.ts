@@ -111,6 +111,13 @@ export class RuleBook {
     return { ids: staged.ids, statuses: staged.rules.flatMap((r) => (r.kind === 'filter' ? [] : [{ id: r.id, status: r.status }])) };
   }
 
+  /** What `list` would show for the rules of `yamlText` once added, without changing the book. */
+  preview(yamlText: string): RuleListing[] {
+    return this.stage(yamlText).rules.flatMap((r): RuleListing[] =>
+      r.kind === 'filter' ? [] : r.kind === 'detection' ? [{ ...meta(r), kind: 'detection', enabled: true, status: r.status }] : [{ ...meta(r), kind: 'correlation', enabled: true, type: r.type, status: r.status }],
+    );
+  }
+
   private stage(yamlText: string): Staged {
     const docs = parseAllDocuments(yamlText);
     const rules: Compiled[] = [];
