@@ -43,7 +43,7 @@ describe.skipIf(!existsSync(CHROMIUM))('npm start on a fresh data directory', ()
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     const url = `http://127.0.0.1:${port}`;
-    await waitFor(() => fetch(`${url}/healthz`).then((r) => (r.ok ? true : undefined), () => undefined), 60_000, `vigil start --demo (${output})`);
+    await waitFor(() => fetch(`${url}/healthz`).then((r) => (r.ok ? true : undefined), () => undefined), 180_000, `vigil start --demo (${output})`);
     const healthyAt = Date.now() - started;
     // The banner follows once the demo's tokens and sensor key are made and ledgered.
     await waitFor(() => (output.includes('Stop with Ctrl-C') ? true : undefined), 60_000, `the start banner (${output})`);
