@@ -79,7 +79,8 @@ export class SensorScope {
   constructor(readonly principal: SensorPrincipal) {
     this.entities = new PatternSet(principal.entities);
     this.rsus = new PatternSet(principal.rsus);
-    this.agent = { id: principal.keyId, name: principal.name, type: principal.agentType ?? 'sensor-key' };
+    // Frozen: shared by every event of this credential, and its JSON is encoded once (events/canonical.ts).
+    this.agent = Object.freeze({ id: principal.keyId, name: principal.name, type: principal.agentType ?? 'sensor-key' });
   }
 
   /** Whether the key may report this entity itself (the topic-level MQTT check). */

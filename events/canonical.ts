@@ -64,8 +64,23 @@ export function eventJson(event: VigilEvent): string {
   const canonical = (event as { [MADE_FROM]?: string })[MADE_FROM];
   if (canonical === undefined || canonical.length <= 2) return JSON.stringify(event);
   // `agent` is set after the event was made and is not in the canonical text (see model.ts).
-  const agent = event.agent === undefined ? '' : `"agent":${JSON.stringify(event.agent)},`;
+  const agent = event.agent === undefined ? '' : agentJson(event.agent);
   return `{"id":"${event.id}",${agent}${canonical.slice(1)}`;
+}
+
+/**
+ * A collector gives every event of one credential the same frozen `agent` object
+ * (collectors/auth.ts SensorScope, one per TLS connection in the syslog collector): its text
+ * is made once per object, not once per event. Only a frozen object is remembered, so an
+ * agent that could still change is encoded anew every time.
+ */
+const AGENT_TEXT = new WeakMap<object, string>();
+function agentJson(agent: NonNullable<VigilEvent['agent']>): string {
+  const known = AGENT_TEXT.get(agent);
+  if (known !== undefined) return known;
+  const text = `"agent":${JSON.stringify(agent)},`;
+  if (Object.isFrozen(agent)) AGENT_TEXT.set(agent, text);
+  return text;
 }
 
 /**

@@ -151,6 +151,23 @@ describe('the hand-checked path for basic safety messages', () => {
     // An event made elsewhere (a copy) is encoded as it is.
     expect(JSON.parse(eventJson({ ...r.event }))).toEqual(r.event);
   });
+
+  it('stores the agent that delivered the event as it is at encoding time, even when a shared agent object changes', () => {
+    const a = validateInput(valid.bsm, options);
+    const b = validateInput({ ...valid.bsm, seq: 2 }, options);
+    if (!a.ok || !b.ok) throw new Error('expected valid');
+    const shared = Object.freeze({ id: 'key-1', name: 'fleet', type: 'sensor-key' });
+    a.event.agent = shared;
+    b.event.agent = shared;
+    expect(JSON.parse(eventJson(a.event)).agent).toEqual(shared);
+    expect(JSON.parse(eventJson(b.event)).agent).toEqual(shared);
+    // A mutable agent is encoded afresh each time: a change shows in the next document.
+    const mutable = { id: 'key-2', type: 'sensor-key' };
+    a.event.agent = mutable;
+    expect(JSON.parse(eventJson(a.event)).agent).toEqual({ id: 'key-2', type: 'sensor-key' });
+    mutable.id = 'key-3';
+    expect(JSON.parse(eventJson(a.event)).agent).toEqual({ id: 'key-3', type: 'sensor-key' });
+  });
 });
 
 describe('each way input can be wrong has its own reason', () => {

@@ -334,7 +334,8 @@ export class SyslogCollector implements EventSource {
     if (!chained && !this.allowed.has(fingerprint)) return undefined;
     const cn = cert.subject?.CN;
     const name = Array.isArray(cn) ? cn[0] : cn;
-    return { id: `sha256:${fingerprint}`, ...(name ? { name: String(name).slice(0, 128) } : {}), type: 'tls-client' };
+    // Frozen: one object for every event of the connection, its JSON encoded once (events/canonical.ts).
+    return Object.freeze({ id: `sha256:${fingerprint}`, ...(name ? { name: String(name).slice(0, 128) } : {}), type: 'tls-client' as const });
   }
 
   private onConnection(socket: Socket, source = SYSLOG_TCP_SOURCE, guard = this.tcpGuard, agent?: VigilEvent['agent']): void {
