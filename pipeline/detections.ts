@@ -78,11 +78,16 @@ export interface DetectionSinkPort {
  * store and the ledger have it; a crash before that delivers the batch again, which the
  * idempotent store absorbs.
  */
+type SinkConsumer = Pick<Consumer, 'connect' | 'disconnect' | 'subscribe' | 'run' | 'commitOffsets'> & Partial<Pick<Consumer, 'on' | 'events'>>;
+
 export class DetectionSink {
-  private consumer: Pick<Consumer, 'connect' | 'disconnect' | 'subscribe' | 'run' | 'commitOffsets'> | undefined;
+  private consumer: SinkConsumer | undefined;
+  private stopping = false;
+  /** Times the consumer crashed without kafkajs restarting it and was started anew. */
+  restarts = 0;
 
   constructor(
-    private readonly kafka: { consumer(config: { groupId: string }): Pick<Consumer, 'connect' | 'disconnect' | 'subscribe' | 'run' | 'commitOffsets'> },
+    private readonly kafka: { consumer(config: { groupId: string }): SinkConsumer },
     private readonly options: { topic: string; groupId: string },
     private readonly port: DetectionSinkPort,
   ) {}
@@ -90,6 +95,24 @@ export class DetectionSink {
   async start(): Promise<void> {
     const consumer = this.kafka.consumer({ groupId: this.options.groupId });
     this.consumer = consumer;
+    // kafkajs restarts a crashed consumer only after a retriable error. A batch that outlasts
+    // the session (a long checkpoint on a loaded node) makes the broker forget the member,
+    // and the heartbeat or commit then fails with UNKNOWN_MEMBER_ID, which is not retriable:
+    // the consumer would stay down and the node never store another detection. Start a new
+    // one instead; the uncommitted batch comes again and the idempotent store absorbs it.
+    if (consumer.on && consumer.events) {
+      consumer.on(consumer.events.CRASH, (event) => {
+        if (event.payload.restart || this.stopping || this.consumer !== consumer) return;
+        this.port.onError?.(event.payload.error, 'detections consumer crashed; starting it again');
+        this.consumer = undefined;
+        this.restarts++;
+        const again = setTimeout(() => {
+          void consumer.disconnect().catch(() => {});
+          if (!this.stopping) this.start().catch((err: unknown) => this.port.onError?.(err, 'detections consumer restart'));
+        }, 1_000);
+        again.unref();
+      });
+    }
     await consumer.connect();
     await consumer.subscribe({ topics: [this.options.topic], fromBeginning: true });
     await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.batch(consumer, payload) });
@@ -119,6 +142,7 @@ export class DetectionSink {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.consumer?.disconnect();
     this.consumer = undefined;
   }

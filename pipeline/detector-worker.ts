@@ -35,6 +35,11 @@ export interface DetectorWorkerOptions {
   sessionTimeoutMs?: number;
   /** Told of each batch published (progress, tests). */
   onBatch?: (info: { partition: number; events: number; alerts: number }) => void;
+  /**
+   * Awaited after a batch's detections are published and before its input offsets are
+   * committed: the window a crash must not lose anything in (tests kill a worker here).
+   */
+  beforeCommit?: (info: { partition: number; firstOffset: string; lastOffset: string }) => Promise<void>;
 }
 
 type KafkaPort = {
@@ -84,6 +89,7 @@ export class DetectorWorker {
     const messages = detectionMessages({ worker: this.workerId, partition: batch.partition, firstOffset, lastOffset }, events.map((e) => e.event.id), out);
     // Keyed by input partition: one partition's detections stay in order on one output partition.
     await producer.send({ topic: this.options.detectionsTopic, acks: -1, messages: messages.map((m) => ({ key: `p${batch.partition}`, value: JSON.stringify(m) })) });
+    await this.options.beforeCommit?.({ partition: batch.partition, firstOffset, lastOffset });
     payload.resolveOffset(lastOffset);
     await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() }]);
     await payload.heartbeat();

@@ -2,7 +2,8 @@
  * Three detector workers (`vigil worker`) as separate processes in one consumer group of a
  * real Kafka broker, behind a node that publishes what it stores to the bus topic and
  * stores what the workers publish to the detections topic (pipeline/detections.ts). One
- * worker is SIGKILLed mid-stream: its partitions move to the others; every stored event is
+ * worker is SIGKILLed mid-stream with a batch published but not committed (a test hook holds
+ * it there), after its stalled partition showed as lag in the node's /metrics: its partitions move to the others; every stored event is
  * scored; each alert is stored and logged in the ledger once, whatever was published again
  * after the rebalance; and each worker saw each entity's events in order.
  */
@@ -64,14 +65,20 @@ describe.skipIf(why !== undefined)('three detector workers in one consumer group
     const seen: DetectionMessage[] = [];
     let observer: Consumer | undefined;
     try {
-      const startWorker = () => {
-        const child = spawn(process.execPath, [vigilBin, 'worker', '--kafka', broker.brokers.join(','), '--topic', topic, '--detections', detections, '--group', group, '--data-dir', modelDir.dir, '--session-timeout-ms', '8000'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+      const startWorker = (env: Record<string, string> = {}) => {
+        const child = spawn(process.execPath, [vigilBin, 'worker', '--kafka', broker.brokers.join(','), '--topic', topic, '--detections', detections, '--group', group, '--data-dir', modelDir.dir, '--session-timeout-ms', '8000'], {
+          cwd: repoRoot,
+          stdio: ['ignore', 'ignore', 'pipe'],
+          env: { ...process.env, ...env },
+        });
         let err = '';
         child.stderr!.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-4000)));
         workers.push(child);
         return { child, log: () => err };
       };
-      const started = [startWorker(), startWorker(), startWorker()];
+      // The first worker holds its first batch between publishing and committing (a test hook,
+      // pipeline/commands/worker.ts): the SIGKILL lands with that batch in flight.
+      const started = [startWorker({ VIGIL_WORKER_TEST_HOLD_BEFORE_COMMIT_MS: '300000' }), startWorker(), startWorker()];
       await waitFor(() => (started.every((w) => w.log().includes(' in group ')) ? true : undefined), 120_000, 'three workers in the group');
       // What the workers publish, read on the side (its own group) to check their work.
       observer = kafka.consumer({ groupId: unique('observer'), maxWaitTimeInMs: 200 });
@@ -88,8 +95,20 @@ describe.skipIf(why !== undefined)('three detector workers in one consumer group
         }
       };
       await post(0, TOTAL / 2);
-      await waitFor(() => (seen.some((m) => m.worker.endsWith(`:${started[0]!.child.pid}`)) ? true : undefined), 60_000, 'the first worker publishing');
-      // SIGKILL while the stream goes on: whatever it published but did not commit is done again.
+      const hold = await waitFor(() => /holding partition (\d+) offsets (\d+)-(\d+): published, not committed/.exec(started[0]!.log()) ?? undefined, 60_000, 'the first worker holding a published batch');
+      const [heldPartition, heldFirst, heldLast] = [Number(hold[1]), BigInt(hold[2]!), BigInt(hold[3]!)];
+      // A stalled worker shows in the node's /metrics: its partition's lag does not go to 0 (the monitor asks every 5 s).
+      const lagOf = async () => {
+        const text = await (await fetch(`${node.url}/metrics`)).text();
+        const lineOf = text.split('\n').find((l) => l.startsWith('vigil_kafka_consumer_lag{') && l.includes(`group="${group}"`) && l.includes(`topic="${topic}"`) && l.includes(`partition="${heldPartition}"`));
+        return lineOf === undefined ? undefined : Number(lineOf.slice(lineOf.lastIndexOf(' ') + 1));
+      };
+      const stalledLag = await waitFor(async () => {
+        const lag = await lagOf();
+        return lag !== undefined && lag > 0 ? lag : undefined;
+      }, 30_000, 'the held partition lagging in /metrics');
+      expect(stalledLag).toBeGreaterThan(0);
+      // SIGKILL while the stream goes on and the held batch is published but not committed: it must be done again.
       const killed = started[0]!.child;
       const streaming = post(TOTAL / 2, TOTAL);
       await new Promise((r) => setTimeout(r, 300));
@@ -108,6 +127,11 @@ describe.skipIf(why !== undefined)('three detector workers in one consumer group
       const itsPartitions = new Set(seen.filter(mine).map((m) => m.partition));
       expect(itsPartitions.size).toBeGreaterThan(0);
       for (const p of itsPartitions) expect(seen.slice(killedAt).some((m) => m.partition === p && !mine(m))).toBe(true);
+      // The held batch was replayed: another worker scored the same offsets of that partition again.
+      const heldIds = new Set(seen.filter((m) => mine(m) && m.partition === heldPartition && BigInt(m.firstOffset) === heldFirst && BigInt(m.lastOffset) === heldLast).flatMap((m) => m.scored));
+      expect(heldIds.size).toBeGreaterThan(0);
+      const rescored = new Set(seen.filter((m) => !mine(m) && m.partition === heldPartition).flatMap((m) => m.scored.filter((id) => heldIds.has(id))));
+      expect(rescored.size).toBe(heldIds.size);
 
       // Each worker saw each vehicle's events in the order they were stored (seq grows).
       const byId = new Map(stored.map((e) => [e.event.id, e.event]));
@@ -146,6 +170,9 @@ describe.skipIf(why !== undefined)('three detector workers in one consumer group
       expect(new Set(logged).size).toBe(logged.length);
       expect(logged.length).toBe(alerts.length);
       const replayed = seen.reduce((n, m) => n + m.scored.length, 0) - scored().size;
+      expect(replayed).toBeGreaterThanOrEqual(heldIds.size);
+      // Once the others took the partition over, its lag went back to 0.
+      await waitFor(async () => ((await lagOf()) === 0 ? true : undefined), 60_000, 'the held partition caught up in /metrics');
       console.info(`kafka workers: ${TOTAL} events, ${seen.length} detections messages, ${replayed} events scored again after the rebalance, ${alerts.length} alerts`);
     } finally {
       for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM');

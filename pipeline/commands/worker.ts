@@ -34,12 +34,26 @@ export function register(program: Command): void {
       // SASL and TLS as the node takes them (VIGIL_KAFKA_* in the environment, config.ts).
       const kafka = createKafkaClient(resolveConfig({ kafka: { brokers, clientId: o.clientId } }).kafka);
       let batches = 0;
+      // Test hook: hold the first batch between publishing and committing, so that a test can
+      // kill the worker with a batch in flight (test/kafka-workers.test.ts).
+      const holdMs = Number(process.env.VIGIL_WORKER_TEST_HOLD_BEFORE_COMMIT_MS ?? 0);
+      let held = false;
       const worker = new DetectorWorker(kafka, detector, {
         topic: o.topic,
         detectionsTopic: o.detections,
         groupId: o.group,
         sessionTimeoutMs,
         onError: (err, context) => log(`worker: ${context}: ${err instanceof Error ? err.message : String(err)}`),
+        ...(holdMs > 0
+          ? {
+              beforeCommit: async ({ partition, firstOffset, lastOffset }: { partition: number; firstOffset: string; lastOffset: string }) => {
+                if (held) return;
+                held = true;
+                log(`worker: holding partition ${partition} offsets ${firstOffset}-${lastOffset}: published, not committed`);
+                await new Promise((r) => setTimeout(r, holdMs));
+              },
+            }
+          : {}),
         onBatch: ({ partition, events, alerts }) => {
           if (++batches % 100 === 1) log(`worker: partition ${partition}: ${events} events, ${alerts} alerts (batch ${batches})`);
         },
