@@ -178,7 +178,7 @@ describe.each([0.3, 5])('honest and forged tracks at %s m of GNSS noise', (sigma
     rows(fx, events);
     const last = events.at(-1)!.vigil;
     const flood = Array.from({ length: 30 }, (_, i) => ev({ kind: 'bsm', vehicle: 'V-1', ts: last.ts + 1 + i * 20, lat: 1.35, lon: 103.82 + 200 * M, speed: 12, heading: 0 }));
-    expect(rows(fx, flood).at(-1)!.rate_1s).toBeGreaterThan(20);
+    expect(rows(fx, flood).at(-1)!.rate_1s).toBeGreaterThan(12);
     const old = events[80]!.vigil;
     const replayed = ev({ kind: 'bsm', vehicle: 'V-99', ts: last.ts + 2_000, lat: old.vehicle!.lat, lon: old.vehicle!.lon, speed: old.vehicle!.speed, heading: 0 });
     expect(fx.one(replayed)!.values.replay).toBe(1);

@@ -279,7 +279,7 @@ export class VehicleFeatures {
 
   private motionChecks(veh: Vehicle, prev: Fix, f: Fix, sg: Sigmas, out: Float32Array, o: number): void {
     const mo = this.mo;
-    motion(prev, veh.trusted, f, veh.motion, sg.step, sg.heading, mo);
+    motion(prev, veh.trusted, f, veh.motion, sg.step, sg.heading, sg.speed, mo);
     if (f.ts > prev.ts) {
       this.noise.foldStep(mo.stepR, veh.own);
       if (f.speed > 0 && prev.speed > 0) this.noise.foldHeadingStep(angleDiff(f.heading, prev.heading) * RAD, veh.own, f.headingAccuracy === undefined ? undefined : f.headingAccuracy * RAD);
