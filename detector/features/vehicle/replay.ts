@@ -72,10 +72,16 @@ export class ReplayIndex {
     if (newest !== undefined) {
       const cosLat = Math.cos((f.lat * Math.PI) / 180);
       const r2 = radius * radius;
-      // the key's states, newest first, down to the oldest not yet expired
-      for (let s = newest; s >= st.head; s = st.prev[s & st.mask]!) {
+      // the key's states, newest first, down to the oldest not yet expired; a run of this
+      // identity's own states (most of a key's chain: a vehicle cruising) is skipped at once
+      for (let s = newest; s >= st.head; ) {
         const i = s & st.mask;
-        if (f.ts - st.ts[i]! < NEAR_MIN_AGE_MS || st.speed[i] !== f.speed || st.ids[i] === id || angleDiff(st.heading[i]!, f.heading) !== 0) continue;
+        if (st.ids[i] === id) {
+          s = st.prevOther[i]!;
+          continue;
+        }
+        s = st.prev[i]!;
+        if (f.ts - st.ts[i]! < NEAR_MIN_AGE_MS || st.speed[i] !== f.speed || angleDiff(st.heading[i]!, f.heading) !== 0) continue;
         const dy = (st.lat[i]! - f.lat) * 111_195;
         const dx = (st.lon[i]! - f.lon) * 111_195 * cosLat;
         if (dx * dx + dy * dy <= r2) {
@@ -133,6 +139,8 @@ class RecentStates {
   key = new Int32Array(1024);
   /** Sequence number of the previous state with the same key, −1 for none. */
   prev = new Float64Array(1024);
+  /** … and of the previous one with the same key from another identity. */
+  prevOther = new Float64Array(1024);
   ids: string[] = new Array<string>(1024).fill('');
   /** Sequence numbers of the oldest state kept and of the next one. */
   head = 0;
@@ -159,6 +167,8 @@ class RecentStates {
     this.heading[i] = f.heading;
     this.key[i] = key;
     this.prev[i] = prev;
+    const p = prev & this.mask;
+    this.prevOther[i] = prev < 0 ? -1 : this.ids[p] === id ? this.prevOther[p]! : prev;
     this.ids[i] = id;
     this.newest.set(key, this.tail++);
   }
@@ -177,6 +187,7 @@ class RecentStates {
     this.heading = move(this.heading, new Float64Array(size));
     this.key = move(this.key, new Int32Array(size));
     this.prev = move(this.prev, new Float64Array(size));
+    this.prevOther = move(this.prevOther, new Float64Array(size));
     const ids = new Array<string>(size).fill('');
     for (let s = this.head; s < this.tail; s++) ids[s & mask] = this.ids[s & this.mask]!;
     this.ids = ids;

@@ -63,7 +63,8 @@ export interface SybilResult {
 const MAX_FOUND = 8;
 
 export class SybilIndex {
-  private readonly cells = new Map<number, Cell>();
+  /** Cells by column, then row: integer keys (one key x·10⁶ + y would be a double, slower to hash). */
+  private readonly cells = new Map<number, Map<number, Cell>>();
   private bucket = -1;
   /** The stream's first ts: an identity heard in its first NEW_MS was there before monitoring began, not newly appeared. */
   private start = -1;
@@ -92,9 +93,11 @@ export class SybilIndex {
     foundIds.length = 0;
     // two distinct vehicles cannot be closer than a car's width (plus the noise of two fixes)
     const coloM = Math.max(VEHICLE_WIDTH, tol.pos);
-    for (let x = cx - 1; x <= cx + 1; x++)
+    for (let x = cx - 1; x <= cx + 1; x++) {
+      const column = this.cells.get(x);
+      if (!column) continue;
       for (let y = cy - 1; y <= cy + 1; y++) {
-        const c = this.cells.get(x * 1_000_003 + y);
+        const c = column.get(y);
         if (!c) continue;
         for (let i = 0; i < c.ts.length; i++) {
           const eid = c.ids[i]!;
@@ -115,9 +118,11 @@ export class SybilIndex {
           }
         }
       }
-    const key = cx * 1_000_003 + cy;
-    let c = this.cells.get(key);
-    if (!c) this.cells.set(key, (c = { ids: [], ts: [], lat: [], lon: [], speed: [], heading: [] }));
+    }
+    let column = this.cells.get(cx);
+    if (!column) this.cells.set(cx, (column = new Map()));
+    let c = column.get(cy);
+    if (!c) column.set(cy, (c = { ids: [], ts: [], lat: [], lon: [], speed: [], heading: [] }));
     c.ids.push(id);
     c.ts.push(f.ts);
     c.lat.push(f.lat);
@@ -132,22 +137,29 @@ export class SybilIndex {
     const bucket = Math.floor(ts / WINDOW_MS);
     if (bucket === this.bucket) return;
     const from = (bucket - 1) * WINDOW_MS;
-    for (const [k, c] of this.cells) {
-      let w = 0;
-      for (let i = 0; i < c.ts.length; i++)
-        if (c.ts[i]! >= from) {
-          c.ids[w] = c.ids[i]!;
-          c.ts[w] = c.ts[i]!;
-          c.lat[w] = c.lat[i]!;
-          c.lon[w] = c.lon[i]!;
-          c.speed[w] = c.speed[i]!;
-          c.heading[w++] = c.heading[i]!;
-        }
-      if (w === 0) this.cells.delete(k);
-      else c.ids.length = c.ts.length = c.lat.length = c.lon.length = c.speed.length = c.heading.length = w;
+    for (const [x, column] of this.cells) {
+      for (const [y, c] of column) if (!compact(c, from)) column.delete(y);
+      if (column.size === 0) this.cells.delete(x);
     }
     this.bucket = bucket;
   }
+}
+
+/** Keeps a cell's messages from `from` (ms) on; returns whether any remain. */
+function compact(c: Cell, from: number): boolean {
+  let w = 0;
+  for (let i = 0; i < c.ts.length; i++)
+    if (c.ts[i]! >= from) {
+      c.ids[w] = c.ids[i]!;
+      c.ts[w] = c.ts[i]!;
+      c.lat[w] = c.lat[i]!;
+      c.lon[w] = c.lon[i]!;
+      c.speed[w] = c.speed[i]!;
+      c.heading[w++] = c.heading[i]!;
+    }
+  if (w === 0) return false;
+  c.ids.length = c.ts.length = c.lat.length = c.lon.length = c.speed.length = c.heading.length = w;
+  return true;
 }
 
 /** Keeps the partners still in place; a formation lasts while any keeps it. */
