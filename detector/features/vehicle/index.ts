@@ -14,7 +14,7 @@ import { motion, newMotionState, type MotionResult, type MotionState } from './m
 import { NoiseModel, OwnNoise, parseLearnt, type VehicleLearnt } from './noise.js';
 import { CityChecks } from './position.js';
 import { ReplayIndex } from './replay.js';
-import { Arrivals, newSybilState, radio, SybilIndex, type SybilState } from './sybil.js';
+import { Arrivals, newSybilState, radio, SybilIndex, type RadioResult, type SybilResult, type SybilState, type Tolerance } from './sybil.js';
 import { newTimingState, timing, Watermarks, type TimingResult, type TimingState } from './timing.js';
 import { Track, type TrackResult } from './track.js';
 import { LastSeen } from '../idle.js';
@@ -100,6 +100,9 @@ export class VehicleFeatures {
   private readonly mo: MotionResult = { accelZ: 0, accelExcessZ: 0, lateralExcessZ: 0, brakeZ: 0, stepR: 0 };
   private readonly ti: TimingResult = { dt: 0, rate: 0, seqGapLog: 0, behindS: 0, lateS: 0 };
   private readonly sg: Sigmas = { pos: 0, speed: 0, heading: 0, step: 0, interval: 0 };
+  private readonly tol: Tolerance = { pos: 0, speed: 0, heading: 0 };
+  private readonly sy: SybilResult = { colocated: 0, formation: 0 };
+  private readonly ra: RadioResult = { beyond: 0, conflict: 0 };
   private messages = 0;
 
   constructor(
@@ -366,13 +369,16 @@ export class VehicleFeatures {
     // three σ of the difference of two fixes
     const posTol = 3 * Math.SQRT2 * sg.pos;
     out[o + S.replay_near] = this.replays.near(id, f, posTol);
-    const tol = { pos: posTol, speed: 3 * Math.SQRT2 * sg.speed + posTol, heading: (3 * Math.SQRT2 * sg.heading) / RAD };
-    const [colocated, formation] = this.sybils.check(veh.sybil, id, f, tol);
-    out[o + S.colocated] = colocated;
-    out[o + S.formation_log] = formation;
-    const [beyond, conflict] = radio(veh.sybil, f, this.city);
-    out[o + S.rsu_beyond_z] = Math.log1p(beyond / sg.pos);
-    out[o + S.rsu_conflict_log] = Math.log1p(conflict);
+    const tol = this.tol;
+    tol.pos = posTol;
+    tol.speed = 3 * Math.SQRT2 * sg.speed + posTol;
+    tol.heading = (3 * Math.SQRT2 * sg.heading) / RAD;
+    this.sybils.check(veh.sybil, id, f, tol, this.sy);
+    out[o + S.colocated] = this.sy.colocated;
+    out[o + S.formation_log] = this.sy.formation;
+    radio(veh.sybil, f, this.city, this.ra);
+    out[o + S.rsu_beyond_z] = Math.log1p(this.ra.beyond / sg.pos);
+    out[o + S.rsu_conflict_log] = Math.log1p(this.ra.conflict);
     out[o + S.road_z] = Math.log1p(this.checks.offRoad(f.lat, f.lon) / sg.pos);
     out[o + S.area_out_z] = this.checks.outside(f.lat, f.lon) / sg.pos;
   }
