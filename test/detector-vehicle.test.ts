@@ -49,7 +49,7 @@ function fleet(sigma: number, vehicles: number, seconds: number, seed: number, e
 
 const rows = (fx: FeatureExtractor, events: VigilEvent[]): Array<Record<string, number> & { vid: string }> => events.map((e) => Object.assign({ ...fx.one(e)!.values }, { vid: e.vigil.entity.id }));
 /** The starter rules' statistical conditions on the track and motion features. */
-const flagged = (r: Record<string, number>) => r.offset_nis! > NIS_RULE || r.reach_z! > 10 || r.speed_z! > Z_RULE || r.accel_excess_z! > Z_RULE || r.pos_repeat_s! > 2.7 || r.speed_repeat_s! > 2.7;
+const flagged = (r: Record<string, number>) => r.offset_nis! > NIS_RULE || r.dead_reckoning_z! > 10 || r.speed_z! > Z_RULE || r.accel_excess_z! > Z_RULE || r.pos_repeat_s! > 2.7 || r.speed_repeat_s! > 2.7;
 
 describe('the Kalman tracker', () => {
   it('predicts, tests and fuses a position with the answer computed by hand', () => {
@@ -136,6 +136,24 @@ describe.each([0.3, 5])('honest and forged tracks at %s m of GNSS noise', (sigma
     // 10 σ of two fixes' difference is 4 m at 0.3 m of noise, 70 m at 5 m
     expect(r.slice(300, 350).filter((x) => x.reach_z! > 10).length).toBeGreaterThan(sigma < 1 ? 35 : 0);
     expect(r.slice(355).filter((x) => x.reach_z! > 10)).toEqual([]);
+    // dead reckoning counts offsets across the road too (at 5 m of noise ±70 m is within its 10 σ)
+    if (sigma < 1) expect(r.slice(300, 350).filter((x) => x.dead_reckoning_z! > 10).length).toBeGreaterThan(40);
+    expect(r.slice(355).filter((x) => x.dead_reckoning_z! > 10)).toEqual([]);
+  });
+
+  it('an identity offset at random from its first message is judged step by step (no fix is ever trusted)', () => {
+    const fx = new FeatureExtractor();
+    const rnd = seededRandom(8);
+    // V-4 falls silent at 30 s; NEW-4 appears where it was and lies from its first message
+    const forged = fleet(sigma, 8, 50, 107).map((e, i) => {
+      const v = e.vigil.vehicle!;
+      if (e.vigil.entity.id !== 'V-4' || Math.floor(i / 8) < 300) return e;
+      return ev({ kind: 'bsm', vehicle: 'NEW-4', ts: e.vigil.ts, lat: v.lat + (rnd() * 2 - 1) * 70 * M, lon: v.lon + (rnd() * 2 - 1) * 70 * M, speed: v.speed, heading: 0, accel: v.accel, seq: v.seq });
+    });
+    const r = rows(fx, forged);
+    const liar = r.filter((x) => x.vid === 'NEW-4').slice(5);
+    expect(liar.filter((x) => x.dead_reckoning_z! > 10).length).toBeGreaterThan(sigma < 1 ? liar.length * 0.8 : liar.length * 0.2);
+    expect(r.filter((x) => x.vid !== 'NEW-4' && x.dead_reckoning_z! > 10)).toEqual([]);
   });
 
   it('a jump a kilometre away is impossible travel, and the truth after a stretch of lies there is not', () => {
@@ -178,7 +196,7 @@ describe.each([0.3, 5])('honest and forged tracks at %s m of GNSS noise', (sigma
     rows(fx, events);
     const last = events.at(-1)!.vigil;
     const flood = Array.from({ length: 30 }, (_, i) => ev({ kind: 'bsm', vehicle: 'V-1', ts: last.ts + 1 + i * 20, lat: 1.35, lon: 103.82 + 200 * M, speed: 12, heading: 0 }));
-    expect(rows(fx, flood).at(-1)!.rate_1s).toBeGreaterThan(20);
+    expect(rows(fx, flood).at(-1)!.rate_1s).toBeGreaterThan(12);
     const old = events[80]!.vigil;
     const replayed = ev({ kind: 'bsm', vehicle: 'V-99', ts: last.ts + 2_000, lat: old.vehicle!.lat, lon: old.vehicle!.lon, speed: old.vehicle!.speed, heading: 0 });
     expect(fx.one(replayed)!.values.replay).toBe(1);

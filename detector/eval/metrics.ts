@@ -26,13 +26,14 @@ function order(scores: ArrayLike<number>): Int32Array {
   return idx.sort((a, b) => scores[b]! - scores[a]!);
 }
 
-/** ROC curve points at each distinct score (descending thresholds). */
-export function roc(scores: ArrayLike<number>, labels: ArrayLike<number>): Curve {
+/**
+ * Sweeps the items from the highest score down and calls `visit` at each distinct score with
+ * the true and false positives at that threshold; returns the number of positives.
+ */
+function sweep(scores: ArrayLike<number>, labels: ArrayLike<number>, visit: (tp: number, fp: number, threshold: number, pos: number) => void): number {
   const idx = order(scores);
   let pos = 0;
   for (let i = 0; i < labels.length; i++) if (labels[i]) pos++;
-  const neg = labels.length - pos;
-  const curve: Curve = { fpr: [0], tpr: [0], thresholds: [Infinity] };
   let tp = 0;
   let fp = 0;
   for (let k = 0; k < idx.length; k++) {
@@ -40,12 +41,20 @@ export function roc(scores: ArrayLike<number>, labels: ArrayLike<number>): Curve
     if (labels[i]) tp++;
     else fp++;
     const next = idx[k + 1];
-    if (next === undefined || scores[next] !== scores[i]) {
-      curve.fpr.push(neg ? fp / neg : 0);
-      curve.tpr.push(pos ? tp / pos : 0);
-      curve.thresholds.push(scores[i]!);
-    }
+    if (next === undefined || scores[next] !== scores[i]) visit(tp, fp, scores[i]!, pos);
   }
+  return pos;
+}
+
+/** ROC curve points at each distinct score (descending thresholds). */
+export function roc(scores: ArrayLike<number>, labels: ArrayLike<number>): Curve {
+  const curve: Curve = { fpr: [0], tpr: [0], thresholds: [Infinity] };
+  sweep(scores, labels, (tp, fp, threshold, pos) => {
+    const neg = labels.length - pos;
+    curve.fpr.push(neg ? fp / neg : 0);
+    curve.tpr.push(pos ? tp / pos : 0);
+    curve.thresholds.push(threshold);
+  });
   return curve;
 }
 
@@ -93,23 +102,12 @@ export function confusion(scores: ArrayLike<number>, labels: ArrayLike<number>, 
 
 /** The threshold maximising F1 on a (validation) set: never choose it on the test set. */
 export function bestF1Threshold(scores: ArrayLike<number>, labels: ArrayLike<number>): { threshold: number; f1: number } {
-  const idx = order(scores);
-  let pos = 0;
-  for (let i = 0; i < labels.length; i++) if (labels[i]) pos++;
-  let tp = 0;
-  let fp = 0;
   let best = { threshold: Infinity, f1: 0 };
-  for (let k = 0; k < idx.length; k++) {
-    const i = idx[k]!;
-    if (labels[i]) tp++;
-    else fp++;
-    const next = idx[k + 1];
-    if (next === undefined || scores[next] !== scores[i]) {
-      const p = tp / (tp + fp);
-      const r = pos ? tp / pos : 0;
-      const f1 = p + r ? (2 * p * r) / (p + r) : 0;
-      if (f1 > best.f1) best = { threshold: scores[i]!, f1 };
-    }
-  }
+  sweep(scores, labels, (tp, fp, threshold, pos) => {
+    const p = tp / (tp + fp);
+    const r = pos ? tp / pos : 0;
+    const f1 = p + r ? (2 * p * r) / (p + r) : 0;
+    if (f1 > best.f1) best = { threshold, f1 };
+  });
   return best;
 }

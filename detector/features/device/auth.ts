@@ -6,7 +6,7 @@
 import type { VigilEvent } from '../../../events/index.js';
 import { Counter, isPublicIpv4, TimeWindow } from '../robust.js';
 import { AUTH, AUTH_FEATURES } from './names.js';
-import { LastSeen } from '../idle.js';
+import { EntityFeatures } from '../idle.js';
 
 class AuthState {
   window = new TimeWindow<{ fail: boolean; user: string }>();
@@ -16,36 +16,21 @@ class AuthState {
   n = 0;
 }
 
-export class AuthFeatures {
-  private readonly devices = new Map<string, AuthState>();
-  private readonly seen = new LastSeen();
+export class AuthFeatures extends EntityFeatures<AuthState> {
   private readonly fleetSources = new Set<string>();
   private fleetSeen = 0;
   private readonly srcFails = new TimeWindow<string>();
   private readonly srcFailCount = new Counter<string>();
 
   /** @param windowMs the authentication window, milliseconds */
-  constructor(private readonly windowMs: number) {}
-
-  get entities(): Iterable<string> {
-    return this.devices.keys();
-  }
-
-  /** Forgets the state of entities last heard before `before` (epoch ms, event time); returns how many. */
-  evictIdle(before: number): number {
-    return this.seen.evict(before, this.devices);
+  constructor(private readonly windowMs: number) {
+    super(() => new AuthState());
   }
 
   extract(event: VigilEvent, out: Float32Array, offset: number): void {
     for (let i = 0; i < AUTH_FEATURES.length; i++) out[offset + i] = 0;
     const id = event.vigil.entity.id;
-    this.seen.touch(id, event.vigil.ts);
-    let st = this.devices.get(id);
-    if (!st) {
-      st = new AuthState();
-      this.devices.set(id, st);
-    }
-    const s = st;
+    const s = this.states.at(id, event.vigil.ts);
     const ts = event.vigil.ts;
     s.window.evict(ts - this.windowMs, (a) => {
       s.users.remove(a.user);

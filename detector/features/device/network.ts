@@ -7,7 +7,7 @@
 import type { VigilEvent } from '../../../events/index.js';
 import { Counter, isPublicIpv4, RobustBaseline, TimeWindow } from '../robust.js';
 import { NET, NET_FEATURES } from './names.js';
-import { LastSeen } from '../idle.js';
+import { EntityFeatures } from '../idle.js';
 
 /** Own-rate z beyond which a flow is not folded into the device's usual rates. */
 const OWN_GATE = 6;
@@ -55,33 +55,19 @@ class NetState {
   }
 }
 
-export class NetFeatures {
-  private readonly devices = new Map<string, NetState>();
-  private readonly seen = new LastSeen();
+export class NetFeatures extends EntityFeatures<NetState> {
   /** /24 of a source address → devices sending from it (at most 4 kept). */
   private readonly srcPrefixes = new Map<string, Set<string>>();
 
   /** @param windowMs the network window, milliseconds */
-  constructor(private readonly windowMs: number) {}
-
-  get entities(): Iterable<string> {
-    return this.devices.keys();
-  }
-
-  /** Forgets the state of entities last heard before `before` (epoch ms, event time); returns how many. */
-  evictIdle(before: number): number {
-    return this.seen.evict(before, this.devices);
+  constructor(private readonly windowMs: number) {
+    super(() => new NetState());
   }
 
   extract(event: VigilEvent, out: Float32Array, offset: number): void {
     for (let i = 0; i < NET_FEATURES.length; i++) out[offset + i] = 0;
     const id = event.vigil.entity.id;
-    this.seen.touch(id, event.vigil.ts);
-    let s = this.devices.get(id);
-    if (!s) {
-      s = new NetState();
-      this.devices.set(id, s);
-    }
+    const s = this.states.at(id, event.vigil.ts);
     const ts = event.vigil.ts;
     const flow: Flow = {
       dst: event.destination?.ip ?? '',
@@ -142,7 +128,7 @@ export class NetFeatures {
       users = new Set();
       if (this.srcPrefixes.size < 65_536) this.srcPrefixes.set(prefix, users);
     }
-    const rare = this.devices.size >= 10 && (users.size < 3 || (users.size === 3 && !users.has(id)));
+    const rare = this.states.size >= 10 && (users.size < 3 || (users.size === 3 && !users.has(id)));
     if (rare && (s.sources.size > 1 || (s.sources.size === 1 && !s.sources.has(src)))) foreign = 1;
     if (users.size < 4) users.add(id);
     if (s.sources.size < 8) s.sources.add(src);

@@ -8,7 +8,7 @@ import { learn, measure, newMetric, OWN_GATE, PEER_GATE, OWN_WARMUP, PeerState, 
 import { TELEMETRY, TELEMETRY_FEATURES } from './names.js';
 import { ReplayMemory } from './replay.js';
 import { Beat, rhythm } from './rhythm.js';
-import { LastSeen } from '../idle.js';
+import { EntityFeatures } from '../idle.js';
 
 /** Consecutive rejected readings after which the device's own baseline accepts the new level. */
 const REJECTS_TO_ACCEPT = 12;
@@ -48,19 +48,12 @@ function keyOf(metrics: Record<string, unknown>): { key: string; schema: string 
   return { key, schema };
 }
 
-export class TelemetryFeatures {
-  private readonly devices = new Map<string, TelemetryState>();
-  private readonly seen = new LastSeen();
+export class TelemetryFeatures extends EntityFeatures<TelemetryState> {
   private readonly kinds = new Map<string, PeerState>();
   private readonly r = new Readings();
 
-  get entities(): Iterable<string> {
-    return this.devices.keys();
-  }
-
-  /** Forgets the state of entities last heard before `before` (epoch ms, event time); returns how many. */
-  evictIdle(before: number): number {
-    return this.seen.evict(before, this.devices);
+  constructor() {
+    super(() => new TelemetryState());
   }
 
   extract(event: VigilEvent, out: Float32Array, offset: number): void {
@@ -68,12 +61,7 @@ export class TelemetryFeatures {
     const metrics = event.vigil.metrics;
     if (!metrics) return;
     const id = event.vigil.entity.id;
-    this.seen.touch(id, event.vigil.ts);
-    let s = this.devices.get(id);
-    if (!s) {
-      s = new TelemetryState();
-      this.devices.set(id, s);
-    }
+    const s = this.states.at(id, event.vigil.ts);
     const ts = event.vigil.ts;
     const { key, schema } = keyOf(metrics);
     const peers = this.peersOf(s, schema);

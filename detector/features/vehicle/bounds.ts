@@ -35,10 +35,17 @@ export const GNSS_WORST_M = 100;
 /** Highest BSM rate, Hz: SAE J2735 / J2945/1 send at a nominal 10 Hz at most. */
 export const MAX_BSM_HZ = 10;
 /**
- * Messages in one second beyond which an identity floods: twice the standard's 10 Hz, room
- * for transmit jitter (J2945/1 randomises each interval by up to ±5 ms) and retransmissions.
+ * Random jitter of a BSM's transmit time, ms: SAE J2945/1 (2020, 6.3.8) randomises each
+ * transmission by up to ±5 ms, so two BSMs of one identity are at least 100 − 2 × 5 = 90 ms
+ * apart at the 10 Hz maximum.
  */
-export const FLOOD_PER_S = 2 * MAX_BSM_HZ;
+export const BSM_JITTER_MS = 5;
+/**
+ * Most messages of one identity within any one second (the one-second window reaching back
+ * from a message, itself included): at ≥ 90 ms apart, ⌈1000 / 90⌉ = 12. More is a flood,
+ * whatever the city's own rate.
+ */
+export const FLOOD_PER_S = Math.ceil(1000 / (1000 / MAX_BSM_HZ - 2 * BSM_JITTER_MS));
 /** Lane width, m (AASHTO "Green Book", 3.6 m for most roads; 3.5 m in EU practice). */
 export const LANE_WIDTH = 3.5;
 /** Resolution of a BSM speed (SAE J2735 DE_Speed: 0.02 m/s): the smallest noise that can be told. */

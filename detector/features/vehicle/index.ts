@@ -14,7 +14,7 @@ import { motion, newMotionState, type MotionResult, type MotionState } from './m
 import { NoiseModel, OwnNoise, parseLearnt, type VehicleLearnt } from './noise.js';
 import { CityChecks } from './position.js';
 import { ReplayIndex } from './replay.js';
-import { Arrivals, newSybilState, radio, SybilIndex, type SybilState } from './sybil.js';
+import { Arrivals, newSybilState, radio, SybilIndex, type RadioResult, type SybilResult, type SybilState, type Tolerance } from './sybil.js';
 import { newTimingState, timing, Watermarks, type TimingResult, type TimingState } from './timing.js';
 import { Track, type TrackResult } from './track.js';
 import { LastSeen } from '../idle.js';
@@ -48,6 +48,16 @@ class Vehicle {
   /** Metres the reported speeds carried the vehicle (trapezoid over its in-order messages), and that reading at `trusted`. */
   odo = 0;
   trustedOdo = 0;
+  /** The same odometer as a vector (metres east and north along the reported headings), and its reading at `trusted`. */
+  odoX = 0;
+  odoY = 0;
+  trustedOdoX = 0;
+  trustedOdoY = 0;
+  /** The previous in-order message's dead-reckoning z. */
+  dead1 = 0;
+  /** The odometer vector's last step (from `prev` to this message). */
+  stepX = 0;
+  stepY = 0;
   /** The previous in-order message's reach z. */
   reach1 = 0;
   /** The last fix within physical reach of the one before it: where a teleport is measured from. */
@@ -90,6 +100,9 @@ export class VehicleFeatures {
   private readonly mo: MotionResult = { accelZ: 0, accelExcessZ: 0, lateralExcessZ: 0, brakeZ: 0, stepR: 0 };
   private readonly ti: TimingResult = { dt: 0, rate: 0, seqGapLog: 0, behindS: 0, lateS: 0 };
   private readonly sg: Sigmas = { pos: 0, speed: 0, heading: 0, step: 0, interval: 0 };
+  private readonly tol: Tolerance = { pos: 0, speed: 0, heading: 0 };
+  private readonly sy: SybilResult = { colocated: 0, formation: 0 };
+  private readonly ra: RadioResult = { beyond: 0, conflict: 0 };
   private messages = 0;
 
   constructor(
@@ -235,14 +248,19 @@ export class VehicleFeatures {
     if (veh.reach === undefined || fromReach <= 0 || tr.switched) veh.reach = f;
     this.mo.accelExcessZ = 0;
     if (veh.prev) this.motionChecks(veh, veh.prev, f, sg, out, o);
-    if (veh.prev && f.ts > veh.prev.ts) veh.odo += ((veh.prev.speed + f.speed) / 2) * ((f.ts - veh.prev.ts) / 1000);
+    if (veh.prev && f.ts > veh.prev.ts) this.advanceOdometer(veh, veh.prev, f);
     // two messages in a row beyond: an honest fix in the noise's tail is alone, a lie persists
     const reach = this.reachZ(veh, f, sg);
     out[o + S.reach_z] = Math.min(reach, veh.reach1);
     veh.reach1 = reach;
+    const dead = this.deadReckoningZ(veh, f, sg);
+    out[o + S.dead_reckoning_z] = Math.min(dead, veh.dead1);
+    veh.dead1 = dead;
     if (tr.fused && veh.track.fusedRun >= TRUSTED_RUN && !veh.track.remembering && this.mo.accelExcessZ === 0) {
       veh.trusted = f;
       veh.trustedOdo = veh.odo;
+      veh.trustedOdoX = veh.odoX;
+      veh.trustedOdoY = veh.odoY;
     }
   }
 
@@ -266,6 +284,45 @@ export class VehicleFeatures {
     return excess / Math.sqrt(2 * sp * sp + (sg.speed * dt) ** 2);
   }
 
+  /** Trapezoid step of the odometers: the mean of the two reported speeds along the mean of the two reported headings. */
+  private advanceOdometer(veh: Vehicle, prev: Fix, f: Fix): void {
+    const d = ((prev.speed + f.speed) / 2) * ((f.ts - prev.ts) / 1000);
+    veh.odo += d;
+    const h = (prev.heading + angleDiff(f.heading, prev.heading) / 2) * RAD;
+    veh.stepX = d * Math.sin(h);
+    veh.stepY = d * Math.cos(h);
+    veh.odoX += veh.stepX;
+    veh.odoY += veh.stepY;
+  }
+
+  /**
+   * Dead reckoning: where the reported speeds and headings put the vehicle against where it
+   * says it is, a vector (so an offset across the road counts as much as one along it), in σ
+   * of two fixes' calibrated position noise, the speeds' noise over the interval and the
+   * headings' noise over the distance covered (both taken as a bias, fully correlated), less
+   * the speeds' quantisation. From the last trusted fix and from the previous message, the
+   * smaller counting: the truth resuming after a lie is judged against where the vehicle
+   * truly was, and an identity that lies from its first message (no fix ever trusted) is
+   * judged step by step.
+   */
+  private deadReckoningZ(veh: Vehicle, f: Fix, sg: Sigmas): number {
+    if (!this.noise.ready) return 0;
+    const prev = veh.prev;
+    let z = prev && f.ts > prev.ts ? this.missZ(prev, f, veh.stepX, veh.stepY, Math.hypot(veh.stepX, veh.stepY), sg) : 0;
+    const ref = veh.trusted;
+    if (ref && f.ts > ref.ts) z = Math.min(z, this.missZ(ref, f, veh.odoX - veh.trustedOdoX, veh.odoY - veh.trustedOdoY, veh.odo - veh.trustedOdo, sg));
+    return z;
+  }
+
+  /** |f − (ref + dead-reckoned vector)| in σ (see deadReckoningZ); `dist` is the odometer's distance since `ref`. */
+  private missZ(ref: Fix, f: Fix, dx: number, dy: number, dist: number, sg: Sigmas): number {
+    const dt = (f.ts - ref.ts) / 1000;
+    const miss = Math.hypot(f.x - ref.x - dx, f.y - ref.y - dy) - SPEED_RESOLUTION * dt;
+    if (miss <= 0) return 0;
+    const sp = sg.pos * this.noise.nisScale;
+    return miss / Math.sqrt(2 * sp * sp + (sg.speed * dt) ** 2 + (sg.heading * dist) ** 2);
+  }
+
   /** The middle fix's deviation from the line through its neighbours, for the position noise. */
   private foldPosition(a: Fix, b: Fix, c: Fix, used: number, veh: Vehicle): void {
     const span = c.ts - a.ts;
@@ -279,7 +336,7 @@ export class VehicleFeatures {
 
   private motionChecks(veh: Vehicle, prev: Fix, f: Fix, sg: Sigmas, out: Float32Array, o: number): void {
     const mo = this.mo;
-    motion(prev, veh.trusted, f, veh.motion, sg.step, sg.heading, mo);
+    motion(prev, veh.trusted, f, veh.motion, sg.step, sg.heading, sg.speed, mo);
     if (f.ts > prev.ts) {
       this.noise.foldStep(mo.stepR, veh.own);
       if (f.speed > 0 && prev.speed > 0) this.noise.foldHeadingStep(angleDiff(f.heading, prev.heading) * RAD, veh.own, f.headingAccuracy === undefined ? undefined : f.headingAccuracy * RAD);
@@ -312,13 +369,16 @@ export class VehicleFeatures {
     // three σ of the difference of two fixes
     const posTol = 3 * Math.SQRT2 * sg.pos;
     out[o + S.replay_near] = this.replays.near(id, f, posTol);
-    const tol = { pos: posTol, speed: 3 * Math.SQRT2 * sg.speed + posTol, heading: (3 * Math.SQRT2 * sg.heading) / RAD };
-    const [colocated, formation] = this.sybils.check(veh.sybil, id, f, tol);
-    out[o + S.colocated] = colocated;
-    out[o + S.formation_log] = formation;
-    const [beyond, conflict] = radio(veh.sybil, f, this.city);
-    out[o + S.rsu_beyond_z] = Math.log1p(beyond / sg.pos);
-    out[o + S.rsu_conflict_log] = Math.log1p(conflict);
+    const tol = this.tol;
+    tol.pos = posTol;
+    tol.speed = 3 * Math.SQRT2 * sg.speed + posTol;
+    tol.heading = (3 * Math.SQRT2 * sg.heading) / RAD;
+    this.sybils.check(veh.sybil, id, f, tol, this.sy);
+    out[o + S.colocated] = this.sy.colocated;
+    out[o + S.formation_log] = this.sy.formation;
+    radio(veh.sybil, f, this.city, this.ra);
+    out[o + S.rsu_beyond_z] = Math.log1p(this.ra.beyond / sg.pos);
+    out[o + S.rsu_conflict_log] = Math.log1p(this.ra.conflict);
     out[o + S.road_z] = Math.log1p(this.checks.offRoad(f.lat, f.lon) / sg.pos);
     out[o + S.area_out_z] = this.checks.outside(f.lat, f.lon) / sg.pos;
   }

@@ -77,6 +77,13 @@ export const VEHICLE_FEATURES = [
   'reach_z',
   /** Identities first heard in the last second by this message's roadside unit, for an identity itself new (0 otherwise). Rule only. */
   'arrivals_1s',
+  /**
+   * Metres between the position and where the reported speeds and headings carried the
+   * vehicle from its last trusted fix (a vector), in σ of that difference (two fixes'
+   * position noise, the speeds' noise over the interval, the headings' over the distance);
+   * the smaller of this message's and the previous one's. Rule only.
+   */
+  'dead_reckoning_z',
 ] as const;
 
 /** The model reads the features before this one. */

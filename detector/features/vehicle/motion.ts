@@ -4,7 +4,7 @@
  * at ≈ 1 g, bounds.ts), each excess divided by the noise the vehicle's reports show, and a
  * state held exactly while the vehicle's own noise says honest reports never repeat.
  */
-import { MAX_ACCEL, SPEED_RESOLUTION } from './bounds.js';
+import { GATE_Z, MAX_ACCEL, SPEED_RESOLUTION } from './bounds.js';
 import { angleDiff, RAD, type Fix } from './fix.js';
 
 export interface MotionState {
@@ -14,6 +14,8 @@ export interface MotionState {
   posRun: number;
   /** z of an implausibly abrupt stop, held while the vehicle stands (0: none). */
   stopZ: number;
+  /** Messages in a row whose speed is beyond the standing bound. */
+  moving: number;
 }
 
 export interface MotionResult {
@@ -30,17 +32,17 @@ export interface MotionResult {
 }
 
 export function newMotionState(): MotionState {
-  return { speedRun: 0, posRun: 0, stopZ: 0 };
+  return { speedRun: 0, posRun: 0, stopZ: 0, moving: 0 };
 }
 
 /**
  * `prev` is the vehicle's previous in-order message, `trusted` its last message that passed
  * every track and physics check; `stepSigma` the speed-step noise (m/s), `headingSigma` the
- * reported heading noise (rad). A speed change that breaks physics says that one of the two
+ * reported heading noise (rad), `speedSigma` the reported speed noise (m/s). A speed change that breaks physics says that one of the two
  * messages lies, not which: after a lie the truth resuming breaks it against the lie but not
  * against the last trusted message, so the smaller excess counts.
  */
-export function motion(prev: Fix, trusted: Fix | undefined, f: Fix, st: MotionState, stepSigma: number, headingSigma: number, out: MotionResult): void {
+export function motion(prev: Fix, trusted: Fix | undefined, f: Fix, st: MotionState, stepSigma: number, headingSigma: number, speedSigma: number, out: MotionResult): void {
   out.accelZ = out.accelExcessZ = out.lateralExcessZ = out.brakeZ = out.stepR = 0;
   const dt = (f.ts - prev.ts) / 1000;
   st.speedRun = f.speed > 0 && f.speed === prev.speed ? st.speedRun + 1 : 0;
@@ -66,8 +68,13 @@ export function motion(prev: Fix, trusted: Fix | undefined, f: Fix, st: MotionSt
     const turn = angleDiff(f.heading, prev.heading) * RAD;
     out.lateralExcessZ = Math.max(0, v * turn - MAX_ACCEL * dt) / (v * Math.SQRT2 * headingSigma + sd);
   }
-  // an abrupt stop (a frozen "eventual stop" begins with one) stays suspect while standing
-  const standing = f.speed <= SPEED_RESOLUTION;
-  if (standing && prev.speed > SPEED_RESOLUTION && out.accelExcessZ > 0) st.stopZ = out.accelExcessZ;
-  else if (!standing) st.stopZ = 0;
+  // An abrupt stop (a frozen "eventual stop" begins with one) stays suspect while standing.
+  // A standing vehicle's reported speed is its speed noise about zero, so "standing" is
+  // within the gate's two-sided bound of the learnt speed noise, not only the resolution;
+  // it moves off when two speeds in a row are beyond it (one is the noise's tail: 1e-3).
+  const still = Math.max(SPEED_RESOLUTION, GATE_Z * speedSigma);
+  const standing = f.speed <= still;
+  st.moving = standing ? 0 : st.moving + 1;
+  if (standing && prev.speed > still && out.accelExcessZ > 0) st.stopZ = out.accelExcessZ;
+  else if (st.moving >= 2) st.stopZ = 0;
 }

@@ -19,13 +19,17 @@ const NEW_MS = 2_000;
 /** Farthest a ghost is placed from its sender, m: within one cell. */
 const FORMATION_MAX_M = CELL_M;
 
-interface Spot {
-  id: string;
-  ts: number;
-  lat: number;
-  lon: number;
-  speed: number;
-  heading: number;
+/**
+ * The messages one grid cell heard in the window, one array per field (no object per
+ * message: the index holds every BSM of the last two seconds).
+ */
+interface Cell {
+  ids: string[];
+  ts: number[];
+  lat: number[];
+  lon: number[];
+  speed: number[];
+  heading: number[];
 }
 
 export interface SybilState {
@@ -49,17 +53,31 @@ export interface Tolerance {
   heading: number;
 }
 
+/** What `SybilIndex.check` found: other identities colocated this second, and log1p seconds of formation. */
+export interface SybilResult {
+  colocated: number;
+  formation: number;
+}
+
+/** Most partners a new identity is tracked against. */
+const MAX_FOUND = 8;
+
 export class SybilIndex {
-  private readonly cells = new Map<number, Spot[]>();
+  /** Cells by column, then row: integer keys (one key x·10⁶ + y would be a double, slower to hash). */
+  private readonly cells = new Map<number, Map<number, Cell>>();
   private bucket = -1;
   /** The stream's first ts: an identity heard in its first NEW_MS was there before monitoring began, not newly appeared. */
   private start = -1;
+  /** Scratch of one check: the colocated identities counted, the formation candidates found. */
+  private readonly seen: string[] = [];
+  private readonly foundIds: string[] = [];
+  private readonly foundD = new Float64Array(MAX_FOUND);
 
   /**
-   * [colocated, formation_log]: other identities within the noise of the same place, speed
-   * and heading this second; log1p seconds a new identity has kept formation since it appeared.
+   * Into `out`: other identities within the noise of the same place, speed and heading this
+   * second (colocated); log1p seconds a new identity has kept formation since it appeared.
    */
-  check(st: SybilState, id: string, f: Fix, tol: Tolerance): [number, number] {
+  check(st: SybilState, id: string, f: Fix, tol: Tolerance, out: SybilResult): void {
     this.expire(f.ts);
     if (this.start < 0) this.start = f.ts;
     const cosLat = Math.cos((f.lat * Math.PI) / 180);
@@ -69,51 +87,83 @@ export class SybilIndex {
     const ps = st.partners;
     let held = 0;
     let colocated = 0;
-    const found: Array<{ id: string; d: number }> = [];
-    const seen = new Set<string>();
+    const seen = this.seen;
+    const foundIds = this.foundIds;
+    seen.length = 0;
+    foundIds.length = 0;
     // two distinct vehicles cannot be closer than a car's width (plus the noise of two fixes)
     const coloM = Math.max(VEHICLE_WIDTH, tol.pos);
-    for (let x = cx - 1; x <= cx + 1; x++)
+    for (let x = cx - 1; x <= cx + 1; x++) {
+      const column = this.cells.get(x);
+      if (!column) continue;
       for (let y = cy - 1; y <= cy + 1; y++) {
-        const list = this.cells.get(x * 1_000_003 + y);
-        if (!list) continue;
-        for (const e of list) {
-          if (e.id === id || Math.abs(f.ts - e.ts) > WINDOW_MS || Math.abs(e.speed - f.speed) > tol.speed || angleDiff(e.heading, f.heading) > tol.heading) continue;
-          const dy = (e.lat - f.lat) * 111_195;
-          const dx = (e.lon - f.lon) * 111_195 * cosLat;
+        const c = column.get(y);
+        if (!c) continue;
+        for (let i = 0; i < c.ts.length; i++) {
+          const eid = c.ids[i]!;
+          const ets = c.ts[i]!;
+          if (eid === id || Math.abs(f.ts - ets) > WINDOW_MS || Math.abs(c.speed[i]! - f.speed) > tol.speed || angleDiff(c.heading[i]!, f.heading) > tol.heading) continue;
+          const dy = (c.lat[i]! - f.lat) * 111_195;
+          const dx = (c.lon[i]! - f.lon) * 111_195 * cosLat;
           const d = Math.sqrt(dx * dx + dy * dy);
-          if (d <= coloM + f.speed * (Math.abs(f.ts - e.ts) / 1000) * 0.2 && !seen.has(e.id)) {
-            seen.add(e.id);
+          if (d <= coloM + f.speed * (Math.abs(f.ts - ets) / 1000) * 0.2 && !seen.includes(eid)) {
+            seen.push(eid);
             colocated++;
           }
           if (d < VEHICLE_LENGTH || d > FORMATION_MAX_M) continue;
-          for (let k = 0; k < ps.length; k++) if (ps[k] === e.id && Math.abs(d - st.partnerDists[k]!) <= tol.pos) held |= 1 << k;
-          if (young && f.speed > tol.speed && found.length < 8) found.push({ id: e.id, d });
+          for (let k = 0; k < ps.length; k++) if (ps[k] === eid && Math.abs(d - st.partnerDists[k]!) <= tol.pos) held |= 1 << k;
+          if (young && f.speed > tol.speed && foundIds.length < MAX_FOUND) {
+            this.foundD[foundIds.length] = d;
+            foundIds.push(eid);
+          }
         }
       }
-    const key = cx * 1_000_003 + cy;
-    const entry = { id, ts: f.ts, lat: f.lat, lon: f.lon, speed: f.speed, heading: f.heading };
-    const list = this.cells.get(key);
-    if (list) list.push(entry);
-    else this.cells.set(key, [entry]);
-    return [colocated, keepFormation(st, held, found, f.ts)];
+    }
+    let column = this.cells.get(cx);
+    if (!column) this.cells.set(cx, (column = new Map()));
+    let c = column.get(cy);
+    if (!c) column.set(cy, (c = { ids: [], ts: [], lat: [], lon: [], speed: [], heading: [] }));
+    c.ids.push(id);
+    c.ts.push(f.ts);
+    c.lat.push(f.lat);
+    c.lon.push(f.lon);
+    c.speed.push(f.speed);
+    c.heading.push(f.heading);
+    out.colocated = colocated;
+    out.formation = keepFormation(st, held, foundIds, this.foundD, f.ts);
   }
 
   private expire(ts: number): void {
     const bucket = Math.floor(ts / WINDOW_MS);
     if (bucket === this.bucket) return;
-    for (const [k, list] of this.cells) {
-      let w = 0;
-      for (let i = 0; i < list.length; i++) if (list[i]!.ts >= (bucket - 1) * WINDOW_MS) list[w++] = list[i]!;
-      if (w === 0) this.cells.delete(k);
-      else list.length = w;
+    const from = (bucket - 1) * WINDOW_MS;
+    for (const [x, column] of this.cells) {
+      for (const [y, c] of column) if (!compact(c, from)) column.delete(y);
+      if (column.size === 0) this.cells.delete(x);
     }
     this.bucket = bucket;
   }
 }
 
+/** Keeps a cell's messages from `from` (ms) on; returns whether any remain. */
+function compact(c: Cell, from: number): boolean {
+  let w = 0;
+  for (let i = 0; i < c.ts.length; i++)
+    if (c.ts[i]! >= from) {
+      c.ids[w] = c.ids[i]!;
+      c.ts[w] = c.ts[i]!;
+      c.lat[w] = c.lat[i]!;
+      c.lon[w] = c.lon[i]!;
+      c.speed[w] = c.speed[i]!;
+      c.heading[w++] = c.heading[i]!;
+    }
+  if (w === 0) return false;
+  c.ids.length = c.ts.length = c.lat.length = c.lon.length = c.speed.length = c.heading.length = w;
+  return true;
+}
+
 /** Keeps the partners still in place; a formation lasts while any keeps it. */
-function keepFormation(st: SybilState, held: number, found: Array<{ id: string; d: number }>, ts: number): number {
+function keepFormation(st: SybilState, held: number, foundIds: readonly string[], foundD: Float64Array, ts: number): number {
   const ps = st.partners;
   if (held !== 0) {
     let w = 0;
@@ -128,22 +178,24 @@ function keepFormation(st: SybilState, held: number, found: Array<{ id: string; 
   }
   ps.length = 0;
   st.partnerDists.length = 0;
-  for (const f of found)
-    if (!ps.includes(f.id)) {
-      ps.push(f.id);
-      st.partnerDists.push(f.d);
+  for (let k = 0; k < foundIds.length; k++)
+    if (!ps.includes(foundIds[k]!)) {
+      ps.push(foundIds[k]!);
+      st.partnerDists.push(foundD[k]!);
     }
   return 0;
 }
 
 /**
- * [rsu_beyond metres, rsu_conflict metres]: how far the position lies beyond the receiving
+ * Into `out`, metres (rsu_beyond, rsu_conflict): how far the position lies beyond the receiving
  * unit's range, and by how much two units hearing this identity within a second are too far
  * apart for one vehicle (their ranges from the map; without a map, the distance between the
  * two reports beyond what the speed allows and a unit's typical 300 m DSRC range).
  */
-export function radio(st: SybilState, f: Fix, city: CityMap): [number, number] {
-  if (f.rsu === '') return [0, 0];
+export function radio(st: SybilState, f: Fix, city: CityMap, out: RadioResult): void {
+  out.beyond = 0;
+  out.conflict = 0;
+  if (f.rsu === '') return;
   const rsus = city.rsus;
   const rsu = rsus?.[f.rsu];
   const beyond = beyondRange(rsu, f.lat, f.lon);
@@ -157,7 +209,14 @@ export function radio(st: SybilState, f: Fix, city: CityMap): [number, number] {
   st.observerTs = f.ts;
   st.observerLat = f.lat;
   st.observerLon = f.lon;
-  return [beyond, Math.max(0, conflict)];
+  out.beyond = beyond;
+  out.conflict = Math.max(0, conflict);
+}
+
+/** What `radio` found, metres. */
+export interface RadioResult {
+  beyond: number;
+  conflict: number;
 }
 
 /** Typical DSRC range, m (ETSI ITS-G5 / IEEE 802.11p: 300 m nominal in urban line of sight). */

@@ -38,6 +38,12 @@ interface Memory {
   y: number;
   vv: number;
   pp: number;
+  /**
+   * σ per axis, m, of the reported speeds' and headings' bias carried through the dead
+   * reckoning: it grows with the time and distance reckoned (as in the reach and
+   * dead-reckoning checks), so a memory's claim fades as its reckoning grows uncertain.
+   */
+  bias: number;
   speed: number;
   heading: number;
   /** The old track's fused count and lineage, restored when the vehicle switches back. */
@@ -125,7 +131,7 @@ export class Track {
     if (m) {
       this.reckon(m, f, s2, h2);
       m.kf.predict(f.ts, Q);
-      const mn = ((f.x - m.x) ** 2 + (f.y - m.y) ** 2) / (m.pp + r);
+      const mn = ((f.x - m.x) ** 2 + (f.y - m.y) ** 2) / (m.pp + m.bias * m.bias + r);
       // Back on the old track: where the reported motion since puts the vehicle (a position
       // lie with true speeds ends), or a jump away from the new track to a place the old one
       // could physically have reached (the truth resuming after a stretch whose speeds lied too).
@@ -162,7 +168,7 @@ export class Track {
     if (!this.memory && this.settled && consistent && !this.bornOfJump) {
       const old = new CaKalman();
       old.copyFrom(kf);
-      this.memory = { kf: old, ts: kf.ts, x: kf.x, y: kf.y, pp: kf.pp, vv: kf.vv, speed: f.speed, heading: f.heading, fusedN: this.fusedN, bornOfJump: this.bornOfJump };
+      this.memory = { kf: old, ts: kf.ts, x: kf.x, y: kf.y, pp: kf.pp, vv: kf.vv, bias: 0, speed: f.speed, heading: f.heading, fusedN: this.fusedN, bornOfJump: this.bornOfJump };
     }
     this.bornOfJump = true;
     // (velocity unknown after a jump: the old one as a guess, vaguely)
@@ -209,6 +215,7 @@ export class Track {
     m.x += ((m.speed * Math.sin(a) + f.speed * Math.sin(b)) / 2) * dt;
     m.y += ((m.speed * Math.cos(a) + f.speed * Math.cos(b)) / 2) * dt;
     m.pp += (s2 + f.speed * f.speed * h2) * dt * dt;
+    m.bias += Math.sqrt(s2 + f.speed * f.speed * h2) * dt;
     m.ts = f.ts;
     m.speed = f.speed;
     m.heading = f.heading;
