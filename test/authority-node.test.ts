@@ -5,13 +5,16 @@
  * leaves the rogue-now list; a hand flag puts another vehicle on it; an analyst is
  * refused; a restart keeps all of it.
  */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../api/index.js';
 import { resolveConfig } from '../pipeline/config.js';
 import { silentLogger } from '../pipeline/logger.js';
 import { VigilNode } from '../pipeline/node.js';
 import { teleports } from './case-fixtures.js';
-import { tempDir, waitFor } from './helpers.js';
+import { tempDir, vigilBin, waitFor } from './helpers.js';
 
 interface GqlResult<T> {
   data?: T;
@@ -131,5 +134,23 @@ describe('the authority overrules the detector on a running node', () => {
     expect(all.authorityDecisions.every((d) => d.action !== null)).toBe(true);
     const proof = await ok<{ evidence: { json: unknown } }>(tokens.authority, 'query ($id: ID!) { evidence(id: $id) { json } }', { id: overruleActionId });
     expect((await ok<{ verifyEvidence: { ok: boolean } }>(tokens.authority, 'query ($b: JSON!) { verifyEvidence(bundle: $b) { ok } }', { b: proof.evidence.json })).verifyEvidence.ok).toBe(true);
+  });
+
+  it('exports the decisions as labels for vigil train --feedback (vigil overrules export)', { timeout: 60_000 }, async () => {
+    const out = join(tmp.dir, 'feedback.ndjson');
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) => execFile(process.execPath, [vigilBin, 'overrules', 'export', '--data-dir', tmp.dir, '--out', out], { timeout: 50_000 }, (err, _o, stderr) => resolve({ code: err ? 1 : 0, stderr })));
+    expect(r.code, r.stderr).toBe(0);
+    const labels = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; label: string; decision: string });
+    const decisions = (await ok<{ authorityDecisions: Array<{ id: string; vehicleId: string; alertIds: string[] }> }>(tokens.authority, '{ authorityDecisions { id vehicleId alertIds } }')).authorityDecisions;
+    const cleared = decisions.find((d) => d.vehicleId === 'V-7001')!;
+    const evidence = new Set<string>();
+    for (const id of cleared.alertIds) {
+      const a = await ok<{ alert: { evidenceIds: string[] } }>(tokens.authority, 'query ($id: ID!) { alert(id: $id) { evidenceIds } }', { id });
+      for (const e of a.alert.evidenceIds) evidence.add(e);
+    }
+    expect(evidence.size).toBeGreaterThan(0);
+    expect(labels.filter((l) => l.label === 'normal').map((l) => l.id).sort()).toEqual([...evidence].sort());
+    const v7003 = await ok<{ events: { edges: Array<{ node: { id: string } }> } }>(tokens.authority, '{ events(filter: { entity: "V-7003" }, first: 100) { edges { node { id } } } }');
+    expect(labels.filter((l) => l.label === 'attack').map((l) => l.id).sort()).toEqual(v7003.events.edges.map((e) => e.node.id).sort());
   });
 });
