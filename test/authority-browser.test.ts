@@ -81,7 +81,7 @@ describe.skipIf(!haveChromium)('the authority decides, in headless Chromium', ()
     await page.getByRole('link', { name: 'V-8101' }).click();
     await page.getByRole('heading', { level: 1, name: 'V-8101' }).waitFor();
     await page.getByText('rogue now', { exact: true }).waitFor();
-    await page.getByLabel('Overrule reason').selectOption('TEST_VEHICLE');
+    await page.getByLabel('Overrule because').selectOption('TEST_VEHICLE');
     await page.getByLabel('Why (written to the ledger)').fill('city fleet test car, plate on file');
     await page.getByRole('button', { name: 'Overrule detector' }).click();
     const decision = page.locator('ul.decisions li').first();

@@ -57,7 +57,7 @@ export function DecisionPanel({ id, canDecide, onDone }: { id: string; canDecide
       <ErrorBox error={error} />
       {canDecide && (
         <div class="triage">
-          <label for="overrule-reason">Overrule reason</label>
+          <label for="overrule-reason">Overrule because</label>
           <select id="overrule-reason" value={reason} onChange={(e) => setReason(e.currentTarget.value as OverruleReason)}>
             {OVERRULE_REASONS.map((r) => (
               <option value={r}>{humanize(r)}</option>
