@@ -20,7 +20,7 @@
  * rollover is stored twice, with the same id).
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
-import type { EntityType, VigilEvent } from '../events/index.js';
+import { fromEcsDocument, toEcsAlert, toEcsDocument, type EntityType } from '../events/index.js';
 import type { Alert, Incident, ReputationPoint, Severity } from '../detector/index.js';
 import { checkFirst, decodeCursor, encodeCursor } from './cursor.js';
 import {
@@ -258,32 +258,32 @@ export class ElasticsearchStore implements Store {
     return outcomes.map((o) => o.ok && o.created);
   }
 
+  /** The event as ECS (`ecs.version`, `event.id`, `event.original` when the input is known), with Vigil's search and ingest fields. */
   private eventDoc(r: EventInput): Record<string, unknown> {
-    const e = r.event;
-    const vehicle = e.vigil.vehicle ? { ...e.vigil.vehicle, location: { lat: e.vigil.vehicle.lat, lon: e.vigil.vehicle.lon } } : undefined;
-    return {
-      ...e,
-      vigil: { ...e.vigil, ...(vehicle ? { vehicle } : {}), search: eventText(e), ingest: { source: r.source, received_at: r.receivedAt, seq: ++this.seq } },
+    const doc = toEcsDocument(r.event, { receivedAt: r.receivedAt, ...(r.original !== undefined ? { original: r.original } : {}) });
+    const vehicle = r.event.vigil.vehicle;
+    doc.vigil = {
+      ...(doc.vigil as Record<string, unknown>),
+      ...(vehicle ? { vehicle: { ...vehicle, location: { lat: vehicle.lat, lon: vehicle.lon } } } : {}),
+      search: eventText(r.event),
+      ingest: { source: r.source, received_at: r.receivedAt, seq: ++this.seq },
     };
+    return doc;
   }
 
   private toStoredEvent(hit: estypes.SearchHit<Record<string, unknown>>): StoredEvent {
     const src = hit._source!;
-    const vigil = { ...(src['vigil'] as Record<string, unknown>) };
-    const ingest = vigil['ingest'] as { source: string; received_at: number; seq: number };
-    delete vigil['search'];
-    delete vigil['ingest'];
-    const vehicle = vigil['vehicle'] as Record<string, unknown> | undefined;
+    const { search: _s, ingest, vehicle, ...vigil } = src['vigil'] as Record<string, unknown> & { ingest: { source: string; received_at: number; seq: number } };
     if (vehicle) {
-      const { location: _l, ...rest } = vehicle;
+      const { location: _l, ...rest } = vehicle as Record<string, unknown>;
       vigil['vehicle'] = rest;
     }
-    return { seq: ingest.seq, event: { ...src, vigil } as unknown as VigilEvent, source: ingest.source, receivedAt: ingest.received_at };
+    return { seq: ingest.seq, event: fromEcsDocument({ ...src, vigil }), source: ingest.source, receivedAt: ingest.received_at };
   }
 
   async getEvent(id: string): Promise<StoredEvent | undefined> {
     const res = await this.call('get event', () =>
-      this.client.search<Record<string, unknown>>({ index: this.names.events, query: { term: { id } }, size: 1 }),
+      this.client.search<Record<string, unknown>>({ index: this.names.events, query: { term: { 'event.id': id } }, size: 1 }),
     );
     const hit = res.hits.hits[0];
     return hit && this.toStoredEvent(hit);
@@ -297,7 +297,7 @@ export class ElasticsearchStore implements Store {
       this.client.search<Record<string, unknown>>({
         index: this.names.events,
         query: eventFilter(query),
-        sort: [{ 'vigil.ts': { order: dir } }, { id: { order: dir } }],
+        sort: [{ 'vigil.ts': { order: dir } }, { 'event.id': { order: dir } }],
         size: first + 1,
         track_total_hits: false,
         ...(page.after !== undefined ? { search_after: decodeCursor(page.after, tag) } : {}),
@@ -670,12 +670,17 @@ interface EntityDoc {
   alertCount?: number;
 }
 
+/** ECS fields of an alert document (toEcsAlert) beside the alert's own, which the API reads back. */
+const ECS_ALERT_KEYS = ['@timestamp', 'ecs', 'event', 'message', 'rule', 'threat', 'host', 'device', 'vigil'] as const;
+
 function alertDoc(a: Alert): AlertDocT {
-  return { ...a, severity_rank: SEVERITY_RANK[a.severity], search: alertText(a) };
+  return { ...toEcsAlert(a), ...a, severity_rank: SEVERITY_RANK[a.severity], search: alertText(a) };
 }
 function fromAlertDoc(d: AlertDocT): Alert {
-  const { severity_rank: _r, search: _s, ...a } = d;
-  return a;
+  const { severity_rank: _r, search: _s, ...rest } = d;
+  const a: Record<string, unknown> = { ...rest };
+  for (const k of ECS_ALERT_KEYS) delete a[k];
+  return a as unknown as Alert;
 }
 function incidentDoc(s: StoredIncident): IncidentDoc {
   return { ...s.incident, severity_rank: SEVERITY_RANK[s.incident.severity], version: s.version, updatedAt: s.updatedAt, search: `${s.incident.title} ${s.incident.entity.id}` };
