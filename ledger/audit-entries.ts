@@ -12,9 +12,10 @@ import { CompactRange } from './tree.js';
 import type { CheckpointTable, CheckpointView } from './audit-checkpoints.js';
 import type { AuditFailure, AuditOptions, AuditReport } from './audit-types.js';
 
+/** Bytes of entries.log read at once, and so the longest entry the audit can check. */
 const CHUNK = 16 << 20;
 const NEWLINE = 0x0a;
-/** Index records read at once. */
+/** entries.idx records read at once. */
 const IDX_BLOCK = 65536;
 
 /** The first entry in the current checkpoint's range whose bytes or place disagree with the index. */
