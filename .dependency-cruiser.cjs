@@ -4,6 +4,14 @@
  */
 const parts = ['events', 'collectors', 'detector', 'ledger', 'anchor', 'notify', 'store', 'api', 'dashboards', 'pipeline', 'bench', 'test'];
 const others = (...allowed) => `^(${parts.filter((p) => !allowed.includes(p)).join('|')})/`;
+/** `part`/ may import, of ours, only itself and `allowed` (one row of DESIGN.md's table). */
+const onlyImports = (name, part, allowed, comment) => ({
+  name,
+  ...(comment !== undefined ? { comment } : {}),
+  severity: 'error',
+  from: { path: `^${part}/` },
+  to: { path: others(part, ...allowed) },
+});
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -15,20 +23,8 @@ module.exports = {
       from: { path: '^packages/([^/]+)/' },
       to: { path: '^(packages/(?!$1/)|(events|collectors|detector|ledger|notify|store|api|dashboards|pipeline|bench|test)/)' },
     },
-    {
-      name: 'events-stands-alone',
-      comment: 'events/ is the shared model: it imports nothing of ours.',
-      severity: 'error',
-      from: { path: '^events/' },
-      to: { path: others('events') },
-    },
-    {
-      name: 'ledger-stands-alone',
-      comment: "ledger/ imports nothing of ours: an auditor's verifier must run alone, also in a browser.",
-      severity: 'error',
-      from: { path: '^ledger/' },
-      to: { path: others('ledger') },
-    },
+    onlyImports('events-stands-alone', 'events', [], 'events/ is the shared model: it imports nothing of ours.'),
+    onlyImports('ledger-stands-alone', 'ledger', [], "ledger/ imports nothing of ours: an auditor's verifier must run alone, also in a browser."),
     {
       name: 'anchor-only-ledger-verifier',
       comment: "anchor/ takes only the ledger's public face for checkpoints and consistency proofs (ledger/verifier.ts, browser-safe), nothing else of ours.",
@@ -49,12 +45,7 @@ module.exports = {
       from: { path: '^anchor/(verifier|chain|parse|audit|proof|types|errors|contract)\\.ts$' },
       to: { dependencyTypes: ['core'] },
     },
-    {
-      name: 'collectors-only-events',
-      severity: 'error',
-      from: { path: '^collectors/' },
-      to: { path: others('collectors', 'events') },
-    },
+    onlyImports('collectors-only-events', 'collectors', ['events']),
     {
       name: 'no-collector-imports-another',
       comment: 'collectors/<a>/ must not import collectors/<b>/; shared helpers live in collectors/*.ts.',
@@ -62,44 +53,17 @@ module.exports = {
       from: { path: '^collectors/([^/]+)/' },
       to: { path: '^collectors/[^/]+/', pathNot: '^collectors/$1/' },
     },
-    {
-      name: 'detector-only-events',
-      severity: 'error',
-      from: { path: '^detector/' },
-      to: { path: others('detector', 'events') },
-    },
-    {
-      name: 'notify-only-events',
-      comment: 'notify/ (outbound notifications and case export) takes its own shapes; the pipeline maps incidents onto them.',
-      severity: 'error',
-      from: { path: '^notify/' },
-      to: { path: others('notify', 'events') },
-    },
-    {
-      name: 'store-only-events-and-detector-types',
-      severity: 'error',
-      from: { path: '^store/' },
-      to: { path: others('store', 'events', 'detector') },
-    },
+    onlyImports('detector-only-events', 'detector', ['events']),
+    onlyImports('notify-only-events', 'notify', ['events'], 'notify/ (outbound notifications and case export) takes its own shapes; the pipeline maps incidents onto them.'),
+    onlyImports('store-only-events-and-detector-types', 'store', ['events', 'detector']),
     {
       name: 'store-takes-only-types-from-detector',
       severity: 'error',
       from: { path: '^store/' },
       to: { path: '^detector/', dependencyTypesNot: ['type-only'] },
     },
-    {
-      name: 'api-only-store-ledger-events',
-      severity: 'error',
-      from: { path: '^api/' },
-      to: { path: others('api', 'store', 'ledger', 'anchor', 'events') },
-    },
-    {
-      name: 'dashboards-only-ledger-verifier',
-      comment: "dashboards/ talk to the API over HTTP; the only code they share is the ledger's and the anchor's verifiers.",
-      severity: 'error',
-      from: { path: '^dashboards/' },
-      to: { path: others('dashboards', 'ledger', 'anchor') },
-    },
+    onlyImports('api-only-store-ledger-events', 'api', ['store', 'ledger', 'anchor', 'events']),
+    onlyImports('dashboards-only-ledger-verifier', 'dashboards', ['ledger', 'anchor'], "dashboards/ talk to the API over HTTP; the only code they share is the ledger's and the anchor's verifiers."),
     {
       name: 'dashboards-browser-code-only-verifier',
       comment: "The pages run in a browser: of ours they may bundle ledger/verifier.ts alone (the ledger's index pulls in node:fs).",

@@ -13,15 +13,11 @@
  * where wall-clock rates are noisy. BENCH_ROUNDS interleaves rounds (medians reported).
  * BENCH_INGEST_ONLY=1 runs only the detector-off node, BENCH_FULL_NODE_ONLY=1 only the full one.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import type { BenchContext, Figures } from './main.js';
 import { connect as tlsConnect } from 'node:tls';
-import { childCpuMs, cpuSince, cpuText, freePort, installTrainedModel, median, waitHealthy } from './util.js';
+import { benchDataDir, childCpuMs, cpuSince, cpuText, freePort, fullAndOffRounds, median, spawnBenchNode, waitHealthy } from './util.js';
 import { prepareAuth } from './credentials.js';
 
 const MQTT_TOTAL = Number(process.env.BENCH_MQTT_EVENTS ?? 200_000);
@@ -32,17 +28,7 @@ const CLIENTS = Number(process.env.BENCH_COLLECTOR_CONNECTIONS ?? 32);
 const WINDOW = 2_000;
 
 export async function run(ctx: BenchContext): Promise<Figures> {
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
-  const full: Measured[] = [];
-  const off: Measured[] = [];
-  for (let r = 0; r < rounds; r++) {
-    // Alternate which goes first, so neither always runs on the warmer (or busier) machine.
-    const order = r % 2 === 0 ? (['full', 'off'] as const) : (['off', 'full'] as const);
-    for (const which of order) {
-      if (which === 'full' && process.env.BENCH_INGEST_ONLY !== '1') full.push(await measure(ctx, 'full node, trained model', {}, false, { model: true }));
-      if (which === 'off' && process.env.BENCH_FULL_NODE_ONLY !== '1') off.push(await measure(ctx, 'detector off', { VIGIL_DETECTOR: 'false' }));
-    }
-  }
+  const { full, off } = await fullAndOffRounds((label, env, model) => measure(ctx, label, env, false, { model }));
   const med = (ms: Measured[], k: keyof Measured) => median(ms.map((m) => m[k]));
   const sum = (ms: Measured[], k: keyof Measured) => ms.reduce((n, m) => n + m[k], 0);
   return {
@@ -83,18 +69,11 @@ interface Measured {
  * each MQTT client CONNECTs with one, and syslog goes over TLS with an allow-listed certificate.
  */
 export async function measure(ctx: BenchContext, label: string, env: Record<string, string>, auth = false, opts: { model?: boolean } = {}): Promise<Measured> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-collectors-'));
-  if (opts.model) await installTrainedModel(dataDir, (m) => ctx.progress(m));
+  const dataDir = await benchDataDir(ctx, 'collectors', opts.model);
   const [port, mqttPort, syslogPort] = [await freePort(), await freePort(), await freePort()];
   const credentials = auth ? await prepareAuth(dataDir) : undefined;
-  const bin = resolve(import.meta.dirname, '../bin/vigil.js');
-  // BENCH_PROFILE=DIR: a V8 CPU profile of the node (one file per thread) into DIR (node refuses --cpu-prof in NODE_OPTIONS).
-  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const args = [...profile, bin, 'start', '--data-dir', dataDir, '--port', String(port), '--mqtt-port', String(mqttPort), '--syslog-port', String(syslogPort), ...(credentials ? ['--config', credentials.configFile] : [])];
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, VIGIL_LOG_LEVEL: 'warn', ...env },
-  });
+  const args = ['--mqtt-port', String(mqttPort), '--syslog-port', String(syslogPort), ...(credentials ? ['--config', credentials.configFile] : [])];
+  const { child, stop } = spawnBenchNode(dataDir, port, args, env);
   try {
     await waitHealthy(port, 120_000);
     // /healthz answers before the node's collectors have bound their ports.
@@ -188,9 +167,7 @@ export async function measure(ctx: BenchContext, label: string, env: Record<stri
       syslogCpuUs: Math.round((syslogCpu.all * 1000) / (perConn * CLIENTS)),
     };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(null)));
-    rmSync(dataDir, { recursive: true, force: true });
+    await stop();
   }
 }
 

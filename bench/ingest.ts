@@ -4,13 +4,9 @@
  * process, with the client here; ingest_events_per_s the same with the detector off.
  * *_loss: events sent minus events found in the store afterwards (must be 0).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { SqliteStore } from '../store/index.js';
 import type { BenchContext, Figures } from './main.js';
-import { benchBsm, childCpuMs, cpuSince, cpuText, freePort, installTrainedModel, median, postIngestBodies, waitHealthy } from './util.js';
+import { benchBsm, benchDataDir, childCpuMs, cpuSince, cpuText, freePort, fullAndOffRounds, median, postIngestBodies, spawnBenchNode, waitHealthy } from './util.js';
 import { prepareAuth } from './credentials.js';
 
 const TOTAL = Number(process.env.BENCH_INGEST_EVENTS ?? 300_000);
@@ -27,17 +23,7 @@ const CONCURRENCY = Number(process.env.BENCH_INGEST_CONNECTIONS ?? 32);
  * only the detector-off node, BENCH_FULL_NODE_ONLY=1 only the full one.
  */
 export async function run(ctx: BenchContext): Promise<Figures> {
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
-  const full: Measured[] = [];
-  const off: Measured[] = [];
-  for (let r = 0; r < rounds; r++) {
-    // Alternate which goes first, so neither always runs on the warmer (or busier) machine.
-    const order = r % 2 === 0 ? (['full', 'off'] as const) : (['off', 'full'] as const);
-    for (const which of order) {
-      if (which === 'full' && process.env.BENCH_INGEST_ONLY !== '1') full.push(await measure(ctx, 'full node, trained model', {}, false, { model: true }));
-      if (which === 'off' && process.env.BENCH_FULL_NODE_ONLY !== '1') off.push(await measure(ctx, 'detector off', { VIGIL_DETECTOR: 'false' }));
-    }
-  }
+  const { full, off } = await fullAndOffRounds((label, env, model) => measure(ctx, label, env, false, { model }));
   return {
     ...(full.length > 0
       ? {
@@ -65,18 +51,11 @@ export interface Measured {
 
 /** One node under the HTTP load; `auth`: sensor keys required and every post carrying one (bench/auth.ts). */
 export async function measure(ctx: BenchContext, label: string, env: Record<string, string>, auth = false, opts: { model?: boolean } = {}): Promise<Measured> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
-  if (opts.model) await installTrainedModel(dataDir, (m) => ctx.progress(m));
+  const dataDir = await benchDataDir(ctx, 'ingest', opts.model);
   const port = await freePort();
   const credentials = auth ? await prepareAuth(dataDir) : undefined;
   const headers: Record<string, string> = { 'Content-Type': 'application/x-ndjson', ...(credentials ? { Authorization: `Bearer ${credentials.key}` } : {}) };
-  const bin = resolve(import.meta.dirname, '../bin/vigil.js');
-  // BENCH_PROFILE=dir writes a CPU profile per thread of the node (--cpu-prof is refused in NODE_OPTIONS).
-  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, bin, 'start', '--data-dir', dataDir, '--port', String(port), '--no-mqtt-broker', '--no-syslog', ...(credentials ? ['--config', credentials.configFile] : [])], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, VIGIL_LOG_LEVEL: 'warn', ...env },
-  });
+  const { child, stop } = spawnBenchNode(dataDir, port, ['--no-mqtt-broker', '--no-syslog', ...(credentials ? ['--config', credentials.configFile] : [])], env);
   try {
     await waitHealthy(port, 120_000);
     const now = Date.now();
@@ -103,8 +82,7 @@ export async function measure(ctx: BenchContext, label: string, env: Record<stri
     ctx.progress(`ingest (${label}): ${TOTAL} sent, ${stored} acknowledged, ${count} in the store, ${retries} retries after 429, ${seconds.toFixed(2)} s; ${cpuText(cpu)}`);
     return { perSecond: Math.round(TOTAL / seconds), loss: TOTAL - count, cpuUs: Math.round((cpu.all * 1000) / TOTAL) };
   } finally {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
+    await stop();
   }
 }
 

@@ -1,8 +1,9 @@
 /** What the benchmark programs that run a real `vigil start` share. */
-import { cpSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { saveModel } from '../detector/index.js';
 import { trainDemoModelFromSimulator } from '../pipeline/demo.js';
 
@@ -129,6 +130,36 @@ export const cpuText = (cpu: CpuSpent) =>
     .join(' / ')} s)`;
 
 
+/** A fresh data directory for a benchmarked node, with a trained model installed when `model` is set. */
+export async function benchDataDir(ctx: { progress(m: string): void }, name: string, model = false): Promise<string> {
+  const dataDir = mkdtempSync(join(tmpdir(), `vigil-bench-${name}-`));
+  if (model) await installTrainedModel(dataDir, (m) => ctx.progress(m));
+  return dataDir;
+}
+
+/**
+ * `vigil start --data-dir DIR --port PORT …args` as a child process. `stop()` ends it (SIGTERM,
+ * waiting for its exit, when it still runs) and removes the data directory. BENCH_PROFILE=DIR:
+ * a V8 CPU profile of the node, one file per thread, into DIR (node refuses --cpu-prof in
+ * NODE_OPTIONS).
+ */
+export function spawnBenchNode(dataDir: string, port: number, args: readonly string[], env: Record<string, string>): { child: ChildProcess; stop(): Promise<void> } {
+  const bin = resolve(import.meta.dirname, '../bin/vigil.js');
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, bin, 'start', '--data-dir', dataDir, '--port', String(port), ...args], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, VIGIL_LOG_LEVEL: 'warn', ...env },
+  });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { child, stop };
+}
+
 let trained: Promise<string> | undefined;
 
 /**
@@ -144,6 +175,26 @@ export async function installTrainedModel(dataDir: string, progress: (m: string)
     return dir;
   })();
   cpSync(await trained, join(dataDir, 'model'), { recursive: true });
+}
+
+/**
+ * BENCH_ROUNDS rounds of the full node (a trained model, as `vigil start` runs) and of a node
+ * with the detector off (VIGIL_DETECTOR=false), alternating which goes first so that neither
+ * always runs on the warmer (or busier) machine. BENCH_INGEST_ONLY=1 runs only the detector-off
+ * node, BENCH_FULL_NODE_ONLY=1 only the full one.
+ */
+export async function fullAndOffRounds<M>(measure: (label: string, env: Record<string, string>, model: boolean) => Promise<M>): Promise<{ full: M[]; off: M[] }> {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
+  const full: M[] = [];
+  const off: M[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? (['full', 'off'] as const) : (['off', 'full'] as const);
+    for (const which of order) {
+      if (which === 'full' && process.env.BENCH_INGEST_ONLY !== '1') full.push(await measure('full node, trained model', {}, true));
+      if (which === 'off' && process.env.BENCH_FULL_NODE_ONLY !== '1') off.push(await measure('detector off', { VIGIL_DETECTOR: 'false' }, false));
+    }
+  }
+  return { full, off };
 }
 
 /** The median of a non-empty list (the mean of the middle two for an even length). */

@@ -33,19 +33,28 @@ export interface EcsOptions {
   receivedAt?: number;
 }
 
-/** One event as an ECS document. */
+/**
+ * One event as an ECS document. Nothing of the event is lost: values outside ECS's allowed
+ * lists keep their whole list under `vigil.non_ecs` and a non-ECS observer role under
+ * `vigil.observer.role`, so `fromEcsDocument` gives back the event its id is the hash of.
+ */
 export function toEcsDocument(e: VigilEvent, o: EcsOptions = {}): Record<string, unknown> {
   const { id, ...rest } = e;
-  const event: Record<string, unknown> = { ...rest.event, id, category: e.event.category.filter((c) => ECS_CATEGORIES.has(c)), type: e.event.type.filter((t) => ECS_TYPES.has(t)) };
+  const category = e.event.category.filter((c) => ECS_CATEGORIES.has(c));
+  const type = e.event.type.filter((t) => ECS_TYPES.has(t));
+  const event: Record<string, unknown> = { ...rest.event, id, category, type };
   if (o.original !== undefined) event.original = typeof o.original === 'string' ? o.original : new TextDecoder().decode(o.original);
   if (o.receivedAt !== undefined) event.ingested = new Date(o.receivedAt).toISOString();
-  const doc: Record<string, unknown> = { ...rest, ecs: { version: ECS_VERSION }, event };
+  const vigil: Record<string, unknown> = { ...e.vigil };
+  const nonEcs = { ...(category.length < e.event.category.length ? { category: e.event.category } : {}), ...(type.length < e.event.type.length ? { type: e.event.type } : {}) };
+  if (Object.keys(nonEcs).length > 0) vigil.non_ecs = nonEcs;
+  const doc: Record<string, unknown> = { ...rest, ecs: { version: ECS_VERSION }, event, vigil };
   if (e.observer) {
     const role = e.observer.type;
-    const type = role === undefined ? undefined : ECS_OBSERVER_TYPES.has(role) ? role : OBSERVER_TYPE[role] ?? 'sensor';
-    doc.observer = { name: e.observer.name, ...(type !== undefined ? { type } : {}) };
+    const ecsType = role === undefined ? undefined : ECS_OBSERVER_TYPES.has(role) ? role : OBSERVER_TYPE[role] ?? 'sensor';
+    doc.observer = { name: e.observer.name, ...(ecsType !== undefined ? { type: ecsType } : {}) };
     // Vigil's own word for it stays searchable beside ECS's.
-    if (role !== undefined && role !== type) doc.vigil = { ...e.vigil, observer: { role } };
+    if (role !== undefined && role !== ecsType) vigil.observer = { role };
   }
   const ips = [e.source?.ip, e.destination?.ip].filter((x): x is string => x !== undefined);
   const related: Record<string, string[]> = {};
@@ -53,6 +62,28 @@ export function toEcsDocument(e: VigilEvent, o: EcsOptions = {}): Record<string,
   if (e.user) related.user = [e.user.name];
   if (Object.keys(related).length > 0) doc.related = related;
   return doc;
+}
+
+/**
+ * The event an ECS document of `toEcsDocument` was made from (what ECS adds — `ecs`,
+ * `related`, `event.id`, `event.original`, `event.ingested` — taken off again). A document
+ * read back from a store is untrusted: the caller checks the result's id if it must.
+ */
+export function fromEcsDocument(doc: Record<string, unknown>): VigilEvent {
+  const { ecs: _ecs, related: _related, event, vigil, observer, ...rest } = doc as Record<string, any>;
+  const { id, original: _o, ingested: _i, ...ev } = event as Record<string, unknown>;
+  const { non_ecs: nonEcs, observer: vigilObserver, ...ownVigil } = vigil as Record<string, any>;
+  const out: Record<string, unknown> = {
+    ...rest,
+    id,
+    event: { ...ev, ...(nonEcs?.category ? { category: nonEcs.category } : {}), ...(nonEcs?.type ? { type: nonEcs.type } : {}) },
+    vigil: ownVigil,
+  };
+  if (observer) {
+    const role = (vigilObserver?.role as string | undefined) ?? (observer.type as string | undefined);
+    out.observer = { name: observer.name, ...(role !== undefined ? { type: role } : {}) };
+  }
+  return out as unknown as VigilEvent;
 }
 
 /** What an alert export needs of an alert (the detector's `Alert`, structurally). */

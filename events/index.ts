@@ -21,5 +21,5 @@ export { parseCityFile, cityFromGeoJson, cityToGeoJson, MAX_CITY_FEATURES } from
 export type { CityFile, CityRoad, CityRsu, LonLat } from './city.js';
 export { importOsm, parseMaxspeed, MAX_OSM_NODES } from './osm.js';
 export type { OsmImport } from './osm.js';
-export { toEcsDocument, toEcsAlert, ecsAlertsBulk, ECS_VERSION, ECS_CATEGORIES, ECS_TYPES, ECS_OBSERVER_TYPES } from './ecs.js';
+export { toEcsDocument, fromEcsDocument, toEcsAlert, ecsAlertsBulk, ECS_VERSION, ECS_CATEGORIES, ECS_TYPES, ECS_OBSERVER_TYPES } from './ecs.js';
 export type { EcsOptions, EcsAlertInput } from './ecs.js';

@@ -56,22 +56,37 @@ export function eventsComponentTemplate(o: TemplateOptions) {
         dynamic: 'false',
         properties: {
           '@timestamp': { type: 'date' },
-          id: keyword,
+          ecs: { properties: { version: keyword } },
           message: { type: 'match_only_text' },
           event: {
-            properties: { kind: keyword, category: keyword, type: keyword, action: keyword, dataset: keyword, outcome: keyword },
+            properties: {
+              id: keyword,
+              kind: keyword,
+              category: keyword,
+              type: keyword,
+              action: keyword,
+              dataset: keyword,
+              outcome: keyword,
+              sequence: { type: 'long' },
+              ingested: { type: 'date' },
+              // As ECS maps it: kept in _source for investigation, neither indexed nor aggregatable.
+              original: { type: 'keyword', index: false, doc_values: false },
+            },
           },
+          related: { properties: { ip: { type: 'ip' }, user: keyword } },
           source: { properties: { ip: { type: 'ip' }, port: { type: 'long' } } },
           destination: { properties: { ip: { type: 'ip' }, port: { type: 'long' } } },
           network: { properties: { transport: keyword, protocol: keyword, bytes: { type: 'long' }, packets: { type: 'long' } } },
           user: { properties: { name: keyword } },
           observer: { properties: { name: keyword, type: keyword } },
+          agent: { properties: { id: keyword, name: keyword, type: keyword } },
           device: { properties: { id: keyword } },
           host: { properties: { name: keyword } },
           process: { properties: { name: keyword, pid: { type: 'long' } } },
           log: {
             properties: {
               level: keyword,
+              source: { properties: { address: keyword } },
               syslog: { properties: { facility: { properties: { code: { type: 'long' } } }, severity: { properties: { code: { type: 'long' } } }, msgid: keyword } },
             },
           },
@@ -94,6 +109,9 @@ export function eventsComponentTemplate(o: TemplateOptions) {
               // Metric names vary per device: kept in _source, searchable through vigil.search.
               metrics: { type: 'object', enabled: false },
               can: { properties: { id: keyword, pgn: { type: 'long' }, sa: { type: 'long' }, da: { type: 'long' }, data: keyword } },
+              observer: { properties: { role: keyword } },
+              // The whole category / type lists when some values are not ECS's (events/ecs.ts).
+              non_ecs: { type: 'object', enabled: false },
               search: searchText,
               ingest: { properties: { source: keyword, received_at: { type: 'date', format: 'epoch_millis' }, seq: { type: 'long' } } },
             },
@@ -129,6 +147,11 @@ export function recordTemplates(o: TemplateOptions) {
   return [
     t('alerts', {
       id: keyword,
+      // ECS (events/ecs.ts toEcsAlert) beside the alert's own fields.
+      '@timestamp': { type: 'date' },
+      ecs: { properties: { version: keyword } },
+      event: { properties: { id: keyword, kind: keyword, category: keyword, type: keyword, severity: { type: 'long' }, risk_score: { type: 'float' }, dataset: keyword } },
+      rule: { properties: { id: keyword, name: keyword, ruleset: keyword } },
       ts: { type: 'date', format: 'epoch_millis' },
       entity: entityRef,
       severity: keyword,

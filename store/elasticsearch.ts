@@ -20,8 +20,8 @@
  * rollover is stored twice, with the same id).
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
-import type { EntityType, VigilEvent } from '../events/index.js';
-import type { Alert, Incident, ReputationPoint, Severity } from '../detector/index.js';
+import { fromEcsDocument, toEcsDocument, type EntityType } from '../events/index.js';
+import type { Alert, Incident, ReputationPoint } from '../detector/index.js';
 import { checkFirst, decodeCursor, encodeCursor } from './cursor.js';
 import {
   DEFAULT_TEMPLATE_OPTIONS,
@@ -31,9 +31,25 @@ import {
   recordTemplates,
   type TemplateOptions,
 } from './elasticsearch-templates.js';
+import {
+  alertDoc,
+  alertFilter,
+  eventFilter,
+  fromAlertDoc,
+  fromEntityDoc,
+  fromIncidentDoc,
+  hitsPage,
+  incidentDoc,
+  incidentFilter,
+  rangeOf,
+  type AlertDocT,
+  type EntityDoc,
+  type IncidentDoc,
+  type Query,
+} from './elasticsearch-docs.js';
 import { StoreError } from './errors.js';
 import { triageOf, withTriage } from './triage.js';
-import { alertText, eventText, searchWords } from './text.js';
+import { eventText } from './text.js';
 import type {
   ActionRecord,
   AlertQuery,
@@ -87,10 +103,7 @@ export interface ElasticsearchStoreOptions {
 }
 
 const DEFAULT_BULK: BulkOptions = { maxDocs: 5000, concurrency: 2, maxRetries: 5, retryBaseMs: 200, maxPendingDocs: 50_000 };
-const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
-/** A query clause, as the client's search request types it. */
-type Query = NonNullable<estypes.SearchRequest['query']>;
 type BulkOp = { action: Record<string, unknown>; doc?: unknown };
 type BulkOutcome = { ok: true; created: boolean } | { ok: false; status: number; reason: string };
 
@@ -258,32 +271,32 @@ export class ElasticsearchStore implements Store {
     return outcomes.map((o) => o.ok && o.created);
   }
 
+  /** The event as ECS (`ecs.version`, `event.id`, `event.original` when the input is known), with Vigil's search and ingest fields. */
   private eventDoc(r: EventInput): Record<string, unknown> {
-    const e = r.event;
-    const vehicle = e.vigil.vehicle ? { ...e.vigil.vehicle, location: { lat: e.vigil.vehicle.lat, lon: e.vigil.vehicle.lon } } : undefined;
-    return {
-      ...e,
-      vigil: { ...e.vigil, ...(vehicle ? { vehicle } : {}), search: eventText(e), ingest: { source: r.source, received_at: r.receivedAt, seq: ++this.seq } },
+    const doc = toEcsDocument(r.event, { receivedAt: r.receivedAt, ...(r.original !== undefined ? { original: r.original } : {}) });
+    const vehicle = r.event.vigil.vehicle;
+    doc.vigil = {
+      ...(doc.vigil as Record<string, unknown>),
+      ...(vehicle ? { vehicle: { ...vehicle, location: { lat: vehicle.lat, lon: vehicle.lon } } } : {}),
+      search: eventText(r.event),
+      ingest: { source: r.source, received_at: r.receivedAt, seq: ++this.seq },
     };
+    return doc;
   }
 
   private toStoredEvent(hit: estypes.SearchHit<Record<string, unknown>>): StoredEvent {
     const src = hit._source!;
-    const vigil = { ...(src['vigil'] as Record<string, unknown>) };
-    const ingest = vigil['ingest'] as { source: string; received_at: number; seq: number };
-    delete vigil['search'];
-    delete vigil['ingest'];
-    const vehicle = vigil['vehicle'] as Record<string, unknown> | undefined;
+    const { search: _s, ingest, vehicle, ...vigil } = src['vigil'] as Record<string, unknown> & { ingest: { source: string; received_at: number; seq: number } };
     if (vehicle) {
-      const { location: _l, ...rest } = vehicle;
+      const { location: _l, ...rest } = vehicle as Record<string, unknown>;
       vigil['vehicle'] = rest;
     }
-    return { seq: ingest.seq, event: { ...src, vigil } as unknown as VigilEvent, source: ingest.source, receivedAt: ingest.received_at };
+    return { seq: ingest.seq, event: fromEcsDocument({ ...src, vigil }), source: ingest.source, receivedAt: ingest.received_at };
   }
 
   async getEvent(id: string): Promise<StoredEvent | undefined> {
     const res = await this.call('get event', () =>
-      this.client.search<Record<string, unknown>>({ index: this.names.events, query: { term: { id } }, size: 1 }),
+      this.client.search<Record<string, unknown>>({ index: this.names.events, query: { term: { 'event.id': id } }, size: 1 }),
     );
     const hit = res.hits.hits[0];
     return hit && this.toStoredEvent(hit);
@@ -297,7 +310,7 @@ export class ElasticsearchStore implements Store {
       this.client.search<Record<string, unknown>>({
         index: this.names.events,
         query: eventFilter(query),
-        sort: [{ 'vigil.ts': { order: dir } }, { id: { order: dir } }],
+        sort: [{ 'vigil.ts': { order: dir } }, { 'event.id': { order: dir } }],
         size: first + 1,
         track_total_hits: false,
         ...(page.after !== undefined ? { search_after: decodeCursor(page.after, tag) } : {}),
@@ -645,106 +658,4 @@ export class ElasticsearchStore implements Store {
   async close(): Promise<void> {
     await this.client.close();
   }
-}
-
-// ------------------------------------------------------------------ documents
-
-interface AlertDocT extends Alert {
-  severity_rank: number;
-  search: string;
-}
-interface IncidentDoc extends Incident {
-  severity_rank: number;
-  version: number;
-  updatedAt: number;
-  search: string;
-}
-interface EntityDoc {
-  id: string;
-  type: EntityType;
-  reputation?: number;
-  detectorFlagged?: boolean;
-  flag?: EntityFlag;
-  flagged?: boolean;
-  lastSeen?: number;
-  alertCount?: number;
-}
-
-function alertDoc(a: Alert): AlertDocT {
-  return { ...a, severity_rank: SEVERITY_RANK[a.severity], search: alertText(a) };
-}
-function fromAlertDoc(d: AlertDocT): Alert {
-  const { severity_rank: _r, search: _s, ...a } = d;
-  return a;
-}
-function incidentDoc(s: StoredIncident): IncidentDoc {
-  return { ...s.incident, severity_rank: SEVERITY_RANK[s.incident.severity], version: s.version, updatedAt: s.updatedAt, search: `${s.incident.title} ${s.incident.entity.id}` };
-}
-function fromIncidentDoc(d: IncidentDoc): StoredIncident {
-  const { severity_rank: _r, version, updatedAt, search: _s, ...incident } = d;
-  return { incident, version, updatedAt };
-}
-function fromEntityDoc(d: EntityDoc): EntitySummary {
-  return {
-    id: d.id,
-    type: d.type,
-    reputation: d.reputation ?? null,
-    detectorFlagged: d.detectorFlagged ?? false,
-    flag: d.flag ?? null,
-    lastSeen: d.lastSeen ?? null,
-    alertCount: d.alertCount ?? 0,
-  };
-}
-
-// ------------------------------------------------------------------ queries
-
-function rangeOf(r: TimeRange): { gte?: number; lt?: number } {
-  return { ...(r.from !== undefined ? { gte: r.from } : {}), ...(r.to !== undefined ? { lt: r.to } : {}) };
-}
-
-/** Every word must occur, as a phrase of its tokens (a trailing `*`: as a prefix), as in SQLite. */
-function textClauses(field: string, text: string | undefined): Query[] {
-  if (text === undefined) return [];
-  return searchWords(text).map(({ word, prefix }) => (prefix ? { match_phrase_prefix: { [field]: word } } : { match_phrase: { [field]: word } }));
-}
-
-function eventFilter(q: EventQuery): Query {
-  const filter: Query[] = [];
-  if (q.time && (q.time.from !== undefined || q.time.to !== undefined)) filter.push({ range: { 'vigil.ts': rangeOf(q.time) } });
-  if (q.kinds) filter.push({ terms: { 'vigil.kind': q.kinds } });
-  if (q.entity !== undefined) filter.push({ term: { 'vigil.entity.id': q.entity } });
-  if (q.entityType !== undefined) filter.push({ term: { 'vigil.entity.type': q.entityType } });
-  if (q.source !== undefined) filter.push({ term: { 'vigil.ingest.source': q.source } });
-  return { bool: { filter, must: textClauses('vigil.search', q.text) } };
-}
-
-function alertFilter(q: AlertQuery): Query {
-  const filter: Query[] = [];
-  if (q.time && (q.time.from !== undefined || q.time.to !== undefined)) filter.push({ range: { ts: rangeOf(q.time) } });
-  if (q.severities) filter.push({ terms: { severity: q.severities } });
-  if (q.entity !== undefined) filter.push({ term: { 'entity.id': q.entity } });
-  if (q.entityType !== undefined) filter.push({ term: { 'entity.type': q.entityType } });
-  if (q.rule !== undefined) filter.push({ term: { 'origin.id': q.rule } });
-  if (q.originType !== undefined) filter.push({ term: { 'origin.type': q.originType } });
-  if (q.incidentId !== undefined) filter.push({ term: { incidentId: q.incidentId } });
-  if (q.category !== undefined) filter.push({ term: { category: q.category } });
-  return { bool: { filter, must: textClauses('search', q.text) } };
-}
-
-function incidentFilter(q: IncidentQuery, ids: string[] | undefined): Query {
-  const filter: Query[] = [];
-  if (q.time?.from !== undefined) filter.push({ range: { lastSeen: { gte: q.time.from } } });
-  if (q.time?.to !== undefined) filter.push({ range: { firstSeen: { lt: q.time.to } } });
-  if (q.statuses) filter.push({ terms: { status: q.statuses } });
-  if (q.severities) filter.push({ terms: { severity: q.severities } });
-  if (q.entity !== undefined) filter.push({ term: { 'entity.id': q.entity } });
-  if (q.entityType !== undefined) filter.push({ term: { 'entity.type': q.entityType } });
-  if (q.assignee !== undefined) filter.push({ term: { assignee: q.assignee } });
-  if (q.category !== undefined) filter.push({ term: { categories: q.category } });
-  if (ids !== undefined) filter.push({ ids: { values: ids } });
-  return { bool: { filter, must: textClauses('search', q.text) } };
-}
-
-function hitsPage<S, T>(hits: estypes.SearchHit<S>[], first: number, edge: (h: estypes.SearchHit<S>) => { node: T; cursor: string }): Page<T> {
-  return { edges: hits.slice(0, first).map(edge), hasNextPage: hits.length > first };
 }

@@ -10,17 +10,8 @@
  */
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EntityType } from '../events/index.js';
-import type { Alert, ReputationPoint } from '../detector/index.js';
 import { StoreError } from './errors.js';
-import type { ActionRecord, AlertQuery, DeadLetterQuery, DeadLetterRecord, EntityQuery, EntitySummary, EventQuery, IncidentQuery, Page, PageRequest, StoredEvent, StoredIncident, TimeRange } from './types.js';
-import { ActionRepository } from './sqlite/actions.js';
-import { AlertRepository } from './sqlite/alerts.js';
-import { DeadLetterRepository } from './sqlite/dead-letters.js';
-import { EntityRepository } from './sqlite/entities.js';
-import { EventRepository } from './sqlite/events.js';
-import { IncidentRepository } from './sqlite/incidents.js';
-import { Sql } from './sqlite/sql.js';
+import { SqliteReads } from './sqlite/reads.js';
 
 /** The `Store` methods a read-only connection serves (the API's queries). */
 export const STORE_READS = [
@@ -44,90 +35,24 @@ export const STORE_READS = [
 
 export type StoreRead = (typeof STORE_READS)[number];
 
-export class SqliteReader {
-  readonly db: Database.Database;
-  private readonly events: EventRepository;
-  private readonly deadLetterRepo: DeadLetterRepository;
-  private readonly alerts: AlertRepository;
-  private readonly incidents: IncidentRepository;
-  private readonly entities: EntityRepository;
-  private readonly actions: ActionRepository;
-
+export class SqliteReader extends SqliteReads {
   private constructor(path: string, now: () => number) {
+    let db: Database.Database;
     try {
-      this.db = new Database(path, { readonly: true, fileMustExist: true });
+      db = new Database(path, { readonly: true, fileMustExist: true });
     } catch (err) {
       throw new StoreError('OPEN_FAILED', `cannot open ${path} for reading: ${(err as Error).message}`, { cause: err });
     }
-    this.db.pragma('query_only = ON');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('cache_size = -32768');
-    const sql = new Sql(this.db, now);
+    db.pragma('query_only = ON');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('cache_size = -32768');
     // The repositories prepare their write statements too; on this connection those could
     // only ever fail (SQLITE_READONLY), and no method here calls them.
-    this.deadLetterRepo = new DeadLetterRepository(sql, 0);
-    this.events = new EventRepository(sql, this.deadLetterRepo);
-    this.actions = new ActionRepository(sql);
-    this.alerts = new AlertRepository(sql);
-    this.incidents = new IncidentRepository(sql, this.actions);
-    this.entities = new EntityRepository(sql, this.actions);
+    super(db, now, 0);
   }
 
   /** The database `vigil.db` in `dataDir`, read-only. */
   static open(options: { dataDir: string; now?: () => number }): SqliteReader {
     return new SqliteReader(join(options.dataDir, 'vigil.db'), options.now ?? Date.now);
-  }
-
-  getEvent(id: string): StoredEvent | undefined {
-    return this.events.get(id);
-  }
-  searchEvents(query: EventQuery, page: PageRequest): Page<StoredEvent> {
-    return this.events.search(query, page);
-  }
-  countEventsMatching(query: EventQuery): number {
-    return this.events.countMatching(query);
-  }
-  getAlert(id: string): Alert | undefined {
-    return this.alerts.get(id);
-  }
-  getAlerts(ids: readonly string[]): Alert[] {
-    return this.alerts.getMany(ids);
-  }
-  searchAlerts(query: AlertQuery, page: PageRequest): Page<Alert> {
-    return this.alerts.search(query, page);
-  }
-  countAlertsMatching(query: AlertQuery): number {
-    return this.alerts.countMatching(query);
-  }
-  getIncident(id: string): StoredIncident | undefined {
-    return this.incidents.get(id);
-  }
-  searchIncidents(query: IncidentQuery, page: PageRequest): Page<StoredIncident> {
-    return this.incidents.search(query, page);
-  }
-  countIncidentsMatching(query: IncidentQuery): number {
-    return this.incidents.countMatching(query);
-  }
-  actionsFor(target: ActionRecord['target']): ActionRecord[] {
-    return this.actions.forTarget(target);
-  }
-  getAction(id: string): ActionRecord | undefined {
-    return this.actions.get(id);
-  }
-  getEntity(id: string, type: EntityType): EntitySummary | undefined {
-    return this.entities.get(id, type);
-  }
-  searchEntities(query: EntityQuery, page: PageRequest): Page<EntitySummary> {
-    return this.entities.search(query, page);
-  }
-  reputationHistory(entity: string, range: TimeRange, limit: number): ReputationPoint[] {
-    return this.entities.reputationHistory(entity, range, limit);
-  }
-  searchDeadLetters(query: DeadLetterQuery, page: PageRequest): Page<DeadLetterRecord> {
-    return this.deadLetterRepo.search(query, page);
-  }
-
-  close(): void {
-    if (this.db.open) this.db.close();
   }
 }

@@ -19,39 +19,25 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EntityType, InputKind } from '../events/index.js';
-import type { Alert, ReputationPoint } from '../detector/index.js';
+import type { Alert } from '../detector/index.js';
 import { StoreError } from './errors.js';
 import type {
   ActionRecord,
-  AlertQuery,
-  DeadLetterQuery,
-  DeadLetterRecord,
   DetectorOutput,
   EntityFlag,
-  EntityQuery,
   EntitySummary,
   EventInput,
-  EventQuery,
-  IncidentQuery,
   IncidentTriage,
-  Page,
-  PageRequest,
   Store,
-  StoredEvent,
   StoredIncident,
-  TimeRange,
   TokenRecord,
   TokenRepository,
 } from './types.js';
-import { ActionRepository } from './sqlite/actions.js';
-import { AlertRepository } from './sqlite/alerts.js';
-import { DeadLetterRepository, type DeadLetter, type DeadLetterToStore } from './sqlite/dead-letters.js';
-import { EntityRepository } from './sqlite/entities.js';
-import { EventRepository, pushEventRow, type EventRows, type EventToStore, type StoredEventRow } from './sqlite/events.js';
-import { IncidentRepository } from './sqlite/incidents.js';
+import type { DeadLetter, DeadLetterToStore } from './sqlite/dead-letters.js';
+import { pushEventRow, type EventRows, type EventToStore, type StoredEventRow } from './sqlite/events.js';
 import { MetaRepository } from './sqlite/meta.js';
 import { createSchema } from './sqlite/schema.js';
-import { Sql } from './sqlite/sql.js';
+import { SqliteReads } from './sqlite/reads.js';
 import { SqliteTokens } from './sqlite/tokens.js';
 
 export { EVENT_ROW_WIDTH, idKey, pushEventRow } from './sqlite/events.js';
@@ -86,58 +72,22 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
-export class SqliteStore implements Store, TokenRepository {
+export class SqliteStore extends SqliteReads implements Store, TokenRepository {
   readonly path: string;
-  readonly db: Database.Database;
   private readonly retentionDays: number;
   private readonly now: () => number;
-  private readonly events: EventRepository;
-  private readonly deadLetterRepo: DeadLetterRepository;
-  private readonly alerts: AlertRepository;
-  private readonly incidents: IncidentRepository;
-  private readonly entities: EntityRepository;
-  private readonly actions: ActionRepository;
   private readonly tokens: SqliteTokens;
   private readonly meta: MetaRepository;
   private readonly detectorTx: Database.Transaction<(output: DetectorOutput) => { newAlerts: Alert[]; incidents: StoredIncident[] }>;
 
   private constructor(options: SqliteStoreOptions) {
-    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-    this.path = join(options.dataDir, 'vigil.db');
-    // Owner-only from the first byte: SQLite gives the -wal and -shm files the database file's
-    // mode, so creating it 0600 here covers all three (better-sqlite3 takes no mode).
-    closeSync(openSync(this.path, 'a', 0o600));
-    const maxDeadLetterBytes = options.maxDeadLetterBytes ?? 65_536;
-    if (!Number.isInteger(maxDeadLetterBytes) || maxDeadLetterBytes < 0) {
-      throw new StoreError('BAD_OPTION', `maxDeadLetterBytes: expected a non-negative integer, got ${maxDeadLetterBytes}`);
-    }
-    this.retentionDays = options.retentionDays ?? 0;
-    if (!Number.isFinite(this.retentionDays) || this.retentionDays < 0) {
-      throw new StoreError('BAD_OPTION', `retentionDays: expected a non-negative number of days, got ${this.retentionDays}`);
-    }
-    this.now = options.now ?? Date.now;
-    try {
-      this.db = new Database(this.path);
-    } catch (err) {
-      throw new StoreError('OPEN_FAILED', `cannot open ${this.path}: ${(err as Error).message}`, { cause: err });
-    }
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-    if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw new StoreError('BAD_OPTION', `busyTimeoutMs: expected a non-negative integer, got ${busyTimeoutMs}`);
-    this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    // Pages of the random-order id key index stay cached between commits (default: 2 MB).
-    this.db.pragma('cache_size = -32768');
-    createSchema(this.db);
-    const sql = new Sql(this.db, this.now);
-    this.deadLetterRepo = new DeadLetterRepository(sql, maxDeadLetterBytes);
-    this.events = new EventRepository(sql, this.deadLetterRepo);
-    this.actions = new ActionRepository(sql);
-    this.alerts = new AlertRepository(sql);
-    this.incidents = new IncidentRepository(sql, this.actions);
-    this.entities = new EntityRepository(sql, this.actions);
-    this.tokens = new SqliteTokens(sql);
-    this.meta = new MetaRepository(sql);
+    const { path, db, now, maxDeadLetterBytes, retentionDays } = openWriter(options);
+    super(db, now, maxDeadLetterBytes);
+    this.path = path;
+    this.now = now;
+    this.retentionDays = retentionDays;
+    this.tokens = new SqliteTokens(this.sql);
+    this.meta = new MetaRepository(this.sql);
     this.detectorTx = this.db.transaction((output: DetectorOutput) => this.saveDetectorOutputTx(output));
   }
 
@@ -170,10 +120,6 @@ export class SqliteStore implements Store, TokenRepository {
     return this.events.count();
   }
 
-  getEvent(id: string): StoredEventRow | undefined {
-    return this.events.get(id);
-  }
-
   hasEvent(id: string): boolean {
     return this.events.has(id);
   }
@@ -191,14 +137,6 @@ export class SqliteStore implements Store, TokenRepository {
     return this.events.countsByKind();
   }
 
-  searchEvents(query: EventQuery, page: PageRequest): Page<StoredEvent> {
-    return this.events.search(query, page);
-  }
-
-  countEventsMatching(query: EventQuery): number {
-    return this.events.countMatching(query);
-  }
-
   // ---------------------------------------------------------------- dead letters
 
   countDeadLetters(): number {
@@ -207,10 +145,6 @@ export class SqliteStore implements Store, TokenRepository {
 
   deadLetters(options: { limit?: number; afterSeq?: number } = {}): DeadLetter[] {
     return this.deadLetterRepo.list(options);
-  }
-
-  searchDeadLetters(query: DeadLetterQuery, page: PageRequest): Page<DeadLetterRecord> {
-    return this.deadLetterRepo.search(query, page);
   }
 
   // ---------------------------------------------------------------- meta
@@ -259,35 +193,7 @@ export class SqliteStore implements Store, TokenRepository {
     return { newAlerts, incidents };
   }
 
-  // ---------------------------------------------------------------- alerts and incidents
-
-  getAlert(id: string): Alert | undefined {
-    return this.alerts.get(id);
-  }
-
-  getAlerts(ids: readonly string[]): Alert[] {
-    return this.alerts.getMany(ids);
-  }
-
-  searchAlerts(query: AlertQuery, page: PageRequest): Page<Alert> {
-    return this.alerts.search(query, page);
-  }
-
-  countAlertsMatching(query: AlertQuery): number {
-    return this.alerts.countMatching(query);
-  }
-
-  getIncident(id: string): StoredIncident | undefined {
-    return this.incidents.get(id);
-  }
-
-  searchIncidents(query: IncidentQuery, page: PageRequest): Page<StoredIncident> {
-    return this.incidents.search(query, page);
-  }
-
-  countIncidentsMatching(query: IncidentQuery): number {
-    return this.incidents.countMatching(query);
-  }
+  // ---------------------------------------------------------------- incidents
 
   updateIncidentTriage(id: string, expectedVersion: number, triage: IncidentTriage, action: ActionRecord): StoredIncident {
     return this.incidents.updateTriage(id, expectedVersion, triage, action);
@@ -299,27 +205,7 @@ export class SqliteStore implements Store, TokenRepository {
     this.actions.insert(action);
   }
 
-  actionsFor(target: ActionRecord['target']): ActionRecord[] {
-    return this.actions.forTarget(target);
-  }
-
-  getAction(id: string): ActionRecord | undefined {
-    return this.actions.get(id);
-  }
-
   // ---------------------------------------------------------------- entities and reputation
-
-  getEntity(id: string, type: EntityType): EntitySummary | undefined {
-    return this.entities.get(id, type);
-  }
-
-  searchEntities(query: EntityQuery, page: PageRequest): Page<EntitySummary> {
-    return this.entities.search(query, page);
-  }
-
-  reputationHistory(entity: string, range: TimeRange, limit: number): ReputationPoint[] {
-    return this.entities.reputationHistory(entity, range, limit);
-  }
 
   setEntityFlag(id: string, type: EntityType, flag: EntityFlag, action: ActionRecord): EntitySummary {
     return this.entities.setFlag(id, type, flag, action);
@@ -376,7 +262,36 @@ export class SqliteStore implements Store, TokenRepository {
     return out;
   }
 
-  close(): void {
-    if (this.db.open) this.db.close();
+}
+
+/** The writer's connection, created with its schema, and its options checked (SqliteStoreOptions). */
+function openWriter(options: SqliteStoreOptions): { path: string; db: Database.Database; now: () => number; maxDeadLetterBytes: number; retentionDays: number } {
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const path = join(options.dataDir, 'vigil.db');
+  // Owner-only from the first byte: SQLite gives the -wal and -shm files the database file's
+  // mode, so creating it 0600 here covers all three (better-sqlite3 takes no mode).
+  closeSync(openSync(path, 'a', 0o600));
+  const maxDeadLetterBytes = options.maxDeadLetterBytes ?? 65_536;
+  if (!Number.isInteger(maxDeadLetterBytes) || maxDeadLetterBytes < 0) {
+    throw new StoreError('BAD_OPTION', `maxDeadLetterBytes: expected a non-negative integer, got ${maxDeadLetterBytes}`);
   }
+  const retentionDays = options.retentionDays ?? 0;
+  if (!Number.isFinite(retentionDays) || retentionDays < 0) {
+    throw new StoreError('BAD_OPTION', `retentionDays: expected a non-negative number of days, got ${retentionDays}`);
+  }
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw new StoreError('BAD_OPTION', `busyTimeoutMs: expected a non-negative integer, got ${busyTimeoutMs}`);
+  let db: Database.Database;
+  try {
+    db = new Database(path);
+  } catch (err) {
+    throw new StoreError('OPEN_FAILED', `cannot open ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  // Pages of the random-order id key index stay cached between commits (default: 2 MB).
+  db.pragma('cache_size = -32768');
+  createSchema(db);
+  return { path, db, now: options.now ?? Date.now, maxDeadLetterBytes, retentionDays };
 }

@@ -201,6 +201,8 @@ export interface EventInput {
   event: VigilEvent;
   source: string;
   receivedAt: number;
+  /** The input as received, when the writer has it: ECS `event.original` in Elasticsearch. */
+  original?: string | Uint8Array;
 }
 
 export type Role = 'analyst' | 'authority' | 'auditor' | 'admin';

@@ -4,8 +4,8 @@
  * through a broker restart, and the bus carrying stored events to a consumer group whose
  * members come and go.
  */
-import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kafka, logLevel } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { KafkaBus } from '../pipeline/bus-kafka.js';
 import { KafkaLagMonitor } from '../pipeline/kafka-lag.js';
@@ -15,7 +15,8 @@ import { silentLogger } from '../pipeline/logger.js';
 import { VigilNode } from '../pipeline/node.js';
 import { parseJsonRecord, resolveValidationOptions } from '../events/index.js';
 import { tempDir, waitFor } from './helpers.js';
-import { kafkaUnavailable, startBroker, type TestBroker } from './kafka-broker.js';
+import { kafkaUnavailable } from './kafka-broker.js';
+import { useLiveKafka } from './kafka-suite.js';
 
 const why = kafkaUnavailable();
 if (why) console.warn(`kafka live tests: skipped — ${why}`);
@@ -25,33 +26,21 @@ const bsm = (vehicle: string, i: number) => JSON.stringify({ kind: 'bsm', vehicl
 const unique = (name: string) => `vigil-${name}-${process.pid}-${Date.now()}`;
 
 describe.skipIf(why !== undefined)('against a live Kafka broker', () => {
-  let broker: TestBroker;
-  let admin: Admin;
-  let kafka: Kafka;
-  beforeAll(async () => {
-    broker = await startBroker();
-    kafka = new Kafka({ clientId: 'vigil-test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
-    admin = kafka.admin();
-    await admin.connect();
-  }, 300_000);
-  afterAll(async () => {
-    await admin?.disconnect().catch(() => {});
-    await broker?.close();
-  });
+  const live = useLiveKafka('vigil-test');
 
   const committed = async (groupId: string, topic: string) => {
-    const o = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const o = await live.admin.fetchOffsets({ groupId, topics: [topic] });
     return o[0]!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
   };
 
   it('stores what is produced to an input topic and commits the group offset', async () => {
     const topic = unique('in');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await live.admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
     const tmp = tempDir();
     const groupId = unique('collectors');
-    const node = await VigilNode.start(resolveConfig({ dataDir: tmp.dir, api: { port: 0 }, kafka: { brokers: broker.brokers, topics: [topic], groupId, fromBeginning: true } }), { logger: silentLogger() });
+    const node = await VigilNode.start(resolveConfig({ dataDir: tmp.dir, api: { port: 0 }, kafka: { brokers: live.broker.brokers, topics: [topic], groupId, fromBeginning: true } }), { logger: silentLogger() });
     try {
-      const producer = kafka.producer();
+      const producer = live.kafka.producer();
       await producer.connect();
       await producer.send({ topic, messages: Array.from({ length: 100 }, (_, i) => ({ key: `V-${i % 5}`, value: bsm(`V-${i % 5}`, i) })) });
       await producer.disconnect();
@@ -69,15 +58,15 @@ describe.skipIf(why !== undefined)('against a live Kafka broker', () => {
   }, 120_000);
 
   it('loses nothing through a broker restart, and the event ids absorb what is delivered again', async (ctx) => {
-    if (!broker.owned) ctx.skip();
+    if (!live.broker.owned) ctx.skip();
     const topic = unique('restart');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await live.admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
     const tmp = tempDir();
     const groupId = unique('collectors');
-    const node = await VigilNode.start(resolveConfig({ dataDir: tmp.dir, api: { port: 0 }, kafka: { brokers: broker.brokers, topics: [topic], groupId, fromBeginning: true } }), { logger: silentLogger() });
+    const node = await VigilNode.start(resolveConfig({ dataDir: tmp.dir, api: { port: 0 }, kafka: { brokers: live.broker.brokers, topics: [topic], groupId, fromBeginning: true } }), { logger: silentLogger() });
     try {
       const send = async (from: number, to: number) => {
-        const p = kafka.producer({ idempotent: true });
+        const p = live.kafka.producer({ idempotent: true });
         await p.connect();
         for (let i = from; i < to; i += 500) {
           await p.send({ topic, acks: -1, messages: Array.from({ length: Math.min(500, to - i) }, (_, k) => ({ key: `V-${(i + k) % 17}`, value: bsm(`V-${(i + k) % 17}`, i + k) })) });
@@ -87,9 +76,9 @@ describe.skipIf(why !== undefined)('against a live Kafka broker', () => {
       await send(0, 3_000);
       await waitFor(() => (node.store.countEvents() > 0 ? true : undefined), 30_000, 'the first events');
       // The broker dies mid-stream, with offsets not yet committed for part of what was stored.
-      await broker.stop('SIGKILL');
+      await live.broker.stop('SIGKILL');
       await new Promise((r) => setTimeout(r, 2_000));
-      await broker.start();
+      await live.broker.start();
       await send(3_000, 6_000);
       await waitFor(() => (node.store.countEvents() === 6_000 ? true : undefined), 120_000, 'all 6,000 events stored');
       await waitFor(async () => ((await committed(groupId, topic)) === 6_000 ? true : undefined), 60_000, 'all offsets committed');
@@ -107,8 +96,8 @@ describe.skipIf(why !== undefined)('against a live Kafka broker', () => {
 
   it('carries stored events to a consumer group in entity order, and a member leaving hands its partitions on', async () => {
     const topic = unique('bus');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
-    const client = () => new Kafka({ clientId: 'vigil-bus-test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
+    await live.admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
+    const client = () => new Kafka({ clientId: 'vigil-bus-test', brokers: live.broker.brokers, logLevel: logLevel.NOTHING });
     const publisher = new KafkaBus(client(), { topic });
     const members = [new KafkaBus(client(), { topic }), new KafkaBus(client(), { topic })];
     const seen: Array<Array<{ entity: string; seq: number }>> = [[], []];
@@ -147,14 +136,14 @@ describe.skipIf(why !== undefined)('against a live Kafka broker', () => {
 
   it('shows a stalled consumer group in the lag the broker reports, and its recovery', async () => {
     const topic = unique('lag');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-    const producer = kafka.producer();
+    await live.admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    const producer = live.kafka.producer();
     await producer.connect();
     await producer.send({ topic, messages: Array.from({ length: 900 }, (_, i) => ({ key: `V-${i % 11}`, value: String(i) })) });
     await producer.disconnect();
     const registry = new Registry();
     const groupId = unique('stalling');
-    const monitor = new KafkaLagMonitor(kafka.admin(), [{ groupId, topics: [topic] }], registry, { intervalMs: 60_000 });
+    const monitor = new KafkaLagMonitor(live.kafka.admin(), [{ groupId, topics: [topic] }], registry, { intervalMs: 60_000 });
     const lagOf = async () => {
       // A broker just started may not have a group coordinator yet: a miss is retried by waitFor.
       if (!(await monitor.sample().then(() => true, () => false))) return NaN;
@@ -166,7 +155,7 @@ describe.skipIf(why !== undefined)('against a live Kafka broker', () => {
     let release: () => void = () => {};
     const stalled = new Promise<void>((r) => (release = r));
     let handled = 0;
-    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+    const consumer = live.kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({

@@ -8,14 +8,15 @@
  * after the rebalance; and each worker saw each entity's events in order.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Consumer } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
 import { decodeDetections, type DetectionMessage } from '../pipeline/detections.js';
 import { resolveConfig } from '../pipeline/config.js';
 import { silentLogger } from '../pipeline/logger.js';
 import { VigilNode } from '../pipeline/node.js';
 import { exited, repoRoot, tempDir, vigilBin, waitFor } from './helpers.js';
-import { kafkaUnavailable, startBroker, type TestBroker } from './kafka-broker.js';
+import { kafkaUnavailable } from './kafka-broker.js';
+import { useLiveKafka } from './kafka-suite.js';
 
 const why = kafkaUnavailable();
 if (why) console.warn(`kafka worker tests: skipped — ${why}`);
@@ -36,29 +37,17 @@ const TOTAL = DEVICES * 50;
 const unique = (name: string) => `vigil-${name}-${process.pid}-${Date.now()}`;
 
 describe.skipIf(why !== undefined)('three detector workers in one consumer group', () => {
-  let broker: TestBroker;
-  let admin: Admin;
-  let kafka: Kafka;
-  beforeAll(async () => {
-    broker = await startBroker();
-    kafka = new Kafka({ clientId: 'vigil-workers-test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
-    admin = kafka.admin();
-    await admin.connect();
-  }, 300_000);
-  afterAll(async () => {
-    await admin?.disconnect().catch(() => {});
-    await broker?.close();
-  });
+  const live = useLiveKafka('vigil-workers-test');
 
   it('survive one SIGKILLed mid-stream: partitions move, every event is scored, alerts stored once, entity order kept', async () => {
     const topic = unique('events');
     const detections = unique('detections');
     const group = unique('workers');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 6 }, { topic: detections, numPartitions: 6 }], waitForLeaders: true });
+    await live.admin.createTopics({ topics: [{ topic, numPartitions: 6 }, { topic: detections, numPartitions: 6 }], waitForLeaders: true });
     const tmp = tempDir('vigil-workers-');
     const modelDir = tempDir('vigil-workers-model-');
     const node = await VigilNode.start(
-      resolveConfig({ dataDir: tmp.dir, api: { port: 0 }, kafka: { brokers: broker.brokers }, bus: { type: 'kafka', topic, groupId: group, detectionsTopic: detections } }),
+      resolveConfig({ dataDir: tmp.dir, api: { port: 0 }, kafka: { brokers: live.broker.brokers }, bus: { type: 'kafka', topic, groupId: group, detectionsTopic: detections } }),
       { logger: silentLogger() },
     );
     const workers: ChildProcess[] = [];
@@ -66,7 +55,7 @@ describe.skipIf(why !== undefined)('three detector workers in one consumer group
     let observer: Consumer | undefined;
     try {
       const startWorker = (env: Record<string, string> = {}) => {
-        const child = spawn(process.execPath, [vigilBin, 'worker', '--kafka', broker.brokers.join(','), '--topic', topic, '--detections', detections, '--group', group, '--data-dir', modelDir.dir, '--session-timeout-ms', '8000'], {
+        const child = spawn(process.execPath, [vigilBin, 'worker', '--kafka', live.broker.brokers.join(','), '--topic', topic, '--detections', detections, '--group', group, '--data-dir', modelDir.dir, '--session-timeout-ms', '8000'], {
           cwd: repoRoot,
           stdio: ['ignore', 'ignore', 'pipe'],
           env: { ...process.env, ...env },
@@ -81,7 +70,7 @@ describe.skipIf(why !== undefined)('three detector workers in one consumer group
       const started = [startWorker({ VIGIL_WORKER_TEST_HOLD_BEFORE_COMMIT_MS: '300000' }), startWorker(), startWorker()];
       await waitFor(() => (started.every((w) => w.log().includes(' in group ')) ? true : undefined), 120_000, 'three workers in the group');
       // What the workers publish, read on the side (its own group) to check their work.
-      observer = kafka.consumer({ groupId: unique('observer'), maxWaitTimeInMs: 200 });
+      observer = live.kafka.consumer({ groupId: unique('observer'), maxWaitTimeInMs: 200 });
       await observer.connect();
       await observer.subscribe({ topics: [detections], fromBeginning: true });
       await observer.run({ eachMessage: async ({ message }) => void (decodeDetections(message.value) && seen.push(decodeDetections(message.value)!)) });
@@ -152,8 +141,8 @@ describe.skipIf(why !== undefined)('three detector workers in one consumer group
 
       // Every device's telnet probe raised its alert, and each alert is stored once and logged once.
       // The node has stored everything published: its group's offsets are at the end of the detections topic.
-      const end = async () => (await admin.fetchTopicOffsets(detections)).reduce((n, p) => n + Number(p.high), 0);
-      const committed = async () => (await admin.fetchOffsets({ groupId: `${group}.store`, topics: [detections] }))[0]!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+      const end = async () => (await live.admin.fetchTopicOffsets(detections)).reduce((n, p) => n + Number(p.high), 0);
+      const committed = async () => (await live.admin.fetchOffsets({ groupId: `${group}.store`, topics: [detections] }))[0]!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
       await waitFor(async () => ((await committed()) === (await end()) ? true : undefined), 60_000, 'the detections stored');
       const published = new Set(seen.flatMap((m) => m.alerts.map((a) => a.id)));
       const alerts = node.store.searchAlerts({}, { first: 500 }).edges.map((e) => e.node);

@@ -2,23 +2,14 @@
  * `vigil rules import | list | test` as an operator runs them (child processes of the real
  * command), and the detector reading what `import` wrote from the data directory at start.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runVigil } from './vigil-cli.js';
 import { Detector } from '../detector/index.js';
 
-const VIGIL = join(import.meta.dirname, '..', 'bin', 'vigil.js');
-
-function vigil(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [VIGIL, ...args], { cwd, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const vigil = (args: string[], cwd: string) => runVigil(args, { cwd });
 
 const SSHD = `title: sshd refused a connection string
 id: 7f0c0d3e-1b6e-4d8a-9a51-2f1c7a8e0001

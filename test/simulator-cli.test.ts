@@ -1,21 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runVigil } from './vigil-cli.js';
 import { parseJsonRecord, resolveValidationOptions } from '../events/index.js';
 import { PROFILE_NAMES } from '../collectors/simulator/index.js';
 
-const VIGIL = join(import.meta.dirname, '..', 'bin', 'vigil.js');
-
-function vigil(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [VIGIL, ...args], { cwd, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const vigil = (args: string[], cwd: string) => runVigil(args, { cwd });
 
 describe('vigil simulate', () => {
   let dir: string;

@@ -22,6 +22,14 @@ const bearings = (n: RoadNetwork): number[] =>
     return ((Math.atan2(b[0] - a[0], b[1] - a[1]) * 180) / Math.PI + 360) % 360;
   }));
 const mod90 = (deg: number): number => ((deg % 90) + 90) % 90;
+/** Consecutive messages of one track that both carry the truth, and the seconds between them. */
+function* truthSteps(track: readonly Message[]): Generator<{ a: NonNullable<Message['truth']>; b: NonNullable<Message['truth']>; dt: number }> {
+  for (let i = 1; i < track.length; i++) {
+    const a = track[i - 1]!.truth;
+    const b = track[i]!.truth;
+    if (a && b) yield { a, b, dt: (track[i]!.bsm.ts - track[i - 1]!.bsm.ts) / 1000 };
+  }
+}
 const centre = (n: RoadNetwork): [number, number] => [n.width / 2, n.height / 2];
 
 describe('the profiles', () => {
@@ -172,11 +180,7 @@ describe.each(['dev-ring', 'dev-irregular', 'city-a'])('honest vehicles in %s', 
   it('follow the roads without jumps, within the limit of the road they are on', () => {
     let pairs = 0;
     for (const track of tracks) {
-      for (let i = 1; i < track.length; i++) {
-        const a = (track[i - 1] as Message).truth;
-        const b = (track[i] as Message).truth;
-        if (!a || !b) continue;
-        const dt = ((track[i] as Message).bsm.ts - (track[i - 1] as Message).bsm.ts) / 1000;
+      for (const { a, b, dt } of truthSteps(track)) {
         if (dt > 1.01) continue;
         expect(Math.hypot(b.x - a.x, b.y - a.y)).toBeLessThanOrEqual(Math.max(a.speed, b.speed) * dt + 1.5 * dt * dt + 1e-6);
         pairs++;
@@ -196,11 +200,7 @@ describe.each(['dev-ring', 'dev-irregular', 'city-a'])('honest vehicles in %s', 
     let pairs = 0;
     let hard = 0;
     for (const track of tracks) {
-      for (let i = 1; i < track.length; i++) {
-        const a = (track[i - 1] as Message).truth;
-        const b = (track[i] as Message).truth;
-        if (!a || !b) continue;
-        const dt = ((track[i] as Message).bsm.ts - (track[i - 1] as Message).bsm.ts) / 1000;
+      for (const { a, b, dt } of truthSteps(track)) {
         const dv = (b.speed - a.speed) / dt;
         expect(dv).toBeLessThanOrEqual(VEHICLE_LIMITS.maxAccel + 0.01);
         expect(dv).toBeGreaterThanOrEqual(-VEHICLE_LIMITS.maxBraking - 0.1);

@@ -18,6 +18,7 @@ import {
   recordTemplates,
   StoreError,
 } from '../store/index.js';
+import { ECS_VERSION, toEcsDocument } from '../events/index.js';
 import { bsm, makeAlert, makeIncident, T0 } from './api-fixtures.js';
 import { repoRoot } from './helpers.js';
 
@@ -125,6 +126,58 @@ describe('bulk writing events', () => {
     expect(doc.vigil.vehicle.location).toEqual({ lat: 1.35, lon: 103.8 });
   });
 
+  it('writes each event as ECS (ecs.version, event.id, event.original) and reads back the very event', async () => {
+    const written: any[] = [];
+    mock.add({ method: 'POST', path: '/_bulk' }, (p) => {
+      for (let i = 1; i < p.body.length; i += 2) written.push(p.body[i]);
+      return bulkReply(p.body, () => 201);
+    });
+    const plain = bsm('V-7', T0);
+    // A category outside ECS's allowed values must not be lost on the way back.
+    const odd = { ...bsm('V-8', T0 + 1) };
+    odd.event = { ...odd.event, category: ['network', 'v2x'], type: ['info', 'telemetry'] };
+    const raw = '{"kind":"bsm","vehicle":"V-7"}';
+    await store.writeEvents([
+      { event: plain, source: 'http', receivedAt: T0 + 5, original: new TextEncoder().encode(raw) },
+      { event: odd, source: 'mqtt', receivedAt: T0 + 6 },
+    ]);
+    expect(written).toHaveLength(2);
+    const [doc, oddDoc] = written;
+    expect(doc.ecs).toEqual({ version: ECS_VERSION });
+    expect(doc.event.id).toBe(plain.id);
+    expect(doc.event.original).toBe(raw);
+    expect(doc.event.ingested).toBe(new Date(T0 + 5).toISOString());
+    expect(doc).not.toHaveProperty('id');
+    expect(oddDoc.event.category).toEqual(['network']);
+    expect(oddDoc).not.toHaveProperty('event.original');
+    // Every field written is one the dynamic:false mapping knows, or it could not be searched.
+    const mapped = eventsComponentTemplate(DEFAULT_TEMPLATE_OPTIONS).template.mappings.properties as any;
+    expect(mapped.ecs.properties.version).toBeDefined();
+    expect(mapped.event.properties.id).toBeDefined();
+    expect(mapped.event.properties.original).toEqual({ type: 'keyword', index: false, doc_values: false });
+
+    mock.add({ method: 'POST', path: '/vigil-events/_search' }, (p) => {
+      const id = p.body.query.term['event.id'];
+      return { hits: { hits: written.filter((d) => d.event.id === id).map((d) => ({ _id: id, _source: d })) } };
+    });
+    expect((await store.getEvent(plain.id))?.event).toEqual(plain);
+    expect((await store.getEvent(odd.id))).toMatchObject({ event: odd, source: 'mqtt', receivedAt: T0 + 6 });
+  });
+
+  it('writes alerts with their ECS view beside their own fields, and reads back the very alert', async () => {
+    const written = new Map<string, any>();
+    mock.add({ method: 'POST', path: '/_bulk' }, (p) => {
+      for (let i = 0; i < p.body.length; i += 2) if (p.body[i].create?._index === 'vigil-alerts') written.set(p.body[i].create._id, p.body[i + 1]);
+      return bulkReply(p.body, () => 201);
+    });
+    const alert = makeAlert(1, { tags: ['attack.t1499', 'attack.impact'] });
+    await store.saveDetectorOutput({ alerts: [alert] });
+    const doc = written.get(alert.id);
+    expect(doc).toMatchObject({ ecs: { version: ECS_VERSION }, event: { kind: 'alert', id: alert.id }, rule: { id: alert.origin.id } });
+    mock.add({ method: 'GET', path: '/vigil-alerts/_doc/:id' }, (p) => ({ _index: 'vigil-alerts', _id: alert.id, found: written.has(p.path.split('/').pop()!), _source: doc }));
+    expect(await store.getAlert(alert.id)).toEqual(alert);
+  });
+
   it('retries only the items refused with 429, and whole requests refused with 503', async () => {
     let n = 0;
     const sizes: number[] = [];
@@ -182,7 +235,8 @@ describe('searching', () => {
   it('asks for a filtered, keyset-paged event search', async () => {
     const hit = (i: number) => {
       const e = bsm('V-0042', T0 + i);
-      return { _id: e.id, _source: { ...e, vigil: { ...e.vigil, search: 'x', ingest: { source: 'http', received_at: T0, seq: i } } }, sort: [T0 + i, e.id] };
+      const doc = toEcsDocument(e) as any;
+      return { _id: e.id, _source: { ...doc, vigil: { ...doc.vigil, search: 'x', ingest: { source: 'http', received_at: T0, seq: i } } }, sort: [T0 + i, e.id] };
     };
     mock.add({ method: 'POST', path: '/vigil-events/_search' }, (p) => (calls.push(p), { hits: { hits: [hit(3), hit(2), hit(1)] } }));
     const page = await store.searchEvents({ kinds: ['bsm'], entity: 'V-0042', time: { from: T0 }, text: '10.1.2.3 V-00*' }, { first: 2 });
@@ -193,7 +247,7 @@ describe('searching', () => {
     const body = calls[0]!.body;
     expect(body).toMatchObject({
       size: 3,
-      sort: [{ 'vigil.ts': { order: 'desc' } }, { id: { order: 'desc' } }],
+      sort: [{ 'vigil.ts': { order: 'desc' } }, { 'event.id': { order: 'desc' } }],
       query: {
         bool: {
           filter: [{ range: { 'vigil.ts': { gte: T0 } } }, { terms: { 'vigil.kind': ['bsm'] } }, { term: { 'vigil.entity.id': 'V-0042' } }],

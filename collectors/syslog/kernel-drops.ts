@@ -7,12 +7,11 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * The drops of the UDP socket with this inode (or, when the inode is unknown, of every UDP
- * socket bound to this local port), or undefined where /proc is not there (not Linux).
+ * The rows of /proc/net/udp and /proc/net/udp6 for sockets bound to local `port`, split into
+ * columns (`cols[9]` the inode, the last the drops when `hasDrops`). A file that cannot be read
+ * is skipped: not Linux, or no IPv6.
  */
-export function udpKernelDrops(port: number, inode: string | undefined, procNet = '/proc/self/net'): number | undefined {
-  let found = false;
-  let drops = 0;
+function* udpRowsOnPort(port: number, procNet: string): Generator<{ cols: string[]; hasDrops: boolean }> {
   const portHex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   for (const file of ['udp', 'udp6']) {
     let text: string;
@@ -22,19 +21,29 @@ export function udpKernelDrops(port: number, inode: string | undefined, procNet 
       continue;
     }
     const lines = text.split('\n');
-    const header = lines[0]?.trim().split(/\s+/) ?? [];
     // "sl local_address rem_address st tx_queue rx_queue tr tm->when retrnsmt uid timeout inode ref pointer drops":
     // tx_queue:rx_queue and tr:tm->when are one column each in the rows, so count from the end.
-    if (header.at(-1) !== 'drops') continue;
+    const hasDrops = lines[0]?.trim().split(/\s+/).at(-1) === 'drops';
     for (const line of lines.slice(1)) {
       const cols = line.trim().split(/\s+/);
-      if (cols.length < 13 || !cols[1]!.endsWith(portHex)) continue;
-      if (inode !== undefined && cols[9] !== inode) continue;
-      const n = Number(cols.at(-1));
-      if (Number.isFinite(n)) {
-        found = true;
-        drops += n;
-      }
+      if (cols.length >= 13 && cols[1]!.endsWith(portHex)) yield { cols, hasDrops };
+    }
+  }
+}
+
+/**
+ * The drops of the UDP socket with this inode (or, when the inode is unknown, of every UDP
+ * socket bound to this local port), or undefined where /proc is not there (not Linux).
+ */
+export function udpKernelDrops(port: number, inode: string | undefined, procNet = '/proc/self/net'): number | undefined {
+  let found = false;
+  let drops = 0;
+  for (const { cols, hasDrops } of udpRowsOnPort(port, procNet)) {
+    if (!hasDrops || (inode !== undefined && cols[9] !== inode)) continue;
+    const n = Number(cols.at(-1));
+    if (Number.isFinite(n)) {
+      found = true;
+      drops += n;
     }
   }
   return found ? drops : undefined;
@@ -45,19 +54,7 @@ export function udpKernelDrops(port: number, inode: string | undefined, procNet 
  * (then the port alone identifies what is counted). Read once, right after binding.
  */
 export function udpSocketInode(port: number, procNet = '/proc/self/net'): string | undefined {
-  const portHex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   const inodes: string[] = [];
-  for (const file of ['udp', 'udp6']) {
-    let text: string;
-    try {
-      text = readFileSync(`${procNet}/${file}`, 'latin1');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols.length >= 13 && cols[1]!.endsWith(portHex)) inodes.push(cols[9]!);
-    }
-  }
+  for (const { cols } of udpRowsOnPort(port, procNet)) inodes.push(cols[9]!);
   return inodes.length === 1 ? inodes[0] : undefined;
 }

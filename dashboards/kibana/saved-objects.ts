@@ -73,45 +73,28 @@ export function dataViews(prefix = 'vigil'): Array<{ id: string; title: string; 
 
 function visualizations(prefix: string): VisSpec[] {
   const v = (name: string) => `${prefix}-${name}`;
+  /** A one-number tile: how many of `dataView`'s documents match `query` (KQL, on `fields`) in the time range. */
+  const metric = (name: string, title: string, description: string, dataView: string, label: string, query?: [string, string[]]): VisSpec => ({
+    id: `${prefix}-vis-${name}`,
+    title: `Vigil · ${title}`,
+    description,
+    dataView: v(dataView),
+    type: 'metric',
+    aggs: [count(label)],
+    ...(query ? { query: query[0], queryFields: query[1] } : {}),
+  });
   return [
-    {
-      id: `${prefix}-vis-open-incidents`,
-      title: 'Vigil · Open incidents',
-      description: 'Incidents nobody has acknowledged or resolved yet, active in the time range.',
-      dataView: v('incidents'),
-      type: 'metric',
-      aggs: [count('Open incidents')],
-      query: 'status:open',
-      queryFields: ['status'],
-    },
-    {
-      id: `${prefix}-vis-critical-alerts`,
-      title: 'Vigil · High and critical alerts',
-      description: 'Alerts of high or critical severity in the time range.',
-      dataView: v('alerts'),
-      type: 'metric',
-      aggs: [count('High and critical alerts')],
-      query: 'severity:(high or critical)',
-      queryFields: ['severity'],
-    },
-    {
-      id: `${prefix}-vis-flagged-entities`,
-      title: 'Vigil · Flagged vehicles and devices',
-      description: 'Entities flagged rogue by the detector or by the transport authority, seen in the time range.',
-      dataView: v('entities'),
-      type: 'metric',
-      aggs: [count('Flagged entities')],
-      query: 'flagged:true or detectorFlagged:true',
-      queryFields: ['flagged', 'detectorFlagged'],
-    },
-    {
-      id: `${prefix}-vis-dead-letters-count`,
-      title: 'Vigil · Rejected inputs',
-      description: 'Inputs the collectors refused (dead letters) in the time range.',
-      dataView: v('dead-letters'),
-      type: 'metric',
-      aggs: [count('Rejected inputs')],
-    },
+    metric('open-incidents', 'Open incidents', 'Incidents nobody has acknowledged or resolved yet, active in the time range.', 'incidents', 'Open incidents', ['status:open', ['status']]),
+    metric('critical-alerts', 'High and critical alerts', 'Alerts of high or critical severity in the time range.', 'alerts', 'High and critical alerts', ['severity:(high or critical)', ['severity']]),
+    metric(
+      'flagged-entities',
+      'Flagged vehicles and devices',
+      'Entities flagged rogue by the detector or by the transport authority, seen in the time range.',
+      'entities',
+      'Flagged entities',
+      ['flagged:true or detectorFlagged:true', ['flagged', 'detectorFlagged']],
+    ),
+    metric('dead-letters-count', 'Rejected inputs', 'Inputs the collectors refused (dead letters) in the time range.', 'dead-letters', 'Rejected inputs'),
     {
       id: `${prefix}-vis-alerts-by-severity`,
       title: 'Vigil · Alerts over time by severity',
