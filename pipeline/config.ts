@@ -599,6 +599,7 @@ export const FLAG_KEYS: Readonly<Record<string, string>> = {
   bus: 'bus.type',
   city: 'detector.city',
   rules: 'detector.rules',
+  detectorThread: 'detector.thread',
 };
 
 /**

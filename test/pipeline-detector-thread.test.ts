@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { VigilNode } from '../pipeline/node.js';
-import { resolveConfig } from '../pipeline/config.js';
+import { configFromFlags, loadConfig, resolveConfig } from '../pipeline/config.js';
 import { silentLogger } from '../pipeline/logger.js';
 import { SqliteStore, type Page, type PageRequest } from '../store/index.js';
 import { tempDir, waitFor } from './helpers.js';
@@ -63,6 +63,19 @@ function findings(dataDir: string) {
 }
 
 describe('the detector on its own thread (detector.thread)', () => {
+  it('is the default, and inline is chosen by VIGIL_DETECTOR_THREAD or --detector-thread; anything else fails naming the option', () => {
+    const tmp = tempDir();
+    try {
+      expect(loadConfig({ cwd: tmp.dir, env: {} }).detector.thread).toBe('worker');
+      expect(loadConfig({ cwd: tmp.dir, env: { VIGIL_DETECTOR_THREAD: 'inline' } }).detector.thread).toBe('inline');
+      const flags = configFromFlags({ detectorThread: 'inline' }, (o) => o === 'detectorThread');
+      expect(loadConfig({ cwd: tmp.dir, env: { VIGIL_DETECTOR_THREAD: 'worker' }, flags }).detector.thread).toBe('inline');
+      expect(() => loadConfig({ cwd: tmp.dir, env: { VIGIL_DETECTOR_THREAD: 'gpu' } })).toThrow(/detector\.thread/);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
   const cleanups: Array<() => void> = [];
   afterEach(() => {
     for (const c of cleanups.splice(0)) c();
