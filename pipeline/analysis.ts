@@ -131,6 +131,30 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     logger: { info: (msg: string) => logger.info(msg), warn: (msg: string) => logger.warn(msg) },
     ...(options.cityMap ? { city: options.cityMap } : options.city ? { city: cityFromDescription(options.city) } : {}),
   };
+  let thread: DetectorThread | undefined;
+  let threadReady: Promise<void> | undefined;
+  if (options.detect && options.detectorThread === 'worker') {
+    thread = new DetectorThread({
+      setup: {
+        dataDir: options.dataDir,
+        rules: detectorOptions.rules,
+        cityFile: options.cityFile,
+        ...(options.cityFile === undefined && options.city ? { city: options.city } : {}),
+      },
+      logger,
+      decided: (out) => {
+        if (out.latestTs !== undefined && out.latestTs > latestEventTs) latestEventTs = out.latestTs;
+        if (out.evicted !== undefined) {
+          options.metrics?.entitiesEvicted.inc(out.evicted);
+          options.metrics?.detectorEntities.set(out.entities ?? 0);
+        }
+        output.push(out);
+      },
+    });
+    threadReady = thread.start();
+    // Awaited below, once this thread's own detector is built: the two start side by side.
+    threadReady.catch(() => {});
+  }
   const detector = await Detector.create(detectorOptions).catch((err: unknown) => {
     // A saved model this version cannot use (another version's features, a damaged file)
     // must not keep the node from ingesting: rules and reputation score until one is trained.
@@ -169,7 +193,6 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
 
   // With the detector on its thread, this detector keeps the rule book the API lists and checks;
   // every change is made here first (validated, ledgered) and then in the thread's book.
-  let thread: DetectorThread | undefined;
   const forward = (op: RuleOp) => thread?.rule(op);
   const rules = new PersistentRuleAdmin(ruleBookAdmin(detector.rules), store, forward);
   await rules.restore(logger);
@@ -200,26 +223,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
   });
   // Event time, not the wall clock: an import of last week's traffic must not evict as it goes.
   let latestEventTs = -Infinity;
-  if (options.detect && options.detectorThread === 'worker') {
-    thread = new DetectorThread({
-      setup: {
-        dataDir: options.dataDir,
-        rules: detectorOptions.rules,
-        cityFile: options.cityFile,
-        ...(options.cityFile === undefined && options.city ? { city: options.city } : {}),
-      },
-      logger,
-      decided: (out) => {
-        if (out.latestTs !== undefined && out.latestTs > latestEventTs) latestEventTs = out.latestTs;
-        if (out.evicted !== undefined) {
-          options.metrics?.entitiesEvicted.inc(out.evicted);
-          options.metrics?.detectorEntities.set(out.entities ?? 0);
-        }
-        output.push(out);
-      },
-    });
-    await thread.start();
-  }
+  await threadReady;
   const subscription: BusSubscription | undefined = !options.detect
     ? undefined
     : thread

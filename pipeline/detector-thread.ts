@@ -95,6 +95,8 @@ export class DetectorThread {
     return new Promise((resolve, reject) => {
       const worker = new Worker(new URL('./detector-thread-worker.js', import.meta.url), { workerData: this.options.setup });
       this.current = worker;
+      // The node's servers keep the process alive; a node that failed to start must not hang on this thread.
+      worker.unref();
       let ready = false;
       worker.on('message', (m: FromThread) => {
         if (m.type === 'ready') {
