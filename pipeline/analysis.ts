@@ -20,6 +20,7 @@ import { AlertFolder, type AlertFoldOptions } from './alert-fold.js';
 import { DetectorOutputWriter } from './detector-output.js';
 import type { Metrics } from './metrics.js';
 import type { StoreWriter } from './store-writer.js';
+import { DetectorThread, type RuleOp } from './detector-thread.js';
 
 export interface AnalysisOptions {
   dataDir: string;
@@ -64,13 +65,24 @@ export interface AnalysisOptions {
   entityIdleMs?: number;
   /** Alert storms (pipeline/alert-fold.ts). */
   alertFold?: AlertFoldOptions;
+  /**
+   * Where the detector scores (config `detector.thread`): its own thread fed with the
+   * committed batches (pipeline/detector-thread.ts), or this event loop.
+   * @default 'inline'
+   */
+  detectorThread?: 'worker' | 'inline';
+  /** The city file the detector thread reads itself (config `detector.city`); `cityMap` is the same, read here. */
+  cityFile?: string;
   /** Adds to every evidence bundle the API serves (the anchor covering it, pipeline/anchor.ts). */
   decorateEvidence?: (bundle: EvidenceBundleView) => EvidenceBundleView;
 }
 
 export interface Analysis {
   ledger: Ledger;
+  /** Main thread's detector: with `detectorThread`, only its rule book and model info are used here. */
   detector: Detector;
+  /** The detector's thread, when it scores there (config `detector.thread`). */
+  detectorThread?: DetectorThread;
   api: VigilApi;
   /** Append token actions made outside the API (CLI, demo) to the ledger now. */
   appendPendingActions(): Promise<void>;
@@ -120,6 +132,30 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     logger: { info: (msg: string) => logger.info(msg), warn: (msg: string) => logger.warn(msg) },
     ...(options.cityMap ? { city: options.cityMap } : options.city ? { city: cityFromDescription(options.city) } : {}),
   };
+  let thread: DetectorThread | undefined;
+  let threadReady: Promise<void> | undefined;
+  if (options.detect && options.detectorThread === 'worker') {
+    thread = new DetectorThread({
+      setup: {
+        dataDir: options.dataDir,
+        rules: detectorOptions.rules,
+        cityFile: options.cityFile,
+        ...(options.cityFile === undefined && options.city ? { city: options.city } : {}),
+      },
+      logger,
+      decided: (out) => {
+        if (out.latestTs !== undefined && out.latestTs > latestEventTs) latestEventTs = out.latestTs;
+        if (out.evicted !== undefined) {
+          options.metrics?.entitiesEvicted.inc(out.evicted);
+          options.metrics?.detectorEntities.set(out.entities ?? 0);
+        }
+        output.push(out);
+      },
+    });
+    threadReady = thread.start();
+    // Awaited below, once this thread's own detector is built: the two start side by side.
+    threadReady.catch(() => {});
+  }
   const detector = await Detector.create(detectorOptions).catch((err: unknown) => {
     // A saved model this version cannot use (another version's features, a damaged file)
     // must not keep the node from ingesting: rules and reputation score until one is trained.
@@ -150,12 +186,16 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
         if (stopped) return;
         await saveModel(join(options.dataDir, 'model'), bundle);
         detector.setModel(bundle);
+        thread?.reloadModel();
         await logModel();
       })
       .catch((err: unknown) => logger.error({ err }, 'training the demo model failed; rules and reputation only'));
   } else logger.warn('no trained model in the data directory: rules and reputation only (run `vigil train`)');
 
-  const rules = new PersistentRuleAdmin(ruleBookAdmin(detector.rules), store);
+  // With the detector on its thread, this detector keeps the rule book the API lists and checks;
+  // every change is made here first (validated, ledgered) and then in the thread's book.
+  const forward = (op: RuleOp) => thread?.rule(op);
+  const rules = new PersistentRuleAdmin(ruleBookAdmin(detector.rules), store, forward);
   await rules.restore(logger);
   // With detector workers the reputation is theirs: the decisions are recorded here only.
   const authority = authorityDesk(store, options.detect ? detector : undefined, now);
@@ -188,8 +228,12 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
   authority.bindOutput((reputation) => output.push({ alerts: [], incidents: [], reputation }));
   // Event time, not the wall clock: an import of last week's traffic must not evict as it goes.
   let latestEventTs = -Infinity;
-  const subscription: BusSubscription | undefined = options.detect
-    ? await options.bus.subscribe('detector', (batch) => {
+  await threadReady;
+  const subscription: BusSubscription | undefined = !options.detect
+    ? undefined
+    : thread
+      ? await options.bus.subscribe('detector', (batch) => thread!.score(batch))
+      : await options.bus.subscribe('detector', (batch) => {
         const events = new Array<StoredEvent['event']>(batch.length);
         for (let i = 0; i < batch.length; i++) {
           const e = batch[i]!.event;
@@ -197,12 +241,16 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
           if (e.vigil.ts > latestEventTs) latestEventTs = e.vigil.ts;
         }
         output.push(detector.process(events));
-      })
-    : undefined;
+      });
   const entityIdleMs = options.entityIdleMs ?? 3_600_000;
   let lastEviction = now();
   const ticker = setInterval(() => {
     try {
+      if (thread) {
+        const evict = now() - lastEviction >= Math.min(60_000, entityIdleMs);
+        if (evict) lastEviction = now();
+        return thread.tick(now(), evict ? Math.min(latestEventTs, now()) - entityIdleMs : undefined);
+      }
       output.push(detector.tick(now()));
       // A scan of every entity: once a minute is plenty for an idle time of an hour.
       if (now() - lastEviction >= Math.min(60_000, entityIdleMs)) {
@@ -229,6 +277,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
   return {
     ledger,
     detector,
+    ...(thread ? { detectorThread: thread } : {}),
     api,
     appendPendingActions: pendingActions.poke,
     async stop() {
@@ -238,6 +287,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
       clearInterval(retention);
       await replica?.stop();
       await subscription?.unsubscribe();
+      await thread?.stop();
       await output.drain();
       await ledger.checkpoint().catch((err: unknown) => logger.warn({ err }, 'final checkpoint failed'));
       await ledger.close();
@@ -302,7 +352,7 @@ async function catchUpLedger(ledger: Ledger, store: SqliteStore, logger: Logger,
  * lives in the store, so a resolved incident (resolved through the API) stops collecting
  * at once and the entity's next alert opens a new one.
  */
-class StoreIncidentBook implements IncidentBook {
+export class StoreIncidentBook implements IncidentBook {
   private readonly latest = new Map<string, Incident>();
 
   constructor(private readonly store: SqliteStore) {}
@@ -342,6 +392,8 @@ class PersistentRuleAdmin implements RuleAdmin {
   constructor(
     private readonly inner: RuleAdmin,
     private readonly store: SqliteStore,
+    /** Told of every change once made here (the detector thread's rule book). */
+    private readonly forward: (op: RuleOp) => void = () => {},
   ) {}
 
   async restore(logger: Logger): Promise<void> {
@@ -354,12 +406,20 @@ class PersistentRuleAdmin implements RuleAdmin {
         else if (op.op === 'addException') renamed.set(op.id, (await this.inner.addException(op.spec, op.actor)).id);
         else if (op.op === 'addSuppression') renamed.set(op.id, (await this.inner.addSuppression(op.spec, op.actor)).id);
         else await this.inner.disable(op.kind, renamed.get(op.id) ?? op.id, op.actor);
+        this.forwardOp(op, renamed);
         this.ops.push(op.op === 'disable' ? { ...op, id: renamed.get(op.id) ?? op.id } : op.op === 'addRule' ? op : { ...op, id: renamed.get(op.id) ?? op.id });
       } catch (err) {
         logger.error({ err, op: op.op }, 'a saved rule change no longer applies');
       }
     }
     this.save();
+  }
+
+  private forwardOp(op: SavedOp, renamed: Map<string, string>): void {
+    if (op.op === 'addException') this.forward({ ...op, id: renamed.get(op.id) ?? op.id });
+    else if (op.op === 'addSuppression') this.forward({ op: op.op, spec: op.spec, actor: op.actor });
+    else if (op.op === 'disable') this.forward({ ...op, id: renamed.get(op.id) ?? op.id });
+    else this.forward(op);
   }
 
   private save(): void {
@@ -377,6 +437,7 @@ class PersistentRuleAdmin implements RuleAdmin {
   async addRule(source: string, actor: string): Promise<RuleItem> {
     const item = await this.inner.addRule(source, actor);
     this.ops.push({ op: 'addRule', source, actor });
+    this.forwardOp({ op: 'addRule', source, actor }, new Map());
     this.save();
     return item;
   }
@@ -384,6 +445,7 @@ class PersistentRuleAdmin implements RuleAdmin {
   async addException(spec: ExceptionSpec, actor: string): Promise<RuleItem> {
     const item = await this.inner.addException(spec, actor);
     this.ops.push({ op: 'addException', spec, actor, id: item.id });
+    this.forwardOp({ op: 'addException', spec, actor, id: item.id }, new Map());
     this.save();
     return item;
   }
@@ -391,6 +453,7 @@ class PersistentRuleAdmin implements RuleAdmin {
   async addSuppression(spec: SuppressionSpec, actor: string): Promise<RuleItem> {
     const item = await this.inner.addSuppression(spec, actor);
     this.ops.push({ op: 'addSuppression', spec, actor, id: item.id });
+    this.forwardOp({ op: 'addSuppression', spec, actor, id: item.id }, new Map());
     this.save();
     return item;
   }
@@ -398,6 +461,7 @@ class PersistentRuleAdmin implements RuleAdmin {
   async disable(kind: RuleItem['kind'], id: string, actor: string): Promise<{ before: RuleItem; after: RuleItem }> {
     const change = await this.inner.disable(kind, id, actor);
     this.ops.push({ op: 'disable', kind, id, actor });
+    this.forwardOp({ op: 'disable', kind, id, actor }, new Map());
     this.save();
     return change;
   }

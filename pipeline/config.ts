@@ -186,6 +186,13 @@ export const configSchema = z.strictObject({
        * directory's `rules/` folder (README "Rules"). @default none
        */
       rules: z.array(z.string().min(1)).default([]),
+      /**
+       * Where the detector scores: `worker`, a thread of its own fed with each committed batch
+       * (pipeline/detector-thread.ts), so ingest and detection use both cores; `inline`, on
+       * the event loop that ingests and serves the API. Alerts and incidents are the same.
+       * `VIGIL_DETECTOR_THREAD`. @default 'worker'
+       */
+      thread: z.enum(['worker', 'inline']).default('worker'),
     })
     .prefault({}),
   mqtt: z
@@ -382,6 +389,7 @@ type EnvType = 'string' | 'int' | 'bool' | 'list';
  * | VIGIL_DETECTOR | detector.enabled |
  * | VIGIL_CITY | detector.city |
  * | VIGIL_RULES | detector.rules |
+ * | VIGIL_DETECTOR_THREAD | detector.thread |
  * | VIGIL_RETENTION_DAYS | store.retentionDays |
  * | VIGIL_ELASTICSEARCH_URL | store.elasticsearch.url |
  * | VIGIL_MQTT_BROKER | mqtt.broker.enabled |
@@ -421,6 +429,7 @@ export const ENV_VARS: Readonly<Record<string, { key: string; type: EnvType }>> 
   VIGIL_DETECTOR: { key: 'detector.enabled', type: 'bool' },
   VIGIL_CITY: { key: 'detector.city', type: 'string' },
   VIGIL_RULES: { key: 'detector.rules', type: 'list' },
+  VIGIL_DETECTOR_THREAD: { key: 'detector.thread', type: 'string' },
   VIGIL_RETENTION_DAYS: { key: 'store.retentionDays', type: 'int' },
   VIGIL_ELASTICSEARCH_URL: { key: 'store.elasticsearch.url', type: 'string' },
   VIGIL_MQTT_BROKER: { key: 'mqtt.broker.enabled', type: 'bool' },
@@ -590,6 +599,7 @@ export const FLAG_KEYS: Readonly<Record<string, string>> = {
   bus: 'bus.type',
   city: 'detector.city',
   rules: 'detector.rules',
+  detectorThread: 'detector.thread',
 };
 
 /**

@@ -231,6 +231,8 @@ export class VigilNode {
         detect: config.detector.enabled && config.bus.detectionsTopic === undefined,
         trainDemoModel: config.demo.enabled,
         tickMs: config.detector.tickMs,
+        detectorThread: config.detector.thread,
+        ...(config.detector.city ? { cityFile: config.detector.city } : {}),
         retentionDays: config.store.retentionDays,
         sensorKeys: node.sensorKeys,
         ...(node.city ? { city: node.city } : {}),

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { COMMAND_DEFAULTS, DEMO_DEFAULTS, DEFAULT_DATA_DIR, configFromFlags, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { VigilNode } from '../node.js';
@@ -33,6 +33,7 @@ export function register(program: Command): void {
     .option('--kafka-topics <list>', 'Kafka topics to consume input from (comma-separated)')
     .option('--bus <type>', 'event bus to the detector: memory or kafka')
     .option('--rules <DIR...>', 'extra Sigma rule folders or files, loaded after the starter pack and <data-dir>/rules')
+    .addOption(new Option('--detector-thread <WHERE>', 'where the detector scores: worker (its own thread, both cores) or inline (the event loop)').choices(['worker', 'inline']))
     .option('--city <CITY.geojson>', 'the city file: roads, speed limits, roadside units, service area (vigil city import makes one from OpenStreetMap)')
     .action(async (opts: Record<string, unknown> & { config?: string }, cmd: Command) => {
       // Owner-only for everything the node creates (database and its -wal/-shm, ledger, model,
