@@ -198,7 +198,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
   const rules = new PersistentRuleAdmin(ruleBookAdmin(detector.rules), store, forward);
   await rules.restore(logger);
   // With detector workers the reputation is theirs: the decisions are recorded here only.
-  const authority = authorityDesk(store, options.detect ? detector : undefined, now);
+  const authority = authorityDesk(store, options.detect ? detector : undefined, now, thread);
   const audit = ledgerAuditLog(ledger);
   const pendingActions = startPendingActions(store, audit, logger);
   await pendingActions.poke();

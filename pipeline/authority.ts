@@ -8,6 +8,7 @@
  */
 import type { AuthorityDesk } from '../api/index.js';
 import type { Detector, ReputationPoint } from '../detector/index.js';
+import type { DetectorThread } from './detector-thread.js';
 import { SqliteOverrules, type OverruleRecord, type SqliteStore } from '../store/index.js';
 
 export interface AuthorityWiring extends AuthorityDesk {
@@ -15,18 +16,24 @@ export interface AuthorityWiring extends AuthorityDesk {
   bindOutput(push: (points: ReputationPoint[]) => void): void;
 }
 
-export function authorityDesk(store: SqliteStore, detector: Detector | undefined, now: () => number): AuthorityWiring {
+/**
+ * `thread`: the detector scores on its own thread (pipeline/detector-thread.ts), so the live
+ * reputation is there; decisions go to it and the point each makes comes back through the
+ * thread's output, in order with the batches.
+ */
+export function authorityDesk(store: SqliteStore, detector: Detector | undefined, now: () => number, thread?: DetectorThread): AuthorityWiring {
   const table = new SqliteOverrules(store.db);
   let push: ((points: ReputationPoint[]) => void) | undefined;
 
-  function effect(o: OverruleRecord): ReputationPoint | undefined {
+  function effect(o: OverruleRecord, replay = false): ReputationPoint | undefined {
     if (!detector) return undefined;
+    if (thread) return void thread.authority({ decision: o.decision, entity: o.entity, entityType: o.entityType, now: now() }, replay);
     const book = detector.reputation;
     if (o.decision === 'clear') return book.overrule(o.entity);
     return book.flagByHand(o.entity, o.entityType, Number.isFinite(book.lastTs(o.entity)) ? book.lastTs(o.entity) : now());
   }
 
-  for (const o of table.latest()) if (o.decision === 'rogue') effect(o);
+  for (const o of table.latest()) if (o.decision === 'rogue') effect(o, true);
 
   return {
     rogueBelow: detector?.reputation.options.flagBelow ?? 0.3,

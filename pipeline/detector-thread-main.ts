@@ -60,11 +60,19 @@ try {
     queue = queue.then(() => handle(m)).catch((err: unknown) => {
       // As the inline detector's failure is (analysis.ts): reported, the batch answered empty.
       log('error', `detector thread: ${m.type} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-      if (m.type === 'batch' || m.type === 'tick') send({ type: 'out', seq: m.seq, alerts: [], incidents: [], reputation: [] });
+      if (m.type === 'batch' || m.type === 'tick' || (m.type === 'authority' && !m.replay)) send({ type: 'out', seq: m.seq, alerts: [], incidents: [], reputation: [] });
     });
   });
   const handle = async (m: ToThread): Promise<void> => {
       if (m.type === 'rule') return applyRule(admin, m.op);
+      if (m.type === 'authority') {
+        const book = detector.reputation;
+        const d = m.decision;
+        const last = book.lastTs(d.entity);
+        const point = d.decision === 'clear' ? book.overrule(d.entity) : book.flagByHand(d.entity, d.entityType, Number.isFinite(last) ? last : d.now);
+        if (m.replay) return;
+        return send({ type: 'out', seq: m.seq, alerts: [], incidents: [], reputation: point ? [point] : [] });
+      }
       if (m.type === 'reloadModel') {
         const bundle = await loadModel(join(setup.dataDir, 'model')).catch(() => undefined);
         if (bundle) detector.setModel(bundle);

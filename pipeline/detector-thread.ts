@@ -45,7 +45,20 @@ export type ToThread =
   | { type: 'batch'; seq: number; lines: string }
   | { type: 'tick'; seq: number; now: number; evictBefore?: number }
   | { type: 'rule'; op: RuleOp }
+  | { type: 'authority'; seq: number; decision: AuthorityDecisionOp; replay: boolean }
   | { type: 'reloadModel' };
+
+/**
+ * The transport authority's decision on one entity (pipeline/authority.ts), applied to the
+ * thread's reputation book, where the live reputation is. `now` stands in for the entity's
+ * last report time when the book has none.
+ */
+export interface AuthorityDecisionOp {
+  decision: 'clear' | 'rogue';
+  entity: string;
+  entityType: 'vehicle' | 'device';
+  now: number;
+}
 
 export type FromThread =
   | { type: 'ready' }
@@ -77,6 +90,8 @@ export class DetectorThread {
   /** Sent and not yet answered, in order; ticks are `undefined` (not scored again on a restart). */
   private readonly unanswered = new Map<number, string | undefined>();
   private readonly ruleOps: RuleOp[] = [];
+  /** Every authority decision, so that a restarted thread's reputation has them again. */
+  private readonly decisions: AuthorityDecisionOp[] = [];
   private waiters: Array<() => void> = [];
   private stopping = false;
   private restartDelay: number;
@@ -131,6 +146,8 @@ export class DetectorThread {
   /** Every rule change and the batches not answered yet, in their order, to a new thread. */
   private resend(worker: Worker): void {
     for (const op of this.ruleOps) worker.postMessage({ type: 'rule', op } satisfies ToThread);
+    // Put back without output: the points they made are stored already.
+    for (const decision of this.decisions) worker.postMessage({ type: 'authority', seq: -1, decision, replay: true } satisfies ToThread);
     for (const [seq, lines] of this.unanswered) {
       if (lines !== undefined) worker.postMessage({ type: 'batch', seq, lines } satisfies ToThread);
     }
@@ -175,6 +192,20 @@ export class DetectorThread {
   rule(op: RuleOp): void {
     this.ruleOps.push(op);
     this.worker?.postMessage({ type: 'rule', op } satisfies ToThread);
+  }
+
+  /**
+   * An authority decision for the thread's reputation. `replay`: a decision made before this
+   * start (put back, no point answered); otherwise the point it makes comes back in order
+   * like a tick's, for the output writer to store.
+   */
+  authority(decision: AuthorityDecisionOp, replay = false): void {
+    this.decisions.push(decision);
+    if (replay) return void this.worker?.postMessage({ type: 'authority', seq: -1, decision, replay } satisfies ToThread);
+    const seq = this.seq++;
+    this.unanswered.set(seq, undefined);
+    if (!this.worker) return void this.unanswered.delete(seq);
+    this.worker.postMessage({ type: 'authority', seq, decision, replay } satisfies ToThread);
   }
 
   /** The model in the data directory changed (the demo trained one): the thread loads it. */
