@@ -79,8 +79,8 @@ export function useCity(): { data?: CityGeo | null; error?: Error } {
 }
 
 /** Reports older than this are faded out (a vehicle that stopped sending is not "here"). */
-const STALE_MS = 120_000;
-/** Screen cell, pixels: vehicles in one cell are drawn as one cluster. */
+export const STALE_MS = 120_000;
+/** Screen distance, pixels: vehicles this close to a cluster's first member join it. */
 const CLUSTER_PX = 44;
 
 export interface CityMapProps {
@@ -99,22 +99,38 @@ export interface CityMapProps {
 }
 
 function cityLayer(city: CityGeo): L.GeoJSON {
-  return L.geoJSON(city as unknown as GeoJSON.GeoJsonObject, {
+  // The options reach each road's polyline constructor: the only way Leaflet sets its class.
+  const options: L.GeoJSONOptions & L.PathOptions = {
+    className: 'map-road',
     filter: (f) => f.properties?.kind === 'road' || f.properties?.kind === 'rsu',
-    style: () => ({ color: '#8a94a3', weight: 3, opacity: 0.9, className: 'map-road' }),
+    // Applied to every layer of a feature, the RSU's too: those keep their own colours.
+    style: (f) => (f?.properties?.kind === 'road' ? { color: '#6b7785', weight: 4, opacity: 0.85 } : {}),
     pointToLayer: (f, ll) => {
       const range = Number(f.properties?.range_m ?? 0);
       const g = L.featureGroup([L.circle(ll, { radius: range, color: '#3a7d44', weight: 1, fillOpacity: 0.05, interactive: false, className: 'map-rsu-range' })]);
       g.addLayer(L.circleMarker(ll, { radius: 5, color: '#1f5f2a', fillColor: '#3a7d44', fillOpacity: 1, weight: 2, className: 'map-rsu' }).bindTooltip(`${String(f.properties?.id)} (range ${range} m)`));
       return g as unknown as L.Layer;
     },
-  });
+  };
+  return L.geoJSON(city as unknown as GeoJSON.GeoJsonObject, options);
+}
+
+/** The roads' and RSUs' extent ([lon, lat] pairs at any depth of nesting). */
+function cityBounds(city: CityGeo): L.LatLngBounds {
+  const b = L.latLngBounds([]);
+  const walk = (c: unknown): void => {
+    if (!Array.isArray(c)) return;
+    if (typeof c[0] === 'number' && typeof c[1] === 'number') b.extend([c[1], c[0]]);
+    else for (const x of c) walk(x);
+  };
+  for (const f of city.features) if (f.properties.kind === 'road' || f.properties.kind === 'rsu') walk(f.geometry.coordinates);
+  return b;
 }
 
 function drawTracks(map: L.Map, group: L.LayerGroup, p: CityMapProps): void {
   group.clearLayers();
   const now = p.now ?? Date.now();
-  const cells = new Map<string, Track[]>();
+  const clusters: Array<{ at: L.Point; members: Track[] }> = [];
   for (const t of p.tracks) {
     const last = t.points[t.points.length - 1];
     if (!last) continue;
@@ -129,17 +145,20 @@ function drawTracks(map: L.Map, group: L.LayerGroup, p: CityMapProps): void {
       }
     }
     if (!special) {
+      // Greedy: join the first cluster whose first member is within CLUSTER_PX on screen.
       const pt = map.latLngToLayerPoint([last.lat, last.lon]);
-      const key = `${Math.floor(pt.x / CLUSTER_PX)}:${Math.floor(pt.y / CLUSTER_PX)}`;
-      cells.set(key, [...(cells.get(key) ?? []), t]);
+      const near = clusters.find((c) => c.at.distanceTo(pt) <= CLUSTER_PX);
+      if (near) near.members.push(t);
+      else clusters.push({ at: pt, members: [t] });
       continue;
     }
-    const m = L.circleMarker([last.lat, last.lon], { radius: 7, color: t.rogue ? '#8c1d28' : '#1d4f85', fillColor: t.rogue ? '#c92a3a' : '#2f6fb3', fillOpacity: opacity, opacity, weight: 2, className: t.rogue ? 'map-vehicle rogue' : 'map-vehicle focus' });
-    m.bindTooltip(`${t.id}${t.rogue ? ' (rogue)' : ''}`, { permanent: true, direction: 'right', className: 'map-label' });
+    const m = L.circleMarker([last.lat, last.lon], { radius: 7, color: t.rogue ? '#8c1d28' : '#1d4f85', fillColor: t.rogue ? '#c92a3a' : '#2f6fb3', fillOpacity: opacity, opacity, weight: 2, className: `map-vehicle ${t.rogue ? 'rogue' : 'focus'}${age > STALE_MS ? ' stale' : ''}` });
+    // Only the focused vehicle is labelled for good: many rogue labels in one street overlap.
+    m.bindTooltip(`${t.id}${t.rogue ? ' (rogue)' : ''}`, { permanent: t.id === p.focus, direction: 'right', className: 'map-label' });
     m.on('click', () => (p.onSelect ? p.onSelect(t.id) : (location.hash = href('vehicle', t.id))));
     group.addLayer(m);
   }
-  for (const members of cells.values()) {
+  for (const { members } of clusters) {
     if (members.length === 1) {
       const t = members[0]!;
       const last = t.points[t.points.length - 1]!;
@@ -162,21 +181,28 @@ function drawTracks(map: L.Map, group: L.LayerGroup, p: CityMapProps): void {
 /** A Leaflet map of the city with the given tracks; redraws the vehicles on change, keeps the view. */
 export function CityMap(p: CityMapProps) {
   const el = useRef<HTMLDivElement>(null);
-  const state = useRef<{ map: L.Map; vehicles: L.LayerGroup; fitted: boolean } | null>(null);
+  const state = useRef<{ map: L.Map; vehicles: L.LayerGroup; fitted: boolean; focused?: string | undefined } | null>(null);
   const props = useRef(p);
   props.current = p;
   useEffect(() => {
     if (!el.current) return;
     const map = L.map(el.current, { attributionControl: false, zoomSnap: 0.25, maxZoom: 20 });
-    const base = p.city ? cityLayer(p.city).addTo(map) : null;
-    const vehicles = L.layerGroup().addTo(map);
-    L.control.scale({ imperial: false }).addTo(map);
-    const bounds = base?.getBounds();
+    // The view first: Leaflet projects (and can bound) a layer only on a map that has one.
+    const bounds = p.city ? cityBounds(p.city) : null;
     if (bounds?.isValid()) map.fitBounds(bounds, { padding: [16, 16] });
     else map.setView([0, 0], 2);
+    // The panel may still be laying out: fit again once it has its size.
+    const frame = requestAnimationFrame(() => {
+      map.invalidateSize();
+      if (bounds?.isValid() && !state.current?.fitted && !state.current?.focused) map.fitBounds(bounds, { padding: [16, 16] });
+    });
+    if (p.city) cityLayer(p.city).addTo(map);
+    const vehicles = L.layerGroup().addTo(map);
+    L.control.scale({ imperial: false }).addTo(map);
     state.current = { map, vehicles, fitted: false };
     map.on('zoomend moveend', () => drawTracks(map, vehicles, props.current));
     return () => {
+      cancelAnimationFrame(frame);
       map.remove();
       state.current = null;
     };
@@ -191,6 +217,13 @@ export function CityMap(p: CityMapProps) {
         s.fitted = true;
       }
     }
+    // A vehicle found or chosen for replay: its whole track in view, once per choice.
+    const chosen = p.focus ? p.tracks.find((t) => t.id === p.focus) : undefined;
+    if (chosen && chosen.points.length > 0 && s.focused !== chosen.id) {
+      s.focused = chosen.id;
+      s.map.fitBounds(L.latLngBounds(chosen.points.map((q) => L.latLng(q.lat, q.lon))), { padding: [40, 40], maxZoom: 18 });
+    }
+    if (!p.focus) s.focused = undefined;
     drawTracks(s.map, s.vehicles, p);
   });
   const rogues = p.tracks.filter((t) => t.rogue).length;

@@ -8,7 +8,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, gql } from '../api.js';
 import { ErrorBox, Panel, Reputation, fmtTime, href, useSession } from '../ui.js';
-import { CityMap, trackFromEvents, useCity, type ReportedEvent, type Track } from './city-map.js';
+import { CityMap, STALE_MS, trackFromEvents, useCity, type ReportedEvent, type Track } from './city-map.js';
 import { isRogue, loadAllVehicles, ROGUE_REPUTATION } from './vehicles.js';
 
 interface MapVehicle {
@@ -18,11 +18,9 @@ interface MapVehicle {
   recentEvents: ReportedEvent[];
 }
 
-/** A rogue vehicle silent for longer than this is history (its page), not "rogue now". */
-const ROGUE_NOW_MS = 5 * 60_000;
 
 const REPLAY_QUERY = `query Replay($id: ID!) { vehicle(id: $id) { id reputation flagged
-  recentEvents(first: 200) { id timestamp vehicle { lat lon speed } }
+  recentEvents(first: 100) { id timestamp vehicle { lat lon speed } }
   recentAlerts(first: 50) { id title evidenceIds } } }`;
 
 interface ReplayVehicle extends MapVehicle {
@@ -61,7 +59,7 @@ function useVehicles(token: string): { vehicles: MapVehicle[] | null; error: Api
   return { vehicles, error, updated };
 }
 
-/** One vehicle's last 200 reports and the evidence of its alerts, for the replay. */
+/** One vehicle's last 100 reports (the API's page) and the evidence of its alerts, for the replay. */
 function useReplay(token: string, id: string | null): { data: ReplayVehicle | null; error: ApiError | null } {
   const [state, setState] = useState<{ data: ReplayVehicle | null; error: ApiError | null }>({ data: null, error: null });
   useEffect(() => {
@@ -99,7 +97,7 @@ export function MapPage() {
   const at = replayTrack ? Math.min(step ?? replayTrack.points.length - 1, replayTrack.points.length - 1) : -1;
   const shown = replayTrack ? [...tracks.filter((t) => t.id !== replayTrack.id), { ...replayTrack, points: replayTrack.points.slice(0, at + 1) }] : tracks;
   const jumps = replayTrack ? replayTrack.points.filter((p) => p.id && evidence.has(p.id)).length : 0;
-  const rogue = (vehicles ?? []).filter((v) => isRogue(v) && now - lastReport(v) <= ROGUE_NOW_MS).sort((a, b) => (a.reputation ?? 1) - (b.reputation ?? 1));
+  const rogue = (vehicles ?? []).filter((v) => isRogue(v) && now - lastReport(v) <= STALE_MS).sort((a, b) => (a.reputation ?? 1) - (b.reputation ?? 1));
   const find = (e: Event): void => {
     e.preventDefault();
     const q = search.trim();
@@ -160,10 +158,10 @@ export function MapPage() {
           <Panel title="Legend">
             <ul class="legend plain small">
               <li>
-                <span class="key key-vehicle" /> vehicle, last reported position (faded: no report for 2 min); a number: that many vehicles
+                <span class="key key-vehicle" /> vehicle, last reported position (faded: no report for {STALE_MS / 60_000} min); a number: that many vehicles
               </li>
               <li>
-                <span class="key key-rogue" /> rogue: flagged, or reputation under {ROGUE_REPUTATION}, reporting in the last 5 min
+                <span class="key key-rogue" /> rogue: flagged, or reputation under {ROGUE_REPUTATION}, and reporting in the last {STALE_MS / 60_000} min
               </li>
               <li>
                 <span class="key key-jump" /> jump to a report that is evidence of an alert
