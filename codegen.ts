@@ -33,6 +33,7 @@ const mappers = {
   Checkpoint: 'CheckpointView',
   EvidenceBundle: 'EvidenceBundleView',
   VerificationResult: 'VerificationView',
+  AuthorityDecision: 'OverruleRecord',
 };
 
 const config: CodegenConfig = {

@@ -30,3 +30,4 @@ export type {
 export { sensorKeyScope, sensorKeyName, sensorKeyActionFlusher } from './sensors.js';
 export type { SensorKeyActionFlusher } from './sensors.js';
 export { createGraphiql, GRAPHIQL_CSP } from './graphiql.js';
+export type { AuthorityDesk } from './resolvers/authority-port.js';

@@ -7,6 +7,7 @@
  */
 import type { Resolvers } from './generated/schema-types.js';
 import { createKit, type ResolverDeps } from './resolvers/context.js';
+import { authorityResolvers } from './resolvers/authority.js';
 import { caseResolvers } from './resolvers/case.js';
 import { eventResolvers } from './resolvers/events.js';
 import { incidentResolvers } from './resolvers/incidents.js';
@@ -25,7 +26,7 @@ export type ApiResolvers = Omit<Resolvers, 'Timestamp' | 'JSON'> & { Timestamp: 
 
 export function createResolvers(deps: ResolverDeps): ApiResolvers {
   const kit = createKit(deps);
-  const parts = [eventResolvers(kit), incidentResolvers(kit), vehicleResolvers(kit), ledgerResolvers(kit), ruleResolvers(kit), tokenResolvers(kit), caseResolvers(kit)];
+  const parts = [eventResolvers(kit), incidentResolvers(kit), vehicleResolvers(kit), ledgerResolvers(kit), ruleResolvers(kit), tokenResolvers(kit), caseResolvers(kit), authorityResolvers(kit)];
   const merged: Resolvers = { ApiToken: {} };
   for (const part of parts) {
     for (const [type, fields] of Object.entries(part) as Array<[keyof Resolvers, object]>) {

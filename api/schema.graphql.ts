@@ -328,3 +328,59 @@ export const caseTypeDefs = /* GraphQL */ `
     severityReasons: [String!]!
   }
 `;
+
+/**
+ * The transport authority's decisions (api/resolvers/authority.ts), a block of its own:
+ * overruling the detector's flag with a reason, flagging a vehicle rogue by hand, and
+ * what is rogue now.
+ */
+export const authorityTypeDefs = /* GraphQL */ `
+  enum OverruleReason { FALSE_POSITIVE TEST_VEHICLE FIXED }
+  enum AuthorityDecisionKind { CLEAR ROGUE }
+
+  "One decision of the transport authority on a vehicle; written to the ledger as an action before it took effect."
+  type AuthorityDecision {
+    id: ID!
+    vehicleId: ID!
+    decision: AuthorityDecisionKind!
+    "Why a detector flag was overruled (CLEAR only)."
+    reason: OverruleReason
+    comment: String!
+    by: String!
+    at: Timestamp!
+    "The vehicle's alerts when it was decided: what a CLEAR overrules."
+    alertIds: [ID!]!
+    ledgerIndex: Int
+    "The ledger action (with its evidence bundle)."
+    action: Action
+  }
+
+  type RogueVehicle {
+    vehicle: Vehicle!
+    "BY_HAND (the authority's rogue flag) or REPUTATION (trust under the rogue bound)."
+    why: String!
+  }
+
+  type AuthorityDecisionPayload { vehicle: Vehicle!, decision: AuthorityDecision!, action: Action! }
+
+  extend type Vehicle {
+    "The authority's decisions on this vehicle, oldest first."
+    decisions: [AuthorityDecision!]!
+    "Rogue now: flagged by hand, or trust under the rogue bound, and not overruled since."
+    rogueNow: Boolean!
+  }
+
+  extend type Query {
+    "What is rogue now (history stays on each vehicle's page)."
+    rogueNow(first: Int = 200): [RogueVehicle!]!
+    "Every decision, oldest first (the feedback vigil train can take)."
+    authorityDecisions: [AuthorityDecision!]!
+  }
+
+  extend type Mutation {
+    "Overrules the detector's flag: its alerts so far stop counting against the vehicle's reputation."
+    overruleVehicle(id: ID!, reason: OverruleReason!, comment: String!): AuthorityDecisionPayload!
+    "Flags a vehicle rogue by hand; it stays rogue until overruled."
+    flagVehicleRogue(id: ID!, comment: String!): AuthorityDecisionPayload!
+  }
+`;

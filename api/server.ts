@@ -24,7 +24,8 @@ import { DEFAULT_LIMITS, operationCost, validationRules, type Limits } from './l
 import { RuleAdminError, type AuditLog, type RuleAdmin } from './ports.js';
 import { ReadPool, readThrough } from './read-pool.js';
 import { createResolvers, type ApiContext, type PubSubTopics } from './resolvers.js';
-import { caseTypeDefs, typeDefs } from './schema.graphql.js';
+import { authorityTypeDefs, caseTypeDefs, typeDefs } from './schema.graphql.js';
+import type { AuthorityDesk } from './resolvers/authority-port.js';
 import { createWsEndpoint, type WsEndpoint, type WsOptions } from './ws.js';
 
 /** Yoga's server context: nothing beyond the request (the node handler adds req/res). */
@@ -39,6 +40,8 @@ export interface ApiOptions {
   audit?: AuditLog;
   /** The detector's rule book; without it rule administration is refused. */
   rules?: RuleAdmin;
+  /** The transport authority's decisions (pipeline/authority.ts). */
+  authority?: AuthorityDesk;
   /** Sensor keys for the collectors (api/sensors.ts); without them their mutations are absent. */
   sensorKeys?: SensorKeyStore;
   limits?: Partial<Limits>;
@@ -125,12 +128,12 @@ export function createApi(options: ApiOptions): VigilApi {
   const threads = options.readThreads ?? 1;
   const readPool = threads > 0 && options.store instanceof SqliteStore ? new ReadPool({ dataDir: dirname(options.store.path), threads, budgetMs: limits.budgetMs }) : undefined;
   const readStore = readPool ? readThrough(options.store, readPool) : options.store;
-  const resolvers = createResolvers({ store: readStore, tokens: options.tokens, audit: options.audit, rules: options.rules, limits, now, pubsub });
+  const resolvers = createResolvers({ store: readStore, tokens: options.tokens, audit: options.audit, rules: options.rules, authority: options.authority, limits, now, pubsub });
   const sensorKeys = options.sensorKeys;
   const sensorKeyActions = sensorKeys && options.audit ? sensorKeyActionFlusher(sensorKeys, options.audit, options.store, now) : undefined;
   const schema = sensorKeys
-    ? createSchema<ApiContext>({ typeDefs: [typeDefs, caseTypeDefs, sensorTypeDefs], resolvers: [resolvers, createSensorResolvers({ keys: sensorKeys, audit: options.audit, flusher: sensorKeyActions, now })] })
-    : createSchema<ApiContext>({ typeDefs: [typeDefs, caseTypeDefs], resolvers });
+    ? createSchema<ApiContext>({ typeDefs: [typeDefs, caseTypeDefs, authorityTypeDefs, sensorTypeDefs], resolvers: [resolvers, createSensorResolvers({ keys: sensorKeys, audit: options.audit, flusher: sensorKeyActions, now })] })
+    : createSchema<ApiContext>({ typeDefs: [typeDefs, caseTypeDefs, authorityTypeDefs], resolvers });
   const cors = options.corsOrigins?.length ? { origin: [...options.corsOrigins], credentials: false, methods: ['GET', 'POST'] } : false;
   const report = options.onUnexpectedError ?? ((err: unknown) => console.error(err));
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { CityDescription } from '../collectors/index.js';
 import { Detector, DetectorError, rulesFolder, saveModel, type CityMap, type Incident, type IncidentBook } from '../detector/index.js';
 import { Ledger, type LedgerEntry, type WitnessPolicy } from '../ledger/index.js';
+import { authorityDesk } from './authority.js';
 import { createApi, ledgerAuditLog, type ApiOptions, ruleBookAdmin, type AuditLog, type EvidenceBundleView, type RuleAdmin, type RuleItem, type VigilApi, type ExceptionSpec, type SuppressionSpec } from '../api/index.js';
 import type { SensorKeyStore, SqliteStore } from '../store/index.js';
 import type { Bus, BusSubscription } from './bus.js';
@@ -156,6 +157,8 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
 
   const rules = new PersistentRuleAdmin(ruleBookAdmin(detector.rules), store);
   await rules.restore(logger);
+  // With detector workers the reputation is theirs: the decisions are recorded here only.
+  const authority = authorityDesk(store, options.detect ? detector : undefined, now);
   const audit = ledgerAuditLog(ledger);
   const pendingActions = startPendingActions(store, audit, logger);
   await pendingActions.poke();
@@ -164,6 +167,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     tokens: store,
     audit: withEvidenceDecorator(audit, options.decorateEvidence),
     rules,
+    authority,
     ...(options.sensorKeys ? { sensorKeys: options.sensorKeys } : {}),
     now,
     ...options.api,
@@ -181,6 +185,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
       replica?.replicate(stored);
     },
   });
+  authority.bindOutput((reputation) => output.push({ alerts: [], incidents: [], reputation }));
   // Event time, not the wall clock: an import of last week's traffic must not evict as it goes.
   let latestEventTs = -Infinity;
   const subscription: BusSubscription | undefined = options.detect

@@ -30,6 +30,8 @@ const commands: Record<string, string> = {
   rules: 'rules',
   // detector workers of the Kafka bus (issue 17)
   worker: 'worker',
+  // the transport authority's decisions as training feedback (issue 19)
+  overrules: 'feedback',
 };
 const loadCommand = (file: string): Promise<{ register: Registrar }> => import(`./commands/${file}.js`);
 

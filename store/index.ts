@@ -43,3 +43,5 @@ export type {
 export { MAX_PAGE } from './cursor.js';
 // The detector's output types, for api/ (which may not import detector/ itself).
 export type { Alert, AlertOrigin, Incident, IncidentStatus, Resolution, Severity, ReputationPoint } from '../detector/index.js';
+export { SqliteOverrules, OVERRULE_REASONS } from './sqlite/overrules.js';
+export type { OverruleRecord, OverruleReason } from './sqlite/overrules.js';

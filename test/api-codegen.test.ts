@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { generate } from '@graphql-codegen/cli';
 import { describe, expect, it } from 'vitest';
 import config from '../codegen.js';
-import { caseTypeDefs, typeDefs as baseTypeDefs } from '../api/schema.graphql.js';
+import { authorityTypeDefs, caseTypeDefs, typeDefs as baseTypeDefs } from '../api/schema.graphql.js';
 
 /** Every SDL block of api/schema.graphql.ts, as codegen plucks them from the file. */
-const typeDefs = [baseTypeDefs, caseTypeDefs].join('\n');
+const typeDefs = [baseTypeDefs, caseTypeDefs, authorityTypeDefs].join('\n');
 
 const OUT = 'api/generated/schema-types.ts';
 

@@ -218,7 +218,7 @@ describe.skipIf(!haveChromium)('the dashboards in headless Chromium', () => {
 
     // --- transport authority: the vehicle is rogue in the list and on the map -------------
     const authority = await signIn('authority');
-    expect(await authority.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents()).toEqual(['Vehicles', 'Map']);
+    expect(await authority.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents()).toEqual(['Vehicles', 'Map', 'Rogue now']);
     const vrow = authority.locator(`tr[data-vehicle="${ROGUE}"]`);
     await vrow.waitFor();
     expect(await vrow.getAttribute('class')).toContain('rogue');

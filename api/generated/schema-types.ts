@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { StoredEvent as StoredEventModel, EventPage as EventPageModel, Alert as AlertModel, AlertPage as AlertPageModel, StoredIncident as StoredIncidentModel, IncidentPage as IncidentPageModel, IncidentChange as IncidentChangeModel, EntityParent as EntityParentModel, EntityPage as EntityPageModel, DeadLetterRecord as DeadLetterRecordModel, DeadLetterPage as DeadLetterPageModel, ActionRecord as ActionRecordModel, ReputationPoint as ReputationPointModel, TokenRecord as TokenRecordModel, Principal as PrincipalModel, RuleItem as RuleItemModel, CheckpointView as CheckpointViewModel, EvidenceBundleView as EvidenceBundleViewModel, VerificationView as VerificationViewModel, ApiContext } from '../resolvers/mappers.js';
+import type { StoredEvent as StoredEventModel, EventPage as EventPageModel, Alert as AlertModel, AlertPage as AlertPageModel, StoredIncident as StoredIncidentModel, IncidentPage as IncidentPageModel, IncidentChange as IncidentChangeModel, EntityParent as EntityParentModel, EntityPage as EntityPageModel, DeadLetterRecord as DeadLetterRecordModel, DeadLetterPage as DeadLetterPageModel, ActionRecord as ActionRecordModel, ReputationPoint as ReputationPointModel, TokenRecord as TokenRecordModel, Principal as PrincipalModel, RuleItem as RuleItemModel, CheckpointView as CheckpointViewModel, EvidenceBundleView as EvidenceBundleViewModel, VerificationView as VerificationViewModel, OverruleRecord as OverruleRecordModel, ApiContext } from '../resolvers/mappers.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
@@ -120,6 +120,35 @@ export type ApiToken = {
   name: Scalars['String']['output'];
   revokedAt?: Maybe<Scalars['Timestamp']['output']>;
   role: Role;
+};
+
+/** One decision of the transport authority on a vehicle; written to the ledger as an action before it took effect. */
+export type AuthorityDecision = {
+  __typename?: 'AuthorityDecision';
+  /** The ledger action (with its evidence bundle). */
+  action?: Maybe<Action>;
+  /** The vehicle's alerts when it was decided: what a CLEAR overrules. */
+  alertIds: Array<Scalars['ID']['output']>;
+  at: Scalars['Timestamp']['output'];
+  by: Scalars['String']['output'];
+  comment: Scalars['String']['output'];
+  decision: AuthorityDecisionKind;
+  id: Scalars['ID']['output'];
+  ledgerIndex?: Maybe<Scalars['Int']['output']>;
+  /** Why a detector flag was overruled (CLEAR only). */
+  reason?: Maybe<OverruleReason>;
+  vehicleId: Scalars['ID']['output'];
+};
+
+export type AuthorityDecisionKind =
+  | 'clear'
+  | 'rogue';
+
+export type AuthorityDecisionPayload = {
+  __typename?: 'AuthorityDecisionPayload';
+  action: Action;
+  decision: AuthorityDecision;
+  vehicle: Vehicle;
 };
 
 export type Checkpoint = {
@@ -449,6 +478,10 @@ export type Mutation = {
   /** id: the rule id the suppression is for. */
   disableSuppression: RuleItemPayload;
   flagVehicle: VehiclePayload;
+  /** Flags a vehicle rogue by hand; it stays rogue until overruled. */
+  flagVehicleRogue: AuthorityDecisionPayload;
+  /** Overrules the detector's flag: its alerts so far stop counting against the vehicle's reputation. */
+  overruleVehicle: AuthorityDecisionPayload;
   reopenIncident: IncidentPayload;
   resolveIncident: IncidentPayload;
   revokeToken: TokenPayload;
@@ -526,6 +559,19 @@ export type MutationFlagVehicleArgs = {
 };
 
 
+export type MutationFlagVehicleRogueArgs = {
+  comment: Scalars['String']['input'];
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationOverruleVehicleArgs = {
+  comment: Scalars['String']['input'];
+  id: Scalars['ID']['input'];
+  reason: OverruleReason;
+};
+
+
 export type MutationReopenIncidentArgs = {
   comment?: InputMaybe<Scalars['String']['input']>;
   id: Scalars['ID']['input'];
@@ -548,6 +594,11 @@ export type OriginType =
   | 'reputation'
   | 'rule';
 
+export type OverruleReason =
+  | 'false_positive'
+  | 'fixed'
+  | 'test_vehicle';
+
 export type PageInfo = {
   __typename?: 'PageInfo';
   endCursor?: Maybe<Scalars['String']['output']>;
@@ -568,6 +619,8 @@ export type Query = {
   __typename?: 'Query';
   alert?: Maybe<Alert>;
   alerts: AlertConnection;
+  /** Every decision, oldest first (the feedback vigil train can take). */
+  authorityDecisions: Array<AuthorityDecision>;
   /** One file for an auditor (format vigil-case/v1): the incident, its alerts, their evidence event documents, every triage action, each with its ledger proof, the checkpoints and the chain anchor when there is one. Null when there is no such incident. */
   caseBundle?: Maybe<Scalars['JSON']['output']>;
   deadLetters: DeadLetterConnection;
@@ -581,6 +634,8 @@ export type Query = {
   incidents: IncidentConnection;
   ledgerStatus: LedgerStatus;
   me: Principal;
+  /** What is rogue now (history stays on each vehicle's page). */
+  rogueNow: Array<RogueVehicle>;
   rules: Array<RuleItem>;
   /** Admin only. */
   tokens: Array<ApiToken>;
@@ -660,6 +715,11 @@ export type QueryIncidentsArgs = {
 };
 
 
+export type QueryRogueNowArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryRulesArgs = {
   kind?: InputMaybe<RuleItemKind>;
 };
@@ -694,6 +754,13 @@ export type Resolution =
   | 'duplicate'
   | 'false_positive'
   | 'true_positive';
+
+export type RogueVehicle = {
+  __typename?: 'RogueVehicle';
+  vehicle: Vehicle;
+  /** BY_HAND (the authority's rogue flag) or REPUTATION (trust under the rogue bound). */
+  why: Scalars['String']['output'];
+};
 
 export type Role =
   | 'admin'
@@ -778,6 +845,8 @@ export type Truncation = {
 export type Vehicle = {
   __typename?: 'Vehicle';
   alertCount: Scalars['Int']['output'];
+  /** The authority's decisions on this vehicle, oldest first. */
+  decisions: Array<AuthorityDecision>;
   detectorFlagged: Scalars['Boolean']['output'];
   /** The authority's own flag, if one was ever set. */
   flag?: Maybe<EntityFlag>;
@@ -791,6 +860,8 @@ export type Vehicle = {
   /** Trust in [0, 1] now; null until the detector has scored it. */
   reputation?: Maybe<Scalars['Float']['output']>;
   reputationHistory: Array<ReputationPoint>;
+  /** Rogue now: flagged by hand, or trust under the rogue bound, and not overruled since. */
+  rogueNow: Scalars['Boolean']['output'];
 };
 
 
@@ -936,6 +1007,9 @@ export type ResolversTypes = {
   AlertSort: AlertSort;
   AlertSortField: AlertSortField;
   ApiToken: ResolverTypeWrapper<TokenRecordModel>;
+  AuthorityDecision: ResolverTypeWrapper<OverruleRecordModel>;
+  AuthorityDecisionKind: AuthorityDecisionKind;
+  AuthorityDecisionPayload: ResolverTypeWrapper<Omit<AuthorityDecisionPayload, 'action' | 'decision' | 'vehicle'> & { action: ResolversTypes['Action'], decision: ResolversTypes['AuthorityDecision'], vehicle: ResolversTypes['Vehicle'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Checkpoint: ResolverTypeWrapper<CheckpointViewModel>;
   Cosignature: ResolverTypeWrapper<Cosignature>;
@@ -976,11 +1050,13 @@ export type ResolversTypes = {
   LedgerStatus: ResolverTypeWrapper<Omit<LedgerStatus, 'latestCheckpoint' | 'latestPublished'> & { latestCheckpoint?: Maybe<ResolversTypes['Checkpoint']>, latestPublished?: Maybe<ResolversTypes['Checkpoint']> }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OriginType: OriginType;
+  OverruleReason: OverruleReason;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Principal: ResolverTypeWrapper<PrincipalModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReputationPoint: ResolverTypeWrapper<ReputationPointModel>;
   Resolution: Resolution;
+  RogueVehicle: ResolverTypeWrapper<Omit<RogueVehicle, 'vehicle'> & { vehicle: ResolversTypes['Vehicle'] }>;
   Role: Role;
   RuleItem: ResolverTypeWrapper<RuleItemModel>;
   RuleItemKind: RuleItemKind;
@@ -1014,6 +1090,8 @@ export type ResolversParentTypes = {
   AlertOrigin: AlertOrigin;
   AlertSort: AlertSort;
   ApiToken: TokenRecordModel;
+  AuthorityDecision: OverruleRecordModel;
+  AuthorityDecisionPayload: Omit<AuthorityDecisionPayload, 'action' | 'decision' | 'vehicle'> & { action: ResolversParentTypes['Action'], decision: ResolversParentTypes['AuthorityDecision'], vehicle: ResolversParentTypes['Vehicle'] };
   Boolean: Scalars['Boolean']['output'];
   Checkpoint: CheckpointViewModel;
   Cosignature: Cosignature;
@@ -1053,6 +1131,7 @@ export type ResolversParentTypes = {
   Principal: PrincipalModel;
   Query: Record<PropertyKey, never>;
   ReputationPoint: ReputationPointModel;
+  RogueVehicle: Omit<RogueVehicle, 'vehicle'> & { vehicle: ResolversParentTypes['Vehicle'] };
   RuleItem: RuleItemModel;
   RuleItemPayload: Omit<RuleItemPayload, 'action' | 'item'> & { action: ResolversParentTypes['Action'], item: ResolversParentTypes['RuleItem'] };
   String: Scalars['String']['output'];
@@ -1134,6 +1213,25 @@ export type ApiTokenResolvers<ContextType = ApiContext, ParentType extends Resol
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   revokedAt?: Resolver<Maybe<ResolversTypes['Timestamp']>, ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+};
+
+export type AuthorityDecisionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['AuthorityDecision'] = ResolversParentTypes['AuthorityDecision']> = {
+  action?: Resolver<Maybe<ResolversTypes['Action']>, ParentType, ContextType>;
+  alertIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['Timestamp'], ParentType, ContextType>;
+  by?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  comment?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  decision?: Resolver<ResolversTypes['AuthorityDecisionKind'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ledgerIndex?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['OverruleReason']>, ParentType, ContextType>;
+  vehicleId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type AuthorityDecisionPayloadResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['AuthorityDecisionPayload'] = ResolversParentTypes['AuthorityDecisionPayload']> = {
+  action?: Resolver<ResolversTypes['Action'], ParentType, ContextType>;
+  decision?: Resolver<ResolversTypes['AuthorityDecision'], ParentType, ContextType>;
+  vehicle?: Resolver<ResolversTypes['Vehicle'], ParentType, ContextType>;
 };
 
 export type CheckpointResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Checkpoint'] = ResolversParentTypes['Checkpoint']> = {
@@ -1334,6 +1432,8 @@ export type MutationResolvers<ContextType = ApiContext, ParentType extends Resol
   disableRule?: Resolver<ResolversTypes['RuleItemPayload'], ParentType, ContextType, RequireFields<MutationDisableRuleArgs, 'id' | 'reason'>>;
   disableSuppression?: Resolver<ResolversTypes['RuleItemPayload'], ParentType, ContextType, RequireFields<MutationDisableSuppressionArgs, 'id' | 'reason'>>;
   flagVehicle?: Resolver<ResolversTypes['VehiclePayload'], ParentType, ContextType, RequireFields<MutationFlagVehicleArgs, 'id' | 'reason'>>;
+  flagVehicleRogue?: Resolver<ResolversTypes['AuthorityDecisionPayload'], ParentType, ContextType, RequireFields<MutationFlagVehicleRogueArgs, 'comment' | 'id'>>;
+  overruleVehicle?: Resolver<ResolversTypes['AuthorityDecisionPayload'], ParentType, ContextType, RequireFields<MutationOverruleVehicleArgs, 'comment' | 'id' | 'reason'>>;
   reopenIncident?: Resolver<ResolversTypes['IncidentPayload'], ParentType, ContextType, RequireFields<MutationReopenIncidentArgs, 'id'>>;
   resolveIncident?: Resolver<ResolversTypes['IncidentPayload'], ParentType, ContextType, RequireFields<MutationResolveIncidentArgs, 'id' | 'reason'>>;
   revokeToken?: Resolver<ResolversTypes['TokenPayload'], ParentType, ContextType, RequireFields<MutationRevokeTokenArgs, 'id'>>;
@@ -1355,6 +1455,7 @@ export type PrincipalResolvers<ContextType = ApiContext, ParentType extends Reso
 export type QueryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   alert?: Resolver<Maybe<ResolversTypes['Alert']>, ParentType, ContextType, RequireFields<QueryAlertArgs, 'id'>>;
   alerts?: Resolver<ResolversTypes['AlertConnection'], ParentType, ContextType, RequireFields<QueryAlertsArgs, 'first'>>;
+  authorityDecisions?: Resolver<Array<ResolversTypes['AuthorityDecision']>, ParentType, ContextType>;
   caseBundle?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType, RequireFields<QueryCaseBundleArgs, 'incidentId'>>;
   deadLetters?: Resolver<ResolversTypes['DeadLetterConnection'], ParentType, ContextType, RequireFields<QueryDeadLettersArgs, 'first'>>;
   device?: Resolver<ResolversTypes['Device'], ParentType, ContextType, RequireFields<QueryDeviceArgs, 'id'>>;
@@ -1366,6 +1467,7 @@ export type QueryResolvers<ContextType = ApiContext, ParentType extends Resolver
   incidents?: Resolver<ResolversTypes['IncidentConnection'], ParentType, ContextType, RequireFields<QueryIncidentsArgs, 'first'>>;
   ledgerStatus?: Resolver<ResolversTypes['LedgerStatus'], ParentType, ContextType>;
   me?: Resolver<ResolversTypes['Principal'], ParentType, ContextType>;
+  rogueNow?: Resolver<Array<ResolversTypes['RogueVehicle']>, ParentType, ContextType, RequireFields<QueryRogueNowArgs, 'first'>>;
   rules?: Resolver<Array<ResolversTypes['RuleItem']>, ParentType, ContextType, Partial<QueryRulesArgs>>;
   tokens?: Resolver<Array<ResolversTypes['ApiToken']>, ParentType, ContextType>;
   vehicle?: Resolver<ResolversTypes['Vehicle'], ParentType, ContextType, RequireFields<QueryVehicleArgs, 'id'>>;
@@ -1377,6 +1479,11 @@ export type ReputationPointResolvers<ContextType = ApiContext, ParentType extend
   flagged?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   timestamp?: Resolver<ResolversTypes['Timestamp'], ParentType, ContextType>;
   value?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type RogueVehicleResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['RogueVehicle'] = ResolversParentTypes['RogueVehicle']> = {
+  vehicle?: Resolver<ResolversTypes['Vehicle'], ParentType, ContextType>;
+  why?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type RuleItemResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['RuleItem'] = ResolversParentTypes['RuleItem']> = {
@@ -1413,6 +1520,7 @@ export type TruncationResolvers<ContextType = ApiContext, ParentType extends Res
 
 export type VehicleResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Vehicle'] = ResolversParentTypes['Vehicle']> = {
   alertCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  decisions?: Resolver<Array<ResolversTypes['AuthorityDecision']>, ParentType, ContextType>;
   detectorFlagged?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   flag?: Resolver<Maybe<ResolversTypes['EntityFlag']>, ParentType, ContextType>;
   flagged?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -1423,6 +1531,7 @@ export type VehicleResolvers<ContextType = ApiContext, ParentType extends Resolv
   recentEvents?: Resolver<Array<ResolversTypes['Event']>, ParentType, ContextType, RequireFields<VehicleRecentEventsArgs, 'first'>>;
   reputation?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   reputationHistory?: Resolver<Array<ResolversTypes['ReputationPoint']>, ParentType, ContextType, RequireFields<VehicleReputationHistoryArgs, 'limit'>>;
+  rogueNow?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type VehicleConnectionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['VehicleConnection'] = ResolversParentTypes['VehicleConnection']> = {
@@ -1471,6 +1580,8 @@ export type Resolvers<ContextType = ApiContext> = {
   AlertEdge?: AlertEdgeResolvers<ContextType>;
   AlertOrigin?: AlertOriginResolvers<ContextType>;
   ApiToken?: ApiTokenResolvers<ContextType>;
+  AuthorityDecision?: AuthorityDecisionResolvers<ContextType>;
+  AuthorityDecisionPayload?: AuthorityDecisionPayloadResolvers<ContextType>;
   Checkpoint?: CheckpointResolvers<ContextType>;
   Cosignature?: CosignatureResolvers<ContextType>;
   CreatedToken?: CreatedTokenResolvers<ContextType>;
@@ -1500,6 +1611,7 @@ export type Resolvers<ContextType = ApiContext> = {
   Principal?: PrincipalResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ReputationPoint?: ReputationPointResolvers<ContextType>;
+  RogueVehicle?: RogueVehicleResolvers<ContextType>;
   RuleItem?: RuleItemResolvers<ContextType>;
   RuleItemPayload?: RuleItemPayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;

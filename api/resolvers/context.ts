@@ -11,6 +11,7 @@ import type { Principal } from '../auth.js';
 import { ApiError } from '../errors.js';
 import type { Limits } from '../limits.js';
 import type { AuditLog, RuleAdmin } from '../ports.js';
+import type { AuthorityDesk } from './authority-port.js';
 
 export interface ApiContext {
   principal: Principal;
@@ -35,6 +36,8 @@ export interface ResolverDeps {
   tokens: TokenRepository;
   audit: AuditLog | undefined;
   rules: RuleAdmin | undefined;
+  /** The authority's decisions (table and reputation); absent: the mutations are UNAVAILABLE. */
+  authority?: AuthorityDesk | undefined;
   limits: Limits;
   now: () => number;
   pubsub: PubSub<PubSubTopics>;

@@ -15,4 +15,6 @@ export const ENUM_VALUES = {
   IncidentSortField: { LAST_SEEN: 'lastSeen', FIRST_SEEN: 'firstSeen', SEVERITY: 'severity', ALERT_COUNT: 'alertCount' },
   OriginType: { RULE: 'rule', MODEL: 'model', REPUTATION: 'reputation' },
   RuleItemKind: { RULE: 'rule', EXCEPTION: 'exception', SUPPRESSION: 'suppression' },
+  OverruleReason: { FALSE_POSITIVE: 'false_positive', TEST_VEHICLE: 'test_vehicle', FIXED: 'fixed' },
+  AuthorityDecisionKind: { CLEAR: 'clear', ROGUE: 'rogue' },
 } as const;

@@ -9,6 +9,7 @@ export type { ActionRecord, Alert, DeadLetterRecord, ReputationPoint, StoredEven
 export type { Principal } from '../auth.js';
 export type { CheckpointView, EvidenceBundleView, RuleItem, VerificationView } from '../ports.js';
 export type { ApiContext, EntityParent, IncidentChange } from './context.js';
+export type { OverruleRecord } from '../../store/index.js';
 
 /** A Relay connection over a store page; `totalCount` is counted only when a client asks for it. */
 export interface Connection<T> {

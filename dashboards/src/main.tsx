@@ -13,6 +13,7 @@ import { IncidentPage } from './pages/incident.js';
 import { VehiclesPage } from './pages/vehicles.js';
 import { VehiclePage } from './pages/vehicle.js';
 import { MapPage } from './pages/map.js';
+import { RogueNowPage } from './pages/rogue-now.js';
 import { LedgerPage } from './pages/ledger.js';
 import { VerifyPage } from './pages/verify.js';
 
@@ -31,6 +32,7 @@ const PAGES: readonly PageDef[] = [
   { path: 'incident', title: 'Incident', nav: false, roles: ['ANALYST', 'ADMIN', 'AUDITOR'] },
   { path: 'vehicles', title: 'Vehicles', nav: true, roles: ['AUTHORITY', 'ADMIN'] },
   { path: 'map', title: 'Map', nav: true, roles: ['AUTHORITY', 'ADMIN'] },
+  { path: 'rogue', title: 'Rogue now', nav: true, roles: ['AUTHORITY', 'ADMIN'] },
   { path: 'vehicle', title: 'Vehicle', nav: false, roles: ['AUTHORITY', 'ADMIN', 'ANALYST'] },
   { path: 'ledger', title: 'Ledger', nav: true, roles: ['AUDITOR', 'ADMIN'] },
   { path: 'verify', title: 'Verify evidence', nav: true, roles: ['AUDITOR', 'ADMIN'] },
@@ -138,6 +140,8 @@ function Page({ path, arg }: { path: string; arg: string | undefined }) {
       return arg ? <VehiclePage id={arg} key={arg} /> : <p>No vehicle given.</p>;
     case 'map':
       return <MapPage />;
+    case 'rogue':
+      return <RogueNowPage />;
     case 'ledger':
       return <LedgerPage />;
     case 'verify':

@@ -56,6 +56,8 @@ export interface EntityReputation {
   lastRecorded: number;
   history: ReputationPoint[];
   type: EntityType;
+  /** Flagged by the transport authority's hand: the detector's recovery does not lift it, only the authority's clear does. */
+  pinned?: boolean;
 }
 
 export class ReputationBook {
@@ -104,7 +106,7 @@ export class ReputationBook {
     }
     const value = trustOf(r);
     const wasFlagged = r.flagged;
-    const crossing = r.flagged ? value > o.recoverAbove : value < o.flagBelow;
+    const crossing = r.pinned ? false : r.flagged ? value > o.recoverAbove : value < o.flagBelow;
     if (!crossing) r.crossingSince = Number.NaN;
     else {
       if (Number.isNaN(r.crossingSince)) r.crossingSince = ts;
@@ -124,6 +126,46 @@ export class ReputationBook {
     return undefined;
   }
 
+  /**
+   * The authority overrules the detector (a false positive, a known test vehicle, a fixed
+   * fault): the bad evidence gathered up to now stops counting, the flag is lifted and the
+   * hysteresis starts afresh, so the entity recovers at the ordinary rate from the prior and
+   * is flagged again only on new evidence. Returns the history point to store (at the
+   * entity's own event time plus 1 ms, so the store's latest-point-wins summary takes it).
+   */
+  overrule(id: string): ReputationPoint | undefined {
+    const r = this.entities.get(id);
+    if (!r) return undefined;
+    r.bad = 0;
+    r.flagged = false;
+    r.pinned = false;
+    r.crossingSince = Number.NaN;
+    return this.record(id, r);
+  }
+
+  /** The authority flags an entity rogue by hand: flagged now, and kept so until the authority clears it. */
+  flagByHand(id: string, type: EntityType, ts: number): ReputationPoint {
+    let r = this.entities.get(id);
+    if (!r) {
+      r = { good: 0, bad: 0, lastTs: ts, flagged: false, crossingSince: Number.NaN, lastRecorded: 0.5, history: [], type };
+      this.entities.set(id, r);
+    }
+    r.flagged = true;
+    r.pinned = true;
+    r.crossingSince = Number.NaN;
+    return this.record(id, r);
+  }
+
+  private record(id: string, r: EntityReputation): ReputationPoint {
+    r.lastTs += 1;
+    const value = trustOf(r);
+    const point: ReputationPoint = { entity: { id, type: r.type }, ts: r.lastTs, value, flagged: r.flagged };
+    r.lastRecorded = value;
+    r.history.push(point);
+    if (r.history.length > this.options.historyLimit) r.history.splice(0, r.history.length - this.options.historyLimit);
+    return point;
+  }
+
   get(id: string): { value: number; flagged: boolean; history: readonly ReputationPoint[] } | undefined {
     const r = this.entities.get(id);
     return r ? { value: trustOf(r), flagged: r.flagged, history: r.history } : undefined;
@@ -133,6 +175,11 @@ export class ReputationBook {
   trust(id: string): number {
     const r = this.entities.get(id);
     return r ? trustOf(r) : Number.NaN;
+  }
+
+  /** Event time of the entity's latest observation, or NaN when unseen. */
+  lastTs(id: string): number {
+    return this.entities.get(id)?.lastTs ?? Number.NaN;
   }
 
   isFlagged(id: string): boolean {

@@ -32,6 +32,7 @@ import {
 import { parseJsonRecord, resolveValidationOptions, type VigilEvent } from '../../events/index.js';
 import { readCityFile } from '../city.js';
 import { evalDataset } from './eval-datasets.js';
+import { applyFeedbackFile } from './feedback.js';
 import { DEFAULT_DATA_DIR } from '../config.js';
 
 const BATCH = 4096;
@@ -51,6 +52,8 @@ export function register(program: Command): void {
     .option('--backend <NAME>', 'auto | node | wasm | cpu', 'auto')
     .option('--validation-events <FILE>', 'labelled validation events: choose the threshold by F1 on them')
     .option('--validation-labels <FILE>', 'labels of the validation events')
+    .option('--feedback <FILE>', "the authority's decisions as labels (vigil overrules export): threshold choice only, never evaluation")
+    .option('--feedback-events <FILE>', 'the events the feedback labels name (default: --events)')
     .action(async (o: Record<string, string | undefined>) => {
       const city = o.city ? await readCityFile(o.city, log) : undefined;
       const started = performance.now();
@@ -68,6 +71,7 @@ export function register(program: Command): void {
         const set = await scoreLabelled(bundle, eventBatches(o.validationEvents), await readLabels(lines(o.validationLabels), o.validationLabels), { ...(city ? { city } : {}), logger: { info: log, warn: log } });
         bundle = chooseThreshold(bundle, set.scores, set.labels, o.validationEvents, set.families);
       }
+      if (o.feedback) bundle = await applyFeedbackFile(bundle, o.feedback, lines(o.feedback), eventBatches(o.feedbackEvents ?? o.events!), city, log);
       const path = await saveModel(join(o.dataDir!, 'model'), bundle);
       log(`train: saved ${path} in ${((performance.now() - started) / 1000).toFixed(1)} s — model ${bundle.hash}, backend ${bundle.backend}, threshold ${bundle.threshold.toFixed(3)} (${bundle.thresholdSource})`);
     });

@@ -4,6 +4,7 @@ import { ACTION_FIELDS, can, gql, type ActionRecord, type ApiError, type Kinemat
 import { TimeChart } from '../chart.js';
 import { ErrorBox, Panel, Reputation, SeverityBadge, fmtTime, href, actionName, useQuery, useSession } from '../ui.js';
 import { CityMap, trackFromEvents, useCity } from './city-map.js';
+import { DecisionPanel } from './authority-decisions.js';
 import { Flags, ROGUE_REPUTATION, isRogue, type VehicleRow } from './vehicles.js';
 
 interface VehicleDetail extends VehicleRow {
@@ -104,6 +105,7 @@ export function VehiclePage({ id }: { id: string }) {
           </Panel>
         </div>
         <div class="stack">
+          <DecisionPanel id={v.id} canDecide={can(me.role, 'vehicles')} onDone={refetch} />
           {can(me.role, 'vehicles') && <FlagForm v={v} onDone={refetch} />}
           <Panel title="Authority history">
             <ul class="plain small">
