@@ -7,7 +7,7 @@
  * a reload from the browser's cache (warm: the bundle is cached, every query runs again),
  * timed from the reload until the page's content is drawn:
  * - `page_incidents_warm_ms`: the incidents queue (its table or its empty state),
- * - `page_map_warm_ms`: the map (Leaflet container with the city's roads and the vehicles),
+ * - `page_map_warm_ms`: the map (Leaflet container with the city's roads and the first vehicles),
  * - `page_vehicle_warm_ms`: one vehicle's page (its reputation history chart or empty note),
  * - `page_ledger_warm_ms`: the auditor's ledger page (no ledger here: its refusal is drawn).
  * Medians and the worst of the rounds. A shared machine distorts them: compare by ratios.
@@ -30,7 +30,7 @@ const ROUNDS = Number(process.env['PAGE_ROUNDS'] ?? 15);
 
 const PAGES: Array<{ name: string; hash: string; ready: string }> = [
   { name: 'incidents', hash: '#/incidents', ready: 'table.queue tbody tr, .queue-empty, p.empty' },
-  { name: 'map', hash: '#/map', ready: '.leaflet-container path.map-road, .leaflet-container .map-cluster' },
+  { name: 'map', hash: '#/map', ready: '.leaflet-container path.map-vehicle, .leaflet-container .map-cluster' },
   { name: 'vehicle', hash: '#/vehicle/V-0042', ready: 'h1.mono' },
   { name: 'ledger', hash: '#/ledger', ready: '.error, h1' },
 ];
@@ -73,12 +73,12 @@ export async function run(ctx: BenchContext): Promise<Figures> {
       await page.getByRole('button', { name: 'Sign out' }).waitFor();
       for (const p of PAGES) {
         await page.goto(`${url}/${p.hash}`);
-        await page.locator(p.ready).first().waitFor({ timeout: 60_000 }); // cold: the bundle and the first queries
+        await page.locator(p.ready).first().waitFor({ state: 'attached', timeout: 60_000 }); // cold: the bundle and the first queries
         const times: number[] = [];
         for (let i = 0; i < ROUNDS; i++) {
           const t0 = performance.now();
           await page.reload();
-          await page.locator(p.ready).first().waitFor({ timeout: 60_000 });
+          await page.locator(p.ready).first().waitFor({ state: 'attached', timeout: 60_000 });
           times.push(performance.now() - t0);
         }
         figures[`page_${p.name}_warm_ms`] = round(median(times));

@@ -119,8 +119,9 @@ export function MapPage() {
       <ErrorBox error={error ?? replay.error ?? city.error} />
       <div class="grid-map">
         <Panel title="Roads, roadside units and vehicles">
-          {city.data !== undefined && vehicles ? (
-            <CityMap city={city.data} tracks={shown} focus={selected ?? undefined} evidence={evidence} now={now} label="City map" onSelect={(id) => (setSelected(id), setStep(null))} />
+          {/* The roads first: the vehicles (every page of them) arrive after. */}
+          {city.data !== undefined ? (
+            <CityMap city={city.data} tracks={vehicles ? shown : []} focus={selected ?? undefined} evidence={evidence} now={now} label="City map" onSelect={(id) => (setSelected(id), setStep(null))} />
           ) : (
             <p class="loading">Loading…</p>
           )}
