@@ -33,11 +33,15 @@ function useVehicles(token: string): { vehicles: MapVehicle[] | null; error: Api
   const [updated, setUpdated] = useState<Date | null>(null);
   useEffect(() => {
     let current = true;
+    let loaded = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = (): void => {
-      loadAllVehicles<MapVehicle>(token, 'id reputation flagged recentEvents(first: 8) { id timestamp vehicle { lat lon speed } }').then(
+      // The first load draws each page as it comes (a city has thousands); refreshes replace the whole set.
+      const first = !loaded;
+      loadAllVehicles<MapVehicle>(token, 'id reputation flagged recentEvents(first: 8) { id timestamp vehicle { lat lon speed } }', {}, (soFar) => current && first && setVehicles(soFar)).then(
         (v) => {
           if (!current) return;
+          loaded = true;
           setVehicles(v);
           setError(null);
           setUpdated(new Date());
