@@ -13,12 +13,13 @@ export interface BenchContext {
 type Suite = (ctx: BenchContext) => Promise<Figures>;
 
 /** Suite names, each a module `bench/<name>.ts` exporting `run`. */
-const suites = ['ingest', 'collectors', 'ledger', 'detector', 'api', 'anchor', 'auth', 'api-load', 'kafka-bus'];
+const suites = ['ingest', 'collectors', 'ledger', 'detector', 'api', 'anchor', 'auth', 'api-load', 'kafka-bus', 'pages'];
 /**
  * Suites run only when named in --only: ones that repeat others (the auth on/off
- * comparison, the API under ingest load) and the Kafka bus (it needs a broker).
+ * comparison, the API under ingest load), the Kafka bus (it needs a broker) and the page
+ * loads in Chromium (bench/pages.ts).
  */
-const onlyWhenNamed = new Set(['auth', 'api-load', 'kafka-bus']);
+const onlyWhenNamed = new Set(['auth', 'api-load', 'kafka-bus', 'pages']);
 const loadSuite = (name: string): Promise<{ run: Suite }> => import(`./${name}.js`);
 
 const { values } = parseArgs({

@@ -4,13 +4,13 @@
  */
 import { resolveValidationOptions, type ResolvedValidationOptions } from '../events/index.js';
 import { ConnectionGuard, SYSLOG_TLS_SOURCE, createHttpCollector, type EventSource, type IngestAccess } from '../collectors/index.js';
-import { readCityFile } from './city.js';
-import { SimulatorSource, describeNetwork, roadNetwork, type CityDescription } from '../collectors/index.js';
+import { readCityFile, readCityGeoJson } from './city.js';
+import { SimulatorSource, cityGeoJson, describeNetwork, roadNetwork, type CityDescription } from '../collectors/index.js';
 import { startAnalysis, type Analysis } from './analysis.js';
 import { MqttBrokerCollector, MqttClientCollector, SyslogCollector, SYSLOG_TCP_SOURCE, SYSLOG_UDP_SOURCE, KafkaCollector } from '../collectors/index.js';
 import { readFileSync } from 'node:fs';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createGraphiql, hostCheck, ledgerAuditLog, type Limits } from '../api/index.js';
+import { Authenticator, createGraphiql, hostCheck, ledgerAuditLog, type Limits } from '../api/index.js';
 import { startNotifications, type Notifications } from './notify.js';
 import { createApiMetrics, type ApiMetrics } from './api-metrics.js';
 import { MemoryBus, type Bus } from './bus.js';
@@ -54,6 +54,8 @@ export class VigilNode {
   analysis: Analysis | undefined;
   /** The simulated city (demo mode), served at /city.json for the map. */
   readonly city: CityDescription | undefined;
+  /** The city the map page draws (GeoJSON, TRANSFER-SPEC §1): the operator's city file, else the simulated city. */
+  private cityMapJson: string | undefined;
   /** The collectors' credentials (`vigil sensor`, the API's createSensorKey). */
   readonly sensorKeys: SensorKeyStore;
   /** Collectors that take input from anyone (allowed on loopback; the node warns at start). */
@@ -163,9 +165,14 @@ export class VigilNode {
     this.syslog = wired.syslog;
     this.sources.push(...wired.sources);
     this.city = config.demo.enabled ? describeNetwork(roadNetwork()) : undefined;
-    this.http.route('/city.json', (_req, res) => {
-      if (!this.city) return void res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":{"code":"NOT_FOUND","message":"no simulated city on this node"}}');
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=3600' }).end(JSON.stringify(this.city));
+    if (config.demo.enabled) this.cityMapJson = JSON.stringify(cityGeoJson(roadNetwork(), 'demo'));
+    // The city's roads and RSU positions are the deployment's layout: shown to signed-in users only.
+    const cityAuth = new Authenticator(this.store, now);
+    this.http.route('/city.json', (req, res) => {
+      const who = cityAuth.check(req.headers.authorization ?? null);
+      if (!('tokenId' in who)) return void res.writeHead(401, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: who }));
+      if (!this.cityMapJson) return void res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":{"code":"NOT_FOUND","message":"no city file on this node (vigil start --city FILE)"}}');
+      res.writeHead(200, { 'Content-Type': 'application/geo+json', 'Cache-Control': 'private, max-age=3600' }).end(this.cityMapJson);
     });
     if (config.demo.enabled) {
       const { seed, vehicles, devices, attackRate } = config.demo;
@@ -209,6 +216,10 @@ export class VigilNode {
       if (node.writer instanceof WorkerStoreWriter) await node.writer.start();
       // Witnesses beside the node and the chain are up before the ledger opens: the ledger
       // is given the witness policy, and the anchorer the chain (pipeline/anchor.ts).
+      if (config.detector.city) {
+        const geo = await readCityGeoJson(config.detector.city);
+        node.cityMapJson = geo ? JSON.stringify(geo) : undefined;
+      }
       node.localWitnesses = await startLocalWitnesses(config, deps.logger);
       node.chain = await prepareChain(config, deps.logger);
       const witnesses = witnessPolicy(config, node.localWitnesses);

@@ -3,13 +3,13 @@ import { useState } from 'preact/hooks';
 import { ACTION_FIELDS, can, gql, type ActionRecord, type ApiError, type Kinematics, type ReputationPoint, type Severity } from '../api.js';
 import { TimeChart } from '../chart.js';
 import { ErrorBox, Panel, Reputation, SeverityBadge, fmtTime, href, actionName, useQuery, useSession } from '../ui.js';
-import { CityMap, useCity, type Track } from './map.js';
+import { CityMap, trackFromEvents, useCity } from './city-map.js';
 import { DecisionPanel } from './authority-decisions.js';
 import { Flags, ROGUE_REPUTATION, isRogue, type VehicleRow } from './vehicles.js';
 
 interface VehicleDetail extends VehicleRow {
   reputationHistory: ReputationPoint[];
-  recentAlerts: { id: string; title: string; severity: Severity; timestamp: string; incident: { id: string } | null }[];
+  recentAlerts: { id: string; title: string; severity: Severity; timestamp: string; incident: { id: string } | null; evidenceIds: string[] }[];
   recentEvents: { id: string; timestamp: string; rsu?: string; vehicle: Kinematics | null }[];
   history: ActionRecord[];
 }
@@ -18,7 +18,7 @@ const QUERY = `query Vehicle($id: ID!) {
   vehicle(id: $id) {
     id reputation flagged detectorFlagged flag { flagged reason by at } lastSeen alertCount
     reputationHistory(limit: 500) { timestamp value flagged }
-    recentAlerts(first: 10) { id title severity timestamp incident { id } }
+    recentAlerts(first: 10) { id title severity timestamp incident { id } evidenceIds }
     recentEvents(first: 30) { id timestamp vehicle { lat lon speed heading seq } }
     history { ${ACTION_FIELDS} }
   }
@@ -38,14 +38,8 @@ export function VehiclePage({ id }: { id: string }) {
     );
   }
   const hist = v.reputationHistory;
-  const track: Track = {
-    id: v.id,
-    rogue: isRogue(v),
-    points: v.recentEvents
-      .filter((e) => e.vehicle)
-      .map((e) => ({ t: new Date(e.timestamp).getTime(), lat: e.vehicle!.lat, lon: e.vehicle!.lon, speed: e.vehicle!.speed }))
-      .reverse(),
-  };
+  const track = trackFromEvents(v.id, isRogue(v), v.recentEvents);
+  const evidence = new Set(v.recentAlerts.flatMap((a) => a.evidenceIds));
   return (
     <div class="page">
       <p class="crumbs">
@@ -95,8 +89,8 @@ export function VehiclePage({ id }: { id: string }) {
               <p class="empty">Not enough history for a chart yet.</p>
             )}
           </Panel>
-          <Panel title="Reported track" actions={<span class="muted small">last {track.points.length} positions; dashed red = a jump no vehicle could make</span>}>
-            {city.data ? <CityMap city={city.data} tracks={[track]} focus={v.id} height={340} label={`Track of ${v.id}`} /> : <ErrorBox error={city.error} />}
+          <Panel title="Reported track" actions={<span class="muted small">last {track.points.length} positions; dashed red = a jump the detector raised an alert on</span>}>
+            {city.data !== undefined ? <CityMap city={city.data} tracks={[track]} focus={v.id} evidence={evidence} fitTracks height={340} label={`Track of ${v.id}`} /> : <ErrorBox error={city.error} />}
           </Panel>
           <Panel title="Recent alerts">
             <ul class="plain">

@@ -20,8 +20,8 @@ export const isRogue = (v: { flagged: boolean; reputation: number | null }): boo
 const VEHICLE_ROW = `id reputation flagged detectorFlagged flag { flagged reason by at } lastSeen alertCount`;
 const MAX_PAGES = 20;
 
-/** Every vehicle, page by page (100 per page, the API's cap), up to 2,000. */
-export async function loadAllVehicles<T>(token: string, fields: string, filter: Record<string, unknown> = {}): Promise<T[]> {
+/** Every vehicle, page by page (100 per page, the API's cap), up to 2,000; `onPage` sees each page's total so far. */
+export async function loadAllVehicles<T>(token: string, fields: string, filter: Record<string, unknown> = {}, onPage?: (soFar: T[]) => void): Promise<T[]> {
   const out: T[] = [];
   let after: string | null = null;
   for (let page = 0; page < MAX_PAGES; page++) {
@@ -32,6 +32,7 @@ export async function loadAllVehicles<T>(token: string, fields: string, filter: 
     );
     out.push(...data.vehicles.edges.map((e) => e.node));
     if (!data.vehicles.pageInfo.hasNextPage) break;
+    onPage?.([...out]);
     after = data.vehicles.pageInfo.endCursor;
   }
   return out;

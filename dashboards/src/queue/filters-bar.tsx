@@ -18,6 +18,27 @@ const WINDOWS: Array<[number, string]> = [
   [-1, 'Between…'],
 ];
 
+const ENTITY_TYPES: Array<[string, string]> = [
+  ['', 'Any'],
+  ['VEHICLE', 'vehicles'],
+  ['DEVICE', 'devices'],
+  ['HOST', 'hosts'],
+];
+
+/** A labelled select over [value, text] pairs: every filter of the bar is one. */
+function Choice({ label, value, options, onChange }: { label: string; value: string; options: ReadonlyArray<readonly [string, string]>; onChange: (value: string) => void }) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        {options.map(([v, text]) => (
+          <option value={v}>{text}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 const GROUPS: Array<[GroupBy, string]> = [
   ['', 'No grouping'],
   ['entity', 'Entity'],
@@ -33,50 +54,11 @@ const QUERY_PAUSE_MS = 350;
 export function FiltersBar({ filters, categories, set }: { filters: Filters; categories: string[]; set: <K extends keyof Filters>(k: K, v: Filters[K]) => void }) {
   return (
     <form class="filters" role="search" aria-label="Filter incidents" onSubmit={(e) => e.preventDefault()}>
-      <label>
-        Status
-        <select value={filters.status} onChange={(e) => set('status', e.currentTarget.value as Filters['status'])}>
-          <option value="">Any</option>
-          {STATUSES.map((s) => (
-            <option value={s}>{humanize(s)}</option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Severity
-        <select value={filters.severity} onChange={(e) => set('severity', e.currentTarget.value as Filters['severity'])}>
-          <option value="">Any</option>
-          {SEVERITIES.map((s) => (
-            <option value={s}>{humanize(s)}</option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Entity
-        <select value={filters.entityType} onChange={(e) => set('entityType', e.currentTarget.value as Filters['entityType'])}>
-          <option value="">Any</option>
-          <option value="VEHICLE">vehicles</option>
-          <option value="DEVICE">devices</option>
-          <option value="HOST">hosts</option>
-        </select>
-      </label>
-      <label>
-        Kind
-        <select value={filters.category} onChange={(e) => set('category', e.currentTarget.value)}>
-          <option value="">Any</option>
-          {[...new Set([...categories, ...(filters.category ? [filters.category] : [])])].map((c) => (
-            <option value={c}>{humanize(c)}</option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Time
-        <select value={String(filters.window)} onChange={(e) => set('window', Number(e.currentTarget.value))}>
-          {WINDOWS.map(([m, text]) => (
-            <option value={String(m)}>{text}</option>
-          ))}
-        </select>
-      </label>
+      <Choice label="Status" value={filters.status} options={[['', 'Any'], ...STATUSES.map((v): [string, string] => [v, humanize(v)])]} onChange={(v) => set('status', v as Filters['status'])} />
+      <Choice label="Severity" value={filters.severity} options={[['', 'Any'], ...SEVERITIES.map((v): [string, string] => [v, humanize(v)])]} onChange={(v) => set('severity', v as Filters['severity'])} />
+      <Choice label="Entity" value={filters.entityType} options={ENTITY_TYPES} onChange={(v) => set('entityType', v as Filters['entityType'])} />
+      <Choice label="Kind" value={filters.category} options={[['', 'Any'], ...[...new Set([...categories, ...(filters.category ? [filters.category] : [])])].map((c): [string, string] => [c, humanize(c)])]} onChange={(v) => set('category', v)} />
+      <Choice label="Time" value={String(filters.window)} options={WINDOWS.map(([m, text]): [string, string] => [String(m), text])} onChange={(v) => set('window', Number(v))} />
       {filters.window === -1 && (
         <>
           <label>
@@ -89,14 +71,7 @@ export function FiltersBar({ filters, categories, set }: { filters: Filters; cat
           </label>
         </>
       )}
-      <label>
-        Group by
-        <select value={filters.group} onChange={(e) => set('group', e.currentTarget.value as GroupBy)}>
-          {GROUPS.map(([g, text]) => (
-            <option value={g}>{text}</option>
-          ))}
-        </select>
-      </label>
+      <Choice label="Group by" value={filters.group} options={GROUPS} onChange={(v) => set('group', v as GroupBy)} />
       <QueryBar value={filters.q} onChange={(q) => set('q', q)} />
     </form>
   );
