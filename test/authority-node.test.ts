@@ -49,17 +49,16 @@ describe('the authority overrules the detector on a running node', () => {
     Object.fromEntries((await ok<{ rogueNow: Array<{ why: string; vehicle: { id: string } }> }>(tokens.authority, '{ rogueNow { why vehicle { id } } }')).rogueNow.map((r) => [r.vehicle.id, r.why]));
   const reputation = async (id: string): Promise<number | null> => (await ok<{ vehicle: { reputation: number | null } }>(tokens.authority, 'query ($id: ID!) { vehicle(id: $id) { reputation } }', { id })).vehicle.reputation;
 
-  // What the detector (on its own thread by default) decides of the vehicle, as stored: its
-  // latest reputation point after more honest reports, which would unflag a detector flag.
+  // What the detector (on its own thread by default) decides of the vehicle, as stored, once
+  // it has scored more honest reports, which would lift a detector flag: the flag changing
+  // would store a point with `flagged: false`.
   let seq = 1_000;
   const detectorKeepsFlagged = async (id: string): Promise<void> => {
-    const before = (await ok<{ vehicle: { reputationHistory: unknown[] } }>(tokens.authority, 'query ($id: ID!) { vehicle(id: $id) { reputationHistory { value } } }', { id })).vehicle.reputationHistory.length;
-    await ingest(honest(id, 10, Date.now() - 15_000, (seq += 100)));
-    const latest = await waitFor(async () => {
-      const h = (await ok<{ vehicle: { reputationHistory: Array<{ flagged: boolean }> } }>(tokens.authority, 'query ($id: ID!) { vehicle(id: $id) { reputationHistory { flagged } } }', { id })).vehicle.reputationHistory;
-      return h.length > before ? h : undefined;
-    }, 20_000, `${id} scored again`);
-    expect(latest.at(-1)!.flagged).toBe(true);
+    const flagged = async () => (await ok<{ vehicle: { detectorFlagged: boolean } }>(tokens.authority, 'query ($id: ID!) { vehicle(id: $id) { detectorFlagged } }', { id })).vehicle.detectorFlagged;
+    await waitFor(async () => ((await flagged()) ? true : undefined), 20_000, `${id} flagged in the store`);
+    await ingest(honest(id, 20, Date.now() - 25_000, (seq += 100)));
+    await waitFor(() => ((node.analysis!.detectorThread?.pending ?? 0) === 0 ? true : undefined), 20_000, 'the detector thread caught up');
+    expect(await flagged()).toBe(true);
   };
 
   const start = Date.now() - 60_000;
@@ -154,7 +153,7 @@ describe('the authority overrules the detector on a running node', () => {
     const r = await new Promise<{ code: number; stderr: string }>((resolve) => execFile(process.execPath, [vigilBin, 'overrules', 'export', '--data-dir', tmp.dir, '--out', out], { timeout: 50_000 }, (err, _o, stderr) => resolve({ code: err ? 1 : 0, stderr })));
     expect(r.code, r.stderr).toBe(0);
     const labels = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; label: string; decision: string });
-    const decisions = (await ok<{ authorityDecisions: Array<{ id: string; vehicleId: string; alertIds: string[] }> }>(tokens.authority, '{ authorityDecisions { id vehicleId alertIds } }')).authorityDecisions;
+    const decisions = (await ok<{ authorityDecisions: Array<{ id: string; vehicleId: string; alertIds: string[]; at: string }> }>(tokens.authority, '{ authorityDecisions { id vehicleId alertIds at } }')).authorityDecisions;
     const cleared = decisions.find((d) => d.vehicleId === 'V-7001')!;
     const evidence = new Set<string>();
     for (const id of cleared.alertIds) {
@@ -163,7 +162,9 @@ describe('the authority overrules the detector on a running node', () => {
     }
     expect(evidence.size).toBeGreaterThan(0);
     expect(labels.filter((l) => l.label === 'normal').map((l) => l.id).sort()).toEqual([...evidence].sort());
-    const v7003 = await ok<{ events: { edges: Array<{ node: { id: string } }> } }>(tokens.authority, '{ events(filter: { entity: "V-7003" }, first: 100) { edges { node { id } } } }');
+    // A hand flag labels the vehicle's reports up to the decision (later ones were not judged).
+    const flaggedAt = decisions.find((d) => d.vehicleId === 'V-7003')!.at;
+    const v7003 = await ok<{ events: { edges: Array<{ node: { id: string } }> } }>(tokens.authority, 'query ($to: Timestamp!) { events(filter: { entity: "V-7003", time: { to: $to } }, first: 100) { edges { node { id } } } }', { to: flaggedAt });
     expect(labels.filter((l) => l.label === 'attack').map((l) => l.id).sort()).toEqual(v7003.events.edges.map((e) => e.node.id).sort());
   });
 });

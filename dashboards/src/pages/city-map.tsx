@@ -186,15 +186,17 @@ export function CityMap(p: CityMapProps) {
   props.current = p;
   useEffect(() => {
     if (!el.current) return;
+    // Programmatic fits do not animate: a page left while Leaflet animates one would have its
+    // panes read after map.remove() ("reading '_leaflet_pos'").
     const map = L.map(el.current, { attributionControl: false, zoomSnap: 0.25, maxZoom: 20 });
     // The view first: Leaflet projects (and can bound) a layer only on a map that has one.
     const bounds = p.city ? cityBounds(p.city) : null;
-    if (bounds?.isValid()) map.fitBounds(bounds, { padding: [16, 16] });
+    if (bounds?.isValid()) map.fitBounds(bounds, { padding: [16, 16], animate: false });
     else map.setView([0, 0], 2);
     // The panel may still be laying out: fit again once it has its size.
     const frame = requestAnimationFrame(() => {
       map.invalidateSize();
-      if (bounds?.isValid() && !state.current?.fitted && !state.current?.focused) map.fitBounds(bounds, { padding: [16, 16] });
+      if (bounds?.isValid() && !state.current?.fitted && !state.current?.focused) map.fitBounds(bounds, { padding: [16, 16], animate: false });
     });
     if (p.city) cityLayer(p.city).addTo(map);
     const vehicles = L.layerGroup().addTo(map);
@@ -203,6 +205,8 @@ export function CityMap(p: CityMapProps) {
     map.on('zoomend moveend', () => drawTracks(map, vehicles, props.current));
     return () => {
       cancelAnimationFrame(frame);
+      map.off();
+      map.stop();
       map.remove();
       state.current = null;
     };
@@ -213,7 +217,7 @@ export function CityMap(p: CityMapProps) {
     if (!s.fitted && (p.fitTracks || !p.city)) {
       const pts = p.tracks.flatMap((t) => t.points.map((q) => L.latLng(q.lat, q.lon)));
       if (pts.length > 0) {
-        s.map.fitBounds(L.latLngBounds(pts), { padding: [40, 40], maxZoom: 18 });
+        s.map.fitBounds(L.latLngBounds(pts), { padding: [40, 40], maxZoom: 18, animate: false });
         s.fitted = true;
       }
     }
@@ -221,7 +225,7 @@ export function CityMap(p: CityMapProps) {
     const chosen = p.focus ? p.tracks.find((t) => t.id === p.focus) : undefined;
     if (chosen && chosen.points.length > 0 && s.focused !== chosen.id) {
       s.focused = chosen.id;
-      s.map.fitBounds(L.latLngBounds(chosen.points.map((q) => L.latLng(q.lat, q.lon))), { padding: [40, 40], maxZoom: 18 });
+      s.map.fitBounds(L.latLngBounds(chosen.points.map((q) => L.latLng(q.lat, q.lon))), { padding: [40, 40], maxZoom: 18, animate: false });
     }
     if (!p.focus) s.focused = undefined;
     drawTracks(s.map, s.vehicles, p);
