@@ -98,7 +98,7 @@ export class VehicleFeatures {
   private readonly checks: CityChecks;
   private readonly tr: TrackResult = { nis: 0, d2: 0, pp: 0, offsetNis: 0, switched: false, fused: false, speedR: 0, speedV: 0, headingR: 0, headingV: 0 };
   private readonly mo: MotionResult = { accelZ: 0, accelExcessZ: 0, lateralExcessZ: 0, brakeZ: 0, stepR: 0 };
-  private readonly ti: TimingResult = { dt: 0, rate: 0, seqGapLog: 0, behindS: 0, lateS: 0 };
+  private readonly ti: TimingResult = { dt: 0, rate: 0, floodRate: 0, seqGapLog: 0, behindS: 0, lateS: 0 };
   private readonly sg: Sigmas = { pos: 0, speed: 0, heading: 0, step: 0, interval: 0 };
   private readonly tol: Tolerance = { pos: 0, speed: 0, heading: 0 };
   private readonly sy: SybilResult = { colocated: 0, formation: 0 };
@@ -190,7 +190,7 @@ export class VehicleFeatures {
     const iv = Math.max(sg.interval, 1 / 1000);
     if (ti.dt > 0) out[o + S.dt_rel] = Math.max(-3, Math.min(3, Math.log(ti.dt / iv)));
     else if (ti.dt === 0) out[o + S.dt_rel] = -3;
-    out[o + S.rate_1s] = ti.rate;
+    out[o + S.rate_1s] = ti.floodRate;
     out[o + S.rate_rel] = ti.rate / Math.max(1, 1 / iv);
     out[o + S.seq_gap_log] = ti.seqGapLog;
     out[o + S.behind_log] = Math.log1p(ti.behindS / iv);
