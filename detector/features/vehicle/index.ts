@@ -65,6 +65,8 @@ class Vehicle {
   drift = 0;
   /** Messages in a row whose speed and heading agreed with the track (within the gate). */
   calm = 0;
+  /** Since the track last fused a position (the run of misses a restart follows), the speed stepped beyond 1 g while standing after a stop beyond 1 g. */
+  jumpBroke = false;
   constructor(lat: number, lon: number, ts: number) {
     this.plane = new Plane(lat, lon);
     this.sybil = newSybilState(ts);
@@ -206,7 +208,14 @@ export class VehicleFeatures {
     const steady = veh.track.steady;
     const r = (sg.pos * n.nisScale) ** 2;
     const tail = n.nisTail;
-    veh.track.step(f, r, sg.speed * sg.speed, sg.heading * sg.heading, veh.calm >= 5, tail, tr);
+    // The old track is not worth remembering when it ends standing after a stop beyond 1 g
+    // and the speed then steps beyond 1 g again as the positions leave it (the truth resuming
+    // after a frozen "eventual stop": cruising to 0 and back in tenths of a second): its
+    // reported motion broke physics on entering and on leaving, so the place it claims is
+    // the suspect one, and the truth would be flagged against the frozen place for as long as
+    // the reckoning stayed sure. A lie's onset from an honest track (no impossible stop
+    // before it: a frozen position, an offset) keeps its memory.
+    veh.track.step(f, r, sg.speed * sg.speed, sg.heading * sg.heading, veh.calm >= 5 && !veh.jumpBroke, tail, tr);
     let calm = settled;
     if (steady && tr.pp > 0 && !tr.switched) n.foldNis(tr.nis);
     if (veh.prev && veh.prev2) this.foldPosition(veh.prev2, veh.prev, f, sg.pos, veh);
@@ -248,6 +257,7 @@ export class VehicleFeatures {
     if (veh.reach === undefined || fromReach <= 0 || tr.switched) veh.reach = f;
     this.mo.accelExcessZ = 0;
     if (veh.prev) this.motionChecks(veh, veh.prev, f, sg, out, o);
+    veh.jumpBroke = !tr.fused && (veh.jumpBroke || (this.mo.accelExcessZ > 0 && veh.motion.stopZ > 0));
     if (veh.prev && f.ts > veh.prev.ts) this.advanceOdometer(veh, veh.prev, f);
     // two messages in a row beyond: an honest fix in the noise's tail is alone, a lie persists
     const reach = this.reachZ(veh, f, sg);
