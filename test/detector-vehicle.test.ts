@@ -227,19 +227,6 @@ describe('noise learnt from the traffic', () => {
     expect(new FeatureExtractor().setLearnt({ vehicle: { version: 1, pos: 'x' } })).toBe(false);
   });
 
-  it('noise learnt in a quiet city gives way to a noisy city’s own traffic within seconds', () => {
-    const pos = (fx: FeatureExtractor) => Math.exp((fx.learnt().vehicle as { pos: { l: number } }).pos.l);
-    const quiet = new FeatureExtractor();
-    rows(quiet, fleet(0.5, 6, 300, 109));
-    const own = new FeatureExtractor();
-    rows(own, fleet(4, 6, 20, 110));
-    const moved = new FeatureExtractor({ learnt: quiet.learnt() });
-    rows(moved, fleet(4, 6, 20, 110));
-    expect(pos(quiet)).toBeLessThan(pos(own) / 4);
-    expect(pos(moved) / pos(own)).toBeGreaterThan(0.8);
-    expect(pos(moved) / pos(own)).toBeLessThan(1.25);
-  });
-
   it("a message's stated accuracy is used when sent", () => {
     const fx = new FeatureExtractor();
     rows(fx, fleet(0.3, 6, 60, 107));

@@ -9,14 +9,6 @@
 
 /** Values folded exactly (their median) before the online update takes over. */
 const WARM = 31;
-/**
- * Values a resumed estimate (learnt by \`vigil train\`, possibly in another city or season)
- * counts for: as many as the noise model's shrinkage prior gives a broader estimate
- * (PRIOR_N, 200, in noise.ts) beyond the warm start, so the deployment's own traffic moves it
- * at the step of an estimate that young (1 / √231 in log scale a value) and outweighs it
- * within a few hundred messages, instead of at the training run's tens of thousands.
- */
-const RESUMED_N = WARM + 200;
 
 export interface ScaleState {
   /** log of the scale. */
@@ -31,8 +23,6 @@ export class RobustScale {
   /** Its running (Polyak–Ruppert) average over the estimator's memory: the value used, far less jittery than the iterate. */
   avg = 0;
   n = 0;
-  /** Values folded in all (saved with the state); `n`, the weight of the estimate's evidence, counts a resumed estimate's as at most RESUMED_N. */
-  private total = 0;
   private warm: number[] | undefined = [];
 
   constructor(
@@ -44,8 +34,7 @@ export class RobustScale {
   ) {
     if (state && state.n > 0 && Number.isFinite(state.l)) {
       this.l = this.avg = state.l;
-      this.n = Math.min(state.n, RESUMED_N);
-      this.total = state.n;
+      this.n = state.n;
       this.warm = undefined;
     }
   }
@@ -63,7 +52,6 @@ export class RobustScale {
     if (!(r >= 0) || !Number.isFinite(r)) return;
     const x = Math.log(Math.max(r, 1e-12) / this.target);
     this.n++;
-    this.total++;
     if (this.warm) {
       this.warm.push(x);
       const s = this.warm.slice().sort((a, b) => a - b);
@@ -84,7 +72,7 @@ export class RobustScale {
   }
 
   state(): ScaleState {
-    return { l: this.avg, n: this.total };
+    return { l: this.avg, n: this.n };
   }
 }
 
