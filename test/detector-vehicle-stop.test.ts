@@ -86,3 +86,30 @@ describe('the flood bound (10 Hz with ±5 ms jitter: at most 12 messages in a se
     expect(counts.findIndex((c) => c > FLOOD_RULE)).toBeLessThan(12);
   });
 });
+
+describe.each([0.3, 5])('the truth resuming after a frozen stop at %s m of GNSS noise', (sigma) => {
+  const OFFSET_RULE = 27.6;
+  it('is not flagged against the frozen place; a frozen position with true speeds still is', () => {
+    const events = feed(sigma, 6, 70, 205, cruise, (v, t) => 15 * t + v * 7);
+    const noise = normal(206);
+    const at = (v: number, north: number, ts: number, speed: number, seq: number) =>
+      ev({ kind: 'bsm', vehicle: `V-${v}`, ts, lat: Math.round((1.35 + (north + sigma * noise()) * M) * 1e7) / 1e7, lon: Math.round((103.82 + (v * 200 + sigma * noise()) * M) * 1e7) / 1e7, speed: Math.round(speed * 100) / 100, heading: 0, seq });
+    // V-1 stops dead and stands frozen from t = 30 s to 40 s, then its true messages resume;
+    // V-2 reports a frozen position from t = 30 s with its true speed (constant position)
+    const forged = events.map((e, i) => {
+      const k = Math.floor(i / 6);
+      const id = e.vigil.entity.id;
+      if (id === 'V-1' && k >= 300 && k < 400) return at(1, 15 * 30 + 7, e.vigil.ts, Math.max(0, SPEED_NOISE * noise()), k);
+      if (id === 'V-2' && k >= 300) return at(2, 15 * 30 + 14, e.vigil.ts, e.vigil.vehicle!.speed, k);
+      return e;
+    });
+    const r = rows(new FeatureExtractor(), forged);
+    const v1 = r.filter((x) => x.vid === 'V-1');
+    expect(v1.slice(300, 400).filter((x) => !(x.stop_z! > Z_RULE)).length).toBe(0);
+    expect(v1.slice(400).filter((x) => x.offset_nis! > OFFSET_RULE)).toEqual([]);
+    // the lie's onset from an honest track keeps its memory where the gate sees the onset
+    // (at 5 m the track follows a position frozen at 15 m/s: not caught by these features)
+    const v2 = r.filter((x) => x.vid === 'V-2').slice(320);
+    if (sigma < 1) expect(v2.filter((x) => !(x.offset_nis! > OFFSET_RULE)).length).toBeLessThan(v2.length / 10);
+  });
+});

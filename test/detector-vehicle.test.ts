@@ -333,3 +333,20 @@ function raw(e: VigilEvent): Record<string, unknown> {
   const v = e.vigil.vehicle!;
   return { kind: 'bsm', vehicle: e.vigil.entity.id, ts: e.vigil.ts, lat: v.lat, lon: v.lon, speed: v.speed, heading: v.heading, ...(v.accel !== undefined ? { accel: v.accel } : {}), ...(v.seq !== undefined ? { seq: v.seq } : {}), ...(v.pos_accuracy !== undefined ? { pos_accuracy: v.pos_accuracy } : {}) };
 }
+
+describe('the flood rule by the messages’ own spacing (J2945/1: ≥ 90 ms at 10 Hz)', () => {
+  const bsm = (ts: number, i: number) => ev({ kind: 'bsm', vehicle: 'V-7', ts, lat: 1.35 + 12 * (ts - T0) / 1000 * M, lon: 103.82, speed: 12, heading: 0, seq: i });
+  it('a 10 Hz sender with ±5 ms jitter and its honest messages right after its own flood stay within 12; the flood does not', () => {
+    const fx = new FeatureExtractor();
+    const jitter = seededRandom(7);
+    const honest = Array.from({ length: 50 }, (_, i) => bsm(T0 + i * 100 + Math.round(10 * jitter() - 5), i));
+    expect(Math.max(...rows(fx, honest).map((r) => r.rate_1s!))).toBeLessThanOrEqual(12);
+    const t1 = T0 + 5_000;
+    // a 50 Hz flood under the same identity for one second, then the 10 Hz schedule again
+    const flood = rows(fx, Array.from({ length: 50 }, (_, i) => bsm(t1 + i * 20, 50 + i)));
+    expect(flood.slice(13).map((r) => r.rate_1s!).filter((x) => !(x > 12))).toEqual([]);
+    const after = rows(fx, Array.from({ length: 10 }, (_, i) => bsm(t1 + 1_080 + i * 100, 100 + i)));
+    // the window still holds the flood, but each of these is ≥ 90 ms from every other (by ts)
+    expect(after.map((r) => r.rate_1s!).filter((x) => x > 12)).toEqual([]);
+  });
+});

@@ -41,11 +41,14 @@ export const MAX_BSM_HZ = 10;
  */
 export const BSM_JITTER_MS = 5;
 /**
+ * Least spacing of two BSMs of one identity, ms (the 10 Hz maximum less J2945/1's jitter on
+ * both): a message this far from its identity's others is on schedule, whatever came before.
  * Most messages of one identity within any one second (the one-second window reaching back
  * from a message, itself included): at ≥ 90 ms apart, ⌈1000 / 90⌉ = 12. More is a flood,
  * whatever the city's own rate.
  */
-export const FLOOD_PER_S = Math.ceil(1000 / (1000 / MAX_BSM_HZ - 2 * BSM_JITTER_MS));
+export const MIN_SPACING_MS = 1000 / MAX_BSM_HZ - 2 * BSM_JITTER_MS;
+export const FLOOD_PER_S = Math.ceil(1000 / MIN_SPACING_MS);
 /** Lane width, m (AASHTO "Green Book", 3.6 m for most roads; 3.5 m in EU practice). */
 export const LANE_WIDTH = 3.5;
 /** Resolution of a BSM speed (SAE J2735 DE_Speed: 0.02 m/s): the smallest noise that can be told. */

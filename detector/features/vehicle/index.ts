@@ -65,6 +65,8 @@ class Vehicle {
   drift = 0;
   /** Messages in a row whose speed and heading agreed with the track (within the gate). */
   calm = 0;
+  /** Since the track last fused a position (the run of misses a restart follows), the speed stepped beyond 1 g while standing after a stop beyond 1 g. */
+  jumpBroke = false;
   constructor(lat: number, lon: number, ts: number) {
     this.plane = new Plane(lat, lon);
     this.sybil = newSybilState(ts);
@@ -98,7 +100,7 @@ export class VehicleFeatures {
   private readonly checks: CityChecks;
   private readonly tr: TrackResult = { nis: 0, d2: 0, pp: 0, offsetNis: 0, switched: false, fused: false, speedR: 0, speedV: 0, headingR: 0, headingV: 0 };
   private readonly mo: MotionResult = { accelZ: 0, accelExcessZ: 0, lateralExcessZ: 0, brakeZ: 0, stepR: 0 };
-  private readonly ti: TimingResult = { dt: 0, rate: 0, seqGapLog: 0, behindS: 0, lateS: 0 };
+  private readonly ti: TimingResult = { dt: 0, rate: 0, floodRate: 0, seqGapLog: 0, behindS: 0, lateS: 0 };
   private readonly sg: Sigmas = { pos: 0, speed: 0, heading: 0, step: 0, interval: 0 };
   private readonly tol: Tolerance = { pos: 0, speed: 0, heading: 0 };
   private readonly sy: SybilResult = { colocated: 0, formation: 0 };
@@ -190,7 +192,7 @@ export class VehicleFeatures {
     const iv = Math.max(sg.interval, 1 / 1000);
     if (ti.dt > 0) out[o + S.dt_rel] = Math.max(-3, Math.min(3, Math.log(ti.dt / iv)));
     else if (ti.dt === 0) out[o + S.dt_rel] = -3;
-    out[o + S.rate_1s] = ti.rate;
+    out[o + S.rate_1s] = ti.floodRate;
     out[o + S.rate_rel] = ti.rate / Math.max(1, 1 / iv);
     out[o + S.seq_gap_log] = ti.seqGapLog;
     out[o + S.behind_log] = Math.log1p(ti.behindS / iv);
@@ -206,7 +208,14 @@ export class VehicleFeatures {
     const steady = veh.track.steady;
     const r = (sg.pos * n.nisScale) ** 2;
     const tail = n.nisTail;
-    veh.track.step(f, r, sg.speed * sg.speed, sg.heading * sg.heading, veh.calm >= 5, tail, tr);
+    // The old track is not worth remembering when it ends standing after a stop beyond 1 g
+    // and the speed then steps beyond 1 g again as the positions leave it (the truth resuming
+    // after a frozen "eventual stop": cruising to 0 and back in tenths of a second): its
+    // reported motion broke physics on entering and on leaving, so the place it claims is
+    // the suspect one, and the truth would be flagged against the frozen place for as long as
+    // the reckoning stayed sure. A lie's onset from an honest track (no impossible stop
+    // before it: a frozen position, an offset) keeps its memory.
+    veh.track.step(f, r, sg.speed * sg.speed, sg.heading * sg.heading, veh.calm >= 5 && !veh.jumpBroke, tail, tr);
     let calm = settled;
     if (steady && tr.pp > 0 && !tr.switched) n.foldNis(tr.nis);
     if (veh.prev && veh.prev2) this.foldPosition(veh.prev2, veh.prev, f, sg.pos, veh);
@@ -248,6 +257,7 @@ export class VehicleFeatures {
     if (veh.reach === undefined || fromReach <= 0 || tr.switched) veh.reach = f;
     this.mo.accelExcessZ = 0;
     if (veh.prev) this.motionChecks(veh, veh.prev, f, sg, out, o);
+    veh.jumpBroke = !tr.fused && (veh.jumpBroke || (this.mo.accelExcessZ > 0 && veh.motion.stopZ > 0));
     if (veh.prev && f.ts > veh.prev.ts) this.advanceOdometer(veh, veh.prev, f);
     // two messages in a row beyond: an honest fix in the noise's tail is alone, a lie persists
     const reach = this.reachZ(veh, f, sg);

@@ -4,7 +4,7 @@
  * than this vehicle's newest (delayed messages: true old messages resent with their original
  * ts and seq) or far behind what its roadside unit has already heard (the unit's watermark).
  */
-import { MAX_BSM_HZ } from './bounds.js';
+import { FLOOD_PER_S, MAX_BSM_HZ, MIN_SPACING_MS } from './bounds.js';
 import type { Fix } from './fix.js';
 
 /** Timestamps kept per vehicle for the one-second rate (a flood saturates it: see FLOOD_PER_S). */
@@ -27,6 +27,15 @@ export interface TimingResult {
   dt: number;
   /** Messages of this identity within the last second of its own time, this one included. */
   rate: number;
+  /**
+   * The rate as the flood rule reads it: capped at FLOOD_PER_S for a message at least the
+   * standard's least spacing (MIN_SPACING_MS, by the messages' own timestamps) from every
+   * other of its identity in the window. Such a message is on schedule, not one a flood
+   * added: the honest messages an identity sends just after its own flood ends, which the
+   * window still counts, and a 10 Hz sender delivered late or in bursts (arrival order is
+   * not transmit order) are not flagged, while every message crammed into a flood is.
+   */
+  floodRate: number;
   /** log1p of the sequence gap that lost messages (at most 10 Hz over the time elapsed) cannot explain; a counter going back counts too. */
   seqGapLog: number;
   /** Seconds this message's ts lies behind the vehicle's newest (0: not behind). */
@@ -56,11 +65,15 @@ export function timing(st: TimingState, f: Fix, marks: Watermarks, out: TimingRe
   out.behindS = st.newest >= 0 && f.ts < st.newest ? (st.newest - f.ts) / 1000 : 0;
   out.lateS = marks.late(f.rsu, f.ts);
   let rate = 1;
+  let nearest = Infinity;
   for (let k = 0; k < Math.min(st.n, RATE_RING); k++) {
     const t = st.times[(st.n - 1 - k) % RATE_RING]!;
-    if (Math.abs(f.ts - t) < 1000) rate++;
+    const gap = Math.abs(f.ts - t);
+    if (gap < 1000) rate++;
+    if (gap < nearest) nearest = gap;
   }
   out.rate = rate;
+  out.floodRate = nearest < MIN_SPACING_MS ? rate : Math.min(rate, FLOOD_PER_S);
   out.seqGapLog = 0;
   if (f.seq !== undefined && st.newestSeq >= 0 && out.behindS === 0) {
     const gap = f.seq - st.newestSeq;
