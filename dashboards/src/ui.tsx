@@ -86,6 +86,17 @@ export function ErrorBox({ error }: { error: ApiError | Error | string | null | 
   );
 }
 
+/** A table's one row saying it has none (the text says what would appear there). */
+export function EmptyRow({ cols, children }: { cols: number; children: ComponentChildren }) {
+  return (
+    <tr>
+      <td colSpan={cols} class="empty">
+        {children}
+      </td>
+    </tr>
+  );
+}
+
 export function Panel({ title, children, actions, id }: { title: string; children: ComponentChildren; actions?: ComponentChildren; id?: string }) {
   const headingId = `panel-${(id ?? title).replace(/\W+/g, '-').toLowerCase()}`;
   return (

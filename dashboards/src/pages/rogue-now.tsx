@@ -4,7 +4,7 @@
  * few seconds, and the latest decisions. History stays on each vehicle's page.
  */
 import { useEffect } from 'preact/hooks';
-import { ErrorBox, Panel, Reputation, fmtAgo, fmtTime, href, humanize, useQuery } from '../ui.js';
+import { ErrorBox, Panel, Reputation, fmtAgo, fmtTime, href, humanize, useQuery, EmptyRow } from '../ui.js';
 import { DECISION_FIELDS, type Decision } from './authority-decisions.js';
 
 interface RogueRow {
@@ -62,13 +62,7 @@ export function RogueNowPage() {
                     <td>{fmtAgo(r.vehicle.lastSeen)}</td>
                   </tr>
                 ))}
-                {rows && rows.length === 0 && (
-                  <tr>
-                    <td colSpan={5} class="empty">
-                      Nothing is rogue now.
-                    </td>
-                  </tr>
-                )}
+                {rows && rows.length === 0 && <EmptyRow cols={5}>Nothing is rogue now.</EmptyRow>}
               </tbody>
             </table>
           </div>

@@ -1,7 +1,7 @@
 /** The transport authority's vehicle list: reputation and flags, sortable, rogue ones first by default. */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { gql, type ApiError } from '../api.js';
-import { ErrorBox, Panel, Reputation, fmtAgo, href, useSession } from '../ui.js';
+import { ErrorBox, Panel, Reputation, fmtAgo, href, useSession, EmptyRow } from '../ui.js';
 
 export interface VehicleRow {
   id: string;
@@ -154,13 +154,7 @@ export function VehiclesPage() {
                 <td>{fmtAgo(v.lastSeen)}</td>
               </tr>
             ))}
-            {rows && shown.length === 0 && (
-              <tr>
-                <td colSpan={5} class="empty">
-                  No vehicles match.
-                </td>
-              </tr>
-            )}
+            {rows && shown.length === 0 && <EmptyRow cols={5}>No vehicles match.</EmptyRow>}
           </tbody>
         </table>
         </div>

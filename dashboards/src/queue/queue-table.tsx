@@ -1,6 +1,6 @@
 /** The queue's table: sortable by the API's sort fields, grouped, with a checkbox per row for bulk triage. */
 import type { IncidentSummary } from '../api.js';
-import { SeverityBadge, StatusBadge, fmtAgo, href, humanize } from '../ui.js';
+import { SeverityBadge, StatusBadge, fmtAgo, href, humanize, EmptyRow } from '../ui.js';
 import { groupOf, type Filters, type SortField } from './state.js';
 
 interface Props {
@@ -99,13 +99,7 @@ export function QueueTable({ items, filters, now, fresh, selected, setSelected, 
             ))}
           </>
         ))}
-        {items.length === 0 && (
-          <tr>
-            <td colSpan={cols} class="empty">
-              No incidents match. New ones appear here as they are raised.
-            </td>
-          </tr>
-        )}
+        {items.length === 0 && <EmptyRow cols={cols}>No incidents match. New ones appear here as they are raised.</EmptyRow>}
       </tbody>
     </table>
   );
