@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { CityDescription } from '../collectors/index.js';
 import { Detector, DetectorError, rulesFolder, saveModel, type CityMap, type Incident, type IncidentBook } from '../detector/index.js';
 import { Ledger, type LedgerEntry, type WitnessPolicy } from '../ledger/index.js';
-import { authorityDesk } from './authority.js';
+import { authorityDesk, type AuthorityWiring } from './authority.js';
 import { createApi, ledgerAuditLog, type ApiOptions, ruleBookAdmin, type AuditLog, type EvidenceBundleView, type RuleAdmin, type RuleItem, type VigilApi, type ExceptionSpec, type SuppressionSpec } from '../api/index.js';
 import type { SensorKeyStore, SqliteStore } from '../store/index.js';
 import type { Bus, BusSubscription } from './bus.js';
@@ -84,6 +84,8 @@ export interface Analysis {
   /** The detector's thread, when it scores there (config `detector.thread`). */
   detectorThread?: DetectorThread;
   api: VigilApi;
+  /** The authority desk the API decides through (pipeline/authority.ts). */
+  authority: AuthorityWiring;
   /** Append token actions made outside the API (CLI, demo) to the ledger now. */
   appendPendingActions(): Promise<void>;
   stop(): Promise<void>;
@@ -279,6 +281,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     detector,
     ...(thread ? { detectorThread: thread } : {}),
     api,
+    authority,
     appendPendingActions: pendingActions.poke,
     async stop() {
       stopped = true;

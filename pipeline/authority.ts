@@ -4,7 +4,9 @@
  * flags are put back into the reputation book, so a vehicle flagged rogue by hand stays
  * rogue across a restart; clears need no replay, as the detector's reputation starts
  * afresh and the cleared point is in the store. With detector workers (`vigil worker`)
- * the reputation lives in them and decisions are recorded here only.
+ * the reputation lives in them: each decision is recorded here and published to the
+ * authority topic (authority-kafka.ts) before the API answers, and every decision in force
+ * is published again when the node starts, for the workers to apply once each.
  */
 import type { AuthorityDesk } from '../api/index.js';
 import type { Detector, ReputationPoint } from '../detector/index.js';
@@ -14,6 +16,11 @@ import { SqliteOverrules, type OverruleRecord, type SqliteStore } from '../store
 export interface AuthorityWiring extends AuthorityDesk {
   /** Where the points a decision makes are stored (the detector output writer), bound once it exists. */
   bindOutput(push: (points: ReputationPoint[]) => void): void;
+  /**
+   * Where decisions go for detector workers (pipeline/authority-kafka.ts), bound once the
+   * node's Kafka side exists; the decisions in force are published at once.
+   */
+  bindDecisions(publish: (decisions: readonly OverruleRecord[]) => Promise<void>): Promise<void>;
 }
 
 /**
@@ -24,6 +31,7 @@ export interface AuthorityWiring extends AuthorityDesk {
 export function authorityDesk(store: SqliteStore, detector: Detector | undefined, now: () => number, thread?: DetectorThread): AuthorityWiring {
   const table = new SqliteOverrules(store.db);
   let push: ((points: ReputationPoint[]) => void) | undefined;
+  let publish: ((decisions: readonly OverruleRecord[]) => Promise<void>) | undefined;
 
   function effect(o: OverruleRecord, replay = false): ReputationPoint | undefined {
     if (!detector) return undefined;
@@ -41,12 +49,19 @@ export function authorityDesk(store: SqliteStore, detector: Detector | undefined
     forEntity: (id) => table.forEntity(id),
     latest: () => table.latest(),
     all: () => table.all(),
-    apply: (o) => {
+    apply: async (o) => {
       const point = effect(o);
       if (point && push) push([point]);
+      // Recorded and ledgered already: a failure here is the API's error to report, and the
+      // next start publishes the decision again.
+      if (publish) await publish([o]);
     },
     bindOutput: (fn) => {
       push = fn;
+    },
+    bindDecisions: async (fn) => {
+      publish = fn;
+      await fn(table.latest());
     },
   };
 }

@@ -314,6 +314,12 @@ export const configSchema = z.strictObject({
        * (pipeline/detections.ts). Needs `type: kafka`. @default none
        */
       detectionsTopic: z.string().min(1).max(249).optional(),
+      /**
+       * Kafka topic (one partition, compacted; created when missing) that carries the
+       * authority's decisions to the detector workers' reputation (pipeline/authority-kafka.ts).
+       * Used with `detectionsTopic`. @default 'vigil.authority'
+       */
+      authorityTopic: z.string().min(1).max(249).default('vigil.authority'),
     })
     .prefault({}),
   // Anchoring on chain and witnesses: their own file (pipeline/anchor-config.ts).
@@ -404,7 +410,7 @@ type EnvType = 'string' | 'int' | 'bool' | 'list';
  * | VIGIL_SYSLOG_HOST, VIGIL_SYSLOG_PORT | syslog.host, syslog.port |
  * | VIGIL_KAFKA_BROKERS, VIGIL_KAFKA_TOPICS | kafka.brokers, kafka.topics |
  * | VIGIL_KAFKA_CLIENT_ID, VIGIL_KAFKA_GROUP_ID, VIGIL_KAFKA_SSL | kafka.clientId, kafka.groupId, kafka.ssl |
- * | VIGIL_BUS, VIGIL_BUS_TOPIC, VIGIL_BUS_GROUP_ID, VIGIL_BUS_DETECTIONS_TOPIC | bus.type, bus.topic, bus.groupId, bus.detectionsTopic |
+ * | VIGIL_BUS, VIGIL_BUS_TOPIC, VIGIL_BUS_GROUP_ID, VIGIL_BUS_DETECTIONS_TOPIC, VIGIL_BUS_AUTHORITY_TOPIC | bus.type, bus.topic, bus.groupId, bus.detectionsTopic, bus.authorityTopic |
  * | VIGIL_ANCHOR, VIGIL_ANCHOR_RPC_URL, VIGIL_ANCHOR_CHAIN_ID | anchor.mode, anchor.rpcUrl, anchor.chainId |
  * | VIGIL_ANCHOR_CONTRACT, VIGIL_ANCHOR_KEY_FILE | anchor.contract, anchor.keyFile |
  * | VIGIL_WITNESS_URLS | witnesses.urls |
@@ -458,6 +464,7 @@ export const ENV_VARS: Readonly<Record<string, { key: string; type: EnvType }>> 
   VIGIL_BUS_TOPIC: { key: 'bus.topic', type: 'string' },
   VIGIL_BUS_GROUP_ID: { key: 'bus.groupId', type: 'string' },
   VIGIL_BUS_DETECTIONS_TOPIC: { key: 'bus.detectionsTopic', type: 'string' },
+  VIGIL_BUS_AUTHORITY_TOPIC: { key: 'bus.authorityTopic', type: 'string' },
   VIGIL_ANCHOR: { key: 'anchor.mode', type: 'string' },
   VIGIL_ANCHOR_RPC_URL: { key: 'anchor.rpcUrl', type: 'string' },
   VIGIL_ANCHOR_CHAIN_ID: { key: 'anchor.chainId', type: 'int' },
