@@ -176,6 +176,11 @@ export function detectionMessages(base: Omit<DetectionMessage, 'format' | 'score
   return Array.from({ length: n }, (_, i) => ({ format: 'vigil-detections/v1' as const, ...base, scored: s[i] ?? [], alerts: a[i] ?? [], incidents: inc[i] ?? [], reputation: r[i] ?? [] }));
 }
 
+/** The node's consumer group on the detections topic, beside the workers' group. */
+export function storeGroupId(workersGroup: string): string {
+  return `${workersGroup}.store`;
+}
+
 /**
  * The node's sink for its detector workers (config `bus.detectionsTopic`): new alerts go to
  * the ledger (a checkpoint before the offsets are committed) and, with the incidents, to the
@@ -187,7 +192,7 @@ export async function startDetectionSink(config: VigilConfig, store: SqliteStore
   const { ledger, api } = analysis;
   const restarts = registry ? consumerRestartsCounter(registry) : undefined;
   restarts?.inc({ consumer: 'detections' }, 0);
-  const sink = new DetectionSink(createKafkaClient(config.kafka), { topic, groupId: `${config.bus.groupId}.store` }, {
+  const sink = new DetectionSink(createKafkaClient(config.kafka), { topic, groupId: storeGroupId(config.bus.groupId) }, {
     save: (out) => store.saveDetectorOutput(out),
     logAlerts: async (alerts) => {
       ledger.appendMany(alerts.map((a) => ({ type: 'alert', ts: a.ts, body: { ...a } })));

@@ -16,7 +16,7 @@ import { createApiMetrics, type ApiMetrics } from './api-metrics.js';
 import { MemoryBus, type Bus } from './bus.js';
 import { KafkaBus, createKafkaClient } from './bus-kafka.js';
 import { BusRelay } from './bus-relay.js';
-import { startDetectionSink, type DetectionSink } from './detections.js';
+import { startDetectionSink, storeGroupId, type DetectionSink } from './detections.js';
 import { startDecisionPublisher, type DecisionPublisher } from './authority-kafka.js';
 import { KafkaLagMonitor, type LagGroup } from './kafka-lag.js';
 import { ConfigError } from './config.js';
@@ -197,7 +197,7 @@ export class VigilNode {
     if (config.kafka.topics.length > 0) lagGroups.push({ groupId: config.kafka.groupId, topics: config.kafka.topics });
     if (config.bus.type === 'kafka') lagGroups.push({ groupId: config.bus.groupId, topics: [config.bus.topic] });
     // The node's own consumer of what the workers found: its lag is detections not yet stored.
-    if (config.bus.detectionsTopic !== undefined) lagGroups.push({ groupId: `${config.bus.groupId}.store`, topics: [config.bus.detectionsTopic] });
+    if (config.bus.detectionsTopic !== undefined) lagGroups.push({ groupId: storeGroupId(config.bus.groupId), topics: [config.bus.detectionsTopic] });
     if (lagGroups.length > 0) {
       this.kafkaLag = new KafkaLagMonitor(createKafkaClient(config.kafka).admin(), lagGroups, this.metrics.registry, {
         onError: (err) => deps.logger.warn({ err }, 'cannot read Kafka consumer lag'),
