@@ -93,8 +93,9 @@ export class DetectionSink {
     private readonly options: { topic: string; groupId: string; restart?: CrashRestartOptions },
     private readonly port: DetectionSinkPort,
   ) {
-    // A batch that outlasts the session, or a non-retriable error while storing, crashes the
-    // consumer for good (kafka-restart.ts): the node would never store another detection.
+    // A non-retriable error while storing or committing crashes the consumer for good
+    // (kafka-restart.ts): the node would never store another detection. The uncommitted
+    // batch comes again to the new consumer and the idempotent store absorbs it.
     this.restarter = new CrashRestarter(() => this.run(), (c) => (c as SinkConsumer).disconnect(), {
       ...options.restart,
       onRestart: (err, info) => {
