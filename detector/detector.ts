@@ -400,7 +400,9 @@ export class Detector {
     const { reasons: _r, ...prev } = inc.severityBasis ?? { reasons: [] };
     const tally = tallyAlert('level' in prev ? prev : undefined, a);
     const e = inc.entity;
-    const d = incidentSeverity({ ...tally, entity: e, trust: this.reputation.trust(e.id), flagged: this.reputation.isFlagged(e.id) }, this.severity);
+    const heard = this.reputation.heardForMs(e.id);
+    const transient = heard < this.reputation.options.flagAfterMs;
+    const d = incidentSeverity({ ...tally, entity: e, trust: this.reputation.trust(e.id), flagged: this.reputation.isFlagged(e.id), alerts: inc.alertCount, transient }, this.severity);
     if (SEVERITIES.indexOf(d.severity) >= SEVERITIES.indexOf(inc.severity)) {
       inc.severity = d.severity;
       inc.severityBasis = { ...tally, reasons: d.reasons };
