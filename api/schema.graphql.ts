@@ -181,6 +181,26 @@ export const typeDefs = /* GraphQL */ `
   type VehicleEdge { node: Vehicle!, cursor: String! }
   type VehicleConnection { edges: [VehicleEdge!]!, pageInfo: PageInfo! }
 
+  "A vehicle's newest basic safety message with its summary: what the map draws for each vehicle."
+  type VehiclePosition {
+    id: ID!
+    reputation: Float
+    "Flagged by the detector or by the transport authority."
+    flagged: Boolean!
+    detectorFlagged: Boolean!
+    "The reporting event's id."
+    eventId: ID!
+    timestamp: Timestamp!
+    lat: Float!
+    lon: Float!
+    "Metres per second."
+    speed: Float!
+    "Degrees from north."
+    heading: Float!
+  }
+  type VehiclePositionEdge { node: VehiclePosition!, cursor: String! }
+  type VehiclePositionConnection { edges: [VehiclePositionEdge!]!, pageInfo: PageInfo! }
+
   type Device {
     id: ID!
     reputation: Float
@@ -264,6 +284,8 @@ export const typeDefs = /* GraphQL */ `
     incidents(filter: IncidentFilter, sort: IncidentSort, first: Int = 20, after: String): IncidentConnection!
     vehicle(id: ID!): Vehicle!
     vehicles(filter: EntityFilter, reputationBelow: Float, first: Int = 20, after: String): VehicleConnection!
+    "Each vehicle's last reported position, by id, in one store query per page (at most 1000 a page; vehicles never heard from are left out)."
+    vehiclePositions(filter: EntityFilter, first: Int = 1000, after: String): VehiclePositionConnection!
     device(id: ID!): Device!
     devices(filter: EntityFilter, reputationBelow: Float, first: Int = 20, after: String): DeviceConnection!
     deadLetters(filter: DeadLetterFilter, first: Int = 20, after: String): DeadLetterConnection!

@@ -138,9 +138,16 @@ describe.skipIf(!haveChromium)('the map of an imported OSM city in headless Chro
   });
 
   async function mapFlow(page: Page): Promise<void> {
+    const asked: string[] = [];
+    page.on('request', (r) => r.url().endsWith('/graphql') && asked.push(r.postData() ?? ''));
     await page.getByRole('link', { name: 'Map', exact: true }).first().click();
     const map = page.getByRole('region', { name: /^City map: 14 vehicles/ });
     await map.waitFor();
+    // The first screen is bounded: the vehicles' last positions in capped pages, no query per
+    // vehicle and no track until one is focused (issue 19: loads stay fast at a city's volume).
+    const firstScreen = asked.filter((b) => !b.includes('rogueNow'));
+    expect(firstScreen.some((b) => /vehiclePositions\(first: 1000\b/.test(b))).toBe(true);
+    expect(firstScreen.filter((b) => /recentEvents|vehicles\(/.test(b))).toEqual([]);
     await expect.poll(() => page.locator('path.map-road').count()).toBe(roads);
     expect(await page.locator('path.map-rsu').count()).toBe(2);
     // Zoomed out, the vehicles 40 m apart on one street are drawn as clusters that count them.

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { StoredEvent as StoredEventModel, EventPage as EventPageModel, Alert as AlertModel, AlertPage as AlertPageModel, StoredIncident as StoredIncidentModel, IncidentPage as IncidentPageModel, IncidentChange as IncidentChangeModel, EntityParent as EntityParentModel, EntityPage as EntityPageModel, DeadLetterRecord as DeadLetterRecordModel, DeadLetterPage as DeadLetterPageModel, ActionRecord as ActionRecordModel, ReputationPoint as ReputationPointModel, TokenRecord as TokenRecordModel, Principal as PrincipalModel, RuleItem as RuleItemModel, CheckpointView as CheckpointViewModel, EvidenceBundleView as EvidenceBundleViewModel, VerificationView as VerificationViewModel, OverruleRecord as OverruleRecordModel, ApiContext } from '../resolvers/mappers.js';
+import type { StoredEvent as StoredEventModel, EventPage as EventPageModel, Alert as AlertModel, AlertPage as AlertPageModel, StoredIncident as StoredIncidentModel, IncidentPage as IncidentPageModel, IncidentChange as IncidentChangeModel, EntityParent as EntityParentModel, EntityPage as EntityPageModel, VehiclePosition as VehiclePositionModel, VehiclePositionPage as VehiclePositionPageModel, DeadLetterRecord as DeadLetterRecordModel, DeadLetterPage as DeadLetterPageModel, ActionRecord as ActionRecordModel, ReputationPoint as ReputationPointModel, TokenRecord as TokenRecordModel, Principal as PrincipalModel, RuleItem as RuleItemModel, CheckpointView as CheckpointViewModel, EvidenceBundleView as EvidenceBundleViewModel, VerificationView as VerificationViewModel, OverruleRecord as OverruleRecordModel, ApiContext } from '../resolvers/mappers.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
@@ -653,6 +653,8 @@ export type Query = {
   /** Admin only. */
   tokens: Array<ApiToken>;
   vehicle: Vehicle;
+  /** Each vehicle's last reported position, by id, in one store query per page (at most 1000 a page; vehicles never heard from are left out). */
+  vehiclePositions: VehiclePositionConnection;
   vehicles: VehicleConnection;
   /** Checks a bundle against this log's public key, as an auditor would offline. */
   verifyEvidence: VerificationResult;
@@ -740,6 +742,13 @@ export type QueryRulesArgs = {
 
 export type QueryVehicleArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryVehiclePositionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<EntityFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -932,6 +941,37 @@ export type VehiclePayload = {
   vehicle: Vehicle;
 };
 
+/** A vehicle's newest basic safety message with its summary: what the map draws for each vehicle. */
+export type VehiclePosition = {
+  __typename?: 'VehiclePosition';
+  detectorFlagged: Scalars['Boolean']['output'];
+  /** The reporting event's id. */
+  eventId: Scalars['ID']['output'];
+  /** Flagged by the detector or by the transport authority. */
+  flagged: Scalars['Boolean']['output'];
+  /** Degrees from north. */
+  heading: Scalars['Float']['output'];
+  id: Scalars['ID']['output'];
+  lat: Scalars['Float']['output'];
+  lon: Scalars['Float']['output'];
+  reputation?: Maybe<Scalars['Float']['output']>;
+  /** Metres per second. */
+  speed: Scalars['Float']['output'];
+  timestamp: Scalars['Timestamp']['output'];
+};
+
+export type VehiclePositionConnection = {
+  __typename?: 'VehiclePositionConnection';
+  edges: Array<VehiclePositionEdge>;
+  pageInfo: PageInfo;
+};
+
+export type VehiclePositionEdge = {
+  __typename?: 'VehiclePositionEdge';
+  cursor: Scalars['String']['output'];
+  node: VehiclePosition;
+};
+
 export type VerificationResult = {
   __typename?: 'VerificationResult';
   code?: Maybe<Scalars['String']['output']>;
@@ -1101,6 +1141,9 @@ export type ResolversTypes = {
   VehicleEdge: ResolverTypeWrapper<Omit<VehicleEdge, 'node'> & { node: ResolversTypes['Vehicle'] }>;
   VehicleKinematics: ResolverTypeWrapper<VehicleKinematics>;
   VehiclePayload: ResolverTypeWrapper<Omit<VehiclePayload, 'action' | 'vehicle'> & { action: ResolversTypes['Action'], vehicle: ResolversTypes['Vehicle'] }>;
+  VehiclePosition: ResolverTypeWrapper<VehiclePositionModel>;
+  VehiclePositionConnection: ResolverTypeWrapper<VehiclePositionPageModel>;
+  VehiclePositionEdge: ResolverTypeWrapper<Omit<VehiclePositionEdge, 'node'> & { node: ResolversTypes['VehiclePosition'] }>;
   VerificationResult: ResolverTypeWrapper<VerificationViewModel>;
   VerificationStep: ResolverTypeWrapper<VerificationStep>;
 };
@@ -1174,6 +1217,9 @@ export type ResolversParentTypes = {
   VehicleEdge: Omit<VehicleEdge, 'node'> & { node: ResolversParentTypes['Vehicle'] };
   VehicleKinematics: VehicleKinematics;
   VehiclePayload: Omit<VehiclePayload, 'action' | 'vehicle'> & { action: ResolversParentTypes['Action'], vehicle: ResolversParentTypes['Vehicle'] };
+  VehiclePosition: VehiclePositionModel;
+  VehiclePositionConnection: VehiclePositionPageModel;
+  VehiclePositionEdge: Omit<VehiclePositionEdge, 'node'> & { node: ResolversParentTypes['VehiclePosition'] };
   VerificationResult: VerificationViewModel;
   VerificationStep: VerificationStep;
 };
@@ -1508,6 +1554,7 @@ export type QueryResolvers<ContextType = ApiContext, ParentType extends Resolver
   rules?: Resolver<Array<ResolversTypes['RuleItem']>, ParentType, ContextType, Partial<QueryRulesArgs>>;
   tokens?: Resolver<Array<ResolversTypes['ApiToken']>, ParentType, ContextType>;
   vehicle?: Resolver<ResolversTypes['Vehicle'], ParentType, ContextType, RequireFields<QueryVehicleArgs, 'id'>>;
+  vehiclePositions?: Resolver<ResolversTypes['VehiclePositionConnection'], ParentType, ContextType, RequireFields<QueryVehiclePositionsArgs, 'first'>>;
   vehicles?: Resolver<ResolversTypes['VehicleConnection'], ParentType, ContextType, RequireFields<QueryVehiclesArgs, 'first'>>;
   verifyEvidence?: Resolver<ResolversTypes['VerificationResult'], ParentType, ContextType, RequireFields<QueryVerifyEvidenceArgs, 'bundle'>>;
 };
@@ -1601,6 +1648,29 @@ export type VehiclePayloadResolvers<ContextType = ApiContext, ParentType extends
   vehicle?: Resolver<ResolversTypes['Vehicle'], ParentType, ContextType>;
 };
 
+export type VehiclePositionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['VehiclePosition'] = ResolversParentTypes['VehiclePosition']> = {
+  detectorFlagged?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  flagged?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  heading?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lat?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  lon?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  reputation?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  speed?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  timestamp?: Resolver<ResolversTypes['Timestamp'], ParentType, ContextType>;
+};
+
+export type VehiclePositionConnectionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['VehiclePositionConnection'] = ResolversParentTypes['VehiclePositionConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['VehiclePositionEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type VehiclePositionEdgeResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['VehiclePositionEdge'] = ResolversParentTypes['VehiclePositionEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['VehiclePosition'], ParentType, ContextType>;
+};
+
 export type VerificationResultResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['VerificationResult'] = ResolversParentTypes['VerificationResult']> = {
   code?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   leafHash?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1668,6 +1738,9 @@ export type Resolvers<ContextType = ApiContext> = {
   VehicleEdge?: VehicleEdgeResolvers<ContextType>;
   VehicleKinematics?: VehicleKinematicsResolvers<ContextType>;
   VehiclePayload?: VehiclePayloadResolvers<ContextType>;
+  VehiclePosition?: VehiclePositionResolvers<ContextType>;
+  VehiclePositionConnection?: VehiclePositionConnectionResolvers<ContextType>;
+  VehiclePositionEdge?: VehiclePositionEdgeResolvers<ContextType>;
   VerificationResult?: VerificationResultResolvers<ContextType>;
   VerificationStep?: VerificationStepResolvers<ContextType>;
 };

@@ -10,15 +10,36 @@ import { ApiError, gql } from '../api.js';
 import { ErrorBox, Panel, Reputation, fmtTime, href, useSession } from '../ui.js';
 import { CityMap, STALE_MS, trackFromEvents, useCity, type ReportedEvent, type Track } from './city-map.js';
 import { rogueWords, useRogueNow } from './rogue-now.js';
-import { loadAllVehicles } from './vehicles.js';
 
 interface MapVehicle {
   id: string;
   reputation: number | null;
   flagged: boolean;
+  /** Newest first: the last position only, except for the vehicle being replayed. */
   recentEvents: ReportedEvent[];
 }
 
+/**
+ * The first screen's data, bounded (issue 19: the page under 300 ms warm with a million
+ * events stored): each vehicle's last position, a page of 1,000 in one store query
+ * (`vehiclePositions`), at most MAX_VEHICLES; a vehicle's track is asked for only when it is
+ * focused (REPLAY_QUERY).
+ */
+const POSITIONS_QUERY = `query Positions($after: String) { vehiclePositions(first: 1000, after: $after) {
+  pageInfo { hasNextPage endCursor } edges { node { id reputation flagged eventId timestamp lat lon speed } } } }`;
+/** Vehicles drawn at most (clustered when zoomed out); the vehicles page lists them all. */
+export const MAX_VEHICLES = 2000;
+
+interface Position {
+  id: string;
+  reputation: number | null;
+  flagged: boolean;
+  eventId: string;
+  timestamp: string;
+  lat: number;
+  lon: number;
+  speed: number;
+}
 
 const REPLAY_QUERY = `query Replay($id: ID!) { vehicle(id: $id) { id reputation flagged
   recentEvents(first: 100) { id timestamp vehicle { lat lon speed } }
@@ -26,6 +47,27 @@ const REPLAY_QUERY = `query Replay($id: ID!) { vehicle(id: $id) { id reputation 
 
 interface ReplayVehicle extends MapVehicle {
   recentAlerts: { id: string; title: string; evidenceIds: string[] }[];
+}
+
+const toMapVehicle = (p: Position): MapVehicle => ({
+  id: p.id,
+  reputation: p.reputation,
+  flagged: p.flagged,
+  recentEvents: [{ id: p.eventId, timestamp: p.timestamp, vehicle: { lat: p.lat, lon: p.lon, speed: p.speed } }],
+});
+
+/** Every vehicle's last position, page by page up to MAX_VEHICLES; `onPage` sees each page's total so far. */
+async function loadPositions(token: string, onPage?: (soFar: MapVehicle[]) => void): Promise<MapVehicle[]> {
+  const out: MapVehicle[] = [];
+  let after: string | null = null;
+  while (out.length < MAX_VEHICLES) {
+    const data: { vehiclePositions: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Position }[] } } = await gql(token, POSITIONS_QUERY, { after });
+    for (const e of data.vehiclePositions.edges) if (out.length < MAX_VEHICLES) out.push(toMapVehicle(e.node));
+    if (!data.vehiclePositions.pageInfo.hasNextPage) break;
+    onPage?.([...out]);
+    after = data.vehiclePositions.pageInfo.endCursor;
+  }
+  return out;
 }
 
 function useVehicles(token: string): { vehicles: MapVehicle[] | null; error: ApiError | null; updated: Date | null } {
@@ -37,9 +79,9 @@ function useVehicles(token: string): { vehicles: MapVehicle[] | null; error: Api
     let loaded = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = (): void => {
-      // The first load draws each page as it comes (a city has thousands); refreshes replace the whole set.
+      // The first load draws each page as it comes; refreshes replace the whole set.
       const first = !loaded;
-      loadAllVehicles<MapVehicle>(token, 'id reputation flagged recentEvents(first: 8) { id timestamp vehicle { lat lon speed } }', {}, (soFar) => current && first && setVehicles(soFar)).then(
+      loadPositions(token, (soFar) => current && first && setVehicles(soFar)).then(
         (v) => {
           if (!current) return;
           loaded = true;
