@@ -98,6 +98,7 @@ export const typeDefs = /* GraphQL */ `
   }
   input AlertSort { field: AlertSortField! = TIMESTAMP, direction: SortDirection! = DESC }
 
+  type IncidentRsu { id: String!, alerts: Int! }
   type IncidentResolution { reason: Resolution!, comment: String, by: String!, at: Timestamp! }
   type Incident {
     id: ID!
@@ -110,6 +111,12 @@ export const typeDefs = /* GraphQL */ `
     alertCount: Int!
     alertsTruncated: Truncation
     categories: [String!]!
+    "Distinct detectors of its alerts, in the order they first fired: rule ids, model:<family>, reputation:rogue (the queue's group by rule takes the first). Empty for incidents stored before it existed."
+    rules: [String!]!
+    "The roadside unit that received most of its alerting messages (on a tie the one heard first); null when none came through a roadside unit."
+    rsu: String
+    "Every roadside unit that received an alerting message, in the order first heard, with how many."
+    rsus: [IncidentRsu!]!
     assignee: String
     resolution: IncidentResolution
     "Bumped on every change."
@@ -377,6 +384,16 @@ export const authorityTypeDefs = /* GraphQL */ `
     action: Action
   }
 
+  "What the product calls a rogue vehicle, in one place (api/resolvers/authority.ts): flagged by hand, or trust under reputationBelow (the detector's flag bound) and heard within silentAfterMs, and not overruled since."
+  type RogueDefinition {
+    "Trust (0–1) under which a vehicle is rogue: the detector reputation's flagBelow."
+    reputationBelow: Float!
+    "The detector raises its flag when trust stays under the bound this long, milliseconds."
+    flagAfterMs: Int!
+    "A vehicle rogue by reputation and silent longer than this (milliseconds) is history, not rogue now; a hand flag holds regardless."
+    silentAfterMs: Int!
+  }
+
   type RogueVehicle {
     vehicle: Vehicle!
     "BY_HAND (the authority's rogue flag) or REPUTATION (trust under the rogue bound)."
@@ -388,13 +405,14 @@ export const authorityTypeDefs = /* GraphQL */ `
   extend type Vehicle {
     "The authority's decisions on this vehicle, oldest first."
     decisions: [AuthorityDecision!]!
-    "Rogue now: flagged by hand, or trust under the rogue bound, and not overruled since."
+    "Rogue now, as RogueDefinition says: flagged by hand, or trust under the bound and heard lately, and not overruled since."
     rogueNow: Boolean!
   }
 
   extend type Query {
-    "What is rogue now (history stays on each vehicle's page)."
+    "What is rogue now (history stays on each vehicle's page), as RogueDefinition says."
     rogueNow(first: Int = 200): [RogueVehicle!]!
+    rogueDefinition: RogueDefinition!
     "Every decision, oldest first (the feedback vigil train can take)."
     authorityDecisions: [AuthorityDecision!]!
   }

@@ -372,6 +372,12 @@ export type Incident = {
   id: Scalars['ID']['output'];
   lastSeen: Scalars['Timestamp']['output'];
   resolution?: Maybe<IncidentResolution>;
+  /** The roadside unit that received most of its alerting messages (on a tie the one heard first); null when none came through a roadside unit. */
+  rsu?: Maybe<Scalars['String']['output']>;
+  /** Every roadside unit that received an alerting message, in the order first heard, with how many. */
+  rsus: Array<IncidentRsu>;
+  /** Distinct detectors of its alerts, in the order they first fired: rule ids, model:<family>, reputation:rogue (the queue's group by rule takes the first). Empty for incidents stored before it existed. */
+  rules: Array<Scalars['String']['output']>;
   severity: Severity;
   /** Why the incident has its severity: one phrase per piece of evidence weighed (detector/severity.ts); empty for incidents stored before it existed. */
   severityReasons: Array<Scalars['String']['output']>;
@@ -433,6 +439,12 @@ export type IncidentResolution = {
   by: Scalars['String']['output'];
   comment?: Maybe<Scalars['String']['output']>;
   reason: Resolution;
+};
+
+export type IncidentRsu = {
+  __typename?: 'IncidentRsu';
+  alerts: Scalars['Int']['output'];
+  id: Scalars['String']['output'];
 };
 
 export type IncidentSort = {
@@ -634,7 +646,8 @@ export type Query = {
   incidents: IncidentConnection;
   ledgerStatus: LedgerStatus;
   me: Principal;
-  /** What is rogue now (history stays on each vehicle's page). */
+  rogueDefinition: RogueDefinition;
+  /** What is rogue now (history stays on each vehicle's page), as RogueDefinition says. */
   rogueNow: Array<RogueVehicle>;
   rules: Array<RuleItem>;
   /** Admin only. */
@@ -764,6 +777,17 @@ export type Resolution =
   | 'false_positive'
   | 'true_positive';
 
+/** What the product calls a rogue vehicle, in one place (api/resolvers/authority.ts): flagged by hand, or trust under reputationBelow (the detector's flag bound) and heard within silentAfterMs, and not overruled since. */
+export type RogueDefinition = {
+  __typename?: 'RogueDefinition';
+  /** The detector raises its flag when trust stays under the bound this long, milliseconds. */
+  flagAfterMs: Scalars['Int']['output'];
+  /** Trust (0–1) under which a vehicle is rogue: the detector reputation's flagBelow. */
+  reputationBelow: Scalars['Float']['output'];
+  /** A vehicle rogue by reputation and silent longer than this (milliseconds) is history, not rogue now; a hand flag holds regardless. */
+  silentAfterMs: Scalars['Int']['output'];
+};
+
 export type RogueVehicle = {
   __typename?: 'RogueVehicle';
   vehicle: Vehicle;
@@ -869,7 +893,7 @@ export type Vehicle = {
   /** Trust in [0, 1] now; null until the detector has scored it. */
   reputation?: Maybe<Scalars['Float']['output']>;
   reputationHistory: Array<ReputationPoint>;
-  /** Rogue now: flagged by hand, or trust under the rogue bound, and not overruled since. */
+  /** Rogue now, as RogueDefinition says: flagged by hand, or trust under the bound and heard lately, and not overruled since. */
   rogueNow: Scalars['Boolean']['output'];
 };
 
@@ -1082,6 +1106,7 @@ export type ResolversTypes = {
   IncidentFilter: IncidentFilter;
   IncidentPayload: ResolverTypeWrapper<Omit<IncidentPayload, 'action' | 'incident'> & { action: ResolversTypes['Action'], incident: ResolversTypes['Incident'] }>;
   IncidentResolution: ResolverTypeWrapper<IncidentResolution>;
+  IncidentRsu: ResolverTypeWrapper<IncidentRsu>;
   IncidentSort: IncidentSort;
   IncidentSortField: IncidentSortField;
   IncidentStatus: IncidentStatus;
@@ -1096,6 +1121,7 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReputationPoint: ResolverTypeWrapper<ReputationPointModel>;
   Resolution: Resolution;
+  RogueDefinition: ResolverTypeWrapper<RogueDefinition>;
   RogueVehicle: ResolverTypeWrapper<Omit<RogueVehicle, 'vehicle'> & { vehicle: ResolversTypes['Vehicle'] }>;
   Role: Role;
   RuleItem: ResolverTypeWrapper<RuleItemModel>;
@@ -1165,6 +1191,7 @@ export type ResolversParentTypes = {
   IncidentFilter: IncidentFilter;
   IncidentPayload: Omit<IncidentPayload, 'action' | 'incident'> & { action: ResolversParentTypes['Action'], incident: ResolversParentTypes['Incident'] };
   IncidentResolution: IncidentResolution;
+  IncidentRsu: IncidentRsu;
   IncidentSort: IncidentSort;
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
@@ -1174,6 +1201,7 @@ export type ResolversParentTypes = {
   Principal: PrincipalModel;
   Query: Record<PropertyKey, never>;
   ReputationPoint: ReputationPointModel;
+  RogueDefinition: RogueDefinition;
   RogueVehicle: Omit<RogueVehicle, 'vehicle'> & { vehicle: ResolversParentTypes['Vehicle'] };
   RuleItem: RuleItemModel;
   RuleItemPayload: Omit<RuleItemPayload, 'action' | 'item'> & { action: ResolversParentTypes['Action'], item: ResolversParentTypes['RuleItem'] };
@@ -1417,6 +1445,9 @@ export type IncidentResolvers<ContextType = ApiContext, ParentType extends Resol
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastSeen?: Resolver<ResolversTypes['Timestamp'], ParentType, ContextType>;
   resolution?: Resolver<Maybe<ResolversTypes['IncidentResolution']>, ParentType, ContextType>;
+  rsu?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rsus?: Resolver<Array<ResolversTypes['IncidentRsu']>, ParentType, ContextType>;
+  rules?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   severity?: Resolver<ResolversTypes['Severity'], ParentType, ContextType>;
   severityReasons?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['IncidentStatus'], ParentType, ContextType>;
@@ -1451,6 +1482,11 @@ export type IncidentResolutionResolvers<ContextType = ApiContext, ParentType ext
   by?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   comment?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['Resolution'], ParentType, ContextType>;
+};
+
+export type IncidentRsuResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['IncidentRsu'] = ResolversParentTypes['IncidentRsu']> = {
+  alerts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
@@ -1513,6 +1549,7 @@ export type QueryResolvers<ContextType = ApiContext, ParentType extends Resolver
   incidents?: Resolver<ResolversTypes['IncidentConnection'], ParentType, ContextType, RequireFields<QueryIncidentsArgs, 'first'>>;
   ledgerStatus?: Resolver<ResolversTypes['LedgerStatus'], ParentType, ContextType>;
   me?: Resolver<ResolversTypes['Principal'], ParentType, ContextType>;
+  rogueDefinition?: Resolver<ResolversTypes['RogueDefinition'], ParentType, ContextType>;
   rogueNow?: Resolver<Array<ResolversTypes['RogueVehicle']>, ParentType, ContextType, RequireFields<QueryRogueNowArgs, 'first'>>;
   rules?: Resolver<Array<ResolversTypes['RuleItem']>, ParentType, ContextType, Partial<QueryRulesArgs>>;
   tokens?: Resolver<Array<ResolversTypes['ApiToken']>, ParentType, ContextType>;
@@ -1526,6 +1563,12 @@ export type ReputationPointResolvers<ContextType = ApiContext, ParentType extend
   flagged?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   timestamp?: Resolver<ResolversTypes['Timestamp'], ParentType, ContextType>;
   value?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type RogueDefinitionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['RogueDefinition'] = ResolversParentTypes['RogueDefinition']> = {
+  flagAfterMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reputationBelow?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  silentAfterMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type RogueVehicleResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['RogueVehicle'] = ResolversParentTypes['RogueVehicle']> = {
@@ -1674,6 +1717,7 @@ export type Resolvers<ContextType = ApiContext> = {
   IncidentEdge?: IncidentEdgeResolvers<ContextType>;
   IncidentPayload?: IncidentPayloadResolvers<ContextType>;
   IncidentResolution?: IncidentResolutionResolvers<ContextType>;
+  IncidentRsu?: IncidentRsuResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   LedgerStatus?: LedgerStatusResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
@@ -1681,6 +1725,7 @@ export type Resolvers<ContextType = ApiContext> = {
   Principal?: PrincipalResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ReputationPoint?: ReputationPointResolvers<ContextType>;
+  RogueDefinition?: RogueDefinitionResolvers<ContextType>;
   RogueVehicle?: RogueVehicleResolvers<ContextType>;
   RuleItem?: RuleItemResolvers<ContextType>;
   RuleItemPayload?: RuleItemPayloadResolvers<ContextType>;

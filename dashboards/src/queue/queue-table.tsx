@@ -1,7 +1,7 @@
 /** The queue's table: sortable by the API's sort fields, grouped, with a checkbox per row for bulk triage. */
 import type { IncidentSummary } from '../api.js';
 import { SeverityBadge, StatusBadge, fmtAgo, href, humanize, EmptyRow } from '../ui.js';
-import { groupOf, type Filters, type SortField } from './state.js';
+import { groupOf, NO_GROUP, type Filters, type SortField } from './state.js';
 
 interface Props {
   items: IncidentSummary[];
@@ -70,7 +70,7 @@ export function QueueTable({ items, filters, now, fresh, selected, setSelected, 
                   {canTriage && (
                     <input type="checkbox" aria-label={`Select group ${g}`} checked={list.every((i) => selected.has(i.id))} onChange={(e) => toggle(list.map((i) => i.id), e.currentTarget.checked)} />
                   )}{' '}
-                  <strong>{filters.group === 'kind' ? humanize(g) : g}</strong> <span class="muted small">{list.length} incident(s)</span>
+                  <strong>{filters.group === 'kind' && g !== NO_GROUP ? humanize(g) : g}</strong> <span class="muted small">{list.length} incident(s)</span>
                 </td>
               </tr>
             )}
@@ -88,7 +88,10 @@ export function QueueTable({ items, filters, now, fresh, selected, setSelected, 
                   <a href={href('incident', i.id)}>{i.title}</a>
                   {i.assignee && <span class="muted small"> · {i.assignee}</span>}
                 </td>
-                <td class="mono">{i.entity.id}</td>
+                <td class="mono">
+                  {i.entity.id}
+                  {i.rsu && <span class="muted small" title="the roadside unit that received most of its alerting messages"> via {i.rsu}</span>}
+                </td>
                 <td>{i.categories.map(humanize).join(', ')}</td>
                 <td class="num">{i.alertCount}</td>
                 <td>
