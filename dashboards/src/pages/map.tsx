@@ -21,14 +21,17 @@ interface MapVehicle {
 
 /**
  * The first screen's data, bounded (issue 19: the page under 300 ms warm with a million
- * events stored): each vehicle's last position, a page of 1,000 in one store query
+ * events stored): each vehicle's last position, in pages of one store query each
  * (`vehiclePositions`), at most MAX_VEHICLES; a vehicle's track is asked for only when it is
- * focused (REPLAY_QUERY).
+ * focused (REPLAY_QUERY). The first page is small so that the map has vehicles on it at
+ * once (1,000 positions are about 200 kB of JSON); the others are as large as the API allows.
  */
-const POSITIONS_QUERY = `query Positions($after: String) { vehiclePositions(first: 1000, after: $after) {
+const POSITIONS_QUERY = `query Positions($first: Int!, $after: String) { vehiclePositions(first: $first, after: $after) {
   pageInfo { hasNextPage endCursor } edges { node { id reputation flagged eventId timestamp lat lon speed } } } }`;
 /** Vehicles drawn at most (clustered when zoomed out); the vehicles page lists them all. */
 export const MAX_VEHICLES = 2000;
+const FIRST_PAGE = 200;
+const NEXT_PAGES = 1000;
 
 interface Position {
   id: string;
@@ -61,7 +64,8 @@ async function loadPositions(token: string, onPage?: (soFar: MapVehicle[]) => vo
   const out: MapVehicle[] = [];
   let after: string | null = null;
   while (out.length < MAX_VEHICLES) {
-    const data: { vehiclePositions: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Position }[] } } = await gql(token, POSITIONS_QUERY, { after });
+    const first = Math.min(out.length === 0 ? FIRST_PAGE : NEXT_PAGES, MAX_VEHICLES - out.length);
+    const data: { vehiclePositions: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Position }[] } } = await gql(token, POSITIONS_QUERY, { first, after });
     for (const e of data.vehiclePositions.edges) if (out.length < MAX_VEHICLES) out.push(toMapVehicle(e.node));
     if (!data.vehiclePositions.pageInfo.hasNextPage) break;
     onPage?.([...out]);
