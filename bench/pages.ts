@@ -8,7 +8,8 @@
  * timed from the reload until the page's content is drawn:
  * - `page_incidents_warm_ms`: the incidents queue (its table or its empty state),
  * - `page_map_warm_ms`: the map (Leaflet container, the city's roads and the first page of
- *   100 vehicles drawn; the rest, up to 2,000, follow page by page),
+ *   first 200 vehicles' last positions drawn, from one `vehiclePositions` query; the rest, up
+ *   to 2,000, follow in pages of 1,000),
  * - `page_vehicle_warm_ms`: one vehicle's page (its reputation history chart or empty note),
  * - `page_ledger_warm_ms`: the auditor's ledger page (no ledger here: its refusal is drawn).
  * Medians and the worst of the rounds. A shared machine distorts them: compare by ratios.

@@ -359,6 +359,7 @@ export class Detector {
     const body: Omit<Alert, 'id'> = { ts, entity: { id: entity.id, type: entity.type }, severity, score: Math.round(score * 100) / 100, title, description, origin, tags, evidence };
     if (unique.length > limit) body.evidenceTruncated = { total: unique.length, kept: limit };
     if (category !== undefined) body.category = category;
+    if (event.observer?.type === 'rsu') body.rsu = event.observer.name;
     return { id: sha256Hex(canonicalJson(body)), ...body };
   }
 
@@ -387,6 +388,7 @@ export class Detector {
       if (inc.alertIds.length < this.limits.alertLimit) inc.alertIds.push(a.id);
       else inc.alertsTruncated = { total: inc.alertCount, kept: inc.alertIds.length };
       if (a.category !== undefined && !inc.categories.includes(a.category)) inc.categories.push(a.category);
+      if (a.rsu !== undefined) countRsu(inc, a.rsu);
       a.incidentId = inc.id;
       this.incidents.save(inc);
       changed.set(inc.id, inc);
@@ -398,12 +400,28 @@ export class Detector {
     const { reasons: _r, ...prev } = inc.severityBasis ?? { reasons: [] };
     const tally = tallyAlert('level' in prev ? prev : undefined, a);
     const e = inc.entity;
-    const d = incidentSeverity({ ...tally, entity: e, trust: this.reputation.trust(e.id), flagged: this.reputation.isFlagged(e.id) }, this.severity);
+    const heard = this.reputation.heardForMs(e.id);
+    const transient = heard < this.reputation.options.flagAfterMs;
+    const d = incidentSeverity({ ...tally, entity: e, trust: this.reputation.trust(e.id), flagged: this.reputation.isFlagged(e.id), alerts: inc.alertCount, transient }, this.severity);
     if (SEVERITIES.indexOf(d.severity) >= SEVERITIES.indexOf(inc.severity)) {
       inc.severity = d.severity;
       inc.severityBasis = { ...tally, reasons: d.reasons };
     } else inc.severityBasis = { ...tally, reasons: inc.severityBasis?.reasons ?? d.reasons };
   }
+}
+
+/** Roadside units kept per incident: a moving vehicle crosses a few; more is a relay or a flood. */
+const RSUS_PER_INCIDENT = 16;
+
+/** One more alerting message heard by `rsu`; the incident's unit is the one that heard most (first heard on a tie). */
+function countRsu(inc: Incident, rsu: string): void {
+  const list = (inc.rsus ??= []);
+  const hit = list.find((r) => r.id === rsu);
+  if (hit) hit.alerts++;
+  else if (list.length < RSUS_PER_INCIDENT) list.push({ id: rsu, alerts: 1 });
+  let best = list[0];
+  for (const r of list) if (best && r.alerts > best.alerts) best = r;
+  if (best) inc.rsu = best.id;
 }
 
 function foldNote(folded: number): string {

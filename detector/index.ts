@@ -35,7 +35,7 @@ export type { IncidentBook } from './incidents.js';
 export { RuleBook, STARTER_PACK_DIR, loadRuleDir, loadRuleFiles, loadRuleSources, rulesFolder, defaultSigmaMapping, parseMapping, DEFAULT_MAPPING_FILE } from './rules/index.js';
 export type { RuleHit, RuleMeta, RuleListing, RuleExplanation, RuleStatus, RuleBookOptions, SigmaMapping, Suppression, CorrelationType, MatchContext } from './rules/index.js';
 export type { FileResult } from './rules/index.js';
-export { ReputationBook } from './reputation/index.js';
+export { ReputationBook, resolveReputationOptions } from './reputation/index.js';
 export type { ReputationOptions } from './reputation/index.js';
 export { FeatureExtractor, FEATURE_NAMES, MODEL_FEATURES, FAMILIES, familyOf, RobustBaseline, CaKalman, chi2Quantile2 } from './features/index.js';
 export type { Family, FeatureBatch, CityMap, RoadsideUnit, FeatureOptions } from './features/index.js';

@@ -9,9 +9,20 @@
  * is published again when the node starts, for the workers to apply once each.
  */
 import type { AuthorityDesk } from '../api/index.js';
-import type { Detector, ReputationPoint } from '../detector/index.js';
+import { resolveReputationOptions, type Detector, type ReputationPoint } from '../detector/index.js';
 import type { DetectorThread } from './detector-thread.js';
 import { SqliteOverrules, type OverruleRecord, type SqliteStore } from '../store/index.js';
+
+/**
+ * A vehicle rogue by reputation that has sent nothing for this long is off the rogue-now list
+ * (its history stays on its page), milliseconds. A vehicle broadcasts its basic safety message
+ * at a nominal 10 Hz (SAE J2735 / J2945/1); two minutes of silence is a vehicle that left the roadside
+ * units' coverage or an identity that no longer exists (a Sybil ghost). The map fades a vehicle
+ * over the same time (dashboards/src/pages/city-map.tsx `STALE_MS`).
+ */
+export const ROGUE_SILENT_AFTER_MS = 120_000;
+
+const DEFAULT_REPUTATION = resolveReputationOptions();
 
 export interface AuthorityWiring extends AuthorityDesk {
   /** Where the points a decision makes are stored (the detector output writer), bound once it exists. */
@@ -44,7 +55,9 @@ export function authorityDesk(store: SqliteStore, detector: Detector | undefined
   for (const o of table.latest()) if (o.decision === 'rogue') effect(o, true);
 
   return {
-    rogueBelow: detector?.reputation.options.flagBelow ?? 0.3,
+    rogueBelow: detector?.reputation.options.flagBelow ?? DEFAULT_REPUTATION.flagBelow,
+    rogueAfterMs: detector?.reputation.options.flagAfterMs ?? DEFAULT_REPUTATION.flagAfterMs,
+    rogueSilentAfterMs: ROGUE_SILENT_AFTER_MS,
     record: (o) => table.record(o),
     forEntity: (id) => table.forEntity(id),
     latest: () => table.latest(),
