@@ -44,6 +44,8 @@ class Vehicle {
   readonly timing: TimingState = newTimingState();
   readonly sybil: SybilState;
   readonly audit = new SpeedAudit();
+  /** The previous in-order message's speed audit z, 0 where its own speed was not off the track on the audit's side. */
+  audit1 = 0;
   prev: Fix | undefined;
   /** The one before `prev`. */
   prev2: Fix | undefined;
@@ -281,7 +283,10 @@ export class VehicleFeatures {
     // The horizon still holds a lie for a while after it ends: the message is blamed only while
     // its own speed is off the track's on the same side (one-sided normal 5 %), as a lie's is.
     const audit = veh.audit.check(f, veh.odo, veh.odoX, veh.odoY, sg.pos * n.nisScale, sg.speed, sg.heading, veh.trusted === f);
-    if (ready && speedZ * veh.audit.side > LOCAL_Z) out[o + S.speed_audit_z] = audit;
+    // and, as for the dead reckoning, two messages in a row: the truth's own speed noise is off on one, a lie's stays off
+    const blamed = speedZ * veh.audit.side > LOCAL_Z ? audit : 0;
+    if (ready) out[o + S.speed_audit_z] = Math.min(blamed, veh.audit1);
+    veh.audit1 = blamed;
   }
 
   /**
