@@ -254,9 +254,25 @@ describe('noise learnt from the traffic', () => {
     const trained = new FeatureExtractor();
     rows(trained, fleet(4, 6, 60, 106));
     const fresh = new FeatureExtractor({ learnt: trained.learnt() });
-    expect(fresh.learnt()).toEqual(trained.learnt());
+    // the same values, each counting for a few hundred messages of the deployment's own
+    const values = (l: unknown) => JSON.parse(JSON.stringify(l, (k, v) => (k === 'n' ? undefined : v)));
+    expect(values(fresh.learnt())).toEqual(values(trained.learnt()));
+    expect(fresh.learnt().vehicle).toBeDefined();
     // a malformed state is refused, not half-read
     expect(new FeatureExtractor().setLearnt({ vehicle: { version: 1, pos: 'x' } })).toBe(false);
+  });
+
+  it('a model trained where GNSS noise is 0.3 m adapts within seconds to a city where it is 5 m, and its honest traffic passes', () => {
+    const trained = new FeatureExtractor();
+    rows(trained, fleet(0.3, 6, 90, 109));
+    const fx = new FeatureExtractor({ learnt: trained.learnt() });
+    const r = rows(fx, fleet(5, 6, 30, 110));
+    const sigma = Math.exp((fx.learnt().vehicle as { pos: { l: number } }).pos.l);
+    expect(sigma).toBeGreaterThan(5 * 0.7);
+    expect(sigma).toBeLessThan(5 / 0.7);
+    // after the first 5 s (300 messages) of the new city
+    const late = r.slice(300);
+    expect(late.filter(flagged).length / late.length).toBeLessThan(0.005);
   });
 
   it("a message's stated accuracy is used when sent", () => {
