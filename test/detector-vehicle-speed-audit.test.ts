@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FeatureExtractor, seededRandom } from '../detector/index.js';
 import type { VigilEvent } from '../events/index.js';
+import type { Fix } from '../detector/features/vehicle/fix.js';
+import { SpeedAudit } from '../detector/features/vehicle/odometer.js';
 import { ev, M, T0 } from './detector-fixtures.js';
 
 /** The starter rule's bound on speed_audit_z: Cantelli's one-sided 1 % (41-vehicle-speed-audit.yml). */
@@ -106,5 +108,41 @@ describe.each([0.3, 5])('speeds against positions over a horizon, at %s m of GNS
     expect(during.filter((x) => x.z > RULE).length).toBeGreaterThan(during.length * (sigma < 1 ? 0.5 : 0.25));
     // the truth resuming, with the lie still within the horizon, is blamed only where its own speed is off the track
     expect(after.filter((x) => x.z > RULE).length).toBeLessThanOrEqual(after.length * 0.05);
+  });
+});
+
+describe('SpeedAudit, the horizon check on its own', () => {
+  const fix = (ts: number, north: number, speed: number): Fix => ({ ts, x: 0, y: north, lat: 0, lon: 0, speed, heading: 0, accel: undefined, seq: undefined, posAccuracy: undefined, headingAccuracy: undefined, rsu: '' });
+
+  it('a 5 m/s over-report gives the documented z from the anchor the horizon picks', () => {
+    // 10 Hz, true 10 m/s north, exact positions; reported 15 m/s; σ_pos 1 m, σ_speed 0.2 m/s, σ_heading 0.01 rad
+    const audit = new SpeedAudit();
+    let odo = 0;
+    let z = 0;
+    for (let i = 0; i <= 200; i++) {
+      if (i > 0) odo += 15 * 0.1;
+      z = audit.check(fix(i * 100, i, 15), odo, 0, odo, 1, 0.2, 0.01, true);
+    }
+    // horizon √2 · 1 / 0.2 = 7.07 s: the newest anchor (every 0.5 s) at least that old is 7.5 s back
+    const dt = 7.5;
+    const o = 15 * dt;
+    const over = o - 10 * dt - 0.02 * dt;
+    const interp = dt * 10 * ((9.80665 * 0.01) / 4) ** 2;
+    const want = over / Math.sqrt(2 + (0.2 * dt) ** 2 + interp + (0.01 * 0.01 * o) ** 2);
+    expect(z).toBeCloseTo(want, 6);
+    expect(audit.side).toBe(1);
+  });
+
+  it('across a 15 s gap the interpolation error claims nothing: a stop nobody heard is no speed lie', () => {
+    const audit = new SpeedAudit();
+    let odo = 0;
+    for (let i = 0; i <= 100; i++) {
+      if (i > 0) odo += 1.5;
+      audit.check(fix(i * 100, 1.5 * i, 15), odo, 0, odo, 1, 0.2, 0.01, true);
+    }
+    // unheard for 15 s, in which it braked to a stop 52.5 m on; the odometer's trapezoid says 112.5 m
+    odo += ((15 + 0) / 2) * 15;
+    const z = audit.check(fix(25_000, 150 + 52.5, 0), odo, 0, odo, 1, 0.2, 0.01, true);
+    expect(z).toBeLessThan(1);
   });
 });
