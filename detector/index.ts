@@ -47,5 +47,5 @@ export { trainDetectorModel, trainDemoModel, chooseThreshold, thresholdFor } fro
 export type { TrainDetectorOptions, DemoModelOptions } from './train.js';
 export { auroc, auprc, roc, confusion, bestF1Threshold, rocSvg, scoreWindows } from './eval/index.js';
 export type { Curve, Confusion, LabelledWindow, WindowScore } from './eval/index.js';
-export { buildReport, formatReport, reportRow, readLabels, scoreLabelled, EVAL_TICK_MS, PlausibilityBaseline, baselineScores, selectModel, rankAverage } from './eval/index.js';
-export type { Report, Row, Labels, EventLabel, ScoredEvent, ScoredSet, ScoreOptions, BaselineCheck } from './eval/index.js';
+export { buildReport, formatReport, reportRow, readLabels, scoreLabelled, EVAL_TICK_MS, LEARNT_CITY_RULE, PlausibilityBaseline, baselineScores, selectModel, rankAverage, explainFlags, MODEL_ONLY } from './eval/index.js';
+export type { Report, Row, Labels, EventLabel, ScoredEvent, ScoredSet, ScoreOptions, BaselineCheck, Explanation } from './eval/index.js';
