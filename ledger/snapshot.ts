@@ -59,7 +59,15 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
     throw new LedgerError('KEY_ERROR', `cannot read ${join(dir, PUBLIC_KEY_FILE)}`, { cause: err });
   })));
   const verifyLog = nodeCheckpointVerifier(publicKey);
-  // The end of checkpoints.log: the latest checkpoint (the whole chain is vigil verify's).
+  const last = latestCheckpoint(dir, verifyLog);
+  const entries = recomputeEntries(dir, last);
+  return new FileSnapshot(last.checkpoint, publicKey, entries, cosignedCheckpoints(dir, last.checkpoint.size, verifyLog));
+}
+
+type CheckpointRecord = ReturnType<typeof scanCheckpoints>['records'][number];
+
+/** The end of checkpoints.log: the latest checkpoint, its signature checked (the whole chain is vigil verify's). */
+function latestCheckpoint(dir: string, verifyLog: (cp: Checkpoint) => void): CheckpointRecord {
   const tail = readTailOf(join(dir, CHECKPOINTS_FILE), 2);
   const scan = scanCheckpoints(tail.buf, verifyLog, 'last', tail.offset);
   if (scan.problem && !scan.problem.torn) {
@@ -67,19 +75,31 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
   }
   const last = scan.records.at(-1);
   if (!last) throw new LedgerError('NOT_FOUND', `${dir} has no checkpoint yet`);
-  const size = last.checkpoint.size;
+  return last;
+}
 
-  const entriesPath = join(dir, ENTRIES_FILE);
+interface Entries {
+  fd: number;
+  tree: MerkleTree;
+  /** Byte offset of entry `i` in entries.log; `size` gives the end of the last checkpointed entry. */
+  offsetOf(i: number): number;
+  close(): void;
+}
+
+/**
+ * The leaf hashes and offsets of the checkpointed entries, recomputed from entries.log into
+ * an unlinked temporary file (the tree keeps only its upper levels and recent nodes; old
+ * leaf hashes and offsets are read back from there), and checked against the signed root.
+ */
+function recomputeEntries(dir: string, last: CheckpointRecord): Entries {
+  const size = last.checkpoint.size;
   let fd: number;
   try {
-    fd = openSync(entriesPath, 'r');
+    fd = openSync(join(dir, ENTRIES_FILE), 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     throw new LedgerError('CORRUPT_ENTRY', `${ENTRIES_FILE} is missing; the checkpoint covers ${size} entries`);
   }
-  const end = last.entriesOffset;
-  // The recomputed index goes to an unlinked temporary file: the tree keeps only its upper
-  // levels and recent nodes, and old leaf hashes and offsets are read back from there.
   const tmpDir = mkdtempSync(join(tmpdir(), 'vigil-prove-'));
   const tmpPath = join(tmpDir, 'entries.idx');
   const idxFd = openSync(tmpPath, 'w+', 0o600);
@@ -87,128 +107,151 @@ export async function openSnapshot(dir: string, options: { publicKey?: string | 
   const index = new IndexReader(tmpPath, idxFd);
   const tree = new MerkleTree(nodeHasher, { leaves: index });
   const offsets = new OffsetList(index);
-  let endOffset = 0;
-  const closeAll = (): void => {
+  const close = (): void => {
     closeSync(fd);
     index.close();
   };
   try {
-    const scan = indexEntries(fd, end, size, idxFd, tree, offsets);
+    const { end } = indexEntries(fd, last.entriesOffset, size, idxFd, tree, offsets);
     if (tree.size < size) throw new LedgerError('CORRUPT_ENTRY', `${ENTRIES_FILE} ends after ${tree.size} entries; the checkpoint covers ${size}`);
-    endOffset = scan.end;
+    if (toHex(tree.root(size)) !== last.checkpoint.root) {
+      throw new LedgerError('CORRUPT_ENTRY', `the entries do not reproduce the signed root of size ${size} (run vigil verify --data-dir ${dir})`);
+    }
+    return { fd, tree, offsetOf: (i) => (i === size ? end : offsets.get(i)), close };
   } catch (err) {
-    closeAll();
+    close();
     throw err;
   }
-  const offsetOf = (i: number): number => (i === size ? endOffset : offsets.get(i));
-  if (toHex(tree.root(size)) !== last.checkpoint.root) {
-    closeAll();
-    throw new LedgerError('CORRUPT_ENTRY', `the entries do not reproduce the signed root of size ${size} (run vigil verify --data-dir ${dir})`);
-  }
+}
 
-  // The checkpoints co-signed most recently (up to COSIGNED_SIZES of them, read backwards from
-  // the end of cosignatures.log), each carrying this log's signature.
-  const cosigned = new Map<number, { checkpoint: Checkpoint; list: Cosignature[] }>();
+interface Cosigned {
+  checkpoint: Checkpoint;
+  list: Cosignature[];
+}
+
+/**
+ * The checkpoints up to `size` co-signed most recently (up to COSIGNED_SIZES of them, read
+ * backwards from the end of cosignatures.log), each carrying this log's signature.
+ */
+function cosignedCheckpoints(dir: string, size: number, verifyLog: (cp: Checkpoint) => void): Map<number, Cosigned> {
+  const cosigned = new Map<number, Cosigned>();
   const cosigPath = join(dir, COSIGNATURES_FILE);
-  if (existsSync(cosigPath)) {
-    const cfd = openSync(cosigPath, 'r');
-    try {
-      scanLinesBackward(cfd, (chunk, from, to) => {
-        const r = parseCosignatureLine(chunk.toString('utf8', from, to));
-        if (!r || r.checkpoint.size > size) return true;
-        let slot = cosigned.get(r.checkpoint.size);
-        if (!slot) {
-          if (cosigned.size === COSIGNED_SIZES) return false;
-          try {
-            verifyLog(r.checkpoint);
-          } catch {
-            return true; // not a checkpoint of this log
-          }
-          slot = { checkpoint: r.checkpoint, list: [] };
-          cosigned.set(r.checkpoint.size, slot);
+  if (!existsSync(cosigPath)) return cosigned;
+  const cfd = openSync(cosigPath, 'r');
+  try {
+    scanLinesBackward(cfd, (chunk, from, to) => {
+      const r = parseCosignatureLine(chunk.toString('utf8', from, to));
+      if (!r || r.checkpoint.size > size) return true;
+      let slot = cosigned.get(r.checkpoint.size);
+      if (!slot) {
+        if (cosigned.size === COSIGNED_SIZES) return false;
+        try {
+          verifyLog(r.checkpoint);
+        } catch {
+          return true; // not a checkpoint of this log
         }
-        if (slot.checkpoint.root === r.checkpoint.root && !slot.list.some((c) => c.publicKey === r.cosignature.publicKey)) slot.list.push(r.cosignature);
-        return true;
-      });
-    } finally {
-      closeSync(cfd);
-    }
+        slot = { checkpoint: r.checkpoint, list: [] };
+        cosigned.set(r.checkpoint.size, slot);
+      }
+      if (slot.checkpoint.root === r.checkpoint.root && !slot.list.some((c) => c.publicKey === r.cosignature.publicKey)) slot.list.push(r.cosignature);
+      return true;
+    });
+  } finally {
+    closeSync(cfd);
+  }
+  return cosigned;
+}
+
+class FileSnapshot implements LedgerSnapshot {
+  private readonly size: number;
+
+  constructor(
+    readonly checkpoint: Checkpoint,
+    readonly publicKey: Uint8Array,
+    private readonly entries: Entries,
+    private readonly cosigned: Map<number, Cosigned>,
+  ) {
+    this.size = checkpoint.size;
   }
 
-  const lineOf = (i: number): string => {
+  private lineOf(i: number): string {
+    const { fd, offsetOf } = this.entries;
     const buf = Buffer.allocUnsafe(offsetOf(i + 1) - 1 - offsetOf(i));
     readSync(fd, buf, 0, buf.length, offsetOf(i));
     return buf.toString('utf8');
-  };
+  }
+
   /** Binary search for the entry holding byte `at` of entries.log. */
-  const entryAt = (at: number): number => {
+  private entryAt(at: number): number {
     let lo = 0;
-    let hi = size - 1;
+    let hi = this.size - 1;
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
-      if (offsetOf(mid) <= at) lo = mid;
+      if (this.entries.offsetOf(mid) <= at) lo = mid;
       else hi = mid - 1;
     }
     return lo;
-  };
-  const indexOf = (id: string): number | undefined => {
+  }
+
+  indexOf(id: string): number | undefined {
+    const { fd, offsetOf } = this.entries;
+    const endOffset = offsetOf(this.size);
     const needle = Buffer.from(`"id":${JSON.stringify(id)}`);
     const window = Buffer.allocUnsafe(SCAN_CHUNK + needle.length);
     // Windows overlap by needle.length - 1 bytes, so a match across two pieces is seen once.
     for (let pos = 0; pos < endOffset; pos += SCAN_CHUNK) {
       const n = readSync(fd, window, 0, Math.min(window.length, endOffset - pos), pos);
       for (let hit = window.indexOf(needle, 0); hit !== -1 && hit < n; hit = window.indexOf(needle, hit + 1)) {
-        if (hit + needle.length > n || (hit >= SCAN_CHUNK)) continue; // seen whole in the next window
-        const index = entryAt(pos + hit);
+        if (hit + needle.length > n || hit >= SCAN_CHUNK) continue; // seen whole in the next window
+        const index = this.entryAt(pos + hit);
         // The match may be a nested "id" or a string's content: parse to be sure.
-        if (parseEntry(lineOf(index)).body['id'] === id) return index;
+        if (parseEntry(this.lineOf(index)).body['id'] === id) return index;
       }
     }
     return undefined;
-  };
-  const prove = (index: number): EvidenceBundle => {
-    if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
-      throw new LedgerError('NOT_FOUND', `no checkpointed entry ${index} (the last checkpoint covers ${size})`);
+  }
+
+  prove(index: number): EvidenceBundle {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.size) {
+      throw new LedgerError('NOT_FOUND', `no checkpointed entry ${index} (the last checkpoint covers ${this.size})`);
     }
-    let best: { checkpoint: Checkpoint; list: Cosignature[] } = { checkpoint: last.checkpoint, list: [] };
-    for (const slot of cosigned.values()) {
+    let best: Cosigned = { checkpoint: this.checkpoint, list: [] };
+    for (const slot of this.cosigned.values()) {
       if (slot.checkpoint.size <= index) continue;
       const more = slot.list.length - best.list.length;
       if (more > 0 || (more === 0 && slot.checkpoint.size > best.checkpoint.size)) best = slot;
     }
-    const cp = best.checkpoint;
+    const { tree } = this.entries;
     return {
       format: BUNDLE_FORMAT,
-      entry: parseEntry(lineOf(index)),
+      entry: parseEntry(this.lineOf(index)),
       leafIndex: index,
       leafHash: toHex(tree.leafHash(index)),
-      inclusionProof: tree.inclusionProof(index, cp.size).map(toHex),
-      checkpoint: cp,
+      inclusionProof: tree.inclusionProof(index, best.checkpoint.size).map(toHex),
+      checkpoint: best.checkpoint,
       cosignatures: best.list,
     };
-  };
-  return {
-    checkpoint: last.checkpoint,
-    publicKey,
-    indexOf,
-    prove,
-    proveById(id) {
-      const index = indexOf(id);
-      if (index === undefined) throw new LedgerError('NOT_FOUND', `no checkpointed entry has body.id ${JSON.stringify(id)}`);
-      return prove(index);
-    },
-    consistencyProof(size1, size2) {
-      if (!Number.isSafeInteger(size1) || !Number.isSafeInteger(size2) || size1 < 1 || size1 > size2 || size2 > size) {
-        throw new LedgerError('INVALID_ARGUMENT', `consistency proof from ${size1} to ${size2}: sizes must satisfy 0 < size1 <= size2 <= ${size}`);
-      }
-      return tree.consistencyProof(size1, size2).map(toHex);
-    },
-    rootAt(n) {
-      if (!Number.isSafeInteger(n) || n < 0 || n > size) throw new LedgerError('INVALID_ARGUMENT', `no tree of size ${n}: the last checkpoint covers ${size}`);
-      return toHex(tree.root(n));
-    },
-    close() {
-      closeAll();
-    },
-  };
+  }
+
+  proveById(id: string): EvidenceBundle {
+    const index = this.indexOf(id);
+    if (index === undefined) throw new LedgerError('NOT_FOUND', `no checkpointed entry has body.id ${JSON.stringify(id)}`);
+    return this.prove(index);
+  }
+
+  consistencyProof(size1: number, size2: number): string[] {
+    if (!Number.isSafeInteger(size1) || !Number.isSafeInteger(size2) || size1 < 1 || size1 > size2 || size2 > this.size) {
+      throw new LedgerError('INVALID_ARGUMENT', `consistency proof from ${size1} to ${size2}: sizes must satisfy 0 < size1 <= size2 <= ${this.size}`);
+    }
+    return this.entries.tree.consistencyProof(size1, size2).map(toHex);
+  }
+
+  rootAt(n: number): string {
+    if (!Number.isSafeInteger(n) || n < 0 || n > this.size) throw new LedgerError('INVALID_ARGUMENT', `no tree of size ${n}: the last checkpoint covers ${this.size}`);
+    return toHex(this.entries.tree.root(n));
+  }
+
+  close(): void {
+    this.entries.close();
+  }
 }

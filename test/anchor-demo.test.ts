@@ -6,16 +6,18 @@
  * chain's RPC URL. Screenshots go to test-artifacts/anchor/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { exited, freePort, repoRoot, tempDir, vigilBin, waitFor } from './helpers.js';
+import { chromiumFor, launchChromium } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = chromiumFor('npm start browser test');
+
 const ARTIFACTS = join(repoRoot, 'test-artifacts', 'anchor');
 
-describe.skipIf(!existsSync(CHROMIUM))('npm start on a fresh data directory', () => {
+describe.skipIf(!haveChromium)('npm start on a fresh data directory', () => {
   const tmp = tempDir('vigil-demo-anchor-');
   let child: ChildProcess | undefined;
   let browser: Browser | undefined;
@@ -53,7 +55,7 @@ describe.skipIf(!existsSync(CHROMIUM))('npm start on a fresh data directory', ()
     expect(output).toMatch(/anchors +chain 31337 via http:\/\/127\.0\.0\.1:\d+, contract 0x[0-9a-f]{40} \(local anvil\)/);
     const tokens = JSON.parse(readFileSync(join(dataDir, 'demo-tokens.json'), 'utf8')) as Record<string, string>;
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
     const page = await (await browser.newContext({ viewport: { width: 1360, height: 1400 } })).newPage();
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));

@@ -3,16 +3,17 @@
  * strict CSP, showing a sign-in until a token answers, then the editor — in headless
  * Chromium, with every request the page makes held to this origin and no CSP violation.
  */
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { createToken, GRAPHIQL_CSP } from '../api/index.js';
 import { resolveConfig } from '../pipeline/config.js';
 import { silentLogger } from '../pipeline/logger.js';
 import { VigilNode } from '../pipeline/node.js';
 import { tempDir } from './helpers.js';
+import { chromiumFor, launchChromium } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = chromiumFor('GraphiQL browser test');
+
 
 describe('GraphiQL', () => {
   const tmp = tempDir();
@@ -47,8 +48,8 @@ describe('GraphiQL', () => {
     for (const path of ['/graphiql/graphiql.js', '/graphiql/graphiql.css', '/graphiql/boot.js', '/graphiql/worker-json.js']) expect((await fetch(`${node.url}${path}`)).status).toBe(200);
   });
 
-  it.skipIf(!existsSync(CHROMIUM))('asks for a token, then opens the editor on the token’s schema, in Chromium, with no request elsewhere and no CSP violation', async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  it.skipIf(!haveChromium)('asks for a token, then opens the editor on the token’s schema, in Chromium, with no request elsewhere and no CSP violation', async () => {
+    browser = await launchChromium();
     const page = await (await browser.newContext()).newPage();
     const problems: string[] = [];
     const elsewhere: string[] = [];

@@ -6,21 +6,18 @@
  * list; another vehicle is flagged rogue by hand. Screenshots at 1440×900 go to
  * test-artifacts/authority/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { createToken } from '../api/index.js';
-import { resolveConfig } from '../pipeline/config.js';
-import { silentLogger } from '../pipeline/logger.js';
-import { VigilNode } from '../pipeline/node.js';
+import type { VigilNode } from '../pipeline/node.js';
 import { teleports } from './case-fixtures.js';
 import { repoRoot, tempDir, waitFor } from './helpers.js';
+import { chromiumFor, launchChromium, openPage, startPageNode } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(repoRoot, 'test-artifacts', 'authority');
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`authority browser test skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
+const haveChromium = chromiumFor('authority browser test');
 
 describe.skipIf(!haveChromium)('the authority decides, in headless Chromium', () => {
   let tmp: { dir: string; cleanup: () => void };
@@ -32,17 +29,14 @@ describe.skipIf(!haveChromium)('the authority decides, in headless Chromium', ()
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     tmp = tempDir('vigil-authority-browser-');
-    node = await VigilNode.start(
-      resolveConfig({ dataDir: tmp.dir, api: { port: 0 }, ledger: { checkpointIntervalMs: 200 }, mqtt: { broker: { enabled: false } }, syslog: { enabled: false } }),
-      { logger: silentLogger() },
-    );
+    node = await startPageNode(tmp.dir);
     token = createToken(node.store, { name: 'tara', role: 'authority', createdBy: 'test' }).token;
     for (const v of ['V-8101', 'V-8102']) {
       const res = await fetch(`${node.url}/ingest`, { method: 'POST', body: teleports(v, 30), headers: { 'Content-Type': 'application/x-ndjson' } });
       expect(res.status).toBe(200);
     }
     await waitFor(() => (['V-8101', 'V-8102'].every((v) => (node.store.getEntity(v, 'vehicle')?.reputation ?? 1) < 0.3) ? true : undefined), 30_000, 'two rogue vehicles');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   }, 90_000);
   afterAll(async () => {
     await browser?.close();
@@ -51,10 +45,7 @@ describe.skipIf(!haveChromium)('the authority decides, in headless Chromium', ()
   });
 
   async function signIn(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(45_000);
-    page.on('pageerror', (e) => problems.push(e.message));
+    const page = await openPage(browser, problems);
     // A node without a simulator or city file answers /city.json with 404 by design (the map
     // then shows tracks only); any other failed request is a problem.
     page.on('response', (r) => {

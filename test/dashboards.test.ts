@@ -5,20 +5,20 @@
  * and an evidence bundle verified in the browser, then failing with one byte altered.
  * Screenshots of each page go to test-artifacts/dashboards/.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { createToken } from '../api/index.js';
 import { resolveConfig } from '../pipeline/config.js';
 import { silentLogger } from '../pipeline/logger.js';
 import { VigilNode } from '../pipeline/node.js';
 import { repoRoot, tempDir } from './helpers.js';
+import { chromiumFor, launchChromium } from './chromium.js';
 
 /** POST /ingest takes only JSON and NDJSON content types (collectors/http). */
 const NDJSON = { 'Content-Type': 'application/x-ndjson' };
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(repoRoot, 'test-artifacts', 'dashboards');
 const ROGUE = 'V-6666';
 
@@ -95,10 +95,7 @@ describe('the node serving the dashboards', () => {
   });
 });
 
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  console.warn(`dashboards browser test skipped: ${CHROMIUM} is missing (apt-get install chromium; .ci/apt-packages lists it)`);
-}
+const haveChromium = chromiumFor('dashboards browser test');
 
 describe.skipIf(!haveChromium)('the dashboards in headless Chromium', () => {
   let node: VigilNode;
@@ -114,8 +111,8 @@ describe.skipIf(!haveChromium)('the dashboards in headless Chromium', () => {
     for (const role of ['analyst', 'authority', 'auditor'] as const) {
       tokens[role] = createToken(node.store, { name: `${role} one`, role, createdBy: 'test' }).token;
     }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  });
+    browser = await launchChromium();
+  }, 90_000);
   afterAll(async () => {
     await browser?.close();
     await cleanup?.();

@@ -60,7 +60,7 @@ describe('three witnesses on loopback', () => {
     }
     logDir = join(tmp.dir, 'log');
     ledger = await Ledger.open({ dir: logDir, ...manual, witnesses: { urls: witnesses.map((w) => w.url), required: 2 } });
-  }, 30_000);
+  }, 90_000);
 
   afterAll(async () => {
     await ledger.close().catch(() => undefined);

@@ -8,17 +8,17 @@
  * test-artifacts/map/.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { createToken } from '../api/index.js';
 import { resolveConfig } from '../pipeline/config.js';
 import { silentLogger } from '../pipeline/logger.js';
 import { VigilNode } from '../pipeline/node.js';
 import { repoRoot, tempDir, vigilBin, waitFor } from './helpers.js';
+import { chromiumFor, launchChromium, openPage } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(repoRoot, 'test-artifacts', 'map');
 const FIXTURE = join(repoRoot, 'test', 'fixtures', 'city-map.osm');
 const ROGUE = 'V-6666';
@@ -31,8 +31,7 @@ function vigil(args: string[], cwd: string): Promise<string> {
   });
 }
 
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`map browser test skipped: ${CHROMIUM} is missing`);
+const haveChromium = chromiumFor('map browser test');
 
 describe.skipIf(!haveChromium)('the map of an imported OSM city in headless Chromium', () => {
   const tmp = tempDir('vigil-map-');
@@ -67,7 +66,7 @@ describe.skipIf(!haveChromium)('the map of an imported OSM city in headless Chro
       { logger: silentLogger() },
     );
     token = createToken(node.store, { name: 'authority one', role: 'authority', createdBy: 'test' }).token;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -102,10 +101,8 @@ describe.skipIf(!haveChromium)('the map of an imported OSM city in headless Chro
   }
 
   async function signIn(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const page = await context.newPage();
+    const page = await openPage(browser, problems);
     page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-    page.on('pageerror', (e) => problems.push(e.message));
     await page.goto(`${node.url}/`);
     await page.getByLabel('API token').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();

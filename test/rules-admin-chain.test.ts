@@ -3,41 +3,12 @@
  * mutation's port over the detector's rule book): all documents at once, or none, with
  * each rule's status in what the API lists.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ruleBookAdmin } from '../api/index.js';
 import { RuleBook } from '../detector/index.js';
 
-const CHAIN = `title: guessing then in
-id: chain-top
-correlation:
-  type: temporal_ordered
-  rules: [many_failures, login_ok]
-  group-by: [user.name]
-  timespan: 10m
-level: high
----
-title: many failures
-id: chain-mid
-name: many_failures
-correlation:
-  type: event_count
-  rules: [login_failed]
-  group-by: [user.name]
-  timespan: 10m
-  condition: { gte: 5 }
----
-title: failed
-id: chain-failed
-name: login_failed
-logsource: { product: vigil, service: auth }
-detection: { s: { event.outcome: failure }, condition: s }
----
-title: ok
-id: chain-ok
-name: login_ok
-logsource: { product: vigil, service: auth }
-detection: { s: { event.outcome: success }, condition: s }
-`;
+const CHAIN = readFileSync(new URL('./fixtures/correlation-chain.yml', import.meta.url), 'utf8');
 
 describe('adding a correlation chain through the rule administration', () => {
   it('adds the four rules at once and lists each with its status', () => {

@@ -3,18 +3,16 @@
  * to the node's `/ingest` (text/plain, crafted so the body is a valid BSM line), and posts
  * with fetch() as a simple request and as a preflighted one, must store nothing.
  */
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { resolveConfig } from '../pipeline/config.js';
 import { silentLogger } from '../pipeline/logger.js';
 import { VigilNode } from '../pipeline/node.js';
 import { metricValue, tempDir, waitFor } from './helpers.js';
+import { chromiumFor, launchChromium } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`cross-origin ingest browser test skipped: ${CHROMIUM} is missing (apt-get install chromium; .ci/apt-packages lists it)`);
+const haveChromium = chromiumFor('cross-origin ingest browser test');
 
 /** The attacker's page: a form whose text/plain body reads as one NDJSON BSM line, submitted on load, and two fetches. */
 function evilPage(ingest: string): string {
@@ -47,7 +45,7 @@ describe.skipIf(!haveChromium)('a page on another origin posting to /ingest in h
     // Another origin: another port on another loopback name.
     evil = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end(evilPage(ingest)));
     await new Promise<void>((r) => evil.listen(0, '127.0.0.1', () => r()));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

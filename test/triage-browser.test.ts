@@ -7,22 +7,19 @@
  * verified in the browser, and a tampered evidence document in it named. Screenshots at
  * 1440×900 go to test-artifacts/triage/.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { createToken } from '../api/index.js';
-import { resolveConfig } from '../pipeline/config.js';
-import { silentLogger } from '../pipeline/logger.js';
-import { VigilNode } from '../pipeline/node.js';
+import type { VigilNode } from '../pipeline/node.js';
 import { teleports } from './case-fixtures.js';
 import { repoRoot, tempDir, waitFor } from './helpers.js';
+import { chromiumFor, launchChromium, openPage, startPageNode } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(repoRoot, 'test-artifacts', 'triage');
 const ROGUES = ['V-9001', 'V-9002', 'V-9003', 'V-9004'];
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`triage browser test skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
+const haveChromium = chromiumFor('triage browser test');
 
 describe.skipIf(!haveChromium)('triage at volume and the case bundle, in headless Chromium', () => {
   let tmp: { dir: string; cleanup: () => void };
@@ -34,10 +31,7 @@ describe.skipIf(!haveChromium)('triage at volume and the case bundle, in headles
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     tmp = tempDir('vigil-triage-');
-    node = await VigilNode.start(
-      resolveConfig({ dataDir: tmp.dir, api: { port: 0 }, ledger: { checkpointIntervalMs: 200 }, mqtt: { broker: { enabled: false } }, syslog: { enabled: false } }),
-      { logger: silentLogger() },
-    );
+    node = await startPageNode(tmp.dir);
     tokens.analyst = createToken(node.store, { name: 'ana', role: 'analyst', createdBy: 'test' }).token;
     tokens.auditor = createToken(node.store, { name: 'audrey', role: 'auditor', createdBy: 'test' }).token;
     for (const v of ROGUES) {
@@ -45,7 +39,7 @@ describe.skipIf(!haveChromium)('triage at volume and the case bundle, in headles
       expect(await res.json()).toMatchObject({ accepted: 20 });
     }
     await waitFor(() => (node.store.countIncidentsMatching({}) >= ROGUES.length ? true : undefined), 30_000, 'four incidents');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await launchChromium();
   }, 90_000);
   afterAll(async () => {
     await browser?.close();
@@ -54,10 +48,7 @@ describe.skipIf(!haveChromium)('triage at volume and the case bundle, in headles
   });
 
   async function signIn(role: keyof typeof tokens): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
-    const page = await context.newPage();
-    page.setDefaultTimeout(45_000);
-    page.on('pageerror', (e) => problems.push(`${role}: ${e.message}`));
+    const page = await openPage(browser, problems, { label: role, downloads: true });
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`${role}: ${m.text()}`);
     });

@@ -6,6 +6,9 @@
  * profiles and from each other in every dimension; `random:N` draws one from seed N over
  * the whole range the simulator supports.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { CollectorError } from '../errors.js';
 import { LAYOUTS } from './layouts.js';
 import type { RoadNetworkOptions } from './network.js';
@@ -24,161 +27,17 @@ export interface CityProfile {
   accuracy: AccuracyProfile;
 }
 
-/** Today's city: the 13 × 13 Singapore grid, 0.3 m white GNSS noise, ideal receivers. */
-const DEFAULT_PROFILE: CityProfile = {
-  name: 'default',
-  description: '13 × 13 grid, 200 m blocks, Singapore; 0.3 m white GNSS noise, no heading or speed noise, ideal RSUs',
-  network: { layout: 'grid', center: { lat: 1.3521, lon: 103.8198 }, size: 13, spacing: 200, limitsKmh: { arterial: 60, collector: 50, side: 40 }, receivers: { spacing: 500, range: [300, 300] } },
-  ratesHz: [10, 10, 5, 5, 2, 2, 1, 1, 1, 2.5],
-  noise: { gnssSigma: [0.3, 0.3], correlatedShare: 0, tauS: [1, 1], headingSigmaDeg: [0, 0], speedSigma: [0, 0] },
-  accuracy: { share: 0, understated: 0, overstated: 0 },
-};
+/**
+ * The named profiles, as data (`profiles.yml` beside this file), each checked as a profile
+ * given by a user is: a bad edit of the file fails at load, naming the field.
+ */
+const PROFILES: readonly CityProfile[] = loadProfiles(new URL('./profiles.yml', import.meta.url));
 
-const PROFILES: readonly CityProfile[] = [
-  DEFAULT_PROFILE,
-  {
-    name: 'dev-grid',
-    description: 'north-aligned 11 × 11 grid, 180 m blocks, Chicago; 0.5–1.5 m GNSS noise',
-    network: {
-      layout: 'grid',
-      center: { lat: 41.8781, lon: -87.6298 },
-      size: 11,
-      spacing: 180,
-      arterialEvery: 5,
-      limitsKmh: { arterial: 56, collector: 48, side: 40 },
-      receivers: { spacing: 450, range: [250, 350], latencyMs: [5, 20], jitterMs: [2, 10], loss: [0, 0.03] },
-      layoutSeed: 11,
-    },
-    ratesHz: [2, 5, 10, 10],
-    noise: { gnssSigma: [0.5, 1.5], correlatedShare: 0.8, tauS: [5, 20], headingSigmaDeg: [1, 3], speedSigma: [0.05, 0.2] },
-    accuracy: { share: 0.5, understated: 0.1, overstated: 0.1 },
-  },
-  {
-    name: 'dev-ring',
-    description: '4 ring roads and 8 radials, Moscow (55.8 N); 1–3 m GNSS noise',
-    network: {
-      layout: 'ring',
-      center: { lat: 55.7558, lon: 37.6173 },
-      rings: 4,
-      spokes: 8,
-      innerRadius: 350,
-      spacing: 300,
-      limitsKmh: { arterial: 70, collector: 50, side: 30 },
-      receivers: { spacing: 600, range: [300, 450], latencyMs: [10, 50], jitterMs: [5, 30], loss: [0.01, 0.05] },
-      layoutSeed: 12,
-    },
-    ratesHz: [1, 2, 5, 10],
-    noise: { gnssSigma: [1, 3], correlatedShare: 0.85, tauS: [10, 40], headingSigmaDeg: [2, 5], speedSigma: [0.1, 0.3] },
-    accuracy: { share: 0.3, understated: 0.15, overstated: 0.1 },
-  },
-  {
-    name: 'dev-irregular',
-    description: 'irregular 10 × 10 street graph (jittered, bent, pruned), 170 m blocks, São Paulo; 0.3–2 m GNSS noise',
-    network: {
-      layout: 'irregular',
-      center: { lat: -23.5505, lon: -46.6333 },
-      size: 10,
-      spacing: 170,
-      arterialEvery: 3,
-      limitsKmh: { arterial: 60, collector: 40, side: 30 },
-      receivers: { spacing: 400, range: [200, 320], latencyMs: [0, 30], jitterMs: [0, 20], loss: [0, 0.08] },
-      layoutSeed: 13,
-    },
-    ratesHz: [5, 10],
-    noise: { gnssSigma: [0.3, 2], correlatedShare: 0.75, tauS: [3, 15], headingSigmaDeg: [0.5, 4], speedSigma: [0.05, 0.3] },
-    accuracy: { share: 0.7, understated: 0.15, overstated: 0.15 },
-  },
-  {
-    name: 'dev-noisy',
-    description: '12 × 12 grid rotated 30°, 220 m blocks, Johannesburg; 3–5 m GNSS noise, lossy slow RSUs',
-    network: {
-      layout: 'grid',
-      center: { lat: -26.2041, lon: 28.0473 },
-      size: 12,
-      spacing: 220,
-      rotationDeg: 30,
-      limitsKmh: { arterial: 60, collector: 45, side: 35 },
-      receivers: { spacing: 420, range: [200, 300], latencyMs: [20, 80], jitterMs: [10, 50], loss: [0.05, 0.15] },
-      layoutSeed: 14,
-    },
-    ratesHz: [1, 2, 5, 10],
-    noise: { gnssSigma: [3, 5], correlatedShare: 0.8, tauS: [10, 30], headingSigmaDeg: [5, 12], speedSigma: [0.2, 0.6] },
-    accuracy: { share: 0.5, understated: 0.2, overstated: 0.1 },
-  },
-  // Held out: for the final report only, never to develop or tune on.
-  {
-    name: 'city-a',
-    description: 'held out: radial city, 14 avenues from a roundabout, Buenos Aires',
-    network: {
-      layout: 'radial',
-      center: { lat: -34.6037, lon: -58.3816 },
-      rings: 3,
-      spokes: 14,
-      innerRadius: 120,
-      spacing: 400,
-      limitsKmh: { arterial: 65, collector: 45, side: 30 },
-      receivers: { spacing: 550, range: [280, 420], latencyMs: [30, 120], jitterMs: [10, 60], loss: [0.02, 0.1] },
-      layoutSeed: 21,
-    },
-    ratesHz: [1, 10 / 3, 10],
-    noise: { gnssSigma: [0.8, 4], correlatedShare: 0.9, tauS: [20, 60], headingSigmaDeg: [3, 8], speedSigma: [0.1, 0.4] },
-    accuracy: { share: 0.2, understated: 0.1, overstated: 0.2 },
-  },
-  {
-    name: 'city-b',
-    description: 'held out: small irregular old town, 140 m blocks, Reykjavik (64 N)',
-    network: {
-      layout: 'irregular',
-      center: { lat: 64.1466, lon: -21.9426 },
-      size: 9,
-      spacing: 140,
-      arterialEvery: 4,
-      limitsKmh: { arterial: 50, collector: 40, side: 30 },
-      receivers: { spacing: 350, range: [150, 250], latencyMs: [2, 10], jitterMs: [1, 5], loss: [0, 0.02] },
-      layoutSeed: 22,
-    },
-    ratesHz: [2, 10, 10],
-    noise: { gnssSigma: [0.2, 1], correlatedShare: 0.6, tauS: [2, 8], headingSigmaDeg: [0.5, 2], speedSigma: [0.02, 0.1] },
-    accuracy: { share: 0.9, understated: 0.25, overstated: 0.05 },
-  },
-  {
-    name: 'city-c',
-    description: 'held out: 5 ring roads and 10 radials, Melbourne',
-    network: {
-      layout: 'ring',
-      center: { lat: -37.8136, lon: 144.9631 },
-      rings: 5,
-      spokes: 10,
-      innerRadius: 250,
-      spacing: 250,
-      rotationDeg: 13,
-      limitsKmh: { arterial: 80, collector: 60, side: 40 },
-      receivers: { spacing: 700, range: [350, 500], latencyMs: [50, 200], jitterMs: [20, 100], loss: [0.05, 0.2] },
-      layoutSeed: 23,
-    },
-    ratesHz: [1, 5],
-    noise: { gnssSigma: [2, 5], correlatedShare: 0.95, tauS: [30, 90], headingSigmaDeg: [4, 10], speedSigma: [0.3, 0.8] },
-    accuracy: { share: 0, understated: 0, overstated: 0 },
-  },
-  {
-    name: 'city-d',
-    description: 'held out: 15 × 15 grid rotated 45°, 150 m blocks, Anchorage (61 N)',
-    network: {
-      layout: 'grid',
-      center: { lat: 61.2181, lon: -149.9003 },
-      size: 15,
-      spacing: 150,
-      arterialEvery: 3,
-      rotationDeg: 45,
-      limitsKmh: { arterial: 90, collector: 55, side: 25 },
-      receivers: { spacing: 450, range: [220, 380], latencyMs: [0, 40], jitterMs: [0, 30], loss: [0.03, 0.12] },
-      layoutSeed: 24,
-    },
-    ratesHz: [2, 2.5, 5],
-    noise: { gnssSigma: [0.4, 2.5], correlatedShare: 0.5, tauS: [1, 5], headingSigmaDeg: [1, 6], speedSigma: [0.05, 0.5] },
-    accuracy: { share: 0.6, understated: 0.4, overstated: 0.1 },
-  },
-];
+function loadProfiles(file: URL): readonly CityProfile[] {
+  const doc = parse(readFileSync(file, 'utf8')) as { profiles?: unknown };
+  if (!Array.isArray(doc?.profiles)) throw new CollectorError('BAD_OPTION', `${fileURLToPath(file)}: expected a list under profiles`, false);
+  return Object.freeze(doc.profiles.map((p) => checkProfile(p as CityProfile)));
+}
 
 export const PROFILE_NAMES: readonly string[] = PROFILES.map((p) => p.name);
 export const DEV_PROFILES = ['dev-grid', 'dev-ring', 'dev-irregular', 'dev-noisy'] as const;

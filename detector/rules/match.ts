@@ -211,78 +211,7 @@ export function compileFieldMatcher(key: string, value: unknown, ruleId: string,
       return (v !== undefined && v !== null) === want;
     };
   }
-  const tests: Array<(v: unknown, ctx: MatchContext) => boolean> = values.map((raw) => {
-    if (has('fieldref')) {
-      const other = getter(String(raw));
-      return (v, ctx) => v !== undefined && toText(v) === toText(other(ctx));
-    }
-    for (const op of ['gt', 'gte', 'lt', 'lte'] as const) {
-      if (!has(op)) continue;
-      const n = Number(raw);
-      if (!Number.isFinite(n)) throw new DetectorError('RULE_INVALID', `rule ${ruleId}: "${key}" expects a number, got ${JSON.stringify(raw)}`);
-      const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN);
-      // One closure per operator (a NaN compares false either way).
-      if (op === 'gt') return (v) => num(v) > n;
-      if (op === 'gte') return (v) => num(v) >= n;
-      if (op === 'lt') return (v) => num(v) < n;
-      return (v) => num(v) <= n;
-    }
-    if (has('cidr')) {
-      const list = new BlockList();
-      const [net, bits] = String(raw).split('/');
-      const family = isIP(net ?? '');
-      if (!family || bits === undefined || !/^\d+$/.test(bits)) throw new DetectorError('RULE_INVALID', `rule ${ruleId}: "${key}": not a CIDR block: ${JSON.stringify(raw)}`);
-      list.addSubnet(net!, Number(bits), family === 6 ? 'ipv6' : 'ipv4');
-      return (v) => {
-        if (typeof v !== 'string') return false;
-        const f = isIP(v);
-        return f !== 0 && list.check(v, f === 6 ? 'ipv6' : 'ipv4');
-      };
-    }
-    if (has('re')) {
-      let re: RegExp;
-      try {
-        const { source, flags } = sigmaRegex(String(raw), mods);
-        re = new RegExp(source, flags);
-      } catch (err) {
-        throw new DetectorError('RULE_INVALID', `rule ${ruleId}: "${key}": bad regular expression`, { cause: err });
-      }
-      return (v) => {
-        const t = toText(v);
-        return t !== undefined && re.test(t);
-      };
-    }
-    if (raw === null) return (v) => v === undefined || v === null;
-    if (typeof raw === 'number' && !has('contains') && !has('startswith') && !has('endswith')) {
-      const text = String(raw);
-      return (v) => (typeof v === 'number' ? v === raw : toText(v) === text);
-    }
-    if (typeof raw === 'boolean') {
-      const text = String(raw);
-      return (v) => v === raw || toText(v) === text;
-    }
-    if (typeof raw !== 'string' && typeof raw !== 'number') throw new DetectorError('RULE_INVALID', `rule ${ruleId}: "${key}": unsupported value ${JSON.stringify(raw)}`);
-    let pattern = String(raw);
-    if (has('contains')) pattern = `*${pattern}*`;
-    if (has('startswith')) pattern = `${pattern}*`;
-    if (has('endswith')) pattern = `*${pattern}`;
-    const cased = has('cased');
-    if (!/[*?]/.test(pattern)) {
-      if (cased) return (v) => toText(v) === pattern;
-      const want = pattern.toLowerCase();
-      return (v) => {
-        // an exact match needs no lower-casing (lower-casing is idempotent)
-        if (v === want) return true;
-        const t = toText(v);
-        return t !== undefined && t.toLowerCase() === want;
-      };
-    }
-    const re = wildcardRegex(pattern, cased);
-    return (v) => {
-      const t = toText(v);
-      return t !== undefined && re.test(t);
-    };
-  });
+  const tests = values.map((raw) => valueTest(raw, mods, ruleId, key));
   if (field.startsWith('features.') && values.length === 1 && !has('fieldref') && !part) {
     // (the tests above have validated the value)
     const raw = values[0];
@@ -323,6 +252,95 @@ export function compileFieldMatcher(key: string, value: unknown, ruleId: string,
     }
     for (const t of tests) if (one(t, v, ctx)) return true;
     return false;
+  };
+}
+
+type ValueTest = (v: unknown, ctx: MatchContext) => boolean;
+
+/** The test of one value of `key` (its modifiers `mods`) against a field's value. */
+function valueTest(raw: unknown, mods: readonly string[], ruleId: string, key: string): ValueTest {
+  const has = (m: string) => mods.includes(m);
+  if (has('fieldref')) {
+    const other = getter(String(raw));
+    return (v, ctx) => v !== undefined && toText(v) === toText(other(ctx));
+  }
+  for (const op of ['gt', 'gte', 'lt', 'lte'] as const) {
+    if (!has(op)) continue;
+    const n = Number(raw);
+    if (!Number.isFinite(n)) throw new DetectorError('RULE_INVALID', `rule ${ruleId}: "${key}" expects a number, got ${JSON.stringify(raw)}`);
+    const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN);
+    // One closure per operator (a NaN compares false either way).
+    if (op === 'gt') return (v) => num(v) > n;
+    if (op === 'gte') return (v) => num(v) >= n;
+    if (op === 'lt') return (v) => num(v) < n;
+    return (v) => num(v) <= n;
+  }
+  if (has('cidr')) return cidrTest(raw, ruleId, key);
+  if (has('re')) return regexTest(raw, mods, ruleId, key);
+  if (raw === null) return (v) => v === undefined || v === null;
+  if (typeof raw === 'number' && !has('contains') && !has('startswith') && !has('endswith')) {
+    const text = String(raw);
+    return (v) => (typeof v === 'number' ? v === raw : toText(v) === text);
+  }
+  if (typeof raw === 'boolean') {
+    const text = String(raw);
+    return (v) => v === raw || toText(v) === text;
+  }
+  if (typeof raw !== 'string' && typeof raw !== 'number') throw new DetectorError('RULE_INVALID', `rule ${ruleId}: "${key}": unsupported value ${JSON.stringify(raw)}`);
+  return textTest(String(raw), mods);
+}
+
+/** `|cidr`: an IPv4 or IPv6 address within the block. */
+function cidrTest(raw: unknown, ruleId: string, key: string): ValueTest {
+  const list = new BlockList();
+  const [net, bits] = String(raw).split('/');
+  const family = isIP(net ?? '');
+  if (!family || bits === undefined || !/^\d+$/.test(bits)) throw new DetectorError('RULE_INVALID', `rule ${ruleId}: "${key}": not a CIDR block: ${JSON.stringify(raw)}`);
+  list.addSubnet(net!, Number(bits), family === 6 ? 'ipv6' : 'ipv4');
+  return (v) => {
+    if (typeof v !== 'string') return false;
+    const f = isIP(v);
+    return f !== 0 && list.check(v, f === 6 ? 'ipv6' : 'ipv4');
+  };
+}
+
+/** `|re` (with its `i`, `m`, `s` sub-modifiers). */
+function regexTest(raw: unknown, mods: readonly string[], ruleId: string, key: string): ValueTest {
+  let re: RegExp;
+  try {
+    const { source, flags } = sigmaRegex(String(raw), mods);
+    re = new RegExp(source, flags);
+  } catch (err) {
+    throw new DetectorError('RULE_INVALID', `rule ${ruleId}: "${key}": bad regular expression`, { cause: err });
+  }
+  return (v) => {
+    const t = toText(v);
+    return t !== undefined && re.test(t);
+  };
+}
+
+/** A string, with `contains` / `startswith` / `endswith` as wildcards, case-insensitive unless `|cased`. */
+function textTest(raw: string, mods: readonly string[]): ValueTest {
+  const has = (m: string) => mods.includes(m);
+  let pattern = raw;
+  if (has('contains')) pattern = `*${pattern}*`;
+  if (has('startswith')) pattern = `${pattern}*`;
+  if (has('endswith')) pattern = `*${pattern}`;
+  const cased = has('cased');
+  if (!/[*?]/.test(pattern)) {
+    if (cased) return (v) => toText(v) === pattern;
+    const want = pattern.toLowerCase();
+    return (v) => {
+      // an exact match needs no lower-casing (lower-casing is idempotent)
+      if (v === want) return true;
+      const t = toText(v);
+      return t !== undefined && t.toLowerCase() === want;
+    };
+  }
+  const re = wildcardRegex(pattern, cased);
+  return (v) => {
+    const t = toText(v);
+    return t !== undefined && re.test(t);
   };
 }
 

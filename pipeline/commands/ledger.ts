@@ -52,23 +52,7 @@ export function register(program: Command): void {
     .option('--rpc <url>', 'also hold the log against every anchor of its origin on this Ethereum JSON-RPC endpoint')
     .option('--contract <address>', "the anchor contract to trust (default: the one the node recorded in DIR/anchor/deployment.json)")
     .option('--json', 'print the report as one JSON object')
-    .action(async (opts: { dataDir: string; key?: string; rpc?: string; contract?: string; json?: boolean }) => {
-      const dir = await ledgerDir(opts.dataDir);
-      const publicKey = opts.key === undefined ? undefined : await readPublicKey(opts.key);
-      let lastProgress = Date.now();
-      const report = await auditLedger(dir, {
-        ...(publicKey ? { publicKey } : {}),
-        progress: (done, total) => {
-          if (Date.now() - lastProgress < 2000) return;
-          lastProgress = Date.now();
-          process.stderr.write(`verify: ${done} of ${total} entries\n`);
-        },
-      });
-      const nodeDir = dir === opts.dataDir || !dir.endsWith('/ledger') ? dirname(dir) : opts.dataDir;
-      const anchors = await checkAnchors(dir, existsSync(join(opts.dataDir, 'anchor')) ? opts.dataDir : nodeDir, report, opts);
-      out(opts.json ? JSON.stringify({ ...report, ok: report.ok && (anchors.audit?.ok ?? true), anchors }) : `${describeAudit(report)}\n${anchors.lines.join('\n')}`);
-      if (!report.ok || anchors.audit?.ok === false) process.exitCode = 1;
-    });
+    .action(verifyCommand);
 
   program
     .command('prove')
@@ -78,35 +62,7 @@ export function register(program: Command): void {
     .addOption(new Option('--index <n>', 'the entry at this leaf index').argParser(intOption('--index', 0, Number.MAX_SAFE_INTEGER)))
     .addOption(new Option('--incident <id>', "one case bundle for this incident: its alerts, their evidence event documents, every triage action, each proved").conflicts(['id', 'index']))
     .option('--out <file>', 'write the bundle here instead of stdout')
-    .action(async (opts: { dataDir: string; id?: string; index?: number; incident?: string; out?: string }) => {
-      if (opts.incident !== undefined) return writeCase(opts.dataDir, opts.incident, opts.out);
-      if (opts.id === undefined && opts.index === undefined) throw new LedgerError('INVALID_ARGUMENT', 'give --id ID, --index N or --incident ID');
-      const snapshot = await openSnapshot(await ledgerDir(opts.dataDir));
-      let bundle;
-      const stateDir = [join(opts.dataDir, ANCHOR_STATE_DIR), join(dirname(opts.dataDir), ANCHOR_STATE_DIR)].find((d) => existsSync(d));
-      const recorded = stateDir ? await readRecordedAnchors(stateDir) : [];
-      try {
-        bundle = opts.id !== undefined ? snapshot.proveById(opts.id) : snapshot.prove(opts.index!);
-        // The anchor covering the entry, with a consistency proof between its tree and the bundle's.
-        const anchor = anchorProofFor(recorded, bundle.checkpoint, bundle.leafIndex, (m, n) => snapshot.consistencyProof(m, n), snapshot.checkpoint.size);
-        if (anchor) {
-          verifyAnchorProof(bundle.checkpoint, bundle.leafIndex, anchor, snapshot.publicKey);
-          bundle = { ...bundle, anchor };
-        } else if (recorded.length > 0) process.stderr.write(`prove: entry ${bundle.leafIndex} is newer than the last anchor (size ${recorded.at(-1)!.anchor.size}); the bundle carries none\n`);
-      } finally {
-        snapshot.close();
-      }
-      // A bundle that does not verify here would only mislead an auditor later.
-      const check = verifyBundle(bundle, snapshot.publicKey);
-      if (!check.ok) throw new LedgerError(check.code ?? 'INCLUSION_PROOF_ERROR', `the bundle does not verify: ${check.reason ?? ''}`);
-      const text = `${JSON.stringify(bundle, null, 2)}\n`;
-      if (opts.out) {
-        await writeFile(opts.out, text);
-        process.stderr.write(`prove: entry ${bundle.leafIndex} in checkpoint of size ${bundle.checkpoint.size} written to ${opts.out}\n`);
-      } else {
-        process.stdout.write(text);
-      }
-    });
+    .action(proveCommand);
 
   program
     .command('verify-proof')
@@ -119,38 +75,7 @@ export function register(program: Command): void {
     .option('--contract <address>', 'the anchor contract to trust (default: the one the bundle names)')
     .option('--require-anchor', 'fail a bundle that carries no anchor')
     .option('--json', 'print the result as one JSON object')
-    .action(async (file: string, opts: { key: string; witnessKey?: string[]; required?: number; rpc?: string; contract?: string; requireAnchor?: boolean; json?: boolean }) => {
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (err) {
-        throw new LedgerError('INVALID_ARGUMENT', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-      }
-      let bundle: unknown;
-      try {
-        bundle = JSON.parse(text);
-      } catch {
-        throw new LedgerError('INVALID_BUNDLE', `${file} is not JSON`);
-      }
-      const key = await readPublicKey(opts.key);
-      const witnessKeys = await Promise.all((opts.witnessKey ?? []).map((k) => readPublicKey(k)));
-      const options = {
-        witnessKeys,
-        ...(opts.required !== undefined ? { requiredCosignatures: opts.required } : {}),
-        ...(opts.rpc !== undefined ? { rpcUrl: opts.rpc } : {}),
-        ...(opts.contract !== undefined ? { contract: opts.contract } : {}),
-        ...(opts.requireAnchor ? { requireAnchor: true } : {}),
-      };
-      if ((bundle as { format?: unknown } | null)?.format === CASE_FORMAT) {
-        const result = await verifyCaseBundle(bundle, key, options);
-        out(opts.json ? JSON.stringify(result) : describeCase(result));
-        if (!result.ok) process.exitCode = 1;
-        return;
-      }
-      const result = await verifyAnchoredBundle(bundle, key, options);
-      out(opts.json ? JSON.stringify(result) : describeProof(result));
-      if (!result.ok) process.exitCode = 1;
-    });
+    .action(verifyProofCommand);
 
   program
     .command('witness')
@@ -160,19 +85,106 @@ export function register(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--name <name>', "the witness's name in cosignatures (default: vigil-witness/<key prefix>)")
     .option('--log-key <file-or-key>', 'accept only logs signed by this key (repeatable; default: trust each log on first use)', collect)
-    .action(async (opts: { port: number; dataDir: string; host: string; name?: string; logKey?: string[] }) => {
-      const logKeys = await Promise.all((opts.logKey ?? []).map((k) => readPublicKey(k)));
-      const witness = await Witness.open({ dataDir: opts.dataDir, logKeys, ...(opts.name ? { name: opts.name } : {}) });
-      const server = await witness.listen(opts.port, opts.host);
-      out(`witness ${witness.name} listening on ${server.url} (key ${witness.keyId})`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          void server.close().then(resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-    });
+    .action(witnessCommand);
+}
+
+/** `vigil verify`: recompute the ledger, and hold it against the chain's anchors when asked. */
+async function verifyCommand(opts: { dataDir: string; key?: string; rpc?: string; contract?: string; json?: boolean }): Promise<void> {
+  const dir = await ledgerDir(opts.dataDir);
+  const publicKey = opts.key === undefined ? undefined : await readPublicKey(opts.key);
+  let lastProgress = Date.now();
+  const report = await auditLedger(dir, {
+    ...(publicKey ? { publicKey } : {}),
+    progress: (done, total) => {
+      if (Date.now() - lastProgress < 2000) return;
+      lastProgress = Date.now();
+      process.stderr.write(`verify: ${done} of ${total} entries\n`);
+    },
+  });
+  const nodeDir = dir === opts.dataDir || !dir.endsWith('/ledger') ? dirname(dir) : opts.dataDir;
+  const anchors = await checkAnchors(dir, existsSync(join(opts.dataDir, 'anchor')) ? opts.dataDir : nodeDir, report, opts);
+  out(opts.json ? JSON.stringify({ ...report, ok: report.ok && (anchors.audit?.ok ?? true), anchors }) : `${describeAudit(report)}\n${anchors.lines.join('\n')}`);
+  if (!report.ok || anchors.audit?.ok === false) process.exitCode = 1;
+}
+
+/** `vigil prove`: an evidence bundle (or a case bundle), checked before it is written. */
+async function proveCommand(opts: { dataDir: string; id?: string; index?: number; incident?: string; out?: string }): Promise<void> {
+  if (opts.incident !== undefined) return writeCase(opts.dataDir, opts.incident, opts.out);
+  if (opts.id === undefined && opts.index === undefined) throw new LedgerError('INVALID_ARGUMENT', 'give --id ID, --index N or --incident ID');
+  const snapshot = await openSnapshot(await ledgerDir(opts.dataDir));
+  let bundle;
+  const stateDir = [join(opts.dataDir, ANCHOR_STATE_DIR), join(dirname(opts.dataDir), ANCHOR_STATE_DIR)].find((d) => existsSync(d));
+  const recorded = stateDir ? await readRecordedAnchors(stateDir) : [];
+  try {
+    bundle = opts.id !== undefined ? snapshot.proveById(opts.id) : snapshot.prove(opts.index!);
+    // The anchor covering the entry, with a consistency proof between its tree and the bundle's.
+    const anchor = anchorProofFor(recorded, bundle.checkpoint, bundle.leafIndex, (m, n) => snapshot.consistencyProof(m, n), snapshot.checkpoint.size);
+    if (anchor) {
+      verifyAnchorProof(bundle.checkpoint, bundle.leafIndex, anchor, snapshot.publicKey);
+      bundle = { ...bundle, anchor };
+    } else if (recorded.length > 0) process.stderr.write(`prove: entry ${bundle.leafIndex} is newer than the last anchor (size ${recorded.at(-1)!.anchor.size}); the bundle carries none\n`);
+  } finally {
+    snapshot.close();
+  }
+  // A bundle that does not verify here would only mislead an auditor later.
+  const check = verifyBundle(bundle, snapshot.publicKey);
+  if (!check.ok) throw new LedgerError(check.code ?? 'INCLUSION_PROOF_ERROR', `the bundle does not verify: ${check.reason ?? ''}`);
+  const text = `${JSON.stringify(bundle, null, 2)}\n`;
+  if (opts.out) {
+    await writeFile(opts.out, text);
+    process.stderr.write(`prove: entry ${bundle.leafIndex} in checkpoint of size ${bundle.checkpoint.size} written to ${opts.out}\n`);
+  } else {
+    process.stdout.write(text);
+  }
+}
+
+/** `vigil verify-proof`: a bundle or case bundle, offline. */
+async function verifyProofCommand(file: string, opts: { key: string; witnessKey?: string[]; required?: number; rpc?: string; contract?: string; requireAnchor?: boolean; json?: boolean }): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new LedgerError('INVALID_ARGUMENT', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let bundle: unknown;
+  try {
+    bundle = JSON.parse(text);
+  } catch {
+    throw new LedgerError('INVALID_BUNDLE', `${file} is not JSON`);
+  }
+  const key = await readPublicKey(opts.key);
+  const witnessKeys = await Promise.all((opts.witnessKey ?? []).map((k) => readPublicKey(k)));
+  const options = {
+    witnessKeys,
+    ...(opts.required !== undefined ? { requiredCosignatures: opts.required } : {}),
+    ...(opts.rpc !== undefined ? { rpcUrl: opts.rpc } : {}),
+    ...(opts.contract !== undefined ? { contract: opts.contract } : {}),
+    ...(opts.requireAnchor ? { requireAnchor: true } : {}),
+  };
+  if ((bundle as { format?: unknown } | null)?.format === CASE_FORMAT) {
+    const result = await verifyCaseBundle(bundle, key, options);
+    out(opts.json ? JSON.stringify(result) : describeCase(result));
+    if (!result.ok) process.exitCode = 1;
+    return;
+  }
+  const result = await verifyAnchoredBundle(bundle, key, options);
+  out(opts.json ? JSON.stringify(result) : describeProof(result));
+  if (!result.ok) process.exitCode = 1;
+}
+
+/** `vigil witness`: a witness until SIGINT or SIGTERM. */
+async function witnessCommand(opts: { port: number; dataDir: string; host: string; name?: string; logKey?: string[] }): Promise<void> {
+  const logKeys = await Promise.all((opts.logKey ?? []).map((k) => readPublicKey(k)));
+  const witness = await Witness.open({ dataDir: opts.dataDir, logKeys, ...(opts.name ? { name: opts.name } : {}) });
+  const server = await witness.listen(opts.port, opts.host);
+  out(`witness ${witness.name} listening on ${server.url} (key ${witness.keyId})`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      void server.close().then(resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 }
 
 async function writeCase(dataDir: string, incident: string, file: string | undefined): Promise<void> {

@@ -79,7 +79,7 @@ export class DeadLetterRepository {
 
   /** Deletes up to `chunk` dead letters that arrived before `cutoff`; returns how many. */
   deleteOlder(cutoff: number, chunk: number): number {
-    return this.sql.stmt('DELETE FROM dead_letters WHERE seq IN (SELECT seq FROM dead_letters WHERE received_at < ? LIMIT ?)').run(cutoff, chunk).changes;
+    return this.sql.deleteOlder('dead_letters', 'seq', 'received_at', cutoff, chunk);
   }
 }
 

@@ -103,7 +103,7 @@ export class EntityRepository {
 
   /** Deletes up to `chunk` reputation points older than `cutoff`; returns how many. */
   deleteReputationOlder(cutoff: number, chunk: number): number {
-    return this.sql.stmt('DELETE FROM reputation WHERE (entity, ts) IN (SELECT entity, ts FROM reputation WHERE ts < ? LIMIT ?)').run(cutoff, chunk).changes;
+    return this.sql.deleteOlder('reputation', 'entity, ts', 'ts', cutoff, chunk);
   }
 }
 

@@ -28,6 +28,15 @@ export class Sql {
     return s;
   }
 
+  /**
+   * Retention: deletes up to `chunk` rows of `table` whose `timeColumn` is before `cutoff`
+   * (epoch ms), picked by `key` (the primary key's columns, comma-separated), so that one
+   * pass holds the writer's lock for a bounded time; returns how many.
+   */
+  deleteOlder(table: string, key: string, timeColumn: string, cutoff: number, chunk: number): number {
+    return this.stmt(`DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} WHERE ${timeColumn} < ? LIMIT ?)`).run(cutoff, chunk).changes;
+  }
+
   read<T>(fn: () => T): T {
     try {
       return fn();

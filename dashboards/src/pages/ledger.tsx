@@ -46,42 +46,13 @@ export async function downloadBundle(token: string, id: string): Promise<unknown
   return evidence.json;
 }
 
+type Cosigs = { size: number; list: Cosignature[] };
+type RecentAlert = LedgerData['alerts']['edges'][number]['node'];
+
 export function LedgerPage() {
-  const { token } = useSession();
   const { data, error, refetch, loading } = useQuery<LedgerData>(QUERY, {});
-  const [cosigs, setCosigs] = useState<{ size: number; list: Cosignature[] } | null>(null);
-  const [id, setId] = useState('');
-  const [downloadError, setDownloadError] = useState<Error | null>(null);
-  const [saved, setSaved] = useState('');
-
-  const save = async (entryId: string): Promise<void> => {
-    setDownloadError(null);
-    setSaved('');
-    try {
-      const json = (await downloadBundle(token, entryId)) as { checkpoint?: { size?: number }; cosignatures?: Cosignature[] };
-      setSaved(`Saved the bundle for ${entryId}.`);
-      if (json.checkpoint?.size !== undefined) setCosigs({ size: json.checkpoint.size, list: json.cosignatures ?? [] });
-    } catch (err) {
-      setDownloadError(err as Error);
-    }
-  };
-
-  // Witness cosignatures are carried by evidence bundles: show those on the newest alert's checkpoint.
-  const newest = data?.alerts.edges[0]?.node.id;
-  const loadCosigs = async (): Promise<void> => {
-    if (!newest) return;
-    try {
-      const { evidence } = await gql<{ evidence: { checkpoint: { size: number }; cosignatures: Cosignature[] } | null }>(
-        token,
-        'query ($id: ID!) { evidence(id: $id) { checkpoint { size } cosignatures { witness keyId publicKey time signature } } }',
-        { id: newest },
-      );
-      if (evidence) setCosigs({ size: evidence.checkpoint.size, list: evidence.cosignatures });
-    } catch (err) {
-      setDownloadError(err as ApiError);
-    }
-  };
-
+  // Shown for the newest alert's checkpoint on request, or for the bundle last downloaded.
+  const [cosigs, setCosigs] = useState<Cosigs | null>(null);
   const s = data?.ledgerStatus;
   return (
     <div class="page">
@@ -99,18 +70,9 @@ export function LedgerPage() {
       {s && (
         <>
           <div class="stats">
-            <div class="stat static">
-              <span class="stat-value">{s.size.toLocaleString()}</span>
-              <span class="stat-label">entries</span>
-            </div>
-            <div class="stat static">
-              <span class="stat-value">{s.latestCheckpoint?.size.toLocaleString() ?? '—'}</span>
-              <span class="stat-label">signed</span>
-            </div>
-            <div class="stat static">
-              <span class="stat-value">{s.latestPublished?.size.toLocaleString() ?? '—'}</span>
-              <span class="stat-label">published</span>
-            </div>
+            <Stat value={s.size} label="entries" />
+            <Stat value={s.latestCheckpoint?.size} label="signed" />
+            <Stat value={s.latestPublished?.size} label="published" />
           </div>
           <div class="grid-2">
             <Panel title="Latest signed checkpoint">
@@ -121,80 +83,9 @@ export function LedgerPage() {
             </Panel>
           </div>
           <AnchorsPanel />
-          <Panel
-            title="Witness cosignatures"
-            actions={
-              <button type="button" class="small" onClick={loadCosigs} disabled={!newest}>
-                Show for the newest alert's checkpoint
-              </button>
-            }
-          >
-            {!cosigs ? (
-              <p class="muted small">Cosignatures travel with evidence bundles. Load them for the checkpoint that proves the newest alert.</p>
-            ) : cosigs.list.length === 0 ? (
-              <p class="small">Checkpoint of size {cosigs.size.toLocaleString()}: no witness has co-signed it (this node has no witnesses configured, or they have not answered yet).</p>
-            ) : (
-              <table class="table compact" aria-label="Witness cosignatures">
-                <thead>
-                  <tr>
-                    <th scope="col">Witness</th>
-                    <th scope="col">Key id</th>
-                    <th scope="col">Time</th>
-                    <th scope="col">Signature</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {cosigs.list.map((c) => (
-                    <tr>
-                      <td>{c.witness}</td>
-                      <td class="mono">{c.keyId}</td>
-                      <td>{fmtTime(c.time * 1000)}</td>
-                      <td class="mono small">{c.signature.slice(0, 32)}…</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </Panel>
+          <CosignaturesPanel cosigs={cosigs} newest={data.alerts.edges[0]?.node.id} onLoaded={setCosigs} />
           <div class="grid-2">
-            <Panel title="Download evidence">
-              <form
-                class="input-row"
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  if (id.trim()) void save(id.trim());
-                }}
-              >
-                <label class="sr-only" for="evidence-id">
-                  Alert, event or action id
-                </label>
-                <input id="evidence-id" class="mono" value={id} onInput={(e) => setId(e.currentTarget.value)} placeholder="alert, event or action id" />
-                <button type="submit" disabled={id.trim() === ''}>
-                  Download bundle
-                </button>
-              </form>
-              <ErrorBox error={downloadError} />
-              {saved && (
-                <p class="ok small" role="status">
-                  {saved}
-                </p>
-              )}
-              <h3>Recent alerts</h3>
-              <ul class="plain">
-                {data.alerts.edges.map(({ node: a }) => (
-                  <li class="alert-line">
-                    <SeverityBadge severity={a.severity} />
-                    <span>
-                      {a.title} <span class="muted small">· {a.entity.id} · {fmtTime(a.timestamp)}</span>
-                    </span>
-                    <span class="spacer" />
-                    <button type="button" class="small" onClick={() => void save(a.id)} aria-label={`Download evidence for ${a.title} (${a.entity.id})`}>
-                      Download
-                    </button>
-                  </li>
-                ))}
-              </ul>
-            </Panel>
+            <DownloadPanel alerts={data.alerts.edges.map((e) => e.node)} onSaved={setCosigs} />
             <Panel title="Log public key">
               <p class="small muted">
                 Pin this key ({s.origin}); with it alone, a bundle can be checked offline (<code>vigil verify-proof</code>) or on the verify page.
@@ -207,6 +98,132 @@ export function LedgerPage() {
         </>
       )}
     </div>
+  );
+}
+
+function Stat({ value, label }: { value: number | undefined; label: string }) {
+  return (
+    <div class="stat static">
+      <span class="stat-value">{value?.toLocaleString() ?? '—'}</span>
+      <span class="stat-label">{label}</span>
+    </div>
+  );
+}
+
+/** Witness cosignatures travel with evidence bundles: those of the checkpoint proving the newest alert, on request. */
+function CosignaturesPanel({ cosigs, newest, onLoaded }: { cosigs: Cosigs | null; newest: string | undefined; onLoaded: (c: Cosigs) => void }) {
+  const { token } = useSession();
+  const [error, setError] = useState<ApiError | null>(null);
+  const load = async (): Promise<void> => {
+    if (!newest) return;
+    setError(null);
+    try {
+      const { evidence } = await gql<{ evidence: { checkpoint: { size: number }; cosignatures: Cosignature[] } | null }>(
+        token,
+        'query ($id: ID!) { evidence(id: $id) { checkpoint { size } cosignatures { witness keyId publicKey time signature } } }',
+        { id: newest },
+      );
+      if (evidence) onLoaded({ size: evidence.checkpoint.size, list: evidence.cosignatures });
+    } catch (err) {
+      setError(err as ApiError);
+    }
+  };
+  return (
+    <Panel
+      title="Witness cosignatures"
+      actions={
+        <button type="button" class="small" onClick={load} disabled={!newest}>
+          Show for the newest alert's checkpoint
+        </button>
+      }
+    >
+      <ErrorBox error={error} />
+      {!cosigs ? (
+        <p class="muted small">Cosignatures travel with evidence bundles. Load them for the checkpoint that proves the newest alert.</p>
+      ) : cosigs.list.length === 0 ? (
+        <p class="small">Checkpoint of size {cosigs.size.toLocaleString()}: no witness has co-signed it (this node has no witnesses configured, or they have not answered yet).</p>
+      ) : (
+        <table class="table compact" aria-label="Witness cosignatures">
+          <thead>
+            <tr>
+              <th scope="col">Witness</th>
+              <th scope="col">Key id</th>
+              <th scope="col">Time</th>
+              <th scope="col">Signature</th>
+            </tr>
+          </thead>
+          <tbody>
+            {cosigs.list.map((c) => (
+              <tr>
+                <td>{c.witness}</td>
+                <td class="mono">{c.keyId}</td>
+                <td>{fmtTime(c.time * 1000)}</td>
+                <td class="mono small">{c.signature.slice(0, 32)}…</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Panel>
+  );
+}
+
+/** An evidence bundle for any id typed, or for one of the recent alerts; its cosignatures go to the panel above. */
+function DownloadPanel({ alerts, onSaved }: { alerts: RecentAlert[]; onSaved: (c: Cosigs) => void }) {
+  const { token } = useSession();
+  const [id, setId] = useState('');
+  const [error, setError] = useState<Error | null>(null);
+  const [saved, setSaved] = useState('');
+  const save = async (entryId: string): Promise<void> => {
+    setError(null);
+    setSaved('');
+    try {
+      const json = (await downloadBundle(token, entryId)) as { checkpoint?: { size?: number }; cosignatures?: Cosignature[] };
+      setSaved(`Saved the bundle for ${entryId}.`);
+      if (json.checkpoint?.size !== undefined) onSaved({ size: json.checkpoint.size, list: json.cosignatures ?? [] });
+    } catch (err) {
+      setError(err as Error);
+    }
+  };
+  return (
+    <Panel title="Download evidence">
+      <form
+        class="input-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (id.trim()) void save(id.trim());
+        }}
+      >
+        <label class="sr-only" for="evidence-id">
+          Alert, event or action id
+        </label>
+        <input id="evidence-id" class="mono" value={id} onInput={(e) => setId(e.currentTarget.value)} placeholder="alert, event or action id" />
+        <button type="submit" disabled={id.trim() === ''}>
+          Download bundle
+        </button>
+      </form>
+      <ErrorBox error={error} />
+      {saved && (
+        <p class="ok small" role="status">
+          {saved}
+        </p>
+      )}
+      <h3>Recent alerts</h3>
+      <ul class="plain">
+        {alerts.map((a) => (
+          <li class="alert-line">
+            <SeverityBadge severity={a.severity} />
+            <span>
+              {a.title} <span class="muted small">· {a.entity.id} · {fmtTime(a.timestamp)}</span>
+            </span>
+            <span class="spacer" />
+            <button type="button" class="small" onClick={() => void save(a.id)} aria-label={`Download evidence for ${a.title} (${a.entity.id})`}>
+              Download
+            </button>
+          </li>
+        ))}
+      </ul>
+    </Panel>
   );
 }
 

@@ -43,6 +43,81 @@ function caseSteps(r: CaseVerificationResult): VerificationResult {
 
 type Outcome = { result: VerificationResult; summary?: string; ms: number } | null;
 
+type SetOutcome = (o: Outcome | ((prev: Outcome) => Outcome)) => void;
+
+/** Witness keys as the auditor pasted them: PEM blocks, or one hex or base64 key a line. */
+function witnessKeyList(text: string): string[] {
+  return text.includes('-----BEGIN') ? (text.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? []) : text.split('\n').map((k) => k.trim()).filter(Boolean);
+}
+
+/**
+ * Checks the bundle (or case bundle) in `source` and reports through `setOutcome`: at once
+ * for what runs here, again when a chain anchor or a case's parts have been looked up.
+ */
+function verifyText(source: string, opts: { key: string; witnessKeys: string[]; required: number; rpcUrl: string | undefined }, setOutcome: SetOutcome): void {
+  const started = performance.now();
+  const { key, witnessKeys: keys, required, rpcUrl } = opts;
+  const chain = { witnessKeys: keys, requiredCosignatures: required, ...(rpcUrl ? { rpcUrl } : {}) };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(source);
+  } catch (err) {
+    const detail = `not JSON: ${err instanceof Error ? err.message : String(err)}`;
+    setOutcome({ result: { ok: false, reason: `json: ${detail}`, steps: [{ step: 'json' as never, outcome: 'failed', detail }] }, ms: performance.now() - started });
+    return;
+  }
+  if ((parsed as { format?: unknown } | null)?.format === CASE_FORMAT) {
+    const inc = (parsed as { incident?: { id?: string; title?: string } }).incident;
+    setOutcome({ result: { ok: false, steps: [], reason: 'checking…' }, ms: 0 });
+    void verifyCaseBundle(parsed, key, chain).then((r) => setOutcome({ result: caseSteps(r), summary: `case of incident “${inc?.title ?? ''}” ${inc?.id ?? ''}`, ms: performance.now() - started }));
+    return;
+  }
+  let result: VerificationResult;
+  try {
+    result = verifyBundle(parsed, key, { witnessKeys: keys, requiredCosignatures: required });
+  } catch (err) {
+    // A malformed witness key is the auditor's input, not the bundle's fault: say so.
+    result = { ok: false, reason: `cosignatures: ${err instanceof Error ? err.message : String(err)}`, steps: [{ step: 'cosignatures', outcome: 'failed', detail: String(err) }] };
+  }
+  const hasAnchor = typeof parsed === 'object' && parsed !== null && 'anchor' in parsed;
+  if (hasAnchor && result.ok) {
+    // The anchor is checked against the chain itself, through the RPC URL the node names
+    // (the page's CSP admits that origin only): the chain, not the node, says it holds.
+    void verifyAnchoredBundle(parsed, key, chain).then((r) => setOutcome((o) => ({ ...(o ?? {}), result: r as unknown as VerificationResult, ms: performance.now() - started })));
+  }
+  const entry = (parsed as { entry?: { type?: string; ts?: number; body?: { id?: string; title?: string } } }).entry;
+  const summary = entry ? `${entry.type ?? '?'} ${entry.body?.title ? `“${entry.body.title}” ` : ''}${entry.body?.id ?? ''}${entry.ts ? ` at ${new Date(entry.ts).toISOString()}` : ''}` : undefined;
+  setOutcome({ result, ...(summary ? { summary } : {}), ms: performance.now() - started });
+}
+
+function Dropzone({ fileName, onFile }: { fileName: string; onFile: (f: File | undefined) => void }) {
+  const [dragging, setDragging] = useState(false);
+  return (
+    <div
+      class={`dropzone ${dragging ? 'dragging' : ''}`}
+      onDragOver={(e) => {
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDragging(false);
+        onFile(e.dataTransfer?.files[0]);
+      }}
+    >
+      <p>
+        Drop a bundle file here, or{' '}
+        <label class="filepick">
+          choose a file
+          <input type="file" accept=".json,application/json" class="sr-only" aria-label="Evidence bundle file" onChange={(e) => onFile(e.currentTarget.files?.[0])} />
+        </label>
+        {fileName && <span class="muted small"> · {fileName}</span>}
+      </p>
+    </div>
+  );
+}
+
 export function VerifyPage() {
   const { token } = useSession();
   const [key, setKey] = useState('');
@@ -52,7 +127,6 @@ export function VerifyPage() {
   const [witnessKeys, setWitnessKeys] = useState('');
   const [required, setRequired] = useState(0);
   const [outcome, setOutcome] = useState<Outcome>(null);
-  const [dragging, setDragging] = useState(false);
   const anchorInfo = useAnchorInfo();
 
   useEffect(() => {
@@ -62,51 +136,7 @@ export function VerifyPage() {
     );
   }, [token]);
 
-  const verify = (source = text): void => {
-    const started = performance.now();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(source);
-    } catch (err) {
-      const detail = `not JSON: ${err instanceof Error ? err.message : String(err)}`;
-      setOutcome({
-        result: { ok: false, reason: `json: ${detail}`, steps: [{ step: 'json' as never, outcome: 'failed', detail }] },
-        ms: performance.now() - started,
-      });
-      return;
-    }
-    const keys = witnessKeys.includes('-----BEGIN')
-      ? (witnessKeys.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? [])
-      : witnessKeys.split('\n').map((k) => k.trim()).filter(Boolean);
-    if ((parsed as { format?: unknown } | null)?.format === CASE_FORMAT) {
-      const rpcUrl = anchorInfo?.rpcUrl;
-      const inc = (parsed as { incident?: { id?: string; title?: string } }).incident;
-      setOutcome({ result: { ok: false, steps: [], reason: 'checking…' }, ms: 0 });
-      void verifyCaseBundle(parsed, key, { witnessKeys: keys, requiredCosignatures: required, ...(rpcUrl ? { rpcUrl } : {}) }).then((r) =>
-        setOutcome({ result: caseSteps(r), summary: `case of incident “${inc?.title ?? ''}” ${inc?.id ?? ''}`, ms: performance.now() - started }),
-      );
-      return;
-    }
-    let result: VerificationResult;
-    try {
-      result = verifyBundle(parsed, key, { witnessKeys: keys, requiredCosignatures: required });
-    } catch (err) {
-      // A malformed witness key is the auditor's input, not the bundle's fault: say so.
-      result = { ok: false, reason: `cosignatures: ${err instanceof Error ? err.message : String(err)}`, steps: [{ step: 'cosignatures', outcome: 'failed', detail: String(err) }] };
-    }
-    const hasAnchor = typeof parsed === 'object' && parsed !== null && 'anchor' in parsed;
-    if (hasAnchor && result.ok) {
-      // The anchor is checked against the chain itself, through the RPC URL the node names
-      // (the page's CSP admits that origin only): the chain, not the node, says it holds.
-      const rpcUrl = anchorInfo?.rpcUrl;
-      void verifyAnchoredBundle(parsed, key, { witnessKeys: keys, requiredCosignatures: required, ...(rpcUrl ? { rpcUrl } : {}) }).then((r) =>
-        setOutcome((o) => ({ ...(o ?? {}), result: r as unknown as VerificationResult, ms: performance.now() - started })),
-      );
-    }
-    const entry = (parsed as { entry?: { type?: string; ts?: number; body?: { id?: string; title?: string } } }).entry;
-    const summary = entry ? `${entry.type ?? '?'} ${entry.body?.title ? `“${entry.body.title}” ` : ''}${entry.body?.id ?? ''}${entry.ts ? ` at ${new Date(entry.ts).toISOString()}` : ''}` : undefined;
-    setOutcome({ result, ...(summary ? { summary } : {}), ms: performance.now() - started });
-  };
+  const verify = (source = text): void => verifyText(source, { key, witnessKeys: witnessKeyList(witnessKeys), required, rpcUrl: anchorInfo?.rpcUrl }, setOutcome);
 
   const readFile = async (file: File | undefined): Promise<void> => {
     if (!file) return;
@@ -132,28 +162,7 @@ export function VerifyPage() {
       <div class="grid-side">
         <div class="stack">
           <Panel title="Evidence bundle">
-            <div
-              class={`dropzone ${dragging ? 'dragging' : ''}`}
-              onDragOver={(e) => {
-                e.preventDefault();
-                setDragging(true);
-              }}
-              onDragLeave={() => setDragging(false)}
-              onDrop={(e) => {
-                e.preventDefault();
-                setDragging(false);
-                void readFile(e.dataTransfer?.files[0]);
-              }}
-            >
-              <p>
-                Drop a bundle file here, or{' '}
-                <label class="filepick">
-                  choose a file
-                  <input type="file" accept=".json,application/json" class="sr-only" aria-label="Evidence bundle file" onChange={(e) => void readFile(e.currentTarget.files?.[0])} />
-                </label>
-                {fileName && <span class="muted small"> · {fileName}</span>}
-              </p>
-            </div>
+            <Dropzone fileName={fileName} onFile={(f) => void readFile(f)} />
             <label for="bundle-text">Bundle JSON</label>
             <textarea id="bundle-text" class="mono" rows={12} spellcheck={false} value={text} onInput={(e) => setText(e.currentTarget.value)} placeholder='{"format":"vigil-evidence/v1", …} or a case bundle {"format":"vigil-case/v1", …}' />
             <div class="button-row">
