@@ -129,6 +129,7 @@ export class VigilNode {
     this.http.route(
       '/ingest',
       createHttpCollector(this.ingest, this.validation, {
+        ...preserveOriginal(config, 'http'),
         maxBodyBytes: config.api.maxBodyBytes,
         maxInflightBytes: config.ingest.maxInflightBytes,
         allowedOrigins: config.ingest.allowedOrigins,
@@ -397,6 +398,7 @@ function networkSources(config: VigilConfig, validation: ResolvedValidationOptio
     mqttBroker = new MqttBrokerCollector(
       validation,
       {
+        ...preserveOriginal(config, 'mqtt'),
         host: b.host,
         port: b.port,
         maxPacketBytes: b.maxPacketBytes,
@@ -424,6 +426,7 @@ function networkSources(config: VigilConfig, validation: ResolvedValidationOptio
       new MqttClientCollector(
         validation,
         {
+          ...preserveOriginal(config, 'mqtt'),
           url: c.url,
           clientId: c.clientId,
           topics: c.topics,
@@ -450,6 +453,7 @@ function networkSources(config: VigilConfig, validation: ResolvedValidationOptio
     syslog = new SyslogCollector(
       validation,
       {
+        ...preserveOriginal(config, 'syslog'),
         host: s.host,
         port: s.port,
         udp: s.udp,
@@ -468,8 +472,13 @@ function networkSources(config: VigilConfig, validation: ResolvedValidationOptio
   }
   const kafka = config.kafka.brokers.length > 0 ? createKafkaClient(config.kafka) : undefined;
   if (kafka && config.kafka.topics.length > 0) {
-    sources.push(new KafkaCollector(kafka, validation, { topics: config.kafka.topics, groupId: config.kafka.groupId, fromBeginning: config.kafka.fromBeginning }, onError));
+    sources.push(new KafkaCollector(kafka, validation, { ...preserveOriginal(config, 'kafka'), topics: config.kafka.topics, groupId: config.kafka.groupId, fromBeginning: config.kafka.fromBeginning }, onError));
   }
   const bus: Bus = config.bus.type === 'kafka' && kafka ? new KafkaBus(kafka, { topic: config.bus.topic, onError }) : new MemoryBus();
   return { sources, mqttBroker, syslog, bus };
+}
+
+/** A collector's `event.original` options from `ingest.preserveOriginal` (off unless its source is listed). */
+function preserveOriginal(config: VigilConfig, source: VigilConfig['ingest']['preserveOriginal'][number]): { preserveOriginal: boolean; originalMaxBytes: number } {
+  return { preserveOriginal: config.ingest.preserveOriginal.includes(source), originalMaxBytes: config.ingest.originalMaxBytes };
 }
