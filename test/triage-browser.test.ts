@@ -126,6 +126,12 @@ describe.skipIf(!haveChromium)('triage at volume and the case bundle, in headles
     await analyst.getByLabel('Group by').selectOption('rule');
     await expect.poll(async () => (await groups.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-group')))).sort()).toEqual([...firstRules].sort());
     await expect.poll(() => analyst.url()).toContain('group=rule');
+    // Each rule's heading names it by its title, as the rule book has it.
+    const book = (await (await fetch(`${node.url}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tokens.analyst}` }, body: JSON.stringify({ query: '{ rules { id title } }' }) })).json()) as { data: { rules: Array<{ id: string; title: string }> } };
+    const titles = new Map(book.data.rules.map((r) => [r.id, r.title]));
+    for (const id of firstRules) if (titles.has(id!)) await expect.poll(() => analyst.locator(`tr.group-row[data-group="${id}"]`).textContent()).toContain(titles.get(id!)!);
+    expect([...firstRules].some((id) => titles.has(id!))).toBe(true);
+    await shot(analyst, '04b-queue-by-rule.png');
     await analyst.getByLabel('Group by').selectOption('entity');
     await expect.poll(() => analyst.locator('tr.group-row').count()).toBe(ROGUES.length);
     await analyst.getByRole('button', { name: 'Alerts' }).click();
