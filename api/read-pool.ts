@@ -14,7 +14,7 @@
  * may exist at once, and beyond that reads are refused (`UNAVAILABLE`) rather than let a
  * client pile up CPU work the node cannot stop.
  */
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { STORE_READS, StoreError, type DeadLetterRecord, type Page, type Store, type StoreErrorCode, type StoreRead } from '../store/index.js';
 import { ApiError } from './errors.js';
 
@@ -27,19 +27,6 @@ export interface ReadPoolOptions {
   budgetMs?: number;
   /** Terminated threads still finishing a statement, at most; beyond, reads are refused. @default 2 */
   maxRetired?: number;
-  /**
-   * How long the calling thread waits, blocked, for a read's answer before it goes back to
-   * its event loop, milliseconds; 0: never. @default 4
-   *
-   * Why wait at all (#20, API p99 under full ingest): an answer posted back is seen only
-   * when the caller's event loop comes round to it, and under full ingest every turn of it
-   * is busy with ingest's slices, so a read on the thread waited two turns (its request's
-   * and its answer's) where a read on the calling thread waited one. An answer within this
-   * wait is taken at once (`receiveMessageOnPort`) and the query finishes in the same turn;
-   * a longer read (a text search over millions of events) holds the caller no longer than
-   * this, and the caller waits only when the thread has nothing else to do.
-   */
-  syncWaitMs?: number;
 }
 
 interface Call {
@@ -53,10 +40,6 @@ interface Call {
 
 interface Member {
   worker: Worker;
-  /** Where the thread answers: read as messages arrive, or at once while waiting (`syncWaitMs`). */
-  answers: MessagePort;
-  /** Bumped by the thread after each answer it posts (Atomics.notify wakes a waiting caller). */
-  signal: Int32Array;
   pending: Map<number, Call>;
   /** The thread has opened its connection. */
   ready: boolean;
@@ -70,7 +53,6 @@ export class ReadPool {
   private readonly size: number;
   private readonly budgetMs: number;
   private readonly maxRetired: number;
-  private readonly syncWaitMs: number;
   private readonly members: Member[] = [];
   private retired = 0;
   private next = 0;
@@ -83,11 +65,9 @@ export class ReadPool {
     this.size = options.threads ?? 1;
     this.budgetMs = options.budgetMs ?? 10_000;
     this.maxRetired = options.maxRetired ?? 2;
-    this.syncWaitMs = options.syncWaitMs ?? 4;
     for (const [k, v] of Object.entries({ threads: this.size, budgetMs: this.budgetMs, maxRetired: this.maxRetired })) {
       if (!Number.isInteger(v) || v < 1) throw new ApiError('BAD_INPUT', `read pool ${k}: expected a positive whole number, got ${String(v)}`);
     }
-    if (!Number.isFinite(this.syncWaitMs) || this.syncWaitMs < 0 || this.syncWaitMs > 100) throw new ApiError('BAD_INPUT', `read pool syncWaitMs: expected 0 to 100 milliseconds, got ${String(this.syncWaitMs)}`);
   }
 
   /** Start the threads now rather than at the first read; resolves when they can serve. */
@@ -112,10 +92,7 @@ export class ReadPool {
   async close(): Promise<void> {
     this.closed = true;
     const all = this.members.splice(0);
-    for (const m of all) {
-      this.failAll(m, new ApiError('UNAVAILABLE', 'the API is shutting down'));
-      m.answers.close();
-    }
+    for (const m of all) this.failAll(m, new ApiError('UNAVAILABLE', 'the API is shutting down'));
     await Promise.all(all.map((m) => m.worker.terminate()));
   }
 
@@ -132,35 +109,10 @@ export class ReadPool {
       // The budget is the read's: it starts when a thread can run it, not while one starts.
       clearTimeout(call.timer);
       call.timer = setTimeout(() => this.timedOut(call), this.budgetMs);
-      const seen = Atomics.load(member.signal, 0);
       member.worker.postMessage({ id: call.id, method: call.method, args: call.args });
-      // Only a thread with nothing else queued: behind another read, the wait would be that read's.
-      if (this.syncWaitMs > 0 && member.pending.size === 1) this.awaitAnswer(member, call, seen);
     };
     if (member.ready) post();
     else member.started.then(post, () => {});
-  }
-
-  /** Blocks up to `syncWaitMs` for `call`'s answer, taking whatever answers arrive meanwhile. */
-  private awaitAnswer(member: Member, call: Call, seen: number): void {
-    const deadline = performance.now() + this.syncWaitMs;
-    let last = seen;
-    for (;;) {
-      const left = deadline - performance.now();
-      if (left <= 0 || Atomics.wait(member.signal, 0, last, left) === 'timed-out') break;
-      last = Atomics.load(member.signal, 0);
-      for (let m = receiveMessageOnPort(member.answers); m; m = receiveMessageOnPort(member.answers)) this.answered(member, m.message as Reply);
-      if (!member.pending.has(call.id)) return;
-    }
-  }
-
-  private answered(member: Member, m: Reply): void {
-    const call = member.pending.get(m.id);
-    if (!call) return;
-    member.pending.delete(m.id);
-    clearTimeout(call.timer);
-    if ('error' in m) call.reject(new StoreError(m.code ?? 'READ_FAILED', m.error));
-    else call.resolve(m.value);
   }
 
   /** The least busy thread, starting one while there are fewer than `size`; none while too many are retired. */
@@ -172,22 +124,27 @@ export class ReadPool {
   }
 
   private spawn(): Member {
-    const { port1: answers, port2 } = new MessageChannel();
-    const signal = new Int32Array(new SharedArrayBuffer(4));
-    const worker = new Worker(new URL('./read-worker.js', import.meta.url), { workerData: { dataDir: this.dataDir, answers: port2, signal }, transferList: [port2] });
+    const worker = new Worker(new URL('./read-worker.js', import.meta.url), { workerData: { dataDir: this.dataDir } });
     // Reads in flight keep the process alive through their promises; an idle pool must not.
     worker.unref();
-    answers.unref();
     let started: () => void = () => {};
-    const member: Member = { worker, answers, signal, pending: new Map(), ready: false, started: new Promise<void>((resolve) => (started = resolve)) };
-    worker.on('message', (m: { ready: true } | { error: string }) => {
-      if ('error' in m) this.retire(member, new StoreError('OPEN_FAILED', m.error), false);
-      else {
-        member.ready = true;
-        started();
+    const member: Member = { worker, pending: new Map(), ready: false, started: new Promise<void>((resolve) => (started = resolve)) };
+    worker.on('message', (m: Reply | { ready: true } | { error: string }) => {
+      if (!('id' in m)) {
+        if ('error' in m) this.retire(member, new StoreError('OPEN_FAILED', m.error), false);
+        else {
+          member.ready = true;
+          started();
+        }
+        return;
       }
+      const call = member.pending.get(m.id);
+      if (!call) return;
+      member.pending.delete(m.id);
+      clearTimeout(call.timer);
+      if ('error' in m) call.reject(new StoreError(m.code ?? 'READ_FAILED', m.error));
+      else call.resolve(m.value);
     });
-    answers.on('message', (m: Reply) => this.answered(member, m));
     worker.on('error', (err) => this.retire(member, new StoreError('READ_FAILED', `read thread failed: ${err.message}`, { cause: err }), false));
     worker.on('exit', () => this.retire(member, new StoreError('READ_FAILED', 'read thread exited'), false));
     return member;
@@ -210,7 +167,6 @@ export class ReadPool {
     const i = this.members.indexOf(member);
     if (i === -1) return;
     this.members.splice(i, 1);
-    member.answers.close();
     const queued = [...member.pending.values()];
     member.pending.clear();
     if (terminate) {

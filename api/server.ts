@@ -58,8 +58,6 @@ export interface ApiOptions {
    * store is the node's SQLite store; `0`: reads run on the calling thread. @default 1
    */
   readThreads?: number;
-  /** How long a query waits, blocked, for a read thread's answer before yielding (read-pool.ts `syncWaitMs`), milliseconds. @default 4 */
-  readSyncWaitMs?: number;
   /** Clock, epoch milliseconds. @default Date.now */
   now?: () => number;
   /** Where masked (unexpected) errors are reported. @default console.error */
@@ -128,7 +126,7 @@ export function createApi(options: ApiOptions): VigilApi {
   const auth = new Authenticator(options.tokens, now);
   const principals = new WeakMap<Request, Principal>();
   const threads = options.readThreads ?? 1;
-  const readPool = threads > 0 && options.store instanceof SqliteStore ? new ReadPool({ dataDir: dirname(options.store.path), threads, budgetMs: limits.budgetMs, ...(options.readSyncWaitMs !== undefined ? { syncWaitMs: options.readSyncWaitMs } : {}) }) : undefined;
+  const readPool = threads > 0 && options.store instanceof SqliteStore ? new ReadPool({ dataDir: dirname(options.store.path), threads, budgetMs: limits.budgetMs }) : undefined;
   const readStore = readPool ? readThrough(options.store, readPool) : options.store;
   const resolvers = createResolvers({ store: readStore, tokens: options.tokens, audit: options.audit, rules: options.rules, authority: options.authority, limits, now, pubsub });
   const sensorKeys = options.sensorKeys;

@@ -8,13 +8,11 @@
  * detector on its own thread with a model trained on simulated normal traffic; keys
  * `full_node_api_*` and `api_load_full_node_*`), then one with the detector off (the older,
  * secondary keys `api_load_*`). Each node's API is asked over HTTP by a client on another
- * thread through three APIs on the same store: `threads`, the node's own (reads on the read
- * thread, a quick answer taken at once); `async`, a second whose read thread's answers wait for
- * the event loop (readSyncWaitMs 0, as the read pool did before); `inline`, a third reading on
- * the main thread. The ingest load is BSM bodies posted to /ingest from a worker thread (its
- * own event loop) over 8 keep-alive connections. BENCH_API_ROUNDS rounds (default 3) alternate
- * the order of idle/ingesting and of the three APIs, so a shared machine's drift hits them
- * alike; the figures are medians
+ * thread, once with its reads on the read thread (the default) and once through a second API
+ * on the same store reading on the main thread. The ingest load is BSM bodies posted to
+ * /ingest from a worker thread (its own event loop) over 8 keep-alive connections.
+ * BENCH_API_ROUNDS rounds (default 3) alternate the order of idle/ingesting and
+ * threads/inline, so a shared machine's drift hits all four alike; the figures are medians
  * over the rounds. The full node's rounds and the detector-off node's are not interleaved
  * (one node at a time on the store): compare those two by the ratios to their own idle
  * figures. BENCH_API_LOAD_NODES=full or =off runs one of them.
@@ -46,8 +44,7 @@ const median = (xs: number[]): number => {
 };
 const round = (x: number): number => Math.round(x * 100) / 100;
 
-type Mode = 'threads' | 'async' | 'inline';
-const MODES: readonly Mode[] = ['threads', 'async', 'inline'];
+type Mode = 'threads' | 'inline';
 type Load = 'idle' | 'ingesting';
 type Variant = 'full' | 'off';
 
@@ -83,29 +80,21 @@ async function measureNode(ctx: BenchContext, dir: string, token: string, varian
     const limits = { rateLimit: Number.MAX_SAFE_INTEGER };
     ctx.progress(`api-load: starting the ${label} node (its ledger takes in the stored events first)`);
     node = await VigilNode.start(resolveConfig({ dataDir: dir, api: { port, limits }, detector: { enabled: variant === 'full' } }), { logger: silentLogger() });
-    // `async`: a read thread whose answers are taken only when the event loop comes to them
-    // (readSyncWaitMs 0, the read pool before it waited for quick answers), on the same store.
-    const apis: Record<Mode, VigilApi> = {
-      threads: node.analysis!.api,
-      async: createApi({ store: node.store, tokens: node.store, limits, readSyncWaitMs: 0 }),
-      inline: createApi({ store: node.store, tokens: node.store, limits, readThreads: 0 }),
-    };
+    const apis: Record<Mode, VigilApi> = { threads: node.analysis!.api, inline: createApi({ store: node.store, tokens: node.store, limits, readThreads: 0 }) };
     await apis.threads.readPool?.start();
-    await apis.async.readPool?.start();
-    cleanup.push(() => apis.async.readPool?.close() ?? Promise.resolve());
     // Each API on a port of its own, asked over HTTP by a client on another thread: a query
     // then waits for the node's event loop as a real client's does (in process, a chain of
     // queries would run back to back in microtasks and never queue behind ingest).
-    const servers = { threads: createServer(apis.threads.handler), async: createServer(apis.async.handler), inline: createServer(apis.inline.handler) };
+    const servers = { threads: createServer(apis.threads.handler), inline: createServer(apis.inline.handler) };
     const ports = {} as Record<Mode, number>;
-    for (const mode of MODES) {
+    for (const mode of ['threads', 'inline'] as const) {
       await new Promise<void>((res) => servers[mode].listen(0, '127.0.0.1', res));
       ports[mode] = (servers[mode].address() as AddressInfo).port;
     }
     cleanup.push(() => Promise.all(Object.values(servers).map((srv) => new Promise<void>((res) => { srv.closeAllConnections(); srv.close(() => res()); }))).then(() => {}));
     const plans = queryPlan();
     // Warm both: the first queries read pages cold.
-    for (const mode of MODES) await timedOverHttp(ports[mode], token, plans, 20);
+    for (const mode of ['threads', 'inline'] as const) await timedOverHttp(ports[mode], token, plans, 20);
     const p99: Record<string, number[]> = {};
     const p50: Record<string, number[]> = {};
     const rates: number[] = [];
@@ -113,7 +102,7 @@ async function measureNode(ctx: BenchContext, dir: string, token: string, varian
       for (const load of r % 2 === 1 ? (['idle', 'ingesting'] as const) : (['ingesting', 'idle'] as const)) {
         const gen = load === 'ingesting' ? startIngestLoad(port) : undefined;
         if (gen) await new Promise((res) => setTimeout(res, 1_000)); // at full speed before measuring
-        for (const mode of r % 2 === 1 ? MODES : [...MODES].reverse()) {
+        for (const mode of r % 2 === 1 ? (['threads', 'inline'] as const) : (['inline', 'threads'] as const)) {
           const t = await timedOverHttp(ports[mode], token, plans, queries);
           for (const q of ['incidents', 'search'] as const) {
             (p99[`${mode}_${load}_${q}`] ??= []).push(percentile(t[q], 99));
@@ -133,7 +122,7 @@ async function measureNode(ctx: BenchContext, dir: string, token: string, varian
       figures['full_node_api_ingest_events_per_s'] = Math.round(median(rates));
     }
     figures[`${prefix}events_stored`] = node.store.countEvents();
-    for (const mode of MODES) {
+    for (const mode of ['threads', 'inline'] as const) {
       for (const load of ['idle', 'ingesting'] as Load[]) {
         for (const q of ['incidents', 'search'] as const) {
           figures[`${prefix}${mode}_${load}_${q}_p99_ms`] = round(median(p99[`${mode}_${load}_${q}`]!));

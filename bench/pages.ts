@@ -23,6 +23,7 @@ import { chromium } from 'playwright-core';
 import { createApi, createToken } from '../api/index.js';
 import { cityGeoJson, roadNetwork } from '../collectors/index.js';
 import { createDashboards } from '../dashboards/index.js';
+import { authorityDesk } from '../pipeline/authority.js';
 import { SqliteStore } from '../store/index.js';
 import { fillStore } from './api.js';
 import type { BenchContext, Figures } from './main.js';
@@ -51,7 +52,8 @@ export async function run(ctx: BenchContext): Promise<Figures> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-pages-'));
   const store = SqliteStore.open({ dataDir: dir });
-  const api = createApi({ store, tokens: store, limits: { rateLimit: Number.MAX_SAFE_INTEGER } });
+  // The authority's desk as the node wires it (without a detector): the vehicle and map pages ask for `rogueDefinition`.
+  const api = createApi({ store, tokens: store, limits: { rateLimit: Number.MAX_SAFE_INTEGER }, authority: authorityDesk(store, undefined, Date.now) });
   const dashboards = createDashboards();
   const city = JSON.stringify(cityGeoJson(roadNetwork(), 'bench'));
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
