@@ -4,9 +4,11 @@
  * Elastic's default distribution has every module; a stripped one (the integ-test zip Vigil's
  * CI runs, or a hand-assembled node) may lack index lifecycle management (the `x-pack-ilm`
  * module: no `_ilm` endpoints and no `index.lifecycle.*` settings) and the
- * `match_only_text` field type (the `mapper-extras` module). On such a cluster the adapter
+ * `match_only_text` field type (the `mapper-extras` module), and Painless (`lang-painless`),
+ * which the entities' scripted upserts need. On such a cluster the adapter
  * installs its templates without them instead of failing: events still go to the data
  * stream and are searched, but nothing rolls the backing index over or deletes by age.
+ * Without Painless the entity writes fail, as they did before; setup says so up front.
  */
 import type { Client } from '@elastic/elasticsearch';
 
@@ -15,9 +17,11 @@ export interface ClusterFeatures {
   ilm: boolean;
   /** The `match_only_text` type (else `text` without norms stands in). */
   matchOnlyText: boolean;
+  /** Painless scripts (`lang-painless`): the entity counters, reputation and flags are scripted upserts. */
+  scripts: boolean;
 }
 
-export const FULL_CLUSTER: ClusterFeatures = { ilm: true, matchOnlyText: true };
+export const FULL_CLUSTER: ClusterFeatures = { ilm: true, matchOnlyText: true, scripts: true };
 
 /**
  * Read the modules every node runs (`GET _nodes/plugins`). A feature counts only if all
@@ -36,7 +40,7 @@ export async function detectFeatures(client: Client): Promise<ClusterFeatures> {
   const all = Object.values(nodes);
   if (all.length === 0) return FULL_CLUSTER;
   const everywhere = (module: string): boolean => all.every((n) => (n.modules ?? []).some((m) => m.name === module));
-  return { ilm: everywhere('x-pack-ilm'), matchOnlyText: everywhere('mapper-extras') };
+  return { ilm: everywhere('x-pack-ilm'), matchOnlyText: everywhere('mapper-extras'), scripts: everywhere('lang-painless') };
 }
 
 /** The warning setup logs once when the cluster lacks a feature, naming what is lost. */
@@ -48,6 +52,7 @@ export function missingFeaturesWarning(f: ClusterFeatures): string | undefined {
     );
   }
   if (!f.matchOnlyText) lost.push('no mapper-extras module: `message` is mapped as text without norms instead of match_only_text (larger on disk, same matches)');
+  if (!f.scripts) lost.push('no lang-painless module: writing alerts and reputation (the entities\' scripted upserts) and flagging entities are refused by the cluster');
   return lost.length ? `elasticsearch store: ${lost.join('; ')}` : undefined;
 }
 
