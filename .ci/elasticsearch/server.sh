@@ -12,7 +12,7 @@
 # `start` and `run` print the server's URL on stdout once it answers (everything else goes
 # to stderr). Without --port a free loopback port is picked. Security is off, the node
 # listens on loopback only, and the disk watermarks are off (test machines run with full
-# disks). Elasticsearch refuses to run as root: when started by root it runs as `nobody`.
+# disks). The data folder is kept between runs. Elasticsearch refuses to run as root: when started by root it runs as `nobody`.
 set -euo pipefail
 version="${VIGIL_ES_VERSION:-9.2.0}"
 cache="${VIGIL_ES_CACHE:-/var/tmp/vigil-elasticsearch}"
@@ -68,9 +68,12 @@ if [ ! -x "$home/bin/elasticsearch" ]; then
 fi
 
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-[ -n "$port" ] || port="$(free_port)"
-tport="$(free_port)"
+fixed_port="$port"
 
+# One attempt on fresh ports: 0 once the node answers, 1 (its log printed, it stopped) if not.
+launch() {
+[ -n "$fixed_port" ] && port="$fixed_port" || port="$(free_port)"
+tport="$(free_port)"
 stop
 mkdir -p "$dir/config" "$dir/data" "$dir/logs" "$dir/tmp"
 cp "$home/config/log4j2.properties" "$dir/config/"
@@ -114,10 +117,14 @@ until curl -fsS "$url/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/n
     echo "server.sh: Elasticsearch did not answer on $url; its log:" >&2
     tail -n 30 "$dir/logs/stdout.log" "$dir/logs/vigil-test.log" 2>/dev/null >&2 || true
     stop
-    exit 1
+    return 1
   fi
   sleep 0.5
 done
+}
+
+# A port picked free can be taken by another process before the node binds it: try twice.
+launch || { echo "server.sh: trying once more on other ports" >&2; launch; } || exit 1
 echo "server.sh: Elasticsearch $version on $url after $(($(date +%s) - started)) s (data in $dir; stop: $0 stop --dir $dir)" >&2
 echo "$url"
 if [ "$mode" = run ]; then
