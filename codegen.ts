@@ -23,6 +23,8 @@ const mappers = {
   VehicleConnection: 'EntityPage',
   Device: 'EntityParent',
   DeviceConnection: 'EntityPage',
+  VehiclePosition: 'VehiclePosition',
+  VehiclePositionConnection: 'VehiclePositionPage',
   DeadLetter: 'DeadLetterRecord',
   DeadLetterConnection: 'DeadLetterPage',
   Action: 'ActionRecord',

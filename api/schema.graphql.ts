@@ -98,6 +98,7 @@ export const typeDefs = /* GraphQL */ `
   }
   input AlertSort { field: AlertSortField! = TIMESTAMP, direction: SortDirection! = DESC }
 
+  type IncidentRsu { id: String!, alerts: Int! }
   type IncidentResolution { reason: Resolution!, comment: String, by: String!, at: Timestamp! }
   type Incident {
     id: ID!
@@ -110,6 +111,12 @@ export const typeDefs = /* GraphQL */ `
     alertCount: Int!
     alertsTruncated: Truncation
     categories: [String!]!
+    "Distinct detectors of its alerts, in the order they first fired: rule ids, model:<family>, reputation:rogue (the queue's group by rule takes the first). Empty for incidents stored before it existed."
+    rules: [String!]!
+    "The roadside unit that received most of its alerting messages (on a tie the one heard first); null when none came through a roadside unit."
+    rsu: String
+    "Every roadside unit that received an alerting message, in the order first heard, with how many."
+    rsus: [IncidentRsu!]!
     assignee: String
     resolution: IncidentResolution
     "Bumped on every change."
@@ -173,6 +180,26 @@ export const typeDefs = /* GraphQL */ `
   }
   type VehicleEdge { node: Vehicle!, cursor: String! }
   type VehicleConnection { edges: [VehicleEdge!]!, pageInfo: PageInfo! }
+
+  "A vehicle's newest basic safety message with its summary: what the map draws for each vehicle."
+  type VehiclePosition {
+    id: ID!
+    reputation: Float
+    "Flagged by the detector or by the transport authority."
+    flagged: Boolean!
+    detectorFlagged: Boolean!
+    "The reporting event's id."
+    eventId: ID!
+    timestamp: Timestamp!
+    lat: Float!
+    lon: Float!
+    "Metres per second."
+    speed: Float!
+    "Degrees from north."
+    heading: Float!
+  }
+  type VehiclePositionEdge { node: VehiclePosition!, cursor: String! }
+  type VehiclePositionConnection { edges: [VehiclePositionEdge!]!, pageInfo: PageInfo! }
 
   type Device {
     id: ID!
@@ -257,6 +284,8 @@ export const typeDefs = /* GraphQL */ `
     incidents(filter: IncidentFilter, sort: IncidentSort, first: Int = 20, after: String): IncidentConnection!
     vehicle(id: ID!): Vehicle!
     vehicles(filter: EntityFilter, reputationBelow: Float, first: Int = 20, after: String): VehicleConnection!
+    "Each vehicle's last reported position, by id, in one store query per page (at most 1000 a page; vehicles never heard from are left out)."
+    vehiclePositions(filter: EntityFilter, first: Int = 1000, after: String): VehiclePositionConnection!
     device(id: ID!): Device!
     devices(filter: EntityFilter, reputationBelow: Float, first: Int = 20, after: String): DeviceConnection!
     deadLetters(filter: DeadLetterFilter, first: Int = 20, after: String): DeadLetterConnection!
@@ -355,6 +384,16 @@ export const authorityTypeDefs = /* GraphQL */ `
     action: Action
   }
 
+  "What the product calls a rogue vehicle, in one place (api/resolvers/authority.ts): flagged by hand, or trust under reputationBelow (the detector's flag bound) and heard within silentAfterMs, and not overruled since."
+  type RogueDefinition {
+    "Trust (0–1) under which a vehicle is rogue: the detector reputation's flagBelow."
+    reputationBelow: Float!
+    "The detector raises its flag when trust stays under the bound this long, milliseconds."
+    flagAfterMs: Int!
+    "A vehicle rogue by reputation and silent longer than this (milliseconds) is history, not rogue now; a hand flag holds regardless."
+    silentAfterMs: Int!
+  }
+
   type RogueVehicle {
     vehicle: Vehicle!
     "BY_HAND (the authority's rogue flag) or REPUTATION (trust under the rogue bound)."
@@ -366,13 +405,14 @@ export const authorityTypeDefs = /* GraphQL */ `
   extend type Vehicle {
     "The authority's decisions on this vehicle, oldest first."
     decisions: [AuthorityDecision!]!
-    "Rogue now: flagged by hand, or trust under the rogue bound, and not overruled since."
+    "Rogue now, as RogueDefinition says: flagged by hand, or trust under the bound and heard lately, and not overruled since."
     rogueNow: Boolean!
   }
 
   extend type Query {
-    "What is rogue now (history stays on each vehicle's page)."
+    "What is rogue now (history stays on each vehicle's page), as RogueDefinition says."
     rogueNow(first: Int = 200): [RogueVehicle!]!
+    rogueDefinition: RogueDefinition!
     "Every decision, oldest first (the feedback vigil train can take)."
     authorityDecisions: [AuthorityDecision!]!
   }

@@ -3,15 +3,24 @@
  * p99 ≤ 100 ms while the node ingests), against the same node idle, in one interleaved run:
  * `npm run bench -- --only api-load [--json]`.
  *
- * A real node (`VigilNode`, detector off so ingest runs at its fastest) over the API
- * bench's store (bench/api.ts `fillStore`: VIGIL_BENCH_API_EVENTS events, 10,000 incidents),
- * its API asked over HTTP by a client on another thread, once with its reads on the read
- * thread (the default) and once through a second API on the same store reading on the main
- * thread. The
- * ingest load is BSM bodies posted to /ingest from a worker thread (its own event loop) over
- * 8 keep-alive connections. BENCH_API_ROUNDS rounds (default 3) alternate the order of
- * idle/ingesting and threads/inline, so a shared machine's drift hits all four alike; the
- * figures are medians over the rounds.
+ * Two real nodes (`VigilNode`) in turn over the API bench's store (bench/api.ts `fillStore`:
+ * VIGIL_BENCH_API_EVENTS events, 10,000 incidents): first the full node as users run it (the
+ * detector on its own thread with a model trained on simulated normal traffic; keys
+ * `full_node_api_*` and `api_load_full_node_*`), then one with the detector off (the older,
+ * secondary keys `api_load_*`). Each node's API is asked over HTTP by a client on another
+ * thread, once with its reads on the read thread (the default) and once through a second API
+ * on the same store reading on the main thread. The ingest load is BSM bodies posted to
+ * /ingest from a worker thread (its own event loop) over 8 keep-alive connections.
+ * BENCH_API_ROUNDS rounds (default 3) alternate the order of idle/ingesting and
+ * threads/inline, so a shared machine's drift hits all four alike; the figures are medians
+ * over the rounds. The full node's rounds and the detector-off node's are not interleaved
+ * (one node at a time on the store): compare those two by the ratios to their own idle
+ * figures. BENCH_API_LOAD_NODES=full or =off runs one of them.
+ *
+ * Then, on the full node, `/healthz` latency (#16: heavy work must not block ingest) probed
+ * every 20 ms from another thread, idle and while an abusive client on 4 connections sends
+ * full-text searches of words in most events, counts over all events and documents the
+ * limits refuse.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +35,7 @@ import { VigilNode } from '../pipeline/node.js';
 import { SqliteStore } from '../store/index.js';
 import { fillStore, percentile, queryPlan } from './api.js';
 import type { BenchContext, Figures } from './main.js';
-import { freePort } from './util.js';
+import { freePort, installTrainedModel } from './util.js';
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -37,22 +46,40 @@ const round = (x: number): number => Math.round(x * 100) / 100;
 
 type Mode = 'threads' | 'inline';
 type Load = 'idle' | 'ingesting';
+type Variant = 'full' | 'off';
 
 export async function run(ctx: BenchContext): Promise<Figures> {
-  const rounds = Number(process.env.BENCH_API_ROUNDS ?? 3);
-  const queries = Number(process.env.BENCH_API_LOAD_QUERIES ?? 300);
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-api-load-'));
-  let node: VigilNode | undefined;
-  const cleanup: Array<() => Promise<void>> = [];
+  const variants = (process.env.BENCH_API_LOAD_NODES ?? 'full,off').split(',') as Variant[];
   try {
     const seed = SqliteStore.open({ dataDir: dir });
     fillStore(seed, ctx);
     const { token } = createToken(seed, { name: 'bench', role: 'analyst', createdBy: 'bench', lifetimeMs: null });
     seed.close();
+    const figures: Figures = {};
+    if (variants.includes('full')) {
+      await installTrainedModel(dir, (m) => ctx.progress(`api-load: ${m}`));
+      Object.assign(figures, await measureNode(ctx, dir, token, 'full'));
+    }
+    if (variants.includes('off')) Object.assign(figures, await measureNode(ctx, dir, token, 'off'));
+    return figures;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One node on `dir`: its API's p99 idle and ingesting, threads and inline; for the full node, /healthz under abuse too. */
+async function measureNode(ctx: BenchContext, dir: string, token: string, variant: Variant): Promise<Figures> {
+  const rounds = Number(process.env.BENCH_API_ROUNDS ?? 3);
+  const queries = Number(process.env.BENCH_API_LOAD_QUERIES ?? 300);
+  const label = variant === 'full' ? 'full' : 'detector-off';
+  let node: VigilNode | undefined;
+  const cleanup: Array<() => Promise<void>> = [];
+  try {
     const port = await freePort();
     const limits = { rateLimit: Number.MAX_SAFE_INTEGER };
-    ctx.progress('api-load: starting the node (its ledger takes in the stored events first)');
-    node = await VigilNode.start(resolveConfig({ dataDir: dir, api: { port, limits }, detector: { enabled: false } }), { logger: silentLogger() });
+    ctx.progress(`api-load: starting the ${label} node (its ledger takes in the stored events first)`);
+    node = await VigilNode.start(resolveConfig({ dataDir: dir, api: { port, limits }, detector: { enabled: variant === 'full' } }), { logger: silentLogger() });
     const apis: Record<Mode, VigilApi> = { threads: node.analysis!.api, inline: createApi({ store: node.store, tokens: node.store, limits, readThreads: 0 }) };
     await apis.threads.readPool?.start();
     // Each API on a port of its own, asked over HTTP by a client on another thread: a query
@@ -69,6 +96,7 @@ export async function run(ctx: BenchContext): Promise<Figures> {
     // Warm both: the first queries read pages cold.
     for (const mode of ['threads', 'inline'] as const) await timedOverHttp(ports[mode], token, plans, 20);
     const p99: Record<string, number[]> = {};
+    const p50: Record<string, number[]> = {};
     const rates: number[] = [];
     for (let r = 1; r <= rounds; r++) {
       for (const load of r % 2 === 1 ? (['idle', 'ingesting'] as const) : (['ingesting', 'idle'] as const)) {
@@ -76,28 +104,132 @@ export async function run(ctx: BenchContext): Promise<Figures> {
         if (gen) await new Promise((res) => setTimeout(res, 1_000)); // at full speed before measuring
         for (const mode of r % 2 === 1 ? (['threads', 'inline'] as const) : (['inline', 'threads'] as const)) {
           const t = await timedOverHttp(ports[mode], token, plans, queries);
-          (p99[`${mode}_${load}_incidents`] ??= []).push(percentile(t.incidents, 99));
-          (p99[`${mode}_${load}_search`] ??= []).push(percentile(t.search, 99));
+          for (const q of ['incidents', 'search'] as const) {
+            (p99[`${mode}_${load}_${q}`] ??= []).push(percentile(t[q], 99));
+            (p50[`${mode}_${load}_${q}`] ??= []).push(percentile(t[q], 50));
+          }
         }
         if (gen) rates.push(await gen.stop());
       }
-      ctx.progress(`api-load: round ${r}: ${Object.entries(p99).map(([k, v]) => `${k} ${v[r - 1]!.toFixed(1)}`).join(', ')} ms; ingest ${Math.round(rates[r - 1]!)} events/s`);
+      ctx.progress(`api-load (${label}): round ${r}: p99 ${Object.entries(p99).map(([k, v]) => `${k} ${v[r - 1]!.toFixed(1)}`).join(', ')} ms; ingest ${Math.round(rates[r - 1]!)} events/s`);
     }
-    const figures: Figures = { api_load_events_stored: node.store.countEvents() };
+    const prefix = variant === 'full' ? 'api_load_full_node_' : 'api_load_';
+    const figures: Figures = {};
+    if (variant === 'full') {
+      // The headline (bench/main.ts puts full_node_ keys first): the default API, reads on the read thread.
+      figures['full_node_api_ingesting_incidents_p99_ms'] = round(median(p99['threads_ingesting_incidents']!));
+      figures['full_node_api_ingesting_search_p99_ms'] = round(median(p99['threads_ingesting_search']!));
+      figures['full_node_api_ingest_events_per_s'] = Math.round(median(rates));
+    }
+    figures[`${prefix}events_stored`] = node.store.countEvents();
     for (const mode of ['threads', 'inline'] as const) {
       for (const load of ['idle', 'ingesting'] as Load[]) {
-        figures[`api_load_${mode}_${load}_incidents_p99_ms`] = round(median(p99[`${mode}_${load}_incidents`]!));
-        figures[`api_load_${mode}_${load}_search_p99_ms`] = round(median(p99[`${mode}_${load}_search`]!));
+        for (const q of ['incidents', 'search'] as const) {
+          figures[`${prefix}${mode}_${load}_${q}_p99_ms`] = round(median(p99[`${mode}_${load}_${q}`]!));
+          figures[`${prefix}${mode}_${load}_${q}_p50_ms`] = round(median(p50[`${mode}_${load}_${q}`]!));
+        }
       }
     }
-    figures['api_load_ingest_events_per_s'] = Math.round(median(rates));
+    figures[`${prefix}ingest_events_per_s`] = Math.round(median(rates));
+    if (variant === 'full') Object.assign(figures, await healthzUnderAbuse(ctx, port, token));
     return figures;
   } finally {
     for (const c of cleanup) await c();
     await node?.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** /healthz p50, p99 and worst, idle and under an abusive client, BENCH_API_ABUSE_MS (default 8000) each. */
+async function healthzUnderAbuse(ctx: BenchContext, port: number, token: string): Promise<Figures> {
+  const ms = Number(process.env.BENCH_API_ABUSE_MS ?? 8_000);
+  const idle = await probeHealthz(port, ms);
+  const abuser = new Worker(ABUSE, { eval: true, workerData: { port, token, ms: ms + 1_000, connections: 4, bodies: abusiveBodies() } });
+  const codes = new Promise<Record<string, number>>((resolve, reject) => {
+    abuser.once('message', resolve);
+    abuser.once('error', reject);
+  });
+  await new Promise((res) => setTimeout(res, 500));
+  const abused = await probeHealthz(port, ms);
+  const answers = await codes;
+  await abuser.terminate();
+  ctx.progress(`api-load: /healthz idle p99 ${percentile(idle, 99).toFixed(1)} ms, under abuse p99 ${percentile(abused, 99).toFixed(1)} ms (worst ${abused.at(-1)!.toFixed(1)}); the abuser's answers ${JSON.stringify(answers)}`);
+  const figures: Figures = {};
+  for (const [name, t] of [['idle', idle], ['abuse', abused]] as const) {
+    figures[`api_load_healthz_${name}_p50_ms`] = round(percentile(t, 50));
+    figures[`api_load_healthz_${name}_p99_ms`] = round(percentile(t, 99));
+    figures[`api_load_healthz_${name}_max_ms`] = round(t.at(-1)!);
+  }
+  figures['api_load_abuse_requests'] = Object.values(answers).reduce((a, b) => a + b, 0);
+  return figures;
+}
+
+/** Searches of words in most stored events, counts over all of them, and documents the limits refuse (a fragment fan-out, an alias storm). */
+function abusiveBodies(): string[] {
+  let fan = 'query { incidents(first: 1) { edges { node { ...F0 } } } }\n';
+  for (let i = 0; i < 40; i++) fan += `fragment F${i} on Incident { id ...F${i + 1} ...F${i + 1} }\n`;
+  fan += 'fragment F40 on Incident { id title }\n';
+  return [
+    JSON.stringify({ query: '{ events(filter: { text: "password" }, first: 100) { totalCount edges { node { id message } } } }' }),
+    JSON.stringify({ query: '{ events(filter: { kinds: [BSM] }, first: 100) { totalCount edges { node { id } } } }' }),
+    JSON.stringify({ query: '{ alerts(first: 100) { totalCount edges { node { id } } } }' }),
+    JSON.stringify({ query: fan }),
+    JSON.stringify({ query: `{ ${Array.from({ length: 6000 }, (_, i) => `a${i}: me { name }`).join(' ')} }` }),
+  ];
+}
+
+/** GET /healthz every 20 ms for `ms` from a worker thread; sorted milliseconds. */
+async function probeHealthz(port: number, ms: number): Promise<number[]> {
+  const worker = new Worker(PROBE, { eval: true, workerData: { port, ms } });
+  const times = await new Promise<number[]>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await worker.terminate();
+  if (times.length === 0) throw new Error('/healthz never answered');
+  return times.sort((a, b) => a - b);
+}
+
+const PROBE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const http = require('node:http');
+const { port, ms } = workerData;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const one = () => new Promise((resolve, reject) => {
+  const t = performance.now();
+  http.get({ host: '127.0.0.1', port, path: '/healthz', agent }, (res) => {
+    res.resume().on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t) : reject(new Error('/healthz answered ' + res.statusCode))));
+  }).on('error', reject);
+});
+(async () => {
+  const times = [];
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    times.push(await one());
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  parentPort.postMessage(times);
+})();
+`;
+
+const ABUSE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { port, token, ms, bodies, connections } = workerData;
+const codes = {};
+const end = Date.now() + ms;
+async function loop(k) {
+  for (let i = k; Date.now() < end; i++) {
+    try {
+      const res = await fetch('http://127.0.0.1:' + port + '/graphql', { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + token }, body: bodies[i % bodies.length] });
+      const body = await res.json().catch(() => ({}));
+      const c = res.status + ':' + (body.errors?.[0]?.extensions?.code ?? 'ok');
+      codes[c] = (codes[c] ?? 0) + 1;
+    } catch (e) {
+      codes.error = (codes.error ?? 0) + 1;
+    }
+  }
+}
+Promise.all(Array.from({ length: connections }, (_, k) => loop(k))).then(() => parentPort.postMessage(codes));
+`;
 
 /** `n` incident pages and `n` searches, one at a time over one keep-alive connection from a worker thread; sorted milliseconds. */
 async function timedOverHttp(port: number, token: string, plan: ReturnType<typeof queryPlan>, n: number): Promise<{ incidents: number[]; search: number[] }> {

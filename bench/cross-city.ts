@@ -9,15 +9,21 @@
  * is checked on the training profile's own cell only.
  *
  *   npm run bench:cross-city -- --train dev-grid,dev-ring --test dev-grid,dev-ring [--vehicles 60 --duration 90 --json]
+ *     [--explain]         per cell, honest flags and caught attack types by rule (and the model alone)
+ *     [--no-per-attack]   leave out the per-attack F1 tables
  */
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { simulate } from '../collectors/index.js';
 import {
   buildReport,
   chooseThreshold,
+  explainFlags,
   readLabels,
+  STARTER_PACK_DIR,
+  type Explanation,
   scoreLabelled,
   sealModel,
   thresholdFor,
@@ -46,6 +52,8 @@ export interface MatrixOptions {
   budget?: number;
   /** Added to the seeds 1 (train), 2 (validation), 3 (test): development runs use fresh seeds and leave 1–3 to the report. @default 0 */
   seedBase?: number;
+  /** Attribute each cell's flags to the rules (and the model alone) that raised them. @default false */
+  explain?: boolean;
   progress?: (message: string) => void;
 }
 
@@ -64,6 +72,8 @@ export interface MatrixCell {
   baseline: CellFigures;
   messages: number;
   attacks: number;
+  /** With `explain`: what flagged the events at thresholds (a) and (b). */
+  explain?: { validated: Explanation; budget: Explanation };
 }
 export interface MatrixResult {
   options: Required<Omit<MatrixOptions, 'progress'>>;
@@ -129,7 +139,7 @@ function report(bundle: ModelBundle, set: ScoredSet, scores = set.scores, thresh
 
 export async function runMatrix(options: MatrixOptions): Promise<MatrixResult> {
   const started = performance.now();
-  const o = { vehicles: 60, devices: 0, duration: 90, attackRate: 0.05, epochs: 10, budget: 0.002, seedBase: 0, ...options };
+  const o = { vehicles: 60, devices: 0, duration: 90, attackRate: 0.05, epochs: 10, budget: 0.002, seedBase: 0, explain: false, ...options };
   const { progress: _p, ...printable } = o;
   const log = options.progress ?? (() => {});
   const quiet = { info: () => {}, warn: () => {} };
@@ -150,8 +160,10 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixResult> {
     for (const q of o.test) {
       log(`${p} → ${q}: scoring the test run (seed 3)`);
       const test = run(q, o.seedBase + 3, o, o.attackRate);
-      const set = await scoreLabelled(bundle, test.batches(), await readLabels(test.labels), { logger: quiet, baseline: true, learntCity: p === q });
+      const set = await scoreLabelled(bundle, test.batches(), await readLabels(test.labels), { logger: quiet, baseline: true, learntCity: p === q, explain: o.explain });
+      const perEvent = (b: ModelBundle) => Float32Array.from(set.families, (fam) => thresholdFor(b, fam));
       cells.push({
+        ...(o.explain ? { explain: { validated: explainFlags(set, perEvent(validated)), budget: explainFlags(set, perEvent(budgeted)) } } : {}),
         train: p,
         test: q,
         validated: figures(report(validated, set)),
@@ -168,8 +180,41 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixResult> {
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const f = (x: number | undefined) => (x === undefined ? '   —' : x.toFixed(3));
 
+/** Rule id → the features its detection reads ("formation_log"), from the starter pack's YAML: short names for the breakdown. */
+export function starterRuleNames(): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const file of readdirSync(STARTER_PACK_DIR).filter((f) => f.endsWith('.yml')).sort()) {
+    for (const doc of readFileSync(join(STARTER_PACK_DIR, file), 'utf8').split(/^---$/m)) {
+      const id = /^id:\s*(\S+)/m.exec(doc)?.[1];
+      const feats = [...new Set([...doc.matchAll(/features\.(\w+)/g)].map((m) => m[1]!))];
+      if (id) names.set(id, feats.length > 0 ? feats.join('+') : (/^title:\s*(.+)$/m.exec(doc)?.[1] ?? id));
+    }
+  }
+  return names;
+}
+
+/** Each cell's breakdown: per cause, honest events flagged at (a) and (b), and the attack types it caught at (b). */
+export function formatExplain(m: MatrixResult, names = starterRuleNames()): string {
+  const out: string[] = [];
+  for (const c of m.cells) {
+    if (!c.explain) continue;
+    const { validated: a, budget: b } = c.explain;
+    out.push('', `${c.train} → ${c.test}: honest flagged (a) ${a.honestFlagged} (${pct(a.honestFlagged / Math.max(1, a.honest))}), (b) ${b.honestFlagged} of ${b.honest}; by cause: (a) [of attackers' ids]  (b)  caught at (b)`);
+    const causes = [...new Set([...Object.keys(a.honestBy), ...Object.keys(b.honestBy), ...Object.keys(b.caughtBy)])];
+    causes.sort((x, y) => (b.honestBy[y] ?? 0) + (a.honestBy[y] ?? 0) - (b.honestBy[x] ?? 0) - (a.honestBy[x] ?? 0));
+    for (const k of causes) {
+      const caught = Object.entries(b.caughtBy[k] ?? {}).sort((x, y) => y[1] - x[1]).map(([t, n]) => `${t} ${n}`).join(', ');
+      const ofAttackers = `[${a.honestOfAttackersBy[k] ?? 0}]`;
+      out.push(`  ${(names.get(k) ?? k).slice(0, 40).padEnd(40)} ${String(a.honestBy[k] ?? 0).padStart(5)} ${ofAttackers.padStart(6)} ${String(b.honestBy[k] ?? 0).padStart(5)}  ${caught}`);
+      const after = Object.entries(a.honestAfterBy[k] ?? {}).sort((x, y) => y[1] - x[1]);
+      if (after.length > 0) out.push(`  ${''.padEnd(40)} (a) attackers' honest flags after: ${after.map(([t, n]) => `${t} ${n}`).join(', ')}`);
+    }
+  }
+  return out.length > 0 ? `${out.join('\n')}\n` : '';
+}
+
 /** The matrix as text: one row per cell, then each cell's per-attack F1 (detector a / b, baseline). */
-export function formatMatrix(m: MatrixResult): string {
+export function formatMatrix(m: MatrixResult, perAttack = true): string {
   const o = m.options;
   const out = [
     `cross-city matrix: ${o.vehicles} vehicles, ${o.devices} devices, ${o.duration} s per run, attack rate ${o.attackRate}, ${o.epochs} epochs, FP budget ${pct(o.budget)}; ${m.seconds} s`,
@@ -180,7 +225,7 @@ export function formatMatrix(m: MatrixResult): string {
   for (const c of m.cells) {
     out.push(`${`${c.train} → ${c.test}`.padEnd(30)} ${String(c.messages).padStart(7)} ${String(c.attacks).padStart(6)} | ${pct(c.validated.fpRate).padStart(7)} ${f(c.validated.f1).padStart(6)} | ${pct(c.budget.fpRate).padStart(7)} ${f(c.budget.f1).padStart(6)} | ${pct(c.baseline.fpRate).padStart(7)} ${f(c.baseline.f1).padStart(6)}`);
   }
-  for (const c of m.cells) {
+  for (const c of perAttack ? m.cells : []) {
     out.push('', `${c.train} → ${c.test}: per-attack F1   (a)    (b)   base`);
     for (const t of Object.keys(c.baseline.perAttack).sort()) out.push(`  ${t.padEnd(28)} ${f(c.validated.perAttack[t])} ${f(c.budget.perAttack[t])} ${f(c.baseline.perAttack[t])}`);
   }
@@ -200,6 +245,8 @@ async function main(): Promise<void> {
       budget: { type: 'string', default: '0.002' },
       'seed-base': { type: 'string', default: '0' },
       json: { type: 'boolean', default: false },
+      explain: { type: 'boolean', default: false },
+      'no-per-attack': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
     },
   });
@@ -219,9 +266,10 @@ async function main(): Promise<void> {
     epochs: num('epochs', values.epochs, 1, 1_000),
     budget: num('budget', values.budget, 1e-6, 0.5),
     seedBase: num('seed-base', values['seed-base'], 0, 1_000_000),
+    explain: values.explain,
     ...(values.quiet ? {} : { progress: (m: string) => process.stderr.write(`cross-city: ${m}\n`) }),
   });
-  process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : formatMatrix(result));
+  process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : formatMatrix(result, !values['no-per-attack']) + formatExplain(result));
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {

@@ -8,7 +8,8 @@
  * timed from the reload until the page's content is drawn:
  * - `page_incidents_warm_ms`: the incidents queue (its table or its empty state),
  * - `page_map_warm_ms`: the map (Leaflet container, the city's roads and the first page of
- *   100 vehicles drawn; the rest, up to 2,000, follow page by page),
+ *   first 200 vehicles' last positions drawn, from one `vehiclePositions` query; the rest, up
+ *   to 2,000, follow in pages of 1,000),
  * - `page_vehicle_warm_ms`: one vehicle's page (its reputation history chart or empty note),
  * - `page_ledger_warm_ms`: the auditor's ledger page (no ledger here: its refusal is drawn).
  * Medians and the worst of the rounds. A shared machine distorts them: compare by ratios.
@@ -22,6 +23,7 @@ import { chromium } from 'playwright-core';
 import { createApi, createToken } from '../api/index.js';
 import { cityGeoJson, roadNetwork } from '../collectors/index.js';
 import { createDashboards } from '../dashboards/index.js';
+import { authorityDesk } from '../pipeline/authority.js';
 import { SqliteStore } from '../store/index.js';
 import { fillStore } from './api.js';
 import type { BenchContext, Figures } from './main.js';
@@ -50,7 +52,8 @@ export async function run(ctx: BenchContext): Promise<Figures> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-pages-'));
   const store = SqliteStore.open({ dataDir: dir });
-  const api = createApi({ store, tokens: store, limits: { rateLimit: Number.MAX_SAFE_INTEGER } });
+  // The authority's desk as the node wires it (without a detector): the vehicle and map pages ask for `rogueDefinition`.
+  const api = createApi({ store, tokens: store, limits: { rateLimit: Number.MAX_SAFE_INTEGER }, authority: authorityDesk(store, undefined, Date.now) });
   const dashboards = createDashboards();
   const city = JSON.stringify(cityGeoJson(roadNetwork(), 'bench'));
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {

@@ -69,6 +69,10 @@ export interface DetectorOutput {
    * plausibility envelope). Reputation is per entity and shows in `reputation` and alerts. NaN for events nothing scores. `vigil eval` ranks these.
    */
   scores: Float32Array;
+  /** The batch's detection-rule matches (`eventIndex` names the event): what `vigil eval --explain` and the cross-city bench attribute each flag to. */
+  hits: readonly RuleHit[];
+  /** Per input event, 1 when the learnt city's off-city check flagged it. */
+  offCity: Uint8Array;
 }
 
 export interface ModelInfo {
@@ -196,6 +200,7 @@ export class Detector {
     const ruleScore = new Float32Array(n);
     const modelHits = new Map<string, { family: Family; idx: number[]; score: number }>();
     const cityHits = new Map<string, number[]>();
+    const offCity = new Uint8Array(n);
     const reputation: ReputationPoint[] = [];
     const newlyFlagged: Array<{ idx: number; point: ReputationPoint }> = [];
     // One context for the whole batch, every field always present (undefined when absent):
@@ -222,6 +227,7 @@ export class Detector {
       for (let h = before; h < hits.length; h++) rs = Math.max(rs, hits[h]!.rule.score);
       if (this.learnt && e.vigil.vehicle && this.learnt.offCity(e.vigil.vehicle.lat, e.vigil.vehicle.lon)) {
         rs = Math.max(rs, 1);
+        offCity[i] = 1;
         const key = e.vigil.entity.id;
         const c = cityHits.get(key);
         if (c) c.push(i);
@@ -281,7 +287,7 @@ export class Detector {
       const kind = e.vigil.entity.type === 'vehicle' ? 'vehicle' : 'device';
       alerts.push(this.makeAlert(origin, e, 'high', Math.round(100 * (1 - f.point.value)), `Rogue ${kind}: reputation ${f.point.value.toFixed(2)}`, `Trust stayed below ${this.reputation.options.flagBelow} for ${this.reputation.options.flagAfterMs / 1000} s`, ['vigil.reputation'], [e.id]));
     }
-    return { alerts, incidents: this.join(alerts), reputation, scores };
+    return { alerts, incidents: this.join(alerts), reputation, scores, hits, offCity };
   }
 
   private learntCityAlert(idx: number[], events: readonly VigilEvent[], ctx: MatchContext, alerts: Alert[]): void {
@@ -311,7 +317,7 @@ export class Detector {
     this.rules.tick(now, hits);
     const alerts: Alert[] = [];
     this.alertsFromHits(hits, [], alerts);
-    return { alerts, incidents: this.join(alerts), reputation: [], scores: new Float32Array(0) };
+    return { alerts, incidents: this.join(alerts), reputation: [], scores: new Float32Array(0), hits: [], offCity: new Uint8Array(0) };
   }
 
   private alertsFromHits(hits: RuleHit[], events: readonly VigilEvent[], alerts: Alert[]): void {
@@ -359,6 +365,7 @@ export class Detector {
     const body: Omit<Alert, 'id'> = { ts, entity: { id: entity.id, type: entity.type }, severity, score: Math.round(score * 100) / 100, title, description, origin, tags, evidence };
     if (unique.length > limit) body.evidenceTruncated = { total: unique.length, kept: limit };
     if (category !== undefined) body.category = category;
+    if (event.observer?.type === 'rsu') body.rsu = event.observer.name;
     return { id: sha256Hex(canonicalJson(body)), ...body };
   }
 
@@ -387,6 +394,7 @@ export class Detector {
       if (inc.alertIds.length < this.limits.alertLimit) inc.alertIds.push(a.id);
       else inc.alertsTruncated = { total: inc.alertCount, kept: inc.alertIds.length };
       if (a.category !== undefined && !inc.categories.includes(a.category)) inc.categories.push(a.category);
+      if (a.rsu !== undefined) countRsu(inc, a.rsu);
       a.incidentId = inc.id;
       this.incidents.save(inc);
       changed.set(inc.id, inc);
@@ -398,12 +406,28 @@ export class Detector {
     const { reasons: _r, ...prev } = inc.severityBasis ?? { reasons: [] };
     const tally = tallyAlert('level' in prev ? prev : undefined, a);
     const e = inc.entity;
-    const d = incidentSeverity({ ...tally, entity: e, trust: this.reputation.trust(e.id), flagged: this.reputation.isFlagged(e.id) }, this.severity);
+    const heard = this.reputation.heardForMs(e.id);
+    const transient = heard < this.reputation.options.flagAfterMs;
+    const d = incidentSeverity({ ...tally, entity: e, trust: this.reputation.trust(e.id), flagged: this.reputation.isFlagged(e.id), alerts: inc.alertCount, transient }, this.severity);
     if (SEVERITIES.indexOf(d.severity) >= SEVERITIES.indexOf(inc.severity)) {
       inc.severity = d.severity;
       inc.severityBasis = { ...tally, reasons: d.reasons };
     } else inc.severityBasis = { ...tally, reasons: inc.severityBasis?.reasons ?? d.reasons };
   }
+}
+
+/** Roadside units kept per incident: a moving vehicle crosses a few; more is a relay or a flood. */
+const RSUS_PER_INCIDENT = 16;
+
+/** One more alerting message heard by `rsu`; the incident's unit is the one that heard most (first heard on a tie). */
+function countRsu(inc: Incident, rsu: string): void {
+  const list = (inc.rsus ??= []);
+  const hit = list.find((r) => r.id === rsu);
+  if (hit) hit.alerts++;
+  else if (list.length < RSUS_PER_INCIDENT) list.push({ id: rsu, alerts: 1 });
+  let best = list[0];
+  for (const r of list) if (best && r.alerts > best.alerts) best = r;
+  if (best) inc.rsu = best.id;
 }
 
 function foldNote(folded: number): string {

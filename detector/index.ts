@@ -35,7 +35,7 @@ export type { IncidentBook } from './incidents.js';
 export { RuleBook, STARTER_PACK_DIR, loadRuleDir, loadRuleFiles, loadRuleSources, rulesFolder, defaultSigmaMapping, parseMapping, DEFAULT_MAPPING_FILE } from './rules/index.js';
 export type { RuleHit, RuleMeta, RuleListing, RuleExplanation, RuleStatus, RuleBookOptions, SigmaMapping, Suppression, CorrelationType, MatchContext } from './rules/index.js';
 export type { FileResult } from './rules/index.js';
-export { ReputationBook } from './reputation/index.js';
+export { ReputationBook, resolveReputationOptions } from './reputation/index.js';
 export type { ReputationOptions } from './reputation/index.js';
 export { FeatureExtractor, FEATURE_NAMES, MODEL_FEATURES, FAMILIES, familyOf, RobustBaseline, CaKalman, chi2Quantile2 } from './features/index.js';
 export type { Family, FeatureBatch, CityMap, RoadsideUnit, FeatureOptions } from './features/index.js';
@@ -47,5 +47,5 @@ export { trainDetectorModel, trainDemoModel, chooseThreshold, thresholdFor } fro
 export type { TrainDetectorOptions, DemoModelOptions } from './train.js';
 export { auroc, auprc, roc, confusion, bestF1Threshold, rocSvg, scoreWindows } from './eval/index.js';
 export type { Curve, Confusion, LabelledWindow, WindowScore } from './eval/index.js';
-export { buildReport, formatReport, reportRow, readLabels, scoreLabelled, EVAL_TICK_MS, PlausibilityBaseline, baselineScores, selectModel, rankAverage } from './eval/index.js';
-export type { Report, Row, Labels, EventLabel, ScoredEvent, ScoredSet, ScoreOptions, BaselineCheck } from './eval/index.js';
+export { buildReport, formatReport, reportRow, readLabels, scoreLabelled, EVAL_TICK_MS, LEARNT_CITY_RULE, PlausibilityBaseline, baselineScores, selectModel, rankAverage, explainFlags, MODEL_ONLY } from './eval/index.js';
+export type { Report, Row, Labels, EventLabel, ScoredEvent, ScoredSet, ScoreOptions, BaselineCheck, Explanation } from './eval/index.js';

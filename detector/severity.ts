@@ -1,34 +1,37 @@
 /**
- * An incident's severity, from its evidence rather than from its loudest alert. Taking the
- * highest alert level made nearly every incident "high" (one range or replay hit is
- * enough: 204 of 222 after 12 minutes of the demo), so severity ranked nothing. Here a
- * finding stays a step below its own level until two independent kinds of evidence back it
- * up: a second rule, and the entity's own reputation (flagged rogue: its trust stayed under
- * the reputation book's `flagBelow` for `flagAfterMs`, so its traffic as a whole is distrusted),
- * in the spirit of NIST SP 800-61r2 §3.2.6 (prioritise by impact and by how sure we are) and
- * of CVSS's environmental metrics (the asset's weight is applied last):
+ * An incident's severity, from its evidence rather than from its loudest alert, in the
+ * spirit of NIST SP 800-61r2 §3.2.6 (prioritise by impact and by how sure we are) and of
+ * CVSS's environmental metrics (the asset's weight is applied last). Taking the highest alert
+ * level made nearly every incident "high" (204 of 222 after 12 minutes of the demo); counting
+ * only rules and the flag left 93 % "medium", since one Sybil flood makes hundreds of ghost
+ * identities that all look alike to such a rule. Here the impact is the highest alert level
+ * and the confidence is counted from independent evidence:
  *
- * | evidence | points |
+ * | confidence | points |
  * |---|---|
- * | the highest alert level (rule `level`; the model's own grading; the rogue alert) | low 0, medium 1, high 2, critical 3 |
- * | always | −1 |
- * | no rule at all, only the outlier model (a fixed false-alarm rate by construction: at a city's volume it fires every minute) | −1 |
- * | two or more distinct rules **and** the entity flagged rogue | +1 |
- * | three or more distinct rules and the entity flagged rogue | +1 |
- * | a weak finding: highest score < `weakScore` | −1 |
- * | asset criticality (per entity, else per entity kind): low −1, normal 0, high +1, critical +2 | |
+ * | distinct rules that fired (rule ids; not the model, not reputation), counted up to 4 | +1 each |
+ * | the entity flagged rogue (its trust stayed under the reputation book's `flagBelow` for `flagAfterMs`) and at least one rule | +1 |
+ * | a transient identity: heard for less than the reputation's `flagAfterMs`, so its trust could not yet be judged (a glitch, or one ghost of a Sybil flood) | −1 |
+ * | one finding: a single alert from at most one rule | −1 |
  *
- * Reputation and the model are not counted as "rules": reputation sums the same findings
- * over time, and the model's outlier score is one more view of the same message, so neither
- * is independent of a rule that fired on it. Trust alone is not the flag: an identity heard
- * once, with one bad message, has trust 1/3 by the Beta estimate's prior and is a ghost or a
- * glitch, not a distrusted vehicle. A replay or range finding on an entity whose
- * traffic is otherwise honest (a replayed victim identity, or a false alarm) lands at
- * medium; a distrusted entity that several rules agree on at high or critical.
+ * severity = level (low 0, medium 1, high 2, critical 3) + confidence − 3, then −1 for a weak
+ * finding (highest score < `weakScore`); at most "high" unless the entity is flagged (on the
+ * evidence alone, critical needs the entity's own reputation to agree); then the asset's
+ * criticality (per entity, else per entity kind: low −1, normal 0, high +1, critical +2),
+ * clamped to low–critical.
  *
- * The points, clamped to 0–3, are the severity (low, medium, high, critical). An incident's
- * severity never drops as alerts join: evidence once seen stays evidence. Pure: no clock,
- * no state; `Detector` keeps the per-incident tally (`Incident.severityBasis`).
+ * So for a rule at level high: one rule alone is "low", two agreeing rules "medium", three
+ * "high"; a flagged entity that two rules agree on "high", three "critical"; a Sybil ghost
+ * climbs one step later than an identity heard for longer; the outlier model alone stays
+ * "low" (a fixed false-alarm rate by construction: at a city's volume it fires every minute).
+ * Reputation and the model are not counted as rules: reputation sums the same findings over
+ * time, and the model's outlier score is one more view of the same message. Trust alone is
+ * not the flag: an identity heard once, with one bad message, has trust 1/3 by the Beta
+ * estimate's prior and is a ghost or a glitch, not a distrusted vehicle.
+ *
+ * Measured on simulator traffic in test/severity.test.ts and in README.md ("Severity").
+ * An incident's severity never drops as alerts join: evidence once seen stays evidence. Pure:
+ * no clock, no state; `Detector` keeps the per-incident tally (`Incident.severityBasis`).
  */
 import { SEVERITIES, type Severity } from './types.js';
 import type { EntityType } from '../events/index.js';
@@ -72,6 +75,10 @@ export interface SeverityEvidence extends SeverityTally {
   trust: number;
   /** Flagged rogue by the reputation book now. */
   flagged: boolean;
+  /** Alerts joined to the incident so far. */
+  alerts: number;
+  /** Heard for less than the reputation's flag window: its trust could not yet be judged. */
+  transient: boolean;
 }
 
 export interface SeverityDecision {
@@ -88,23 +95,35 @@ export function isRuleDetector(id: string): boolean {
   return !id.startsWith('model:') && !id.startsWith('reputation:');
 }
 
+/** Distinct rules counted towards confidence: beyond four, more rules of the same plausibility family add little. */
+const MAX_RULES_COUNTED = 4;
+
 /** Severity of an incident from its evidence (see the table above). */
 export function incidentSeverity(e: SeverityEvidence, options: ResolvedSeverityOptions): SeverityDecision {
   const reasons: string[] = [`highest alert level ${e.level}`];
-  let points = SEVERITIES.indexOf(e.level) - 1;
   const rules = e.detectors.filter(isRuleDetector).length;
-  const distrusted = e.flagged;
-  if (rules === 0) {
-    points -= 1;
-    reasons.push('outlier model only, no rule (−2)');
-  } else if (rules >= 2 && distrusted) {
-    points += rules >= 3 ? 2 : 1;
-    reasons.push(`${rules} rules agree on a flagged entity (${rules >= 3 ? '+1' : '±0'})`);
-  } else reasons.push(`${rules} rule(s)${distrusted ? '' : ' on an entity not flagged'}, not corroborated (−1)`);
-  if (distrusted) reasons.push(`entity flagged rogue (trust ${e.trust.toFixed(2)})`);
+  let confidence = Math.min(rules, MAX_RULES_COUNTED);
+  reasons.push(rules === 0 ? 'outlier model only, no rule (+0)' : `${rules} distinct rule(s) (+${confidence})`);
+  if (e.flagged && rules > 0) {
+    confidence += 1;
+    reasons.push(`entity flagged rogue (trust ${e.trust.toFixed(2)}) (+1)`);
+  } else if (e.flagged) reasons.push(`entity flagged rogue (trust ${e.trust.toFixed(2)}), but no rule agrees (+0)`);
+  if (e.transient) {
+    confidence -= 1;
+    reasons.push('transient identity: heard too briefly for its reputation to judge (−1)');
+  }
+  if (e.alerts <= 1 && rules <= 1) {
+    confidence -= 1;
+    reasons.push('one finding: a single alert (−1)');
+  }
+  let points = SEVERITIES.indexOf(e.level) + confidence - 3;
   if (e.score < options.weakScore) {
     points -= 1;
     reasons.push(`weak: highest score ${e.score} < ${options.weakScore} (−1)`);
+  }
+  if (!e.flagged && points > 2) {
+    points = 2;
+    reasons.push('at most high: the entity is not flagged rogue');
   }
   const crit = options.byEntity[e.entity.id] ?? options.byKind[e.entity.type];
   if (crit !== 'normal') {

@@ -33,6 +33,8 @@ export interface Alert {
   evidenceTruncated?: { total: number; kept: number };
   /** Attack type the detector believes it is (`dos`, `sybil`, `mirai_scan`, …), when it can tell. */
   category?: string;
+  /** The roadside unit that received the message the alert fired on (its `observer.name`, BSM `rsu`), when one did. */
+  rsu?: string;
   incidentId?: string;
   /**
    * Alerts of the same origin on the same entity that were folded into this one in an alert
@@ -76,6 +78,14 @@ export interface Incident {
   alertsTruncated?: { total: number; kept: number };
   /** Distinct `category` values of its alerts. */
   categories: string[];
+  /**
+   * The roadside unit that received most of its alerting messages (ties: the one heard
+   * first), the place the authority sends a patrol to; absent when no alerting message came
+   * through a roadside unit.
+   */
+  rsu?: string;
+  /** Each roadside unit that received an alerting message and how many, in the order first heard (at most 16). */
+  rsus?: Array<{ id: string; alerts: number }>;
   assignee?: string;
   resolution?: { reason: Resolution; comment?: string; by: string; at: number };
 }

@@ -63,9 +63,17 @@ export function remember(event: VigilEvent, canonical: string): VigilEvent {
 export function eventJson(event: VigilEvent): string {
   const canonical = (event as { [MADE_FROM]?: string })[MADE_FROM];
   if (canonical === undefined || canonical.length <= 2) return JSON.stringify(event);
-  // `agent` is set after the event was made and is not in the canonical text (see model.ts).
+  // `agent` and `event.original` are set after the event was made and are not in the canonical text (see model.ts).
   const agent = event.agent === undefined ? '' : agentJson(event.agent);
-  return `{"id":"${event.id}",${agent}${canonical.slice(1)}`;
+  const text = `{"id":"${event.id}",${agent}${canonical.slice(1)}`;
+  const original = event.event.original;
+  if (original === undefined) return text;
+  // The first `"event":{` is the top-level key's: a string value cannot hold an unescaped quote,
+  // and the keys before it in canonical order (`@timestamp`, `destination`, `device`) hold no "event".
+  const at = text.indexOf('"event":{');
+  if (at === -1) return JSON.stringify(event);
+  const open = at + '"event":{'.length;
+  return `${text.slice(0, open)}"original":${JSON.stringify(original)},${text.slice(open)}`;
 }
 
 /**
@@ -84,11 +92,16 @@ function agentJson(agent: NonNullable<VigilEvent['agent']>): string {
 }
 
 /**
- * The stable id of an event: SHA-256 of the canonical encoding of everything but `id` and
- * `agent` (who delivered it is not what the sender said; model.ts).
+ * The stable id of an event: SHA-256 of the canonical encoding of everything but `id`,
+ * `agent` (who delivered it is not what the sender said; model.ts) and `event.original`
+ * (the same message kept raw or not is one event; events/original.ts).
  */
 export function eventId(event: Omit<VigilEvent, 'id'> | VigilEvent): string {
   const { id: _id, agent: _agent, ...content } = event as VigilEvent;
+  if (content.event?.original !== undefined) {
+    const { original: _original, ...rest } = content.event;
+    return sha256Hex(canonicalJson({ ...content, event: rest }));
+  }
   return sha256Hex(canonicalJson(content));
 }
 

@@ -27,7 +27,7 @@ export const ECS_OBSERVER_TYPES = new Set(['forwarder', 'firewall', 'ids', 'ips'
 const OBSERVER_TYPE: Record<string, string> = { rsu: 'sensor', gateway: 'forwarder' };
 
 export interface EcsOptions {
-  /** The input as received (the syslog line, the JSON record): ECS `event.original`. */
+  /** The input as received (the syslog line, the JSON record), when the event does not carry its own `event.original`. */
   original?: string | Uint8Array;
   /** When Vigil received it, epoch milliseconds: ECS `event.ingested`. */
   receivedAt?: number;
@@ -43,7 +43,7 @@ export function toEcsDocument(e: VigilEvent, o: EcsOptions = {}): Record<string,
   const category = e.event.category.filter((c) => ECS_CATEGORIES.has(c));
   const type = e.event.type.filter((t) => ECS_TYPES.has(t));
   const event: Record<string, unknown> = { ...rest.event, id, category, type };
-  if (o.original !== undefined) event.original = typeof o.original === 'string' ? o.original : new TextDecoder().decode(o.original);
+  if (o.original !== undefined && e.event.original === undefined) event.original = typeof o.original === 'string' ? o.original : new TextDecoder().decode(o.original);
   if (o.receivedAt !== undefined) event.ingested = new Date(o.receivedAt).toISOString();
   const vigil: Record<string, unknown> = { ...e.vigil };
   const nonEcs = { ...(category.length < e.event.category.length ? { category: e.event.category } : {}), ...(type.length < e.event.type.length ? { type: e.event.type } : {}) };
@@ -66,12 +66,13 @@ export function toEcsDocument(e: VigilEvent, o: EcsOptions = {}): Record<string,
 
 /**
  * The event an ECS document of `toEcsDocument` was made from (what ECS adds — `ecs`,
- * `related`, `event.id`, `event.original`, `event.ingested` — taken off again). A document
- * read back from a store is untrusted: the caller checks the result's id if it must.
+ * `related`, `event.id`, `event.ingested` — taken off again; `event.original` is the
+ * event's own and stays). A document read back from a store is untrusted: the caller
+ * checks the result's id if it must.
  */
 export function fromEcsDocument(doc: Record<string, unknown>): VigilEvent {
   const { ecs: _ecs, related: _related, event, vigil, observer, ...rest } = doc as Record<string, any>;
-  const { id, original: _o, ingested: _i, ...ev } = event as Record<string, unknown>;
+  const { id, ingested: _i, ...ev } = event as Record<string, unknown>;
   const { non_ecs: nonEcs, observer: vigilObserver, ...ownVigil } = vigil as Record<string, any>;
   const out: Record<string, unknown> = {
     ...rest,

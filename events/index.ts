@@ -3,6 +3,8 @@ export type { InputKind, EntityType, MetricValue, VehicleKinematics, CanFrame, V
 export { CodedError, EventError, reject } from './errors.js';
 export type { Rejection, RejectionCode } from './errors.js';
 export { canonicalJson, sha256Hex, eventId, hasValidId, eventJson } from './canonical.js';
+export { attachOriginal, originalText, originalBound, DEFAULT_ORIGINAL_MAX_BYTES } from './original.js';
+export type { PreserveOriginalOptions } from './original.js';
 export { Random, seededRandom } from './random.js';
 export { parseJsonRecord, validateInput, resolveValidationOptions, decodeCan } from './validate.js';
 export type {

@@ -79,6 +79,12 @@ export interface VigilEvent {
     outcome?: 'success' | 'failure' | 'unknown';
     /** Ordinal among otherwise identical inputs with the same timestamp (input field `seq` of can, auth, log). */
     sequence?: number;
+    /**
+     * ECS event.original: the input as received, when its source keeps originals (config
+     * `ingest.preserveOriginal`; events/original.ts). Not covered by `id`, like `agent`; its
+     * SHA-256 is in the event's ledger leaf.
+     */
+    original?: string;
   };
   vigil: {
     kind: InputKind;

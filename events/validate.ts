@@ -14,6 +14,8 @@ import { z } from 'zod';
 import { EventError, reject, type Rejection, type RejectionCode } from './errors.js';
 import { canonicalJson, remember, sealEvent, sha256Hex } from './canonical.js';
 import { INPUT_KINDS, type InputKind, type MetricValue, type VigilEvent } from './model.js';
+import { ENTITY_ID } from './entity-id.js';
+import { quickAuth } from './quick-auth.js';
 
 export interface ValidationOptions {
   /**
@@ -60,8 +62,6 @@ export type ValidationResult = { ok: true; event: VigilEvent } | { ok: false; re
 // ---------------------------------------------------------------------------------------
 // Schemas of the input formats.
 
-/** Entity ids appear in MQTT topics, file names and URLs: a conservative alphabet. */
-const ENTITY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 const HEX = /^[0-9A-Fa-f]*$/;
 
@@ -216,6 +216,9 @@ export function parseJsonRecord(input: string | Uint8Array, options: ResolvedVal
 export function validateInput(value: unknown, options: ResolvedValidationOptions): ValidationResult {
   if (typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'bsm' && !Array.isArray(value)) {
     const quick = quickBsm(value as Record<string, unknown>, options);
+    if (quick !== undefined) return { ok: true, event: quick };
+  } else if (typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'auth' && !Array.isArray(value)) {
+    const quick = quickAuth(value as Record<string, unknown>, options);
     if (quick !== undefined) return { ok: true, event: quick };
   }
   return validateBySchema(value, options);

@@ -12,3 +12,5 @@ export { checkUrl, checkHost, isLoopbackHost, readSecret } from './guard.js';
 export { slackEscape } from './format.js';
 export { NOTICE_SEVERITIES } from './types.js';
 export type { Notice, NoticeAlert, NoticeSeverity, Observable, DeliveryRecord, Connector, ConnectorType, EntityRef } from './types.js';
+export { misbehaviourReport, MISBEHAVIOUR_REPORT_FORMAT, MAX_EVIDENCE_MESSAGES } from './v2x.js';
+export type { MisbehaviourInput, MisbehaviourReport, ReportAlert } from './v2x.js';

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { CityDescription } from '../collectors/index.js';
 import { Detector, DetectorError, rulesFolder, saveModel, type CityMap, type Incident, type IncidentBook } from '../detector/index.js';
 import { Ledger, type LedgerEntry, type WitnessPolicy } from '../ledger/index.js';
-import { authorityDesk } from './authority.js';
+import { sha256Hex } from '../events/index.js';
+import { authorityDesk, type AuthorityWiring } from './authority.js';
 import { createApi, ledgerAuditLog, type ApiOptions, ruleBookAdmin, type AuditLog, type EvidenceBundleView, type RuleAdmin, type RuleItem, type VigilApi, type ExceptionSpec, type SuppressionSpec } from '../api/index.js';
 import type { SensorKeyStore, SqliteStore } from '../store/index.js';
 import type { Bus, BusSubscription } from './bus.js';
@@ -84,6 +85,8 @@ export interface Analysis {
   /** The detector's thread, when it scores there (config `detector.thread`). */
   detectorThread?: DetectorThread;
   api: VigilApi;
+  /** The authority desk the API decides through (pipeline/authority.ts). */
+  authority: AuthorityWiring;
   /** Append token actions made outside the API (CLI, demo) to the ledger now. */
   appendPendingActions(): Promise<void>;
   stop(): Promise<void>;
@@ -94,6 +97,8 @@ function eventEntry(e: StoredEvent): LedgerEntry {
   const body: Record<string, unknown> & { id: string } = { id: e.event.id, kind: e.event.vigil.kind, entity: e.event.vigil.entity.id, source: e.source };
   // The credential that delivered it (not covered by the event id, events/model.ts): proved here.
   if (e.event.agent !== undefined) body['agent'] = e.event.agent.id;
+  // The raw input (not covered by the id either, events/original.ts): its SHA-256, so the proof covers it.
+  if (e.event.event.original !== undefined) body['original'] = sha256Hex(e.event.event.original);
   return { type: 'event', ts: e.receivedAt, body };
 }
 
@@ -279,6 +284,7 @@ export async function startAnalysis(options: AnalysisOptions): Promise<Analysis>
     detector,
     ...(thread ? { detectorThread: thread } : {}),
     api,
+    authority,
     appendPendingActions: pendingActions.poke,
     async stop() {
       stopped = true;

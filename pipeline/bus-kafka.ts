@@ -47,7 +47,8 @@ export class KafkaBus implements Bus {
     await producer.send({
       topic: this.topic,
       acks: -1,
-      messages: events.map((e) => ({ key: e.event.vigil.entity.id, value: JSON.stringify(e) })),
+      // The three stored fields only: `json` (the local text of the event) is not part of the message.
+      messages: events.map((e) => ({ key: e.event.vigil.entity.id, value: JSON.stringify({ event: e.event, source: e.source, receivedAt: e.receivedAt }) })),
     });
   }
 
@@ -108,7 +109,8 @@ export function decodeStoredEvent(value: Buffer | null): StoredEvent | undefined
   try {
     const v = JSON.parse(value.toString('utf8')) as Partial<StoredEvent>;
     if (typeof v !== 'object' || v === null || typeof v.source !== 'string' || typeof v.receivedAt !== 'number' || typeof v.event?.id !== 'string') return undefined;
-    return v as StoredEvent;
+    // Only the stored fields: a `json` text from the topic would be fed to the detector unchecked.
+    return { event: v.event as StoredEvent['event'], source: v.source, receivedAt: v.receivedAt };
   } catch {
     return undefined;
   }

@@ -32,6 +32,8 @@ const commands: Record<string, string> = {
   worker: 'worker',
   // the transport authority's decisions as training feedback (issue 19)
   overrules: 'feedback',
+  // misbehaviour reports for a V2X Misbehaviour Authority (issue 19)
+  v2x: 'v2x',
 };
 const loadCommand = (file: string): Promise<{ register: Registrar }> => import(`./commands/${file}.js`);
 

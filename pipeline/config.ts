@@ -113,6 +113,20 @@ export const configSchema = z.strictObject({
        * 429 with Retry-After. At least api.maxBodyBytes. @default 67108864 (64 MiB)
        */
       maxInflightBytes: z.number().int().min(1024).default(64 * 1024 * 1024),
+      /**
+       * Sources whose events keep their raw input as ECS `event.original` (Elastic's "preserve
+       * original event"): `http` (each NDJSON line), `mqtt` (each payload, broker and client),
+       * `syslog` (each message, UDP, TCP and TLS), `kafka` (each record value). Off by default:
+       * it about doubles the bytes stored per event. The original is not part of the event's id;
+       * its SHA-256 is in the event's ledger leaf. `--preserve-original http,syslog`,
+       * `VIGIL_PRESERVE_ORIGINAL`. @default []
+       */
+      preserveOriginal: z.array(z.enum(['http', 'mqtt', 'syslog', 'kafka'])).default([]),
+      /**
+       * Longest `event.original` kept, bytes of UTF-8; a longer input is cut at a character
+       * boundary and ends with `…[truncated: N bytes]`. `VIGIL_ORIGINAL_MAX_BYTES`. @default 16384
+       */
+      originalMaxBytes: z.number().int().min(64).max(1024 * 1024).default(16_384),
       /** Browser origins besides the node's own that may POST /ingest (a dashboard elsewhere). @default [] */
       allowedOrigins: z.array(z.string().url()).default([]),
       /** Bounds on every collector TCP connection (syslog TCP/TLS, MQTT, the HTTP port). */
@@ -314,6 +328,12 @@ export const configSchema = z.strictObject({
        * (pipeline/detections.ts). Needs `type: kafka`. @default none
        */
       detectionsTopic: z.string().min(1).max(249).optional(),
+      /**
+       * Kafka topic (one partition, compacted; created when missing) that carries the
+       * authority's decisions to the detector workers' reputation (pipeline/authority-kafka.ts).
+       * Used with `detectionsTopic`. @default 'vigil.authority'
+       */
+      authorityTopic: z.string().min(1).max(249).default('vigil.authority'),
     })
     .prefault({}),
   // Anchoring on chain and witnesses: their own file (pipeline/anchor-config.ts).
@@ -385,6 +405,7 @@ type EnvType = 'string' | 'int' | 'bool' | 'list';
  * | VIGIL_LEDGER_KEY | ledger.keyPath |
  * | VIGIL_INGEST_QUEUE_CAPACITY | ingest.queueCapacity |
  * | VIGIL_INGEST_REQUIRE_KEYS, VIGIL_INSECURE_OPEN | ingest.requireKeys, ingest.insecureOpen |
+ * | VIGIL_PRESERVE_ORIGINAL, VIGIL_ORIGINAL_MAX_BYTES | ingest.preserveOriginal, ingest.originalMaxBytes |
  * | VIGIL_DEMO | demo.enabled |
  * | VIGIL_DETECTOR | detector.enabled |
  * | VIGIL_CITY | detector.city |
@@ -404,7 +425,7 @@ type EnvType = 'string' | 'int' | 'bool' | 'list';
  * | VIGIL_SYSLOG_HOST, VIGIL_SYSLOG_PORT | syslog.host, syslog.port |
  * | VIGIL_KAFKA_BROKERS, VIGIL_KAFKA_TOPICS | kafka.brokers, kafka.topics |
  * | VIGIL_KAFKA_CLIENT_ID, VIGIL_KAFKA_GROUP_ID, VIGIL_KAFKA_SSL | kafka.clientId, kafka.groupId, kafka.ssl |
- * | VIGIL_BUS, VIGIL_BUS_TOPIC, VIGIL_BUS_GROUP_ID, VIGIL_BUS_DETECTIONS_TOPIC | bus.type, bus.topic, bus.groupId, bus.detectionsTopic |
+ * | VIGIL_BUS, VIGIL_BUS_TOPIC, VIGIL_BUS_GROUP_ID, VIGIL_BUS_DETECTIONS_TOPIC, VIGIL_BUS_AUTHORITY_TOPIC | bus.type, bus.topic, bus.groupId, bus.detectionsTopic, bus.authorityTopic |
  * | VIGIL_ANCHOR, VIGIL_ANCHOR_RPC_URL, VIGIL_ANCHOR_CHAIN_ID | anchor.mode, anchor.rpcUrl, anchor.chainId |
  * | VIGIL_ANCHOR_CONTRACT, VIGIL_ANCHOR_KEY_FILE | anchor.contract, anchor.keyFile |
  * | VIGIL_WITNESS_URLS | witnesses.urls |
@@ -425,6 +446,8 @@ export const ENV_VARS: Readonly<Record<string, { key: string; type: EnvType }>> 
   VIGIL_INGEST_QUEUE_CAPACITY: { key: 'ingest.queueCapacity', type: 'int' },
   VIGIL_INGEST_REQUIRE_KEYS: { key: 'ingest.requireKeys', type: 'bool' },
   VIGIL_INSECURE_OPEN: { key: 'ingest.insecureOpen', type: 'bool' },
+  VIGIL_PRESERVE_ORIGINAL: { key: 'ingest.preserveOriginal', type: 'list' },
+  VIGIL_ORIGINAL_MAX_BYTES: { key: 'ingest.originalMaxBytes', type: 'int' },
   VIGIL_DEMO: { key: 'demo.enabled', type: 'bool' },
   VIGIL_DETECTOR: { key: 'detector.enabled', type: 'bool' },
   VIGIL_CITY: { key: 'detector.city', type: 'string' },
@@ -458,6 +481,7 @@ export const ENV_VARS: Readonly<Record<string, { key: string; type: EnvType }>> 
   VIGIL_BUS_TOPIC: { key: 'bus.topic', type: 'string' },
   VIGIL_BUS_GROUP_ID: { key: 'bus.groupId', type: 'string' },
   VIGIL_BUS_DETECTIONS_TOPIC: { key: 'bus.detectionsTopic', type: 'string' },
+  VIGIL_BUS_AUTHORITY_TOPIC: { key: 'bus.authorityTopic', type: 'string' },
   VIGIL_ANCHOR: { key: 'anchor.mode', type: 'string' },
   VIGIL_ANCHOR_RPC_URL: { key: 'anchor.rpcUrl', type: 'string' },
   VIGIL_ANCHOR_CHAIN_ID: { key: 'anchor.chainId', type: 'int' },
@@ -583,6 +607,7 @@ export const FLAG_KEYS: Readonly<Record<string, string>> = {
   demo: 'demo.enabled',
   requireKeys: 'ingest.requireKeys',
   insecureOpen: 'ingest.insecureOpen',
+  preserveOriginal: 'ingest.preserveOriginal',
   mqttBroker: 'mqtt.broker.enabled',
   mqttHost: 'mqtt.broker.host',
   mqttPort: 'mqtt.broker.port',
@@ -611,7 +636,7 @@ export function configFromFlags(values: Readonly<Record<string, unknown>>, given
   for (const [option, key] of Object.entries(FLAG_KEYS)) {
     if (!given(option) || values[option] === undefined) continue;
     const value = values[option];
-    setPath(out, key.split('.'), typeof value === 'string' && (key === 'kafka.brokers' || key === 'kafka.topics') ? value.split(',').map((v) => v.trim()).filter((v) => v !== '') : value);
+    setPath(out, key.split('.'), typeof value === 'string' && (key === 'kafka.brokers' || key === 'kafka.topics' || key === 'ingest.preserveOriginal') ? value.split(',').map((v) => v.trim()).filter((v) => v !== '') : value);
   }
   return out as VigilConfigInput;
 }

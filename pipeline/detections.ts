@@ -23,6 +23,8 @@ import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { SqliteStore, DetectorOutput as StoreDetectorOutput, StoredIncident } from '../store/index.js';
 import type { Analysis } from './analysis.js';
 import { createKafkaClient } from './bus-kafka.js';
+import { CrashRestarter, consumerRestartsCounter, type CrashRestartOptions } from './kafka-restart.js';
+import type { Registry } from 'prom-client';
 import type { VigilConfig } from './config.js';
 import type { Logger } from './logger.js';
 
@@ -70,6 +72,8 @@ export interface DetectionSinkPort {
   logAlerts(alerts: readonly Alert[]): Promise<void>;
   /** Told of each stored message (the API's subscribers, metrics, tests). */
   stored?(message: DetectionMessage, saved: Saved): void;
+  /** Told of each restart after a crash (the node's /metrics), with the count so far. */
+  restarted?(restarts: number): void;
   onError?(err: unknown, context: string): void;
 }
 
@@ -82,37 +86,38 @@ type SinkConsumer = Pick<Consumer, 'connect' | 'disconnect' | 'subscribe' | 'run
 
 export class DetectionSink {
   private consumer: SinkConsumer | undefined;
-  private stopping = false;
-  /** Times the consumer crashed without kafkajs restarting it and was started anew. */
-  restarts = 0;
+  private readonly restarter: CrashRestarter;
 
   constructor(
     private readonly kafka: { consumer(config: { groupId: string }): SinkConsumer },
-    private readonly options: { topic: string; groupId: string },
+    private readonly options: { topic: string; groupId: string; restart?: CrashRestartOptions },
     private readonly port: DetectionSinkPort,
-  ) {}
+  ) {
+    // A non-retriable error while storing or committing crashes the consumer for good
+    // (kafka-restart.ts): the node would never store another detection. The uncommitted
+    // batch comes again to the new consumer and the idempotent store absorbs it.
+    this.restarter = new CrashRestarter(() => this.run(), (c) => (c as SinkConsumer).disconnect(), {
+      ...options.restart,
+      onRestart: (err, info) => {
+        this.port.onError?.(err, `detections consumer crashed; starting it again in ${info.delayMs} ms`);
+        this.port.restarted?.(info.restarts);
+      },
+    });
+  }
 
-  async start(): Promise<void> {
+  /** Times the consumer crashed without kafkajs restarting it and was started anew. */
+  get restarts(): number {
+    return this.restarter.restarts;
+  }
+
+  start(): Promise<void> {
+    return this.restarter.begin();
+  }
+
+  private async run(): Promise<void> {
     const consumer = this.kafka.consumer({ groupId: this.options.groupId });
     this.consumer = consumer;
-    // kafkajs restarts a crashed consumer only after a retriable error. A batch that outlasts
-    // the session (a long checkpoint on a loaded node) makes the broker forget the member,
-    // and the heartbeat or commit then fails with UNKNOWN_MEMBER_ID, which is not retriable:
-    // the consumer would stay down and the node never store another detection. Start a new
-    // one instead; the uncommitted batch comes again and the idempotent store absorbs it.
-    if (consumer.on && consumer.events) {
-      consumer.on(consumer.events.CRASH, (event) => {
-        if (event.payload.restart || this.stopping || this.consumer !== consumer) return;
-        this.port.onError?.(event.payload.error, 'detections consumer crashed; starting it again');
-        this.consumer = undefined;
-        this.restarts++;
-        const again = setTimeout(() => {
-          void consumer.disconnect().catch(() => {});
-          if (!this.stopping) this.start().catch((err: unknown) => this.port.onError?.(err, 'detections consumer restart'));
-        }, 1_000);
-        again.unref();
-      });
-    }
+    this.restarter.watch(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: [this.options.topic], fromBeginning: true });
     await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.batch(consumer, payload) });
@@ -137,12 +142,17 @@ export class DetectionSink {
     // One checkpoint per batch covers all its new alerts, before the offsets say they are stored.
     if (newAlerts.length > 0) await this.port.logAlerts(newAlerts);
     const last = batch.messages[batch.messages.length - 1]!.offset;
+    // Resolved as well as committed: kafkajs fetches from the resolved offset, not the
+    // committed one, so without it every fetch starts again where this consumer began and,
+    // once a partition holds more than one fetch (1 MB), the commits never pass that point.
+    payload.resolveOffset(last);
     await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+    this.restarter.healthy();
     await payload.heartbeat();
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.restarter.stop();
     await this.consumer?.disconnect();
     this.consumer = undefined;
   }
@@ -167,22 +177,30 @@ export function detectionMessages(base: Omit<DetectionMessage, 'format' | 'score
   return Array.from({ length: n }, (_, i) => ({ format: 'vigil-detections/v1' as const, ...base, scored: s[i] ?? [], alerts: a[i] ?? [], incidents: inc[i] ?? [], reputation: r[i] ?? [] }));
 }
 
+/** The node's consumer group on the detections topic, beside the workers' group. */
+export function storeGroupId(workersGroup: string): string {
+  return `${workersGroup}.store`;
+}
+
 /**
  * The node's sink for its detector workers (config `bus.detectionsTopic`): new alerts go to
  * the ledger (a checkpoint before the offsets are committed) and, with the incidents, to the
  * API's subscribers, as the in-process detector's output does (analysis.ts).
  */
-export async function startDetectionSink(config: VigilConfig, store: SqliteStore, analysis: Pick<Analysis, 'ledger' | 'api'>, logger: Logger): Promise<DetectionSink | undefined> {
+export async function startDetectionSink(config: VigilConfig, store: SqliteStore, analysis: Pick<Analysis, 'ledger' | 'api'>, logger: Logger, registry?: Registry): Promise<DetectionSink | undefined> {
   const topic = config.bus.detectionsTopic;
   if (topic === undefined) return undefined;
   const { ledger, api } = analysis;
-  const sink = new DetectionSink(createKafkaClient(config.kafka), { topic, groupId: `${config.bus.groupId}.store` }, {
+  const restarts = registry ? consumerRestartsCounter(registry) : undefined;
+  restarts?.inc({ consumer: 'detections' }, 0);
+  const sink = new DetectionSink(createKafkaClient(config.kafka), { topic, groupId: storeGroupId(config.bus.groupId) }, {
     save: (out) => store.saveDetectorOutput(out),
     logAlerts: async (alerts) => {
       ledger.appendMany(alerts.map((a) => ({ type: 'alert', ts: a.ts, body: { ...a } })));
       await ledger.checkpoint();
     },
     stored: (_message, saved) => api.publishDetectorOutput(saved),
+    restarted: () => restarts?.inc({ consumer: 'detections' }),
     onError: (err, context) => logger.error({ err, context }, 'a detections message could not be used'),
   });
   await sink.start();

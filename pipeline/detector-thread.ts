@@ -171,10 +171,14 @@ export class DetectorThread {
 
   /** A committed batch; resolves at once, or when the thread has caught up (backpressure). */
   score(batch: readonly StoredEvent[]): void | Promise<void> {
-    const lines = new Array<string>(batch.length);
-    for (let i = 0; i < batch.length; i++) lines[i] = eventJson(batch[i]!.event);
+    // The lines are the texts the store was given (ingest.ts makes each once); joined in one
+    // pass, with no array of lines in between.
+    let joined = '';
+    for (let i = 0; i < batch.length; i++) {
+      const b = batch[i]!;
+      joined += i === 0 ? (b.json ?? eventJson(b.event)) : `\n${b.json ?? eventJson(b.event)}`;
+    }
     const seq = this.seq++;
-    const joined = lines.join('\n');
     this.unanswered.set(seq, joined);
     this.worker?.postMessage({ type: 'batch', seq, lines: joined } satisfies ToThread);
     if (this.inflight < this.maxInflight) return;

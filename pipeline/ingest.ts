@@ -8,7 +8,7 @@
  * 429 with Retry-After). A batch's promise resolves only after its transaction committed,
  * so acknowledging the sender then is safe against a crash.
  */
-import type { VigilEvent } from '../events/index.js';
+import { eventJson, type VigilEvent } from '../events/index.js';
 import { PipelineFullError, type IngestItem, type IngestReceipt, type IngestSink, type SubmitOptions } from '../collectors/index.js';
 import type { EventToStore, DeadLetterToStore } from '../store/index.js';
 import type { StoreWriter } from './store-writer.js';
@@ -37,6 +37,8 @@ export interface StoredEvent {
   event: VigilEvent;
   source: string;
   receivedAt: number;
+  /** The event's stored JSON text (events/ `eventJson`), made once at the commit; absent on events from elsewhere (Kafka, a replay). */
+  json?: string;
 }
 
 /** Called with every committed batch of newly stored events, in commit order. May apply backpressure by returning a promise. */
@@ -150,7 +152,8 @@ export class IngestPipeline implements IngestSink {
     const deadLetters: DeadLetterToStore[] = [];
     for (const p of taken) {
       for (const item of p.items) {
-        if (item.event) events.push({ event: item.event, source: p.source, receivedAt });
+        // Its JSON text made once here: the store's row and the detector thread's line are the same text.
+        if (item.event) events.push({ event: item.event, source: p.source, receivedAt, json: eventJson(item.event) });
         else deadLetters.push({ raw: item.raw, rejection: item.rejection, source: p.source, receivedAt });
       }
     }

@@ -16,7 +16,8 @@ import { createApiMetrics, type ApiMetrics } from './api-metrics.js';
 import { MemoryBus, type Bus } from './bus.js';
 import { KafkaBus, createKafkaClient } from './bus-kafka.js';
 import { BusRelay } from './bus-relay.js';
-import { startDetectionSink, type DetectionSink } from './detections.js';
+import { startDetectionSink, storeGroupId, type DetectionSink } from './detections.js';
+import { startDecisionPublisher, type DecisionPublisher } from './authority-kafka.js';
 import { KafkaLagMonitor, type LagGroup } from './kafka-lag.js';
 import { ConfigError } from './config.js';
 import { SensorKeyStore, SqliteStore } from '../store/index.js';
@@ -66,6 +67,7 @@ export class VigilNode {
   private readonly kafkaLag: KafkaLagMonitor | undefined;
   /** What the detector workers publish, stored here (config `bus.detectionsTopic`). */
   private detections: DetectionSink | undefined;
+  private decisions: DecisionPublisher | undefined;
   private address: { host: string; port: number } | undefined;
   private stopping: Promise<void> | undefined;
   /** Anchoring on chain (config `anchor`), once started; and the witnesses run beside the node. */
@@ -127,6 +129,7 @@ export class VigilNode {
     this.http.route(
       '/ingest',
       createHttpCollector(this.ingest, this.validation, {
+        ...preserveOriginal(config, 'http'),
         maxBodyBytes: config.api.maxBodyBytes,
         maxInflightBytes: config.ingest.maxInflightBytes,
         allowedOrigins: config.ingest.allowedOrigins,
@@ -194,6 +197,8 @@ export class VigilNode {
     const lagGroups: LagGroup[] = [];
     if (config.kafka.topics.length > 0) lagGroups.push({ groupId: config.kafka.groupId, topics: config.kafka.topics });
     if (config.bus.type === 'kafka') lagGroups.push({ groupId: config.bus.groupId, topics: [config.bus.topic] });
+    // The node's own consumer of what the workers found: its lag is detections not yet stored.
+    if (config.bus.detectionsTopic !== undefined) lagGroups.push({ groupId: storeGroupId(config.bus.groupId), topics: [config.bus.detectionsTopic] });
     if (lagGroups.length > 0) {
       this.kafkaLag = new KafkaLagMonitor(createKafkaClient(config.kafka).admin(), lagGroups, this.metrics.registry, {
         onError: (err) => deps.logger.warn({ err }, 'cannot read Kafka consumer lag'),
@@ -264,7 +269,8 @@ export class VigilNode {
         await node.anchoring.start();
       }
       node.busRelay?.start();
-      node.detections = await startDetectionSink(config, node.store, node.analysis, deps.logger);
+      node.detections = await startDetectionSink(config, node.store, node.analysis, deps.logger, node.metrics.registry);
+      node.decisions = await startDecisionPublisher(config, node.analysis.authority);
       node.kafkaLag?.start();
       const addr = await node.http.listen(config.api.port, config.api.host);
       node.address = { host: addr.address, port: addr.port };
@@ -337,6 +343,7 @@ export class VigilNode {
       await this.writer.close();
       await this.notifications?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'notifications did not stop cleanly'));
       await this.detections?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'detections consumer did not stop cleanly'));
+      await this.decisions?.close();
       await this.analysis?.api.readPool?.close();
       await this.analysis?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'ledger or detector did not stop cleanly'));
       // After the ledger's last checkpoint: the anchorer only reads it, and anvil goes last.
@@ -391,6 +398,7 @@ function networkSources(config: VigilConfig, validation: ResolvedValidationOptio
     mqttBroker = new MqttBrokerCollector(
       validation,
       {
+        ...preserveOriginal(config, 'mqtt'),
         host: b.host,
         port: b.port,
         maxPacketBytes: b.maxPacketBytes,
@@ -418,6 +426,7 @@ function networkSources(config: VigilConfig, validation: ResolvedValidationOptio
       new MqttClientCollector(
         validation,
         {
+          ...preserveOriginal(config, 'mqtt'),
           url: c.url,
           clientId: c.clientId,
           topics: c.topics,
@@ -444,6 +453,7 @@ function networkSources(config: VigilConfig, validation: ResolvedValidationOptio
     syslog = new SyslogCollector(
       validation,
       {
+        ...preserveOriginal(config, 'syslog'),
         host: s.host,
         port: s.port,
         udp: s.udp,
@@ -462,8 +472,13 @@ function networkSources(config: VigilConfig, validation: ResolvedValidationOptio
   }
   const kafka = config.kafka.brokers.length > 0 ? createKafkaClient(config.kafka) : undefined;
   if (kafka && config.kafka.topics.length > 0) {
-    sources.push(new KafkaCollector(kafka, validation, { topics: config.kafka.topics, groupId: config.kafka.groupId, fromBeginning: config.kafka.fromBeginning }, onError));
+    sources.push(new KafkaCollector(kafka, validation, { ...preserveOriginal(config, 'kafka'), topics: config.kafka.topics, groupId: config.kafka.groupId, fromBeginning: config.kafka.fromBeginning }, onError));
   }
   const bus: Bus = config.bus.type === 'kafka' && kafka ? new KafkaBus(kafka, { topic: config.bus.topic, onError }) : new MemoryBus();
   return { sources, mqttBroker, syslog, bus };
+}
+
+/** A collector's `event.original` options from `ingest.preserveOriginal` (off unless its source is listed). */
+function preserveOriginal(config: VigilConfig, source: VigilConfig['ingest']['preserveOriginal'][number]): { preserveOriginal: boolean; originalMaxBytes: number } {
+  return { preserveOriginal: config.ingest.preserveOriginal.includes(source), originalMaxBytes: config.ingest.originalMaxBytes };
 }

@@ -70,6 +70,8 @@ import type {
   StoredEvent,
   StoredIncident,
   TimeRange,
+  VehiclePosition,
+  Edge,
 } from './types.js';
 
 export interface BulkOptions {
@@ -608,6 +610,34 @@ export class ElasticsearchStore implements Store {
       }),
     );
     return hitsPage(res.hits.hits, first, (h) => ({ node: fromEntityDoc(h._source!), cursor: encodeCursor(tag, h._source!.id, 0) }));
+  }
+
+  async vehiclePositions(query: Omit<EntityQuery, 'type'>, page: PageRequest): Promise<Page<VehiclePosition>> {
+    const vehicles = await this.searchEntities({ ...query, type: 'vehicle' }, page);
+    if (vehicles.edges.length === 0) return { edges: [], hasNextPage: vehicles.hasNextPage };
+    // One search for the page: each vehicle's newest BSM, collapsed on the entity id.
+    const res = await this.call('vehicle positions', () =>
+      this.client.search<Record<string, unknown>>({
+        index: this.names.events,
+        query: { bool: { filter: [{ terms: { 'vigil.entity.id': vehicles.edges.map((e) => e.node.id) } }, { term: { 'vigil.kind': 'bsm' } }] } },
+        collapse: { field: 'vigil.entity.id' },
+        sort: [{ 'vigil.ts': { order: 'desc' } }],
+        size: vehicles.edges.length,
+        track_total_hits: false,
+      }),
+    );
+    const last = new Map<string, StoredEvent>();
+    for (const h of res.hits.hits) {
+      const e = this.toStoredEvent(h);
+      last.set(e.event.vigil.entity.id, e);
+    }
+    const edges: Array<Edge<VehiclePosition>> = [];
+    for (const { node, cursor } of vehicles.edges) {
+      const e = last.get(node.id);
+      const v = e?.event.vigil.kind === 'bsm' ? e.event.vigil.vehicle : undefined;
+      if (e && v) edges.push({ cursor, node: { vehicle: node, eventId: e.event.id, ts: e.event.vigil.ts, lat: v.lat, lon: v.lon, speed: v.speed, heading: v.heading } });
+    }
+    return { edges, hasNextPage: vehicles.hasNextPage };
   }
 
   async reputationHistory(entity: string, range: TimeRange, limit: number): Promise<ReputationPoint[]> {

@@ -36,6 +36,7 @@ export type {
   EntityFlag,
   EntitySummary,
   EntityQuery,
+  VehiclePosition,
   DeadLetterRecord,
   DeadLetterQuery,
   DetectorOutput,

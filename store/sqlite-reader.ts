@@ -29,6 +29,7 @@ export const STORE_READS = [
   'getAction',
   'getEntity',
   'searchEntities',
+  'vehiclePositions',
   'reputationHistory',
   'searchDeadLetters',
 ] as const;

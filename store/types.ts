@@ -168,6 +168,23 @@ export interface EntityQuery {
   reputationBelow?: number;
 }
 
+/**
+ * A vehicle's newest basic safety message, with its summary: what the authority's map draws
+ * on its first screen for every vehicle (api `vehiclePositions`).
+ */
+export interface VehiclePosition {
+  vehicle: EntitySummary;
+  eventId: string;
+  /** Epoch milliseconds of the report. */
+  ts: number;
+  lat: number;
+  lon: number;
+  /** Metres per second. */
+  speed: number;
+  /** Degrees from north. */
+  heading: number;
+}
+
 export interface DeadLetterRecord {
   seq: number;
   receivedAt: number;
@@ -272,6 +289,11 @@ export interface Store {
 
   getEntity(id: string, type: EntityType): Awaitable<EntitySummary | undefined>;
   searchEntities(query: EntityQuery, page: PageRequest): Awaitable<Page<EntitySummary>>;
+  /**
+   * Vehicles (by id, as `searchEntities`) each with its newest basic safety message; a vehicle
+   * with none stored is left out. One query for a page, however many events are stored.
+   */
+  vehiclePositions(query: Omit<EntityQuery, 'type'>, page: PageRequest): Awaitable<Page<VehiclePosition>>;
   /** Oldest first, at most `limit` (the most recent ones when capped). */
   reputationHistory(entity: string, range: TimeRange, limit: number): Awaitable<ReputationPoint[]>;
   /** Set or clear the authority's flag, and record the action, atomically. */

@@ -5,6 +5,8 @@
  * served by a fresh thread; a read-only connection cannot write.
  */
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi, createToken } from '../api/index.js';
 import { ReadPool } from '../api/read-pool.js';
@@ -93,6 +95,32 @@ describe('the API reading through its read threads', () => {
       await pool.close();
     }
   }, 120_000);
+
+  it('answers the last committed snapshot at once while a writer holds its write transaction open', async () => {
+    fill(100);
+    const pool = new ReadPool({ dataDir: tmp.dir, budgetMs: 10_000 });
+    // A second writing connection, as the node's store writer thread has: BEGIN IMMEDIATE takes
+    // the write lock and keeps it while the read runs.
+    const writer = new Database(join(tmp.dir, 'vigil.db'));
+    try {
+      await pool.start();
+      writer.exec('BEGIN IMMEDIATE');
+      writer.prepare('DELETE FROM events').run();
+      const started = performance.now();
+      const [count, page] = await Promise.all([pool.call('countEventsMatching', [{}]), pool.call('searchEvents', [{ text: 'guest7' }, { first: 5 }])]);
+      const waited = performance.now() - started;
+      // The uncommitted delete is not seen, and the read did not wait for the lock
+      // (busy_timeout is 5 s on the reader: waiting for the writer would take all of it).
+      expect(count).toBe(100);
+      expect((page as { edges: unknown[] }).edges.length).toBeGreaterThan(0);
+      expect(waited).toBeLessThan(4_000);
+      writer.exec('ROLLBACK');
+    } finally {
+      if (writer.inTransaction) writer.exec('ROLLBACK');
+      writer.close();
+      await pool.close();
+    }
+  });
 
   it('a read-only connection refuses to write', () => {
     fill(1);

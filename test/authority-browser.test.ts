@@ -90,6 +90,19 @@ describe.skipIf(!haveChromium)('the authority decides, in headless Chromium', ()
     await expect.poll(async () => (await rows.evaluateAll((trs) => trs.map((t) => t.getAttribute('data-vehicle')))).sort(), { timeout: 20_000 }).toEqual(['V-8102', 'V-8103']);
     await page.getByRole('list', { name: 'Latest decisions' }).getByText(/V-8101/).waitFor();
     await shot(page, '03-rogue-now-after.png');
+
+    // One definition: the map's rogue list and the vehicles page say what the rogue-now page says.
+    await page.getByRole('link', { name: 'Map' }).first().click();
+    const mapList = page.getByRole('list', { name: 'Rogue vehicles' });
+    await expect.poll(async () => (await mapList.getByRole('link').allTextContents()).sort(), { timeout: 20_000 }).toEqual(['V-8102', 'V-8103']);
+    const bound = node.analysis!.detector.reputation.options.flagBelow;
+    await page.getByText(`reputation under ${bound} and heard in the last 2 min`).waitFor();
+    await shot(page, '04-map-rogue-now.png');
+    await page.goto(`${node.url}/#/vehicles`);
+    const vehicleRows = page.locator('table[aria-label="Vehicles"] tbody tr.rogue');
+    await expect.poll(async () => (await vehicleRows.evaluateAll((trs) => trs.map((t) => t.getAttribute('data-vehicle')))).sort(), { timeout: 20_000 }).toEqual(['V-8102', 'V-8103']);
+    await page.getByText('2 rogue now').waitFor();
+    await shot(page, '05-vehicles.png');
     expect(problems).toEqual([]);
   });
 });

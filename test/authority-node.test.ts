@@ -120,6 +120,19 @@ describe('the authority overrules the detector on a running node', () => {
     expect(page.vehicle.history.map((h) => h.id)).toContain(action.id);
   });
 
+  it('holds one definition of rogue: the detector flag bound, and a silent vehicle is history, not rogue now', async () => {
+    const def = (await ok<{ rogueDefinition: { reputationBelow: number; flagAfterMs: number; silentAfterMs: number } }>(tokens.authority, '{ rogueDefinition { reputationBelow flagAfterMs silentAfterMs } }')).rogueDefinition;
+    const book = node.analysis!.detector.reputation.options;
+    expect(def).toEqual({ reputationBelow: book.flagBelow, flagAfterMs: book.flagAfterMs, silentAfterMs: 120_000 });
+    // A ghost that lied and then fell silent five minutes ago: low trust, but nothing on the road now.
+    await ingest(teleports('V-7009', 30, Date.now() - 5 * 60_000));
+    await waitFor(async () => ((await reputation('V-7009')) ?? 1) < def.reputationBelow ? true : undefined, 20_000, 'V-7009 scored low');
+    expect((await rogueIds())['V-7009']).toBeUndefined();
+    expect((await rogueIds())['V-7002']).toBe('REPUTATION');
+    const v = await ok<{ a: { rogueNow: boolean }; b: { rogueNow: boolean } }>(tokens.authority, '{ a: vehicle(id: "V-7009") { rogueNow } b: vehicle(id: "V-7002") { rogueNow } }');
+    expect(v).toEqual({ a: { rogueNow: false }, b: { rogueNow: true } });
+  });
+
   it('flags a vehicle rogue by hand: on the list whatever its reputation, and the detector keeps it flagged', async () => {
     await ingest(honest('V-7003', 10, start, 0));
     await waitFor(async () => ((await reputation('V-7003')) !== null ? true : undefined), 20_000, 'V-7003 scored');

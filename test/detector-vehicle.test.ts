@@ -101,6 +101,38 @@ describe.each([0.3, 5])('honest and forged tracks at %s m of GNSS noise', (sigma
     expect(after.filter(flagged).length).toBe(0);
   });
 
+  it('a vehicle first heard holding a forged place while its speeds drive: the truth it resumes is not judged against that place', () => {
+    const fx = new FeatureExtractor();
+    // V-3 joins 20 s into the fleet's traffic (the noise is learnt), standing 250 m east of
+    // its true road while it reports its true speeds north for 6 s, then tells the truth
+    const events = fleet(sigma, 8, 60, 107).filter((e, i) => e.vigil.entity.id !== 'V-3' || Math.floor(i / 8) >= 200);
+    let held: { lat: number; lon: number } | undefined;
+    const forged = events.map((e, i) => {
+      const v = e.vigil.vehicle!;
+      if (e.vigil.entity.id !== 'V-3' || Math.floor(i / 8) >= 260) return e;
+      held ??= { lat: v.lat, lon: v.lon + 250 * M };
+      return ev({ kind: 'bsm', vehicle: 'V-3', ts: e.vigil.ts, lat: held.lat, lon: held.lon, speed: v.speed, heading: 0, accel: v.accel, seq: v.seq });
+    });
+    const r = rows(fx, forged).filter((x) => x.vid === 'V-3');
+    // (the jump itself, 250 m at once, is the one thing the truth cannot avoid)
+    const truth = r.slice(60 + 5);
+    expect(truth.length).toBeGreaterThan(200);
+    expect(truth.filter((x) => x.offset_nis! > NIS_RULE)).toEqual([]);
+  });
+
+  it('a position jumped 250 m from a track that drove where its speeds said is still off the remembered track', () => {
+    const fx = new FeatureExtractor();
+    const events = fleet(sigma, 8, 60, 108);
+    const forged = events.map((e, i) => {
+      const v = e.vigil.vehicle!;
+      const k = Math.floor(i / 8);
+      if (e.vigil.entity.id !== 'V-3' || k < 300 || k >= 360) return e;
+      return ev({ kind: 'bsm', vehicle: 'V-3', ts: e.vigil.ts, lat: v.lat, lon: v.lon + 250 * M, speed: v.speed, heading: 0, accel: v.accel, seq: v.seq });
+    });
+    const r = rows(fx, forged).filter((x) => x.vid === 'V-3');
+    expect(r.slice(305, 360).filter((x) => x.offset_nis! > NIS_RULE).length).toBeGreaterThan(50);
+  });
+
   it('a vehicle lying in two bouts a second apart: both are caught, and neither the truth between nor after them is', () => {
     const fx = new FeatureExtractor();
     const events = fleet(sigma, 8, 90, 105);
@@ -222,9 +254,25 @@ describe('noise learnt from the traffic', () => {
     const trained = new FeatureExtractor();
     rows(trained, fleet(4, 6, 60, 106));
     const fresh = new FeatureExtractor({ learnt: trained.learnt() });
-    expect(fresh.learnt()).toEqual(trained.learnt());
+    // the same values, each counting for a few hundred messages of the deployment's own
+    const values = (l: unknown) => JSON.parse(JSON.stringify(l, (k, v) => (k === 'n' ? undefined : v)));
+    expect(values(fresh.learnt())).toEqual(values(trained.learnt()));
+    expect(fresh.learnt().vehicle).toBeDefined();
     // a malformed state is refused, not half-read
     expect(new FeatureExtractor().setLearnt({ vehicle: { version: 1, pos: 'x' } })).toBe(false);
+  });
+
+  it('a model trained where GNSS noise is 0.3 m adapts within seconds to a city where it is 5 m, and its honest traffic passes', () => {
+    const trained = new FeatureExtractor();
+    rows(trained, fleet(0.3, 6, 90, 109));
+    const fx = new FeatureExtractor({ learnt: trained.learnt() });
+    const r = rows(fx, fleet(5, 6, 30, 110));
+    const sigma = Math.exp((fx.learnt().vehicle as { pos: { l: number } }).pos.l);
+    expect(sigma).toBeGreaterThan(5 * 0.7);
+    expect(sigma).toBeLessThan(5 / 0.7);
+    // after the first 5 s (300 messages) of the new city
+    const late = r.slice(300);
+    expect(late.filter(flagged).length / late.length).toBeLessThan(0.005);
   });
 
   it("a message's stated accuracy is used when sent", () => {
@@ -304,6 +352,28 @@ describe('identities and radio', () => {
     expect(out['V-34']!.at(-1)!.formation_log).toBeGreaterThan(0);
     expect(Math.max(...out['V-33']!.map((r) => r.formation_log!))).toBe(0);
     expect(out['V-35']!.at(-1)!.formation_log).toBe(0);
+  });
+
+  it('a new identity that came into its unit’s hearing right behind another (a queue entering coverage) is not in formation; one appearing beside a vehicle the unit has heard for long is', () => {
+    const run = (senderT0: number) => {
+      const fx = new FeatureExtractor();
+      // the stream began long before (no identity here is new because monitoring just began)
+      fx.one(ev({ kind: 'bsm', vehicle: 'V-0', ts: T0 - 60_000, lat: 1.4, lon: 103.9, speed: 10, heading: 0, rsu: 'RSU-1' }));
+      const lead = northTrack('V-40', Math.round((T0 + 6_000 - senderT0) / 100), 12, 100, { t0: senderT0, rsu: 'RSU-1' });
+      // 20 m behind the leader with its speed and heading, first heard at T0
+      const at = (T0 - senderT0) / 1000;
+      const follower = northTrack('V-41', 60, 12, 100, { t0: T0 + 3, lat0: 1.35 + (12 * at - 20) * M, rsu: 'RSU-1' });
+      const out: number[] = [];
+      for (const e of [...lead, ...follower].sort((x, y) => x.vigil.ts - y.vigil.ts)) {
+        const v = fx.one(e)!.values;
+        if (e.vigil.entity.id === 'V-41') out.push(v.formation_log!);
+      }
+      return Math.max(...out);
+    };
+    // the leader first heard 20 m / 12 m/s ≈ 1.7 s before: they entered together
+    expect(run(T0 - 1_700)).toBe(0);
+    // the leader heard for 20 s before an identity appears 20 m behind it and keeps the place
+    expect(run(T0 - 20_000)).toBeGreaterThan(0);
   });
 
   it('positions beyond the receiving unit and two distant units at once', () => {

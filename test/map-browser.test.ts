@@ -138,9 +138,18 @@ describe.skipIf(!haveChromium)('the map of an imported OSM city in headless Chro
   });
 
   async function mapFlow(page: Page): Promise<void> {
+    const asked: string[] = [];
+    page.on('request', (r) => r.url().endsWith('/graphql') && asked.push(r.postData() ?? ''));
     await page.getByRole('link', { name: 'Map', exact: true }).first().click();
     const map = page.getByRole('region', { name: /^City map: 14 vehicles/ });
     await map.waitFor();
+    // The first screen is bounded: the vehicles' last positions in capped pages, no query per
+    // vehicle and no track until one is focused (issue 19: loads stay fast at a city's volume).
+    const firstScreen = asked.filter((b) => !b.includes('rogueNow'));
+    const pages = firstScreen.filter((b) => b.includes('vehiclePositions')).map((b) => (JSON.parse(b) as { variables: { first: number } }).variables.first);
+    expect(pages.length).toBeGreaterThan(0);
+    for (const first of pages) expect(first).toBeLessThanOrEqual(1000);
+    expect(firstScreen.filter((b) => /recentEvents|vehicles\(/.test(b))).toEqual([]);
     await expect.poll(() => page.locator('path.map-road').count()).toBe(roads);
     expect(await page.locator('path.map-rsu').count()).toBe(2);
     // Zoomed out, the vehicles 40 m apart on one street are drawn as clusters that count them.

@@ -8,11 +8,16 @@ import { exited, freePort, tempDir, vigilBin, waitFor } from './helpers.js';
 /** POST /ingest takes only JSON and NDJSON content types (collectors/http). */
 const NDJSON = { 'Content-Type': 'application/x-ndjson' };
 
+/** Every child started, so that a test failing before it kills one leaves none behind. */
+const children: ChildProcess[] = [];
+
 function startVigil(dataDir: string, port: number): ChildProcess {
-  return spawn(process.execPath, [vigilBin, 'start', '--data-dir', dataDir, '--port', String(port), '--no-mqtt-broker', '--no-syslog'], {
+  const child = spawn(process.execPath, [vigilBin, 'start', '--data-dir', dataDir, '--port', String(port), '--no-mqtt-broker', '--no-syslog'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, VIGIL_LOG_LEVEL: 'warn' },
   });
+  children.push(child);
+  return child;
 }
 
 async function healthy(port: number): Promise<true | undefined> {
@@ -26,7 +31,10 @@ async function healthy(port: number): Promise<true | undefined> {
 
 describe('when vigil start is killed with SIGKILL in the middle of an ingest', () => {
   const tmp = tempDir();
-  afterAll(() => tmp.cleanup());
+  afterAll(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    tmp.cleanup();
+  });
 
   it('still has every event the HTTP collector had answered as stored, after a restart', async () => {
     const port = await freePort();

@@ -233,6 +233,26 @@ for (const adapter of adapters) {
         const p2 = await store.searchEntities({ type: 'vehicle', idPrefix: 'V-' }, { first: 2, after: p1.edges.at(-1)!.cursor });
         expect([...p1.edges, ...p2.edges].map((e) => e.node.id)).toEqual(['V-0001', 'V-0002', 'V-0003']);
       });
+
+      it("gives each vehicle's newest BSM with its summary, by id, page by page, leaving out vehicles never heard from", async () => {
+        const at = (v: string, ts: number, lat: number) => ({ event: bsm(v, ts, { lat, seq: ts - T0 }), source: 'http', receivedAt: ts });
+        // Out of time order on purpose: the newest report is by its time, not by arrival.
+        await store.writeEvents([at('V-0002', T0 + 5, 1.5), at('V-0001', T0 + 2, 1.2), at('V-0001', T0 + 9, 1.9), at('V-0002', T0 + 1, 1.1), at('V-0001', T0 + 4, 1.4), at('V-0003', T0 + 3, 1.3)]);
+        // A device with a vehicle's id sends no BSM: it is not a position.
+        await store.writeEvents([{ event: auth('V-0003', T0 + 50, 'root', 'failure'), source: 'http', receivedAt: T0 + 50 }]);
+        await store.saveDetectorOutput({ reputation: [reputation('V-0001', T0 + 9, 0.2), reputation('V-0002', T0 + 5, 0.9), reputation('V-0003', T0 + 3, 0.8), reputation('V-0009', T0, 0.9)] });
+        const p1 = await store.vehiclePositions({}, { first: 2 });
+        expect(p1.hasNextPage).toBe(true);
+        expect(p1.edges.map((e) => [e.node.vehicle.id, e.node.ts, e.node.lat])).toEqual([['V-0001', T0 + 9, 1.9], ['V-0002', T0 + 5, 1.5]]);
+        expect(p1.edges[0]!.node).toMatchObject({ vehicle: { reputation: 0.2, detectorFlagged: true }, lon: 103.8, speed: 13.4, heading: 87.5 });
+        const p2 = await store.vehiclePositions({}, { first: 2, after: p1.edges.at(-1)!.cursor });
+        // V-0009 has a reputation but no report stored: left out.
+        expect(p2.edges.map((e) => [e.node.vehicle.id, e.node.ts])).toEqual([['V-0003', T0 + 3]]);
+        expect(p2.hasNextPage).toBe(false);
+        expect((await store.vehiclePositions({ flagged: true }, { first: 10 })).edges.map((e) => e.node.vehicle.id)).toEqual(['V-0001']);
+        const newest = (await store.searchEvents({ entity: 'V-0001' }, { first: 1 })).edges[0]!.node.event.id;
+        expect((await store.vehiclePositions({ idPrefix: 'V-0001' }, { first: 10 })).edges.map((e) => e.node.eventId)).toEqual([newest]);
+      });
     });
   });
 }

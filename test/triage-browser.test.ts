@@ -2,7 +2,7 @@
  * The analyst and the auditor at volume, in Debian's headless Chromium (playwright-core)
  * against a node started in this process: the query bar typed at four keys a second keeps
  * every key and lands in the URL; the queue survives opening and closing an incident; a
- * row's raw event JSON; grouping and sorting; bulk assign and resolve with one reason (each
+ * row's raw event JSON; grouping (by roadside unit, rule and entity) and sorting; bulk assign and resolve with one reason (each
  * incident its own ledger action); the case bundle downloaded from the incident page,
  * verified in the browser, and a tampered evidence document in it named. Screenshots at
  * 1440×900 go to test-artifacts/triage/.
@@ -19,6 +19,7 @@ import { chromiumFor, launchChromium, openPage, startPageNode } from './chromium
 
 const ARTIFACTS = join(repoRoot, 'test-artifacts', 'triage');
 const ROGUES = ['V-9001', 'V-9002', 'V-9003', 'V-9004'];
+const RSU_OF: Record<string, string> = { 'V-9001': 'RSU-A', 'V-9002': 'RSU-A', 'V-9003': 'RSU-B', 'V-9004': 'RSU-B' };
 const haveChromium = chromiumFor('triage browser test');
 
 describe.skipIf(!haveChromium)('triage at volume and the case bundle, in headless Chromium', () => {
@@ -35,7 +36,9 @@ describe.skipIf(!haveChromium)('triage at volume and the case bundle, in headles
     tokens.analyst = createToken(node.store, { name: 'ana', role: 'analyst', createdBy: 'test' }).token;
     tokens.auditor = createToken(node.store, { name: 'audrey', role: 'auditor', createdBy: 'test' }).token;
     for (const v of ROGUES) {
-      const res = await fetch(`${node.url}/ingest`, { method: 'POST', body: teleports(v, 20), headers: { 'Content-Type': 'application/x-ndjson' } });
+      // Two roadside units hear the four: the queue groups by the unit that received the alerting messages.
+      const body = teleports(v, 20).split('\n').map((l) => JSON.stringify({ ...(JSON.parse(l) as object), rsu: RSU_OF[v] })).join('\n');
+      const res = await fetch(`${node.url}/ingest`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-ndjson' } });
       expect(await res.json()).toMatchObject({ accepted: 20 });
     }
     await waitFor(() => (node.store.countIncidentsMatching({}) >= ROGUES.length ? true : undefined), 30_000, 'four incidents');
@@ -108,6 +111,27 @@ describe.skipIf(!haveChromium)('triage at volume and the case bundle, in headles
     await analyst.getByLabel('Query').fill('');
     await analyst.getByLabel('Query').press('Enter');
     await expect.poll(() => rows.count()).toBe(ROGUES.length);
+    // Group by roadside unit, then by rule, each in the URL and surviving a reload.
+    await analyst.getByLabel('Group by').selectOption('rsu');
+    const groups = analyst.locator('tr.group-row');
+    await expect.poll(async () => (await groups.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-group')))).sort()).toEqual(['RSU-A', 'RSU-B']);
+    await expect.poll(() => analyst.url()).toContain('group=rsu');
+    await analyst.reload();
+    await expect.poll(() => groups.count()).toBe(2);
+    expect(await analyst.getByLabel('Group by').inputValue()).toBe('rsu');
+    for (const v of ROGUES) expect(await rows.filter({ hasText: v }).textContent()).toContain(`via ${RSU_OF[v]}`);
+    await shot(analyst, '04a-queue-by-rsu.png');
+    const firstRules = new Set(node.store.searchIncidents({}, { first: 10 }).edges.map((e) => e.node.incident.severityBasis?.detectors[0]));
+    expect(firstRules.has(undefined)).toBe(false);
+    await analyst.getByLabel('Group by').selectOption('rule');
+    await expect.poll(async () => (await groups.evaluateAll((rs) => rs.map((r) => r.getAttribute('data-group')))).sort()).toEqual([...firstRules].sort());
+    await expect.poll(() => analyst.url()).toContain('group=rule');
+    // Each rule's heading names it by its title, as the rule book has it.
+    const book = (await (await fetch(`${node.url}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tokens.analyst}` }, body: JSON.stringify({ query: '{ rules { id title } }' }) })).json()) as { data: { rules: Array<{ id: string; title: string }> } };
+    const titles = new Map(book.data.rules.map((r) => [r.id, r.title]));
+    for (const id of firstRules) if (titles.has(id!)) await expect.poll(() => analyst.locator(`tr.group-row[data-group="${id}"]`).textContent()).toContain(titles.get(id!)!);
+    expect([...firstRules].some((id) => titles.has(id!))).toBe(true);
+    await shot(analyst, '04b-queue-by-rule.png');
     await analyst.getByLabel('Group by').selectOption('entity');
     await expect.poll(() => analyst.locator('tr.group-row').count()).toBe(ROGUES.length);
     await analyst.getByRole('button', { name: 'Alerts' }).click();

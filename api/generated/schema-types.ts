@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { StoredEvent as StoredEventModel, EventPage as EventPageModel, Alert as AlertModel, AlertPage as AlertPageModel, StoredIncident as StoredIncidentModel, IncidentPage as IncidentPageModel, IncidentChange as IncidentChangeModel, EntityParent as EntityParentModel, EntityPage as EntityPageModel, DeadLetterRecord as DeadLetterRecordModel, DeadLetterPage as DeadLetterPageModel, ActionRecord as ActionRecordModel, ReputationPoint as ReputationPointModel, TokenRecord as TokenRecordModel, Principal as PrincipalModel, RuleItem as RuleItemModel, CheckpointView as CheckpointViewModel, EvidenceBundleView as EvidenceBundleViewModel, VerificationView as VerificationViewModel, OverruleRecord as OverruleRecordModel, ApiContext } from '../resolvers/mappers.js';
+import type { StoredEvent as StoredEventModel, EventPage as EventPageModel, Alert as AlertModel, AlertPage as AlertPageModel, StoredIncident as StoredIncidentModel, IncidentPage as IncidentPageModel, IncidentChange as IncidentChangeModel, EntityParent as EntityParentModel, EntityPage as EntityPageModel, VehiclePosition as VehiclePositionModel, VehiclePositionPage as VehiclePositionPageModel, DeadLetterRecord as DeadLetterRecordModel, DeadLetterPage as DeadLetterPageModel, ActionRecord as ActionRecordModel, ReputationPoint as ReputationPointModel, TokenRecord as TokenRecordModel, Principal as PrincipalModel, RuleItem as RuleItemModel, CheckpointView as CheckpointViewModel, EvidenceBundleView as EvidenceBundleViewModel, VerificationView as VerificationViewModel, OverruleRecord as OverruleRecordModel, ApiContext } from '../resolvers/mappers.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
@@ -372,6 +372,12 @@ export type Incident = {
   id: Scalars['ID']['output'];
   lastSeen: Scalars['Timestamp']['output'];
   resolution?: Maybe<IncidentResolution>;
+  /** The roadside unit that received most of its alerting messages (on a tie the one heard first); null when none came through a roadside unit. */
+  rsu?: Maybe<Scalars['String']['output']>;
+  /** Every roadside unit that received an alerting message, in the order first heard, with how many. */
+  rsus: Array<IncidentRsu>;
+  /** Distinct detectors of its alerts, in the order they first fired: rule ids, model:<family>, reputation:rogue (the queue's group by rule takes the first). Empty for incidents stored before it existed. */
+  rules: Array<Scalars['String']['output']>;
   severity: Severity;
   /** Why the incident has its severity: one phrase per piece of evidence weighed (detector/severity.ts); empty for incidents stored before it existed. */
   severityReasons: Array<Scalars['String']['output']>;
@@ -433,6 +439,12 @@ export type IncidentResolution = {
   by: Scalars['String']['output'];
   comment?: Maybe<Scalars['String']['output']>;
   reason: Resolution;
+};
+
+export type IncidentRsu = {
+  __typename?: 'IncidentRsu';
+  alerts: Scalars['Int']['output'];
+  id: Scalars['String']['output'];
 };
 
 export type IncidentSort = {
@@ -634,12 +646,15 @@ export type Query = {
   incidents: IncidentConnection;
   ledgerStatus: LedgerStatus;
   me: Principal;
-  /** What is rogue now (history stays on each vehicle's page). */
+  rogueDefinition: RogueDefinition;
+  /** What is rogue now (history stays on each vehicle's page), as RogueDefinition says. */
   rogueNow: Array<RogueVehicle>;
   rules: Array<RuleItem>;
   /** Admin only. */
   tokens: Array<ApiToken>;
   vehicle: Vehicle;
+  /** Each vehicle's last reported position, by id, in one store query per page (at most 1000 a page; vehicles never heard from are left out). */
+  vehiclePositions: VehiclePositionConnection;
   vehicles: VehicleConnection;
   /** Checks a bundle against this log's public key, as an auditor would offline. */
   verifyEvidence: VerificationResult;
@@ -730,6 +745,13 @@ export type QueryVehicleArgs = {
 };
 
 
+export type QueryVehiclePositionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<EntityFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryVehiclesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<EntityFilter>;
@@ -754,6 +776,17 @@ export type Resolution =
   | 'duplicate'
   | 'false_positive'
   | 'true_positive';
+
+/** What the product calls a rogue vehicle, in one place (api/resolvers/authority.ts): flagged by hand, or trust under reputationBelow (the detector's flag bound) and heard within silentAfterMs, and not overruled since. */
+export type RogueDefinition = {
+  __typename?: 'RogueDefinition';
+  /** The detector raises its flag when trust stays under the bound this long, milliseconds. */
+  flagAfterMs: Scalars['Int']['output'];
+  /** Trust (0–1) under which a vehicle is rogue: the detector reputation's flagBelow. */
+  reputationBelow: Scalars['Float']['output'];
+  /** A vehicle rogue by reputation and silent longer than this (milliseconds) is history, not rogue now; a hand flag holds regardless. */
+  silentAfterMs: Scalars['Int']['output'];
+};
 
 export type RogueVehicle = {
   __typename?: 'RogueVehicle';
@@ -860,7 +893,7 @@ export type Vehicle = {
   /** Trust in [0, 1] now; null until the detector has scored it. */
   reputation?: Maybe<Scalars['Float']['output']>;
   reputationHistory: Array<ReputationPoint>;
-  /** Rogue now: flagged by hand, or trust under the rogue bound, and not overruled since. */
+  /** Rogue now, as RogueDefinition says: flagged by hand, or trust under the bound and heard lately, and not overruled since. */
   rogueNow: Scalars['Boolean']['output'];
 };
 
@@ -906,6 +939,37 @@ export type VehiclePayload = {
   __typename?: 'VehiclePayload';
   action: Action;
   vehicle: Vehicle;
+};
+
+/** A vehicle's newest basic safety message with its summary: what the map draws for each vehicle. */
+export type VehiclePosition = {
+  __typename?: 'VehiclePosition';
+  detectorFlagged: Scalars['Boolean']['output'];
+  /** The reporting event's id. */
+  eventId: Scalars['ID']['output'];
+  /** Flagged by the detector or by the transport authority. */
+  flagged: Scalars['Boolean']['output'];
+  /** Degrees from north. */
+  heading: Scalars['Float']['output'];
+  id: Scalars['ID']['output'];
+  lat: Scalars['Float']['output'];
+  lon: Scalars['Float']['output'];
+  reputation?: Maybe<Scalars['Float']['output']>;
+  /** Metres per second. */
+  speed: Scalars['Float']['output'];
+  timestamp: Scalars['Timestamp']['output'];
+};
+
+export type VehiclePositionConnection = {
+  __typename?: 'VehiclePositionConnection';
+  edges: Array<VehiclePositionEdge>;
+  pageInfo: PageInfo;
+};
+
+export type VehiclePositionEdge = {
+  __typename?: 'VehiclePositionEdge';
+  cursor: Scalars['String']['output'];
+  node: VehiclePosition;
 };
 
 export type VerificationResult = {
@@ -1042,6 +1106,7 @@ export type ResolversTypes = {
   IncidentFilter: IncidentFilter;
   IncidentPayload: ResolverTypeWrapper<Omit<IncidentPayload, 'action' | 'incident'> & { action: ResolversTypes['Action'], incident: ResolversTypes['Incident'] }>;
   IncidentResolution: ResolverTypeWrapper<IncidentResolution>;
+  IncidentRsu: ResolverTypeWrapper<IncidentRsu>;
   IncidentSort: IncidentSort;
   IncidentSortField: IncidentSortField;
   IncidentStatus: IncidentStatus;
@@ -1056,6 +1121,7 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReputationPoint: ResolverTypeWrapper<ReputationPointModel>;
   Resolution: Resolution;
+  RogueDefinition: ResolverTypeWrapper<RogueDefinition>;
   RogueVehicle: ResolverTypeWrapper<Omit<RogueVehicle, 'vehicle'> & { vehicle: ResolversTypes['Vehicle'] }>;
   Role: Role;
   RuleItem: ResolverTypeWrapper<RuleItemModel>;
@@ -1075,6 +1141,9 @@ export type ResolversTypes = {
   VehicleEdge: ResolverTypeWrapper<Omit<VehicleEdge, 'node'> & { node: ResolversTypes['Vehicle'] }>;
   VehicleKinematics: ResolverTypeWrapper<VehicleKinematics>;
   VehiclePayload: ResolverTypeWrapper<Omit<VehiclePayload, 'action' | 'vehicle'> & { action: ResolversTypes['Action'], vehicle: ResolversTypes['Vehicle'] }>;
+  VehiclePosition: ResolverTypeWrapper<VehiclePositionModel>;
+  VehiclePositionConnection: ResolverTypeWrapper<VehiclePositionPageModel>;
+  VehiclePositionEdge: ResolverTypeWrapper<Omit<VehiclePositionEdge, 'node'> & { node: ResolversTypes['VehiclePosition'] }>;
   VerificationResult: ResolverTypeWrapper<VerificationViewModel>;
   VerificationStep: ResolverTypeWrapper<VerificationStep>;
 };
@@ -1122,6 +1191,7 @@ export type ResolversParentTypes = {
   IncidentFilter: IncidentFilter;
   IncidentPayload: Omit<IncidentPayload, 'action' | 'incident'> & { action: ResolversParentTypes['Action'], incident: ResolversParentTypes['Incident'] };
   IncidentResolution: IncidentResolution;
+  IncidentRsu: IncidentRsu;
   IncidentSort: IncidentSort;
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
@@ -1131,6 +1201,7 @@ export type ResolversParentTypes = {
   Principal: PrincipalModel;
   Query: Record<PropertyKey, never>;
   ReputationPoint: ReputationPointModel;
+  RogueDefinition: RogueDefinition;
   RogueVehicle: Omit<RogueVehicle, 'vehicle'> & { vehicle: ResolversParentTypes['Vehicle'] };
   RuleItem: RuleItemModel;
   RuleItemPayload: Omit<RuleItemPayload, 'action' | 'item'> & { action: ResolversParentTypes['Action'], item: ResolversParentTypes['RuleItem'] };
@@ -1146,6 +1217,9 @@ export type ResolversParentTypes = {
   VehicleEdge: Omit<VehicleEdge, 'node'> & { node: ResolversParentTypes['Vehicle'] };
   VehicleKinematics: VehicleKinematics;
   VehiclePayload: Omit<VehiclePayload, 'action' | 'vehicle'> & { action: ResolversParentTypes['Action'], vehicle: ResolversParentTypes['Vehicle'] };
+  VehiclePosition: VehiclePositionModel;
+  VehiclePositionConnection: VehiclePositionPageModel;
+  VehiclePositionEdge: Omit<VehiclePositionEdge, 'node'> & { node: ResolversParentTypes['VehiclePosition'] };
   VerificationResult: VerificationViewModel;
   VerificationStep: VerificationStep;
 };
@@ -1371,6 +1445,9 @@ export type IncidentResolvers<ContextType = ApiContext, ParentType extends Resol
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastSeen?: Resolver<ResolversTypes['Timestamp'], ParentType, ContextType>;
   resolution?: Resolver<Maybe<ResolversTypes['IncidentResolution']>, ParentType, ContextType>;
+  rsu?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rsus?: Resolver<Array<ResolversTypes['IncidentRsu']>, ParentType, ContextType>;
+  rules?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   severity?: Resolver<ResolversTypes['Severity'], ParentType, ContextType>;
   severityReasons?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['IncidentStatus'], ParentType, ContextType>;
@@ -1405,6 +1482,11 @@ export type IncidentResolutionResolvers<ContextType = ApiContext, ParentType ext
   by?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   comment?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['Resolution'], ParentType, ContextType>;
+};
+
+export type IncidentRsuResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['IncidentRsu'] = ResolversParentTypes['IncidentRsu']> = {
+  alerts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
@@ -1467,10 +1549,12 @@ export type QueryResolvers<ContextType = ApiContext, ParentType extends Resolver
   incidents?: Resolver<ResolversTypes['IncidentConnection'], ParentType, ContextType, RequireFields<QueryIncidentsArgs, 'first'>>;
   ledgerStatus?: Resolver<ResolversTypes['LedgerStatus'], ParentType, ContextType>;
   me?: Resolver<ResolversTypes['Principal'], ParentType, ContextType>;
+  rogueDefinition?: Resolver<ResolversTypes['RogueDefinition'], ParentType, ContextType>;
   rogueNow?: Resolver<Array<ResolversTypes['RogueVehicle']>, ParentType, ContextType, RequireFields<QueryRogueNowArgs, 'first'>>;
   rules?: Resolver<Array<ResolversTypes['RuleItem']>, ParentType, ContextType, Partial<QueryRulesArgs>>;
   tokens?: Resolver<Array<ResolversTypes['ApiToken']>, ParentType, ContextType>;
   vehicle?: Resolver<ResolversTypes['Vehicle'], ParentType, ContextType, RequireFields<QueryVehicleArgs, 'id'>>;
+  vehiclePositions?: Resolver<ResolversTypes['VehiclePositionConnection'], ParentType, ContextType, RequireFields<QueryVehiclePositionsArgs, 'first'>>;
   vehicles?: Resolver<ResolversTypes['VehicleConnection'], ParentType, ContextType, RequireFields<QueryVehiclesArgs, 'first'>>;
   verifyEvidence?: Resolver<ResolversTypes['VerificationResult'], ParentType, ContextType, RequireFields<QueryVerifyEvidenceArgs, 'bundle'>>;
 };
@@ -1479,6 +1563,12 @@ export type ReputationPointResolvers<ContextType = ApiContext, ParentType extend
   flagged?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   timestamp?: Resolver<ResolversTypes['Timestamp'], ParentType, ContextType>;
   value?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type RogueDefinitionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['RogueDefinition'] = ResolversParentTypes['RogueDefinition']> = {
+  flagAfterMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reputationBelow?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  silentAfterMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type RogueVehicleResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['RogueVehicle'] = ResolversParentTypes['RogueVehicle']> = {
@@ -1558,6 +1648,29 @@ export type VehiclePayloadResolvers<ContextType = ApiContext, ParentType extends
   vehicle?: Resolver<ResolversTypes['Vehicle'], ParentType, ContextType>;
 };
 
+export type VehiclePositionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['VehiclePosition'] = ResolversParentTypes['VehiclePosition']> = {
+  detectorFlagged?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  flagged?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  heading?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lat?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  lon?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  reputation?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  speed?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  timestamp?: Resolver<ResolversTypes['Timestamp'], ParentType, ContextType>;
+};
+
+export type VehiclePositionConnectionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['VehiclePositionConnection'] = ResolversParentTypes['VehiclePositionConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['VehiclePositionEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type VehiclePositionEdgeResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['VehiclePositionEdge'] = ResolversParentTypes['VehiclePositionEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['VehiclePosition'], ParentType, ContextType>;
+};
+
 export type VerificationResultResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['VerificationResult'] = ResolversParentTypes['VerificationResult']> = {
   code?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   leafHash?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1604,6 +1717,7 @@ export type Resolvers<ContextType = ApiContext> = {
   IncidentEdge?: IncidentEdgeResolvers<ContextType>;
   IncidentPayload?: IncidentPayloadResolvers<ContextType>;
   IncidentResolution?: IncidentResolutionResolvers<ContextType>;
+  IncidentRsu?: IncidentRsuResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   LedgerStatus?: LedgerStatusResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
@@ -1611,6 +1725,7 @@ export type Resolvers<ContextType = ApiContext> = {
   Principal?: PrincipalResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ReputationPoint?: ReputationPointResolvers<ContextType>;
+  RogueDefinition?: RogueDefinitionResolvers<ContextType>;
   RogueVehicle?: RogueVehicleResolvers<ContextType>;
   RuleItem?: RuleItemResolvers<ContextType>;
   RuleItemPayload?: RuleItemPayloadResolvers<ContextType>;
@@ -1623,6 +1738,9 @@ export type Resolvers<ContextType = ApiContext> = {
   VehicleEdge?: VehicleEdgeResolvers<ContextType>;
   VehicleKinematics?: VehicleKinematicsResolvers<ContextType>;
   VehiclePayload?: VehiclePayloadResolvers<ContextType>;
+  VehiclePosition?: VehiclePositionResolvers<ContextType>;
+  VehiclePositionConnection?: VehiclePositionConnectionResolvers<ContextType>;
+  VehiclePositionEdge?: VehiclePositionEdgeResolvers<ContextType>;
   VerificationResult?: VerificationResultResolvers<ContextType>;
   VerificationStep?: VerificationStepResolvers<ContextType>;
 };

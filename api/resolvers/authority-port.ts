@@ -15,4 +15,8 @@ export interface AuthorityDesk {
   apply(o: OverruleRecord): Awaitable<void>;
   /** Trust under this is rogue (the detector's flag bound, detector/reputation `flagBelow`). */
   rogueBelow: number;
+  /** How long trust stays under the bound before the detector flags, milliseconds (detector/reputation `flagAfterMs`). */
+  rogueAfterMs: number;
+  /** A vehicle rogue by reputation and not heard for longer than this is no longer rogue now, milliseconds. */
+  rogueSilentAfterMs: number;
 }

@@ -23,20 +23,37 @@ export function authorityResolvers(kit: Kit): Resolvers {
     return kit.authority;
   }
 
-  /** Rogue now: the latest decision is a hand flag, or trust is under the bound with no clear since its latest point. */
-  function rogueWhy(summary: EntitySummary | undefined, latest: OverruleRecord | undefined, bound: number): 'BY_HAND' | 'REPUTATION' | null {
+  /**
+   * The one definition of a rogue vehicle (every page reads it through `rogueNow` and
+   * `rogueDefinition`): the authority's hand flag holds until overruled; otherwise trust under
+   * the detector's flag bound, with no clear since the detector's latest word, and heard within
+   * `rogueSilentAfterMs` — a Sybil ghost that stopped sending minutes ago is the vehicle page's
+   * history, not a vehicle on the road to act on.
+   */
+  function rogueWhy(summary: EntitySummary | undefined, latest: OverruleRecord | undefined, d: AuthorityDesk, now: number): 'BY_HAND' | 'REPUTATION' | null {
     if (latest?.decision === 'rogue') return 'BY_HAND';
-    if (!summary) return null;
-    const low = summary.reputation !== null && summary.reputation < bound;
-    if (!low && !summary.detectorFlagged) return null;
+    if (!summary || summary.reputation === null || !(summary.reputation < d.rogueBelow)) return null;
     // A clear made after the detector's latest word holds until the detector speaks again.
     if (latest?.decision === 'clear' && (summary.lastSeen ?? 0) <= latest.at) return null;
-    return low ? 'REPUTATION' : null;
+    if (summary.lastSeen === null || now - summary.lastSeen > d.rogueSilentAfterMs) return null;
+    return 'REPUTATION';
+  }
+
+  // The vehicles list asks `rogueNow` of thousands of vehicles in one request: one read of the decisions each request, not one per vehicle.
+  const latestByRequest = new WeakMap<object, Promise<Map<string, OverruleRecord>>>();
+  function latestOf(ctx: ApiContext): Promise<Map<string, OverruleRecord>> {
+    let m = latestByRequest.get(ctx);
+    if (!m) {
+      m = Promise.resolve(desk().latest()).then((list) => new Map(list.map((o) => [o.entity, o])));
+      latestByRequest.set(ctx, m);
+    }
+    return m;
   }
 
   async function decide(ctx: ApiContext, id: string, decision: 'clear' | 'rogue', reason: OverruleReason | null, comment: string) {
     requirePermission(ctx.principal, 'vehicles');
     const d = desk();
+    latestByRequest.delete(ctx);
     return kit.serialised(`vehicle:${id}`, async () => {
       const history = await d.forEntity(id);
       const before = history.at(-1) ?? null;
@@ -59,6 +76,7 @@ export function authorityResolvers(kit: Kit): Resolvers {
         const first = a.first ?? 200;
         if (!Number.isInteger(first) || first < 1 || first > 1000) throw new ApiError('BAD_INPUT', 'first: expected 1 to 1000');
         const latest = new Map((await d.latest()).map((o) => [o.entity, o]));
+        const now = kit.now();
         const out: Array<{ vehicle: EntityParent; why: string }> = [];
         const seen = new Set<string>();
         for (const o of latest.values()) {
@@ -72,7 +90,7 @@ export function authorityResolvers(kit: Kit): Resolvers {
           for (const e of page.edges) {
             const s = e.node;
             if (seen.has(s.id) || out.length >= first) continue;
-            const why = rogueWhy(s, latest.get(s.id), d.rogueBelow);
+            const why = rogueWhy(s, latest.get(s.id), d, now);
             if (why) out.push({ vehicle: { id: s.id, type: 'vehicle', summary: s }, why });
           }
           const last = page.edges.at(-1);
@@ -80,6 +98,10 @@ export function authorityResolvers(kit: Kit): Resolvers {
           after = last.cursor;
         }
         return out;
+      },
+      rogueDefinition: () => {
+        const d = desk();
+        return { reputationBelow: d.rogueBelow, flagAfterMs: d.rogueAfterMs, silentAfterMs: d.rogueSilentAfterMs };
       },
       authorityDecisions: () => desk().all(),
     },
@@ -89,10 +111,9 @@ export function authorityResolvers(kit: Kit): Resolvers {
     },
     Vehicle: {
       decisions: (p) => (kit.authority ? kit.authority.forEntity(p.id) : []),
-      rogueNow: async (p) => {
+      rogueNow: async (p, _a, ctx) => {
         if (!kit.authority) return false;
-        const latest = (await kit.authority.forEntity(p.id)).at(-1);
-        return rogueWhy(p.summary, latest, kit.authority.rogueBelow) !== null;
+        return rogueWhy(p.summary, (await latestOf(ctx)).get(p.id), kit.authority, kit.now()) !== null;
       },
     },
     AuthorityDecision: {

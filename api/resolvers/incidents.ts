@@ -106,6 +106,9 @@ export function incidentResolvers(kit: Kit): Resolvers {
       alertCount: (p) => p.incident.alertCount,
       alertsTruncated: (p) => p.incident.alertsTruncated ?? null,
       categories: (p) => p.incident.categories,
+      rules: (p) => p.incident.severityBasis?.detectors ?? [],
+      rsu: (p) => p.incident.rsu ?? null,
+      rsus: (p) => p.incident.rsus ?? [],
       assignee: (p) => p.incident.assignee ?? null,
       resolution: (p) => p.incident.resolution ?? null,
       alerts: async (p, a) => {

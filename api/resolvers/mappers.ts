@@ -2,10 +2,10 @@
  * The types GraphQL objects resolve from, named for codegen's `mappers`
  * (see codegen.ts).
  */
-import type { Alert, DeadLetterRecord, StoredEvent, StoredIncident } from '../../store/index.js';
+import type { Alert, DeadLetterRecord, StoredEvent, StoredIncident, VehiclePosition } from '../../store/index.js';
 import type { EntityParent } from './context.js';
 
-export type { ActionRecord, Alert, DeadLetterRecord, ReputationPoint, StoredEvent, StoredIncident, TokenRecord } from '../../store/index.js';
+export type { ActionRecord, Alert, DeadLetterRecord, ReputationPoint, StoredEvent, StoredIncident, TokenRecord, VehiclePosition } from '../../store/index.js';
 export type { Principal } from '../auth.js';
 export type { CheckpointView, EvidenceBundleView, RuleItem, VerificationView } from '../ports.js';
 export type { ApiContext, EntityParent, IncidentChange } from './context.js';
@@ -24,3 +24,4 @@ export type IncidentPage = Connection<StoredIncident>;
 export type EntityPage = Connection<EntityParent>;
 export type DeadLetterPage = Connection<DeadLetterRecord>;
 
+export type VehiclePositionPage = Connection<VehiclePosition>;

@@ -1,12 +1,15 @@
 /** Vehicles and devices: reputation, the detector's and the authority's flags, and each one's history. */
 import type { EntityType } from '../../events/index.js';
-import type { EntityFlag } from '../../store/index.js';
+import { MAX_PAGE, type EntityFlag } from '../../store/index.js';
 import { requirePermission } from '../auth.js';
 import { ApiError } from '../errors.js';
 import type { DeviceResolvers, Resolvers } from '../generated/schema-types.js';
 import { pageSize } from '../limits.js';
-import { entityConnection, entityFilter, pageRequest, range } from './args.js';
+import { connection, entityConnection, entityFilter, pageRequest, range } from './args.js';
 import { text, type ApiContext, type EntityParent, type Kit } from './context.js';
+
+/** Positions in one `vehiclePositions` page, at most (the store's own page cap). */
+const MAX_POSITIONS = MAX_PAGE;
 
 export function vehicleResolvers(kit: Kit): Resolvers {
   const { store, limits, now } = kit;
@@ -49,6 +52,14 @@ export function vehicleResolvers(kit: Kit): Resolvers {
       vehicle: (_, a) => entity(a.id, 'vehicle'),
       device: (_, a) => entity(a.id, 'device'),
       vehicles: async (_, a) => entityConnection(await store.searchEntities({ type: 'vehicle', ...entityFilter(a.filter), ...reputationBelow(a.reputationBelow) }, pageRequest(a, limits))),
+      vehiclePositions: async (_, a) => {
+        // Its own bound, not the API's page size: a position is a handful of scalars (no nested
+        // lists to fan out), and the map's first screen wants the city's vehicles in one page.
+        const first = a.first ?? MAX_POSITIONS;
+        if (!Number.isInteger(first) || first < 0 || first > MAX_POSITIONS) throw new ApiError('PAGE_TOO_LARGE', `first: expected 0 to ${MAX_POSITIONS} positions, got ${first}`);
+        const page = await store.vehiclePositions(entityFilter(a.filter), { first, ...(a.after ? { after: a.after } : {}) });
+        return connection(page, () => 0);
+      },
       devices: async (_, a) => entityConnection(await store.searchEntities({ type: 'device', ...entityFilter(a.filter), ...reputationBelow(a.reputationBelow) }, pageRequest(a, limits))),
     },
     Mutation: {
@@ -58,6 +69,13 @@ export function vehicleResolvers(kit: Kit): Resolvers {
     Vehicle: entityFields,
     Device: entityFields,
     ReputationPoint: { timestamp: (p) => p.ts },
+    VehiclePosition: {
+      id: (p) => p.vehicle.id,
+      reputation: (p) => p.vehicle.reputation,
+      detectorFlagged: (p) => p.vehicle.detectorFlagged,
+      flagged: (p) => p.vehicle.detectorFlagged || (p.vehicle.flag?.flagged ?? false),
+      timestamp: (p) => p.ts,
+    },
   };
 }
 

@@ -21,11 +21,13 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseJsonRecord, validateInput, reject, type ResolvedValidationOptions, type Rejection } from '../../events/index.js';
+import { parseJsonRecord, validateInput, reject, originalBound, type PreserveOriginalOptions, type ResolvedValidationOptions, type Rejection } from '../../events/index.js';
+import { keepOriginals } from '../original.js';
 import { PipelineFullError, type IngestItem, type IngestSink } from '../sink.js';
 import { OPEN_ACCESS, SensorScope, bearerSecret, type IngestAccess } from '../auth.js';
 
-export interface HttpCollectorOptions {
+/** `preserveOriginal`: each NDJSON line as posted (a JSON array's elements: re-encoded) is kept as `event.original`. */
+export interface HttpCollectorOptions extends PreserveOriginalOptions {
   /**
    * Largest request body, in bytes; larger ones get 413.
    * @default 33554432 (32 MiB: room for a batch, and for one oversized line to be kept as a dead letter)
@@ -66,6 +68,7 @@ export function createHttpCollector(sink: IngestSink, validation: ResolvedValida
   const budget = new ByteBudget(options.maxInflightBytes ?? Math.max(64 * 1024 * 1024, maxBodyBytes));
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
   const refused = options.onRefused ?? (() => {});
+  const originalMax = originalBound(options);
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) throw new RangeError(`http collector maxBodyBytes: expected a positive integer, got ${maxBodyBytes}`);
   if (budget.limit < maxBodyBytes) throw new RangeError(`http collector maxInflightBytes: expected at least maxBodyBytes (${maxBodyBytes}), got ${budget.limit}`);
   const refuse = (res: ServerResponse, req: IncomingMessage, status: number, reason: string, code: string, message: string, headers: Record<string, string> = {}): void => {
@@ -129,6 +132,7 @@ export function createHttpCollector(sink: IngestSink, validation: ResolvedValida
       return send(res, 400, { error: { code: 'EMPTY', message: 'expected NDJSON lines or a JSON array, got an empty body' } });
     }
     if (scope) items = items.map((item) => scope.admit(item));
+    keepOriginals(items, originalMax);
     try {
       const receipt = await sink.submit(source, items, { wait: false });
       const response: IngestResponse = {

@@ -13,7 +13,8 @@
  * and only then is the partition resumed.
  */
 import type { Consumer, ConsumerConfig, EachBatchPayload, KafkaMessage } from 'kafkajs';
-import { parseJsonRecord, reject, type ResolvedValidationOptions } from '../../events/index.js';
+import { originalBound, parseJsonRecord, reject, type PreserveOriginalOptions, type ResolvedValidationOptions } from '../../events/index.js';
+import { keepOriginals } from '../original.js';
 import { CollectorError } from '../errors.js';
 import { PipelineFullError, type EventSource, type IngestItem, type IngestSink } from '../sink.js';
 
@@ -24,7 +25,8 @@ export interface KafkaClientPort {
   consumer(config: ConsumerConfig): KafkaConsumerPort;
 }
 
-export interface KafkaCollectorOptions {
+/** `preserveOriginal`: each record's value is kept as `event.original`. */
+export interface KafkaCollectorOptions extends PreserveOriginalOptions {
   /** Topics to consume. */
   topics: readonly string[];
   /** Consumer group: collectors sharing it split the partitions. @default 'vigil-collectors' */
@@ -42,6 +44,7 @@ export class KafkaCollector implements EventSource {
   private consumer: KafkaConsumerPort | undefined;
   private readonly groupId: string;
   private readonly heartbeatIntervalMs: number;
+  private readonly originalMax: number | undefined;
 
   constructor(
     private readonly kafka: KafkaClientPort,
@@ -52,6 +55,7 @@ export class KafkaCollector implements EventSource {
     this.name = options.source ?? 'kafka';
     this.groupId = options.groupId ?? 'vigil-collectors';
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3000;
+    this.originalMax = originalBound(options);
     if (options.topics.length === 0) throw new CollectorError('BAD_OPTION', 'kafka collector option topics: expected at least one topic', false);
   }
 
@@ -87,6 +91,7 @@ export class KafkaCollector implements EventSource {
     const consumer = this.consumer;
     if (!consumer) return;
     const items = batch.messages.map((m) => messageToItem(m, this.validation));
+    keepOriginals(items, this.originalMax);
     const where = [{ topic: batch.topic, partitions: [batch.partition] }];
     try {
       await sink.submit(this.name, items, { wait: false });

@@ -6,6 +6,7 @@
  * acknowledgement waits for that batch to be stored.
  */
 import type { IngestItem, IngestSink } from '../sink.js';
+import { keepOriginals } from '../original.js';
 
 export type Ack = (err: Error | null) => void;
 
@@ -20,6 +21,8 @@ export class SubmitBatcher {
     private readonly source: string,
     /** Most messages per submission. */
     private readonly maxBatch: number,
+    /** Keep each payload as `event.original`, at most this many bytes (collectors/original.ts); undefined: not kept. */
+    private readonly originalMax?: number,
   ) {}
 
   /** Queue one message; `ack` is called once it is stored (null) or could not be (an error). */
@@ -43,6 +46,7 @@ export class SubmitBatcher {
     const acks = this.acks;
     this.items = [];
     this.acks = [];
+    keepOriginals(items, this.originalMax);
     // wait: true — when the pipeline is full the acks are simply late, and the broker does
     // not read more from those clients meanwhile: the publishers are slowed, nothing dropped.
     const p = this.sink.submit(this.source, items, { wait: true }).then(

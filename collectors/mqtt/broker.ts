@@ -50,7 +50,7 @@
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
-import { reject, type ResolvedValidationOptions } from '../../events/index.js';
+import { originalBound, reject, type PreserveOriginalOptions, type ResolvedValidationOptions } from '../../events/index.js';
 import { CollectorError } from '../errors.js';
 import type { EventSource, IngestSink } from '../sink.js';
 import { OPEN_ACCESS, type IngestAccess } from '../auth.js';
@@ -60,7 +60,8 @@ import { checkAedesInternals, type BrokerInternals, type ClientInternals, type P
 import { SubmitBatcher } from './batcher.js';
 import { claimToItem, isCityTopic, mayMatchCityTopics, messageToItem, parseTopic } from './topics.js';
 
-export interface MqttBrokerOptions {
+/** `preserveOriginal`: each city message's payload is kept as `event.original`. */
+export interface MqttBrokerOptions extends PreserveOriginalOptions {
   /** Address to listen on. @default '127.0.0.1' */
   host?: string;
   /** TCP port (8883 is usual with TLS); 0 picks a free one (see `port` after start). @default 1883 */
@@ -131,7 +132,7 @@ const noop = (): void => {};
 
 
 
-type OptionalKeys = 'tls' | 'username' | 'password' | 'access' | 'connections' | 'onRefused';
+type OptionalKeys = 'tls' | 'username' | 'password' | 'access' | 'connections' | 'onRefused' | keyof PreserveOriginalOptions;
 
 export class MqttBrokerCollector implements EventSource {
   readonly name: string;
@@ -153,6 +154,7 @@ export class MqttBrokerCollector implements EventSource {
    * (a packet copy, two topic-trie lookups and an offline-queue query per message) is skipped.
    */
   private forwardCity = false;
+  private readonly originalMax: number | undefined;
 
   constructor(
     private readonly validation: ResolvedValidationOptions,
@@ -173,6 +175,7 @@ export class MqttBrokerCollector implements EventSource {
       ...(options.password !== undefined ? { password: options.password } : {}),
     };
     this.name = this.opts.source;
+    this.originalMax = originalBound(options);
     this.access = options.access ?? OPEN_ACCESS;
     this.refused = options.onRefused ?? (() => {});
     const operator = options.username !== undefined && options.password !== undefined ? { username: options.username, password: options.password } : undefined;
@@ -196,7 +199,7 @@ export class MqttBrokerCollector implements EventSource {
 
   async start(sink: IngestSink): Promise<void> {
     this.sink = sink;
-    this.batcher = new SubmitBatcher(sink, this.opts.source, this.opts.maxBatch);
+    this.batcher = new SubmitBatcher(sink, this.opts.source, this.opts.maxBatch, this.originalMax);
     this.broker = await Aedes.createBroker({
       authenticate: (client, username, password, done) => done(null, this.control.authenticate(client, username, password)),
       authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),

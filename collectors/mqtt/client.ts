@@ -13,13 +13,14 @@
  * spreads messages over the connections, and the pipeline commits them together.
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { ResolvedValidationOptions } from '../../events/index.js';
+import { originalBound, type PreserveOriginalOptions, type ResolvedValidationOptions } from '../../events/index.js';
 import { CollectorError } from '../errors.js';
 import type { EventSource, IngestSink } from '../sink.js';
 import { SubmitBatcher } from './batcher.js';
 import { VIGIL_TOPICS, messageToItem } from './topics.js';
 
-export interface MqttClientOptions {
+/** `preserveOriginal`: each message's payload is kept as `event.original`. */
+export interface MqttClientOptions extends PreserveOriginalOptions {
   /** The broker, e.g. `mqtt://broker:1883` or `mqtts://user:pass@broker:8883`. */
   url: string;
   username?: string;
@@ -63,7 +64,7 @@ export class MqttClientCollector implements EventSource {
 
   async start(sink: IngestSink): Promise<void> {
     // One message per connection is in flight at a time: batches are small, flushed at once.
-    this.batcher = new SubmitBatcher(sink, this.name, Math.max(1, this.connections));
+    this.batcher = new SubmitBatcher(sink, this.name, Math.max(1, this.connections), originalBound(this.options));
     const topics = this.options.topics ?? VIGIL_TOPICS;
     const filters = this.connections > 1 ? topics.map((t) => `$share/${this.options.shareGroup ?? 'vigil'}/${t}`) : [...topics];
     try {

@@ -24,7 +24,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { reject, type ResolvedValidationOptions } from '../../events/index.js';
+import { attachOriginal, originalBound, reject, type PreserveOriginalOptions, type ResolvedValidationOptions } from '../../events/index.js';
 import { CollectorError } from '../errors.js';
 import type { EventSource, IngestItem, IngestSink } from '../sink.js';
 import { SyslogFramer } from './framing.js';
@@ -46,7 +46,8 @@ export interface SyslogTlsOptions {
   allowFingerprints?: readonly string[];
 }
 
-export interface SyslogCollectorOptions {
+/** `preserveOriginal`: each message as received (the datagram, the TCP/TLS frame without its framing) is kept as `event.original`. */
+export interface SyslogCollectorOptions extends PreserveOriginalOptions {
   /** Address to listen on. @default '127.0.0.1' */
   host?: string;
   /** UDP and TCP port; 0 picks a free one (see `ports`). @default 5514 */
@@ -88,7 +89,7 @@ export const SYSLOG_UDP_SOURCE = 'syslog-udp';
 export const SYSLOG_TCP_SOURCE = 'syslog-tcp';
 export const SYSLOG_TLS_SOURCE = 'syslog-tls';
 
-type ResolvedOptions = Required<Omit<SyslogCollectorOptions, 'tls' | 'connections' | 'onRefused'>> & Pick<SyslogCollectorOptions, 'tls'>;
+type ResolvedOptions = Required<Omit<SyslogCollectorOptions, 'tls' | 'connections' | 'onRefused' | keyof PreserveOriginalOptions>> & Pick<SyslogCollectorOptions, 'tls'>;
 
 export class SyslogCollector implements EventSource {
   readonly name = 'syslog';
@@ -99,6 +100,7 @@ export class SyslogCollector implements EventSource {
   private readonly tlsGuard: ConnectionGuard;
   private readonly refused: NonNullable<SyslogCollectorOptions['onRefused']>;
   private readonly allowed: Set<string>;
+  private readonly originalMax: number | undefined;
   private tlsServer: Server | undefined;
   private tlsPort = 0;
   private kernelTimer: NodeJS.Timeout | undefined;
@@ -137,6 +139,7 @@ export class SyslogCollector implements EventSource {
       ...(options.tls ? { tls: options.tls } : {}),
     };
     this.refused = options.onRefused ?? (() => {});
+    this.originalMax = originalBound(options);
     const limits = { ...options.connections, maxConnections: this.opts.maxConnections };
     this.tcpGuard = new ConnectionGuard(limits, (reason) => this.refused(reason, SYSLOG_TCP_SOURCE));
     this.tlsGuard = new ConnectionGuard(limits, (reason) => this.refused(reason, SYSLOG_TLS_SOURCE));
@@ -240,6 +243,7 @@ export class SyslogCollector implements EventSource {
       msg.length > this.opts.maxMessageBytes
         ? { raw: msg.subarray(0, 1024), rejection: reject('TOO_LARGE', `syslog datagram of ${msg.length} bytes exceeds the limit of ${this.opts.maxMessageBytes}`) }
         : syslogToItem(msg, { address }, this.validation, this.repeats);
+    if (this.originalMax !== undefined && item.event) attachOriginal(item.event, msg, this.originalMax);
     this.udpPending.push(item);
     if (!this.udpSubmitting) this.scheduleUdpFlush();
   }
@@ -356,6 +360,7 @@ export class SyslogCollector implements EventSource {
     let storing: Promise<void> | undefined;
     let ended = false;
     const maxPending = this.opts.tcpPendingMessages;
+    const originalMax = this.originalMax;
     const flush = (): void => {
       if (storing || waiting.length === 0) {
         if (!storing && ended) socket.end();
@@ -382,6 +387,7 @@ export class SyslogCollector implements EventSource {
       for (const f of frames) {
         const item = f.rejection ? { raw: f.bytes, rejection: f.rejection } : syslogToItem(f.bytes, peer, this.validation, this.repeats);
         if (agent && item.event) item.event.agent = agent;
+        if (originalMax !== undefined && item.event) attachOriginal(item.event, f.bytes, originalMax);
         waiting.push(item);
       }
       if (waiting.length >= maxPending) socket.pause();

@@ -35,12 +35,16 @@ export interface IncidentSummary {
   lastSeen: string;
   alertCount: number;
   categories: string[];
+  /** Detectors of its alerts in the order they first fired (rule ids, `model:…`, `reputation:rogue`). */
+  rules: string[];
+  /** The roadside unit that received most of its alerting messages. */
+  rsu: string | null;
   assignee: string | null;
   version: number;
   updatedAt: string;
 }
 
-export const INCIDENT_SUMMARY = `id title status severity entity { id type } firstSeen lastSeen alertCount categories assignee version updatedAt`;
+export const INCIDENT_SUMMARY = `id title status severity entity { id type } firstSeen lastSeen alertCount categories rules rsu assignee version updatedAt`;
 
 export interface Kinematics {
   lat: number;

@@ -13,6 +13,9 @@ import { thresholdFor } from '../train.js';
 import { PlausibilityBaseline } from './baseline.js';
 import { scoreWindows, type WindowScore } from './windows.js';
 
+/** The name `ScoredSet.rules` gives the learnt city's off-city check (not a YAML rule). */
+export const LEARNT_CITY_RULE = 'learnt-city';
+
 /** Event-time interval between ticks of the time-driven rules (the deployment's `detector.tickMs` default), milliseconds. */
 export const EVAL_TICK_MS = 5_000;
 
@@ -91,6 +94,8 @@ export interface ScoreOptions {
   onProgress?: (events: number) => void;
   /** Also score every event with the plausibility baseline (`ScoredSet.baseline`). @default false */
   baseline?: boolean;
+  /** Also record which rules matched each labelled event (`ScoredSet.rules`). @default false */
+  explain?: boolean;
 }
 
 export interface ScoredSet {
@@ -101,6 +106,14 @@ export interface ScoredSet {
   windows?: Record<string, WindowScore>;
   /** The baseline's score of each labelled event (0 for events it does not judge), with `options.baseline`. */
   baseline?: Float32Array;
+  /**
+   * With `options.explain`, per labelled event the ids of the detection rules it matched
+   * (`LEARNT_CITY_RULE` for the learnt city's off-city check); an event scored ≥ its
+   * threshold with none matched was flagged by the model alone.
+   */
+  rules?: string[][];
+  /** With `options.explain`, each labelled event's entity id. */
+  entities?: string[];
   /** Events read, and how many of them a label matched. */
   events: number;
   matched: number;
@@ -124,6 +137,9 @@ export async function scoreLabelled(bundle: ModelBundle | null, batches: AsyncIt
   const families: Array<string | undefined> = [];
   const base = options.baseline ? new PlausibilityBaseline() : undefined;
   const baseScores: number[] = [];
+  const ruleIds: string[][] | undefined = options.explain ? [] : undefined;
+  const none: string[] = [];
+  const entities: string[] = [];
   const silence: Array<{ entity: string; ts: number }> = [];
   let count = 0;
   let lastTs = 0;
@@ -138,6 +154,19 @@ export async function scoreLabelled(bundle: ModelBundle | null, batches: AsyncIt
     if (part.length === 0) return;
     const out = detector.process(part);
     const b = base?.score(part);
+    let byEvent: Map<number, string[]> | undefined;
+    if (ruleIds) {
+      byEvent = new Map();
+      for (const h of out.hits) {
+        if (h.eventIndex === undefined) continue;
+        const a = byEvent.get(h.eventIndex);
+        if (a) a.push(h.rule.id);
+        else byEvent.set(h.eventIndex, [h.rule.id]);
+      }
+      out.offCity.forEach((x, i) => {
+        if (x) byEvent!.set(i, [...(byEvent!.get(i) ?? []), LEARNT_CITY_RULE]);
+      });
+    }
     for (let i = 0; i < part.length; i++) {
       const e = part[i]!;
       const raw = out.scores[i]!;
@@ -153,6 +182,10 @@ export async function scoreLabelled(bundle: ModelBundle | null, batches: AsyncIt
       attacks.push(l.attack);
       families.push(family);
       if (b) baseScores.push(Number.isNaN(b[i]!) ? 0 : b[i]!);
+      if (ruleIds) {
+        ruleIds.push(byEvent!.get(i) ?? none);
+        entities.push(e.vigil.entity.id);
+      }
     }
   };
   for await (const batch of batches) {
@@ -180,6 +213,10 @@ export async function scoreLabelled(bundle: ModelBundle | null, batches: AsyncIt
   }
   const set: ScoredSet = { scores: Float32Array.from(scores), labels: Uint8Array.from(lab), attacks, families, events: count, matched: scores.length };
   if (base) set.baseline = Float32Array.from(baseScores);
+  if (ruleIds) {
+    set.rules = ruleIds;
+    set.entities = entities;
+  }
   // A silence window is found when a silence alert for its device falls inside it or within
   // 180 s after it; a window the run's end cut short is censored (windows.ts).
   if (labels.windows.length > 0) set.windows = { silent_device: scoreWindows(labels.windows, silence, lastTs) };

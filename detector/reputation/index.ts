@@ -50,6 +50,8 @@ export interface EntityReputation {
   good: number;
   bad: number;
   lastTs: number;
+  /** Event time of the first observation: how long the identity has been heard (a Sybil ghost lives seconds). */
+  firstTs: number;
   flagged: boolean;
   /** Since when trust has been on the other side of the flag/recover threshold (NaN: not). */
   crossingSince: number;
@@ -81,7 +83,7 @@ export class ReputationBook {
     const o = this.options;
     let r = this.entities.get(id);
     if (!r) {
-      r = { good: 0, bad: 0, lastTs: ts, flagged: false, crossingSince: Number.NaN, lastRecorded: 0.5, history: [], type };
+      r = { good: 0, bad: 0, lastTs: ts, firstTs: ts, flagged: false, crossingSince: Number.NaN, lastRecorded: 0.5, history: [], type };
       this.entities.set(id, r);
     }
     const dt = Math.max(0, ts - r.lastTs);
@@ -147,7 +149,7 @@ export class ReputationBook {
   flagByHand(id: string, type: EntityType, ts: number): ReputationPoint {
     let r = this.entities.get(id);
     if (!r) {
-      r = { good: 0, bad: 0, lastTs: ts, flagged: false, crossingSince: Number.NaN, lastRecorded: 0.5, history: [], type };
+      r = { good: 0, bad: 0, lastTs: ts, firstTs: ts, flagged: false, crossingSince: Number.NaN, lastRecorded: 0.5, history: [], type };
       this.entities.set(id, r);
     }
     r.flagged = true;
@@ -180,6 +182,12 @@ export class ReputationBook {
   /** Event time of the entity's latest observation, or NaN when unseen. */
   lastTs(id: string): number {
     return this.entities.get(id)?.lastTs ?? Number.NaN;
+  }
+
+  /** How long the entity has been heard, event-time milliseconds (first to latest observation), or NaN when unseen. */
+  heardForMs(id: string): number {
+    const r = this.entities.get(id);
+    return r ? r.lastTs - r.firstTs : Number.NaN;
   }
 
   isFlagged(id: string): boolean {

@@ -16,6 +16,7 @@ export function register(program: Command): void {
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--require-keys', 'HTTP ingest and MQTT take only senders with a sensor key (`vigil sensor create`)')
     .option('--insecure-open', 'let collectors that authenticate nobody listen on a non-loopback address')
+    .option('--preserve-original <sources>', 'keep each event\'s raw input as ECS event.original for these sources: http,mqtt,syslog,kafka (about doubles the bytes stored)')
     // Configuration layers: --config FILE (else ./vigil.config.json|.yaml), then VIGIL_* variables, then these flags.
     .option('--config <file>', 'configuration file (JSON or YAML); default ./vigil.config.json or ./vigil.config.yaml if present')
     .option('--mqtt-port <port>', 'embedded MQTT broker port', intOption('--mqtt-port', 0, 65_535), 1883)

@@ -7,9 +7,9 @@ import type { ReputationPoint } from '../../detector/index.js';
 import { checkFirst, decodeCursor, encodeCursor } from '../cursor.js';
 import type { ActionRecord, EntityFlag, EntityQuery, EntitySummary, Page, PageRequest, TimeRange } from '../types.js';
 import type { ActionRepository } from './actions.js';
-import { toPage, whereSql, type Sql } from './sql.js';
+import { toPage, whereSql, type Sql, type Where } from './sql.js';
 
-interface RawEntityRow {
+export interface RawEntityRow {
   type: EntityType;
   id: string;
   reputation: number | null;
@@ -33,23 +33,8 @@ export class EntityRepository {
 
   search(query: EntityQuery, page: PageRequest): Page<EntitySummary> {
     const first = checkFirst(page.first);
-    const clauses = ['type = ?'];
-    const params: Array<string | number> = [query.type];
-    if (query.flagged !== undefined) clauses.push(query.flagged ? '(detector_flagged = 1 OR manual_flagged = 1)' : '(detector_flagged = 0 AND manual_flagged = 0)');
-    if (query.idPrefix) {
-      clauses.push('id >= ? AND id < ?');
-      params.push(query.idPrefix, `${query.idPrefix}\u{10ffff}`);
-    }
-    if (query.reputationBelow !== undefined) {
-      clauses.push('reputation < ?');
-      params.push(query.reputationBelow);
-    }
     const tag = `entities:${query.type}`;
-    if (page.after !== undefined) {
-      const [id] = decodeCursor(page.after, tag);
-      clauses.push('id > ?');
-      params.push(id);
-    }
+    const { clauses, params } = entityWhere(query, page.after, tag);
     const rows = this.sql.stmt(`SELECT * FROM entities ${whereSql(clauses)} ORDER BY id LIMIT ?`).all(...params, first + 1) as RawEntityRow[];
     return toPage(rows, first, (r) => ({ node: toEntity(r), cursor: encodeCursor(tag, r.id, 0) }));
   }
@@ -107,7 +92,28 @@ export class EntityRepository {
   }
 }
 
-function toEntity(r: RawEntityRow): EntitySummary {
+/** The WHERE clauses of an entity query over `entities` (columns prefixed with `alias`), after a keyset cursor of `tag`. */
+export function entityWhere(query: EntityQuery, after: string | undefined, tag: string, alias = ''): Where {
+  const c = (col: string): string => `${alias}${col}`;
+  const w: Where = { clauses: [`${c('type')} = ?`], params: [query.type] };
+  if (query.flagged !== undefined) w.clauses.push(query.flagged ? `(${c('detector_flagged')} = 1 OR ${c('manual_flagged')} = 1)` : `(${c('detector_flagged')} = 0 AND ${c('manual_flagged')} = 0)`);
+  if (query.idPrefix) {
+    w.clauses.push(`${c('id')} >= ? AND ${c('id')} < ?`);
+    w.params.push(query.idPrefix, `${query.idPrefix}\u{10ffff}`);
+  }
+  if (query.reputationBelow !== undefined) {
+    w.clauses.push(`${c('reputation')} < ?`);
+    w.params.push(query.reputationBelow);
+  }
+  if (after !== undefined) {
+    const [id] = decodeCursor(after, tag);
+    w.clauses.push(`${c('id')} > ?`);
+    w.params.push(id);
+  }
+  return w;
+}
+
+export function toEntity(r: RawEntityRow): EntitySummary {
   return {
     id: r.id,
     type: r.type,

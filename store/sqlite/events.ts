@@ -17,6 +17,11 @@ export interface EventToStore {
   event: VigilEvent;
   source: string;
   receivedAt: number;
+  /**
+   * The event's stored JSON text (`eventJson(event)`), when the caller made it already: the
+   * same text goes to the store and to the detector's thread, made once per event.
+   */
+  json?: string;
 }
 
 /**
@@ -30,7 +35,7 @@ export const EVENT_ROW_WIDTH = 9;
 /** Append an event's row: id, ts, kind, entity, source, received_at, document, id key, searchable text. */
 export function pushEventRow(rows: EventRows, r: EventToStore): void {
   const e = r.event;
-  rows.push(e.id, e.vigil.ts, e.vigil.kind, e.vigil.entity.id, r.source, r.receivedAt, eventJson(e), idKey(e.id), eventText(e));
+  rows.push(e.id, e.vigil.ts, e.vigil.kind, e.vigil.entity.id, r.source, r.receivedAt, r.json ?? eventJson(e), idKey(e.id), eventText(e));
 }
 
 /**

@@ -6,13 +6,14 @@
 import type Database from 'better-sqlite3';
 import type { EntityType } from '../../events/index.js';
 import type { Alert, ReputationPoint } from '../../detector/index.js';
-import type { ActionRecord, AlertQuery, DeadLetterQuery, DeadLetterRecord, EntityQuery, EntitySummary, EventQuery, IncidentQuery, Page, PageRequest, StoredEvent, StoredIncident, TimeRange } from '../types.js';
+import type { ActionRecord, AlertQuery, DeadLetterQuery, DeadLetterRecord, EntityQuery, EntitySummary, EventQuery, IncidentQuery, Page, PageRequest, StoredEvent, StoredIncident, TimeRange, VehiclePosition } from '../types.js';
 import { ActionRepository } from './actions.js';
 import { AlertRepository } from './alerts.js';
 import { DeadLetterRepository } from './dead-letters.js';
 import { EntityRepository } from './entities.js';
 import { EventRepository, type StoredEventRow } from './events.js';
 import { IncidentRepository } from './incidents.js';
+import { vehiclePositions } from './positions.js';
 import { Sql } from './sql.js';
 
 export abstract class SqliteReads {
@@ -78,6 +79,9 @@ export abstract class SqliteReads {
   }
   searchEntities(query: EntityQuery, page: PageRequest): Page<EntitySummary> {
     return this.entities.search(query, page);
+  }
+  vehiclePositions(query: Omit<EntityQuery, 'type'>, page: PageRequest): Page<VehiclePosition> {
+    return vehiclePositions(this.sql, query, page);
   }
   reputationHistory(entity: string, range: TimeRange, limit: number): ReputationPoint[] {
     return this.entities.reputationHistory(entity, range, limit);

@@ -6,7 +6,7 @@
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { can, SEVERITIES, STATUSES, type LiveState } from '../api.js';
-import { ErrorBox, Panel, useSession } from '../ui.js';
+import { ErrorBox, Panel, useQuery, useSession } from '../ui.js';
 import { BulkBar } from '../queue/bulk-bar.js';
 import { IncidentCharts } from '../queue/charts.js';
 import { FiltersBar } from '../queue/filters-bar.js';
@@ -19,6 +19,9 @@ export function IncidentsPage() {
   const [filters, setFilters] = useState<Filters>(() => filtersFromHash(location.hash));
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const { items, total, cursor, counts, error, live, fresh, now, loadMore, refresh } = useQueue(token, filters);
+  // Rule titles for the group-by-rule headings (a node without a rule book answers none: ids are shown).
+  const ruleList = useQuery<{ rules: Array<{ id: string; title: string }> }>('{ rules { id title } }', {}, []).data?.rules;
+  const ruleTitles = useMemo(() => new Map((ruleList ?? []).map((r) => [r.id, r.title])), [ruleList]);
   useEffect(() => storeFilters(filters), [filters]);
 
   const categories = useMemo(() => [...new Set(items.flatMap((i) => i.categories))].sort(), [items]);
@@ -58,7 +61,7 @@ export function IncidentsPage() {
       <Panel title="Queue" actions={<span class="muted">{total === null ? 'loading…' : `${items.length} of ${total} shown`}</span>}>
         {canTriage && <BulkBar token={token} selected={[...selected]} onDone={() => { setSelected(new Set()); refresh(); }} />}
         <div class="table-wrap">
-          <QueueTable items={items} filters={filters} now={now} fresh={fresh} selected={selected} setSelected={setSelected} sortBy={sortBy} canTriage={canTriage} />
+          <QueueTable items={items} ruleTitles={ruleTitles} filters={filters} now={now} fresh={fresh} selected={selected} setSelected={setSelected} sortBy={sortBy} canTriage={canTriage} />
         </div>
         {cursor && (
           <button type="button" class="more" onClick={loadMore}>

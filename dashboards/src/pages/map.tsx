@@ -2,22 +2,47 @@
  * The authority's map: the city file's roads and roadside units, every vehicle's last
  * reported positions (clustered when zoomed out, fading when stale), a search for a vehicle
  * id, and a replay of one vehicle's reported track with the jumps its alerts are about
- * marked (`city-map.tsx`). The rogue list is what is rogue now: flagged or under the
- * reputation threshold, and still reporting; a vehicle's history is on its own page.
+ * marked (`city-map.tsx`). The rogue list is the API's `rogueNow`, the same as the rogue-now
+ * page's (rogue-now.tsx); a vehicle's history is on its own page.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, gql } from '../api.js';
 import { ErrorBox, Panel, Reputation, fmtTime, href, useSession } from '../ui.js';
 import { CityMap, STALE_MS, trackFromEvents, useCity, type ReportedEvent, type Track } from './city-map.js';
-import { isRogue, loadAllVehicles, ROGUE_REPUTATION } from './vehicles.js';
+import { rogueWords, useRogueNow } from './rogue-now.js';
 
 interface MapVehicle {
   id: string;
   reputation: number | null;
   flagged: boolean;
+  /** Newest first: the last position only, except for the vehicle being replayed. */
   recentEvents: ReportedEvent[];
 }
 
+/**
+ * The first screen's data, bounded (issue 19: the page under 300 ms warm with a million
+ * events stored): each vehicle's last position, in pages of one store query each
+ * (`vehiclePositions`), at most MAX_VEHICLES; a vehicle's track is asked for only when it is
+ * focused (REPLAY_QUERY). The first page is small so that the map has vehicles on it at
+ * once (1,000 positions are about 200 kB of JSON); the others are as large as the API allows.
+ */
+const POSITIONS_QUERY = `query Positions($first: Int!, $after: String) { vehiclePositions(first: $first, after: $after) {
+  pageInfo { hasNextPage endCursor } edges { node { id reputation flagged eventId timestamp lat lon speed } } } }`;
+/** Vehicles drawn at most (clustered when zoomed out); the vehicles page lists them all. */
+export const MAX_VEHICLES = 2000;
+const FIRST_PAGE = 200;
+const NEXT_PAGES = 1000;
+
+interface Position {
+  id: string;
+  reputation: number | null;
+  flagged: boolean;
+  eventId: string;
+  timestamp: string;
+  lat: number;
+  lon: number;
+  speed: number;
+}
 
 const REPLAY_QUERY = `query Replay($id: ID!) { vehicle(id: $id) { id reputation flagged
   recentEvents(first: 100) { id timestamp vehicle { lat lon speed } }
@@ -25,6 +50,28 @@ const REPLAY_QUERY = `query Replay($id: ID!) { vehicle(id: $id) { id reputation 
 
 interface ReplayVehicle extends MapVehicle {
   recentAlerts: { id: string; title: string; evidenceIds: string[] }[];
+}
+
+const toMapVehicle = (p: Position): MapVehicle => ({
+  id: p.id,
+  reputation: p.reputation,
+  flagged: p.flagged,
+  recentEvents: [{ id: p.eventId, timestamp: p.timestamp, vehicle: { lat: p.lat, lon: p.lon, speed: p.speed } }],
+});
+
+/** Every vehicle's last position, page by page up to MAX_VEHICLES; `onPage` sees each page's total so far. */
+async function loadPositions(token: string, onPage?: (soFar: MapVehicle[]) => void): Promise<MapVehicle[]> {
+  const out: MapVehicle[] = [];
+  let after: string | null = null;
+  while (out.length < MAX_VEHICLES) {
+    const first = Math.min(out.length === 0 ? FIRST_PAGE : NEXT_PAGES, MAX_VEHICLES - out.length);
+    const data: { vehiclePositions: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { node: Position }[] } } = await gql(token, POSITIONS_QUERY, { first, after });
+    for (const e of data.vehiclePositions.edges) if (out.length < MAX_VEHICLES) out.push(toMapVehicle(e.node));
+    if (!data.vehiclePositions.pageInfo.hasNextPage) break;
+    onPage?.([...out]);
+    after = data.vehiclePositions.pageInfo.endCursor;
+  }
+  return out;
 }
 
 function useVehicles(token: string): { vehicles: MapVehicle[] | null; error: ApiError | null; updated: Date | null } {
@@ -36,9 +83,9 @@ function useVehicles(token: string): { vehicles: MapVehicle[] | null; error: Api
     let loaded = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = (): void => {
-      // The first load draws each page as it comes (a city has thousands); refreshes replace the whole set.
+      // The first load draws each page as it comes; refreshes replace the whole set.
       const first = !loaded;
-      loadAllVehicles<MapVehicle>(token, 'id reputation flagged recentEvents(first: 8) { id timestamp vehicle { lat lon speed } }', {}, (soFar) => current && first && setVehicles(soFar)).then(
+      loadPositions(token, (soFar) => current && first && setVehicles(soFar)).then(
         (v) => {
           if (!current) return;
           loaded = true;
@@ -80,28 +127,25 @@ function useReplay(token: string, id: string | null): { data: ReplayVehicle | nu
   return state;
 }
 
-function lastReport(v: MapVehicle): number {
-  const t = v.recentEvents[0]?.timestamp;
-  return t ? new Date(t).getTime() : 0;
-}
-
 export function MapPage() {
   const { token } = useSession();
   const city = useCity();
   const { vehicles, error, updated } = useVehicles(token);
+  const rogueNow = useRogueNow();
+  const rogueIds = useMemo(() => new Set((rogueNow.rows ?? []).map((r) => r.vehicle.id)), [rogueNow.rows]);
   const [search, setSearch] = useState('');
   const [selected, setSelected] = useState<string | null>(null);
   const [step, setStep] = useState<number | null>(null);
   const replay = useReplay(token, selected);
   const now = updated?.getTime() ?? Date.now();
 
-  const tracks = useMemo<Track[]>(() => (vehicles ?? []).map((v) => trackFromEvents(v.id, isRogue(v), v.recentEvents)), [vehicles]);
-  const replayTrack = useMemo(() => (replay.data ? trackFromEvents(replay.data.id, isRogue(replay.data), replay.data.recentEvents) : null), [replay.data]);
+  const tracks = useMemo<Track[]>(() => (vehicles ?? []).map((v) => trackFromEvents(v.id, rogueIds.has(v.id), v.recentEvents)), [vehicles, rogueIds]);
+  const replayTrack = useMemo(() => (replay.data ? trackFromEvents(replay.data.id, rogueIds.has(replay.data.id), replay.data.recentEvents) : null), [replay.data, rogueIds]);
   const evidence = useMemo(() => new Set(replay.data?.recentAlerts.flatMap((a) => a.evidenceIds) ?? []), [replay.data]);
   const at = replayTrack ? Math.min(step ?? replayTrack.points.length - 1, replayTrack.points.length - 1) : -1;
   const shown = replayTrack ? [...tracks.filter((t) => t.id !== replayTrack.id), { ...replayTrack, points: replayTrack.points.slice(0, at + 1) }] : tracks;
   const jumps = replayTrack ? replayTrack.points.filter((p) => p.id && evidence.has(p.id)).length : 0;
-  const rogue = (vehicles ?? []).filter((v) => isRogue(v) && now - lastReport(v) <= STALE_MS).sort((a, b) => (a.reputation ?? 1) - (b.reputation ?? 1));
+  const rogue = (rogueNow.rows ?? []).map((r) => r.vehicle);
   const find = (e: Event): void => {
     e.preventDefault();
     const q = search.trim();
@@ -120,7 +164,7 @@ export function MapPage() {
           <button type="submit">Find</button>
         </form>
       </div>
-      <ErrorBox error={error ?? replay.error ?? city.error} />
+      <ErrorBox error={error ?? replay.error ?? rogueNow.error ?? city.error} />
       <div class="grid-map">
         <Panel title="Roads, roadside units and vehicles">
           {/* The roads first: the vehicles (every page of them) arrive after. */}
@@ -157,7 +201,7 @@ export function MapPage() {
                   </button>
                 </li>
               ))}
-              {vehicles && rogue.length === 0 && <li class="muted">None right now.</li>}
+              {rogueNow.rows && rogue.length === 0 && <li class="muted">None right now.</li>}
             </ul>
           </Panel>
           <Panel title="Legend">
@@ -166,7 +210,7 @@ export function MapPage() {
                 <span class="key key-vehicle" /> vehicle, last reported position (faded: no report for {STALE_MS / 60_000} min); a number: that many vehicles
               </li>
               <li>
-                <span class="key key-rogue" /> rogue: flagged, or reputation under {ROGUE_REPUTATION}, and reporting in the last {STALE_MS / 60_000} min
+                <span class="key key-rogue" /> rogue now: {rogueWords(rogueNow.definition)}
               </li>
               <li>
                 <span class="key key-jump" /> jump to a report that is evidence of an alert

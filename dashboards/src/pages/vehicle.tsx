@@ -5,7 +5,8 @@ import { TimeChart } from '../chart.js';
 import { ErrorBox, Panel, Reputation, SeverityBadge, fmtTime, href, actionName, useQuery, useSession } from '../ui.js';
 import { CityMap, trackFromEvents, useCity } from './city-map.js';
 import { DecisionPanel } from './authority-decisions.js';
-import { Flags, ROGUE_REPUTATION, isRogue, type VehicleRow } from './vehicles.js';
+import { ROGUE_DEFINITION, type RogueDefinition } from './rogue-now.js';
+import { Flags, isRogue, type VehicleRow } from './vehicles.js';
 
 interface VehicleDetail extends VehicleRow {
   reputationHistory: ReputationPoint[];
@@ -16,17 +17,18 @@ interface VehicleDetail extends VehicleRow {
 
 const QUERY = `query Vehicle($id: ID!) {
   vehicle(id: $id) {
-    id reputation flagged detectorFlagged flag { flagged reason by at } lastSeen alertCount
+    id reputation flagged detectorFlagged flag { flagged reason by at } lastSeen alertCount rogueNow
     reputationHistory(limit: 500) { timestamp value flagged }
     recentAlerts(first: 10) { id title severity timestamp incident { id } evidenceIds }
     recentEvents(first: 30) { id timestamp vehicle { lat lon speed heading seq } }
     history { ${ACTION_FIELDS} }
   }
+  ${ROGUE_DEFINITION}
 }`;
 
 export function VehiclePage({ id }: { id: string }) {
   const { me } = useSession();
-  const { data, error, refetch } = useQuery<{ vehicle: VehicleDetail }>(QUERY, { id }, [id]);
+  const { data, error, refetch } = useQuery<{ vehicle: VehicleDetail; rogueDefinition: RogueDefinition }>(QUERY, { id }, [id]);
   const city = useCity();
   const v = data?.vehicle;
   if (!v) {
@@ -38,6 +40,7 @@ export function VehiclePage({ id }: { id: string }) {
     );
   }
   const hist = v.reputationHistory;
+  const bound = data?.rogueDefinition.reputationBelow ?? Number.NaN;
   const track = trackFromEvents(v.id, isRogue(v), v.recentEvents);
   const evidence = new Set(v.recentAlerts.flatMap((a) => a.evidenceIds));
   return (
@@ -81,7 +84,7 @@ export function VehiclePage({ id }: { id: string }) {
                 x={hist.map((p) => new Date(p.timestamp).getTime() / 1000)}
                 series={[
                   { label: 'reputation', colour: '#2f6fb3', values: hist.map((p) => p.value) },
-                  { label: `rogue threshold (${ROGUE_REPUTATION})`, colour: '#c92a3a', values: hist.map(() => ROGUE_REPUTATION), reference: true },
+                  { label: `rogue threshold (${bound})`, colour: '#c92a3a', values: hist.map(() => bound), reference: true },
                 ]}
                 summary={`${hist.length} points from ${hist[0]!.value.toFixed(2)} to ${hist[hist.length - 1]!.value.toFixed(2)}`}
               />

@@ -1,7 +1,11 @@
-/** The transport authority's vehicle list: reputation and flags, sortable, rogue ones first by default. */
+/**
+ * The transport authority's vehicle list: reputation and flags, sortable, lowest trust first.
+ * Which vehicles are rogue is the API's `rogueNow` (one definition, api/resolvers/authority.ts).
+ */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { gql, type ApiError } from '../api.js';
-import { ErrorBox, Panel, Reputation, fmtAgo, href, useSession, EmptyRow } from '../ui.js';
+import { ErrorBox, Panel, Reputation, fmtAgo, href, useQuery, useSession, EmptyRow } from '../ui.js';
+import { ROGUE_DEFINITION, rogueWords, type RogueDefinition } from './rogue-now.js';
 
 export interface VehicleRow {
   id: string;
@@ -11,13 +15,13 @@ export interface VehicleRow {
   flag: { flagged: boolean; reason: string; by: string; at: string } | null;
   lastSeen: string | null;
   alertCount: number;
+  /** The API's verdict (api/resolvers/authority.ts): the pages never judge rogue-ness themselves. */
+  rogueNow: boolean;
 }
 
-/** Below this trust a vehicle is shown as rogue even when nobody has flagged it. */
-export const ROGUE_REPUTATION = 0.5;
-export const isRogue = (v: { flagged: boolean; reputation: number | null }): boolean => v.flagged || (v.reputation !== null && v.reputation < ROGUE_REPUTATION);
+export const isRogue = (v: { rogueNow: boolean }): boolean => v.rogueNow;
 
-const VEHICLE_ROW = `id reputation flagged detectorFlagged flag { flagged reason by at } lastSeen alertCount`;
+export const VEHICLE_ROW = `id reputation flagged detectorFlagged flag { flagged reason by at } lastSeen alertCount rogueNow`;
 const MAX_PAGES = 20;
 
 /** Every vehicle, page by page (100 per page, the API's cap), up to 2,000; `onPage` sees each page's total so far. */
@@ -48,6 +52,7 @@ export function VehiclesPage() {
   const [onlyRogue, setOnlyRogue] = useState(false);
   const [prefix, setPrefix] = useState('');
   const [tick, setTick] = useState(0);
+  const definition = useQuery<{ rogueDefinition: RogueDefinition }>(`{ ${ROGUE_DEFINITION} }`, {}, []).data?.rogueDefinition;
 
   useEffect(() => {
     let current = true;
@@ -109,7 +114,7 @@ export function VehiclesPage() {
         <h1>Vehicles</h1>
         <span class="muted">
           {rows ? `${rows.length} vehicles · ` : ''}
-          <strong class="rogue-text">{rogueCount} rogue</strong> (flagged, or reputation under {ROGUE_REPUTATION})
+          <strong class="rogue-text">{rogueCount} rogue now</strong> ({rogueWords(definition)})
         </span>
         <span class="spacer" />
         <a class="button" href={href('map')}>
@@ -179,7 +184,7 @@ export function Flags({ v }: { v: VehicleRow }) {
           cleared by authority
         </span>
       )}
-      {!v.flagged && v.reputation !== null && v.reputation < ROGUE_REPUTATION && <span class="badge low">low reputation</span>}
+      {v.rogueNow && !authority && <span class="badge low">low reputation</span>}
     </span>
   );
 }

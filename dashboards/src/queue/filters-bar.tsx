@@ -42,7 +42,9 @@ function Choice({ label, value, options, onChange }: { label: string; value: str
 const GROUPS: Array<[GroupBy, string]> = [
   ['', 'No grouping'],
   ['entity', 'Entity'],
+  ['rule', 'Rule'],
   ['kind', 'Kind'],
+  ['rsu', 'Roadside unit'],
   ['entityType', 'Entity type'],
   ['status', 'Status'],
   ['severity', 'Severity'],

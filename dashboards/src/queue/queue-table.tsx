@@ -1,10 +1,12 @@
 /** The queue's table: sortable by the API's sort fields, grouped, with a checkbox per row for bulk triage. */
 import type { IncidentSummary } from '../api.js';
 import { SeverityBadge, StatusBadge, fmtAgo, href, humanize, EmptyRow } from '../ui.js';
-import { groupOf, type Filters, type SortField } from './state.js';
+import { groupOf, NO_GROUP, type Filters, type SortField } from './state.js';
 
 interface Props {
   items: IncidentSummary[];
+  /** Rule id → title, for the group-by-rule headings. */
+  ruleTitles: Map<string, string>;
   filters: Filters;
   now: number;
   fresh: Set<string>;
@@ -14,7 +16,7 @@ interface Props {
   canTriage: boolean;
 }
 
-export function QueueTable({ items, filters, now, fresh, selected, setSelected, sortBy, canTriage }: Props) {
+export function QueueTable({ items, ruleTitles, filters, now, fresh, selected, setSelected, sortBy, canTriage }: Props) {
   const groups = new Map<string, IncidentSummary[]>();
   for (const i of items) {
     const g = groupOf(i, filters.group);
@@ -70,7 +72,7 @@ export function QueueTable({ items, filters, now, fresh, selected, setSelected, 
                   {canTriage && (
                     <input type="checkbox" aria-label={`Select group ${g}`} checked={list.every((i) => selected.has(i.id))} onChange={(e) => toggle(list.map((i) => i.id), e.currentTarget.checked)} />
                   )}{' '}
-                  <strong>{filters.group === 'kind' ? humanize(g) : g}</strong> <span class="muted small">{list.length} incident(s)</span>
+                  <GroupName group={filters.group} value={g} ruleTitles={ruleTitles} /> <span class="muted small">{list.length} incident(s)</span>
                 </td>
               </tr>
             )}
@@ -88,7 +90,10 @@ export function QueueTable({ items, filters, now, fresh, selected, setSelected, 
                   <a href={href('incident', i.id)}>{i.title}</a>
                   {i.assignee && <span class="muted small"> · {i.assignee}</span>}
                 </td>
-                <td class="mono">{i.entity.id}</td>
+                <td class="mono">
+                  {i.entity.id}
+                  {i.rsu && <span class="muted small" title="the roadside unit that received most of its alerting messages"> via {i.rsu}</span>}
+                </td>
                 <td>{i.categories.map(humanize).join(', ')}</td>
                 <td class="num">{i.alertCount}</td>
                 <td>
@@ -102,5 +107,18 @@ export function QueueTable({ items, filters, now, fresh, selected, setSelected, 
         {items.length === 0 && <EmptyRow cols={cols}>No incidents match. New ones appear here as they are raised.</EmptyRow>}
       </tbody>
     </table>
+  );
+}
+
+/** A group heading: a kind in words, a rule by its title (its id beside it), anything else as it is. */
+function GroupName({ group, value, ruleTitles }: { group: Filters['group']; value: string; ruleTitles: Map<string, string> }) {
+  if (value === NO_GROUP) return <strong>{value}</strong>;
+  if (group === 'kind') return <strong>{humanize(value)}</strong>;
+  const title = group === 'rule' ? ruleTitles.get(value) : undefined;
+  if (!title) return <strong>{value}</strong>;
+  return (
+    <>
+      <strong>{title}</strong> <span class="muted small mono">{value}</span>
+    </>
   );
 }

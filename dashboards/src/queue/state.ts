@@ -6,7 +6,7 @@
 import { SEVERITIES, STATUSES, type EntityType, type IncidentStatus, type IncidentSummary, type Severity } from '../api.js';
 
 export type SortField = 'LAST_SEEN' | 'FIRST_SEEN' | 'SEVERITY' | 'ALERT_COUNT';
-export type GroupBy = '' | 'entity' | 'kind' | 'entityType' | 'status' | 'severity';
+export type GroupBy = '' | 'entity' | 'rule' | 'kind' | 'rsu' | 'entityType' | 'status' | 'severity';
 
 export interface Filters {
   status: IncidentStatus | '';
@@ -30,7 +30,7 @@ export const DEFAULT_FILTERS: Filters = { status: '', severity: '', entityType: 
 const QUEUE_KEY = 'vigil.queue';
 const ENTITY_TYPES: readonly EntityType[] = ['VEHICLE', 'DEVICE', 'HOST'];
 const SORTS: readonly SortField[] = ['LAST_SEEN', 'FIRST_SEEN', 'SEVERITY', 'ALERT_COUNT'];
-const GROUPS: readonly GroupBy[] = ['', 'entity', 'kind', 'entityType', 'status', 'severity'];
+const GROUPS: readonly GroupBy[] = ['', 'entity', 'rule', 'kind', 'rsu', 'entityType', 'status', 'severity'];
 
 const oneOf = <T extends string>(list: readonly T[], v: string | null, d: T): T => (v !== null && (list as readonly string[]).includes(v) ? (v as T) : d);
 
@@ -164,10 +164,19 @@ export function matches(i: IncidentSummary, f: Filters, now: number): boolean {
   return a.rule === undefined && a.text === undefined;
 }
 
-/** Groups for the queue's "group by" (insertion order of the sorted list). */
+/** The group of an incident with no value for the grouping (no roadside unit, no category). */
+export const NO_GROUP = '—';
+
+/**
+ * Groups for the queue's "group by" (insertion order of the sorted list). An incident sits in
+ * one group: by rule, the detector that opened it (its first); by kind, its first category;
+ * by roadside unit, the unit that received most of its alerting messages.
+ */
 export function groupOf(i: IncidentSummary, g: GroupBy): string {
   if (g === 'entity') return i.entity.id;
-  if (g === 'kind') return i.categories[0] ?? '—';
+  if (g === 'rule') return i.rules[0] ?? NO_GROUP;
+  if (g === 'rsu') return i.rsu ?? NO_GROUP;
+  if (g === 'kind') return i.categories[0] ?? NO_GROUP;
   if (g === 'entityType') return i.entity.type.toLowerCase();
   if (g === 'status') return i.status.toLowerCase();
   if (g === 'severity') return i.severity.toLowerCase();

@@ -16,6 +16,7 @@ import { CityChecks } from './position.js';
 import { ReplayIndex } from './replay.js';
 import { Arrivals, newSybilState, radio, SybilIndex, type RadioResult, type SybilResult, type SybilState, type Tolerance } from './sybil.js';
 import { newTimingState, timing, Watermarks, type TimingResult, type TimingState } from './timing.js';
+import { SpeedAudit } from './odometer.js';
 import { Track, type TrackResult } from './track.js';
 import { LastSeen } from '../idle.js';
 
@@ -28,6 +29,8 @@ export { chi2Quantile2, GATE_P, RULE_P } from './bounds.js';
 const DRIFT_TAU_S = 5;
 /** Fused in a row before a fix is trusted (where reach_z and the motion checks measure from): three at the gate's 1e-3 each are 1e-9 for lies at random. */
 const TRUSTED_RUN = 3;
+/** One-sided normal 5 % quantile: how far the current speed must itself be off the track, on the side the speed audit found, for the audit to blame it. */
+const LOCAL_Z = 1.644_854;
 /** Messages between two refreshes of the fleet's run survivals. */
 const REFRESH_EVERY = 4096;
 /** Largest surprise a repeated state adds up to, nats (far beyond any rule: −ln RULE_P = 13.8). */
@@ -40,6 +43,9 @@ class Vehicle {
   readonly motion: MotionState = newMotionState();
   readonly timing: TimingState = newTimingState();
   readonly sybil: SybilState;
+  readonly audit = new SpeedAudit();
+  /** The previous in-order message's speed audit z, 0 where its own speed was not off the track on the audit's side. */
+  audit1 = 0;
   prev: Fix | undefined;
   /** The one before `prev`. */
   prev2: Fix | undefined;
@@ -226,8 +232,10 @@ export class VehicleFeatures {
       out[o + S.offset_nis] = tr.offsetNis / tail;
       out[o + S.offset_nis_log] = Math.log1p(tr.offsetNis / tail);
     }
+    let speedZ = 0;
     if (settled && tr.speedV > 0) {
       const z = tr.speedR / Math.sqrt(tr.speedV + sg.speed * sg.speed);
+      speedZ = z;
       if (Math.abs(z) > GATE_Z) calm = false;
       const dt = veh.prev ? (f.ts - veh.prev.ts) / 1000 : 0;
       veh.drift += (1 - Math.exp(-dt / DRIFT_TAU_S)) * (z - veh.drift);
@@ -272,6 +280,13 @@ export class VehicleFeatures {
       veh.trustedOdoX = veh.odoX;
       veh.trustedOdoY = veh.odoY;
     }
+    // The horizon still holds a lie for a while after it ends: the message is blamed only while
+    // its own speed is off the track's on the same side (one-sided normal 5 %), as a lie's is.
+    const audit = veh.audit.check(f, veh.odo, veh.odoX, veh.odoY, sg.pos * n.nisScale, sg.speed, sg.heading, veh.trusted === f);
+    // and, as for the dead reckoning, two messages in a row: the truth's own speed noise is off on one, a lie's stays off
+    const blamed = speedZ * veh.audit.side > LOCAL_Z ? audit : 0;
+    if (ready) out[o + S.speed_audit_z] = Math.min(blamed, veh.audit1);
+    veh.audit1 = blamed;
   }
 
   /**

@@ -84,6 +84,14 @@ export const VEHICLE_FEATURES = [
    * the smaller of this message's and the previous one's. Rule only.
    */
   'dead_reckoning_z',
+  /**
+   * Metres between where the vehicle's trusted fixes went over a horizon of seconds and where
+   * its reported speeds carried it (too short beyond the straight line, or too long along the
+   * reported headings), in σ of two fixes' position noise and the speeds' noise over the
+   * horizon (odometer.ts): a lie about speed alone. Counted only while the message's own speed
+   * is off the track's on the same side, the smaller of this message's and the previous one's. Rule only.
+   */
+  'speed_audit_z',
 ] as const;
 
 /** The model reads the features before this one. */

@@ -14,6 +14,15 @@ const FLEET_STEP = 0.002;
 const OWN_STEP = 0.01;
 /** Pseudo-count of the broader estimate when a vehicle's or unit's own one is shrunk towards it. */
 const PRIOR_N = 200;
+/**
+ * What a learnt state from a model bundle counts for when detection starts: as many values as
+ * the prior a vehicle's own estimate is shrunk with. The bundle was trained on another
+ * stretch of traffic, often another city (its receivers, and its unit names: `RSU-04` there is
+ * not `RSU-04` here), so the deployment's own traffic must take over within a few hundred
+ * messages rather than after as many as training saw; the online step is 1/√n until the
+ * estimator's memory floor.
+ */
+const LOADED_N = PRIOR_N;
 
 /** What `vigil train` learns about the vehicle feeds (JSON in the model bundle, `features.vehicle`). */
 export interface VehicleLearnt {
@@ -73,16 +82,16 @@ export class NoiseModel {
   private readonly posRunsAll = new RunSurvival();
 
   constructor(learnt?: VehicleLearnt) {
-    this.pos = new RobustScale(1, FLEET_STEP, learnt?.pos);
-    this.posAccFactor = new RobustScale(1, FLEET_STEP, learnt?.posAccFactor);
-    this.headingAccFactor = new RobustScale(1, FLEET_STEP, learnt?.headingAccFactor);
-    this.hstep = new RobustScale(1, FLEET_STEP, learnt?.hstep);
-    this.step = new RobustScale(1, FLEET_STEP, learnt?.step);
-    this.drift = new RobustScale(1, FLEET_STEP, learnt?.drift);
-    this.nisFactor = new RobustScale(1, FLEET_STEP, learnt?.nisFactor);
-    this.nisQ90 = new RobustQuantile(0.9, FLEET_STEP, learnt?.nisQ90);
-    this.interval = new RobustScale(1, FLEET_STEP, learnt?.interval);
-    for (const [k, s] of Object.entries(learnt?.rsu ?? {})) this.rsu.set(k, new RobustScale(1, OWN_STEP, s));
+    this.pos = new RobustScale(1, FLEET_STEP, learnt?.pos, LOADED_N);
+    this.posAccFactor = new RobustScale(1, FLEET_STEP, learnt?.posAccFactor, LOADED_N);
+    this.headingAccFactor = new RobustScale(1, FLEET_STEP, learnt?.headingAccFactor, LOADED_N);
+    this.hstep = new RobustScale(1, FLEET_STEP, learnt?.hstep, LOADED_N);
+    this.step = new RobustScale(1, FLEET_STEP, learnt?.step, LOADED_N);
+    this.drift = new RobustScale(1, FLEET_STEP, learnt?.drift, LOADED_N);
+    this.nisFactor = new RobustScale(1, FLEET_STEP, learnt?.nisFactor, LOADED_N);
+    this.nisQ90 = new RobustQuantile(0.9, FLEET_STEP, learnt?.nisQ90, LOADED_N);
+    this.interval = new RobustScale(1, FLEET_STEP, learnt?.interval, LOADED_N);
+    for (const [k, s] of Object.entries(learnt?.rsu ?? {})) this.rsu.set(k, new RobustScale(1, OWN_STEP, s, LOADED_N));
     this.speedRunsLearnt = learnt?.speedRuns;
     this.posRunsLearnt = learnt?.posRuns;
   }

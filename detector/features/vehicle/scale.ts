@@ -31,10 +31,12 @@ export class RobustScale {
     /** Smallest step of the online update (the estimate's memory, ~1/step² values). */
     private readonly minStep: number,
     state?: ScaleState,
+    /** A restored state counts as at most this many values . @default Infinity */
+    priorN = Infinity,
   ) {
     if (state && state.n > 0 && Number.isFinite(state.l)) {
       this.l = this.avg = state.l;
-      this.n = state.n;
+      this.n = Math.max(WARM, Math.min(state.n, priorN));
       this.warm = undefined;
     }
   }
@@ -99,10 +101,12 @@ export class RobustQuantile {
     readonly p: number,
     private readonly minStep: number,
     state?: ScaleState,
+    /** A restored state counts as at most this many values. @default Infinity */
+    priorN = Infinity,
   ) {
     if (state && state.n > 0 && Number.isFinite(state.l)) {
       this.l = state.l;
-      this.n = state.n;
+      this.n = Math.max(100, Math.min(state.n, priorN));
     }
   }
   get ready(): boolean {

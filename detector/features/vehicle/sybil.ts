@@ -30,6 +30,9 @@ interface Cell {
   lon: number[];
   speed: number[];
   heading: number[];
+  /** The sender's unit, and since when (ms) the units had heard it without a break (`SybilState.unitSince`). */
+  unit: string[];
+  since: number[];
 }
 
 export interface SybilState {
@@ -40,10 +43,14 @@ export interface SybilState {
   observerTs: number;
   observerLat: number;
   observerLon: number;
+  /** The unit that heard the identity last, when, and since when the units have heard it without a break longer than NEW_MS (ms; any unit: overlapping units take turns). */
+  unit: string;
+  unitLast: number;
+  unitSince: number;
 }
 
 export function newSybilState(ts: number): SybilState {
-  return { firstTs: ts, partners: [], partnerDists: [], observer: '', observerTs: -Infinity, observerLat: 0, observerLon: 0 };
+  return { firstTs: ts, partners: [], partnerDists: [], observer: '', observerTs: -Infinity, observerLat: 0, observerLon: 0, unit: '', unitLast: -Infinity, unitSince: ts };
 }
 
 /** Tolerances of one comparison: positions (m), speed (m/s), heading (degrees), each ≈ 3 σ of a difference of two reports. */
@@ -84,6 +91,9 @@ export class SybilIndex {
     const cy = Math.floor((f.lat * 111_195) / CELL_M);
     const cx = Math.floor((f.lon * 111_195 * cosLat) / CELL_M);
     const young = f.ts - st.firstTs <= NEW_MS && st.firstTs - this.start > NEW_MS;
+    if (f.ts - st.unitLast > NEW_MS) st.unitSince = f.ts;
+    st.unit = f.rsu;
+    st.unitLast = f.ts;
     const ps = st.partners;
     let held = 0;
     let colocated = 0;
@@ -112,7 +122,7 @@ export class SybilIndex {
           }
           if (d < VEHICLE_LENGTH || d > FORMATION_MAX_M) continue;
           for (let k = 0; k < ps.length; k++) if (ps[k] === eid && Math.abs(d - st.partnerDists[k]!) <= tol.pos) held |= 1 << k;
-          if (young && f.speed > tol.speed && foundIds.length < MAX_FOUND) {
+          if (young && f.speed > tol.speed && foundIds.length < MAX_FOUND && !enteredTogether(st, f, c.unit[i]!, c.since[i]!, d)) {
             this.foundD[foundIds.length] = d;
             foundIds.push(eid);
           }
@@ -122,13 +132,15 @@ export class SybilIndex {
     let column = this.cells.get(cx);
     if (!column) this.cells.set(cx, (column = new Map()));
     let c = column.get(cy);
-    if (!c) column.set(cy, (c = { ids: [], ts: [], lat: [], lon: [], speed: [], heading: [] }));
+    if (!c) column.set(cy, (c = { ids: [], ts: [], lat: [], lon: [], speed: [], heading: [], unit: [], since: [] }));
     c.ids.push(id);
     c.ts.push(f.ts);
     c.lat.push(f.lat);
     c.lon.push(f.lon);
     c.speed.push(f.speed);
     c.heading.push(f.heading);
+    c.unit.push(st.unit);
+    c.since.push(st.unitSince);
     out.colocated = colocated;
     out.formation = keepFormation(st, held, foundIds, this.foundD, f.ts);
   }
@@ -155,11 +167,28 @@ function compact(c: Cell, from: number): boolean {
       c.lat[w] = c.lat[i]!;
       c.lon[w] = c.lon[i]!;
       c.speed[w] = c.speed[i]!;
+      c.unit[w] = c.unit[i]!;
+      c.since[w] = c.since[i]!;
       c.heading[w++] = c.heading[i]!;
     }
   if (w === 0) return false;
-  c.ids.length = c.ts.length = c.lat.length = c.lon.length = c.speed.length = c.heading.length = w;
+  c.ids.length = c.ts.length = c.lat.length = c.lon.length = c.speed.length = c.heading.length = c.unit.length = c.since.length = w;
   return true;
+}
+
+/**
+ * Whether a new identity and a candidate partner `d` m away came into the units' hearing
+ * together: the units have heard the partner without a break only for the time a vehicle
+ * at this speed takes to cover the gap between them, plus NEW_MS for lost first messages.
+ * Vehicles driving in a queue enter coverage one after the other at the same place (its
+ * edge on their road), so an honest follower is first heard about d / v after its leader; a
+ * Sybil ghost appears wherever its sender is, which the units have heard for as long as the
+ * sender has been in range. Without units (messages not naming a receiver) the question
+ * cannot be asked.
+ */
+function enteredTogether(st: SybilState, f: Fix, unit: string, since: number, d: number): boolean {
+  if (f.rsu === '' || unit === '') return false;
+  return st.unitSince - since <= (1000 * d) / Math.max(f.speed, 1e-3) + NEW_MS;
 }
 
 /** Keeps the partners still in place; a formation lasts while any keeps it. */

@@ -87,6 +87,15 @@ export class Track {
   private bornOfJump = false;
   /** Positions fused in a row by the gate (a switch back or a restart starts it again). */
   private run = 0;
+  /**
+   * Since the track (re)started: its first position, the vector the reported speeds and
+   * headings carried it since (trapezoid per message), the reckoning's bias σ (m, as in the
+   * memory's), and the last message's reported motion. A track is worth remembering only
+   * when its positions went where its reported motion says: a lie the vehicle was first
+   * heard with (a position held while the speeds say it drives) is not the truth to judge
+   * the truth by afterwards.
+   */
+  private readonly odo = { x0: 0, y0: 0, dx: 0, dy: 0, bias: 0, ts: 0, speed: 0, heading: 0 };
 
   /**
    * Past the start-up transient: a constant-acceleration track is determined by three
@@ -118,10 +127,12 @@ export class Track {
     if (!kf.started) {
       kf.init(f.ts, f.x, f.y, r, 0, 0, MAX_ROAD_SPEED * MAX_ROAD_SPEED, AA0);
       this.fusedN = 1;
+      this.restartOdometer(f);
       out.fused = true;
       return;
     }
     if (f.ts < kf.ts) return; // out of order: timing.ts judges it; the track is not rewound
+    this.advanceOdometer(f, s2, h2);
     kf.predict(f.ts, Q);
     this.velocityResiduals(f, out);
     out.nis = kf.nis(f.x, f.y, r);
@@ -145,6 +156,7 @@ export class Track {
         // after finds a memory to keep (a vehicle lying in bouts).
         this.fusedN = m.fusedN;
         this.bornOfJump = m.bornOfJump;
+        this.restartOdometer(f);
         // judged against the track it rejoins, not the lie it leaves
         out.nis = Math.min(mn, m.kf.nis(f.x, f.y, r));
         out.switched = out.fused = true;
@@ -165,7 +177,7 @@ export class Track {
     // sustained failure: a new track here; the old one is remembered unless one already is
     // (a vehicle hopping between forged places keeps the memory of where it truly was), and
     // only when it had settled (a track still in its start-up transient knows little)
-    if (!this.memory && this.settled && consistent && !this.bornOfJump) {
+    if (!this.memory && this.settled && consistent && !this.bornOfJump && this.wentWhereReported(r, tail)) {
       const old = new CaKalman();
       old.copyFrom(kf);
       this.memory = { kf: old, ts: kf.ts, x: kf.x, y: kf.y, pp: kf.pp, vv: kf.vv, bias: 0, speed: f.speed, heading: f.heading, fusedN: this.fusedN, bornOfJump: this.bornOfJump };
@@ -175,6 +187,45 @@ export class Track {
     kf.init(f.ts, f.x, f.y, r, kf.vx, kf.vy, MAX_ROAD_SPEED * MAX_ROAD_SPEED, AA0);
     this.misses = 0;
     this.fusedN = 1;
+    this.restartOdometer(f);
+  }
+
+  private restartOdometer(f: Fix): void {
+    const o = this.odo;
+    o.x0 = f.x;
+    o.y0 = f.y;
+    o.dx = o.dy = o.bias = 0;
+    o.ts = f.ts;
+    o.speed = f.speed;
+    o.heading = f.heading;
+  }
+
+  private advanceOdometer(f: Fix, s2: number, h2: number): void {
+    const o = this.odo;
+    const dt = (f.ts - o.ts) / 1000;
+    if (!(dt > 0)) return;
+    const a = o.heading * RAD;
+    const b = f.heading * RAD;
+    o.dx += ((o.speed * Math.sin(a) + f.speed * Math.sin(b)) / 2) * dt;
+    o.dy += ((o.speed * Math.cos(a) + f.speed * Math.cos(b)) / 2) * dt;
+    o.bias += Math.sqrt(s2 + f.speed * f.speed * h2) * dt;
+    o.ts = f.ts;
+    o.speed = f.speed;
+    o.heading = f.heading;
+  }
+
+  /**
+   * Whether the track's displacement since it began matches the vector its reported speeds
+   * and headings add up to, within the gate (scaled by the learnt tail): the variance of two
+   * fixes' position noise (`r` per axis each) plus the reckoning's bias squared. A feigned
+   * stretch whose speeds say the vehicle drove while its positions stood (or the reverse)
+   * fails it however slowly each message drifts from the track.
+   */
+  private wentWhereReported(r: number, tail: number): boolean {
+    const o = this.odo;
+    const ex = this.kf.x - o.x0 - o.dx;
+    const ey = this.kf.y - o.y0 - o.dy;
+    return (ex * ex + ey * ey) / (2 * r + o.bias * o.bias) <= GATE_NIS * tail;
   }
 
   /** Positions the gate fused in a row: a random lie may pass it once, not several times running. */
