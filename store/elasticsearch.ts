@@ -48,6 +48,7 @@ import {
   type Query,
 } from './elasticsearch-docs.js';
 import { StoreError } from './errors.js';
+import { detectFeatures, FULL_CLUSTER, missingFeaturesWarning, withoutLifecycle, withoutMatchOnlyText, type ClusterFeatures } from './elasticsearch-features.js';
 import { triageOf, withTriage } from './triage.js';
 import { eventText } from './text.js';
 import type {
@@ -102,6 +103,8 @@ export interface ElasticsearchStoreOptions {
   now?: () => number;
   /** @default setTimeout */
   sleep?: (ms: number) => Promise<void>;
+  /** Where setup says what a stripped cluster lacks (no ILM, …), once. @default console.warn */
+  warn?: (message: string) => void;
 }
 
 const DEFAULT_BULK: BulkOptions = { maxDocs: 5000, concurrency: 2, maxRetries: 5, retryBaseMs: 200, maxPendingDocs: 50_000 };
@@ -119,6 +122,9 @@ export class ElasticsearchStore implements Store {
   private readonly refreshEvents: false | 'wait_for';
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly warn: (message: string) => void;
+  /** What the cluster offers, known after `setup()`. */
+  features: ClusterFeatures = FULL_CLUSTER;
   private inFlightRequests = 0;
   private pendingDocs = 0;
   private readonly waiting: Array<() => void> = [];
@@ -137,6 +143,7 @@ export class ElasticsearchStore implements Store {
     this.refreshEvents = options.refreshEvents ?? false;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.warn = options.warn ?? ((m) => console.warn(m));
     const p = this.templates.prefix;
     this.names = {
       events: `${p}-events`,
@@ -151,11 +158,25 @@ export class ElasticsearchStore implements Store {
     this.seq = this.now() * 1000;
   }
 
-  /** Install the lifecycle policy, templates and indices (idempotent; call at start). */
+  /**
+   * Install the lifecycle policy, templates and indices (idempotent; call at start). On a
+   * cluster without ILM (or without `match_only_text`) the templates go in without them and
+   * a warning says what is lost (elasticsearch-features.ts), rather than failing.
+   */
   async setup(): Promise<void> {
-    await this.call('put lifecycle policy', () => this.client.ilm.putLifecycle(ilmPolicy(this.templates) as estypes.IlmPutLifecycleRequest));
-    await this.call('put component template', () => this.client.cluster.putComponentTemplate(eventsComponentTemplate(this.templates) as estypes.ClusterPutComponentTemplateRequest));
-    await this.call('put index template', () => this.client.indices.putIndexTemplate(eventsIndexTemplate(this.templates) as estypes.IndicesPutIndexTemplateRequest));
+    this.features = await detectFeatures(this.client);
+    const warning = missingFeaturesWarning(this.features);
+    if (warning) this.warn(warning);
+    const { ilm, matchOnlyText } = this.features;
+    if (ilm) {
+      await this.call('put lifecycle policy', () => this.client.ilm.putLifecycle(ilmPolicy(this.templates) as estypes.IlmPutLifecycleRequest));
+    }
+    const mappings = eventsComponentTemplate(this.templates);
+    const events = eventsIndexTemplate(this.templates);
+    await this.call('put component template', () =>
+      this.client.cluster.putComponentTemplate((matchOnlyText ? mappings : withoutMatchOnlyText(mappings)) as estypes.ClusterPutComponentTemplateRequest),
+    );
+    await this.call('put index template', () => this.client.indices.putIndexTemplate((ilm ? events : withoutLifecycle(events)) as estypes.IndicesPutIndexTemplateRequest));
     for (const t of recordTemplates(this.templates)) {
       await this.call('put index template', () => this.client.indices.putIndexTemplate(t as estypes.IndicesPutIndexTemplateRequest));
     }

@@ -93,6 +93,60 @@ describe('setup', () => {
     expect(mappings.vigil.properties.vehicle.properties.location).toEqual({ type: 'geo_point' });
   });
 
+  const modules = (names: string[]) => ({ nodes: { n1: { modules: names.map((name) => ({ name })) }, n2: { modules: [...names, 'x-pack-ml'].map((name) => ({ name })) } } });
+  function mockSetup(): void {
+    mock.add({ method: 'PUT', path: '/_ilm/policy/:name' }, (p) => (calls.push(p), { acknowledged: true }));
+    mock.add({ method: 'PUT', path: '/_component_template/:name' }, (p) => (calls.push(p), { acknowledged: true }));
+    mock.add({ method: 'PUT', path: '/_index_template/:name' }, (p) => (calls.push(p), { acknowledged: true }));
+    mock.add({ method: 'HEAD', path: '/:index' }, () => ({}));
+  }
+
+  it('on a cluster without ILM or mapper-extras: no policy, no lifecycle setting, text for match_only_text, one warning', async () => {
+    const warnings: string[] = [];
+    store = new ElasticsearchStore({ client, warn: (m) => warnings.push(m) });
+    mockSetup();
+    mock.add({ method: 'GET', path: '/_nodes/plugins' }, (p) => (calls.push(p), modules(['transport-netty4', 'x-pack-core', 'x-pack-security'])));
+    await store.setup();
+    const paths = calls.map((c) => `${c.method} ${c.path}`);
+    expect(paths.slice(0, 3)).toEqual(['GET /_nodes/plugins', 'PUT /_component_template/vigil-events-mappings', 'PUT /_index_template/vigil-events']);
+    expect(paths.some((p) => p.includes('_ilm'))).toBe(false);
+    expect(store.features).toEqual({ ilm: false, matchOnlyText: false, scripts: false });
+    const settings = calls[2]!.body.template.settings;
+    expect(settings['index.lifecycle.name']).toBeUndefined();
+    expect(settings['index.codec']).toBe('best_compression');
+    expect(calls[1]!.body.template.mappings.properties.message).toEqual({ type: 'text', norms: false });
+    expect(JSON.stringify(calls[1]!.body)).not.toContain('match_only_text');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/no ILM on this cluster: indices are not rolled over or deleted by age/);
+    expect(warnings[0]).toMatch(/no lang-painless/);
+  });
+
+  it('uses ILM when every node has it, and takes the cluster as full when its nodes cannot be listed', async () => {
+    const warnings: string[] = [];
+    store = new ElasticsearchStore({ client, warn: (m) => warnings.push(m) });
+    mockSetup();
+    // One node of two lacks ILM: the lifecycle setting would be refused where it runs.
+    const mixed = modules(['x-pack-ilm', 'mapper-extras', 'lang-painless']);
+    mixed.nodes.n1.modules = [{ name: 'mapper-extras' }, { name: 'lang-painless' }];
+    mock.add({ method: 'GET', path: '/_nodes/plugins' }, () => mixed);
+    await store.setup();
+    expect(store.features).toEqual({ ilm: false, matchOnlyText: true, scripts: true });
+    expect(warnings).toHaveLength(1);
+
+    for (const reply of [modules(['x-pack-ilm', 'mapper-extras', 'lang-painless']), responseError(403)]) {
+      calls = [];
+      warnings.length = 0;
+      mock.clear({ method: 'GET', path: '/_nodes/plugins' });
+      mock.add({ method: 'GET', path: '/_nodes/plugins' }, () => reply);
+      await store.setup();
+      expect(store.features).toEqual({ ilm: true, matchOnlyText: true, scripts: true });
+      expect(calls.map((c) => `${c.method} ${c.path}`)[0]).toBe('PUT /_ilm/policy/vigil-events');
+      expect(calls[2]!.body.template.settings['index.lifecycle.name']).toBe('vigil-events');
+      expect(calls[1]!.body.template.mappings.properties.message).toEqual({ type: 'match_only_text' });
+      expect(warnings).toEqual([]);
+    }
+  });
+
   it('ships the same templates as files in dashboards/elasticsearch', () => {
     const dir = join(repoRoot, 'dashboards', 'elasticsearch');
     const read = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8'));
